@@ -1,0 +1,66 @@
+import { stat } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
+import { runImport, type ImportProblem } from '../connectors/import-pipeline.js';
+import { detectFileFormat, type FileFormat, openFileRecords } from '../connectors/parsers/open-file-records.js';
+import type { IocType } from '../domain/ioc-types.js';
+import type { Tlp } from '../domain/tlp.js';
+import { withContext } from './context.js';
+
+export interface ImportCommandOptions {
+  type?: IocType;
+  source: string;
+  confidence?: number;
+  tlp?: Tlp;
+  format?: FileFormat;
+  /** How many rejected lines to print; the rest are counted. */
+  maxErrors: number;
+}
+
+const SOURCE_ID = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
+
+/** `socd import FILE`: every valid line lands; every invalid one is reported with its line number. */
+export async function importCommand(file: string, opts: ImportCommandOptions): Promise<void> {
+  const sourceId = opts.source.trim().toLowerCase();
+  if (!SOURCE_ID.test(sourceId)) throw new Error(`--source ${JSON.stringify(opts.source)}: use lowercase letters, digits, . _ : - (max 64)`);
+  const size = (await stat(file)).size;
+  const format = opts.format ?? (await detectFileFormat(file));
+  await withContext(async ({ store }) => {
+    const known = (await store.listSources()).find((s) => s.id === sourceId);
+    if (!known) {
+      // A file's confidence is the operator's own statement: reliability 1, so a line's score is its confidence.
+      await store.upsertSource({ id: sourceId, name: opts.source, reliability: 1, redistributable: true, aggregate: false, tlp: opts.tlp ?? 'clear' });
+    }
+    // A progress bar only on a terminal; rejected lines print above it (MultiBar.log keeps the bar intact).
+    const multi = process.stderr.isTTY
+      ? new cliProgress.MultiBar({ format: 'importing [{bar}] {percentage}% | {records} records | {rejected} rejected', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+      : undefined;
+    const bar = multi?.create(size, 0, { records: 0, rejected: 0 });
+    let bytes = 0;
+    let shown = 0;
+    const report = (p: ImportProblem) => {
+      if (shown++ >= opts.maxErrors) return;
+      const text = `${file}:${p.line}: ${p.reason}\n`;
+      if (multi) multi.log(text);
+      else process.stderr.write(text);
+    };
+    const started = process.hrtime.bigint();
+    const summary = await runImport(store, openFileRecords(file, format, (n) => { bytes += n; }), {
+      source: sourceId,
+      type: opts.type,
+      confidence: opts.confidence ?? 50,
+      tlp: opts.tlp ?? null,
+      onProblem: report,
+      onBatch: (s) => bar?.update(bytes, { records: s.read, rejected: s.rejected }),
+    });
+    bar?.update(size, { records: summary.read, rejected: summary.rejected });
+    multi?.stop();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (shown > opts.maxErrors) process.stderr.write(`… ${shown - opts.maxErrors} more rejected lines not shown (--max-errors)\n`);
+    const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ');
+    process.stderr.write(
+      `${file} (${format}): ${summary.read} records in ${seconds.toFixed(1)} s — ${summary.inserted} new, ${summary.updated} updated, ` +
+        `${summary.unchanged} unchanged, ${summary.rejected} rejected${skipped ? `; skipped ${skipped}` : ''}\n`,
+    );
+    if (summary.rejected > 0) process.exitCode = 2;
+  });
+}

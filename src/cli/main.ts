@@ -1,0 +1,74 @@
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { FILE_FORMATS } from '../connectors/parsers/open-file-records.js';
+import { IOC_TYPES } from '../domain/ioc-types.js';
+import { parseTlp } from '../domain/tlp.js';
+import { PLANS } from '../store/types.js';
+import { accountsList, accountsSetPlan } from './account-commands.js';
+import { withContext } from './context.js';
+import { importCommand } from './import-command.js';
+import { keysCreate, keysList, keysRevoke } from './key-commands.js';
+import { serveCommand } from './serve-command.js';
+
+const program = new Command('socd')
+  .description('SOC Defenders: a self-hostable threat-intelligence server')
+  .showHelpAfterError()
+  .configureHelp({ sortSubcommands: false });
+
+program
+  .command('serve')
+  .description('run the HTTP server (REST, STIX, TAXII); PORT, HOST, DATABASE_URL from the environment')
+  .action(serveCommand);
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date (serve does it too)')
+  .action(() =>
+    withContext(async () => {
+      process.stderr.write('schema up to date\n');
+    }),
+  );
+
+const keys = program.command('keys').description('API keys');
+keys
+  .command('create')
+  .description('create a key (and the account if it is new); prints the key alone on stdout')
+  .requiredOption('--email <email>', 'account email')
+  .addOption(new Option('--plan <plan>', 'account plan').choices(PLANS).makeOptionMandatory())
+  .option('--name <name>', 'a label for the key')
+  .action(keysCreate);
+keys.command('list').description('list keys (prefix, account, plan, last use)').option('--json', 'JSON output').action(keysList);
+keys.command('revoke').description('revoke the key with this public prefix').argument('<prefix>', 'e.g. sk_live_AbCd1234').action(keysRevoke);
+
+const accounts = program.command('accounts').description('accounts and plans');
+accounts.command('list', { isDefault: true }).description('list accounts').option('--json', 'JSON output').action(accountsList);
+accounts
+  .command('set-plan')
+  .description("change an account's plan")
+  .argument('<email>')
+  .addArgument(new Argument('<plan>').choices(PLANS))
+  .action(accountsSetPlan);
+
+program
+  .command('import')
+  .description('load IOCs from a file: plain list, CSV/TSV with a value column, JSON, NDJSON or a STIX 2.1 bundle')
+  .argument('<file>')
+  .addOption(new Option('--type <type>', 'type of every value (default: detected per value)').choices(IOC_TYPES))
+  .option('--source <name>', 'source the values are recorded under', 'import')
+  .option('--confidence <n>', 'confidence 0–100 of values that carry none (default 50)', (v) => {
+    const n = Number(v);
+    if (!/^\d{1,3}$/.test(v) || n > 100) throw new InvalidArgumentError('an integer from 0 to 100');
+    return n;
+  })
+  .option('--tlp <level>', 'TLP of the values: clear, green, amber, amber+strict, red', (v) => {
+    const t = parseTlp(v);
+    if (!t) throw new InvalidArgumentError('one of clear, green, amber, amber+strict, red');
+    return t;
+  })
+  .addOption(new Option('--format <format>', 'file format (default: from the extension or content)').choices(FILE_FORMATS))
+  .option('--max-errors <n>', 'rejected lines to print', (v) => Number(v), 100)
+  .action(importCommand);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`socd: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+import { Authenticator } from '../auth/authenticator.js';
+import { bootstrapAdmin } from '../auth/key-service.js';
+import { buildApp } from '../http/app.js';
+import { openContext, tokenSigner } from './context.js';
+
+const LAST_USED_FLUSH_MS = 30_000;
+
+/** `socd serve`: migrations, the first admin key on an empty database, the HTTP server, a clean shutdown. */
+export async function serveCommand(): Promise<void> {
+  const ctx = await openContext();
+  const authenticator = new Authenticator(ctx.store);
+  const app = await buildApp({ store: ctx.store, config: ctx.config, authenticator, signer: await tokenSigner(ctx) });
+
+  const admin = await bootstrapAdmin(ctx.store, ctx.config.adminEmail);
+  if (admin) {
+    // Printed once, on stdout, and never logged: it is not stored anywhere in clear.
+    process.stdout.write(
+      `\nCreated the first admin account ${admin.account.email}. Its API key (shown only once, keep it safe):\n\n${admin.key}\n\n`,
+    );
+  }
+
+  const flusher = setInterval(() => {
+    authenticator.flush().catch((err: unknown) => app.log.warn({ err }, 'could not record key last-use times'));
+  }, LAST_USED_FLUSH_MS);
+  flusher.unref();
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    clearInterval(flusher);
+    await app.close();
+    await authenticator.flush();
+    await ctx.store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: ctx.config.port, host: ctx.config.host });
+  app.log.info({ database: ctx.store.kind, configFile: ctx.config.configFile ?? null }, 'socd serving');
+}

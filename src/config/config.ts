@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PLANS, type Plan } from '../store/types.js';
+
+export interface RateLimit {
+  /** Requests allowed per window. */
+  max: number;
+  /** Window length in ms. */
+  windowMs: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  /** Signs cursors. Unset → one is generated and kept in the database (shared by every node on it). */
+  secret: string | undefined;
+  logLevel: string;
+  adminEmail: string;
+  trustProxy: boolean;
+  /** Where the config file came from, if any. */
+  configFile: string | undefined;
+  plans: Record<Plan, { rateLimit: RateLimit }>;
+  /** Unauthenticated requests (401s included) are limited per client address. */
+  anonymousRateLimit: RateLimit;
+  rest: { defaultLimit: number; maxLimit: number };
+  /** Sections owned by later modules (sources, customSources, taxii), validated by them. */
+  file: Record<string, unknown>;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEFAULT_PLANS: Config['plans'] = {
+  free: { rateLimit: { max: 60, windowMs: 60_000 } },
+  pro: { rateLimit: { max: 600, windowMs: 60_000 } },
+  admin: { rateLimit: { max: 6000, windowMs: 60_000 } },
+};
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Configuration from environment variables and the optional JSON file (`SOCD_CONFIG` or ./socd.config.json).
+ * Environment wins. Validated once here: the rest of the code trusts these values.
+ */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const configFile = env.SOCD_CONFIG ? resolve(cwd, env.SOCD_CONFIG) : resolve(cwd, 'socd.config.json');
+  let file: Record<string, unknown> = {};
+  let usedFile: string | undefined;
+  if (env.SOCD_CONFIG || existsSync(configFile)) {
+    let text: string;
+    try {
+      text = readFileSync(configFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${configFile}: ${(err as Error).message}`);
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (!isObject(parsed)) throw new Error('the top level must be a JSON object');
+      file = parsed;
+    } catch (err) {
+      throw new ConfigError(`config file ${configFile} is not valid: ${(err as Error).message}`);
+    }
+    usedFile = configFile;
+  }
+  const server = isObject(file.server) ? file.server : {};
+  return {
+    port: int('PORT', env.PORT ?? server.port, 8080, 0, 65535),
+    host: str(env.HOST ?? server.host, '0.0.0.0'),
+    databaseUrl: str(env.DATABASE_URL ?? server.databaseUrl, 'sqlite:./data/socd.db'),
+    secret: secret(env.SOCD_SECRET),
+    logLevel: oneOf('LOG_LEVEL', str(env.LOG_LEVEL ?? server.logLevel, 'info'), ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    adminEmail: str(env.SOCD_ADMIN_EMAIL ?? server.adminEmail, 'admin@localhost'),
+    trustProxy: bool('TRUST_PROXY', env.TRUST_PROXY ?? server.trustProxy, false),
+    configFile: usedFile,
+    plans: plans(file.plans),
+    anonymousRateLimit: rateLimit('anonymousRateLimit', server.anonymousRateLimit, { max: 120, windowMs: 60_000 }),
+    rest: { defaultLimit: 100, maxLimit: 1000 },
+    file,
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown, fallback: string): string {
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : fallback;
+}
+
+function int(name: string, v: unknown, fallback: number, min: number, max: number): number {
+  if (v === undefined || v === '') return fallback;
+  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function bool(name: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined || v === '') return fallback;
+  if (typeof v === 'boolean') return v;
+  const s = String(v).toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off'].includes(s)) return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(v)}`);
+}
+
+function oneOf<T extends string>(name: string, v: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+function secret(v: string | undefined): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v.length < 32) throw new ConfigError('SOCD_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  return v;
+}
+
+function rateLimit(name: string, v: unknown, fallback: RateLimit): RateLimit {
+  if (v === undefined) return fallback;
+  if (!isObject(v)) throw new ConfigError(`${name} must be an object like {"max": 600, "windowSeconds": 60}`);
+  return {
+    max: int(`${name}.max`, v.max, fallback.max, 1, 1_000_000_000),
+    windowMs: int(`${name}.windowSeconds`, v.windowSeconds, fallback.windowMs / 1000, 1, 86_400) * 1000,
+  };
+}
+
+function plans(v: unknown): Config['plans'] {
+  if (v === undefined) return DEFAULT_PLANS;
+  if (!isObject(v)) throw new ConfigError('plans must be an object keyed by plan (free, pro, admin)');
+  for (const k of Object.keys(v)) {
+    if (!(PLANS as readonly string[]).includes(k)) throw new ConfigError(`plans.${k}: unknown plan; plans are ${PLANS.join(', ')}`);
+  }
+  const out = { ...DEFAULT_PLANS };
+  for (const plan of PLANS) {
+    const p = v[plan];
+    if (p === undefined) continue;
+    if (!isObject(p)) throw new ConfigError(`plans.${plan} must be an object`);
+    out[plan] = { rateLimit: rateLimit(`plans.${plan}.rateLimit`, p.rateLimit, DEFAULT_PLANS[plan].rateLimit) };
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { type ParsedItem, type RawRecord, splitList } from './raw-record.js';
+
+/** Header names we understand, first match wins; compared lowercase with spaces and dashes as underscores. */
+const COLUMNS: Record<Exclude<keyof RawRecord, 'line'>, string[]> = {
+  value: ['value', 'indicator', 'ioc', 'observable', 'url', 'ip', 'domain', 'hash'],
+  type: ['type', 'ioc_type', 'indicator_type'],
+  tags: ['tags', 'tag', 'labels'],
+  malware: ['malware', 'malware_family', 'family', 'malware_printable'],
+  sectors: ['sectors', 'sector', 'industry', 'industries'],
+  confidence: ['confidence', 'score'],
+  tlp: ['tlp'],
+  firstSeen: ['first_seen', 'firstseen', 'first_seen_utc', 'dateadded', 'date_added'],
+  lastSeen: ['last_seen', 'lastseen', 'last_online'],
+  reference: ['reference', 'link', 'ref'],
+};
+
+export class MissingValueColumnError extends Error {
+  override name = 'MissingValueColumnError';
+}
+
+/**
+ * CSV (RFC 4180) with a header row. A row that cannot be parsed is reported with its line and skipped;
+ * the rest of the file still loads.
+ */
+export async function* parseDelimited(input: Readable, opts: { delimiter?: string } = {}): AsyncGenerator<ParsedItem> {
+  const problems: Array<{ line: number; reason: string }> = [];
+  const parser = input.pipe(
+    parse({
+      delimiter: opts.delimiter ?? ',',
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_')),
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      comment: '#',
+      comment_no_infix: true,
+      relax_column_count: true,
+      skip_records_with_error: true,
+      max_record_size: 1024 * 1024,
+      info: true,
+      on_skip: (err) => {
+        problems.push({ line: (err as { lines?: number } | undefined)?.lines ?? 0, reason: err?.message ?? 'unreadable row' });
+      },
+    }),
+  );
+  let map: Partial<Record<keyof typeof COLUMNS, string>> | undefined;
+  for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    while (problems.length) yield { problem: problems.shift()! };
+    const row = item.record;
+    if (!map) {
+      map = {};
+      const names = Object.keys(row);
+      for (const [field, candidates] of Object.entries(COLUMNS) as Array<[keyof typeof COLUMNS, string[]]>) {
+        const found = candidates.find((c) => names.includes(c));
+        if (found) map[field] = found;
+      }
+      if (!map.value) {
+        throw new MissingValueColumnError(`no value column in the CSV header (${names.join(', ')}); name one of: ${COLUMNS.value.join(', ')}`);
+      }
+    }
+    const cell = (f: keyof typeof COLUMNS) => {
+      const name = map![f];
+      const v = name === undefined ? undefined : row[name];
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const value = cell('value');
+    if (value === undefined) {
+      yield { problem: { line: item.info.lines, reason: 'empty value' } };
+      continue;
+    }
+    yield {
+      record: {
+        line: item.info.lines,
+        value,
+        type: cell('type'),
+        tags: splitList(cell('tags')),
+        malware: splitList(cell('malware')),
+        sectors: splitList(cell('sectors')),
+        confidence: cell('confidence'),
+        tlp: cell('tlp'),
+        firstSeen: cell('firstSeen'),
+        lastSeen: cell('lastSeen'),
+        reference: cell('reference'),
+      },
+    };
+  }
+  while (problems.length) yield { problem: problems.shift()! };
+}

@@ -1,0 +1,89 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { type ParsedItem, type RawRecord, splitList } from './raw-record.js';
+import { stixObjectRecords } from './stix-objects.js';
+
+const pick = (o: Record<string, unknown>, ...names: string[]): unknown => {
+  for (const n of names) if (o[n] !== undefined && o[n] !== null && o[n] !== '') return o[n];
+  return undefined;
+};
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+
+/** One JSON item: a bare string, or an object with a value field (our own REST output reads back as is). */
+export function jsonItemRecord(item: unknown, line: number): ParsedItem {
+  if (typeof item === 'string') return { record: { line, value: item } };
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return { problem: { line, reason: 'expected a string or an object with a "value" field' } };
+  }
+  const o = item as Record<string, unknown>;
+  const value = text(pick(o, 'value', 'indicator', 'ioc', 'observable'));
+  if (value === undefined) return { problem: { line, reason: 'object has no "value" (or "indicator", "ioc") string' } };
+  const record: RawRecord = {
+    line,
+    value,
+    type: text(pick(o, 'type', 'ioc_type')),
+    tags: splitList(pick(o, 'tags', 'labels')),
+    malware: splitList(pick(o, 'malware', 'malware_family')),
+    sectors: splitList(pick(o, 'sectors', 'industry', 'industries')),
+    // Our REST answers carry both a band (confidence) and the integer (score): the integer is the finer one.
+    confidence: (pick(o, 'score', 'confidence') as string | number | undefined),
+    tlp: text(pick(o, 'tlp')),
+    firstSeen: text(pick(o, 'first_seen', 'firstSeen', 'first_seen_utc')),
+    lastSeen: text(pick(o, 'last_seen', 'lastSeen')),
+    reference: text(pick(o, 'reference', 'link')),
+  };
+  return { record };
+}
+
+/**
+ * A JSON document: an array of items, `{"data": [...]}` (our REST list), or a STIX 2.1 bundle.
+ * Items are numbered from 1 in error reports.
+ */
+export async function* parseJsonDocument(input: Readable): AsyncGenerator<ParsedItem> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(chunk as Buffer);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    yield { problem: { line: 0, reason: `not valid JSON: ${(err as Error).message}` } };
+    return;
+  }
+  if (typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
+    const o = doc as Record<string, unknown>;
+    if (o.type === 'bundle' && Array.isArray(o.objects)) {
+      for (const [i, obj] of o.objects.entries()) yield* stixObjectRecords(obj, i + 1);
+      return;
+    }
+    if (Array.isArray(o.data)) doc = o.data;
+    else if (Array.isArray(o.objects)) {
+      // A TAXII envelope.
+      for (const [i, obj] of o.objects.entries()) yield* stixObjectRecords(obj, i + 1);
+      return;
+    }
+  }
+  if (!Array.isArray(doc)) {
+    yield { problem: { line: 0, reason: 'expected a JSON array, {"data": [...]} or a STIX bundle' } };
+    return;
+  }
+  for (const [i, item] of doc.entries()) yield jsonItemRecord(item, i + 1);
+}
+
+/** NDJSON / JSON Lines: one item per line, blank lines ignored. */
+export async function* parseNdjson(input: Readable): AsyncGenerator<ParsedItem> {
+  let line = 0;
+  for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
+    line++;
+    if (raw.trim() === '') continue;
+    let item: unknown;
+    try {
+      item = JSON.parse(raw);
+    } catch (err) {
+      yield { problem: { line, reason: `not valid JSON: ${(err as Error).message}` } };
+      continue;
+    }
+    if (typeof item === 'object' && item !== null && typeof (item as { type?: unknown }).type === 'string' && String((item as { id?: unknown }).id ?? '').includes('--')) {
+      yield* stixObjectRecords(item, line);
+    } else yield jsonItemRecord(item, line);
+  }
+}

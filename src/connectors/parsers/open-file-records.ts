@@ -1,0 +1,51 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { parseDelimited } from './delimited.js';
+import { parseJsonDocument, parseNdjson } from './json-records.js';
+import { parseLineList } from './line-list.js';
+import type { ParsedItem } from './raw-record.js';
+
+export const FILE_FORMATS = ['text', 'csv', 'tsv', 'json', 'ndjson'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
+
+const BY_EXTENSION: Record<string, FileFormat> = {
+  '.csv': 'csv', '.tsv': 'tsv', '.json': 'json', '.stix': 'json', '.ndjson': 'ndjson', '.jsonl': 'ndjson',
+  '.txt': 'text', '.lst': 'text', '.list': 'text',
+};
+
+/** The format of a file: its extension, else a look at its first bytes. */
+export async function detectFileFormat(path: string): Promise<FileFormat> {
+  const byExt = BY_EXTENSION[extname(path).toLowerCase()];
+  if (byExt) return byExt;
+  const fh = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(4096), 0, 4096, 0);
+    const head = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+    if (head.startsWith('[') || (head.startsWith('{') && !/^\{[^\n]*\}\s*\n\s*\{/.test(head))) return 'json';
+    if (head.startsWith('{')) return 'ndjson';
+    const firstLine = head.split(/\r?\n/, 1)[0]!.toLowerCase();
+    if (/(^|[,\t])"?(value|indicator|ioc|observable)"?([,\t]|$)/.test(firstLine)) return firstLine.includes('\t') ? 'tsv' : 'csv';
+    return 'text';
+  } finally {
+    await fh.close();
+  }
+}
+
+export function parseStream(input: Readable, format: FileFormat): AsyncGenerator<ParsedItem> {
+  switch (format) {
+    case 'csv': return parseDelimited(input);
+    case 'tsv': return parseDelimited(input, { delimiter: '\t' });
+    case 'json': return parseJsonDocument(input);
+    case 'ndjson': return parseNdjson(input);
+    case 'text': return parseLineList(input);
+  }
+}
+
+/** Records of a file, and a counter of bytes read for progress reports. */
+export function openFileRecords(path: string, format: FileFormat, onBytes?: (n: number) => void): AsyncGenerator<ParsedItem> {
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  if (onBytes) stream.on('data', (chunk) => onBytes(chunk.length));
+  return parseStream(stream, format);
+}

@@ -1,0 +1,7 @@
+/** The nine IOC types we store. Every list (validator, OpenAPI enum, SQL CHECK) derives from this one. */
+export const IOC_TYPES = ['ipv4', 'ipv6', 'domain', 'url', 'md5', 'sha1', 'sha256', 'cve', 'email'] as const;
+export type IocType = (typeof IOC_TYPES)[number];
+
+export function isIocType(value: string): value is IocType {
+  return (IOC_TYPES as readonly string[]).includes(value);
+}

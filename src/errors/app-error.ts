@@ -1,0 +1,45 @@
+/**
+ * Errors with stable codes. Thrown anywhere below http/, mapped to an HTTP answer in one place
+ * (http/error-handler.ts): a JSON problem on REST routes, a TAXII error resource on TAXII routes.
+ */
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export class InvalidParameterError extends AppError {
+  constructor(parameter: string, message: string, allowed?: readonly string[] | string) {
+    super(400, 'invalid_parameter', `${parameter}: ${message}`, allowed === undefined ? { parameter } : { parameter, allowed });
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message: string) {
+    super(401, 'unauthorized', message);
+  }
+}
+
+export class PlanRequiredError extends AppError {
+  constructor(feature: string, plan = 'pro') {
+    super(403, 'plan_required', `${feature} needs the ${plan === 'pro' ? 'Pro' : plan} plan; upgrade the account's plan to ${plan} to use it`, { required_plan: plan });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(403, 'forbidden', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(404, 'not_found', message);
+  }
+}

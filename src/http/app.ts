@@ -1,0 +1,77 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { IocService } from '../api/ioc-service.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { TokenSigner } from '../auth/signed-token.js';
+import type { Config } from '../config/config.js';
+import type { Store } from '../store/store.js';
+import { installAuthentication } from './auth-hooks.js';
+import { installErrorHandlers } from './error-handler.js';
+import { installRateLimit } from './rate-limit.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { iocRoutes } from './routes/ioc-routes.js';
+import { iocDetailSchema, iocSchema, problemSchema } from './schemas.js';
+
+export interface AppDeps {
+  store: Store;
+  config: Config;
+  authenticator: Authenticator;
+  signer: TokenSigner;
+  /** Fastify's logger option; tests pass false. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const API_VERSION = '0.1.0';
+
+/** Builds the HTTP application. Only `socd serve` listens; tests use `inject` or listen on an ephemeral port. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? {
+      level: deps.config.logLevel,
+      // Keys travel in Authorization; never let them reach a log line.
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'request.headers.authorization'], censor: '[redacted]' },
+    },
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
+    // A request must not hold a socket forever (slowloris).
+    requestTimeout: 120_000,
+  });
+
+  installErrorHandlers(app);
+  app.addSchema(problemSchema);
+  app.addSchema(iocSchema);
+  app.addSchema(iocDetailSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'SOC Defenders API',
+        version: API_VERSION,
+        description: 'Threat-intelligence IOCs as JSON (REST), STIX 2.1 bundles and TAXII 2.1. Authenticate with an API key: `Authorization: Bearer sk_live_…`, or HTTP Basic with the account email as username and the key as password.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API key, sk_live_…' },
+          basicAuth: { type: 'http', scheme: 'basic', description: 'account email as username, API key as password' },
+        },
+      },
+      tags: [{ name: 'iocs', description: 'Indicators of compromise' }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/v1/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
+
+  await app.register(healthRoutes, { store: deps.store });
+
+  const iocs = new IocService(deps.store, deps.signer, deps.config.rest);
+  await app.register(async (api) => {
+    installAuthentication(api, deps.authenticator);
+    await installRateLimit(api, deps.config);
+    api.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+    await api.register(iocRoutes, { iocs });
+  }, { prefix: '/api/v1' });
+
+  return app;
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuthResult, Authenticator, Principal } from '../auth/authenticator.js';
+import { type Feature, planAllows } from '../auth/plans.js';
+import { PlanRequiredError, UnauthorizedError } from '../errors/app-error.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthResult | undefined;
+  }
+}
+
+/**
+ * Authentication runs first on every route of the scope and only records its result, so that the rate limiter
+ * (a route-level onRequest hook, which runs after this one) can count per key or per address; `requireAuth`
+ * then refuses what is not authenticated.
+ */
+export function installAuthentication(app: FastifyInstance, authenticator: Authenticator): void {
+  app.decorateRequest('auth', undefined);
+  app.addHook('onRequest', async (request) => {
+    request.auth = await authenticator.authenticate(request.headers.authorization);
+  });
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  const auth = request.auth;
+  if (!auth?.ok) throw new UnauthorizedError(`authentication required: ${auth?.reason ?? 'missing Authorization header'}; send "Authorization: Bearer sk_live_…" or HTTP Basic with your account email and key`);
+  return auth.principal;
+}
+
+/** A preHandler that demands a key whose plan includes `feature`. */
+export function requireFeature(feature: Feature, label: string) {
+  return async (request: FastifyRequest) => {
+    const principal = principalOf(request);
+    if (!planAllows(principal.plan, feature)) throw new PlanRequiredError(label, feature === 'admin' ? 'admin' : 'pro');
+  };
+}

@@ -1,0 +1,114 @@
+import { CONFIDENCE_BANDS } from '../domain/confidence.js';
+import { IOC_TYPES } from '../domain/ioc-types.js';
+import { SECTORS } from '../domain/sectors.js';
+import { TLP_LEVELS } from '../domain/tlp.js';
+import { STATUS_FILTERS } from '../api/ioc-query.js';
+
+/** JSON schemas of the REST API: they document it (OpenAPI) and serialize answers. Derived from the domain lists. */
+const isoTime = { type: 'string', format: 'date-time' } as const;
+const stringList = { type: 'array', items: { type: 'string' } } as const;
+
+export const problemSchema = {
+  $id: 'Problem',
+  type: 'object',
+  description: 'RFC 9457 problem details',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string', description: 'stable machine-readable code' },
+    parameter: { type: 'string' },
+    allowed: {},
+    required_plan: { type: 'string' },
+  },
+  required: ['type', 'title', 'status', 'detail', 'code'],
+} as const;
+
+const iocProperties = {
+  id: { type: 'string', description: 'STIX id, stable forever: indicator--<uuid4> (vulnerability--<uuid4> for CVEs)' },
+  type: { type: 'string', enum: IOC_TYPES },
+  value: { type: 'string', description: 'canonical (normalized) value' },
+  confidence: { type: 'string', enum: CONFIDENCE_BANDS, description: 'band of the score: low 0–29, medium 30–69, high 70–100' },
+  score: { type: 'integer', minimum: 0, maximum: 100 },
+  first_seen: isoTime,
+  last_seen: isoTime,
+  added_at: isoTime,
+  sources: stringList,
+  tags: stringList,
+  malware: stringList,
+  sectors: { type: 'array', items: { type: 'string', enum: SECTORS } },
+  tlp: { type: 'string', enum: TLP_LEVELS },
+  status: { type: 'string', enum: ['active', 'revoked'] },
+  valid_until: isoTime,
+} as const;
+
+export const iocSchema = {
+  $id: 'Ioc',
+  type: 'object',
+  properties: iocProperties,
+  required: Object.keys(iocProperties),
+} as const;
+
+export const iocDetailSchema = {
+  $id: 'IocDetail',
+  type: 'object',
+  properties: {
+    ...iocProperties,
+    sightings: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          source: { type: 'string' },
+          first_seen: isoTime,
+          last_seen: isoTime,
+          count: { type: 'integer' },
+          confidence: { type: ['integer', 'null'] },
+          reference: { type: ['string', 'null'] },
+          ended_at: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+    },
+  },
+} as const;
+
+export const iocListQuerySchema = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', description: `one type or a comma list of: ${IOC_TYPES.join(', ')}` },
+    since: { type: 'string', description: 'ISO 8601 date or date-time: only IOCs added after it' },
+    industry: { type: 'string', description: `CISA sector slug: ${SECTORS.join(', ')}` },
+    confidence: { type: 'string', description: `confidence band: ${CONFIDENCE_BANDS.join(', ')}` },
+    source: { type: 'string', description: 'source id (GET /api/v1/sources lists them)' },
+    status: { type: 'string', description: `${STATUS_FILTERS.join(', ')} (default active)` },
+    q: { type: 'string', description: 'an exact value of any type, normalized first (defanged values are accepted)' },
+    limit: { type: 'string', description: 'page size, 1–1000 (default 100)' },
+    cursor: { type: 'string', description: 'pagination.next_cursor of the previous page (same filters)' },
+  },
+} as const;
+
+export const iocListSchema = {
+  type: 'object',
+  properties: {
+    data: { type: 'array', items: { $ref: 'Ioc#' } },
+    pagination: {
+      type: 'object',
+      properties: {
+        limit: { type: 'integer' },
+        next_cursor: { type: ['string', 'null'] },
+        has_more: { type: 'boolean' },
+      },
+      required: ['limit', 'next_cursor', 'has_more'],
+    },
+  },
+  required: ['data', 'pagination'],
+} as const;
+
+export const errorResponses = {
+  400: { $ref: 'Problem#' },
+  401: { $ref: 'Problem#' },
+  403: { $ref: 'Problem#' },
+  404: { $ref: 'Problem#' },
+  429: { $ref: 'Problem#' },
+} as const;

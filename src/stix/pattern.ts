@@ -1,0 +1,534 @@
+/**
+ * STIX 2.1 indicator patterns (§9, STIX Patterning) for the IOC types we store.
+ *
+ * `buildPattern` renders one comparison per IOC exactly as the table in shared/STIX.md (§4.7 indicator,
+ * §9.2 string constants). `parsePattern` reads the simple forms other producers send us back into IOC terms:
+ * a hand-written tokenizer and an explicit state machine, so that it runs in linear time, never recurses
+ * (deep parentheses cannot overflow the stack) and never throws on hostile input.
+ */
+import type { IocType } from '../domain/ioc-types.js';
+
+export type PatternIocType = Exclude<IocType, 'cve'>;
+
+/** Every IOC type that becomes an indicator; cve becomes a vulnerability and has no pattern. */
+export const PATTERN_TYPES: readonly PatternIocType[] = Object.freeze([
+  'ipv4',
+  'ipv6',
+  'domain',
+  'url',
+  'md5',
+  'sha1',
+  'sha256',
+  'email',
+] as const);
+
+// Hash names containing '-' must be quoted: an unquoted path component is an identifier without hyphen (§9).
+const OBJECT_PATHS: Readonly<Record<PatternIocType, string>> = Object.freeze({
+  ipv4: 'ipv4-addr:value',
+  ipv6: 'ipv6-addr:value',
+  domain: 'domain-name:value',
+  url: 'url:value',
+  md5: 'file:hashes.MD5',
+  sha1: "file:hashes.'SHA-1'",
+  sha256: "file:hashes.'SHA-256'",
+  email: 'email-addr:value',
+});
+
+/** Inputs longer than this are refused before tokenizing; real single-IOC patterns are far shorter. */
+export const MAX_PATTERN_LENGTH = 100_000;
+
+/**
+ * STIX 2.1 §9.2 string constant: wrapped in single quotes, and the only escapes are `\\` and `\'`.
+ * Backslash must be escaped first, otherwise the backslashes introduced for quotes would be doubled.
+ */
+function quoteStringLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * Renders the single-comparison pattern for one IOC (STIX 2.1 §9.2 escaping). The value is written as given:
+ * callers validate and normalize IOCs before they reach STIX, so this function cannot second-guess them.
+ */
+export function buildPattern(type: PatternIocType, value: string): string {
+  // Runtime guard for untyped callers: a 'cve' or a typo must not silently produce `[undefined = …]`.
+  if (!Object.hasOwn(OBJECT_PATHS, type)) throw new TypeError(`no STIX pattern for IOC type '${String(type)}'`);
+  if (typeof value !== 'string') throw new TypeError('pattern value must be a string');
+  return `[${OBJECT_PATHS[type]} = ${quoteStringLiteral(value)}]`;
+}
+
+export interface PatternTerm {
+  type: PatternIocType;
+  value: string;
+}
+
+export type ParsedPattern =
+  | { ok: true; terms: PatternTerm[]; joiner: 'AND' | 'OR' | 'single' }
+  | { ok: false; reason: string };
+
+// ---------------------------------------------------------------------------------------------------------
+// Tokenizer
+// ---------------------------------------------------------------------------------------------------------
+
+type TokenKind =
+  | '['
+  | ']'
+  | '('
+  | ')'
+  | ':'
+  | '.'
+  | ','
+  | '*'
+  | 'op' // = == != <> < <= > >=
+  | 'word' // identifiers and keywords; keywords are told apart by position, as the grammar does
+  | 'string' // text holds the unescaped value
+  | 'typed' // h'…' b'…' t'…' literals; text holds the prefix letter
+  | 'number';
+
+interface Token {
+  kind: TokenKind;
+  text: string;
+  at: number;
+}
+
+type Tokenized = { ok: true; tokens: Token[] } | { ok: false; reason: string };
+
+/** Whitespace skipped by the reference STIX pattern grammar (the WS lexer rule), not only ASCII space. */
+function isWhitespace(c: number): boolean {
+  return (
+    c === 0x20 ||
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
+function isIdentStart(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || isDigit(c) || c === 0x2d;
+}
+
+const QUOTE = 0x27;
+const BACKSLASH = 0x5c;
+
+// Controls, bidi overrides, zero-width characters and lone surrogates, which would make a logged reason lie
+// about what it shows (Trojan Source) or break consumers that expect well-formed UTF-16.
+const UNPRINTABLE =
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function codePointLabel(cp: number): string {
+  return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Keeps reasons short and printable even when the offending text is a 100 000-character hostile token. */
+function excerpt(text: string, max = 40): string {
+  let short = text;
+  if (text.length > max) {
+    let end = max;
+    // Do not cut an astral character in half.
+    const last = text.charCodeAt(end - 1);
+    if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+    short = `${text.slice(0, end)}…`;
+  }
+  return short.replace(UNPRINTABLE, (ch) => `<${codePointLabel(ch.charCodeAt(0))}>`);
+}
+
+function describeChar(s: string, i: number): string {
+  const cp = s.codePointAt(i) ?? 0;
+  return cp > 0x20 && cp < 0x7f ? `'${String.fromCharCode(cp)}' (${codePointLabel(cp)})` : codePointLabel(cp);
+}
+
+/**
+ * Scans a §9.2 string literal whose opening quote is at `start`. Unescaped text is collected as slices between
+ * escapes so the work stays linear in the literal's length.
+ */
+function scanString(s: string, start: number): { ok: true; value: string; end: number } | { ok: false; reason: string } {
+  const parts: string[] = [];
+  let i = start + 1;
+  let segment = i;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c === QUOTE) {
+      parts.push(s.slice(segment, i));
+      return { ok: true, value: parts.join(''), end: i + 1 };
+    }
+    if (c === BACKSLASH) {
+      if (i + 1 >= s.length) break;
+      const next = s.charCodeAt(i + 1);
+      if (next !== BACKSLASH && next !== QUOTE) {
+        return {
+          ok: false,
+          reason: `invalid escape '\\' followed by ${describeChar(s, i + 1)} at offset ${i} (only \\\\ and \\' are allowed)`,
+        };
+      }
+      parts.push(s.slice(segment, i), next === QUOTE ? "'" : '\\');
+      i += 2;
+      segment = i;
+      continue;
+    }
+    i += 1;
+  }
+  return { ok: false, reason: `unterminated string literal starting at offset ${start}` };
+}
+
+function tokenize(s: string): Tokenized {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (isWhitespace(c)) {
+      i += 1;
+      continue;
+    }
+    const start = i;
+    // Comments are skipped by the reference grammar; a '//' inside a URL value never gets here (it is in a string).
+    if (c === 0x2f && s.charCodeAt(i + 1) === 0x2a) {
+      const close = s.indexOf('*/', i + 2);
+      if (close < 0) return { ok: false, reason: `unterminated comment starting at offset ${start}` };
+      i = close + 2;
+      continue;
+    }
+    if (c === 0x2f && s.charCodeAt(i + 1) === 0x2f) {
+      while (i < s.length && s.charCodeAt(i) !== 0x0a && s.charCodeAt(i) !== 0x0d) i += 1;
+      continue;
+    }
+    if (c === QUOTE) {
+      const str = scanString(s, i);
+      if (!str.ok) return str;
+      tokens.push({ kind: 'string', text: str.value, at: start });
+      i = str.end;
+      continue;
+    }
+    if (isIdentStart(c)) {
+      i += 1;
+      while (i < s.length && isIdentPart(s.charCodeAt(i))) i += 1;
+      const word = s.slice(start, i);
+      // h'…', b'…' and t'…' are hex, binary and timestamp constants (§9.2); recognising them here gives a
+      // precise reason instead of "unexpected string after word".
+      if (i - start === 1 && s.charCodeAt(i) === QUOTE && (word === 'h' || word === 'b' || word === 't')) {
+        const str = scanString(s, i);
+        if (!str.ok) return str;
+        tokens.push({ kind: 'typed', text: word, at: start });
+        i = str.end;
+        continue;
+      }
+      tokens.push({ kind: 'word', text: word, at: start });
+      continue;
+    }
+    if (isDigit(c) || ((c === 0x2d || c === 0x2b) && isDigit(s.charCodeAt(i + 1)))) {
+      i += 1;
+      while (i < s.length && (isDigit(s.charCodeAt(i)) || s.charCodeAt(i) === 0x2e)) i += 1;
+      tokens.push({ kind: 'number', text: s.slice(start, i), at: start });
+      continue;
+    }
+    const two = s.slice(i, i + 2);
+    if (two === '==' || two === '!=' || two === '<>' || two === '<=' || two === '>=') {
+      tokens.push({ kind: 'op', text: two, at: start });
+      i += 2;
+      continue;
+    }
+    const one = s[i] as string;
+    if (one === '=' || one === '<' || one === '>') {
+      tokens.push({ kind: 'op', text: one, at: start });
+      i += 1;
+      continue;
+    }
+    if (one === '[' || one === ']' || one === '(' || one === ')' || one === ':' || one === '.' || one === ',' || one === '*') {
+      tokens.push({ kind: one, text: one, at: start });
+      i += 1;
+      continue;
+    }
+    return { ok: false, reason: `unexpected character ${describeChar(s, i)} at offset ${i}` };
+  }
+  return { ok: true, tokens };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Object paths
+// ---------------------------------------------------------------------------------------------------------
+
+interface PathComponent {
+  text: string;
+  quoted: boolean;
+}
+
+function renderPath(objectType: string, components: PathComponent[]): string {
+  const rendered = components.map((c) => (c.quoted ? quoteStringLiteral(c.text) : c.text));
+  return `${objectType}:${rendered.join('.')}`;
+}
+
+// Hash names are matched case-insensitively and with or without the hyphen because producers disagree
+// (hash-algorithm-ov says 'SHA-256'; older feeds write SHA256 or sha256).
+const HASH_TYPES: ReadonlyMap<string, PatternIocType> = new Map<string, PatternIocType>([
+  ['MD5', 'md5'],
+  ['SHA-1', 'sha1'],
+  ['SHA1', 'sha1'],
+  ['SHA-256', 'sha256'],
+  ['SHA256', 'sha256'],
+]);
+
+function resolvePath(objectType: string, components: PathComponent[]): PatternIocType | undefined {
+  const names = components.map((c) => c.text);
+  if (names.length === 1 && names[0] === 'value') {
+    switch (objectType) {
+      case 'ipv4-addr':
+        return 'ipv4';
+      case 'ipv6-addr':
+        return 'ipv6';
+      case 'domain-name':
+        return 'domain';
+      case 'url':
+        return 'url';
+      case 'email-addr':
+        return 'email';
+      default:
+        return undefined;
+    }
+  }
+  if (objectType === 'email-message' && names.length === 2 && names[0] === 'from_ref' && names[1] === 'value') {
+    return 'email';
+  }
+  if (objectType === 'file' && names.length === 2 && names[0] === 'hashes') {
+    return HASH_TYPES.get((names[1] as string).toUpperCase());
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parser
+// ---------------------------------------------------------------------------------------------------------
+
+const UNSUPPORTED_OPERATORS = new Set(['NOT', 'LIKE', 'MATCHES', 'IN', 'ISSUBSET', 'ISSUPERSET', 'EXISTS']);
+const QUALIFIERS = new Set(['WITHIN', 'START', 'STOP', 'REPEATS']);
+
+class PatternError extends Error {}
+
+function describe(token: Token | undefined): string {
+  if (token === undefined) return 'end of pattern';
+  switch (token.kind) {
+    case 'string':
+      return `string literal at offset ${token.at}`;
+    case 'typed':
+      return `${token.text}'…' literal at offset ${token.at}`;
+    default:
+      return `'${excerpt(token.text)}' at offset ${token.at}`;
+  }
+}
+
+function fail(reason: string): never {
+  throw new PatternError(reason);
+}
+
+/** One comparison: objectPath '=' stringLiteral. Returns the term, its SCO type and the index after it. */
+function parseComparison(tokens: Token[], start: number): { term: PatternTerm; objectType: string; next: number } {
+  let i = start;
+  const head = tokens[i] as Token;
+  if (head.text === 'EXISTS') fail(`unsupported operator 'EXISTS' at offset ${head.at}`);
+  const objectType = head.text;
+  i += 1;
+  if (tokens[i]?.kind !== ':') fail(`expected ':' after object type '${excerpt(objectType)}', got ${describe(tokens[i])}`);
+  i += 1;
+
+  const components: PathComponent[] = [];
+  for (;;) {
+    const t = tokens[i];
+    if (t?.kind === 'word') {
+      // Unquoted property names are identifiers without hyphen (§9); 'SHA-256' must be written quoted.
+      if (t.text.includes('-')) {
+        fail(`object path component '${excerpt(t.text)}' at offset ${t.at} contains '-' and must be quoted`);
+      }
+      components.push({ text: t.text, quoted: false });
+    } else if (t?.kind === 'string') {
+      components.push({ text: t.text, quoted: true });
+    } else {
+      fail(`expected an object path component, got ${describe(t)}`);
+    }
+    i += 1;
+    const after = tokens[i];
+    if (after?.kind === '.') {
+      i += 1;
+      continue;
+    }
+    if (after?.kind === '[') {
+      fail(`unsupported object path '${excerpt(renderPath(objectType, components))}[…]': list indexes are not supported`);
+    }
+    break;
+  }
+
+  const type = resolvePath(objectType, components);
+  if (type === undefined) fail(`unsupported object path '${excerpt(renderPath(objectType, components))}'`);
+
+  const op = tokens[i];
+  if (op === undefined) fail(`expected '=' after object path, got end of pattern`);
+  if (op.kind === 'op') {
+    if (op.text !== '=' && op.text !== '==') fail(`unsupported operator '${op.text}' at offset ${op.at}`);
+  } else if (op.kind === 'word' && UNSUPPORTED_OPERATORS.has(op.text)) {
+    fail(`unsupported operator '${op.text}' at offset ${op.at}`);
+  } else {
+    fail(`expected '=' after object path, got ${describe(op)}`);
+  }
+  i += 1;
+
+  const literal = tokens[i];
+  if (literal?.kind !== 'string') {
+    if (literal?.kind === 'typed') fail(`expected a string literal, got ${describe(literal)}`);
+    fail(`expected a string literal after '=', got ${describe(literal)}`);
+  }
+  return { term: { type, value: literal.text }, objectType, next: i + 1 };
+}
+
+type State = 'observation' | 'afterObservation' | 'comparison' | 'afterComparison';
+
+/**
+ * Recognises `obs (OR obs)*` where `obs` is `[ cmp ((AND|OR) cmp)* ]`, with balanced parentheses at both
+ * levels. Parentheses cannot change the meaning when only one joiner is allowed, so counters replace recursion.
+ */
+function parseTokens(tokens: Token[]): { terms: PatternTerm[]; joiner: 'AND' | 'OR' | 'single' } {
+  const terms: PatternTerm[] = [];
+  let state: State = 'observation';
+  let outerDepth = 0;
+  let innerDepth = 0;
+  let observationAt = 0;
+  let observationJoiner: 'AND' | 'OR' | undefined;
+  let observationTypes = new Set<string>();
+  let observationCount = 0;
+  let sawAnd = false;
+  let sawOr = false;
+  let i = 0;
+
+  for (;;) {
+    const t = tokens[i];
+    switch (state) {
+      case 'observation': {
+        if (t?.kind === '(') {
+          outerDepth += 1;
+          i += 1;
+        } else if (t?.kind === '[') {
+          observationAt = t.at;
+          observationJoiner = undefined;
+          observationTypes = new Set();
+          observationCount += 1;
+          state = 'comparison';
+          i += 1;
+        } else if (t === undefined && tokens.length === 0) {
+          fail('empty pattern');
+        } else {
+          fail(`expected '[' to open an observation expression, got ${describe(t)}`);
+        }
+        break;
+      }
+      case 'comparison': {
+        if (t === undefined) fail(`unbalanced brackets: '[' at offset ${observationAt} is never closed`);
+        if (t.kind === '(') {
+          innerDepth += 1;
+          i += 1;
+        } else if (t.kind === 'word') {
+          const parsed = parseComparison(tokens, i);
+          terms.push(parsed.term);
+          observationTypes.add(parsed.objectType);
+          i = parsed.next;
+          state = 'afterComparison';
+        } else if (t.kind === ']' && tokens[i - 1]?.kind === '[') {
+          fail(`empty observation expression at offset ${observationAt}`);
+        } else {
+          fail(`expected an object path, got ${describe(t)}`);
+        }
+        break;
+      }
+      case 'afterComparison': {
+        if (t === undefined) fail(`unbalanced brackets: '[' at offset ${observationAt} is never closed`);
+        if (t.kind === ')') {
+          if (innerDepth === 0) fail(`unbalanced parentheses: ')' at offset ${t.at} has no matching '('`);
+          innerDepth -= 1;
+          i += 1;
+        } else if (t.kind === ']') {
+          if (innerDepth !== 0) fail(`unbalanced parentheses: '(' inside the observation at offset ${observationAt} is never closed`);
+          // An AND inside one observation describes a single object, so it cannot span object types (§9).
+          if (observationJoiner === 'AND' && observationTypes.size > 1) {
+            fail(`comparisons joined by AND at offset ${observationAt} refer to different object types (${excerpt([...observationTypes].join(', '), 80)})`);
+          }
+          state = 'afterObservation';
+          i += 1;
+        } else if (t.kind === 'word' && (t.text === 'AND' || t.text === 'OR')) {
+          if (observationJoiner !== undefined && observationJoiner !== t.text) {
+            fail(`mixed AND and OR in the observation at offset ${observationAt}; only one joiner is supported`);
+          }
+          observationJoiner = t.text;
+          if (t.text === 'AND') sawAnd = true;
+          else sawOr = true;
+          state = 'comparison';
+          i += 1;
+        } else if (t.kind === 'word' && t.text === 'FOLLOWEDBY') {
+          fail(`FOLLOWEDBY at offset ${t.at} is not supported`);
+        } else {
+          fail(`expected AND, OR or ']' after a comparison, got ${describe(t)}`);
+        }
+        break;
+      }
+      case 'afterObservation': {
+        if (t === undefined) {
+          if (outerDepth !== 0) fail(`unbalanced parentheses: ${outerDepth} '(' never closed`);
+          if (sawAnd && (sawOr || observationCount > 1)) {
+            fail('mixed AND and OR: comparisons joined by AND cannot be combined with OR');
+          }
+          const joiner = terms.length === 1 ? 'single' : sawAnd ? 'AND' : 'OR';
+          return { terms, joiner };
+        }
+        if (t.kind === ')') {
+          if (outerDepth === 0) fail(`unbalanced parentheses: ')' at offset ${t.at} has no matching '('`);
+          outerDepth -= 1;
+          i += 1;
+        } else if (t.kind === 'word' && t.text === 'OR') {
+          state = 'observation';
+          i += 1;
+        } else if (t.kind === 'word' && t.text === 'AND') {
+          fail(`observation expressions joined by AND at offset ${t.at} are not supported`);
+        } else if (t.kind === 'word' && t.text === 'FOLLOWEDBY') {
+          fail(`FOLLOWEDBY at offset ${t.at} is not supported`);
+        } else if (t.kind === 'word' && QUALIFIERS.has(t.text)) {
+          fail(`qualifier '${t.text}' at offset ${t.at} is not supported`);
+        } else if (t.kind === ']') {
+          fail(`unbalanced brackets: ']' at offset ${t.at} has no matching '['`);
+        } else {
+          fail(`expected OR or end of pattern after an observation, got ${describe(t)}`);
+        }
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * Parses the simple STIX 2.1 patterns (§9) that map onto IOCs: comparisons `path = 'string'` joined by one
+ * joiner inside an observation, and observations joined by OR. Values are returned unescaped but otherwise raw.
+ * Anything else — other operators, qualifiers, FOLLOWEDBY, unknown paths, malformed input — yields a reason.
+ */
+export function parsePattern(pattern: string): ParsedPattern {
+  if (typeof pattern !== 'string') return { ok: false, reason: 'pattern must be a string' };
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    return { ok: false, reason: `pattern is ${pattern.length} characters long; the limit is ${MAX_PATTERN_LENGTH}` };
+  }
+  try {
+    const tokenized = tokenize(pattern);
+    if (!tokenized.ok) return tokenized;
+    const { terms, joiner } = parseTokens(tokenized.tokens);
+    return { ok: true, terms, joiner };
+  } catch (err) {
+    if (err instanceof PatternError) return { ok: false, reason: err.message };
+    // Patterns arrive from untrusted upstreams; a parser bug must reject one object, not crash an import.
+    return { ok: false, reason: `internal pattern parser error: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

@@ -1,0 +1,19 @@
+/** Helpers shared by the store implementations: pure, no driver. */
+
+/** Sorted union of two string lists; returns `current` itself when nothing new arrived (cheap change check). */
+export function unionSorted(current: readonly string[], incoming: readonly string[]): readonly string[] {
+  let added: string[] | undefined;
+  for (const v of incoming) {
+    if (!current.includes(v) && !(added?.includes(v) ?? false)) (added ??= []).push(v);
+  }
+  return added ? [...current, ...added].sort() : current;
+}
+
+export function parseList(json: string): string[] {
+  const v: unknown = JSON.parse(json);
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+export function dedupeSorted(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}

@@ -1,0 +1,96 @@
+/**
+ * SQLite schema, one entry per version, applied in order inside a transaction at start (`socd migrate` too).
+ * Never edit an applied migration: append a new one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'core: settings, sources, iocs, sightings, sectors, accounts, api keys',
+    sql: `
+CREATE TABLE settings (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sources (
+  id              TEXT PRIMARY KEY,
+  name            TEXT NOT NULL,
+  reliability     REAL NOT NULL CHECK (reliability BETWEEN 0 AND 1),
+  redistributable INTEGER NOT NULL CHECK (redistributable IN (0, 1)),
+  aggregate       INTEGER NOT NULL DEFAULT 0 CHECK (aggregate IN (0, 1)),
+  tlp             TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per canonical (type, value). stix_id is generated once and never changes. Times are epoch ms.
+CREATE TABLE iocs (
+  id              INTEGER PRIMARY KEY,
+  type            TEXT NOT NULL,
+  value           TEXT NOT NULL,
+  stix_id         TEXT NOT NULL UNIQUE,
+  score           INTEGER NOT NULL CHECK (score BETWEEN 0 AND 100),
+  first_seen      INTEGER NOT NULL,
+  last_seen       INTEGER NOT NULL,
+  added_at        INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  tags            TEXT NOT NULL DEFAULT '[]',
+  malware         TEXT NOT NULL DEFAULT '[]',
+  sectors         TEXT NOT NULL DEFAULT '[]',
+  tlp             TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+  valid_until     INTEGER NOT NULL,
+  redistributable INTEGER NOT NULL CHECK (redistributable IN (0, 1)),
+  UNIQUE (type, value)
+);
+-- Keyset order of REST (added_at, id); the type index serves ?type=X as a pure range scan.
+CREATE INDEX iocs_added ON iocs (added_at, id);
+CREATE INDEX iocs_type_added ON iocs (type, added_at, id);
+
+-- One row per (IOC, source). ioc_added_at is copied so that ?source=X is a range scan in REST order.
+CREATE TABLE sightings (
+  ioc_id       INTEGER NOT NULL REFERENCES iocs (id) ON DELETE CASCADE,
+  source_id    TEXT NOT NULL REFERENCES sources (id),
+  first_seen   INTEGER NOT NULL,
+  last_seen    INTEGER NOT NULL,
+  count        INTEGER NOT NULL DEFAULT 1,
+  confidence   INTEGER CHECK (confidence BETWEEN 0 AND 100),
+  reference    TEXT,
+  ended_at     INTEGER,
+  ioc_added_at INTEGER NOT NULL,
+  PRIMARY KEY (ioc_id, source_id)
+) WITHOUT ROWID;
+CREATE INDEX sightings_source ON sightings (source_id, ioc_added_at, ioc_id);
+
+-- Sectors only grow on an IOC; this table lets ?industry=X walk in REST order.
+CREATE TABLE ioc_sectors (
+  sector       TEXT NOT NULL,
+  ioc_added_at INTEGER NOT NULL,
+  ioc_id       INTEGER NOT NULL REFERENCES iocs (id) ON DELETE CASCADE,
+  PRIMARY KEY (sector, ioc_added_at, ioc_id)
+) WITHOUT ROWID;
+
+CREATE TABLE accounts (
+  id         INTEGER PRIMARY KEY,
+  email      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  plan       TEXT NOT NULL CHECK (plan IN ('free', 'pro', 'admin')),
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE api_keys (
+  id           INTEGER PRIMARY KEY,
+  account_id   INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  prefix       TEXT NOT NULL UNIQUE,
+  hash         TEXT NOT NULL UNIQUE,
+  name         TEXT,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at   INTEGER
+);
+`,
+  },
+];

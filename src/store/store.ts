@@ -1,0 +1,53 @@
+import type {
+  Account,
+  ApiKeyRecord,
+  ApiKeyWithAccount,
+  IocDetail,
+  IocPage,
+  IocQuery,
+  Observation,
+  Plan,
+  SourceRecord,
+  UpsertResult,
+} from './types.js';
+
+/**
+ * The one seam between the application and its database. `sqlite/` and `postgres/` implement it; the contract
+ * suite in test/store/ runs against each. Nothing here knows of HTTP. Times are epoch ms unless a name says µs.
+ */
+export interface Store {
+  /** What the backend is, for logs and /readyz. */
+  readonly kind: 'sqlite' | 'postgres';
+
+  /** Brings the schema to the latest version; returns the names of the migrations applied now. */
+  migrate(): Promise<string[]>;
+  /** Answers when the database does. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /** A value kept in the database (the cursor-signing secret when SOCD_SECRET is unset). Set once; first writer wins. */
+  getOrCreateSetting(name: string, create: () => string): Promise<string>;
+
+  // --- sources and IOCs -------------------------------------------------------------------------
+  upsertSource(source: SourceRecord): Promise<void>;
+  listSources(): Promise<SourceRecord[]>;
+  /** Records what `source` saw, in one transaction. One IOC per (type, value); one sighting per (IOC, source). */
+  upsertObservations(source: string, batch: readonly Observation[], now: number): Promise<UpsertResult>;
+  queryIocs(query: IocQuery): Promise<IocPage>;
+  getIoc(id: string): Promise<IocDetail | undefined>;
+  countIocs(): Promise<number>;
+
+  // --- accounts and keys ------------------------------------------------------------------------
+  countAccounts(): Promise<number>;
+  createAccount(email: string, plan: Plan, now: number): Promise<Account>;
+  findAccountByEmail(email: string): Promise<Account | undefined>;
+  setAccountPlan(accountId: number, plan: Plan): Promise<void>;
+  listAccounts(): Promise<Account[]>;
+  insertApiKey(key: Omit<ApiKeyRecord, 'id' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiKeyRecord>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyWithAccount | undefined>;
+  listApiKeys(): Promise<ApiKeyWithAccount[]>;
+  /** Revokes the key with this public prefix; false when there is none (or it was already revoked). */
+  revokeApiKey(prefix: string, now: number): Promise<boolean>;
+  /** Stores last-use times collected in memory, in one write (never one write per request). */
+  touchApiKeys(lastUsed: ReadonlyMap<number, number>): Promise<void>;
+}

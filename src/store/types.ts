@@ -1,0 +1,130 @@
+import type { ConfidenceBand } from '../domain/confidence.js';
+import type { IocType } from '../domain/ioc-types.js';
+import type { Tlp } from '../domain/tlp.js';
+
+export const PLANS = ['free', 'pro', 'admin'] as const;
+export type Plan = (typeof PLANS)[number];
+export function isPlan(v: string): v is Plan {
+  return (PLANS as readonly string[]).includes(v);
+}
+
+export const IOC_STATUSES = ['active', 'revoked'] as const;
+export type IocStatus = (typeof IOC_STATUSES)[number];
+
+/** A source as the store knows it: enough to score and to decide what may be redistributed. */
+export interface SourceRecord {
+  id: string;
+  name: string;
+  /** Reliability prior, 0–1. */
+  reliability: number;
+  redistributable: boolean;
+  aggregate: boolean;
+  tlp: Tlp;
+}
+
+/** One observation of one value by one source, already normalized. Times are epoch ms. */
+export interface Observation {
+  type: IocType;
+  value: string;
+  /** Native confidence of the source for this value, 0–100, or null. */
+  confidence: number | null;
+  tags: readonly string[];
+  malware: readonly string[];
+  sectors: readonly string[];
+  tlp: Tlp | null;
+  firstSeen: number;
+  lastSeen: number;
+  reference: string | null;
+}
+
+export interface UpsertResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface Ioc {
+  /** The STIX id: `indicator--<uuid4>` or `vulnerability--<uuid4>` for CVEs. Stable forever. */
+  id: string;
+  type: IocType;
+  value: string;
+  score: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** When we first stored it, epoch ms: the `since` filter and the REST order. */
+  addedAt: number;
+  updatedAt: number;
+  sources: string[];
+  tags: string[];
+  malware: string[];
+  sectors: string[];
+  tlp: Tlp;
+  status: IocStatus;
+  validUntil: number;
+  redistributable: boolean;
+}
+
+export interface Sighting {
+  source: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  confidence: number | null;
+  reference: string | null;
+  endedAt: number | null;
+}
+
+export interface IocDetail extends Ioc {
+  sightings: Sighting[];
+}
+
+/** Position in the REST order (added_at, row id). Opaque to callers; signed by the layer above. */
+export interface IocPosition {
+  addedAt: number;
+  rowId: number;
+}
+
+export interface IocQuery {
+  types?: readonly IocType[];
+  /** Only IOCs added strictly after this time, epoch ms. */
+  since?: number;
+  sector?: string;
+  band?: ConfidenceBand;
+  source?: string;
+  status: IocStatus | 'all';
+  /** Exact normalized value. */
+  value?: string;
+  after?: IocPosition;
+  limit: number;
+}
+
+export interface IocPage {
+  items: Ioc[];
+  /** Position of the last item when more rows follow, else null. */
+  next: IocPosition | null;
+}
+
+export interface Account {
+  id: number;
+  email: string;
+  plan: Plan;
+  createdAt: number;
+}
+
+export interface ApiKeyRecord {
+  id: number;
+  accountId: number;
+  /** Public, non-secret part shown in listings: `sk_live_` plus the first characters. */
+  prefix: string;
+  /** SHA-256 hex of the whole key. The key itself is never stored. */
+  hash: string;
+  name: string | null;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface ApiKeyWithAccount extends ApiKeyRecord {
+  email: string;
+  plan: Plan;
+}
