@@ -317,6 +317,8 @@ function stripBrackets(v: string): Check<string> {
 /** RFC 4291 §2.2 text forms: 8 hex groups, at most one "::", optional dotted IPv4 as the last 32 bits. */
 function parseIpv6(s: string): Check<number[]> {
   if (s === '') return fail('empty address');
+  const invalid = /[^0-9a-f:.]/i.exec(s);
+  if (invalid) return fail(`invalid character ${quote(invalid[0])} in IPv6 address`);
   const halves = s.split('::');
   if (halves.length > 2) return fail('more than one "::" (RFC 4291 §2.2)');
   const compressed = halves.length === 2;
@@ -522,6 +524,7 @@ function normalizeAuthority(authority: string, defaultPort: number): Check<strin
   const userinfo = authority.slice(0, at + 1);
   const hostPort = splitHostPort(authority.slice(at + 1));
   if (!hostPort.ok) return hostPort;
+  if (hostPort.value.host === '') return fail('empty host');
   const host = normalizeUrlHost(hostPort.value.host);
   if (!host.ok) return fail(`host ${quote(hostPort.value.host)}: ${host.why}`);
   const port = normalizePort(hostPort.value.port, defaultPort);
@@ -618,6 +621,7 @@ function normalizeEmail(v: string): Check<string> {
   if (v.indexOf('@', at + 1) >= 0) return fail('more than one "@" (quoted local parts are not supported)');
   const local = checkLocalPart(v.slice(0, at));
   if (!local.ok) return local;
+  if (at === v.length - 1) return fail('empty domain');
   const domain = normalizeEmailDomain(v.slice(at + 1));
   if (!domain.ok) return domain;
   const address = `${local.value}@${domain.value}`;

@@ -85,6 +85,7 @@ export interface IocPosition {
 }
 
 export interface IocQuery {
+  /** Absent: every type. Empty: nothing matches. */
   types?: readonly IocType[];
   /** Only IOCs added strictly after this time, epoch ms. */
   since?: number;

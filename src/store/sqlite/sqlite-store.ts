@@ -274,6 +274,7 @@ export class SqliteStore implements Store {
   }
 
   async queryIocs(q: IocQuery): Promise<IocPage> {
+    if (q.types?.length === 0) return { items: [], next: null };
     const where: string[] = [];
     const params: unknown[] = [];
     // The table that drives the walk: the most selective index in REST order (added_at, id).

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { hashApiKey } from '../../src/auth/api-keys.js';
+import type { Store } from '../../src/store/store.js';
+import type { Ioc, IocQuery } from '../../src/store/types.js';
+import { observation, source } from '../support/builders.js';
+
+/**
+ * The behaviour every Store implementation must show. Each implementation's test file calls this with a
+ * factory that returns a fresh, migrated, empty store.
+ */
+export function storeContract(name: string, makeStore: () => Promise<Store>): void {
+  const withStore = (fn: (s: Store) => Promise<void>) => async () => {
+    const store = await makeStore();
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+    }
+  };
+
+  const walk = async (store: Store, q: Omit<IocQuery, 'after' | 'limit' | 'status'> & Partial<IocQuery>, limit: number) => {
+    const out: Ioc[] = [];
+    let after: IocQuery['after'];
+    for (let pages = 0; pages < 10_000; pages++) {
+      const page = await store.queryIocs({ status: 'active', ...q, limit, ...(after ? { after } : {}) });
+      assert.ok(page.items.length <= limit);
+      out.push(...page.items);
+      if (!page.next) return out;
+      after = page.next;
+    }
+    throw new Error('walk did not end');
+  };
+
+  describe(`Store contract: ${name}`, () => {
+    it('migrate is idempotent', withStore(async (store) => {
+      assert.deepEqual(await store.migrate(), []);
+      await store.ping();
+    }));
+
+    it('a setting is created once: the first writer wins', withStore(async (store) => {
+      const a = await store.getOrCreateSetting('token_secret', () => 'first');
+      const b = await store.getOrCreateSetting('token_secret', () => 'second');
+      assert.equal(a, 'first');
+      assert.equal(b, 'first');
+    }));
+
+    it('keeps one IOC per value and one sighting per (IOC, source), with a stable STIX id', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'a' }));
+      await store.upsertSource(source({ id: 'b' }));
+      const first = await store.upsertObservations('a', [observation({ type: 'ipv4', value: '203.0.113.1', tags: ['c2'] })], 1000);
+      assert.deepEqual(first, { inserted: 1, updated: 0, unchanged: 0 });
+      const again = await store.upsertObservations('a', [observation({ type: 'ipv4', value: '203.0.113.1', tags: ['c2'] })], 2000);
+      assert.deepEqual(again, { inserted: 0, updated: 0, unchanged: 1 });
+      const other = await store.upsertObservations('b', [observation({ type: 'ipv4', value: '203.0.113.1', tags: ['scanner'], malware: ['Mozi'] })], 3000);
+      assert.deepEqual(other, { inserted: 0, updated: 1, unchanged: 0 });
+      assert.equal(await store.countIocs(), 1);
+      const [ioc] = (await store.queryIocs({ status: 'all', limit: 10 })).items;
+      assert.ok(ioc);
+      assert.match(ioc.id, /^indicator--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.deepEqual(ioc.sources, ['a', 'b']);
+      assert.deepEqual(ioc.tags, ['c2', 'scanner']);
+      assert.deepEqual(ioc.malware, ['Mozi']);
+      assert.equal(ioc.addedAt, 1000);
+      const detail = await store.getIoc(ioc.id);
+      assert.equal(detail?.id, ioc.id);
+      assert.deepEqual(detail?.sightings.map((s) => s.source), ['a', 'b']);
+      assert.equal(detail?.sightings[0]?.count, 1);
+    }));
+
+    it('duplicates inside one batch become one IOC', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'a' }));
+      const r = await store.upsertObservations('a', [
+        observation({ type: 'domain', value: 'evil.example' }),
+        observation({ type: 'domain', value: 'evil.example', tags: ['phishing'] }),
+      ], 1);
+      assert.equal(r.inserted, 1);
+      assert.equal(r.inserted + r.updated + r.unchanged, 2);
+      assert.equal(await store.countIocs(), 1);
+    }));
+
+    it('CVEs get vulnerability ids', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'a' }));
+      await store.upsertObservations('a', [observation({ type: 'cve', value: 'CVE-2024-3094' })], 1);
+      const [ioc] = (await store.queryIocs({ status: 'active', limit: 1 })).items;
+      assert.match(ioc!.id, /^vulnerability--/);
+    }));
+
+    it('scores corroboration: three independent sources beat one, an aggregate adds nothing next to them', withStore(async (store) => {
+      for (const id of ['s1', 's2', 's3']) await store.upsertSource(source({ id, reliability: 0.6 }));
+      await store.upsertSource(source({ id: 'agg', reliability: 0.9, aggregate: true }));
+      const v = (value: string) => [observation({ type: 'ipv4', value })];
+      await store.upsertObservations('s1', v('198.51.100.1'), 1);
+      for (const s of ['s1', 's2', 's3']) await store.upsertObservations(s, v('198.51.100.3'), 1);
+      const byValue = async (value: string) => (await store.queryIocs({ status: 'all', value, limit: 1 })).items[0]!;
+      const one = await byValue('198.51.100.1');
+      const three = await byValue('198.51.100.3');
+      assert.equal(one.score, 60);
+      assert.equal(three.score, 94); // 1 − 0.4³
+      await store.upsertObservations('agg', v('198.51.100.3'), 2);
+      assert.equal((await byValue('198.51.100.3')).score, 94);
+      await store.upsertObservations('agg', v('198.51.100.9'), 2);
+      assert.equal((await byValue('198.51.100.9')).score, 90);
+    }));
+
+    it('native confidence scales the prior; the least restrictive TLP wins', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'a', reliability: 1, tlp: 'amber' }));
+      await store.upsertSource(source({ id: 'b', reliability: 1, tlp: 'green' }));
+      await store.upsertObservations('a', [observation({ type: 'md5', value: 'd41d8cd98f00b204e9800998ecf8427e', confidence: 40 })], 1);
+      let ioc = (await store.queryIocs({ status: 'all', limit: 1 })).items[0]!;
+      assert.equal(ioc.score, 40);
+      assert.equal(ioc.tlp, 'amber');
+      await store.upsertObservations('b', [observation({ type: 'md5', value: 'd41d8cd98f00b204e9800998ecf8427e', confidence: 50 })], 2);
+      ioc = (await store.queryIocs({ status: 'all', limit: 1 })).items[0]!;
+      assert.equal(ioc.score, 70);
+      assert.equal(ioc.tlp, 'green');
+    }));
+
+    it('walks every IOC exactly once by keyset, in added order, whatever the page size', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'a' }));
+      const values = Array.from({ length: 257 }, (_, i) => `203.0.${Math.floor(i / 200)}.${i % 200}`);
+      // Several batches share one added_at: the row id breaks ties.
+      for (let i = 0; i < values.length; i += 50) {
+        await store.upsertObservations('a', values.slice(i, i + 50).map((value) => observation({ type: 'ipv4', value })), 1000 + Math.floor(i / 100));
+      }
+      for (const limit of [1, 7, 100, 1000]) {
+        const all = await walk(store, {}, limit);
+        assert.deepEqual(all.map((i) => i.value), values, `limit ${limit}`);
+      }
+    }));
+
+    it('filters by type, since, sector, source, band, status and value, alone and combined', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'hi', reliability: 0.9 }));
+      await store.upsertSource(source({ id: 'lo', reliability: 0.2 }));
+      await store.upsertObservations('hi', [
+        observation({ type: 'ipv4', value: '203.0.113.1', sectors: ['energy'] }),
+        observation({ type: 'domain', value: 'a.example', sectors: ['energy', 'dams'] }),
+        observation({ type: 'url', value: 'http://a.example/x' }),
+      ], 100);
+      await store.upsertObservations('lo', [
+        observation({ type: 'ipv4', value: '203.0.113.2', sectors: ['dams'] }),
+        observation({ type: 'sha256', value: 'a'.repeat(64) }),
+      ], 200);
+      await store.upsertObservations('lo', [observation({ type: 'ipv4', value: '203.0.113.1' })], 300);
+      const values = async (q: Partial<IocQuery>, limit = 2) => (await walk(store, q, limit)).map((i) => i.value);
+      assert.deepEqual(await values({ types: ['ipv4'] }), ['203.0.113.1', '203.0.113.2']);
+      assert.deepEqual(await values({ types: ['ipv4', 'sha256'] }), ['203.0.113.1', '203.0.113.2', 'a'.repeat(64)]);
+      assert.deepEqual(await values({ since: 100 }), ['203.0.113.2', 'a'.repeat(64)]);
+      assert.deepEqual(await values({ since: 99 }, 1), ['203.0.113.1', 'a.example', 'http://a.example/x', '203.0.113.2', 'a'.repeat(64)]);
+      assert.deepEqual(await values({ sector: 'energy' }), ['203.0.113.1', 'a.example']);
+      assert.deepEqual(await values({ sector: 'dams' }, 1), ['a.example', '203.0.113.2']);
+      assert.deepEqual(await values({ source: 'lo' }), ['203.0.113.1', '203.0.113.2', 'a'.repeat(64)]);
+      assert.deepEqual(await values({ source: 'lo', sector: 'energy' }), ['203.0.113.1']);
+      assert.deepEqual(await values({ source: 'lo', types: ['ipv4'], since: 150 }), ['203.0.113.2']);
+      assert.deepEqual(await values({ band: 'low' }), ['203.0.113.2', 'a'.repeat(64)]);
+      assert.deepEqual(await values({ band: 'high' }), ['203.0.113.1', 'a.example', 'http://a.example/x']);
+      assert.deepEqual(await values({ band: 'medium' }), []);
+      assert.deepEqual(await values({ value: 'a.example', types: ['domain'] }), ['a.example']);
+      assert.deepEqual(await values({ status: 'revoked' }), []);
+      assert.deepEqual(await values({ types: [] }), []);
+      assert.deepEqual(await values({ sector: 'nuclear' }), []);
+    }));
+
+    it('stores accounts and keys by hash, revokes them and records last use in one write', withStore(async (store) => {
+      assert.equal(await store.countAccounts(), 0);
+      const acct = await store.createAccount('Analyst@Example.com', 'pro', 10);
+      assert.equal((await store.findAccountByEmail('analyst@example.com'))?.id, acct.id);
+      await assert.rejects(store.createAccount('ANALYST@example.com', 'free', 11));
+      const hash = hashApiKey('sk_live_' + 'a'.repeat(40));
+      const key = await store.insertApiKey({ accountId: acct.id, prefix: 'sk_live_aaaaaaaa', hash, name: 'siem', createdAt: 12 });
+      const found = await store.findApiKeyByHash(hash);
+      assert.equal(found?.id, key.id);
+      assert.equal(found?.plan, 'pro');
+      assert.equal(found?.email, 'Analyst@Example.com');
+      assert.equal(await store.findApiKeyByHash(hashApiKey('sk_live_other')), undefined);
+      await store.touchApiKeys(new Map([[key.id, 500]]));
+      await store.touchApiKeys(new Map([[key.id, 400]]));
+      assert.equal((await store.listApiKeys())[0]?.lastUsedAt, 500);
+      await store.setAccountPlan(acct.id, 'free');
+      assert.equal((await store.findApiKeyByHash(hash))?.plan, 'free');
+      assert.equal(await store.revokeApiKey('sk_live_aaaaaaaa', 600), true);
+      assert.equal(await store.revokeApiKey('sk_live_aaaaaaaa', 700), false);
+      assert.equal((await store.findApiKeyByHash(hash))?.revokedAt, 600);
+      assert.equal(await store.revokeApiKey('sk_live_nope', 700), false);
+    }));
+  });
+}

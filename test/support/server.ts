@@ -1,0 +1,42 @@
+import type { AddressInfo } from 'node:net';
+import { Authenticator } from '../../src/auth/authenticator.js';
+import { issueKey } from '../../src/auth/key-service.js';
+import { TokenSigner } from '../../src/auth/signed-token.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
+import { buildApp } from '../../src/http/app.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Plan } from '../../src/store/types.js';
+
+export interface TestServer {
+  base: string;
+  store: SqliteStore;
+  config: Config;
+  authenticator: Authenticator;
+  keyFor(email: string, plan: Plan): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A real listening server on an ephemeral loopback port, on an in-memory database. */
+export async function startServer(tune: (c: Config) => void = () => {}): Promise<TestServer> {
+  const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
+  for (const p of Object.values(config.plans)) p.rateLimit.max = 1_000_000;
+  config.anonymousRateLimit.max = 1_000_000;
+  tune(config);
+  const store = new SqliteStore(':memory:');
+  await store.migrate();
+  const authenticator = new Authenticator(store);
+  const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    store,
+    config,
+    authenticator,
+    keyFor: async (email, plan) => (await issueKey(store, email, plan, null)).key,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}
