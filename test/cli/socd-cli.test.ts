@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+
+const SOCD = resolve(process.cwd(), 'bin/socd.js');
+const KEY = /^sk_live_[0-9A-Za-z]{40}$/;
+
+function workdir() {
+  const dir = mkdtempSync(join(tmpdir(), 'socd-cli-'));
+  // Explicit: CI exports DATABASE_URL for the PostgreSQL suites.
+  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'socd.db')}`, SOCD_CONFIG: '', LOG_LEVEL: 'warn' };
+  const socd = (...args: string[]) => spawnSync(process.execPath, [SOCD, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+  return { dir, env, socd };
+}
+
+describe('socd CLI', () => {
+  it('keys create prints the key alone on stdout; list shows the prefix; revoke ends it', () => {
+    const { socd } = workdir();
+    const created = socd('keys', 'create', '--email', 'analyst@example.com', '--plan', 'pro', '--name', 'sentinel');
+    assert.equal(created.status, 0, created.stderr);
+    const lines = created.stdout.split('\n').filter(Boolean);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, KEY);
+    const prefix = lines[0]!.slice(0, 16);
+    const listed = socd('keys', 'list', '--json');
+    assert.equal(listed.status, 0, listed.stderr);
+    const keys = JSON.parse(listed.stdout) as Array<{ prefix: string; email: string; plan: string; revoked_at: string }>;
+    assert.equal(keys.length, 1);
+    assert.deepEqual([keys[0]!.prefix, keys[0]!.email, keys[0]!.plan, keys[0]!.revoked_at], [prefix, 'analyst@example.com', 'pro', '-']);
+    assert.ok(!listed.stdout.includes(lines[0]!), 'the secret is never listed');
+    assert.equal(socd('keys', 'revoke', prefix).status, 0);
+    assert.notEqual(JSON.parse(socd('keys', 'list', '--json').stdout)[0].revoked_at, '-');
+    assert.equal(socd('keys', 'revoke', 'sk_live_nothere').status, 1);
+    const bad = socd('keys', 'create', '--email', 'a@b.c', '--plan', 'gold');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /gold/);
+    const accounts = JSON.parse(socd('accounts', 'list', '--json').stdout);
+    assert.deepEqual(accounts.map((a: { email: string; plan: string }) => [a.email, a.plan]), [['analyst@example.com', 'pro']]);
+  });
+
+  it('import reports bad lines with their numbers and still loads the good ones', () => {
+    const { dir, socd } = workdir();
+    const file = join(dir, 'iocs.txt');
+    writeFileSync(file, '# a list\n203.0.113.5\nnot a value at all!\n999.1.1.1\nhxxps://evil[.]example/x\n\nCVE-2024-3094\n');
+    const r = socd('import', file, '--source', 'my-list', '--confidence', '80');
+    assert.equal(r.status, 2, 'non-zero when lines were rejected');
+    assert.match(r.stderr, /iocs\.txt:3: /);
+    assert.match(r.stderr, /iocs\.txt:4: 999\.1\.1\.1: octet out of range/);
+    assert.match(r.stderr, /5 records .* 3 new, 0 updated, 0 unchanged, 2 rejected/);
+    // A list without dates is a fresh sighting now: last_seen moves, nothing new.
+    const again = socd('import', file, '--source', 'my-list', '--confidence', '80');
+    assert.match(again.stderr, /0 new, 3 updated, 0 unchanged, 2 rejected/);
+    const dated = join(dir, 'dated.csv');
+    writeFileSync(dated, 'value,last_seen\n203.0.113.5,2026-05-01T00:00:00Z\n');
+    assert.match(socd('import', dated, '--source', 'my-list').stderr, /1 updated/);
+    assert.match(socd('import', dated, '--source', 'my-list').stderr, /0 new, 0 updated, 1 unchanged, 0 rejected/);
+    const wrongType = socd('import', file, '--type', 'sha256');
+    assert.match(wrongType.stderr, /0 new/);
+  });
+
+  it('serve on an empty database creates an admin and prints its key once, then serves with it', async () => {
+    const { env, socd } = workdir();
+    const run = (): Promise<{ child: ChildProcess; key: string | undefined; base: string; out: string }> =>
+      new Promise((resolveRun, reject) => {
+        const child = spawn(process.execPath, [SOCD, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+        const onData = (d: Buffer) => {
+          out += d.toString();
+          const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolveRun({ child, key: /^(sk_live_\S+)$/m.exec(out)?.[1], base: m[1]!, out });
+          }
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+      });
+    const stop = (child: ChildProcess) => new Promise((r) => { child.on('exit', r); child.kill('SIGTERM'); });
+
+    const first = await run();
+    try {
+      assert.match(first.key ?? '', KEY);
+      const res = await fetch(`${first.base}/api/v1/iocs`, { headers: { authorization: `Bearer ${first.key}` } });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { data: [], pagination: { limit: 100, next_cursor: null, has_more: false } });
+    } finally {
+      await stop(first.child);
+    }
+    assert.ok(!first.out.includes(`"authorization"`), 'no key in the logs');
+    const second = await run();
+    try {
+      assert.equal(second.key, undefined, 'the admin key is printed only on an empty database');
+    } finally {
+      await stop(second.child);
+    }
+    const list = JSON.parse(socd('keys', 'list', '--json').stdout);
+    assert.equal(list[0].plan, 'admin');
+    assert.notEqual(list[0].last_used_at, '-', 'last use is written at shutdown');
+  });
+
+  it('explains a bad DATABASE_URL instead of crashing', () => {
+    const { dir, env } = workdir();
+    const r = spawnSync(process.execPath, [SOCD, 'migrate'], { cwd: dir, env: { ...env, DATABASE_URL: 'mysql://x' }, encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /DATABASE_URL must start with sqlite:/);
+  });
+});
