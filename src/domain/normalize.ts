@@ -241,7 +241,8 @@ function parsePrefixLength(prefix: string, max: number): Check<number> {
 function normalizeIpv4(v: string): Check<string> {
   const { address, prefix } = splitPrefix(v);
   const parsed = parseIpv4(address);
-  if (!parsed.ok || prefix === undefined) return parsed.ok ? pass(formatIpv4(parsed.value)) : parsed;
+  if (!parsed.ok) return parsed;
+  if (prefix === undefined) return pass(formatIpv4(parsed.value));
   const length = parsePrefixLength(prefix, 32);
   if (!length.ok) return length;
   if (length.value === 32) return pass(formatIpv4(parsed.value));
@@ -293,7 +294,8 @@ function normalizeIpv6(v: string): Check<string> {
   if (s.includes('%')) return fail('zone identifiers (%…) are not allowed');
   const { address, prefix } = splitPrefix(s);
   const parsed = parseIpv6(address);
-  if (!parsed.ok || prefix === undefined) return parsed.ok ? pass(formatIpv6(parsed.value)) : parsed;
+  if (!parsed.ok) return parsed;
+  if (prefix === undefined) return pass(formatIpv6(parsed.value));
   const length = parsePrefixLength(prefix, 128);
   if (!length.ok) return length;
   if (length.value === 128) return pass(formatIpv6(parsed.value));

@@ -38,6 +38,10 @@ const PAREN_TOKENS: readonly Token[] = [
   ['(at)', '@'],
 ];
 
+/** Char codes that can start a token: only these positions are compared against the token lists. */
+const BRACKET_OPENERS: readonly number[] = [0x5b /* [ */, 0x7b /* { */];
+const PAREN_OPENERS: readonly number[] = [0x28 /* ( */];
+
 /** Defanged scheme spellings, longest first so `hxxps` wins over `hxxp`. */
 const SCHEMES: readonly Token[] = [
   ['hxxps', 'https'],
@@ -47,33 +51,49 @@ const SCHEMES: readonly Token[] = [
 
 export function refang(raw: string): string {
   const trimmed = raw.trim();
-  const unbracketed = replaceTokens(trimmed, BRACKET_TOKENS, '[{');
+  const unbracketed = replaceTokens(trimmed, BRACKET_TOKENS, BRACKET_OPENERS);
   const withScheme = refangScheme(unbracketed);
   const authorityEnd = urlAuthorityEnd(withScheme);
-  const head = replaceTokens(withScheme.slice(0, authorityEnd), PAREN_TOKENS, '(');
+  const head = replaceTokens(withScheme.slice(0, authorityEnd), PAREN_TOKENS, PAREN_OPENERS);
   return head + withScheme.slice(authorityEnd);
 }
 
 /** One pass over `s`; only positions holding one of `openers` are compared against the tokens. */
-function replaceTokens(s: string, tokens: readonly Token[], openers: string): string {
-  let out = '';
+function replaceTokens(s: string, tokens: readonly Token[], openers: readonly number[]): string {
+  const out: string[] = [];
   let copiedUpTo = 0;
   let i = 0;
   while (i < s.length) {
-    const token = openers.includes(s.charAt(i)) ? matchToken(s, i, tokens) : undefined;
+    const token = openers.includes(s.charCodeAt(i)) ? matchToken(s, i, tokens) : undefined;
     if (token === undefined) {
       i += 1;
       continue;
     }
-    out += s.slice(copiedUpTo, i) + token[1];
+    out.push(s.slice(copiedUpTo, i), token[1]);
     i += token[0].length;
     copiedUpTo = i;
   }
-  return copiedUpTo === 0 ? s : out + s.slice(copiedUpTo);
+  if (copiedUpTo === 0) return s;
+  out.push(s.slice(copiedUpTo));
+  return out.join('');
 }
 
 function matchToken(s: string, at: number, tokens: readonly Token[]): Token | undefined {
-  return tokens.find(([defanged]) => s.slice(at, at + defanged.length).toLowerCase() === defanged);
+  for (const token of tokens) {
+    if (matchesAt(s, at, token[0])) return token;
+  }
+  return undefined;
+}
+
+/** ASCII case-insensitive `s.startsWith(lowerToken, at)` without allocating (this runs per opener). */
+function matchesAt(s: string, at: number, lowerToken: string): boolean {
+  if (at + lowerToken.length > s.length) return false;
+  for (let i = 0; i < lowerToken.length; i += 1) {
+    let c = s.charCodeAt(at + i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lowerToken.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** `hxxp:` / `hXXps:` / `fxp:` at the start of the value → `http:` / `https:` / `ftp:`. */
@@ -90,19 +110,9 @@ function refangScheme(s: string): string {
  * or `s.length` when `s` does not start with `scheme://` (then the whole value is "authority").
  */
 function urlAuthorityEnd(s: string): number {
-  const sep = schemeSeparatorEnd(s);
-  if (sep < 0) return s.length;
-  for (let i = sep; i < s.length; i += 1) {
-    const c = s.charAt(i);
-    if (c === '/' || c === '?' || c === '#') return i;
-  }
-  return s.length;
-}
-
-/** RFC 3986 §3.1 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ); returns the index after `://` or -1. */
-function schemeSeparatorEnd(s: string): number {
-  if (!/^[A-Za-z]/.test(s)) return -1;
-  let i = 1;
-  while (i < s.length && /[A-Za-z0-9+.-]/.test(s.charAt(i))) i += 1;
-  return s.startsWith('://', i) ? i + 3 : -1;
+  // RFC 3986 §3.1 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). One quantifier: linear.
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(s);
+  if (!scheme) return s.length;
+  const end = s.slice(scheme[0].length).search(/[/?#]/);
+  return end < 0 ? s.length : scheme[0].length + end;
 }

@@ -53,7 +53,6 @@ const UNCHANGED: readonly string[] = [
   'hxxpexample.com',
   'fxpsomething',
   'dot.at.example.com',
-  '(dot)',
   'a\\b',
   "' OR '1'='1",
   '',
@@ -90,11 +89,11 @@ describe('refang', () => {
     for (const input of hostile) {
       const started = performance.now();
       refang(input);
-      assert.ok(performance.now() - started < 500, `slow on ${JSON.stringify(input.slice(0, 10))}…`);
+      assert.ok(performance.now() - started < 1000, `slow on ${JSON.stringify(input.slice(0, 10))}…`);
     }
     const tokens = '[.]'.repeat(300_000);
     const started = performance.now();
     assert.equal(refang(tokens), '.'.repeat(300_000));
-    assert.ok(performance.now() - started < 500);
+    assert.ok(performance.now() - started < 1000);
   });
 });
