@@ -31,7 +31,13 @@ import {
   type SyntheticIoc,
 } from './generator.js';
 
-const USAGE = `usage: node dist/bench/generate.js [--count N] [--seed S] [--out FILE|-] [--format csv|txt|ndjson] [--now ISO|ms] [--mix type=w,...]`;
+const USAGE = `usage: node dist/bench/generate.js [--count N] [--seed S] [--out FILE|-] [--format csv|txt|ndjson] [--now ISO|ms] [--mix type=w,...]
+  -n, --count   number of IOCs: 1000000, 1e6, 1_000_000, 500k, 10m (default 1m)
+  -s, --seed    PRNG seed (default 42)
+  -o, --out     output file or "-" for stdout (default bench/out/iocs-<count>-s<seed>.<format>)
+  -f, --format  csv | txt | ndjson (default: from the --out extension, else csv)
+      --now     reference time, ISO 8601 or epoch ms (default: start of today, UTC)
+      --mix     relative weights, e.g. ipv4=0.5,url=0.3,sha256=0.2 (only listed types)`;
 const DEFAULT_OUT_DIR = 'bench/out';
 /** Flush to the stream once this many characters are buffered. */
 const CHUNK_CHARS = 1 << 18;
@@ -157,6 +163,8 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     process.exitCode = 2;
     return;
   }
+  // `generate … -o - | head` closes the pipe early: that is a normal way to stop, not a failure.
+  if (err instanceof Error && 'code' in err && err.code === 'EPIPE') return;
   process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -33,7 +33,7 @@ const MAX_LABELS = 32;
 const MAX_LABEL_LENGTH = 128;
 
 function labels(list: readonly string[] | undefined): string[] {
-  if (!list) return [];
+  if (!list || list.length === 0) return [];
   return [...new Set(list.map((s) => s.trim()).filter((s) => s.length > 0 && s.length <= MAX_LABEL_LENGTH && !/[\p{Cc}]/u.test(s)))].slice(0, MAX_LABELS);
 }
 
@@ -72,15 +72,18 @@ export function recordToObservation(r: RawRecord, d: RecordDefaults): Converted 
     if (!parsed) return { ok: false, reason: `tlp ${JSON.stringify(r.tlp.slice(0, 40))} is not a TLP level (clear, green, amber, amber+strict, red)` };
     tlp = parsed;
   }
-  const times: number[] = [];
-  for (const [name, raw] of [['first_seen', r.firstSeen], ['last_seen', r.lastSeen]] as const) {
-    if (raw === undefined) continue;
-    const t = parseIsoTime(raw);
-    if (t === undefined) return { ok: false, reason: `${name} ${JSON.stringify(raw.slice(0, 40))} is not an ISO 8601 date-time` };
-    times.push(t);
+  let firstSeen: number | undefined;
+  let lastSeen: number | undefined;
+  if (r.firstSeen !== undefined) {
+    firstSeen = parseIsoTime(r.firstSeen);
+    if (firstSeen === undefined) return { ok: false, reason: `first_seen ${JSON.stringify(r.firstSeen.slice(0, 40))} is not an ISO 8601 date-time` };
   }
-  const firstSeen = r.firstSeen !== undefined ? parseIsoTime(r.firstSeen)! : (r.lastSeen !== undefined ? parseIsoTime(r.lastSeen)! : d.now);
-  const lastSeen = Math.max(r.lastSeen !== undefined ? parseIsoTime(r.lastSeen)! : d.now, firstSeen);
+  if (r.lastSeen !== undefined) {
+    lastSeen = parseIsoTime(r.lastSeen);
+    if (lastSeen === undefined) return { ok: false, reason: `last_seen ${JSON.stringify(r.lastSeen.slice(0, 40))} is not an ISO 8601 date-time` };
+  }
+  firstSeen ??= lastSeen ?? d.now;
+  lastSeen = Math.max(lastSeen ?? d.now, firstSeen);
   return {
     ok: true,
     observation: {

@@ -152,8 +152,7 @@ export class SqliteStore implements Store {
         db().prepare(
           `INSERT INTO iocs (type, value, stix_id, score, first_seen, last_seen, added_at, updated_at, tags, malware,
              sectors, tlp, status, valid_until, redistributable)
-           VALUES (@type, @value, @stix_id, @score, @first_seen, @last_seen, @added_at, @updated_at, @tags, @malware,
-             @sectors, @tlp, 'active', @valid_until, @redistributable)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
         ),
       ),
       updateIoc: lazy(() =>
@@ -167,7 +166,7 @@ export class SqliteStore implements Store {
       upsertSighting: lazy(() =>
         db().prepare(
           `INSERT INTO sightings (ioc_id, source_id, first_seen, last_seen, count, confidence, reference, ended_at, ioc_added_at)
-           VALUES (@ioc_id, @source_id, @first_seen, @last_seen, 1, @confidence, @reference, NULL, @ioc_added_at)
+           VALUES (?, ?, ?, ?, 1, ?, ?, NULL, ?)
            ON CONFLICT (ioc_id, source_id) DO UPDATE SET
              first_seen = min(first_seen, excluded.first_seen),
              last_seen = max(last_seen, excluded.last_seen),
@@ -197,38 +196,21 @@ export class SqliteStore implements Store {
         const row = s.findIoc().get(o.type, o.value) as IocRow | undefined;
         const tlp = o.tlp ?? source.tlp;
         if (!row) {
-          const tags = dedupeSorted(o.tags);
-          const malware = dedupeSorted(o.malware);
           const sectors = dedupeSorted(o.sectors);
-          const info = s.insertIoc().run({
-            type: o.type,
-            value: o.value,
-            stix_id: stixIdFor(o.type),
-            score: scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]),
-            first_seen: o.firstSeen,
-            last_seen: o.lastSeen,
-            added_at: now,
-            updated_at: now,
-            tags: JSON.stringify(tags),
-            malware: JSON.stringify(malware),
-            sectors: JSON.stringify(sectors),
-            tlp,
-            valid_until: validUntil(o.type, o.lastSeen),
-            redistributable: source.redistributable ? 1 : 0,
-          });
+          const info = s.insertIoc().run(
+            o.type, o.value, stixIdFor(o.type),
+            scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]),
+            o.firstSeen, o.lastSeen, now, now,
+            listJson(o.tags), listJson(o.malware), sectors.length === 0 ? '[]' : JSON.stringify(sectors),
+            tlp, validUntil(o.type, o.lastSeen), source.redistributable ? 1 : 0,
+          );
           const iocId = Number(info.lastInsertRowid);
-          s.upsertSighting().run({
-            ioc_id: iocId, source_id: source.id, first_seen: o.firstSeen, last_seen: o.lastSeen,
-            confidence: o.confidence, reference: o.reference, ioc_added_at: now,
-          });
+          s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now);
           for (const sector of sectors) s.insertSector().run(sector, now, iocId);
           result.inserted++;
           continue;
         }
-        s.upsertSighting().run({
-          ioc_id: row.id, source_id: source.id, first_seen: o.firstSeen, last_seen: o.lastSeen,
-          confidence: o.confidence, reference: o.reference, ioc_added_at: row.added_at,
-        });
+        s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at);
         const evidence = s.evidence().all(row.id) as Array<{
           confidence: number | null; reliability: number; aggregate: number; redistributable: number;
         }>;
@@ -444,6 +426,11 @@ export class SqliteStore implements Store {
       for (const [id, at] of lastUsed) stmt.run(at, id);
     })();
   }
+}
+
+/** Most observations carry no labels: skip the sort and the serializer for them. */
+function listJson(values: readonly string[]): string {
+  return values.length === 0 ? '[]' : JSON.stringify(dedupeSorted(values));
 }
 
 function toIoc(r: IocRow, sources: string[]): Ioc {
