@@ -38,7 +38,7 @@ function labels(list: readonly string[] | undefined): string[] {
 }
 
 function confidenceOf(raw: string | number | undefined): number | null | 'invalid' {
-  if (raw === undefined) return null;
+  if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return null;
   if (typeof raw === 'string' && isConfidenceBand(raw.trim().toLowerCase())) {
     return BAND_RANGES[raw.trim().toLowerCase() as keyof typeof BAND_RANGES].canonical;
   }

@@ -44,7 +44,8 @@ export async function* parseJsonDocument(input: Readable): AsyncGenerator<Parsed
   for await (const chunk of input) chunks.push(chunk as Buffer);
   let doc: unknown;
   try {
-    doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    // A UTF-8 byte order mark is common in files saved on Windows; JSON.parse refuses it.
+    doc = JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''));
   } catch (err) {
     yield { problem: { line: 0, reason: `not valid JSON: ${(err as Error).message}` } };
     return;
@@ -72,8 +73,9 @@ export async function* parseJsonDocument(input: Readable): AsyncGenerator<Parsed
 /** NDJSON / JSON Lines: one item per line, blank lines ignored. */
 export async function* parseNdjson(input: Readable): AsyncGenerator<ParsedItem> {
   let line = 0;
-  for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
+  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
     line++;
+    const raw = line === 1 ? text.replace(/^\uFEFF/, '') : text;
     if (raw.trim() === '') continue;
     let item: unknown;
     try {
