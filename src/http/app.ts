@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import type { Store } from '../store/store.js';
 import { installAuthentication } from './auth-hooks.js';
 import { installErrorHandlers } from './error-handler.js';
+import { problem, sendProblem } from './problem.js';
 import { installRateLimit } from './rate-limit.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
@@ -37,6 +38,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
     // A request must not hold a socket forever (slowloris).
     requestTimeout: 120_000,
+    // Errors Fastify raises before routing (bad percent-encoding, over-long path parameters) get our format too.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      void sendProblem(reply, problem(status, status === 414 ? 'uri_too_long' : 'bad_url', error.message));
+    },
   });
 
   installErrorHandlers(app);
