@@ -10,7 +10,8 @@ export function parseIsoTime(raw: string): number | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
   const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  // Date.UTC reads years 0–99 as 1900–1999; nothing we store predates the epoch anyway.
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, frac ? Math.floor(Number(`0${frac}`) * 1000) : 0);
   if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
   let offset = 0;

@@ -1,5 +1,6 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import { wholeCsvRecords } from './csv-records.js';
 import { type ParsedItem, type RawRecord, splitList } from './raw-record.js';
 
 /** Header names we understand, first match wins; compared lowercase with spaces and dashes as underscores. */
@@ -22,11 +23,12 @@ export class MissingValueColumnError extends Error {
 
 /**
  * CSV (RFC 4180) with a header row. A row that cannot be parsed is reported with its line and skipped;
- * the rest of the file still loads.
+ * the rest of the file still loads (an unterminated quote included: see csv-records.ts).
  */
 export async function* parseDelimited(input: Readable, opts: { delimiter?: string } = {}): AsyncGenerator<ParsedItem> {
   const problems: Array<{ line: number; reason: string }> = [];
-  const parser = input.pipe(
+  const records = Readable.from(wholeCsvRecords(input, (p) => problems.push(p)), { objectMode: false });
+  const parser = records.pipe(
     parse({
       delimiter: opts.delimiter ?? ',',
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_')),

@@ -26,7 +26,8 @@ export async function detectFileFormat(path: string): Promise<FileFormat> {
     if (head.startsWith('[') || (head.startsWith('{') && !/^\{[^\n]*\}\s*\n\s*\{/.test(head))) return 'json';
     if (head.startsWith('{')) return 'ndjson';
     const firstLine = head.split(/\r?\n/, 1)[0]!.toLowerCase();
-    if (/(^|[,\t])"?(value|indicator|ioc|observable)"?([,\t]|$)/.test(firstLine)) return firstLine.includes('\t') ? 'tsv' : 'csv';
+    // The header names the CSV reader knows for the value column (delimited.ts).
+    if (/(^|[,\t])"?(value|indicator|ioc|observable|url|ip|domain|hash)"?([,\t]|$)/.test(firstLine)) return firstLine.includes('\t') ? 'tsv' : 'csv';
     return 'text';
   } finally {
     await fh.close();

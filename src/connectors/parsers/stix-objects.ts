@@ -1,4 +1,5 @@
 import { parsePattern } from '../../stix/pattern.js';
+import { tlpOfMarkings } from '../../stix/tlp-markings.js';
 import type { ParsedItem } from './raw-record.js';
 
 const SECTOR_LABEL = /^sector:(.+)$/;
@@ -26,6 +27,8 @@ export function* stixObjectRecords(obj: unknown, line: number): Generator<Parsed
   const firstSeen = typeof o.valid_from === 'string' ? o.valid_from : typeof o.created === 'string' ? o.created : undefined;
   const lastSeen = typeof o.modified === 'string' ? o.modified : undefined;
   const reference = typeof o.id === 'string' ? o.id : undefined;
+  // A marked object keeps its marking: importing must not loosen what the producer allowed.
+  const tlp = tlpOfMarkings(o.object_marking_refs);
 
   if (type === 'indicator') {
     if (o.pattern_type !== undefined && o.pattern_type !== 'stix') {
@@ -42,7 +45,7 @@ export function* stixObjectRecords(obj: unknown, line: number): Generator<Parsed
       return;
     }
     for (const term of parsed.terms) {
-      yield { record: { line, value: term.value, type: term.type, tags, sectors, confidence, firstSeen, lastSeen, reference } };
+      yield { record: { line, value: term.value, type: term.type, tags, sectors, confidence, tlp, firstSeen, lastSeen, reference } };
     }
     return;
   }
@@ -54,7 +57,7 @@ export function* stixObjectRecords(obj: unknown, line: number): Generator<Parsed
       yield { skipped: 'vulnerability (no CVE id)' };
       return;
     }
-    yield { record: { line, value: cve, type: 'cve', tags, sectors, confidence, firstSeen, lastSeen, reference } };
+    yield { record: { line, value: cve, type: 'cve', tags, sectors, confidence, tlp, firstSeen, lastSeen, reference } };
     return;
   }
   yield { skipped: type };
