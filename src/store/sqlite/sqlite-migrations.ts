@@ -28,11 +28,15 @@ CREATE TABLE sources (
 ) WITHOUT ROWID;
 
 -- One row per canonical (type, value). stix_id is generated once and never changes. Times are epoch ms.
+-- value_key and stix_key are integer hashes that index the two random look-ups compactly (lookup-keys.ts);
+-- (type, value) stays unique because the one writer looks before it inserts, in the same transaction.
 CREATE TABLE iocs (
   id              INTEGER PRIMARY KEY,
   type            TEXT NOT NULL,
   value           TEXT NOT NULL,
-  stix_id         TEXT NOT NULL UNIQUE,
+  value_key       INTEGER NOT NULL,
+  stix_id         TEXT NOT NULL,
+  stix_key        INTEGER NOT NULL,
   score           INTEGER NOT NULL CHECK (score BETWEEN 0 AND 100),
   first_seen      INTEGER NOT NULL,
   last_seen       INTEGER NOT NULL,
@@ -44,9 +48,10 @@ CREATE TABLE iocs (
   tlp             TEXT NOT NULL,
   status          TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
   valid_until     INTEGER NOT NULL,
-  redistributable INTEGER NOT NULL CHECK (redistributable IN (0, 1)),
-  UNIQUE (type, value)
+  redistributable INTEGER NOT NULL CHECK (redistributable IN (0, 1))
 );
+CREATE INDEX iocs_value_key ON iocs (value_key);
+CREATE INDEX iocs_stix_key ON iocs (stix_key);
 -- Keyset order of REST (added_at, id); the type index serves ?type=X as a pure range scan.
 CREATE INDEX iocs_added ON iocs (added_at, id);
 CREATE INDEX iocs_type_added ON iocs (type, added_at, id);

@@ -3,9 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { BAND_RANGES } from '../../domain/confidence.js';
-import type { IocType } from '../../domain/ioc-types.js';
+import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { scoreOf, validUntil } from '../../domain/scoring.js';
 import { leastRestrictive, type Tlp } from '../../domain/tlp.js';
+import { stixKey, valueKey } from '../lookup-keys.js';
 import { dedupeSorted, parseList, unionSorted } from '../merge.js';
 import type { Store } from '../store.js';
 import type {
@@ -147,12 +148,12 @@ export class SqliteStore implements Store {
       return () => (v ??= make());
     };
     return {
-      findIoc: lazy(() => db().prepare('SELECT * FROM iocs WHERE type = ? AND value = ?')),
+      findIoc: lazy(() => db().prepare('SELECT * FROM iocs WHERE value_key = ? AND type = ? AND value = ?')),
       insertIoc: lazy(() =>
         db().prepare(
-          `INSERT INTO iocs (type, value, stix_id, score, first_seen, last_seen, added_at, updated_at, tags, malware,
-             sectors, tlp, status, valid_until, redistributable)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
+          `INSERT INTO iocs (type, value, value_key, stix_id, stix_key, score, first_seen, last_seen, added_at, updated_at,
+             tags, malware, sectors, tlp, status, valid_until, redistributable)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
         ),
       ),
       updateIoc: lazy(() =>
@@ -193,12 +194,14 @@ export class SqliteStore implements Store {
     const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
     this.db.transaction(() => {
       for (const o of batch) {
-        const row = s.findIoc().get(o.type, o.value) as IocRow | undefined;
+        const key = valueKey(o.type, o.value);
+        const row = s.findIoc().get(key, o.type, o.value) as IocRow | undefined;
         const tlp = o.tlp ?? source.tlp;
         if (!row) {
-          const sectors = dedupeSorted(o.sectors);
+          const sectors = o.sectors.length === 0 ? o.sectors : dedupeSorted(o.sectors);
+          const stixId = stixIdFor(o.type);
           const info = s.insertIoc().run(
-            o.type, o.value, stixIdFor(o.type),
+            o.type, o.value, key, stixId, stixKey(stixId)!,
             scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]),
             o.firstSeen, o.lastSeen, now, now,
             listJson(o.tags), listJson(o.malware), sectors.length === 0 ? '[]' : JSON.stringify(sectors),
@@ -281,8 +284,10 @@ export class SqliteStore implements Store {
       params.push(q.source);
     }
     if (q.value !== undefined) {
-      where.push('i.value = ?');
-      params.push(q.value);
+      // A value is of one type per key: look it up by each type asked for (all when none is).
+      const types = q.types ?? IOC_TYPES;
+      where.push(`i.value_key IN (${types.map(() => '?').join(', ')}) AND i.value = ?`);
+      params.push(...types.map((t) => valueKey(t, q.value!)), q.value);
     }
     if (q.types && q.types.length === 1 && from === 'iocs i') {
       // (type, added_at, id) index: a pure range scan for one type.
@@ -338,7 +343,9 @@ export class SqliteStore implements Store {
   }
 
   async getIoc(id: string): Promise<IocDetail | undefined> {
-    const row = this.db.prepare('SELECT * FROM iocs WHERE stix_id = ?').get(id) as IocRow | undefined;
+    const key = stixKey(id);
+    if (key === undefined) return undefined;
+    const row = this.db.prepare('SELECT * FROM iocs WHERE stix_key = ? AND stix_id = ?').get(key, id) as IocRow | undefined;
     if (!row) return undefined;
     const sightings = this.db
       .prepare('SELECT * FROM sightings WHERE ioc_id = ? ORDER BY source_id')
