@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
-import { runImport, type ImportProblem } from '../connectors/import-pipeline.js';
-import { detectFileFormat, type FileFormat, openFileRecords } from '../connectors/parsers/open-file-records.js';
+import { importFile } from '../connectors/file-import.js';
+import type { ImportProblem } from '../connectors/import-pipeline.js';
+import { detectFileFormat, type FileFormat } from '../connectors/parsers/open-file-records.js';
 import type { IocType } from '../domain/ioc-types.js';
 import type { Tlp } from '../domain/tlp.js';
 import { withContext } from './context.js';
@@ -14,6 +15,8 @@ export interface ImportCommandOptions {
   format?: FileFormat;
   /** How many rejected lines to print; the rest are counted. */
   maxErrors: number;
+  /** IOCs per transaction. */
+  batchSize: number;
 }
 
 const SOURCE_ID = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
@@ -44,7 +47,10 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
       else process.stderr.write(text);
     };
     const started = process.hrtime.bigint();
-    const summary = await runImport(store, openFileRecords(file, format, (n) => { bytes += n; }), {
+    const summary = await importFile(store, file, {
+      format,
+      batchSize: opts.batchSize,
+      onBytes: (total) => { bytes = total; },
       source: sourceId,
       type: opts.type,
       confidence: opts.confidence ?? 50,

@@ -8,6 +8,15 @@ export interface ImportProblem {
   reason: string;
 }
 
+/** A slice of a parsed, normalized input: what the storing side needs, cheap to pass between threads. */
+export interface ConvertedChunk {
+  observations: Observation[];
+  problems: ImportProblem[];
+  skipped: Record<string, number>;
+  /** Items read in this chunk (observations + problems). */
+  read: number;
+}
+
 export interface ImportSummary {
   read: number;
   inserted: number;
@@ -21,6 +30,7 @@ export interface ImportSummary {
 
 export interface ImportOptions extends Omit<RecordDefaults, 'now'> {
   source: string;
+  /** Observations per transaction. */
   batchSize?: number;
   clock?: () => number;
   onProblem?: (p: ImportProblem) => void;
@@ -28,16 +38,42 @@ export interface ImportOptions extends Omit<RecordDefaults, 'now'> {
   onBatch?: (summary: Readonly<ImportSummary>) => void;
 }
 
+/** Items per converted chunk (the unit passed between threads). */
+export const CONVERT_CHUNK = 2000;
+export const DEFAULT_BATCH_SIZE = 5000;
+
+/** parse → normalize, in chunks: runs wherever parsing runs (in-process, or in a worker thread). */
+export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: RecordDefaults): AsyncGenerator<ConvertedChunk> {
+  let chunk: ConvertedChunk = { observations: [], problems: [], skipped: {}, read: 0 };
+  for await (const item of items) {
+    if ('skipped' in item) {
+      chunk.skipped[item.skipped] = (chunk.skipped[item.skipped] ?? 0) + 1;
+      continue;
+    }
+    chunk.read++;
+    if ('problem' in item) chunk.problems.push(item.problem);
+    else {
+      const converted = recordToObservation(item.record, defaults);
+      if (converted.ok) chunk.observations.push(converted.observation);
+      else chunk.problems.push({ line: item.record.line, reason: converted.reason });
+    }
+    if (chunk.read >= CONVERT_CHUNK) {
+      yield chunk;
+      chunk = { observations: [], problems: [], skipped: {}, read: 0 };
+    }
+  }
+  if (chunk.read > 0 || Object.keys(chunk.skipped).length > 0) yield chunk;
+}
+
 /**
- * parse → normalize → upsert, one transaction per batch: a bad line costs that line only, and a crash loses at
+ * Stores converted chunks, one transaction per batch: a bad line costs that line only, and a crash loses at
  * most the batch in flight (never leaves half of one).
  */
-export async function runImport(store: Store, items: AsyncIterable<ParsedItem>, opts: ImportOptions): Promise<ImportSummary> {
+export async function storeChunks(store: Store, chunks: AsyncIterable<ConvertedChunk>, opts: ImportOptions): Promise<ImportSummary> {
   const clock = opts.clock ?? Date.now;
-  const batchSize = opts.batchSize ?? 5000;
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const summary: ImportSummary = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, skipped: {}, batches: 0 };
   let batch: Observation[] = [];
-  const now = clock();
   const flush = async () => {
     if (batch.length === 0) return;
     const r = await store.upsertObservations(opts.source, batch, clock());
@@ -48,26 +84,22 @@ export async function runImport(store: Store, items: AsyncIterable<ParsedItem>, 
     batch = [];
     opts.onBatch?.(summary);
   };
-  for await (const item of items) {
-    if ('skipped' in item) {
-      summary.skipped[item.skipped] = (summary.skipped[item.skipped] ?? 0) + 1;
-      continue;
+  for await (const chunk of chunks) {
+    summary.read += chunk.read;
+    summary.rejected += chunk.problems.length;
+    for (const [kind, n] of Object.entries(chunk.skipped)) summary.skipped[kind] = (summary.skipped[kind] ?? 0) + n;
+    for (const p of chunk.problems) opts.onProblem?.(p);
+    for (const o of chunk.observations) {
+      batch.push(o);
+      if (batch.length >= batchSize) await flush();
     }
-    summary.read++;
-    if ('problem' in item) {
-      summary.rejected++;
-      opts.onProblem?.(item.problem);
-      continue;
-    }
-    const converted = recordToObservation(item.record, { ...opts, now });
-    if (!converted.ok) {
-      summary.rejected++;
-      opts.onProblem?.({ line: item.record.line, reason: converted.reason });
-      continue;
-    }
-    batch.push(converted.observation);
-    if (batch.length >= batchSize) await flush();
   }
   await flush();
   return summary;
+}
+
+/** The whole pipeline in this thread. */
+export async function runImport(store: Store, items: AsyncIterable<ParsedItem>, opts: ImportOptions): Promise<ImportSummary> {
+  const now = (opts.clock ?? Date.now)();
+  return storeChunks(store, convertItems(items, { type: opts.type, confidence: opts.confidence, tlp: opts.tlp, now }), opts);
 }

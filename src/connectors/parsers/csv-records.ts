@@ -12,6 +12,8 @@ export interface LineProblem {
 
 const excerpt = (line: string): string => JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);
 
+const ignorable = (line: string): boolean => line.trim() === '' || line.startsWith('#');
+
 const quoteParityOdd = (line: string): boolean => {
   let odd = false;
   for (let i = line.indexOf('"'); i !== -1; i = line.indexOf('"', i + 1)) odd = !odd;
@@ -20,11 +22,11 @@ const quoteParityOdd = (line: string): boolean => {
 
 /**
  * Splits CSV text into whole records before csv-parse sees it, so that one bad line costs one line:
- * an unterminated quote (a line whose quote never closes within MAX_RECORD_LINES) is reported and replaced by a
- * blank line, and parsing resumes on the next line. Line ends become LF, so csv-parse's line count stays the
- * physical line number (it counts a CR and an LF inside a quoted field as two lines).
+ * an unterminated quote (a line whose quote never closes within MAX_RECORD_LINES) is reported and dropped, and
+ * parsing resumes on the next line. Blank lines and `#` comment lines are dropped here too, so every record
+ * emitted is one record for csv-parse; the physical line each starts on is pushed to `starts`, in order.
  */
-async function* wholeRecordsByLine(input: Readable, onProblem: (p: LineProblem) => void): AsyncGenerator<string> {
+async function* wholeRecordsByLine(input: Readable, onProblem: (p: LineProblem) => void, starts: number[]): AsyncGenerator<string> {
   let pending: string[] = [];
   let pendingBytes = 0;
   let lineNo = 0;
@@ -35,7 +37,10 @@ async function* wholeRecordsByLine(input: Readable, onProblem: (p: LineProblem) 
     while (i < lines.length) {
       const first = lines[i]!;
       if (!quoteParityOdd(first)) {
-        yield `${first}\n`;
+        if (!ignorable(first)) {
+          starts.push(lineNo - lines.length + i + 1);
+          yield `${first}\n`;
+        }
         i++;
         continue;
       }
@@ -48,6 +53,7 @@ async function* wholeRecordsByLine(input: Readable, onProblem: (p: LineProblem) 
         j++;
       }
       if (!odd) {
+        starts.push(lineNo - lines.length + i + 1);
         yield `${lines.slice(i, j).join('\n')}\n`;
         i = j;
         continue;
@@ -59,17 +65,20 @@ async function* wholeRecordsByLine(input: Readable, onProblem: (p: LineProblem) 
         return;
       }
       onProblem({ line: lineNo - lines.length + i + 1, reason: `unbalanced quote: a quoted field opened on this line never closes: ${excerpt(first)}` });
-      yield '\n';
       i++;
     }
     pending = [];
     pendingBytes = 0;
   }
 
-  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
     lineNo++;
+    const line = lineNo === 1 ? text.replace(/^\uFEFF/, '') : text;
     if (pending.length === 0 && !quoteParityOdd(line)) {
-      yield `${line}\n`;
+      if (!ignorable(line)) {
+        starts.push(lineNo);
+        yield `${line}\n`;
+      }
       continue;
     }
     pending.push(line);
@@ -83,9 +92,9 @@ async function* wholeRecordsByLine(input: Readable, onProblem: (p: LineProblem) 
 }
 
 /** The records of `wholeRecordsByLine`, joined into chunks of about 64 KB: one stream write per chunk, not per line. */
-export async function* wholeCsvRecords(input: Readable, onProblem: (p: LineProblem) => void): AsyncGenerator<string> {
+export async function* wholeCsvRecords(input: Readable, onProblem: (p: LineProblem) => void, starts: number[]): AsyncGenerator<string> {
   let chunk = '';
-  for await (const record of wholeRecordsByLine(input, onProblem)) {
+  for await (const record of wholeRecordsByLine(input, onProblem, starts)) {
     chunk += record;
     if (chunk.length >= 65536) {
       yield chunk;

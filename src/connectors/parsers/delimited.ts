@@ -27,27 +27,35 @@ export class MissingValueColumnError extends Error {
  */
 export async function* parseDelimited(input: Readable, opts: { delimiter?: string } = {}): AsyncGenerator<ParsedItem> {
   const problems: Array<{ line: number; reason: string }> = [];
-  const records = Readable.from(wholeCsvRecords(input, (p) => problems.push(p)), { objectMode: false });
+  // The start line of every record csv-parse will see, in order; consumed by on_record / on_skip, which csv-parse
+  // calls in input order (the header, consumed as column names, takes the first).
+  const starts: number[] = [];
+  let next = 1;
+  const takeLine = () => {
+    const line = starts[next++] ?? 0;
+    if (next > 65_536) {
+      starts.splice(0, next);
+      next = 0;
+    }
+    return line;
+  };
+  const records = Readable.from(wholeCsvRecords(input, (p) => problems.push(p), starts), { objectMode: false });
   const parser = records.pipe(
     parse({
       delimiter: opts.delimiter ?? ',',
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_')),
-      bom: true,
       trim: true,
-      skip_empty_lines: true,
-      comment: '#',
-      comment_no_infix: true,
       relax_column_count: true,
       skip_records_with_error: true,
       max_record_size: 1024 * 1024,
-      info: true,
+      on_record: (record: Record<string, string>) => ({ record, line: takeLine() }),
       on_skip: (err) => {
-        problems.push({ line: (err as { lines?: number } | undefined)?.lines ?? 0, reason: err?.message ?? 'unreadable row' });
+        problems.push({ line: takeLine(), reason: err?.message ?? 'unreadable row' });
       },
     }),
   );
   let map: Partial<Record<keyof typeof COLUMNS, string>> | undefined;
-  for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+  for await (const item of parser as AsyncIterable<{ record: Record<string, string>; line: number }>) {
     while (problems.length) yield { problem: problems.shift()! };
     const row = item.record;
     if (!map) {
@@ -68,12 +76,12 @@ export async function* parseDelimited(input: Readable, opts: { delimiter?: strin
     };
     const value = cell('value');
     if (value === undefined) {
-      yield { problem: { line: item.info.lines, reason: 'empty value' } };
+      yield { problem: { line: item.line, reason: 'empty value' } };
       continue;
     }
     yield {
       record: {
-        line: item.info.lines,
+        line: item.line,
         value,
         type: cell('type'),
         tags: splitList(cell('tags')),
