@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Store } from '../store/store.js';
 import type { WorkerInput, WorkerMessage } from './file-import-worker.js';
-import { CONVERT_CHUNK, type ConvertedChunk, DEFAULT_BATCH_SIZE, type ImportOptions, type ImportSummary, convertItems, storeChunks } from './import-pipeline.js';
+import { type ConvertedChunk, type ImportOptions, type ImportSummary, convertItems, storeChunks } from './import-pipeline.js';
 import { type FileFormat, openFileRecords } from './parsers/open-file-records.js';
 
 export interface FileImportOptions extends ImportOptions {
@@ -19,8 +19,8 @@ export async function importFile(store: Store, path: string, opts: FileImportOpt
     const items = openFileRecords(path, opts.format, (n) => opts.onBytes?.((bytes += n)));
     return storeChunks(store, convertItems(items, defaults), opts);
   }
-  // Two batches' worth: the worker parses the next batch while this thread writes one.
-  const maxInFlight = 2 * Math.ceil((opts.batchSize ?? DEFAULT_BATCH_SIZE) / CONVERT_CHUNK) + 2;
+  // Chunks are written as they arrive; a few in flight absorb the pause of a commit.
+  const maxInFlight = 8;
   const input: WorkerInput = { path, format: opts.format, defaults, maxInFlight };
   const worker = new Worker(new URL('./file-import-worker.js', import.meta.url), { workerData: input });
   try {

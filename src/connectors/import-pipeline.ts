@@ -70,32 +70,26 @@ export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: 
  * most the batch in flight (never leaves half of one).
  */
 export async function storeChunks(store: Store, chunks: AsyncIterable<ConvertedChunk>, opts: ImportOptions): Promise<ImportSummary> {
-  const clock = opts.clock ?? Date.now;
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const summary: ImportSummary = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, skipped: {}, batches: 0 };
-  let batch: Observation[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const r = await store.upsertObservations(opts.source, batch, clock());
-    summary.inserted += r.inserted;
-    summary.updated += r.updated;
-    summary.unchanged += r.unchanged;
-    summary.batches++;
-    batch = [];
-    opts.onBatch?.(summary);
-  };
-  for await (const chunk of chunks) {
-    summary.read += chunk.read;
-    summary.rejected += chunk.problems.length;
-    for (const [kind, n] of Object.entries(chunk.skipped)) summary.skipped[kind] = (summary.skipped[kind] ?? 0) + n;
-    for (const p of chunk.problems) opts.onProblem?.(p);
-    for (const o of chunk.observations) {
-      batch.push(o);
-      if (batch.length >= batchSize) await flush();
+  async function* observations(): AsyncGenerator<readonly Observation[]> {
+    for await (const chunk of chunks) {
+      summary.read += chunk.read;
+      summary.rejected += chunk.problems.length;
+      for (const [kind, n] of Object.entries(chunk.skipped)) summary.skipped[kind] = (summary.skipped[kind] ?? 0) + n;
+      for (const p of chunk.problems) opts.onProblem?.(p);
+      yield chunk.observations;
     }
   }
-  await flush();
-  return summary;
+  const total = await store.upsertObservationStream(opts.source, observations(), {
+    batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    onCommit: (t) => {
+      Object.assign(summary, t);
+      summary.batches++;
+      opts.onBatch?.(summary);
+    },
+  });
+  return Object.assign(summary, total);
 }
 
 /** The whole pipeline in this thread. */

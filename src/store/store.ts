@@ -33,6 +33,15 @@ export interface Store {
   listSources(): Promise<SourceRecord[]>;
   /** Records what `source` saw, in one transaction. One IOC per (type, value); one sighting per (IOC, source). */
   upsertObservations(source: string, batch: readonly Observation[], now: number): Promise<UpsertResult>;
+  /**
+   * The same for a long stream: one transaction per `batchSize` observations, written while the producer makes
+   * the next chunk, so a bulk load keeps both busy and memory flat. A failure loses the batch in flight only.
+   */
+  upsertObservationStream(
+    source: string,
+    chunks: AsyncIterable<readonly Observation[]>,
+    opts: { batchSize: number; clock?: () => number; onCommit?: (total: Readonly<UpsertResult>) => void },
+  ): Promise<UpsertResult>;
   queryIocs(query: IocQuery): Promise<IocPage>;
   getIoc(id: string): Promise<IocDetail | undefined>;
   countIocs(): Promise<number>;

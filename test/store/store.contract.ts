@@ -79,6 +79,34 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       assert.equal(await store.countIocs(), 1);
     }));
 
+    it('streams observations in transactions of exactly batchSize; a failing producer loses only the batch in flight', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'a' }));
+      const values = Array.from({ length: 23 }, (_, i) => observation({ type: 'ipv4', value: `192.0.2.${i}` }));
+      const commits: number[] = [];
+      async function* chunks(failAfter: number | null) {
+        for (let i = 0; i < values.length; i += 4) {
+          if (failAfter !== null && i >= failAfter) throw new Error('producer broke');
+          yield values.slice(i, i + 4);
+        }
+      }
+      await assert.rejects(
+        store.upsertObservationStream('a', chunks(16), { batchSize: 10, onCommit: (t) => commits.push(t.inserted) }),
+        /producer broke/,
+      );
+      assert.deepEqual(commits, [10]);
+      assert.equal(await store.countIocs(), 10, 'the committed batch stays, the open one is rolled back');
+      // Other writes are not swallowed by a stream's open transaction, and the store is usable afterwards.
+      const again: number[] = [];
+      const [total] = await Promise.all([
+        store.upsertObservationStream('a', chunks(null), { batchSize: 10, onCommit: (t) => again.push(t.inserted + t.unchanged) }),
+        store.createAccount('during@example.com', 'free', 1),
+      ]);
+      assert.deepEqual(again, [10, 20, 23]);
+      assert.deepEqual(total, { inserted: 13, updated: 0, unchanged: 10 });
+      assert.equal(await store.countIocs(), 23);
+      assert.ok(await store.findAccountByEmail('during@example.com'));
+    }));
+
     it('CVEs get vulnerability ids', withStore(async (store) => {
       await store.upsertSource(source({ id: 'a' }));
       await store.upsertObservations('a', [observation({ type: 'cve', value: 'CVE-2024-3094' })], 1);

@@ -8,6 +8,7 @@ import { scoreOf, validUntil } from '../../domain/scoring.js';
 import { leastRestrictive, type Tlp } from '../../domain/tlp.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
 import { dedupeSorted, parseList, unionSorted } from '../merge.js';
+import { WriteLock } from '../write-lock.js';
 import type { Store } from '../store.js';
 import type {
   Account,
@@ -67,6 +68,7 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private sourceCache = new Map<string, SourceRecord>();
+  private readonly writes = new WriteLock();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -109,20 +111,20 @@ export class SqliteStore implements Store {
   }
 
   async getOrCreateSetting(name: string, create: () => string): Promise<string> {
-    this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, create());
+    await this.writes.run(() => this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, create()));
     return this.db.prepare('SELECT value FROM settings WHERE name = ?').pluck().get(name) as string;
   }
 
   // --- sources and IOCs -------------------------------------------------------------------------
 
   async upsertSource(s: SourceRecord): Promise<void> {
-    this.db
+    await this.writes.run(() => this.db
       .prepare(
         `INSERT INTO sources (id, name, reliability, redistributable, aggregate, tlp) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, reliability = excluded.reliability,
            redistributable = excluded.redistributable, aggregate = excluded.aggregate, tlp = excluded.tlp`,
       )
-      .run(s.id, s.name, s.reliability, s.redistributable ? 1 : 0, s.aggregate ? 1 : 0, s.tlp);
+      .run(s.id, s.name, s.reliability, s.redistributable ? 1 : 0, s.aggregate ? 1 : 0, s.tlp));
     this.sourceCache.set(s.id, s);
   }
 
@@ -195,75 +197,122 @@ export class SqliteStore implements Store {
 
   async upsertObservations(sourceId: string, batch: readonly Observation[], now: number): Promise<UpsertResult> {
     const source = this.source(sourceId);
-    const s = this.stmts;
     const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
-    this.db.transaction(() => {
-      for (const o of batch) {
-        const key = valueKey(o.type, o.value);
-        const row = s.findIoc().get(key, o.type, o.value) as IocRow | undefined;
-        const tlp = o.tlp ?? source.tlp;
-        if (!row) {
-          const sectors = o.sectors.length === 0 ? o.sectors : dedupeSorted(o.sectors);
-          const stix = newStixId(o.type);
-          const info = s.insertIoc().run(
-            o.type, o.value, key, stix.id, stix.key,
-            scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]),
-            o.firstSeen, o.lastSeen, now, now,
-            listJson(o.tags), listJson(o.malware), sectors.length === 0 ? '[]' : JSON.stringify(sectors),
-            tlp, validUntil(o.type, o.lastSeen), source.redistributable ? 1 : 0,
-          );
-          const iocId = Number(info.lastInsertRowid);
-          s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now);
-          for (const sector of sectors) s.insertSector().run(sector, now, iocId);
-          result.inserted++;
-          continue;
-        }
-        s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at);
-        const evidence = s.evidence().all(row.id) as Array<{
-          confidence: number | null; reliability: number; aggregate: number; redistributable: number;
-        }>;
-        const oldTags = parseList(row.tags);
-        const oldMalware = parseList(row.malware);
-        const oldSectors = parseList(row.sectors);
-        const tags = unionSorted(oldTags, o.tags);
-        const malware = unionSorted(oldMalware, o.malware);
-        const sectors = unionSorted(oldSectors, o.sectors);
-        const next = {
-          id: row.id,
-          score: scoreOf(evidence.map((e) => ({ prior: e.reliability, confidence: e.confidence, aggregate: e.aggregate === 1 }))),
-          first_seen: Math.min(row.first_seen, o.firstSeen),
-          last_seen: Math.max(row.last_seen, o.lastSeen),
-          tlp: leastRestrictive(row.tlp, tlp),
-          status: 'active' as IocStatus,
-          redistributable: evidence.some((e) => e.redistributable === 1) ? 1 : 0,
-        };
-        const changed =
-          next.score !== row.score ||
-          next.first_seen !== row.first_seen ||
-          next.last_seen !== row.last_seen ||
-          next.tlp !== row.tlp ||
-          next.status !== row.status ||
-          next.redistributable !== row.redistributable ||
-          tags !== oldTags ||
-          malware !== oldMalware ||
-          sectors !== oldSectors;
-        if (!changed) {
-          result.unchanged++;
-          continue;
-        }
-        s.updateIoc().run({
-          ...next,
-          updated_at: now,
-          tags: JSON.stringify(tags),
-          malware: JSON.stringify(malware),
-          sectors: JSON.stringify(sectors),
-          valid_until: validUntil(row.type, next.last_seen),
-        });
-        for (const sector of sectors) if (!oldSectors.includes(sector)) s.insertSector().run(sector, row.added_at, row.id);
-        result.updated++;
-      }
-    }).immediate();
+    await this.writes.run(() => this.db.transaction(() => this.apply(source, batch, now, result)).immediate());
     return result;
+  }
+
+  async upsertObservationStream(
+    sourceId: string,
+    chunks: AsyncIterable<readonly Observation[]>,
+    opts: { batchSize: number; clock?: () => number; onCommit?: (total: Readonly<UpsertResult>) => void },
+  ): Promise<UpsertResult> {
+    const source = this.source(sourceId);
+    const clock = opts.clock ?? Date.now;
+    const total: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
+    return this.writes.run(async () => {
+      let open = false;
+      let pending = 0;
+      try {
+        for await (const chunk of chunks) {
+          // Exactly batchSize observations per transaction, whatever the size of the chunks.
+          for (let at = 0; at < chunk.length; ) {
+            if (!open) {
+              this.db.exec('BEGIN IMMEDIATE');
+              open = true;
+            }
+            const take = Math.min(chunk.length - at, opts.batchSize - pending);
+            this.apply(source, at === 0 && take === chunk.length ? chunk : chunk.slice(at, at + take), clock(), total);
+            at += take;
+            pending += take;
+            if (pending >= opts.batchSize) {
+              this.db.exec('COMMIT');
+              open = false;
+              pending = 0;
+              opts.onCommit?.(total);
+            }
+          }
+        }
+        if (open) {
+          this.db.exec('COMMIT');
+          open = false;
+          opts.onCommit?.(total);
+        }
+        return total;
+      } finally {
+        // A failing producer or write loses the batch in flight, never a committed one.
+        if (open && this.db.inTransaction) this.db.exec('ROLLBACK');
+      }
+    });
+  }
+
+  /** The write of a batch, inside the caller's transaction. */
+  private apply(source: SourceRecord, batch: readonly Observation[], now: number, result: UpsertResult): void {
+    const s = this.stmts;
+    for (const o of batch) {
+      const key = valueKey(o.type, o.value);
+      const row = s.findIoc().get(key, o.type, o.value) as IocRow | undefined;
+      const tlp = o.tlp ?? source.tlp;
+      if (!row) {
+        const sectors = o.sectors.length === 0 ? o.sectors : dedupeSorted(o.sectors);
+        const stix = newStixId(o.type);
+        const info = s.insertIoc().run(
+          o.type, o.value, key, stix.id, stix.key,
+          scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]),
+          o.firstSeen, o.lastSeen, now, now,
+          listJson(o.tags), listJson(o.malware), sectors.length === 0 ? '[]' : JSON.stringify(sectors),
+          tlp, validUntil(o.type, o.lastSeen), source.redistributable ? 1 : 0,
+        );
+        const iocId = Number(info.lastInsertRowid);
+        s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now);
+        for (const sector of sectors) s.insertSector().run(sector, now, iocId);
+        result.inserted++;
+        continue;
+      }
+      s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at);
+      const evidence = s.evidence().all(row.id) as Array<{
+        confidence: number | null; reliability: number; aggregate: number; redistributable: number;
+      }>;
+      const oldTags = parseList(row.tags);
+      const oldMalware = parseList(row.malware);
+      const oldSectors = parseList(row.sectors);
+      const tags = unionSorted(oldTags, o.tags);
+      const malware = unionSorted(oldMalware, o.malware);
+      const sectors = unionSorted(oldSectors, o.sectors);
+      const next = {
+        id: row.id,
+        score: scoreOf(evidence.map((e) => ({ prior: e.reliability, confidence: e.confidence, aggregate: e.aggregate === 1 }))),
+        first_seen: Math.min(row.first_seen, o.firstSeen),
+        last_seen: Math.max(row.last_seen, o.lastSeen),
+        tlp: leastRestrictive(row.tlp, tlp),
+        status: 'active' as IocStatus,
+        redistributable: evidence.some((e) => e.redistributable === 1) ? 1 : 0,
+      };
+      const changed =
+        next.score !== row.score ||
+        next.first_seen !== row.first_seen ||
+        next.last_seen !== row.last_seen ||
+        next.tlp !== row.tlp ||
+        next.status !== row.status ||
+        next.redistributable !== row.redistributable ||
+        tags !== oldTags ||
+        malware !== oldMalware ||
+        sectors !== oldSectors;
+      if (!changed) {
+        result.unchanged++;
+        continue;
+      }
+      s.updateIoc().run({
+        ...next,
+        updated_at: now,
+        tags: JSON.stringify(tags),
+        malware: JSON.stringify(malware),
+        sectors: JSON.stringify(sectors),
+        valid_until: validUntil(row.type, next.last_seen),
+      });
+      for (const sector of sectors) if (!oldSectors.includes(sector)) s.insertSector().run(sector, row.added_at, row.id);
+      result.updated++;
+    }
   }
 
   async queryIocs(q: IocQuery): Promise<IocPage> {
@@ -383,7 +432,7 @@ export class SqliteStore implements Store {
   }
 
   async createAccount(email: string, plan: Plan, now: number): Promise<Account> {
-    const info = this.db.prepare('INSERT INTO accounts (email, plan, created_at) VALUES (?, ?, ?)').run(email, plan, now);
+    const info = await this.writes.run(() => this.db.prepare('INSERT INTO accounts (email, plan, created_at) VALUES (?, ?, ?)').run(email, plan, now));
     return { id: Number(info.lastInsertRowid), email, plan, createdAt: now };
   }
 
@@ -395,7 +444,7 @@ export class SqliteStore implements Store {
   }
 
   async setAccountPlan(accountId: number, plan: Plan): Promise<void> {
-    this.db.prepare('UPDATE accounts SET plan = ? WHERE id = ?').run(plan, accountId);
+    await this.writes.run(() => this.db.prepare('UPDATE accounts SET plan = ? WHERE id = ?').run(plan, accountId));
   }
 
   async listAccounts(): Promise<Account[]> {
@@ -406,9 +455,9 @@ export class SqliteStore implements Store {
   }
 
   async insertApiKey(k: Omit<ApiKeyRecord, 'id' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiKeyRecord> {
-    const info = this.db
+    const info = await this.writes.run(() => this.db
       .prepare('INSERT INTO api_keys (account_id, prefix, hash, name, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(k.accountId, k.prefix, k.hash, k.name, k.createdAt);
+      .run(k.accountId, k.prefix, k.hash, k.name, k.createdAt));
     return { ...k, id: Number(info.lastInsertRowid), lastUsedAt: null, revokedAt: null };
   }
 
@@ -427,16 +476,16 @@ export class SqliteStore implements Store {
   }
 
   async revokeApiKey(prefix: string, now: number): Promise<boolean> {
-    const info = this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL').run(now, prefix);
+    const info = await this.writes.run(() => this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL').run(now, prefix));
     return info.changes > 0;
   }
 
   async touchApiKeys(lastUsed: ReadonlyMap<number, number>): Promise<void> {
     if (lastUsed.size === 0) return;
     const stmt = this.db.prepare('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?');
-    this.db.transaction(() => {
+    await this.writes.run(() => this.db.transaction(() => {
       for (const [id, at] of lastUsed) stmt.run(at, id);
-    })();
+    })());
   }
 }
 
