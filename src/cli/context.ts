@@ -7,14 +7,16 @@ import type { Store } from '../store/store.js';
 export interface Context {
   config: Config;
   store: Store;
+  /** Migrations applied while opening (empty when the schema was current). */
+  migrated: string[];
 }
 
 /** Configuration and an open, migrated store: what every command starts from. */
 export async function openContext(): Promise<Context> {
   const config = loadConfig();
   const store = await openStore(config.databaseUrl);
-  await store.migrate();
-  return { config, store };
+  const migrated = await store.migrate();
+  return { config, store, migrated };
 }
 
 /** SOCD_SECRET, or the one kept in the database so that every node on it signs alike. */

@@ -50,7 +50,10 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
     const summary = await importFile(store, file, {
       format,
       batchSize: opts.batchSize,
-      onBytes: (total) => { bytes = total; },
+      onBytes: (total) => {
+        bytes = total;
+        bar?.update(bytes);
+      },
       source: sourceId,
       type: opts.type,
       confidence: opts.confidence ?? 50,

@@ -23,8 +23,9 @@ program
   .command('migrate')
   .description('bring the database schema up to date (serve does it too)')
   .action(() =>
-    withContext(async () => {
-      process.stderr.write('schema up to date\n');
+    withContext(async ({ migrated, store }) => {
+      for (const m of migrated) process.stderr.write(`applied migration ${m}\n`);
+      process.stderr.write(`${store.kind} schema up to date\n`);
     }),
   );
 
