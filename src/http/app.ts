@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { IocService } from '../api/ioc-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
@@ -30,8 +30,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? {
       level: deps.config.logLevel,
+      serializers: {
+        // Headers tell which client polls (User-Agent of a SIEM, proxies); Authorization is redacted below.
+        req: (req: FastifyRequest) => ({ method: req.method, url: req.url, remoteAddress: req.ip, headers: req.headers }),
+      },
       // Keys travel in Authorization; never let them reach a log line.
-      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'request.headers.authorization'], censor: '[redacted]' },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]'], censor: '[redacted]' },
     },
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,

@@ -63,17 +63,20 @@ describe('socd CLI', () => {
 
   it('serve on an empty database creates an admin and prints its key once, then serves with it', async () => {
     const { env, socd } = workdir();
-    const run = (): Promise<{ child: ChildProcess; key: string | undefined; base: string; out: string }> =>
+    const run = (): Promise<{ child: ChildProcess; key: string | undefined; base: string; output: () => string }> =>
       new Promise((resolveRun, reject) => {
-        const child = spawn(process.execPath, [SOCD, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+        // The most verbose level: whatever the server logs, a key must not be in it.
+        const child = spawn(process.execPath, [SOCD, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'trace' } });
         let out = '';
+        let started = false;
         const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
         const onData = (d: Buffer) => {
           out += d.toString();
           const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) {
+          if (m && !started) {
+            started = true;
             clearTimeout(timer);
-            resolveRun({ child, key: /^(sk_live_\S+)$/m.exec(out)?.[1], base: m[1]!, out });
+            resolveRun({ child, key: /^(sk_live_\S+)$/m.exec(out)?.[1], base: m[1]!, output: () => out });
           }
         };
         child.stdout!.on('data', onData);
@@ -87,10 +90,15 @@ describe('socd CLI', () => {
       const res = await fetch(`${first.base}/api/v1/iocs`, { headers: { authorization: `Bearer ${first.key}` } });
       assert.equal(res.status, 200);
       assert.deepEqual(await res.json(), { data: [], pagination: { limit: 100, next_cursor: null, has_more: false } });
+      const basic = `Basic ${Buffer.from(`admin@localhost:${first.key}`).toString('base64')}`;
+      assert.equal((await fetch(`${first.base}/api/v1/iocs?limit=bad`, { headers: { authorization: basic } })).status, 400);
     } finally {
       await stop(first.child);
     }
-    assert.ok(!first.out.includes(`"authorization"`), 'no key in the logs');
+    const logged = first.output();
+    assert.ok(logged.includes('"reqId"'), 'requests were logged');
+    assert.equal(logged.split(first.key!).length - 1, 1, 'the key is printed once, at creation, and never logged');
+    assert.ok(!logged.includes(Buffer.from(`admin@localhost:${first.key}`).toString('base64')), 'nor its Basic form');
     const second = await run();
     try {
       assert.equal(second.key, undefined, 'the admin key is printed only on an empty database');
