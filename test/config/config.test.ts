@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+
+const emptyDir = () => mkdtempSync(join(tmpdir(), 'socd-config-'));
+
+describe('loadConfig', () => {
+  it('has working defaults with no environment and no file', () => {
+    const c = loadConfig({}, emptyDir());
+    assert.equal(c.port, 8080);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.databaseUrl, 'sqlite:./data/socd.db');
+    assert.equal(c.secret, undefined);
+    assert.equal(c.configFile, undefined);
+    assert.deepEqual(c.plans.free.rateLimit, { max: 60, windowMs: 60_000 });
+    assert.deepEqual(c.rest, { defaultLimit: 100, maxLimit: 1000 });
+  });
+
+  it('reads socd.config.json, and the environment wins over it', () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'socd.config.json'), JSON.stringify({
+      server: { port: 9000, host: '127.0.0.1' },
+      plans: { pro: { rateLimit: { max: 1200, windowSeconds: 30 } } },
+      sources: { urlhaus: { enabled: false } },
+    }));
+    const c = loadConfig({ PORT: '9100' }, dir);
+    assert.equal(c.port, 9100);
+    assert.equal(c.host, '127.0.0.1');
+    assert.deepEqual(c.plans.pro.rateLimit, { max: 1200, windowMs: 30_000 });
+    assert.deepEqual(c.plans.free.rateLimit, { max: 60, windowMs: 60_000 });
+    assert.deepEqual(c.file.sources, { urlhaus: { enabled: false } });
+    assert.equal(c.configFile, join(dir, 'socd.config.json'));
+  });
+
+  it('refuses bad values with a message naming them', () => {
+    const dir = emptyDir();
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ PORT: '80a' }, /PORT must be an integer from 0 to 65535/],
+      [{ PORT: '70000' }, /PORT/],
+      [{ SOCD_SECRET: 'short' }, /SOCD_SECRET must be at least 32 characters/],
+      [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+      [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+      [{ SOCD_CONFIG: join(dir, 'missing.json') }, /cannot read config file/],
+    ];
+    for (const [env, message] of cases) assert.throws(() => loadConfig(env, dir), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
+    const bad = (name: string, text: string, message: RegExp) => {
+      writeFileSync(join(dir, name), text);
+      assert.throws(() => loadConfig({ SOCD_CONFIG: name }, dir), message);
+    };
+    bad('a.json', '{ nope', /is not valid/);
+    bad('b.json', '[1, 2]', /top level must be a JSON object/);
+    bad('c.json', '{"plans": {"gold": {}}}', /plans\.gold: unknown plan/);
+    bad('d.json', '{"plans": {"pro": {"rateLimit": {"max": 0}}}}', /plans\.pro\.rateLimit\.max/);
+  });
+});
