@@ -20,6 +20,7 @@ import { loadConfig } from '../src/config/config.js';
 import { importFile } from '../src/connectors/file-import.js';
 import { buildApp } from '../src/http/app.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { iocStixRenderer } from '../src/stix/render-ioc.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,7 +45,7 @@ if (!existsSync(csv)) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'socd-bench-'));
-const store = new SqliteStore(join(dir, 'socd.db'));
+const store = new SqliteStore(join(dir, 'socd.db'), { renderVersion: iocStixRenderer('identity--7b7d9a0e-8d1c-4a4e-b6a5-0c2b8f3d9e10') });
 await store.migrate();
 await store.upsertSource({ id: 'bench', name: 'bench', reliability: 1, redistributable: true, aggregate: false, tlp: 'clear' });
 

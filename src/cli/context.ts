@@ -1,12 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { TokenSigner } from '../auth/signed-token.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import type { ProducerIdentity } from '../stix/identity.js';
+import { iocStixRenderer } from '../stix/render-ioc.js';
 
 export interface Context {
   config: Config;
   store: Store;
+  identity: ProducerIdentity;
   /** Migrations applied while opening (empty when the schema was current). */
   migrated: string[];
 }
@@ -16,7 +19,19 @@ export async function openContext(): Promise<Context> {
   const config = loadConfig();
   const store = await openStore(config.databaseUrl);
   const migrated = await store.migrate();
-  return { config, store, migrated };
+  const identity = await producerIdentity(config, store);
+  store.setVersionRenderer(iocStixRenderer(identity.id));
+  return { config, store, identity, migrated };
+}
+
+/**
+ * The identity every STIX object names as its producer: from configuration, else made once and kept in the
+ * database, so that ids never change between restarts or nodes.
+ */
+async function producerIdentity(config: Config, store: Store): Promise<ProducerIdentity> {
+  const id = config.stix.identityId ?? (await store.getOrCreateSetting('stix_identity_id', () => `identity--${randomUUID()}`));
+  const created = Number(await store.getOrCreateSetting('stix_identity_created', () => String(Date.now())));
+  return { id, name: config.stix.identityName, created };
 }
 
 /** SOCD_SECRET, or the one kept in the database so that every node on it signs alike. */

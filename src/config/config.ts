@@ -24,6 +24,8 @@ export interface Config {
   /** Unauthenticated requests (401s included) are limited per client address. */
   anonymousRateLimit: RateLimit;
   rest: { defaultLimit: number; maxLimit: number };
+  /** The producer identity of every STIX object. No id: one is generated once and kept in the database. */
+  stix: { identityId: string | undefined; identityName: string };
   /** Sections owned by later modules (sources, customSources, taxii), validated by them. */
   file: Record<string, unknown>;
 }
@@ -77,6 +79,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     plans: plans(file.plans),
     anonymousRateLimit: rateLimit('anonymousRateLimit', server.anonymousRateLimit, { max: 120, windowMs: 60_000 }),
     rest: { defaultLimit: 100, maxLimit: 1000 },
+    stix: stixSettings(file.stix),
     file,
   };
 }
@@ -139,4 +142,22 @@ function plans(v: unknown): Config['plans'] {
     out[plan] = { rateLimit: rateLimit(`plans.${plan}.rateLimit`, p.rateLimit, DEFAULT_PLANS[plan].rateLimit) };
   }
   return out;
+}
+
+const IDENTITY_ID = /^identity--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+function stixSettings(v: unknown): Config['stix'] {
+  if (v === undefined) return { identityId: undefined, identityName: 'SOC Defenders' };
+  if (!isObject(v)) throw new ConfigError('stix must be an object like {"identity": {"id": "identity--<uuid4>", "name": "Our CTI team"}}');
+  const identity = v.identity === undefined ? {} : v.identity;
+  if (!isObject(identity)) throw new ConfigError('stix.identity must be an object with id and/or name');
+  const id = identity.id;
+  if (id !== undefined && (typeof id !== 'string' || !IDENTITY_ID.test(id))) {
+    throw new ConfigError(`stix.identity.id must be identity--<UUIDv4> (lowercase), got ${JSON.stringify(id)}`);
+  }
+  const name = identity.name;
+  if (name !== undefined && (typeof name !== 'string' || name.trim() === '' || name.length > 256)) {
+    throw new ConfigError('stix.identity.name must be a non-empty string of at most 256 characters');
+  }
+  return { identityId: id as string | undefined, identityName: (name as string | undefined)?.trim() ?? 'SOC Defenders' };
 }

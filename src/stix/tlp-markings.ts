@@ -32,3 +32,18 @@ export function tlpOfMarkings(refs: unknown): Tlp | undefined {
   }
   return found;
 }
+
+const TLP_NAMES: Record<Tlp, string> = { clear: 'CLEAR', green: 'GREEN', amber: 'AMBER', 'amber+strict': 'AMBER+STRICT', red: 'RED' };
+export const TLP2_EXTENSION_ID = 'extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d';
+
+/** The TLP 2.0 marking-definition object of a level, exactly as the OASIS TLP 2.0 extension defines it. */
+export function tlpMarkingObject(tlp: Tlp): Record<string, unknown> {
+  return {
+    type: 'marking-definition',
+    spec_version: '2.1',
+    id: TLP2_MARKING_IDS[tlp],
+    created: '2022-10-01T00:00:00.000Z',
+    name: `TLP:${TLP_NAMES[tlp]}`,
+    extensions: { [TLP2_EXTENSION_ID]: { extension_type: 'property-extension', tlp_2_0: tlp } },
+  };
+}

@@ -7,9 +7,13 @@ import type {
   IocQuery,
   Observation,
   Plan,
+  RenderIocVersion,
   SourceRecord,
+  StixPage,
+  StixVersion,
   UpsertResult,
 } from './types.js';
+import type { Tlp } from '../domain/tlp.js';
 
 /**
  * The one seam between the application and its database. `sqlite/` and `postgres/` implement it; the contract
@@ -43,6 +47,16 @@ export interface Store {
     opts: { batchSize: number; clock?: () => number; onCommit?: (total: Readonly<UpsertResult>) => void },
   ): Promise<UpsertResult>;
   queryIocs(query: IocQuery): Promise<IocPage>;
+  /** The stored STIX JSON of the latest version of each IOC the query selects, redistributable sources only. */
+  pageStixObjects(query: IocQuery): Promise<StixPage>;
+  /** TLP levels that redistributable IOCs carry: the marking definitions an export needs. */
+  tlpLevelsInUse(): Promise<Tlp[]>;
+  /** Withdraws IOCs: each gets a final version with `revoked: true`. Returns how many were active. */
+  revokeIocs(stixIds: readonly string[], now: number): Promise<number>;
+  /** Every version of a STIX object, oldest first. */
+  listVersions(stixId: string): Promise<StixVersion[]>;
+  /** The renderer of STIX versions (see RenderIocVersion); IOC writes need one. */
+  setVersionRenderer(render: RenderIocVersion): void;
   getIoc(id: string): Promise<IocDetail | undefined>;
   countIocs(): Promise<number>;
 

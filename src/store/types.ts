@@ -105,6 +105,21 @@ export interface IocPage {
   next: IocPosition | null;
 }
 
+/** A page of stored STIX JSON texts (the latest version of each IOC), in REST order. */
+export interface StixPage {
+  objects: string[];
+  next: IocPosition | null;
+}
+
+/** One stored version of a STIX object. `dateAdded` is epoch µs; `modified` epoch ms. */
+export interface StixVersion {
+  dateAdded: number;
+  modified: number;
+  latest: boolean;
+  revoked: boolean;
+  json: string;
+}
+
 export interface Account {
   id: number;
   email: string;
@@ -129,3 +144,29 @@ export interface ApiKeyWithAccount extends ApiKeyRecord {
   email: string;
   plan: Plan;
 }
+
+/** What one STIX version of an IOC is rendered from. Times are epoch ms. */
+export interface IocVersionInput {
+  stixId: string;
+  type: IocType;
+  value: string;
+  score: number;
+  tags: readonly string[];
+  malware: readonly string[];
+  sectors: readonly string[];
+  tlp: Tlp;
+  revoked: boolean;
+  firstSeen: number;
+  validUntil: number;
+  /** `created` of the object: its first version's time. */
+  created: number;
+  /** `modified` of this version. */
+  modified: number;
+  sources: ReadonlyArray<{ id: string; name: string }>;
+}
+
+/**
+ * Renders a version to its STIX JSON text. The store calls it when it appends a version (the text is stored
+ * once and never rendered again); `stix/` provides it, so the store knows nothing of STIX.
+ */
+export type RenderIocVersion = (v: IocVersionInput) => string;

@@ -1,3 +1,4 @@
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { runImport, type ImportOptions, type ImportProblem, type ImportSummary }
 import { detectFileFormat, openFileRecords, parseStream, type FileFormat } from '../../src/connectors/parsers/open-file-records.js';
 import type { ParsedItem } from '../../src/connectors/parsers/raw-record.js';
 import { recordToObservation } from '../../src/connectors/record-to-observation.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { sqliteStore } from '../support/stores.js';
 import type { Ioc } from '../../src/store/types.js';
 
 /** Tests run from dist/test/connectors/ with cwd = the repository root; the fixtures are not compiled. */
@@ -21,8 +22,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const DEFAULT_CONFIDENCE = 40;
 
 async function freshStore(): Promise<SqliteStore> {
-  const store = new SqliteStore(':memory:');
-  await store.migrate();
+  const store = await sqliteStore();
   // What `socd import` registers for a new file source: reliability 1, TLP:CLEAR unless told otherwise.
   await store.upsertSource({ id: 'file', name: 'File', reliability: 1, redistributable: true, aggregate: false, tlp: 'clear' });
   return store;

@@ -1,3 +1,4 @@
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -7,7 +8,7 @@ import { issueKey } from '../../src/auth/key-service.js';
 import { TokenSigner, filterDigest } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { sqliteStore } from '../support/stores.js';
 
 const SECRET = 'x'.repeat(32);
 const SEEDED = '203.0.113.7';
@@ -22,8 +23,7 @@ interface Server {
 async function startServer(tune: (config: Config) => void): Promise<Server> {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent-dir');
   tune(config);
-  const store = new SqliteStore(':memory:');
-  await store.migrate();
+  const store = await sqliteStore();
   const app = await buildApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner(SECRET), logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as net.AddressInfo).port;

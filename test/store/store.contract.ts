@@ -189,6 +189,109 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       assert.deepEqual(await values({ sector: 'nuclear' }), []);
     }));
 
+    it('appends a STIX version for a new IOC and for changes a consumer acts on, never for the rest', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'a', reliability: 0.6 }));
+      await store.upsertSource(source({ id: 'b', reliability: 0.5 }));
+      const day = 86_400_000;
+      const t0 = Date.UTC(2026, 4, 17);
+      const obs = (over: Partial<Parameters<typeof observation>[0]> = {}) => observation({ type: 'domain', value: 'evil.example', firstSeen: t0, lastSeen: t0, ...over });
+      await store.upsertObservations('a', [obs()], t0);
+      const id = (await store.queryIocs({ status: 'all', limit: 1 })).items[0]!.id;
+      const versions = async () => store.listVersions(id);
+      let v = await versions();
+      assert.equal(v.length, 1);
+      const first = JSON.parse(v[0]!.json);
+      assert.equal(first.id, id);
+      assert.equal(first.type, 'indicator');
+      assert.equal(first.pattern, "[domain-name:value = 'evil.example']");
+      assert.equal(first.created, first.modified);
+      assert.equal(v[0]!.latest, true);
+
+      // Same data again, and a later sighting within the same week of valid_until: no version.
+      await store.upsertObservations('a', [obs()], t0 + 1000);
+      await store.upsertObservations('a', [obs({ lastSeen: t0 + 1000 })], t0 + 2000);
+      assert.equal((await versions()).length, 1);
+
+      // A new tag: a version, same id, later modified, the old one no longer latest.
+      await store.upsertObservations('a', [obs({ tags: ['phishing'] })], t0 + 3000);
+      v = await versions();
+      assert.equal(v.length, 2);
+      const second = JSON.parse(v[1]!.json);
+      assert.equal(second.id, id);
+      assert.equal(second.created, first.created);
+      assert.ok(second.modified > first.modified);
+      assert.deepEqual(second.labels, ['phishing']);
+      assert.deepEqual(v.map((x) => x.latest), [false, true]);
+
+      // A second source moves the score 60 → 80 (band and ≥ 5): a version naming both sources.
+      await store.upsertObservations('b', [obs()], t0 + 4000);
+      v = await versions();
+      assert.equal(v.length, 3);
+      const third = JSON.parse(v[2]!.json);
+      assert.equal(third.confidence, 80);
+      assert.deepEqual(third.external_references.map((r: { source_name: string }) => r.source_name), ['a', 'b']);
+
+      // valid_until moving to a later week: a version.
+      await store.upsertObservations('a', [obs({ lastSeen: t0 + 30 * day })], t0 + 5000);
+      assert.equal((await versions()).length, 4);
+
+      // Withdrawn: a final revoked version; seen again: a new object, the old history kept.
+      assert.equal(await store.revokeIocs([id], t0 + 6000), 1);
+      assert.equal(await store.revokeIocs([id], t0 + 6001), 0);
+      v = await versions();
+      assert.equal(v.length, 5);
+      assert.equal(JSON.parse(v[4]!.json).revoked, true);
+      assert.equal(v[4]!.revoked, true);
+      assert.deepEqual((await store.queryIocs({ status: 'revoked', limit: 5 })).items.map((i) => i.id), [id]);
+      await store.upsertObservations('a', [obs({ lastSeen: t0 + 40 * day })], t0 + 7000);
+      const again = (await store.queryIocs({ status: 'active', limit: 5 })).items;
+      assert.equal(again.length, 1);
+      assert.notEqual(again[0]!.id, id);
+      assert.equal((await store.listVersions(again[0]!.id)).length, 1);
+      assert.equal((await versions()).length, 5);
+      const dates = v.map((x) => x.dateAdded);
+      assert.deepEqual([...dates].sort((a, b) => a - b), dates);
+    }));
+
+    it('date_added is strictly increasing µs, even for thousands of versions in one millisecond', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'a' }));
+      const now = Date.UTC(2026, 4, 17);
+      await store.upsertObservations('a', Array.from({ length: 3000 }, (_, i) => observation({ type: 'ipv4', value: `198.18.${i >> 8}.${i & 255}` })), now);
+      const items = [];
+      for (let page = await store.queryIocs({ status: 'all', limit: 1000 }); ; ) {
+        items.push(...page.items);
+        if (!page.next) break;
+        page = await store.queryIocs({ status: 'all', limit: 1000, after: page.next });
+      }
+      const dates = [];
+      for (const ioc of items) dates.push((await store.listVersions(ioc.id))[0]!.dateAdded);
+      assert.equal(dates.length, 3000);
+      for (let i = 1; i < dates.length; i++) assert.ok(dates[i]! > dates[i - 1]!, `date_added ${i}`);
+      assert.ok(dates[0]! >= now * 1000);
+    }));
+
+    it('pages the latest STIX objects of redistributable IOCs by keyset, and knows the TLP levels in use', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'open', tlp: 'green' }));
+      await store.upsertSource(source({ id: 'closed', redistributable: false, tlp: 'amber' }));
+      await store.upsertObservations('open', Array.from({ length: 7 }, (_, i) => observation({ type: 'ipv4', value: `203.0.113.${i}` })), 1);
+      await store.upsertObservations('closed', [observation({ type: 'ipv4', value: '198.51.100.200' })], 2);
+      await store.upsertObservations('open', [observation({ type: 'ipv4', value: '203.0.113.0', tags: ['c2'] })], 3);
+      const ids: string[] = [];
+      let after: IocQuery['after'];
+      for (;;) {
+        const page = await store.pageStixObjects({ status: 'active', limit: 3, ...(after ? { after } : {}) });
+        ids.push(...page.objects.map((j) => JSON.parse(j).id as string));
+        if (page.objects[0] && ids.length === page.objects.length) assert.deepEqual(JSON.parse(page.objects[0]).labels, ['c2'], 'the latest version');
+        if (!page.next) break;
+        after = page.next;
+      }
+      const expected = (await store.queryIocs({ status: 'active', limit: 100 })).items.filter((i) => i.redistributable).map((i) => i.id);
+      assert.deepEqual(ids, expected);
+      assert.equal(ids.length, 7);
+      assert.deepEqual(await store.tlpLevelsInUse(), ['green']);
+      assert.deepEqual((await store.pageStixObjects({ status: 'active', limit: 10, types: ['url'] })).objects, []);
+    }));
+
     it('stores accounts and keys by hash, revokes them and records last use in one write', withStore(async (store) => {
       assert.equal(await store.countAccounts(), 0);
       const acct = await store.createAccount('Analyst@Example.com', 'pro', 10);

@@ -1,10 +1,11 @@
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { AddressInfo } from 'node:net';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { TokenSigner } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { sqliteStore } from './stores.js';
 import type { Plan } from '../../src/store/types.js';
 
 export interface TestServer {
@@ -22,8 +23,7 @@ export async function startServer(tune: (c: Config) => void = () => {}): Promise
   for (const p of Object.values(config.plans)) p.rateLimit.max = 1_000_000;
   config.anonymousRateLimit.max = 1_000_000;
   tune(config);
-  const store = new SqliteStore(':memory:');
-  await store.migrate();
+  const store = await sqliteStore();
   const authenticator = new Authenticator(store);
   const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });

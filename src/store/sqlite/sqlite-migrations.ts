@@ -98,4 +98,33 @@ CREATE TABLE api_keys (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'STIX version log',
+    sql: `
+-- The state of an IOC's latest STIX version, to decide whether a change deserves a new one (DESIGN.md rules).
+ALTER TABLE iocs ADD COLUMN modified INTEGER;
+ALTER TABLE iocs ADD COLUMN version_seq INTEGER;
+ALTER TABLE iocs ADD COLUMN versioned_score INTEGER;
+ALTER TABLE iocs ADD COLUMN versioned_valid_until INTEGER;
+
+-- Append-only: every STIX object version ever served. date_added is epoch µs, strictly increasing (TAXII pages
+-- and exports walk it); json is rendered once and never again. latest = no newer version of the object yet.
+CREATE TABLE object_versions (
+  seq          INTEGER PRIMARY KEY,
+  date_added   INTEGER NOT NULL UNIQUE,
+  stix_id      TEXT NOT NULL,
+  ioc_id       INTEGER REFERENCES iocs (id) ON DELETE SET NULL,
+  type         TEXT NOT NULL,
+  modified     INTEGER NOT NULL,
+  spec_version TEXT NOT NULL DEFAULT '2.1',
+  latest       INTEGER NOT NULL CHECK (latest IN (0, 1)),
+  revoked      INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+  json         TEXT NOT NULL
+);
+CREATE INDEX object_versions_latest ON object_versions (date_added) WHERE latest = 1;
+CREATE INDEX object_versions_ioc ON object_versions (ioc_id, seq);
+`,
+  },
 ];
+

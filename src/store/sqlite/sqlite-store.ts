@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { BAND_RANGES } from '../../domain/confidence.js';
+import { BAND_RANGES, bandOf } from '../../domain/confidence.js';
 import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { scoreOf, validUntil } from '../../domain/scoring.js';
-import { leastRestrictive, type Tlp } from '../../domain/tlp.js';
+import { leastRestrictive, TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
 import { dedupeSorted, parseList, unionSorted } from '../merge.js';
 import { WriteLock } from '../write-lock.js';
@@ -19,9 +19,13 @@ import type {
   IocPage,
   IocQuery,
   IocStatus,
+  IocVersionInput,
   Observation,
   Plan,
   SourceRecord,
+  StixPage,
+  StixVersion,
+  RenderIocVersion,
   UpsertResult,
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -43,7 +47,25 @@ interface IocRow {
   status: IocStatus;
   valid_until: number;
   redistributable: number;
+  modified: number | null;
+  version_seq: number | null;
+  versioned_score: number | null;
+  versioned_valid_until: number | null;
 }
+
+interface EvidenceRow {
+  source_id: string;
+  name: string;
+  confidence: number | null;
+  reliability: number;
+  aggregate: number;
+  redistributable: number;
+}
+
+/** A score move of this much or more is a new STIX version even inside one band (DESIGN.md). */
+const SCORE_STEP = 5;
+/** valid_until moving to a later week is a new version; within the week it is not. */
+const WEEK_MS = 7 * 86_400_000;
 
 interface KeyRow {
   id: number;
@@ -69,8 +91,11 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private sourceCache = new Map<string, SourceRecord>();
   private readonly writes = new WriteLock();
+  private renderVersion: RenderIocVersion | undefined;
 
-  constructor(path: string) {
+  /** `renderVersion` turns an IOC version into its STIX JSON; it may also be set later (setVersionRenderer). */
+  constructor(path: string, opts: { renderVersion?: RenderIocVersion } = {}) {
+    this.renderVersion = opts.renderVersion;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     // Only takes effect on a new database: 16 KB pages make bulk loads ~20% faster (fewer pages per commit).
@@ -83,6 +108,15 @@ export class SqliteStore implements Store {
     // The default 2 MB page cache thrashes on the random inserts of the (type, value) index past ~100k IOCs.
     this.db.pragma('cache_size = -131072');
     this.db.pragma('temp_store = MEMORY');
+  }
+
+  setVersionRenderer(render: RenderIocVersion): void {
+    this.renderVersion = render;
+  }
+
+  private renderer(): RenderIocVersion {
+    if (!this.renderVersion) throw new Error('no STIX version renderer: call setVersionRenderer before writing IOCs');
+    return this.renderVersion;
   }
 
   async migrate(): Promise<string[]> {
@@ -158,17 +192,18 @@ export class SqliteStore implements Store {
       findIoc: lazy(() => db().prepare('SELECT * FROM iocs WHERE value_key = ? AND type = ? AND value = ?')),
       insertIoc: lazy(() =>
         db().prepare(
-          `INSERT INTO iocs (type, value, value_key, stix_id, stix_key, score, first_seen, last_seen, added_at, updated_at,
-             tags, malware, sectors, tlp, status, valid_until, redistributable)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
+          `INSERT INTO iocs (id, type, value, value_key, stix_id, stix_key, score, first_seen, last_seen, added_at, updated_at,
+             tags, malware, sectors, tlp, status, valid_until, redistributable, modified, version_seq, versioned_score,
+             versioned_valid_until)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`,
         ),
       ),
       updateIoc: lazy(() =>
         db().prepare(
-          `UPDATE iocs SET score = @score, first_seen = @first_seen, last_seen = @last_seen, updated_at = @updated_at,
-             tags = @tags, malware = @malware, sectors = @sectors, tlp = @tlp, status = @status,
-             valid_until = @valid_until, redistributable = @redistributable
-           WHERE id = @id`,
+          `UPDATE iocs SET stix_id = ?, stix_key = ?, score = ?, first_seen = ?, last_seen = ?, updated_at = ?, tags = ?,
+             malware = ?, sectors = ?, tlp = ?, status = ?, valid_until = ?, redistributable = ?, modified = ?,
+             version_seq = ?, versioned_score = ?, versioned_valid_until = ?
+           WHERE id = ?`,
         ),
       ),
       upsertSighting: lazy(() =>
@@ -186,11 +221,25 @@ export class SqliteStore implements Store {
       ),
       evidence: lazy(() =>
         db().prepare(
-          `SELECT s.confidence, src.reliability, src.aggregate, src.redistributable
+          `SELECT s.source_id, src.name, s.confidence, src.reliability, src.aggregate, src.redistributable
            FROM sightings s JOIN sources src ON src.id = s.source_id
-           WHERE s.ioc_id = ? AND s.ended_at IS NULL`,
+           WHERE s.ioc_id = ? AND s.ended_at IS NULL
+           ORDER BY s.source_id`,
         ),
       ),
+      positions: lazy(() =>
+        db().prepare(
+          `SELECT (SELECT max(id) FROM iocs) AS ioc, (SELECT max(seq) FROM object_versions) AS seq,
+             (SELECT max(date_added) FROM object_versions) AS added`,
+        ),
+      ),
+      insertVersion: lazy(() =>
+        db().prepare(
+          `INSERT INTO object_versions (seq, date_added, stix_id, ioc_id, type, modified, spec_version, latest, revoked, json)
+           VALUES (?, ?, ?, ?, ?, ?, '2.1', 1, ?, ?)`,
+        ),
+      ),
+      supersede: lazy(() => db().prepare('UPDATE object_versions SET latest = 0 WHERE seq = ?')),
       insertSector: lazy(() => db().prepare('INSERT OR IGNORE INTO ioc_sectors (sector, ioc_added_at, ioc_id) VALUES (?, ?, ?)')),
     };
   })();
@@ -246,131 +295,135 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Hands out row ids, version seqs and date_added inside the caller's write transaction: the single writer
+   * reads the last ones once per batch. date_added is epoch µs, max(now, last + 1): strictly increasing even
+   * for a million versions in one second.
+   */
+  private versionLog(now: number) {
+    const s = this.stmts;
+    const render = this.renderer();
+    const last = s.positions().get() as { ioc: number | null; seq: number | null; added: number | null };
+    let iocId = last.ioc ?? 0;
+    let seq = last.seq ?? 0;
+    let added = last.added ?? 0;
+    return {
+      nextIocId: () => ++iocId,
+      nextSeq: () => seq + 1,
+      append: (iocRowId: number, v: IocVersionInput): number => {
+        seq++;
+        added = Math.max(now * 1000, added + 1);
+        s.insertVersion().run(seq, added, v.stixId, iocRowId, v.type === 'cve' ? 'vulnerability' : 'indicator', v.modified, v.revoked ? 1 : 0, render(v));
+        return seq;
+      },
+    };
+  }
+
   /** The write of a batch, inside the caller's transaction. */
   private apply(source: SourceRecord, batch: readonly Observation[], now: number, result: UpsertResult): void {
     const s = this.stmts;
+    const log = this.versionLog(now);
     for (const o of batch) {
       const key = valueKey(o.type, o.value);
       const row = s.findIoc().get(key, o.type, o.value) as IocRow | undefined;
       const tlp = o.tlp ?? source.tlp;
       if (!row) {
         const sectors = o.sectors.length === 0 ? o.sectors : dedupeSorted(o.sectors);
+        const tags = o.tags.length === 0 ? o.tags : dedupeSorted(o.tags);
+        const malware = o.malware.length === 0 ? o.malware : dedupeSorted(o.malware);
         const stix = newStixId(o.type);
-        const info = s.insertIoc().run(
-          o.type, o.value, key, stix.id, stix.key,
-          scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]),
-          o.firstSeen, o.lastSeen, now, now,
-          listJson(o.tags), listJson(o.malware), sectors.length === 0 ? '[]' : JSON.stringify(sectors),
-          tlp, validUntil(o.type, o.lastSeen), source.redistributable ? 1 : 0,
+        const score = scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]);
+        const until = validUntil(o.type, o.lastSeen);
+        const iocId = log.nextIocId();
+        s.insertIoc().run(
+          iocId, o.type, o.value, key, stix.id, stix.key, score, o.firstSeen, o.lastSeen, now, now,
+          listJson(tags), listJson(malware), listJson(sectors), tlp, until, source.redistributable ? 1 : 0,
+          now, log.nextSeq(), score, until,
         );
-        const iocId = Number(info.lastInsertRowid);
+        log.append(iocId, {
+          stixId: stix.id, type: o.type, value: o.value, score, tags, malware, sectors, tlp, revoked: false,
+          firstSeen: o.firstSeen, validUntil: until, created: now, modified: now, sources: [{ id: source.id, name: source.name }],
+        });
         s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now);
         for (const sector of sectors) s.insertSector().run(sector, now, iocId);
         result.inserted++;
         continue;
       }
       s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at);
-      const evidence = s.evidence().all(row.id) as Array<{
-        confidence: number | null; reliability: number; aggregate: number; redistributable: number;
-      }>;
+      const evidence = s.evidence().all(row.id) as EvidenceRow[];
       const oldTags = parseList(row.tags);
       const oldMalware = parseList(row.malware);
       const oldSectors = parseList(row.sectors);
       const tags = unionSorted(oldTags, o.tags);
       const malware = unionSorted(oldMalware, o.malware);
       const sectors = unionSorted(oldSectors, o.sectors);
-      const next = {
-        id: row.id,
-        score: scoreOf(evidence.map((e) => ({ prior: e.reliability, confidence: e.confidence, aggregate: e.aggregate === 1 }))),
-        first_seen: Math.min(row.first_seen, o.firstSeen),
-        last_seen: Math.max(row.last_seen, o.lastSeen),
-        tlp: leastRestrictive(row.tlp, tlp),
-        status: 'active' as IocStatus,
-        redistributable: evidence.some((e) => e.redistributable === 1) ? 1 : 0,
-      };
+      const score = scoreOf(evidence.map((e) => ({ prior: e.reliability, confidence: e.confidence, aggregate: e.aggregate === 1 })));
+      const firstSeen = Math.min(row.first_seen, o.firstSeen);
+      const lastSeen = Math.max(row.last_seen, o.lastSeen);
+      const nextTlp = leastRestrictive(row.tlp, tlp);
+      const redistributable = evidence.some((e) => e.redistributable === 1) ? 1 : 0;
+      const until = validUntil(row.type, lastSeen);
+      // STIX says revoked is final: a withdrawn IOC seen again comes back as a new object.
+      const reactivated = row.status === 'revoked';
       const changed =
-        next.score !== row.score ||
-        next.first_seen !== row.first_seen ||
-        next.last_seen !== row.last_seen ||
-        next.tlp !== row.tlp ||
-        next.status !== row.status ||
-        next.redistributable !== row.redistributable ||
-        tags !== oldTags ||
-        malware !== oldMalware ||
-        sectors !== oldSectors;
+        reactivated || score !== row.score || firstSeen !== row.first_seen || lastSeen !== row.last_seen ||
+        nextTlp !== row.tlp || redistributable !== row.redistributable ||
+        tags !== oldTags || malware !== oldMalware || sectors !== oldSectors;
       if (!changed) {
         result.unchanged++;
         continue;
       }
-      s.updateIoc().run({
-        ...next,
-        updated_at: now,
-        tags: JSON.stringify(tags),
-        malware: JSON.stringify(malware),
-        sectors: JSON.stringify(sectors),
-        valid_until: validUntil(row.type, next.last_seen),
-      });
+      const versionedScore = row.versioned_score ?? row.score;
+      const versionedUntil = row.versioned_valid_until ?? row.valid_until;
+      // DESIGN.md: a new version only when something a consumer acts on changes.
+      const newVersion =
+        reactivated || tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || nextTlp !== row.tlp ||
+        bandOf(score) !== bandOf(versionedScore) || Math.abs(score - versionedScore) >= SCORE_STEP ||
+        Math.floor(until / WEEK_MS) > Math.floor(versionedUntil / WEEK_MS);
+      let stixId = row.stix_id;
+      let stixKeyValue = stixKey(row.stix_id)!;
+      let modified = row.modified ?? row.added_at;
+      let versionSeq = row.version_seq;
+      let created = row.added_at;
+      if (newVersion) {
+        if (reactivated) {
+          const fresh = newStixId(row.type);
+          stixId = fresh.id;
+          stixKeyValue = fresh.key;
+          created = now;
+          modified = now;
+        } else {
+          modified = Math.max(now, modified + 1);
+          if (row.version_seq !== null) s.supersede().run(row.version_seq);
+          created = this.createdOf(row);
+        }
+        versionSeq = log.append(row.id, {
+          stixId, type: row.type, value: row.value, score, tags, malware, sectors, tlp: nextTlp, revoked: false,
+          firstSeen, validUntil: until, created, modified, sources: evidence.map((e) => ({ id: e.source_id, name: e.name })),
+        });
+      }
+      s.updateIoc().run(
+        stixId, stixKeyValue, score, firstSeen, lastSeen, now, JSON.stringify(tags), JSON.stringify(malware),
+        JSON.stringify(sectors), nextTlp, 'active', until, redistributable, modified, versionSeq,
+        newVersion ? score : versionedScore, newVersion ? until : versionedUntil, row.id,
+      );
       for (const sector of sectors) if (!oldSectors.includes(sector)) s.insertSector().run(sector, row.added_at, row.id);
       result.updated++;
     }
   }
 
+  /** `created` of an IOC's current STIX object: the time of that object's first version. */
+  private createdOf(row: IocRow): number {
+    const first = this.db
+      .prepare('SELECT min(modified) FROM object_versions WHERE ioc_id = ? AND stix_id = ?')
+      .pluck()
+      .get(row.id, row.stix_id) as number | null;
+    return first ?? row.added_at;
+  }
+
   async queryIocs(q: IocQuery): Promise<IocPage> {
     if (q.types?.length === 0) return { items: [], next: null };
-    const where: string[] = [];
-    const params: unknown[] = [];
-    // The table that drives the walk: the most selective index in REST order (added_at, id).
-    let from = 'iocs i';
-    let k = { at: 'i.added_at', id: 'i.id' };
-    if (q.sector !== undefined) {
-      from = 'ioc_sectors d JOIN iocs i ON i.id = d.ioc_id';
-      k = { at: 'd.ioc_added_at', id: 'd.ioc_id' };
-      where.push('d.sector = ?');
-      params.push(q.sector);
-    } else if (q.source !== undefined) {
-      from = 'sightings d JOIN iocs i ON i.id = d.ioc_id';
-      k = { at: 'd.ioc_added_at', id: 'd.ioc_id' };
-      where.push('d.source_id = ?');
-      params.push(q.source);
-    }
-    if (q.source !== undefined && q.sector !== undefined) {
-      where.push('EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ?)');
-      params.push(q.source);
-    }
-    if (q.value !== undefined) {
-      // A value is of one type per key: look it up by each type asked for (all when none is).
-      const types = q.types ?? IOC_TYPES;
-      where.push(`i.value_key IN (${types.map(() => '?').join(', ')}) AND i.value = ?`);
-      params.push(...types.map((t) => valueKey(t, q.value!)), q.value);
-    }
-    if (q.types && q.types.length === 1 && from === 'iocs i') {
-      // (type, added_at, id) index: a pure range scan for one type.
-      where.push('i.type = ?');
-      params.push(q.types[0]);
-    } else if (q.types && q.types.length > 0) {
-      // Unary + keeps the planner on the REST-order index: a filter, not a sort of every matching row.
-      where.push(`+i.type IN (${q.types.map(() => '?').join(', ')})`);
-      params.push(...q.types);
-    }
-    if (q.since !== undefined) {
-      where.push(`${k.at} > ?`);
-      params.push(q.since);
-    }
-    if (q.after) {
-      where.push(`(${k.at}, ${k.id}) > (?, ?)`);
-      params.push(q.after.addedAt, q.after.rowId);
-    }
-    if (q.band) {
-      where.push('i.score BETWEEN ? AND ?');
-      params.push(BAND_RANGES[q.band].min, BAND_RANGES[q.band].max);
-    }
-    if (q.status !== 'all') {
-      where.push('i.status = ?');
-      params.push(q.status);
-    }
-    const sql = `SELECT i.* FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY ${k.at}, ${k.id} LIMIT ?`;
-    params.push(q.limit + 1);
+    const { sql, params } = iocSelect(q, 'i.*');
     const rows = this.db.prepare(sql).all(...params) as IocRow[];
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
@@ -380,6 +433,62 @@ export class SqliteStore implements Store {
       items: rows.map((r) => toIoc(r, sources.get(r.id) ?? [])),
       next: more && last ? { addedAt: last.added_at, rowId: last.id } : null,
     };
+  }
+
+  async pageStixObjects(q: IocQuery): Promise<StixPage> {
+    if (q.types?.length === 0) return { objects: [], next: null };
+    const { sql, params } = iocSelect({ ...q, redistributableOnly: true }, 'v.json, i.added_at, i.id', 'JOIN object_versions v ON v.seq = i.version_seq');
+    const rows = this.db.prepare(sql).raw().all(...params) as Array<[string, number, number]>;
+    const more = rows.length > q.limit;
+    if (more) rows.length = q.limit;
+    const last = rows[rows.length - 1];
+    return { objects: rows.map((r) => r[0]), next: more && last ? { addedAt: last[1], rowId: last[2] } : null };
+  }
+
+  async tlpLevelsInUse(): Promise<Tlp[]> {
+    const stmt = this.db.prepare('SELECT 1 FROM iocs WHERE tlp = ? AND redistributable = 1 LIMIT 1');
+    return TLP_LEVELS.filter((t) => stmt.get(t) !== undefined);
+  }
+
+  async revokeIocs(stixIds: readonly string[], now: number): Promise<number> {
+    return this.writes.run(() =>
+      this.db.transaction(() => {
+        const log = this.versionLog(now);
+        let revoked = 0;
+        for (const id of stixIds) {
+          const key = stixKey(id);
+          if (key === undefined) continue;
+          const row = this.db.prepare("SELECT * FROM iocs WHERE stix_key = ? AND stix_id = ? AND status = 'active'").get(key, id) as IocRow | undefined;
+          if (!row) continue;
+          const evidence = this.stmts.evidence().all(row.id) as EvidenceRow[];
+          const modified = Math.max(now, (row.modified ?? row.added_at) + 1);
+          if (row.version_seq !== null) this.stmts.supersede().run(row.version_seq);
+          const seq = log.append(row.id, {
+            stixId: row.stix_id, type: row.type, value: row.value, score: row.score, tags: parseList(row.tags),
+            malware: parseList(row.malware), sectors: parseList(row.sectors), tlp: row.tlp, revoked: true,
+            firstSeen: row.first_seen, validUntil: row.valid_until, created: this.createdOf(row), modified,
+            sources: evidence.map((e) => ({ id: e.source_id, name: e.name })),
+          });
+          this.db
+            .prepare("UPDATE iocs SET status = 'revoked', updated_at = ?, modified = ?, version_seq = ? WHERE id = ?")
+            .run(now, modified, seq, row.id);
+          revoked++;
+        }
+        return revoked;
+      }).immediate(),
+    );
+  }
+
+  async listVersions(stixId: string): Promise<StixVersion[]> {
+    const columns = 'date_added, modified, latest, revoked, json';
+    const ioc = this.db.prepare('SELECT id FROM iocs WHERE stix_key = ? AND stix_id = ?').pluck().get(stixKey(stixId) ?? -1, stixId) as number | undefined;
+    // An object an IOC no longer carries (it was revoked, then seen again under a new id) is found by a scan.
+    const rows = (ioc !== undefined
+      ? this.db.prepare(`SELECT ${columns} FROM object_versions WHERE ioc_id = ? AND stix_id = ? ORDER BY seq`).all(ioc, stixId)
+      : this.db.prepare(`SELECT ${columns} FROM object_versions WHERE stix_id = ? ORDER BY seq`).all(stixId)) as Array<{
+      date_added: number; modified: number; latest: number; revoked: number; json: string;
+    }>;
+    return rows.map((r) => ({ dateAdded: r.date_added, modified: r.modified, latest: r.latest === 1, revoked: r.revoked === 1, json: r.json }));
   }
 
   private sourcesOf(ids: readonly number[]): Map<number, string[]> {
@@ -487,6 +596,69 @@ export class SqliteStore implements Store {
       for (const [id, at] of lastUsed) stmt.run(at, id);
     })());
   }
+}
+
+/**
+ * The REST-order walk of IOCs under a query, as SQL: the driving table is the most selective index in
+ * (added_at, id) order — the sector or source tables when those filters are given — so every page is a range scan.
+ */
+function iocSelect(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = ''): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  let from = 'iocs i';
+  let k = { at: 'i.added_at', id: 'i.id' };
+  if (q.sector !== undefined) {
+    from = 'ioc_sectors d JOIN iocs i ON i.id = d.ioc_id';
+    k = { at: 'd.ioc_added_at', id: 'd.ioc_id' };
+    where.push('d.sector = ?');
+    params.push(q.sector);
+  } else if (q.source !== undefined) {
+    from = 'sightings d JOIN iocs i ON i.id = d.ioc_id';
+    k = { at: 'd.ioc_added_at', id: 'd.ioc_id' };
+    where.push('d.source_id = ?');
+    params.push(q.source);
+  }
+  if (q.source !== undefined && q.sector !== undefined) {
+    where.push('EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ?)');
+    params.push(q.source);
+  }
+  if (q.value !== undefined) {
+    // A value is of one type per key: look it up by each type asked for (all when none is).
+    const types = q.types ?? IOC_TYPES;
+    where.push(`i.value_key IN (${types.map(() => '?').join(', ')}) AND i.value = ?`);
+    params.push(...types.map((t) => valueKey(t, q.value!)), q.value);
+  }
+  if (q.types && q.types.length === 1 && from === 'iocs i') {
+    // (type, added_at, id) index: a pure range scan for one type.
+    where.push('i.type = ?');
+    params.push(q.types[0]);
+  } else if (q.types && q.types.length > 0) {
+    // Unary + keeps the planner on the REST-order index: a filter, not a sort of every matching row.
+    where.push(`+i.type IN (${q.types.map(() => '?').join(', ')})`);
+    params.push(...q.types);
+  }
+  if (q.since !== undefined) {
+    where.push(`${k.at} > ?`);
+    params.push(q.since);
+  }
+  if (q.after) {
+    where.push(`(${k.at}, ${k.id}) > (?, ?)`);
+    params.push(q.after.addedAt, q.after.rowId);
+  }
+  if (q.band) {
+    where.push('i.score BETWEEN ? AND ?');
+    params.push(BAND_RANGES[q.band].min, BAND_RANGES[q.band].max);
+  }
+  if (q.status !== 'all') {
+    where.push('i.status = ?');
+    params.push(q.status);
+  }
+  if (q.redistributableOnly) where.push('i.redistributable = 1');
+  params.push(q.limit + 1);
+  return {
+    sql: `SELECT ${columns} FROM ${from} ${join} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT ?`,
+    params,
+  };
 }
 
 /** Most observations carry no labels: skip the sort and the serializer for them. */

@@ -1,0 +1,3 @@
+/** STIX 2.1 media type (TAXII 2.1 §1.6.8.2) and the spec version we emit. */
+export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
+export const SPEC_VERSION = '2.1';

@@ -1,0 +1,12 @@
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { iocStixRenderer } from '../../src/stix/render-ioc.js';
+
+/** The producer identity of test stores. */
+export const TEST_IDENTITY_ID = 'identity--0d6b3e5c-6a57-4c1d-9d3c-6f0f3b8a2e11';
+
+/** A migrated store with the STIX renderer wired, as `socd` wires it. */
+export async function sqliteStore(path = ':memory:'): Promise<SqliteStore> {
+  const store = new SqliteStore(path, { renderVersion: iocStixRenderer(TEST_IDENTITY_ID) });
+  await store.migrate();
+  return store;
+}
