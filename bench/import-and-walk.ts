@@ -45,7 +45,8 @@ if (!existsSync(csv)) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'socd-bench-'));
-const store = new SqliteStore(join(dir, 'socd.db'), { renderVersion: iocStixRenderer('identity--7b7d9a0e-8d1c-4a4e-b6a5-0c2b8f3d9e10') });
+const identity = { id: 'identity--7b7d9a0e-8d1c-4a4e-b6a5-0c2b8f3d9e10', name: 'bench', created: Date.UTC(2026, 0, 1) };
+const store = new SqliteStore(join(dir, 'socd.db'), { renderVersion: iocStixRenderer(identity.id) });
 await store.migrate();
 await store.upsertSource({ id: 'bench', name: 'bench', reliability: 1, redistributable: true, aggregate: false, tlp: 'clear' });
 
@@ -58,7 +59,7 @@ console.log(`import   (${args.serial ? 'one thread' : 'parse in a worker'}, ${ar
 
 const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' }, dir);
 config.plans.admin.rateLimit.max = 1e9;
-const app = await buildApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner('b'.repeat(32)), logger: false });
+const app = await buildApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 const { key } = await issueKey(store, 'bench@example.com', 'admin', null);

@@ -20,15 +20,19 @@ export interface ParsedIocList {
 }
 
 export interface ListLimits {
-  defaultLimit: number;
+  /** Undefined: no limit unless the client gives one (exports). */
+  defaultLimit: number | undefined;
   maxLimit: number;
+  /** Exports are one answer, not pages: they take no cursor. */
+  cursor?: boolean;
 }
 
 /** Validates the raw query string object; every problem is a 400 naming the parameter and what it accepts. */
 export function parseIocListQuery(raw: Record<string, unknown>, limits: ListLimits): ParsedIocList {
+  const allowed = limits.cursor === false ? IOC_LIST_PARAMS.filter((p) => p !== 'cursor') : IOC_LIST_PARAMS;
   for (const name of Object.keys(raw)) {
-    if (!(IOC_LIST_PARAMS as readonly string[]).includes(name)) {
-      throw new InvalidParameterError(shorten(name), 'unknown parameter', IOC_LIST_PARAMS);
+    if (!(allowed as readonly string[]).includes(name)) {
+      throw new InvalidParameterError(shorten(name), 'unknown parameter', allowed);
     }
   }
   const get = (name: string): string | undefined => {
@@ -85,9 +89,9 @@ export function parseIocListQuery(raw: Record<string, unknown>, limits: ListLimi
   }
 
   const limitRaw = get('limit');
-  let limit = limits.defaultLimit;
+  let limit = limits.defaultLimit ?? Number.MAX_SAFE_INTEGER;
   if (limitRaw !== undefined) {
-    if (!/^\d{1,7}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > limits.maxLimit) {
+    if (!/^\d{1,9}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > limits.maxLimit) {
       throw new InvalidParameterError('limit', `${JSON.stringify(shorten(limitRaw))} is not an integer from 1 to ${limits.maxLimit}`, `1–${limits.maxLimit}`);
     }
     limit = Number(limitRaw);

@@ -9,7 +9,7 @@ const LAST_USED_FLUSH_MS = 30_000;
 export async function serveCommand(): Promise<void> {
   const ctx = await openContext();
   const authenticator = new Authenticator(ctx.store);
-  const app = await buildApp({ store: ctx.store, config: ctx.config, authenticator, signer: await tokenSigner(ctx) });
+  const app = await buildApp({ store: ctx.store, config: ctx.config, authenticator, signer: await tokenSigner(ctx), identity: ctx.identity });
 
   const admin = await bootstrapAdmin(ctx.store, ctx.config.adminEmail);
   if (admin) {

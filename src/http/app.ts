@@ -12,6 +12,9 @@ import { problem, sendProblem } from './problem.js';
 import { installRateLimit } from './rate-limit.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
+import { stixRoutes } from './routes/stix-routes.js';
+import { StixExportService } from '../api/stix-export-service.js';
+import type { ProducerIdentity } from '../stix/identity.js';
 import { iocDetailSchema, iocSchema, problemSchema } from './schemas.js';
 
 export interface AppDeps {
@@ -19,6 +22,7 @@ export interface AppDeps {
   config: Config;
   authenticator: Authenticator;
   signer: TokenSigner;
+  identity: ProducerIdentity;
   /** Fastify's logger option; tests pass false. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -68,7 +72,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           basicAuth: { type: 'http', scheme: 'basic', description: 'account email as username, API key as password' },
         },
       },
-      tags: [{ name: 'iocs', description: 'Indicators of compromise' }],
+      tags: [
+        { name: 'iocs', description: 'Indicators of compromise' },
+        { name: 'stix', description: 'STIX 2.1 exports (Pro plan)' },
+      ],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
@@ -80,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     installAuthentication(api, deps.authenticator);
     await installRateLimit(api, deps.config);
     api.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+    await api.register(stixRoutes, { stix: new StixExportService(deps.store, deps.identity) });
     await api.register(iocRoutes, { iocs });
   }, { prefix: '/api/v1' });
 

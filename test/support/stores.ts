@@ -10,3 +10,6 @@ export async function sqliteStore(path = ':memory:'): Promise<SqliteStore> {
   await store.migrate();
   return store;
 }
+
+/** The producer identity tests' servers use. */
+export const TEST_IDENTITY = { id: TEST_IDENTITY_ID, name: 'SOC Defenders test', created: Date.UTC(2026, 0, 1) };

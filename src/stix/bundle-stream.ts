@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { IocQuery, StixPage } from '../store/types.js';
+import type { Tlp } from '../domain/tlp.js';
+import { type ProducerIdentity, identityObject } from './identity.js';
+import { tlpMarkingObject } from './tlp-markings.js';
+
+/** What a bundle is read from: the store's pages of stored STIX JSON. */
+export interface StixObjectSource {
+  pageStixObjects(query: IocQuery): Promise<StixPage>;
+  tlpLevelsInUse(): Promise<Tlp[]>;
+}
+
+export interface BundleOptions {
+  identity: ProducerIdentity;
+  /** IOC objects per store page: each page is one chunk of text. */
+  pageSize?: number;
+  /** Called with the running count of IOC objects after each chunk. */
+  onProgress?: (objects: number) => void;
+}
+
+/**
+ * One STIX 2.1 bundle (§8) as a stream of text chunks: the producer identity, the TLP marking definitions in
+ * use, then the stored JSON of each IOC's latest version, page after page. Memory stays flat whatever the size:
+ * nothing is parsed or re-rendered, and a page is released before the next is read.
+ * `query.limit` caps the number of IOC objects (not pages).
+ */
+export async function* stixBundleChunks(source: StixObjectSource, query: Omit<IocQuery, 'after'>, opts: BundleOptions): AsyncGenerator<string> {
+  const pageSize = opts.pageSize ?? 2000;
+  const head = [identityObject(opts.identity), ...(await source.tlpLevelsInUse()).map(tlpMarkingObject)];
+  yield `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[${head.map((o) => JSON.stringify(o)).join(',')}`;
+  let remaining = query.limit;
+  let after: IocQuery['after'];
+  let count = 0;
+  while (remaining > 0) {
+    const page = await source.pageStixObjects({ ...query, limit: Math.min(pageSize, remaining), ...(after ? { after } : {}) });
+    if (page.objects.length > 0) yield `,${page.objects.join(',')}`;
+    count += page.objects.length;
+    remaining -= page.objects.length;
+    opts.onProgress?.(count);
+    if (!page.next) break;
+    after = page.next;
+  }
+  yield ']}';
+}
