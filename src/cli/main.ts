@@ -5,6 +5,7 @@ import { parseTlp } from '../domain/tlp.js';
 import { PLANS } from '../store/types.js';
 import { accountsList, accountsSetPlan } from './account-commands.js';
 import { withContext } from './context.js';
+import { EXPORT_FORMATS, exportCommand } from './export-command.js';
 import { importCommand } from './import-command.js';
 import { keysCreate, keysList, keysRevoke } from './key-commands.js';
 import { serveCommand } from './serve-command.js';
@@ -73,6 +74,21 @@ program
     return n;
   }, 50_000)
   .action(importCommand);
+
+program
+  .command('export')
+  .description('write the selected IOCs as a STIX 2.1 bundle, JSON or CSV (filters as GET /api/v1/iocs)')
+  .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('stix'))
+  .option('--out <file>', 'write to this file (default: stdout)')
+  .option('--type <types>', 'one type or a comma list')
+  .option('--since <time>', 'ISO 8601: IOCs added after it')
+  .option('--industry <sector>', 'CISA sector slug')
+  .addOption(new Option('--confidence <band>', 'confidence band').choices(['low', 'medium', 'high']))
+  .option('--source <id>', 'source id')
+  .option('--status <status>', 'active (default), revoked or all')
+  .option('--q <value>', 'one exact value')
+  .option('--limit <n>', 'at most this many IOCs')
+  .action(exportCommand);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`socd: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { schemaErrors, strictWarnings } from '../support/stix-validator.js';
 
 const SOCD = resolve(process.cwd(), 'bin/socd.js');
 const KEY = /^sk_live_[0-9A-Za-z]{40}$/;
@@ -59,6 +60,48 @@ describe('socd CLI', () => {
     assert.match(socd('import', dated, '--source', 'my-list').stderr, /0 new, 0 updated, 1 unchanged, 0 rejected/);
     const wrongType = socd('import', file, '--type', 'sha256');
     assert.match(wrongType.stderr, /0 new/);
+  });
+
+  it('export writes the bundle, JSON and CSV; JSON and CSV import back into another database unchanged', () => {
+    const mine = workdir();
+    const { dir, socd } = mine;
+    const list = join(dir, 'list.csv');
+    writeFileSync(list, [
+      'value,tags,sectors,first_seen,last_seen',
+      '203.0.113.5,c2;botnet,energy,2026-05-01T00:00:00Z,2026-05-02T00:00:00Z',
+      'http://evil.example/a?x=1,phishing,,2026-05-01T00:00:00Z,2026-05-03T00:00:00Z',
+      'CVE-2024-3094,,,2026-05-01T00:00:00Z,2026-05-01T00:00:00Z',
+      'd41d8cd98f00b204e9800998ecf8427e,,,2026-05-01T00:00:00Z,2026-05-01T00:00:00Z',
+    ].join('\n'));
+    assert.equal(socd('import', list, '--source', 'team-list', '--confidence', '80').status, 0);
+    const stix = join(dir, 'out.stix.json');
+    const r = socd('export', '--format', 'stix', '--out', stix, '--type', 'ipv4,url,cve');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /exported 3 IOCs as stix/);
+    const bundle = JSON.parse(readFileSync(stix, 'utf8'));
+    assert.equal(bundle.type, 'bundle');
+    assert.deepEqual(bundle.objects.map((o: { type: string }) => o.type), ['identity', 'marking-definition', 'indicator', 'indicator', 'vulnerability']);
+    for (const o of bundle.objects) assert.deepEqual([...schemaErrors(o), ...strictWarnings(o)], [], o.id);
+    // The identity is made once and kept: a second export names the same producer.
+    const again = JSON.parse(socd('export', '--limit', '1').stdout);
+    assert.equal(again.objects[0].id, bundle.objects[0].id);
+    assert.notEqual(again.id, bundle.id);
+
+    for (const format of ['json', 'csv']) {
+      const file = join(dir, `out.${format}`);
+      assert.equal(socd('export', '--format', format, '--out', file).status, 0);
+      const other = workdir();
+      const back = other.socd('import', file, '--source', 'team-list');
+      assert.equal(back.status, 0, back.stderr);
+      assert.match(back.stderr, /4 records .* 4 new, 0 updated, 0 unchanged, 0 rejected/, format);
+      const view = (w: ReturnType<typeof workdir>) =>
+        (JSON.parse(w.socd('export', '--format', 'json').stdout) as Array<Record<string, unknown>>)
+          .map(({ value, type, tags, sectors, first_seen, last_seen, score }) => ({ value, type, tags, sectors, first_seen, last_seen, score }));
+      assert.deepEqual(view(other), view(mine), format);
+    }
+    const bad = socd('export', '--since', 'yesterday');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /since: "yesterday" is not an ISO 8601 date-time/);
   });
 
   it('serve on an empty database creates an admin and prints its key once, then serves with it', async () => {

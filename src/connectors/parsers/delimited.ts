@@ -10,7 +10,8 @@ const COLUMNS: Record<Exclude<keyof RawRecord, 'line'>, string[]> = {
   tags: ['tags', 'tag', 'labels'],
   malware: ['malware', 'malware_family', 'family', 'malware_printable'],
   sectors: ['sectors', 'sector', 'industry', 'industries'],
-  confidence: ['confidence', 'score'],
+  // Our own exports carry both the integer score and its band: the integer is the finer one.
+  confidence: ['score', 'confidence'],
   tlp: ['tlp'],
   firstSeen: ['first_seen', 'firstseen', 'first_seen_utc', 'dateadded', 'date_added'],
   lastSeen: ['last_seen', 'lastseen', 'last_online'],
