@@ -17,7 +17,7 @@ export interface Context {
 /** Configuration and an open, migrated store: what every command starts from. */
 export async function openContext(): Promise<Context> {
   const config = loadConfig();
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { sqliteCacheMb: config.sqliteCacheMb });
   const migrated = await store.migrate();
   const identity = await producerIdentity(config, store);
   store.setVersionRenderer(iocStixRenderer(identity.id));

@@ -16,6 +16,8 @@ export interface Config {
   /** Signs cursors. Unset → one is generated and kept in the database (shared by every node on it). */
   secret: string | undefined;
   logLevel: string;
+  /** SQLite page cache per process, MB. */
+  sqliteCacheMb: number;
   adminEmail: string;
   trustProxy: boolean;
   /** Where the config file came from, if any. */
@@ -74,6 +76,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     secret: secret(env.SOCD_SECRET),
     logLevel: oneOf('LOG_LEVEL', str(env.LOG_LEVEL ?? server.logLevel, 'info'), ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     adminEmail: str(env.SOCD_ADMIN_EMAIL ?? server.adminEmail, 'admin@localhost'),
+    sqliteCacheMb: int('SOCD_SQLITE_CACHE_MB', env.SOCD_SQLITE_CACHE_MB ?? server.sqliteCacheMb, 64, 2, 65536),
     trustProxy: bool('TRUST_PROXY', env.TRUST_PROXY ?? server.trustProxy, false),
     configFile: usedFile,
     plans: plans(file.plans),

@@ -25,7 +25,8 @@ export interface BundleOptions {
  * `query.limit` caps the number of IOC objects (not pages).
  */
 export async function* stixBundleChunks(source: StixObjectSource, query: Omit<IocQuery, 'after'>, opts: BundleOptions): AsyncGenerator<string> {
-  const pageSize = opts.pageSize ?? 2000;
+  // ~80 KB a page: chunks stay in V8's young generation (large strings would pile up until a full GC).
+  const pageSize = opts.pageSize ?? 100;
   const head = [identityObject(opts.identity), ...(await source.tlpLevelsInUse()).map(tlpMarkingObject)];
   yield `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[${head.map((o) => JSON.stringify(o)).join(',')}`;
   let remaining = query.limit;

@@ -9,12 +9,12 @@ export class UnsupportedDatabaseError extends Error {
  * Opens the store a DATABASE_URL names: `sqlite:PATH` (relative to the working directory) or `sqlite::memory:`.
  * Drivers are imported here lazily so that a deployment loads only the one it uses.
  */
-export async function openStore(databaseUrl: string, cwd = process.cwd()): Promise<Store> {
+export async function openStore(databaseUrl: string, opts: { sqliteCacheMb?: number } = {}, cwd = process.cwd()): Promise<Store> {
   if (databaseUrl.startsWith('sqlite:')) {
     const rest = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     const path = rest === ':memory:' ? rest : resolve(cwd, rest);
     const { SqliteStore } = await import('./sqlite/sqlite-store.js');
-    return new SqliteStore(path);
+    return new SqliteStore(path, { cacheMb: opts.sqliteCacheMb });
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new UnsupportedDatabaseError('DATABASE_URL names PostgreSQL, which this release does not support yet; use sqlite:PATH');

@@ -28,10 +28,12 @@ export async function stixRoutes(app: FastifyInstance, opts: { stix: StixExportS
     handler: async (request, reply) => {
       const chunks = opts.stix.bundle(request.query as Record<string, unknown>);
       reply.header('content-type', STIX_MEDIA_TYPE).header('vary', 'accept-encoding');
-      const body = Readable.from(chunks);
+      // A few pages in flight at most: memory stays flat whatever the size of the bundle.
+      const body = Readable.from(chunks, { highWaterMark: 2 });
       if (negotiate(request.headers['accept-encoding'] ?? '', ['gzip', 'identity']) === 'gzip') {
         reply.header('content-encoding', 'gzip');
-        const gzip = createGzip();
+        // Level 1: a stream of JSON compresses ~8× even so, at several times the speed of the default level.
+        const gzip = createGzip({ level: 1 });
         body.on('error', (err) => gzip.destroy(err));
         return reply.send(body.pipe(gzip));
       }

@@ -94,7 +94,7 @@ export class SqliteStore implements Store {
   private renderVersion: RenderIocVersion | undefined;
 
   /** `renderVersion` turns an IOC version into its STIX JSON; it may also be set later (setVersionRenderer). */
-  constructor(path: string, opts: { renderVersion?: RenderIocVersion } = {}) {
+  constructor(path: string, opts: { renderVersion?: RenderIocVersion; cacheMb?: number } = {}) {
     this.renderVersion = opts.renderVersion;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
@@ -105,8 +105,9 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    // The default 2 MB page cache thrashes on the random inserts of the (type, value) index past ~100k IOCs.
-    this.db.pragma('cache_size = -131072');
+    // The default 2 MB page cache thrashes on the random inserts of the look-up indexes past ~100k IOCs;
+    // 64 MB holds them for millions of IOCs. It is most of the process's memory while a large export runs.
+    this.db.pragma(`cache_size = -${Math.round((opts.cacheMb ?? 64) * 1024)}`);
     this.db.pragma('temp_store = MEMORY');
   }
 
