@@ -20,6 +20,21 @@ const LABEL: Record<IocType, string> = {
 const ANONYMIZATION_TAGS = new Set(['tor', 'tor-exit', 'anonymization', 'vpn', 'proxy', 'open-proxy']);
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * A batch renders thousands of versions with the same `created` and `modified` (the batch's time), and
+ * `toISOString` is a large part of rendering: the last one is remembered.
+ */
+let lastStampMs = Number.NaN;
+let lastStamp = '';
+function stamp(ms: number): string {
+  if (ms !== lastStampMs) {
+    lastStampMs = ms;
+    lastStamp = iso(ms);
+  }
+  return lastStamp;
+}
+
 const shorten = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** STIX 2.1 §3.1: empty lists are prohibited, so a list property is left out when it would be empty. */
@@ -45,8 +60,8 @@ export function iocStixObject(v: IocVersionInput, identityId: string): Record<st
     type: v.type === 'cve' ? 'vulnerability' : 'indicator',
     spec_version: SPEC_VERSION,
     id: v.stixId,
-    created: iso(v.created),
-    modified: iso(Math.max(v.modified, v.created)),
+    created: stamp(v.created),
+    modified: stamp(Math.max(v.modified, v.created)),
     created_by_ref: identityId,
     name: v.type === 'cve' ? v.value : shorten(`${LABEL[v.type]} ${v.value}`, 256),
     description: description(v),
