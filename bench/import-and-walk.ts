@@ -3,7 +3,7 @@
  * (CSV file → parse → normalize → batched upserts), then walk GET /api/v1/iocs?limit=1000 to the end over
  * loopback and compare the cost of the first and the last page.
  *
- *   node dist/bench/import-and-walk.js [--count 1000000] [--seed 42] [--batch-size 50000] [--serial] [--keep]
+ *   node dist/bench/import-and-walk.js [--count 1000000] [--seed 42] [--batch-size 50000] [--cache-mb 256] [--serial] [--keep]
  *
  * Prints figures; asserts nothing. Peak RSS is the process's maximum resident set size.
  */
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '42' },
     'batch-size': { type: 'string', default: '50000' },
     serial: { type: 'boolean', default: false },
+    'cache-mb': { type: 'string', default: '256' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -46,7 +47,7 @@ if (!existsSync(csv)) {
 
 const dir = mkdtempSync(join(tmpdir(), 'socd-bench-'));
 const identity = { id: 'identity--7b7d9a0e-8d1c-4a4e-b6a5-0c2b8f3d9e10', name: 'bench', created: Date.UTC(2026, 0, 1) };
-const store = new SqliteStore(join(dir, 'socd.db'), { renderVersion: iocStixRenderer(identity.id) });
+const store = new SqliteStore(join(dir, 'socd.db'), { renderVersion: iocStixRenderer(identity.id), cacheMb: Number(args['cache-mb']) });
 await store.migrate();
 await store.upsertSource({ id: 'bench', name: 'bench', reliability: 1, redistributable: true, aggregate: false, tlp: 'clear' });
 

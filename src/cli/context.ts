@@ -14,10 +14,15 @@ export interface Context {
   migrated: string[];
 }
 
+export interface ContextOptions {
+  /** SQLite page cache when SOCD_SQLITE_CACHE_MB does not say: bulk loads go faster with more. */
+  sqliteCacheMb?: number;
+}
+
 /** Configuration and an open, migrated store: what every command starts from. */
-export async function openContext(): Promise<Context> {
+export async function openContext(opts: ContextOptions = {}): Promise<Context> {
   const config = loadConfig();
-  const store = await openStore(config.databaseUrl, { sqliteCacheMb: config.sqliteCacheMb });
+  const store = await openStore(config.databaseUrl, { sqliteCacheMb: config.sqliteCacheMb ?? opts.sqliteCacheMb ?? 64 });
   const migrated = await store.migrate();
   const identity = await producerIdentity(config, store);
   store.setVersionRenderer(iocStixRenderer(identity.id));
@@ -41,8 +46,8 @@ export async function tokenSigner(ctx: Context): Promise<TokenSigner> {
 }
 
 /** Runs a command with a context and closes the store whatever happens. */
-export async function withContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
-  const ctx = await openContext();
+export async function withContext<T>(fn: (ctx: Context) => Promise<T>, opts: ContextOptions = {}): Promise<T> {
+  const ctx = await openContext(opts);
   try {
     return await fn(ctx);
   } finally {

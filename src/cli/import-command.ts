@@ -71,5 +71,5 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
         `${summary.unchanged} unchanged, ${summary.rejected} rejected${skipped ? `; skipped ${skipped}` : ''}\n`,
     );
     if (summary.rejected > 0) process.exitCode = 2;
-  });
+  }, { sqliteCacheMb: 256 });
 }

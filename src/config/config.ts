@@ -16,8 +16,8 @@ export interface Config {
   /** Signs cursors. Unset → one is generated and kept in the database (shared by every node on it). */
   secret: string | undefined;
   logLevel: string;
-  /** SQLite page cache per process, MB. */
-  sqliteCacheMb: number;
+  /** SQLite page cache per process, MB; undefined: each command's default (64, 256 for bulk imports). */
+  sqliteCacheMb: number | undefined;
   adminEmail: string;
   trustProxy: boolean;
   /** Where the config file came from, if any. */
@@ -76,7 +76,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     secret: secret(env.SOCD_SECRET),
     logLevel: oneOf('LOG_LEVEL', str(env.LOG_LEVEL ?? server.logLevel, 'info'), ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     adminEmail: str(env.SOCD_ADMIN_EMAIL ?? server.adminEmail, 'admin@localhost'),
-    sqliteCacheMb: int('SOCD_SQLITE_CACHE_MB', env.SOCD_SQLITE_CACHE_MB ?? server.sqliteCacheMb, 64, 2, 65536),
+    sqliteCacheMb: optionalInt('SOCD_SQLITE_CACHE_MB', env.SOCD_SQLITE_CACHE_MB ?? server.sqliteCacheMb, 2, 65536),
     trustProxy: bool('TRUST_PROXY', env.TRUST_PROXY ?? server.trustProxy, false),
     configFile: usedFile,
     plans: plans(file.plans),
@@ -100,6 +100,10 @@ function int(name: string, v: unknown, fallback: number, min: number, max: numbe
   const n = typeof v === 'number' ? v : Number(String(v).trim());
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return n;
+}
+
+function optionalInt(name: string, v: unknown, min: number, max: number): number | undefined {
+  return v === undefined || v === '' ? undefined : int(name, v, min, min, max);
 }
 
 function bool(name: string, v: unknown, fallback: boolean): boolean {
