@@ -8,6 +8,7 @@ import { withContext } from './context.js';
 import { EXPORT_FORMATS, exportCommand } from './export-command.js';
 import { importCommand } from './import-command.js';
 import { keysCreate, keysList, keysRevoke } from './key-commands.js';
+import { revokeCommand } from './revoke-command.js';
 import { serveCommand } from './serve-command.js';
 
 const program = new Command('socd')
@@ -74,6 +75,13 @@ program
     return n;
   }, 50_000)
   .action(importCommand);
+
+program
+  .command('revoke')
+  .description('withdraw IOCs by value: each gets a final STIX version with revoked: true')
+  .argument('<values...>', 'values (defanged forms accepted)')
+  .addOption(new Option('--type <type>', 'type of the values (default: detected)').choices(IOC_TYPES))
+  .action(revokeCommand);
 
 program
   .command('export')

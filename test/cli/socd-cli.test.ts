@@ -99,6 +99,15 @@ describe('socd CLI', () => {
           .map(({ value, type, tags, sectors, first_seen, last_seen, score }) => ({ value, type, tags, sectors, first_seen, last_seen, score }));
       assert.deepEqual(view(other), view(mine), format);
     }
+    // Withdrawn: the bundle of revoked IOCs holds the final version, revoked: true; REST lists it as revoked.
+    const revoke = socd('revoke', '203.0.113[.]5', 'not-there.example', '999.1.1.1');
+    assert.equal(revoke.status, 2);
+    assert.match(revoke.stderr, /not-there\.example: no active IOC/);
+    assert.match(revoke.stderr, /999\.1\.1\.1: octet out of range/);
+    assert.match(revoke.stderr, /revoked 1 IOC\b/);
+    const revoked = JSON.parse(socd('export', '--status', 'revoked').stdout).objects.slice(2);
+    assert.deepEqual(revoked.map((o: { pattern: string; revoked: boolean }) => [o.pattern, o.revoked]), [["[ipv4-addr:value = '203.0.113.5']", true]]);
+    assert.equal(JSON.parse(socd('export').stdout).objects.length, 2 + 3);
     const bad = socd('export', '--since', 'yesterday');
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /since: "yesterday" is not an ISO 8601 date-time/);
