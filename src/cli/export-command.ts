@@ -3,7 +3,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import cliProgress from 'cli-progress';
-import { parseIocListQuery } from '../api/ioc-query.js';
+import { IOC_LIST_PARAMS, parseIocListQuery } from '../api/ioc-query.js';
 import { iocView } from '../api/ioc-view.js';
 import { MAX_EXPORT_LIMIT, StixExportService } from '../api/stix-export-service.js';
 import type { Store } from '../store/store.js';
@@ -50,8 +50,8 @@ async function* iocViews(store: Store, query: Omit<IocQuery, 'after'>, onProgres
  */
 export async function exportCommand(opts: ExportOptions): Promise<void> {
   const raw: Record<string, string> = {};
-  for (const name of ['type', 'since', 'industry', 'confidence', 'source', 'status', 'q', 'limit'] as const) {
-    if (opts[name] !== undefined) raw[name] = opts[name]!;
+  for (const name of IOC_LIST_PARAMS) {
+    if (name !== 'cursor' && opts[name] !== undefined) raw[name] = opts[name]!;
   }
   await withContext(async ({ store, identity }) => {
     const { query } = parseIocListQuery(raw, { defaultLimit: undefined, maxLimit: MAX_EXPORT_LIMIT, cursor: false });
