@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+
+const SOCD = resolve(process.cwd(), 'bin/socd.js');
+
+describe('socd import killed with SIGKILL', () => {
+  it('leaves a consistent database with whole batches only, and the next run completes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'socd-crash-'));
+    const db = join(dir, 'socd.db');
+    const env = { ...process.env, DATABASE_URL: `sqlite:${db}`, SOCD_CONFIG: '', LOG_LEVEL: 'warn' };
+    const file = join(dir, 'big.txt');
+    const count = 200_000;
+    const lines: string[] = [];
+    for (let i = 0; i < count; i++) lines.push(`10${(i >> 16) + 1}.${(i >> 8) & 255}.${i & 255}.${1 + (i % 200)}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+
+    // Kill as soon as the first batches are committed: poll the database from outside.
+    const child = spawn(process.execPath, [SOCD, 'import', file, '--type', 'ipv4', '--batch-size', '5000'], { env, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
+    let committed = 0;
+    for (let i = 0; i < 600 && committed === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        const probe = new Database(db, { readonly: true, fileMustExist: true });
+        committed = probe.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'iocs'").pluck().get() ? (probe.prepare('SELECT count(*) FROM iocs').pluck().get() as number) : 0;
+        probe.close();
+      } catch {
+        // not created yet
+      }
+    }
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    assert.ok(committed > 0, 'the import had committed batches before the kill');
+
+    const check = new Database(db);
+    assert.equal(check.pragma('integrity_check', { simple: true }), 'ok');
+    const iocs = check.prepare('SELECT count(*) FROM iocs').pluck().get() as number;
+    assert.ok(iocs < count, `killed before the end (${iocs} of ${count})`);
+    assert.equal(iocs % 5000, 0, 'only whole batches are committed');
+    // Every IOC has its sighting and its one STIX version, and nothing points nowhere.
+    assert.equal(check.prepare('SELECT count(*) FROM sightings').pluck().get(), iocs);
+    assert.equal(check.prepare('SELECT count(*) FROM object_versions WHERE latest = 1').pluck().get(), iocs);
+    assert.equal(check.prepare('SELECT count(*) FROM iocs i LEFT JOIN object_versions v ON v.seq = i.version_seq WHERE v.seq IS NULL').pluck().get(), 0);
+    assert.deepEqual(check.pragma('foreign_key_check'), []);
+    check.close();
+
+    const rerun = spawnSync(process.execPath, [SOCD, 'import', file, '--type', 'ipv4'], { env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(rerun.status, 0, rerun.stderr);
+    assert.match(rerun.stderr, new RegExp(`${count} records .* ${count - iocs} new, \\d+ updated, \\d+ unchanged, 0 rejected`));
+    const after = new Database(db, { readonly: true });
+    assert.equal(after.prepare('SELECT count(*) FROM iocs').pluck().get(), count);
+    after.close();
+  });
+});
