@@ -22,8 +22,9 @@ export class TokenSigner {
     const dot = token.indexOf('.');
     if (dot <= 0) return undefined;
     const body = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.mac(body), 'base64url');
+    // Compared as text: decoding base64 first would let a trailing character slip through.
+    const given = Buffer.from(token.slice(dot + 1), 'utf8');
+    const expected = Buffer.from(this.mac(body), 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
     try {
       return JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));

@@ -76,6 +76,8 @@ describe('REST /api/v1/iocs through a listening server', () => {
     assert.equal(other.body.parameter, 'cursor');
     const tampered = first.body.pagination.next_cursor.replace(/^./, (c: string) => (c === 'e' ? 'f' : 'e'));
     assert.equal((await get(`/api/v1/iocs?type=ipv4&cursor=${encodeURIComponent(tampered)}`)).status, 400);
+    // A character appended to the signature must not pass (base64 decoding would drop it).
+    assert.equal((await get(`/api/v1/iocs?type=ipv4&cursor=${cursor}A`)).status, 400);
   });
 
   it('filters: type list, since, industry, confidence, source, status, q (defanged)', async () => {
