@@ -5,6 +5,8 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import type { ProducerIdentity } from '../stix/identity.js';
 import { iocStixRenderer } from '../stix/render-ioc.js';
+import { sharedObjects } from '../stix/shared-objects.js';
+import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
 
 export interface Context {
   config: Config;
@@ -26,6 +28,7 @@ export async function openContext(opts: ContextOptions = {}): Promise<Context> {
   const migrated = await store.migrate();
   const identity = await producerIdentity(config, store);
   store.setVersionRenderer(iocStixRenderer(identity.id));
+  await store.ensureSharedObjects(sharedObjects(identity), BUILTIN_COLLECTIONS.map((c) => c.alias), Date.now());
   return { config, store, identity, migrated };
 }
 

@@ -26,6 +26,8 @@ export interface Config {
   /** Unauthenticated requests (401s included) are limited per client address. */
   anonymousRateLimit: RateLimit;
   rest: { defaultLimit: number; maxLimit: number };
+  /** TAXII discovery values (§4.1) and the largest request body (§4.2 max_content_length). */
+  taxii: { title: string; description: string; contact: string; maxContentLength: number };
   /** The producer identity of every STIX object. No id: one is generated once and kept in the database. */
   stix: { identityId: string | undefined; identityName: string };
   /** Sections owned by later modules (sources, customSources, taxii), validated by them. */
@@ -83,6 +85,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     anonymousRateLimit: rateLimit('anonymousRateLimit', server.anonymousRateLimit, { max: 120, windowMs: 60_000 }),
     rest: { defaultLimit: 100, maxLimit: 1000 },
     stix: stixSettings(file.stix),
+    taxii: taxiiSettings(file.taxii, str(env.SOCD_ADMIN_EMAIL ?? server.adminEmail, 'admin@localhost')),
     file,
   };
 }
@@ -167,4 +170,21 @@ function stixSettings(v: unknown): Config['stix'] {
     throw new ConfigError('stix.identity.name must be a non-empty string of at most 256 characters');
   }
   return { identityId: id as string | undefined, identityName: (name as string | undefined)?.trim() ?? 'SOC Defenders' };
+}
+
+function taxiiSettings(v: unknown, contact: string): Config['taxii'] {
+  const t = v === undefined ? {} : v;
+  if (!isObject(t)) throw new ConfigError('taxii must be an object like {"title": "…", "description": "…", "contact": "…"}');
+  const text = (name: string, fallback: string) => {
+    const x = t[name];
+    if (x === undefined) return fallback;
+    if (typeof x !== 'string' || x.length > 1000) throw new ConfigError(`taxii.${name} must be a string of at most 1000 characters`);
+    return x;
+  };
+  return {
+    title: text('title', 'SOC Defenders TAXII 2.1 server'),
+    description: text('description', 'Aggregated threat intelligence from 30+ cybersecurity sources: indicators of compromise as STIX 2.1.'),
+    contact: text('contact', contact),
+    maxContentLength: int('taxii.maxContentLength', t.maxContentLength, 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  };
 }

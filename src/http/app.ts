@@ -13,6 +13,9 @@ import { installRateLimit } from './rate-limit.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
+import { taxiiRoutes } from './routes/taxii-routes.js';
+import { NextTokens } from '../taxii/next-token.js';
+import { TaxiiService } from '../taxii/service.js';
 import { StixExportService } from '../api/stix-export-service.js';
 import type { ProducerIdentity } from '../stix/identity.js';
 import { iocDetailSchema, iocSchema, problemSchema } from './schemas.js';
@@ -90,6 +93,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(stixRoutes, { stix: new StixExportService(deps.store, deps.identity) });
     await api.register(iocRoutes, { iocs });
   }, { prefix: '/api/v1' });
+
+  const taxii = new TaxiiService(deps.store, new NextTokens(deps.signer), {
+    title: deps.config.taxii.title,
+    description: deps.config.taxii.description,
+    contact: deps.config.taxii.contact,
+    rootName: 'api',
+    maxContentLength: deps.config.taxii.maxContentLength,
+  });
+  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: false });
+  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: true });
 
   return app;
 }

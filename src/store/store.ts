@@ -7,7 +7,10 @@ import type {
   IocQuery,
   Observation,
   Plan,
+  LogPage,
+  LogQuery,
   RenderIocVersion,
+  SharedObject,
   SourceRecord,
   StixPage,
   StixVersion,
@@ -55,6 +58,10 @@ export interface Store {
   revokeIocs(stixIds: readonly string[], now: number): Promise<number>;
   /** Every version of a STIX object, oldest first. */
   listVersions(stixId: string): Promise<StixVersion[]>;
+  /** A page of one collection's version log (TAXII objects, manifest, object and versions endpoints). */
+  pageLog(query: LogQuery): Promise<LogPage>;
+  /** Puts shared objects in the log once (again only when their JSON changes), member of every collection. */
+  ensureSharedObjects(objects: readonly SharedObject[], collections: readonly string[], now: number): Promise<number>;
   /** The renderer of STIX versions (see RenderIocVersion); IOC writes need one. */
   setVersionRenderer(render: RenderIocVersion): void;
   getIoc(id: string): Promise<IocDetail | undefined>;

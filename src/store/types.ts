@@ -170,3 +170,49 @@ export interface IocVersionInput {
  * once and never rendered again); `stix/` provides it, so the store knows nothing of STIX.
  */
 export type RenderIocVersion = (v: IocVersionInput) => string;
+
+/** Which versions of each object a log query selects (TAXII match[version]); several OR together. */
+export interface VersionSelection {
+  last: boolean;
+  first: boolean;
+  all: boolean;
+  /** Exact versions: `modified`, epoch ms. */
+  modified: readonly number[];
+}
+
+/** A walk of the version log of one collection, in date_added order. */
+export interface LogQuery {
+  /** Alias of a built-in collection. */
+  collection: string;
+  /** Only versions added strictly after this, epoch µs. */
+  addedAfter?: number | undefined;
+  limit: number;
+  ids?: readonly string[] | undefined;
+  types?: readonly string[] | undefined;
+  versions: VersionSelection;
+  specVersions?: readonly string[] | undefined;
+}
+
+export interface LogEntry {
+  /** Epoch µs. */
+  dateAdded: number;
+  stixId: string;
+  /** The version: STIX `modified`, epoch ms. */
+  modified: number;
+  specVersion: string;
+  json: string;
+}
+
+export interface LogPage {
+  items: LogEntry[];
+  /** More entries follow the last one. */
+  more: boolean;
+}
+
+/** An object that belongs to every collection (the producer identity, the TLP marking definitions). */
+export interface SharedObject {
+  stixId: string;
+  type: string;
+  modified: number;
+  json: string;
+}

@@ -100,7 +100,7 @@ CREATE TABLE api_keys (
   },
   {
     version: 2,
-    name: 'STIX version log',
+    name: 'STIX version log and collection membership',
     sql: `
 -- The state of an IOC's latest STIX version, to decide whether a change deserves a new one (DESIGN.md rules).
 ALTER TABLE iocs ADD COLUMN modified INTEGER;
@@ -114,6 +114,7 @@ CREATE TABLE object_versions (
   seq          INTEGER PRIMARY KEY,
   date_added   INTEGER NOT NULL UNIQUE,
   stix_id      TEXT NOT NULL,
+  stix_key     INTEGER NOT NULL,
   ioc_id       INTEGER REFERENCES iocs (id) ON DELETE SET NULL,
   type         TEXT NOT NULL,
   modified     INTEGER NOT NULL,
@@ -124,6 +125,16 @@ CREATE TABLE object_versions (
 );
 CREATE INDEX object_versions_latest ON object_versions (date_added) WHERE latest = 1;
 CREATE INDEX object_versions_ioc ON object_versions (ioc_id, seq);
+-- TAXII get-object and versions (§5.6, §5.8): the versions of one object by its id's integer key.
+CREATE INDEX object_versions_object ON object_versions (stix_key, seq);
+
+-- One row per version per collection it belongs to (alias of a built-in collection): a TAXII page of a
+-- collection is one range scan of this table from the cursor's date_added.
+CREATE TABLE collection_members (
+  collection TEXT NOT NULL,
+  date_added INTEGER NOT NULL,
+  PRIMARY KEY (collection, date_added)
+) WITHOUT ROWID;
 `,
   },
 ];

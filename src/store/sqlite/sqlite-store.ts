@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { builtinMemberships } from '../../domain/collections.js';
 import { BAND_RANGES, bandOf } from '../../domain/confidence.js';
 import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { scoreOf, validUntil } from '../../domain/scoring.js';
@@ -20,7 +21,10 @@ import type {
   IocQuery,
   IocStatus,
   IocVersionInput,
+  LogPage,
+  LogQuery,
   Observation,
+  SharedObject,
   Plan,
   SourceRecord,
   StixPage,
@@ -236,10 +240,11 @@ export class SqliteStore implements Store {
       ),
       insertVersion: lazy(() =>
         db().prepare(
-          `INSERT INTO object_versions (seq, date_added, stix_id, ioc_id, type, modified, spec_version, latest, revoked, json)
-           VALUES (?, ?, ?, ?, ?, ?, '2.1', 1, ?, ?)`,
+          `INSERT INTO object_versions (seq, date_added, stix_id, stix_key, ioc_id, type, modified, spec_version, latest, revoked, json)
+           VALUES (?, ?, ?, ?, ?, ?, ?, '2.1', 1, ?, ?)`,
         ),
       ),
+      insertMember: lazy(() => db().prepare('INSERT INTO collection_members (collection, date_added) VALUES (?, ?)')),
       supersede: lazy(() => db().prepare('UPDATE object_versions SET latest = 0 WHERE seq = ?')),
       insertSector: lazy(() => db().prepare('INSERT OR IGNORE INTO ioc_sectors (sector, ioc_added_at, ioc_id) VALUES (?, ?, ?)')),
     };
@@ -314,7 +319,8 @@ export class SqliteStore implements Store {
       append: (iocRowId: number, v: IocVersionInput): number => {
         seq++;
         added = Math.max(now * 1000, added + 1);
-        s.insertVersion().run(seq, added, v.stixId, iocRowId, v.type === 'cve' ? 'vulnerability' : 'indicator', v.modified, v.revoked ? 1 : 0, render(v));
+        s.insertVersion().run(seq, added, v.stixId, stixKey(v.stixId)!, iocRowId, v.type === 'cve' ? 'vulnerability' : 'indicator', v.modified, v.revoked ? 1 : 0, render(v));
+        for (const collection of builtinMemberships(v)) s.insertMember().run(collection, added);
         return seq;
       },
     };
@@ -490,6 +496,80 @@ export class SqliteStore implements Store {
       date_added: number; modified: number; latest: number; revoked: number; json: string;
     }>;
     return rows.map((r) => ({ dateAdded: r.date_added, modified: r.modified, latest: r.latest === 1, revoked: r.revoked === 1, json: r.json }));
+  }
+
+  async pageLog(q: LogQuery): Promise<LogPage> {
+    if (q.ids?.length === 0 || q.types?.length === 0) return { items: [], more: false };
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const versionTerms: string[] = [];
+    if (!q.versions.all) {
+      if (q.versions.last) versionTerms.push('v.latest = 1');
+      if (q.versions.first) versionTerms.push('v.seq = (SELECT min(o.seq) FROM object_versions o WHERE o.stix_key = v.stix_key AND o.stix_id = v.stix_id)');
+      if (q.versions.modified.length) {
+        versionTerms.push(`v.modified IN (${q.versions.modified.map(() => '?').join(', ')})`);
+        params.push(...q.versions.modified);
+      }
+      where.push(versionTerms.length ? `(${versionTerms.join(' OR ')})` : '0');
+    }
+    if (q.types) {
+      where.push(`v.type IN (${q.types.map(() => '?').join(', ')})`);
+      params.push(...q.types);
+    }
+    if (q.specVersions) {
+      where.push(`v.spec_version IN (${q.specVersions.map(() => '?').join(', ')})`);
+      params.push(...q.specVersions);
+    }
+    let sql: string;
+    const columns = 'v.date_added, v.stix_id, v.modified, v.spec_version, v.json';
+    if (q.ids) {
+      // A few objects: drive by their ids, check membership per version.
+      const keys = q.ids.map((id) => stixKey(id) ?? -1);
+      sql = `SELECT ${columns} FROM object_versions v
+             WHERE v.stix_key IN (${keys.map(() => '?').join(', ')}) AND v.stix_id IN (${q.ids.map(() => '?').join(', ')})
+               AND EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = ? AND m.date_added = v.date_added)
+               AND v.date_added > ? ${where.length ? `AND ${where.join(' AND ')}` : ''}
+             ORDER BY v.date_added LIMIT ?`;
+      params.unshift(...keys, ...q.ids, q.collection, q.addedAfter ?? -1);
+    } else {
+      // One range scan of the collection's members from the position.
+      sql = `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.date_added = m.date_added
+             WHERE m.collection = ? AND m.date_added > ? ${where.length ? `AND ${where.join(' AND ')}` : ''}
+             ORDER BY m.date_added LIMIT ?`;
+      params.unshift(q.collection, q.addedAfter ?? -1);
+    }
+    params.push(q.limit + 1);
+    const rows = this.db.prepare(sql).raw().all(...params) as Array<[number, string, number, string, string]>;
+    const more = rows.length > q.limit;
+    if (more) rows.length = q.limit;
+    return {
+      items: rows.map(([dateAdded, stixId, modified, specVersion, json]) => ({ dateAdded, stixId, modified, specVersion, json })),
+      more,
+    };
+  }
+
+  async ensureSharedObjects(objects: readonly SharedObject[], collections: readonly string[], now: number): Promise<number> {
+    return this.writes.run(() =>
+      this.db.transaction(() => {
+        const last = this.stmts.positions().get() as { seq: number | null; added: number | null };
+        let seq = last.seq ?? 0;
+        let added = last.added ?? 0;
+        let appended = 0;
+        for (const o of objects) {
+          const current = this.db
+            .prepare('SELECT seq, json FROM object_versions WHERE stix_key = ? AND stix_id = ? AND latest = 1')
+            .get(stixKey(o.stixId) ?? -1, o.stixId) as { seq: number; json: string } | undefined;
+          if (current?.json === o.json) continue;
+          if (current) this.stmts.supersede().run(current.seq);
+          seq++;
+          added = Math.max(now * 1000, added + 1);
+          this.stmts.insertVersion().run(seq, added, o.stixId, stixKey(o.stixId) ?? -1, null, o.type, o.modified, 0, o.json);
+          for (const c of collections) this.stmts.insertMember().run(c, added);
+          appended++;
+        }
+        return appended;
+      }).immediate(),
+    );
   }
 
   private sourcesOf(ids: readonly number[]): Map<number, string[]> {
