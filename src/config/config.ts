@@ -27,11 +27,27 @@ export interface Config {
   anonymousRateLimit: RateLimit;
   rest: { defaultLimit: number; maxLimit: number };
   /** TAXII discovery values (§4.1) and the largest request body (§4.2 max_content_length). */
-  taxii: { title: string; description: string; contact: string; maxContentLength: number };
+  taxii: { title: string; description: string; contact: string; maxContentLength: number; collections: WritableCollectionConfig[] };
   /** The producer identity of every STIX object. No id: one is generated once and kept in the database. */
   stix: { identityId: string | undefined; identityName: string };
   /** Sections owned by later modules (sources, customSources, taxii), validated by them. */
   file: Record<string, unknown>;
+}
+
+/** Who may read or write a configured collection: plans and/or account emails. */
+export interface Grant {
+  plans: Plan[];
+  accounts: string[];
+}
+
+/** A writable TAXII collection for sharing between teams (`taxii.collections` of the config file). */
+export interface WritableCollectionConfig {
+  id: string;
+  alias: string;
+  title: string;
+  description: string;
+  read: Grant;
+  write: Grant;
 }
 
 export class ConfigError extends Error {
@@ -186,5 +202,43 @@ function taxiiSettings(v: unknown, contact: string): Config['taxii'] {
     description: text('description', 'Aggregated threat intelligence from 30+ cybersecurity sources: indicators of compromise as STIX 2.1.'),
     contact: text('contact', contact),
     maxContentLength: int('taxii.maxContentLength', t.maxContentLength, 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    collections: writableCollections(t.collections),
   };
+}
+
+const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const ALIAS = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function grant(where: string, v: unknown, fallback: Grant): Grant {
+  if (v === undefined) return fallback;
+  if (!isObject(v)) throw new ConfigError(`${where} must be an object like {"plans": ["pro"], "accounts": ["a@example.com"]}`);
+  const plansList = v.plans === undefined ? [] : v.plans;
+  const accounts = v.accounts === undefined ? [] : v.accounts;
+  if (!Array.isArray(plansList) || !plansList.every((p) => typeof p === 'string' && (PLANS as readonly string[]).includes(p))) {
+    throw new ConfigError(`${where}.plans must be a list of ${PLANS.join(', ')}`);
+  }
+  if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && a.includes('@'))) {
+    throw new ConfigError(`${where}.accounts must be a list of account emails`);
+  }
+  return { plans: plansList as Plan[], accounts: (accounts as string[]).map((a) => a.toLowerCase()) };
+}
+
+function writableCollections(v: unknown): WritableCollectionConfig[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new ConfigError('taxii.collections must be a list of {"id", "alias", "title", "read", "write"}');
+  return v.map((c, i) => {
+    const where = `taxii.collections[${i}]`;
+    if (!isObject(c)) throw new ConfigError(`${where} must be an object`);
+    if (typeof c.id !== 'string' || !UUID4.test(c.id)) throw new ConfigError(`${where}.id must be a lowercase UUIDv4 (clients such as Sentinel require one), e.g. from \`uuidgen\``);
+    if (typeof c.alias !== 'string' || !ALIAS.test(c.alias)) throw new ConfigError(`${where}.alias must be lowercase letters, digits and dashes`);
+    if (typeof c.title !== 'string' || c.title.trim() === '') throw new ConfigError(`${where}.title must be a non-empty string`);
+    return {
+      id: c.id,
+      alias: c.alias,
+      title: c.title,
+      description: typeof c.description === 'string' ? c.description : '',
+      read: grant(`${where}.read`, c.read, { plans: ['pro', 'admin'], accounts: [] }),
+      write: grant(`${where}.write`, c.write, { plans: ['admin'], accounts: [] }),
+    };
+  });
 }

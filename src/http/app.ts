@@ -16,6 +16,7 @@ import { stixRoutes } from './routes/stix-routes.js';
 import { taxiiRoutes } from './routes/taxii-routes.js';
 import { NextTokens } from '../taxii/next-token.js';
 import { TaxiiService } from '../taxii/service.js';
+import { CollectionRegistry } from '../taxii/collection-registry.js';
 import { StixExportService } from '../api/stix-export-service.js';
 import type { ProducerIdentity } from '../stix/identity.js';
 import { iocDetailSchema, iocSchema, problemSchema } from './schemas.js';
@@ -100,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     contact: deps.config.taxii.contact,
     rootName: 'api',
     maxContentLength: deps.config.taxii.maxContentLength,
-  });
+  }, new CollectionRegistry(deps.config.taxii.collections));
   await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: false });
   await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: true });
 

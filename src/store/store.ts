@@ -7,8 +7,10 @@ import type {
   IocQuery,
   Observation,
   Plan,
+  AddOutcome,
   LogPage,
   LogQuery,
+  NewObject,
   RenderIocVersion,
   SharedObject,
   SourceRecord,
@@ -62,6 +64,13 @@ export interface Store {
   pageLog(query: LogQuery): Promise<LogPage>;
   /** Puts shared objects in the log once (again only when their JSON changes), member of every collection. */
   ensureSharedObjects(objects: readonly SharedObject[], collections: readonly string[], now: number): Promise<number>;
+  /** Adds objects to a writable collection, in one transaction; an (id, version) already there is a duplicate. */
+  addObjects(collection: string, objects: readonly NewObject[], now: number): Promise<AddOutcome[]>;
+  /** Removes an object's versions (all, or those `modified` lists) from a collection; how many were removed. */
+  deleteObject(collection: string, stixId: string, modified: readonly number[] | undefined): Promise<number>;
+  /** Keeps a TAXII status resource (JSON text); statuses older than `pruneBefore` (epoch ms) go. */
+  saveStatus(id: string, collection: string, json: string, now: number, pruneBefore: number): Promise<void>;
+  getStatus(id: string): Promise<string | undefined>;
   /** The renderer of STIX versions (see RenderIocVersion); IOC writes need one. */
   setVersionRenderer(render: RenderIocVersion): void;
   getIoc(id: string): Promise<IocDetail | undefined>;

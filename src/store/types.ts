@@ -216,3 +216,15 @@ export interface SharedObject {
   modified: number;
   json: string;
 }
+
+/** A STIX object sent to a writable collection, validated by the caller. `modified` is epoch ms. */
+export interface NewObject {
+  stixId: string;
+  type: string;
+  modified: number;
+  specVersion: string;
+  json: string;
+}
+
+/** What happened to one object of an add: stored, or already there with that version (a success too). */
+export type AddOutcome = 'added' | 'duplicate';

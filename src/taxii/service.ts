@@ -1,10 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/authenticator.js';
-import { planAllows } from '../auth/plans.js';
-import { BUILTIN_COLLECTIONS, type BuiltinCollection } from '../domain/collections.js';
 import { STIX_MEDIA_TYPE } from '../stix/constants.js';
 import type { Store } from '../store/store.js';
 import type { LogEntry } from '../store/types.js';
-import { findCollection } from './collections.js';
+import { type AddObjectsRequest, validateEnvelope } from './add-objects.js';
+import type { CollectionRegistry, TaxiiCollection } from './collection-registry.js';
 import { HEADER_DATE_ADDED_FIRST, HEADER_DATE_ADDED_LAST, MAX_PAGE_LIMIT, TAXII_MEDIA_TYPE } from './constants.js';
 import { forbidden, notFound } from './errors.js';
 import type { NextTokens } from './next-token.js';
@@ -40,6 +40,8 @@ export class TaxiiService {
     private readonly store: Store,
     private readonly tokens: NextTokens,
     private readonly settings: TaxiiSettings,
+    private readonly collectionsOf: CollectionRegistry,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /** §4.1 Server Discovery. */
@@ -67,22 +69,80 @@ export class TaxiiService {
     });
   }
 
-  /** §4.3 Get Status: statuses come with add-objects; none exists yet. */
-  status(root: string, id: string): TaxiiAnswer {
+  /** §4.3 Get Status: the result of an add, kept 7 days. */
+  async status(root: string, id: string): Promise<TaxiiAnswer> {
     this.requireRoot(root);
-    throw notFound(`no status ${id.slice(0, 80)}`);
+    const stored = /^[0-9a-f-]{36}$/.test(id) ? await this.store.getStatus(id) : undefined;
+    if (stored === undefined) throw notFound(`no status ${id.slice(0, 80)}`);
+    return { status: 200, body: stored, headers: {} };
   }
 
   /** §5.1 Get Collections: every collection this key may see, in a fixed order. */
   collections(root: string, who: Principal): TaxiiAnswer {
     this.requireRoot(root);
-    return json(200, { collections: BUILTIN_COLLECTIONS.map((c) => this.collectionResource(c, who)) });
+    const visible = this.collectionsOf.visible(who);
+    return json(200, visible.length ? { collections: visible.map((c) => this.collectionResource(c, who)) } : {});
   }
 
   /** §5.2 Get a Collection. */
   collection(root: string, ref: string, who: Principal): TaxiiAnswer {
     this.requireRoot(root);
-    return json(200, this.collectionResource(this.requireCollection(ref), who));
+    return json(200, this.collectionResource(this.requireCollection(ref, who), who));
+  }
+
+  /**
+   * §5.5 Add Objects. After the visibility and permission checks: Content-Type (415), size (413, from
+   * Content-Length before reading), then the body (422 when it is not an envelope or a bundle). Each object is
+   * validated alone; the valid ones are stored, duplicates of a stored (id, version) are successes.
+   */
+  async addObjects(root: string, ref: string, who: Principal, request: AddObjectsRequest): Promise<TaxiiAnswer> {
+    this.requireRoot(root);
+    const c = this.requireCollection(ref, who);
+    if (!c.canWrite(who)) throw forbidden(`this key may not add objects to ${c.alias}`);
+    const requestTimestamp = this.clock() * 1000;
+    const checked = await validateEnvelope(request, this.settings.maxContentLength);
+    const outcomes = await this.store.addObjects(c.alias, checked.valid.map((v) => v.object), this.clock());
+    const successes = checked.valid.map((v, i) => ({
+      id: v.object.stixId,
+      version: v.version,
+      ...(outcomes[i] === 'duplicate' ? { message: 'already in the collection with this version' } : {}),
+    }));
+    const status = {
+      id: randomUUID(),
+      status: 'complete',
+      request_timestamp: formatTaxiiTimestamp(requestTimestamp),
+      total_count: successes.length + checked.failures.length,
+      success_count: successes.length,
+      ...(successes.length ? { successes } : {}),
+      failure_count: checked.failures.length,
+      ...(checked.failures.length ? { failures: checked.failures } : {}),
+      pending_count: 0,
+    };
+    const body = JSON.stringify(status);
+    const now = this.clock();
+    await this.store.saveStatus(status.id, c.alias, body, now, now - 7 * 86_400_000);
+    return { status: 202, body, headers: {} };
+  }
+
+  /** §5.7 Delete an Object: all its versions in the collection, or those match[version] names. */
+  async deleteObject(root: string, ref: string, objectId: string, raw: Record<string, unknown>, who: Principal): Promise<TaxiiAnswer> {
+    this.requireRoot(root);
+    const c = this.requireCollection(ref, who);
+    // §5.7 and TAXII.md §2: both rights to delete; a visible collection without one of them is a 403.
+    if (!c.canRead(who) || !c.canWrite(who)) throw forbidden(`deleting from ${c.alias} needs both read and write access`);
+    const q = parseTaxiiQuery(raw, 'object');
+    await this.requireObject(c, objectId);
+    // ours (TAXII.md §3): without match[version], every version goes.
+    let exact: number[] | undefined;
+    if (raw['match[version]'] !== undefined && !q.versions.all) {
+      const mine = (await this.store.pageLog({ collection: c.alias, limit: MAX_PAGE_LIMIT, ids: [objectId], versions: { last: false, first: false, all: true, modified: [] } }))
+        .items.map((e) => e.modified);
+      exact = [...q.versions.modified];
+      if (q.versions.first) exact.push(Math.min(...mine));
+      if (q.versions.last) exact.push(Math.max(...mine));
+    }
+    await this.store.deleteObject(c.alias, objectId, exact);
+    return { status: 200, body: '', headers: {} };
   }
 
   /** §5.4 Get Objects and §5.3 Get Object Manifests: one page of the collection's log. */
@@ -109,7 +169,7 @@ export class TaxiiService {
     return json(200, { more: page.more, ...(page.next ? { next: page.next } : {}), versions: page.items.map((e) => iso(e.modified)) }, dateHeaders(page.items));
   }
 
-  private async page(c: BuiltinCollection, raw: Record<string, unknown>, endpoint: PagedEndpoint, objectId: string | undefined) {
+  private async page(c: TaxiiCollection, raw: Record<string, unknown>, endpoint: PagedEndpoint, objectId: string | undefined) {
     const q = parseTaxiiQuery(raw, endpoint);
     const scope = `${this.settings.rootName}/${c.alias}/${endpoint}/${objectId ?? ''}`;
     const canonical = canonicalFilters(q, scope);
@@ -147,14 +207,14 @@ export class TaxiiService {
     }, dateHeaders(page.items));
   }
 
-  private collectionResource(c: BuiltinCollection, who: Principal) {
+  private collectionResource(c: TaxiiCollection, who: Principal) {
     return {
       id: c.id,
       title: c.title,
-      description: c.description,
+      ...(c.description ? { description: c.description } : {}),
       alias: c.alias,
-      can_read: planAllows(who.plan, 'taxii'),
-      can_write: false,
+      can_read: c.canRead(who),
+      can_write: c.canWrite(who),
       media_types: [STIX_MEDIA_TYPE],
     };
   }
@@ -163,20 +223,21 @@ export class TaxiiService {
     if (root !== this.settings.rootName) throw notFound(`no API root ${JSON.stringify(root.slice(0, 80))}; this server's is ${this.settings.rootName}`);
   }
 
-  private requireCollection(ref: string): BuiltinCollection {
-    const c = findCollection(ref);
-    if (!c) throw notFound(`no collection ${JSON.stringify(ref.slice(0, 80))}; GET the collections endpoint for the list`);
+  /** A collection this key may see (TAXII.md §2: the others answer 404, as if they did not exist). */
+  private requireCollection(ref: string, who: Principal): TaxiiCollection {
+    const c = this.collectionsOf.find(ref);
+    if (!c || !(c.canRead(who) || c.canWrite(who))) throw notFound(`no collection ${JSON.stringify(ref.slice(0, 80))}; GET the collections endpoint for the list`);
     return c;
   }
 
-  private readable(root: string, ref: string, who: Principal): BuiltinCollection {
+  private readable(root: string, ref: string, who: Principal): TaxiiCollection {
     this.requireRoot(root);
-    const c = this.requireCollection(ref);
-    if (!planAllows(who.plan, 'taxii')) throw forbidden(`reading ${c.alias} needs the Pro plan`);
+    const c = this.requireCollection(ref, who);
+    if (!c.canRead(who)) throw forbidden(`this key may not read ${c.alias}`);
     return c;
   }
 
-  private async requireObject(c: BuiltinCollection, objectId: string): Promise<void> {
+  private async requireObject(c: TaxiiCollection, objectId: string): Promise<void> {
     const any = await this.store.pageLog({ collection: c.alias, limit: 1, ids: [objectId], versions: { last: false, first: false, all: true, modified: [] } });
     if (any.items.length === 0) throw notFound(`no object ${objectId.slice(0, 120)} in collection ${c.alias}`);
   }

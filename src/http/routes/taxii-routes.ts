@@ -48,6 +48,10 @@ export interface TaxiiRouteOptions {
 export async function taxiiRoutes(app: FastifyInstance, opts: TaxiiRouteOptions): Promise<void> {
   installAuthentication(app, opts.authenticator);
   await installRateLimit(app, opts.config);
+  // Bodies are read by the add-objects endpoint itself, after the checks that come first (TAXII.md §2):
+  // any media type passes through unread here, and size and type are judged there.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
   // TAXII.md §2 check order: authenticate → Accept → (API root, collection, permission, parameters in the service).
   app.addHook('preHandler', async (request) => {
@@ -74,7 +78,15 @@ export async function taxiiRoutes(app: FastifyInstance, opts: TaxiiRouteOptions)
   app.get('/', async (r, reply) => send(reply, opts.taxii.discovery(base(r))));
   if (!opts.roots) return;
   app.get('/:root/', async (r, reply) => send(reply, opts.taxii.apiRoot(p(r).root!)));
-  app.get('/:root/status/:status/', async (r, reply) => send(reply, opts.taxii.status(p(r).root!, p(r).status!)));
+  app.get('/:root/status/:status/', async (r, reply) => send(reply, await opts.taxii.status(p(r).root!, p(r).status!)));
+  app.post('/:root/collections/:id/objects/', async (r, reply) =>
+    send(reply, await opts.taxii.addObjects(p(r).root!, p(r).id!, principal(r), {
+      contentType: r.headers['content-type'],
+      contentLength: r.headers['content-length'] === undefined ? undefined : Number(r.headers['content-length']),
+      body: r.body as AsyncIterable<Buffer>,
+    })));
+  app.delete('/:root/collections/:id/objects/:object/', async (r, reply) =>
+    send(reply, await opts.taxii.deleteObject(p(r).root!, p(r).id!, p(r).object!, q(r), principal(r))));
   app.get('/:root/collections/', async (r, reply) => send(reply, opts.taxii.collections(p(r).root!, principal(r))));
   app.get('/:root/collections/:id/', async (r, reply) => send(reply, opts.taxii.collection(p(r).root!, p(r).id!, principal(r))));
   app.get('/:root/collections/:id/objects/', async (r, reply) =>

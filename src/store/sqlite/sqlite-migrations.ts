@@ -135,6 +135,15 @@ CREATE TABLE collection_members (
   date_added INTEGER NOT NULL,
   PRIMARY KEY (collection, date_added)
 ) WITHOUT ROWID;
+
+-- TAXII add-objects results (§4.3), kept at least 24 hours (we keep 7 days).
+CREATE TABLE statuses (
+  id         TEXT PRIMARY KEY,
+  collection TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  json       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX statuses_created ON statuses (created_at);
 `,
   },
 ];

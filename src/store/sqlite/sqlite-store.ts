@@ -21,8 +21,10 @@ import type {
   IocQuery,
   IocStatus,
   IocVersionInput,
+  AddOutcome,
   LogPage,
   LogQuery,
+  NewObject,
   Observation,
   SharedObject,
   Plan,
@@ -570,6 +572,70 @@ export class SqliteStore implements Store {
         return appended;
       }).immediate(),
     );
+  }
+
+  async addObjects(collection: string, objects: readonly NewObject[], now: number): Promise<AddOutcome[]> {
+    return this.writes.run(() =>
+      this.db.transaction(() => {
+        const last = this.stmts.positions().get() as { seq: number | null; added: number | null };
+        let seq = last.seq ?? 0;
+        let added = last.added ?? 0;
+        const versions = this.db.prepare('SELECT seq, date_added, modified, latest FROM object_versions WHERE stix_key = ? AND stix_id = ?');
+        const member = this.db.prepare('SELECT 1 FROM collection_members WHERE collection = ? AND date_added = ?');
+        return objects.map((o): AddOutcome => {
+          const key = stixKey(o.stixId) ?? -1;
+          const existing = versions.all(key, o.stixId) as Array<{ seq: number; date_added: number; modified: number; latest: number }>;
+          const same = existing.filter((v) => v.modified === o.modified);
+          if (same.some((v) => member.get(collection, v.date_added) !== undefined)) return 'duplicate';
+          const newest = existing.reduce((m, v) => Math.max(m, v.modified), Number.NEGATIVE_INFINITY);
+          const latest = o.modified >= newest;
+          if (latest) for (const v of existing) if (v.latest === 1) this.stmts.supersede().run(v.seq);
+          seq++;
+          added = Math.max(now * 1000, added + 1);
+          this.db
+            .prepare(`INSERT INTO object_versions (seq, date_added, stix_id, stix_key, ioc_id, type, modified, spec_version, latest, revoked, json)
+                      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`)
+            .run(seq, added, o.stixId, key, o.type, o.modified, o.specVersion, latest ? 1 : 0, /"revoked"\s*:\s*true/.test(o.json) ? 1 : 0, o.json);
+          this.stmts.insertMember().run(collection, added);
+          return 'added';
+        });
+      }).immediate(),
+    );
+  }
+
+  async deleteObject(collection: string, stixId: string, modified: readonly number[] | undefined): Promise<number> {
+    return this.writes.run(() =>
+      this.db.transaction(() => {
+        const key = stixKey(stixId) ?? -1;
+        const rows = this.db
+          .prepare(`SELECT v.date_added, v.modified FROM object_versions v JOIN collection_members m ON m.collection = ? AND m.date_added = v.date_added
+                    WHERE v.stix_key = ? AND v.stix_id = ?`)
+          .all(collection, key, stixId) as Array<{ date_added: number; modified: number }>;
+        const doomed = rows.filter((r) => modified === undefined || modified.includes(r.modified));
+        const remove = this.db.prepare('DELETE FROM collection_members WHERE collection = ? AND date_added = ?');
+        for (const r of doomed) remove.run(collection, r.date_added);
+        // The newest version still in some collection becomes the latest again.
+        this.db.prepare('UPDATE object_versions SET latest = 0 WHERE stix_key = ? AND stix_id = ? AND latest = 1').run(key, stixId);
+        this.db
+          .prepare(`UPDATE object_versions SET latest = 1 WHERE seq = (
+                      SELECT v.seq FROM object_versions v WHERE v.stix_key = ? AND v.stix_id = ?
+                        AND EXISTS (SELECT 1 FROM collection_members m WHERE m.date_added = v.date_added)
+                      ORDER BY v.modified DESC, v.seq DESC LIMIT 1)`)
+          .run(key, stixId);
+        return doomed.length;
+      }).immediate(),
+    );
+  }
+
+  async saveStatus(id: string, collection: string, json: string, now: number, pruneBefore: number): Promise<void> {
+    await this.writes.run(() => {
+      this.db.prepare('DELETE FROM statuses WHERE created_at < ?').run(pruneBefore);
+      this.db.prepare('INSERT INTO statuses (id, collection, created_at, json) VALUES (?, ?, ?, ?)').run(id, collection, now, json);
+    });
+  }
+
+  async getStatus(id: string): Promise<string | undefined> {
+    return this.db.prepare('SELECT json FROM statuses WHERE id = ?').pluck().get(id) as string | undefined;
   }
 
   private sourcesOf(ids: readonly number[]): Map<number, string[]> {

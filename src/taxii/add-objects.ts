@@ -1,0 +1,85 @@
+import { schemaErrors } from '../stix/schema-validator.js';
+import { parsePattern } from '../stix/pattern.js';
+import type { NewObject } from '../store/types.js';
+import { TaxiiError } from './errors.js';
+
+/** What the HTTP layer hands over of an add-objects request: headers and the unread body. */
+export interface AddObjectsRequest {
+  contentType: string | undefined;
+  contentLength: number | undefined;
+  body: AsyncIterable<Buffer | string>;
+}
+
+export interface Failure {
+  id: string;
+  version?: string;
+  message: string;
+}
+
+const STIX_ID = /^[a-z][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MEDIA = /^application\/taxii\+json\s*(;\s*version\s*=\s*"?2\.1"?\s*)?$/i;
+const MAX_OBJECTS = 100_000;
+/** Reasons of stix/pattern.ts for well-formed patterns it does not turn into IOCs. */
+const BEYOND_SIMPLE_FORMS = /unsupported|not supported|refer to different object types|mixed AND and OR/i;
+
+/** §5.5: the media type (415), the size (413, before and while reading), then the envelope (422). */
+export async function validateEnvelope(request: AddObjectsRequest, maxContentLength: number): Promise<{ valid: Array<{ object: NewObject; version: string }>; failures: Failure[] }> {
+  if (!request.contentType || !MEDIA.test(request.contentType.trim())) {
+    throw new TaxiiError(415, 'Unsupported Media Type', 'send the envelope as application/taxii+json;version=2.1');
+  }
+  if (request.contentLength !== undefined && request.contentLength > maxContentLength) {
+    throw new TaxiiError(413, 'Payload Too Large', `the body is larger than max_content_length (${maxContentLength} bytes)`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += b.length;
+    if (size > maxContentLength) throw new TaxiiError(413, 'Payload Too Large', `the body is larger than max_content_length (${maxContentLength} bytes)`);
+    chunks.push(b);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    throw new TaxiiError(422, 'Unprocessable Content', `the body is not JSON: ${(err as Error).message}`);
+  }
+  // ours (TAXII.md §3): a STIX bundle is accepted as well as an envelope.
+  const objects = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as { objects?: unknown }).objects : undefined;
+  if (!Array.isArray(objects)) throw new TaxiiError(422, 'Unprocessable Content', 'the body must be a TAXII envelope (or a STIX bundle) with an "objects" list');
+  if (objects.length > MAX_OBJECTS) throw new TaxiiError(422, 'Unprocessable Content', `at most ${MAX_OBJECTS} objects per request`);
+  const valid: Array<{ object: NewObject; version: string }> = [];
+  const failures: Failure[] = [];
+  for (const o of objects) {
+    const checked = checkObject(o);
+    if ('message' in checked) failures.push(checked);
+    else valid.push(checked);
+  }
+  return { valid, failures };
+}
+
+/** One object: the OASIS schema of its type, a version to store it under, and a parsable pattern for indicators. */
+function checkObject(raw: unknown): { object: NewObject; version: string } | Failure {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { id: 'unknown', message: 'not a JSON object' };
+  const o = raw as Record<string, unknown>;
+  const id = typeof o.id === 'string' && STIX_ID.test(o.id) ? o.id : undefined;
+  if (!id) return { id: String(o.id ?? 'unknown').slice(0, 200), message: 'id must be a STIX identifier (type--uuid)' };
+  const versionText = typeof o.modified === 'string' ? o.modified : typeof o.created === 'string' ? o.created : undefined;
+  const version = versionText !== undefined ? Date.parse(versionText) : Number.NaN;
+  const fail = (message: string): Failure => ({ id, ...(versionText ? { version: versionText } : {}), message });
+  if (o.spec_version !== '2.1') return fail('spec_version must be "2.1"');
+  if (!id.startsWith(`${String(o.type)}--`)) return fail('the id must start with the object type');
+  if (Number.isNaN(version)) return fail('the object needs a modified (or created) timestamp to be stored as a version');
+  const errors = schemaErrors(o);
+  if (errors.length) return fail(`not valid STIX 2.1: ${errors.slice(0, 3).join('; ')}`);
+  if (o.type === 'indicator' && o.pattern_type === 'stix') {
+    const parsed = parsePattern(String(o.pattern));
+    // Our parser reads the simple forms; a pattern beyond them (qualifiers, other paths, operators) is still valid
+    // STIX and is stored. Only a malformed pattern is refused.
+    if (!parsed.ok && !BEYOND_SIMPLE_FORMS.test(parsed.reason)) return fail(`pattern: ${parsed.reason}`);
+  }
+  return {
+    object: { stixId: id, type: String(o.type), modified: version, specVersion: '2.1', json: JSON.stringify(o) },
+    version: new Date(version).toISOString(),
+  };
+}

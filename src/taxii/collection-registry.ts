@@ -1,0 +1,60 @@
+import type { Principal } from '../auth/authenticator.js';
+import { planAllows } from '../auth/plans.js';
+import type { Grant, WritableCollectionConfig } from '../config/config.js';
+import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
+
+/** A collection as TAXII serves it, with what a given key may do there (§5.2: can_read/can_write per requester). */
+export interface TaxiiCollection {
+  id: string;
+  alias: string;
+  title: string;
+  description: string;
+  writable: boolean;
+  canRead(who: Principal): boolean;
+  canWrite(who: Principal): boolean;
+}
+
+const granted = (g: Grant, who: Principal) => g.plans.includes(who.plan) || g.accounts.includes(who.email.toLowerCase());
+
+/** The built-in read-only collections, then the writable ones of the configuration, in a fixed order. */
+export class CollectionRegistry {
+  readonly all: readonly TaxiiCollection[];
+
+  constructor(writable: readonly WritableCollectionConfig[]) {
+    const builtins: TaxiiCollection[] = BUILTIN_COLLECTIONS.map((c) => ({
+      id: c.id,
+      alias: c.alias,
+      title: c.title,
+      description: c.description,
+      writable: false,
+      canRead: (who) => planAllows(who.plan, 'taxii'),
+      canWrite: () => false,
+    }));
+    const taken = new Set(builtins.flatMap((c) => [c.id, c.alias]));
+    const configured = writable.map((c): TaxiiCollection => {
+      if (taken.has(c.id) || taken.has(c.alias)) throw new Error(`TAXII collection ${c.alias} (${c.id}) reuses the id or alias of another collection`);
+      taken.add(c.id).add(c.alias);
+      return {
+        id: c.id,
+        alias: c.alias,
+        title: c.title,
+        description: c.description,
+        writable: true,
+        canRead: (who) => planAllows(who.plan, 'taxii') && granted(c.read, who),
+        canWrite: (who) => planAllows(who.plan, 'taxii') && granted(c.write, who),
+      };
+    });
+    this.all = [...builtins, ...configured];
+  }
+
+  /** By id or alias (TAXII.md §1). */
+  find(ref: string): TaxiiCollection | undefined {
+    const r = ref.toLowerCase();
+    return this.all.find((c) => c.id === r || c.alias === r);
+  }
+
+  /** Visible to a key: it may read or write there (TAXII.md §2: the others are omitted and answer 404). */
+  visible(who: Principal): TaxiiCollection[] {
+    return this.all.filter((c) => c.canRead(who) || c.canWrite(who));
+  }
+}

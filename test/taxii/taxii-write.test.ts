@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startServer, type TestServer } from '../support/server.js';
+
+const TAXII = 'application/taxii+json;version=2.1';
+const SHARE = { id: '5b9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d', alias: 'team-share' };
+const SECRET = { id: '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f', alias: 'secret' };
+
+const indicator = (id: string, modified: string, extra: Record<string, unknown> = {}) => ({
+  type: 'indicator', spec_version: '2.1', id, created: '2026-05-01T00:00:00.000Z', modified,
+  name: 'Shared C2', description: 'from the partner team', indicator_types: ['malicious-activity'],
+  pattern: "[ipv4-addr:value = '203.0.113.77']", pattern_type: 'stix', pattern_version: '2.1', valid_from: '2026-05-01T00:00:00.000Z', ...extra,
+});
+
+describe('TAXII writable collections', () => {
+  let srv: TestServer;
+  let reader: string;
+  let writer: string;
+  let boss: string;
+  let admin: string;
+  const ID = 'indicator--3f6c1a2b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+
+  before(async () => {
+    srv = await startServer((c) => {
+      c.taxii.maxContentLength = 20_000;
+      c.taxii.collections = [
+        { ...SHARE, title: 'Team share', description: 'shared with partners', read: { plans: ['pro', 'admin'], accounts: [] }, write: { plans: ['admin'], accounts: ['writer@example.com'] } },
+        { ...SECRET, title: 'Secret', description: '', read: { plans: [], accounts: ['boss@example.com'] }, write: { plans: [], accounts: ['boss@example.com'] } },
+      ];
+    });
+    const bearer = async (email: string, plan: 'pro' | 'admin') => `Bearer ${await srv.keyFor(email, plan)}`;
+    reader = await bearer('reader@example.com', 'pro');
+    writer = await bearer('writer@example.com', 'pro');
+    boss = await bearer('boss@example.com', 'pro');
+    admin = await bearer('root@example.com', 'admin');
+  });
+  after(() => srv.close());
+
+  const call = async (method: string, path: string, auth: string | null, body?: string, contentType = TAXII) => {
+    const res = await fetch(srv.base + path, {
+      method,
+      headers: { ...(auth ? { authorization: auth } : {}), ...(body !== undefined ? { 'content-type': contentType } : {}) },
+      ...(body !== undefined ? { body } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : undefined };
+  };
+  const objects = (c: string) => `/api/taxii2/api/collections/${c}/objects/`;
+
+  it('lists a collection with can_read/can_write of the calling key, and hides what a key may not see', async () => {
+    const seen = async (auth: string) => (await call('GET', '/api/taxii2/api/collections/', auth)).body.collections as Array<{ alias: string; can_read: boolean; can_write: boolean }>;
+    const r = (await seen(reader)).find((c) => c.alias === 'team-share')!;
+    assert.deepEqual([r.can_read, r.can_write], [true, false]);
+    const w = (await seen(writer)).find((c) => c.alias === 'team-share')!;
+    assert.deepEqual([w.can_read, w.can_write], [true, true]);
+    assert.equal((await seen(reader)).some((c) => c.alias === 'secret'), false);
+    assert.equal((await seen(boss)).some((c) => c.alias === 'secret'), true);
+    assert.equal((await call('GET', `/api/taxii2/api/collections/${SECRET.id}/`, reader)).status, 404);
+    assert.equal((await call('GET', objects('secret'), reader)).status, 404);
+    assert.equal((await call('GET', `/api/taxii2/api/collections/${SHARE.id}/`, reader)).body.alias, 'team-share');
+  });
+
+  it('checks in order: 401, then 404/403, then 415 and 413 (from Content-Length), then 422', async () => {
+    const envelope = JSON.stringify({ objects: [indicator(ID, '2026-05-01T00:00:00.000Z')] });
+    assert.equal((await call('POST', objects('team-share'), null, envelope, 'text/plain')).status, 401);
+    assert.equal((await call('POST', objects('secret'), reader, envelope, 'text/plain')).status, 404);
+    assert.equal((await call('POST', objects('team-share'), reader, envelope, 'text/plain')).status, 403);
+    assert.equal((await call('POST', objects('all-iocs'), admin, envelope)).status, 403, 'built-in collections are read-only');
+    for (const type of ['application/json', 'application/taxii+json;version=2.0', 'text/plain']) {
+      const r = await call('POST', objects('team-share'), writer, envelope, type);
+      assert.equal(r.status, 415, type);
+      assert.equal(r.headers.get('content-type'), TAXII);
+      assert.equal(r.body.http_status, '415');
+    }
+    const big = await call('POST', objects('team-share'), writer, JSON.stringify({ objects: [], pad: 'x'.repeat(30_000) }));
+    assert.equal(big.status, 413);
+    for (const body of ['not json', '[]', '{"objects": "nope"}', '{"more": false}']) {
+      const r = await call('POST', objects('team-share'), writer, body);
+      assert.equal(r.status, 422, body);
+      assert.equal(r.body.http_status, '422');
+    }
+  });
+
+  it('adds valid objects, reports each failure, keeps the status, and counts duplicates as successes', async () => {
+    const bad = { type: 'indicator', spec_version: '2.1', id: 'indicator--00000000-0000-4000-8000-00000000000a', created: '2026-05-01T00:00:00.000Z', modified: '2026-05-01T00:00:00.000Z', pattern_type: 'stix', valid_from: '2026-05-01T00:00:00.000Z' };
+    const broken = indicator('indicator--00000000-0000-4000-8000-00000000000b', '2026-05-01T00:00:00.000Z', { pattern: "[ipv4-addr:value = '1.2.3.4'" });
+    const first = await call('POST', objects('team-share'), writer, JSON.stringify({ objects: [indicator(ID, '2026-05-01T00:00:00.000Z'), bad, broken, 'nope'] }));
+    assert.equal(first.status, 202);
+    assert.equal(first.headers.get('content-type'), TAXII);
+    const s = first.body;
+    assert.match(s.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.deepEqual([s.status, s.total_count, s.success_count, s.failure_count, s.pending_count], ['complete', 4, 1, 3, 0]);
+    assert.deepEqual(s.successes, [{ id: ID, version: '2026-05-01T00:00:00.000Z' }]);
+    assert.equal(s.failures.length, 3);
+    assert.match(s.failures.find((f: { id: string }) => f.id === bad.id).message, /pattern/);
+    assert.match(s.failures.find((f: { id: string }) => f.id === broken.id).message, /pattern: unbalanced/);
+    assert.equal(s.pendings, undefined);
+    assert.match(s.request_timestamp, /\.\d{6}Z$/);
+    const status = await call('GET', `/api/taxii2/api/status/${s.id}/`, writer);
+    assert.deepEqual(status.body, s);
+
+    // A bundle body is accepted too; the same version again is a success with a message; a newer one is a version.
+    const second = await call('POST', objects('team-share'), writer, JSON.stringify({
+      type: 'bundle', id: 'bundle--1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d',
+      objects: [indicator(ID, '2026-05-01T00:00:00.000Z'), indicator(ID, '2026-05-02T00:00:00.000Z', { description: 'updated' })],
+    }));
+    assert.deepEqual([second.body.success_count, second.body.failure_count], [2, 0]);
+    assert.match(second.body.successes[0].message, /already/);
+    assert.equal(second.body.successes[1].message, undefined);
+
+    const latest = await call('GET', objects('team-share'), reader);
+    assert.deepEqual(latest.body.objects.map((o: { id: string; modified: string }) => [o.id, o.modified]), [[ID, '2026-05-02T00:00:00.000Z']]);
+    assert.equal((await call('GET', `${objects('team-share')}?match[version]=all`, reader)).body.objects.length, 2);
+    assert.deepEqual((await call('GET', `${objects('team-share')}${ID}/versions/`, reader)).body.versions, ['2026-05-01T00:00:00.000Z', '2026-05-02T00:00:00.000Z']);
+    const manifest = await call('GET', `/api/taxii2/api/collections/team-share/manifest/`, reader);
+    assert.equal(manifest.body.objects[0].version, '2026-05-02T00:00:00.000Z');
+    assert.equal((await call('GET', '/api/taxii2/api/status/3f1b2c4d-1111-4222-8333-444455556666/', writer)).status, 404);
+  });
+
+  it('deletes with both rights: one version, then all; the object is then gone (404)', async () => {
+    const one = `${objects('team-share')}${ID}/`;
+    assert.equal((await call('DELETE', one, reader)).status, 403, 'read without write');
+    const delFirst = await call('DELETE', `${one}?match[version]=2026-05-02T00:00:00.000Z`, writer);
+    assert.equal(delFirst.status, 200);
+    assert.equal(delFirst.text, '');
+    assert.equal(delFirst.headers.get('content-type'), TAXII);
+    const left = await call('GET', one, reader);
+    assert.deepEqual(left.body.objects.map((o: { modified: string }) => o.modified), ['2026-05-01T00:00:00.000Z'], 'the older version is the latest again');
+    assert.equal((await call('DELETE', one, writer)).status, 200);
+    assert.equal((await call('GET', one, reader)).status, 404);
+    assert.deepEqual((await call('GET', objects('team-share'), reader)).body, {});
+    assert.equal((await call('DELETE', one, writer)).status, 404);
+  });
+});
