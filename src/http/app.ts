@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { IocService } from '../api/ioc-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
@@ -17,6 +17,8 @@ import { taxiiRoutes } from './routes/taxii-routes.js';
 import { NextTokens } from '../taxii/next-token.js';
 import { TaxiiService } from '../taxii/service.js';
 import { CollectionRegistry } from '../taxii/collection-registry.js';
+import { TAXII_MEDIA_TYPE } from '../taxii/constants.js';
+import { TaxiiError } from '../taxii/errors.js';
 import { StixExportService } from '../api/stix-export-service.js';
 import type { ProducerIdentity } from '../stix/identity.js';
 import { iocDetailSchema, iocSchema, problemSchema } from './schemas.js';
@@ -51,8 +53,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A request must not hold a socket forever (slowloris).
     requestTimeout: 120_000,
     // Errors Fastify raises before routing (bad percent-encoding, over-long path parameters) get our format too.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      // On TAXII paths the answer is a TAXII error resource (§3.6.1), like every other TAXII answer.
+      if (/^\/+(api\/+)?taxii2(\/|$)/.test(request.url)) {
+        const e = new TaxiiError(status, status === 414 ? 'URI Too Long' : 'Bad Request', error.message);
+        void (reply as FastifyReply).code(status).header('content-type', TAXII_MEDIA_TYPE).send(Buffer.from(JSON.stringify(e.resource())));
+        return;
+      }
       void sendProblem(reply, problem(status, status === 414 ? 'uri_too_long' : 'bad_url', error.message));
     },
   });
