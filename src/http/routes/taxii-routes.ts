@@ -46,6 +46,10 @@ export interface TaxiiRouteOptions {
 
 /** TAXII 2.1: a thin adapter over taxii/TaxiiService, registered under /taxii2 and /api/taxii2. */
 export async function taxiiRoutes(app: FastifyInstance, opts: TaxiiRouteOptions): Promise<void> {
+  // TAXII is specified by OASIS, not by our OpenAPI document.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...(route.schema ?? {}), hide: true };
+  });
   installAuthentication(app, opts.authenticator);
   await installRateLimit(app, opts.config);
   // Bodies are read by the add-objects endpoint itself, after the checks that come first (TAXII.md §2):
