@@ -7,12 +7,10 @@
  *
  * The database is made once per count with `socd import` (bench/out/export-<count>.db) and reused.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchDatabase } from './bench-database.js';
 import Database from 'better-sqlite3';
 import { Authenticator } from '../src/auth/authenticator.js';
 import { issueKey } from '../src/auth/key-service.js';
@@ -24,18 +22,8 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 const { values: args } = parseArgs({ options: { count: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '42' } } });
 const count = Number(args.count);
-const outDir = resolve('bench/out');
-mkdirSync(outDir, { recursive: true });
-const csv = join(outDir, `iocs-${count}-s${args.seed}.csv`);
-const dbPath = join(outDir, `export-${count}-s${args.seed}.db`);
+const { dbPath, outDir } = benchDatabase(count, String(args.seed));
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-
-function run(cmd: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(process.execPath, cmd, { stdio: 'inherit', env });
-  if (r.status !== 0) process.exit(1);
-}
-if (!existsSync(csv)) run([resolve('dist/bench/generate.js'), '--count', String(count), '--seed', String(args.seed), '--out', csv]);
-if (!existsSync(dbPath)) run([resolve('bin/socd.js'), 'import', csv, '--source', 'bench'], { ...process.env, DATABASE_URL: `sqlite:${dbPath}`, SOCD_CONFIG: '' });
 
 /** Peak RSS of this process while `fn` runs, sampled every 20 ms. */
 async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peak: number }> {

@@ -7,11 +7,9 @@
  *
  * Uses the database of bench/export.ts (bench/out/export-<count>-s<seed>.db), made with `socd import` if missing.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchDatabase } from './bench-database.js';
 import { Agent, request } from 'node:http';
 import { Authenticator } from '../src/auth/authenticator.js';
 import { issueKey } from '../src/auth/key-service.js';
@@ -24,15 +22,7 @@ import { formatTaxiiTimestamp } from '../src/taxii/timestamps.js';
 
 const { values: args } = parseArgs({ options: { count: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '42' } } });
 const count = Number(args.count);
-const outDir = resolve('bench/out');
-mkdirSync(outDir, { recursive: true });
-const csv = join(outDir, `iocs-${count}-s${args.seed}.csv`);
-const dbPath = join(outDir, `export-${count}-s${args.seed}.db`);
-const run = (cmd: string[], env: NodeJS.ProcessEnv = process.env) => {
-  if (spawnSync(process.execPath, cmd, { stdio: 'inherit', env }).status !== 0) process.exit(1);
-};
-if (!existsSync(csv)) run([resolve('dist/bench/generate.js'), '--count', String(count), '--seed', String(args.seed), '--out', csv]);
-if (!existsSync(dbPath)) run([resolve('bin/socd.js'), 'import', csv, '--source', 'bench'], { ...process.env, DATABASE_URL: `sqlite:${dbPath}`, SOCD_CONFIG: '' });
+const { dbPath, outDir } = benchDatabase(count, String(args.seed));
 
 const identity = { id: 'identity--7b7d9a0e-8d1c-4a4e-b6a5-0c2b8f3d9e10', name: 'bench', created: Date.UTC(2026, 0, 1) };
 const store = new SqliteStore(dbPath, { renderVersion: iocStixRenderer(identity.id) });
