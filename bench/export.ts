@@ -52,7 +52,7 @@ function download(url: string, headers: Record<string, string>): Promise<{ bytes
 
 // The ceiling: the stored JSON of every latest version, written as it is read, in 64 KB chunks.
 const raw = new Database(dbPath, { readonly: true });
-const objects = raw.prepare('SELECT count(*) FROM object_versions WHERE latest = 1').pluck().get() as number;
+const objects = raw.prepare('SELECT count(*) FROM object_versions WHERE latest = 1 AND ioc_id IS NOT NULL').pluck().get() as number;
 const bare = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/stix+json;version=2.1' });
   const rows = raw.prepare('SELECT json FROM object_versions WHERE latest = 1 ORDER BY date_added').pluck().iterate() as IterableIterator<string>;
