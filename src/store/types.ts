@@ -184,8 +184,10 @@ export interface VersionSelection {
 export interface LogQuery {
   /** Alias of a built-in collection. */
   collection: string;
-  /** Only versions added strictly after this, epoch µs. */
+  /** Only versions added strictly after this, epoch µs (TAXII added_after). */
   addedAfter?: number | undefined;
+  /** Only entries after this position in (date_added, seq) order (a `next` token). */
+  after?: { dateAdded: number; seq: number } | undefined;
   limit: number;
   ids?: readonly string[] | undefined;
   types?: readonly string[] | undefined;
@@ -196,6 +198,8 @@ export interface LogQuery {
 export interface LogEntry {
   /** Epoch µs. */
   dateAdded: number;
+  /** Position in the log: breaks ties of date_added (loaded history may repeat one). */
+  seq: number;
   stixId: string;
   /** The version: STIX `modified`, epoch ms. */
   modified: number;

@@ -173,12 +173,12 @@ export class TaxiiService {
     const q = parseTaxiiQuery(raw, endpoint);
     const scope = `${this.settings.rootName}/${c.alias}/${endpoint}/${objectId ?? ''}`;
     const canonical = canonicalFilters(q, scope);
-    let after = q.addedAfter;
-    // The token's position and added_after both bound the walk: the later one wins.
-    if (q.next !== undefined) after = Math.max(after ?? -1, this.tokens.read(q.next, canonical).dateAdded);
+    // The token's position and added_after both bound the walk.
+    const after = q.next !== undefined ? this.tokens.read(q.next, canonical) : undefined;
     const page = await this.store.pageLog({
       collection: c.alias,
-      addedAfter: after,
+      addedAfter: q.addedAfter,
+      after,
       limit: q.limit,
       ids: objectId !== undefined ? [objectId] : q.ids,
       types: q.types,
@@ -187,7 +187,7 @@ export class TaxiiService {
     });
     const last = page.items[page.items.length - 1];
     // §3.5 and TAXII.md §5: more: true always comes with a next.
-    const next = page.more && last ? this.tokens.issue({ dateAdded: last.dateAdded }, canonical) : undefined;
+    const next = page.more && last ? this.tokens.issue({ dateAdded: last.dateAdded, seq: last.seq }, canonical) : undefined;
     return { ...page, next };
   }
 

@@ -96,9 +96,9 @@ describe('TAXII next tokens', () => {
 
   it('carry the position, survive a change of limit, and refuse other filters or forgeries', () => {
     const first = q({ 'match[type]': 'indicator', limit: '10' });
-    const token = tokens.issue({ dateAdded: 1_779_000_000_000_123 }, canonicalFilters(first, 'root/collection'));
+    const token = tokens.issue({ dateAdded: 1_779_000_000_000_123, seq: 42 }, canonicalFilters(first, 'root/collection'));
     const later = q({ 'match[type]': 'indicator', limit: '500', next: token });
-    assert.deepEqual(tokens.read(token, canonicalFilters(later, 'root/collection')), { dateAdded: 1_779_000_000_000_123 });
+    assert.deepEqual(tokens.read(token, canonicalFilters(later, 'root/collection')), { dateAdded: 1_779_000_000_000_123, seq: 42 });
     const other = q({ 'match[type]': 'vulnerability', next: token });
     assert.throws(() => tokens.read(token, canonicalFilters(other, 'root/collection')), /other filters/);
     assert.throws(() => tokens.read(token, canonicalFilters(later, 'root/another-collection')), /other filters/);

@@ -108,11 +108,13 @@ ALTER TABLE iocs ADD COLUMN version_seq INTEGER;
 ALTER TABLE iocs ADD COLUMN versioned_score INTEGER;
 ALTER TABLE iocs ADD COLUMN versioned_valid_until INTEGER;
 
--- Append-only: every STIX object version ever served. date_added is epoch µs, strictly increasing (TAXII pages
--- and exports walk it); json is rendered once and never again. latest = no newer version of the object yet.
+-- Append-only: every STIX object version ever served. date_added is epoch µs: strictly increasing for what this
+-- server appends (max(now, last + 1)), but kept exactly as given for history loaded from another server, where it
+-- may repeat; walks go in (date_added, seq) order. json is rendered once and never again. latest = no newer
+-- version of the object yet.
 CREATE TABLE object_versions (
   seq          INTEGER PRIMARY KEY,
-  date_added   INTEGER NOT NULL UNIQUE,
+  date_added   INTEGER NOT NULL,
   stix_id      TEXT NOT NULL,
   stix_key     INTEGER NOT NULL,
   ioc_id       INTEGER REFERENCES iocs (id) ON DELETE SET NULL,
@@ -123,18 +125,21 @@ CREATE TABLE object_versions (
   revoked      INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
   json         TEXT NOT NULL
 );
-CREATE INDEX object_versions_latest ON object_versions (date_added) WHERE latest = 1;
+CREATE INDEX object_versions_added ON object_versions (date_added, seq);
+CREATE INDEX object_versions_latest ON object_versions (date_added, seq) WHERE latest = 1;
 CREATE INDEX object_versions_ioc ON object_versions (ioc_id, seq);
 -- TAXII get-object and versions (§5.6, §5.8): the versions of one object by its id's integer key.
 CREATE INDEX object_versions_object ON object_versions (stix_key, seq);
 
--- One row per version per collection it belongs to (alias of a built-in collection): a TAXII page of a
--- collection is one range scan of this table from the cursor's date_added.
+-- One row per version per collection it belongs to (a collection's alias): a TAXII page of a collection is one
+-- range scan of this table from the cursor's (date_added, seq).
 CREATE TABLE collection_members (
   collection TEXT NOT NULL,
   date_added INTEGER NOT NULL,
-  PRIMARY KEY (collection, date_added)
+  seq        INTEGER NOT NULL,
+  PRIMARY KEY (collection, date_added, seq)
 ) WITHOUT ROWID;
+CREATE INDEX collection_members_seq ON collection_members (seq);
 
 -- TAXII add-objects results (§4.3), kept at least 24 hours (we keep 7 days).
 CREATE TABLE statuses (

@@ -246,7 +246,7 @@ export class SqliteStore implements Store {
            VALUES (?, ?, ?, ?, ?, ?, ?, '2.1', 1, ?, ?)`,
         ),
       ),
-      insertMember: lazy(() => db().prepare('INSERT INTO collection_members (collection, date_added) VALUES (?, ?)')),
+      insertMember: lazy(() => db().prepare('INSERT INTO collection_members (collection, date_added, seq) VALUES (?, ?, ?)')),
       supersede: lazy(() => db().prepare('UPDATE object_versions SET latest = 0 WHERE seq = ?')),
       insertSector: lazy(() => db().prepare('INSERT OR IGNORE INTO ioc_sectors (sector, ioc_added_at, ioc_id) VALUES (?, ?, ?)')),
     };
@@ -322,7 +322,7 @@ export class SqliteStore implements Store {
         seq++;
         added = Math.max(now * 1000, added + 1);
         s.insertVersion().run(seq, added, v.stixId, stixKey(v.stixId)!, iocRowId, v.type === 'cve' ? 'vulnerability' : 'indicator', v.modified, v.revoked ? 1 : 0, render(v));
-        for (const collection of builtinMemberships(v)) s.insertMember().run(collection, added);
+        for (const collection of builtinMemberships(v)) s.insertMember().run(collection, added, seq);
         return seq;
       },
     };
@@ -523,29 +523,35 @@ export class SqliteStore implements Store {
       params.push(...q.specVersions);
     }
     let sql: string;
-    const columns = 'v.date_added, v.stix_id, v.modified, v.spec_version, v.json';
+    const columns = 'v.date_added, v.seq, v.stix_id, v.modified, v.spec_version, v.json';
+    // One range condition, so that the planner seeks: the later of the token's position and added_after.
+    const from = q.after && (q.addedAfter === undefined || q.after.dateAdded >= q.addedAfter)
+      ? { dateAdded: q.after.dateAdded, seq: q.after.seq }
+      : { dateAdded: q.addedAfter ?? -1, seq: Number.MAX_SAFE_INTEGER };
+    const position = (t: string) => `(${t}.date_added, ${t}.seq) > (?, ?)`;
+    const positionParams = [from.dateAdded, from.seq];
     if (q.ids) {
       // A few objects: drive by their ids, check membership per version.
       const keys = q.ids.map((id) => stixKey(id) ?? -1);
       sql = `SELECT ${columns} FROM object_versions v
              WHERE v.stix_key IN (${keys.map(() => '?').join(', ')}) AND v.stix_id IN (${q.ids.map(() => '?').join(', ')})
-               AND EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = ? AND m.date_added = v.date_added)
-               AND v.date_added > ? ${where.length ? `AND ${where.join(' AND ')}` : ''}
-             ORDER BY v.date_added LIMIT ?`;
-      params.unshift(...keys, ...q.ids, q.collection, q.addedAfter ?? -1);
+               AND EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = ? AND m.date_added = v.date_added AND m.seq = v.seq)
+               AND ${position('v')} ${where.length ? `AND ${where.join(' AND ')}` : ''}
+             ORDER BY v.date_added, v.seq LIMIT ?`;
+      params.unshift(...keys, ...q.ids, q.collection, ...positionParams);
     } else {
       // One range scan of the collection's members from the position.
-      sql = `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.date_added = m.date_added
-             WHERE m.collection = ? AND m.date_added > ? ${where.length ? `AND ${where.join(' AND ')}` : ''}
-             ORDER BY m.date_added LIMIT ?`;
-      params.unshift(q.collection, q.addedAfter ?? -1);
+      sql = `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.seq = m.seq
+             WHERE m.collection = ? AND ${position('m')} ${where.length ? `AND ${where.join(' AND ')}` : ''}
+             ORDER BY m.date_added, m.seq LIMIT ?`;
+      params.unshift(q.collection, ...positionParams);
     }
     params.push(q.limit + 1);
-    const rows = this.db.prepare(sql).raw().all(...params) as Array<[number, string, number, string, string]>;
+    const rows = this.db.prepare(sql).raw().all(...params) as Array<[number, number, string, number, string, string]>;
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
     return {
-      items: rows.map(([dateAdded, stixId, modified, specVersion, json]) => ({ dateAdded, stixId, modified, specVersion, json })),
+      items: rows.map(([dateAdded, seq, stixId, modified, specVersion, json]) => ({ dateAdded, seq, stixId, modified, specVersion, json })),
       more,
     };
   }
@@ -566,7 +572,7 @@ export class SqliteStore implements Store {
           seq++;
           added = Math.max(now * 1000, added + 1);
           this.stmts.insertVersion().run(seq, added, o.stixId, stixKey(o.stixId) ?? -1, null, o.type, o.modified, 0, o.json);
-          for (const c of collections) this.stmts.insertMember().run(c, added);
+          for (const c of collections) this.stmts.insertMember().run(c, added, seq);
           appended++;
         }
         return appended;
@@ -581,12 +587,12 @@ export class SqliteStore implements Store {
         let seq = last.seq ?? 0;
         let added = last.added ?? 0;
         const versions = this.db.prepare('SELECT seq, date_added, modified, latest FROM object_versions WHERE stix_key = ? AND stix_id = ?');
-        const member = this.db.prepare('SELECT 1 FROM collection_members WHERE collection = ? AND date_added = ?');
+        const member = this.db.prepare('SELECT 1 FROM collection_members WHERE collection = ? AND date_added = ? AND seq = ?');
         return objects.map((o): AddOutcome => {
           const key = stixKey(o.stixId) ?? -1;
           const existing = versions.all(key, o.stixId) as Array<{ seq: number; date_added: number; modified: number; latest: number }>;
           const same = existing.filter((v) => v.modified === o.modified);
-          if (same.some((v) => member.get(collection, v.date_added) !== undefined)) return 'duplicate';
+          if (same.some((v) => member.get(collection, v.date_added, v.seq) !== undefined)) return 'duplicate';
           const newest = existing.reduce((m, v) => Math.max(m, v.modified), Number.NEGATIVE_INFINITY);
           const latest = o.modified >= newest;
           if (latest) for (const v of existing) if (v.latest === 1) this.stmts.supersede().run(v.seq);
@@ -596,7 +602,7 @@ export class SqliteStore implements Store {
             .prepare(`INSERT INTO object_versions (seq, date_added, stix_id, stix_key, ioc_id, type, modified, spec_version, latest, revoked, json)
                       VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`)
             .run(seq, added, o.stixId, key, o.type, o.modified, o.specVersion, latest ? 1 : 0, /"revoked"\s*:\s*true/.test(o.json) ? 1 : 0, o.json);
-          this.stmts.insertMember().run(collection, added);
+          this.stmts.insertMember().run(collection, added, seq);
           return 'added';
         });
       }).immediate(),
@@ -608,18 +614,18 @@ export class SqliteStore implements Store {
       this.db.transaction(() => {
         const key = stixKey(stixId) ?? -1;
         const rows = this.db
-          .prepare(`SELECT v.date_added, v.modified FROM object_versions v JOIN collection_members m ON m.collection = ? AND m.date_added = v.date_added
+          .prepare(`SELECT v.date_added, v.seq, v.modified FROM object_versions v JOIN collection_members m ON m.collection = ? AND m.seq = v.seq
                     WHERE v.stix_key = ? AND v.stix_id = ?`)
-          .all(collection, key, stixId) as Array<{ date_added: number; modified: number }>;
+          .all(collection, key, stixId) as Array<{ date_added: number; seq: number; modified: number }>;
         const doomed = rows.filter((r) => modified === undefined || modified.includes(r.modified));
-        const remove = this.db.prepare('DELETE FROM collection_members WHERE collection = ? AND date_added = ?');
-        for (const r of doomed) remove.run(collection, r.date_added);
+        const remove = this.db.prepare('DELETE FROM collection_members WHERE collection = ? AND date_added = ? AND seq = ?');
+        for (const r of doomed) remove.run(collection, r.date_added, r.seq);
         // The newest version still in some collection becomes the latest again.
         this.db.prepare('UPDATE object_versions SET latest = 0 WHERE stix_key = ? AND stix_id = ? AND latest = 1').run(key, stixId);
         this.db
           .prepare(`UPDATE object_versions SET latest = 1 WHERE seq = (
                       SELECT v.seq FROM object_versions v WHERE v.stix_key = ? AND v.stix_id = ?
-                        AND EXISTS (SELECT 1 FROM collection_members m WHERE m.date_added = v.date_added)
+                        AND EXISTS (SELECT 1 FROM collection_members m WHERE m.seq = v.seq)
                       ORDER BY v.modified DESC, v.seq DESC LIMIT 1)`)
           .run(key, stixId);
         return doomed.length;
