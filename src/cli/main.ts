@@ -9,6 +9,7 @@ import { EXPORT_FORMATS, exportCommand } from './export-command.js';
 import { importCommand } from './import-command.js';
 import { keysCreate, keysList, keysRevoke } from './key-commands.js';
 import { revokeCommand } from './revoke-command.js';
+import { taxiiLoadCommand } from './taxii-command.js';
 import { serveCommand } from './serve-command.js';
 
 const program = new Command('socd')
@@ -75,6 +76,13 @@ program
     return n;
   }, 50_000)
   .action(importCommand);
+
+const taxii = program.command('taxii').description('TAXII server data');
+taxii
+  .command('load')
+  .description("load a data file of medallion (the OASIS TAXII 2.1 reference server): roots, collections with their ids and permissions, objects with their date_added, statuses")
+  .argument('<file>')
+  .action(taxiiLoadCommand);
 
 program
   .command('revoke')

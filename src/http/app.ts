@@ -16,7 +16,7 @@ import { stixRoutes } from './routes/stix-routes.js';
 import { taxiiRoutes } from './routes/taxii-routes.js';
 import { NextTokens } from '../taxii/next-token.js';
 import { TaxiiService } from '../taxii/service.js';
-import { CollectionRegistry } from '../taxii/collection-registry.js';
+import { CollectionRegistry, OUR_ROOT } from '../taxii/collection-registry.js';
 import { TAXII_MEDIA_TYPE } from '../taxii/constants.js';
 import { TaxiiError } from '../taxii/errors.js';
 import { StixExportService } from '../api/stix-export-service.js';
@@ -103,13 +103,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(iocRoutes, { iocs });
   }, { prefix: '/api/v1' });
 
+  // Roots and collections loaded from another server (socd taxii load) are read once here: restart after a load.
+  const loadedDiscovery = await deps.store.getSetting('taxii_discovery');
   const taxii = new TaxiiService(deps.store, new NextTokens(deps.signer), {
     title: deps.config.taxii.title,
     description: deps.config.taxii.description,
     contact: deps.config.taxii.contact,
-    rootName: 'api',
+    rootName: OUR_ROOT,
     maxContentLength: deps.config.taxii.maxContentLength,
-  }, new CollectionRegistry(deps.config.taxii.collections));
+    loadedRoots: await deps.store.loadedTaxiiRoots(),
+    loadedDiscovery: loadedDiscovery ? (JSON.parse(loadedDiscovery) as Record<string, unknown>) : null,
+  }, new CollectionRegistry(deps.config.taxii.collections, await deps.store.loadedTaxiiCollections()));
   await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: false });
   await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: true });
 

@@ -8,9 +8,12 @@ import type {
   Observation,
   Plan,
   AddOutcome,
+  LoadedCollection,
+  LoadedRoot,
   LogPage,
   LogQuery,
   NewObject,
+  TaxiiLoad,
   RenderIocVersion,
   SharedObject,
   SourceRecord,
@@ -71,6 +74,11 @@ export interface Store {
   /** Keeps a TAXII status resource (JSON text); statuses older than `pruneBefore` (epoch ms) go. */
   saveStatus(id: string, collection: string, json: string, now: number, pruneBefore: number): Promise<void>;
   getStatus(id: string): Promise<string | undefined>;
+  /** Loads another TAXII server's roots, collections, versions (with their date_added) and statuses, in one transaction. */
+  loadTaxii(data: TaxiiLoad, now: number): Promise<{ versions: number; duplicates: number }>;
+  loadedTaxiiRoots(): Promise<LoadedRoot[]>;
+  loadedTaxiiCollections(): Promise<LoadedCollection[]>;
+  getSetting(name: string): Promise<string | undefined>;
   /** The renderer of STIX versions (see RenderIocVersion); IOC writes need one. */
   setVersionRenderer(render: RenderIocVersion): void;
   getIoc(id: string): Promise<IocDetail | undefined>;

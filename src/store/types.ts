@@ -232,3 +232,37 @@ export interface NewObject {
 
 /** What happened to one object of an add: stored, or already there with that version (a success too). */
 export type AddOutcome = 'added' | 'duplicate';
+
+/** An API root loaded from another TAXII server. */
+export interface LoadedRoot {
+  name: string;
+  title: string;
+  description: string | null;
+  maxContentLength: number;
+}
+
+/** A collection loaded from another TAXII server; its permissions apply to every key allowed on TAXII. */
+export interface LoadedCollection {
+  id: string;
+  root: string;
+  title: string;
+  description: string | null;
+  alias: string | null;
+  canRead: boolean;
+  canWrite: boolean;
+}
+
+/** A version loaded with its original date_added (epoch µs), kept exactly. */
+export interface LoadedVersion {
+  collection: string;
+  object: NewObject;
+  dateAdded: number | null;
+}
+
+export interface TaxiiLoad {
+  discovery: Record<string, unknown> | null;
+  roots: LoadedRoot[];
+  collections: LoadedCollection[];
+  versions: LoadedVersion[];
+  statuses: Array<{ id: string; root: string; json: string }>;
+}

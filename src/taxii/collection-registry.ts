@@ -2,13 +2,22 @@ import type { Principal } from '../auth/authenticator.js';
 import { planAllows } from '../auth/plans.js';
 import type { Grant, WritableCollectionConfig } from '../config/config.js';
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
+import type { LoadedCollection } from '../store/types.js';
+
+/** The API root of the built-in and configured collections. */
+export const OUR_ROOT = 'api';
 
 /** A collection as TAXII serves it, with what a given key may do there (§5.2: can_read/can_write per requester). */
 export interface TaxiiCollection {
   id: string;
+  /** Empty for collections loaded without one. */
   alias: string;
   title: string;
   description: string;
+  /** The API root it belongs to. */
+  root: string;
+  /** Its name in the version log's membership table. */
+  key: string;
   writable: boolean;
   canRead(who: Principal): boolean;
   canWrite(who: Principal): boolean;
@@ -20,12 +29,14 @@ const granted = (g: Grant, who: Principal) => g.plans.includes(who.plan) || g.ac
 export class CollectionRegistry {
   readonly all: readonly TaxiiCollection[];
 
-  constructor(writable: readonly WritableCollectionConfig[]) {
+  constructor(writable: readonly WritableCollectionConfig[], loaded: readonly LoadedCollection[] = []) {
     const builtins: TaxiiCollection[] = BUILTIN_COLLECTIONS.map((c) => ({
       id: c.id,
       alias: c.alias,
       title: c.title,
       description: c.description,
+      root: OUR_ROOT,
+      key: c.alias,
       writable: false,
       canRead: (who) => planAllows(who.plan, 'taxii'),
       canWrite: () => false,
@@ -39,22 +50,38 @@ export class CollectionRegistry {
         alias: c.alias,
         title: c.title,
         description: c.description,
+        root: OUR_ROOT,
+        key: c.alias,
         writable: true,
         canRead: (who) => planAllows(who.plan, 'taxii') && granted(c.read, who),
         canWrite: (who) => planAllows(who.plan, 'taxii') && granted(c.write, who),
       };
     });
-    this.all = [...builtins, ...configured];
+    // Loaded from another server: its permissions apply to every key allowed on TAXII (the rule).
+    const imported = loaded
+      .filter((c) => !taken.has(c.id))
+      .map((c): TaxiiCollection => ({
+        id: c.id,
+        alias: c.alias ?? '',
+        title: c.title,
+        description: c.description ?? '',
+        root: c.root,
+        key: c.id,
+        writable: c.canWrite,
+        canRead: (who) => planAllows(who.plan, 'taxii') && c.canRead,
+        canWrite: (who) => planAllows(who.plan, 'taxii') && c.canWrite,
+      }));
+    this.all = [...builtins, ...configured, ...imported];
   }
 
-  /** By id or alias (TAXII.md §1). */
-  find(ref: string): TaxiiCollection | undefined {
+  /** By id or alias (TAXII.md §1), within one API root. */
+  find(root: string, ref: string): TaxiiCollection | undefined {
     const r = ref.toLowerCase();
-    return this.all.find((c) => c.id === r || c.alias === r);
+    return this.all.find((c) => c.root === root && (c.id === r || (c.alias !== '' && c.alias === r)));
   }
 
-  /** Visible to a key: it may read or write there (TAXII.md §2: the others are omitted and answer 404). */
-  visible(who: Principal): TaxiiCollection[] {
-    return this.all.filter((c) => c.canRead(who) || c.canWrite(who));
+  /** Visible to a key in a root: it may read or write there (TAXII.md §2: the others are omitted and answer 404). */
+  visible(root: string, who: Principal): TaxiiCollection[] {
+    return this.all.filter((c) => c.root === root && (c.canRead(who) || c.canWrite(who)));
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/authenticator.js';
 import { STIX_MEDIA_TYPE } from '../stix/constants.js';
 import type { Store } from '../store/store.js';
-import type { LogEntry } from '../store/types.js';
+import type { LoadedRoot, LogEntry } from '../store/types.js';
 import { type AddObjectsRequest, validateEnvelope } from './add-objects.js';
 import type { CollectionRegistry, TaxiiCollection } from './collection-registry.js';
 import { HEADER_DATE_ADDED_FIRST, HEADER_DATE_ADDED_LAST, MAX_PAGE_LIMIT, TAXII_MEDIA_TYPE } from './constants.js';
@@ -15,9 +15,13 @@ export interface TaxiiSettings {
   title: string;
   description: string;
   contact: string;
-  /** The one API root, served at /api/taxii2/<name>/. */
+  /** Our API root, served at /api/taxii2/<name>/. */
   rootName: string;
   maxContentLength: number;
+  /** API roots loaded from another server (socd taxii load), served beside ours. */
+  loadedRoots?: readonly LoadedRoot[];
+  /** Discovery values loaded from another server: they take the place of the configured ones. */
+  loadedDiscovery?: Record<string, unknown> | null;
 }
 
 /** What an endpoint answers: a JSON text (stored objects are concatenated, never parsed) and headers. */
@@ -46,19 +50,33 @@ export class TaxiiService {
 
   /** §4.1 Server Discovery. */
   discovery(baseUrl: string): TaxiiAnswer {
-    const root = `${baseUrl}/api/taxii2/${this.settings.rootName}/`;
+    const url = (name: string) => `${baseUrl}/api/taxii2/${name}/`;
+    const roots = [this.settings.rootName, ...(this.settings.loadedRoots ?? []).map((r) => r.name)];
+    const loaded = this.settings.loadedDiscovery ?? {};
+    const text = (name: string, fallback: string) => (typeof loaded[name] === 'string' ? (loaded[name] as string) : fallback);
+    // A loaded default names a root of the old server: keep it when that root was loaded.
+    const loadedDefault = typeof loaded.default === 'string' ? /([^/]+)\/?$/.exec(loaded.default)?.[1] : undefined;
+    const contact = text('contact', this.settings.contact);
     return json(200, {
-      title: this.settings.title,
-      description: this.settings.description,
-      ...(this.settings.contact ? { contact: this.settings.contact } : {}),
-      default: root,
-      api_roots: [root],
+      title: text('title', this.settings.title),
+      description: text('description', this.settings.description),
+      ...(contact ? { contact } : {}),
+      default: url(loadedDefault && roots.includes(loadedDefault) ? loadedDefault : this.settings.rootName),
+      api_roots: roots.map(url),
     });
   }
 
   /** §4.2 Get API Root Information. */
   apiRoot(root: string): TaxiiAnswer {
-    this.requireRoot(root);
+    const loaded = this.requireRoot(root);
+    if (loaded) {
+      return json(200, {
+        title: loaded.title,
+        ...(loaded.description ? { description: loaded.description } : {}),
+        versions: [TAXII_MEDIA_TYPE],
+        max_content_length: loaded.maxContentLength,
+      });
+    }
     return json(200, {
       title: `${this.settings.title}: IOCs`,
       description: 'Indicators of compromise and vulnerabilities as STIX 2.1, in read-only collections by type, confidence and sector.',
@@ -80,14 +98,14 @@ export class TaxiiService {
   /** §5.1 Get Collections: every collection this key may see, in a fixed order. */
   collections(root: string, who: Principal): TaxiiAnswer {
     this.requireRoot(root);
-    const visible = this.collectionsOf.visible(who);
+    const visible = this.collectionsOf.visible(root, who);
     return json(200, visible.length ? { collections: visible.map((c) => this.collectionResource(c, who)) } : {});
   }
 
   /** §5.2 Get a Collection. */
   collection(root: string, ref: string, who: Principal): TaxiiAnswer {
     this.requireRoot(root);
-    return json(200, this.collectionResource(this.requireCollection(ref, who), who));
+    return json(200, this.collectionResource(this.requireCollection(root, ref, who), who));
   }
 
   /**
@@ -97,11 +115,11 @@ export class TaxiiService {
    */
   async addObjects(root: string, ref: string, who: Principal, request: AddObjectsRequest): Promise<TaxiiAnswer> {
     this.requireRoot(root);
-    const c = this.requireCollection(ref, who);
-    if (!c.canWrite(who)) throw forbidden(`this key may not add objects to ${c.alias}`);
+    const c = this.requireCollection(root, ref, who);
+    if (!c.canWrite(who)) throw forbidden(`this key may not add objects to ${c.alias || c.id}`);
     const requestTimestamp = this.clock() * 1000;
     const checked = await validateEnvelope(request, this.settings.maxContentLength);
-    const outcomes = await this.store.addObjects(c.alias, checked.valid.map((v) => v.object), this.clock());
+    const outcomes = await this.store.addObjects(c.key, checked.valid.map((v) => v.object), this.clock());
     const successes = checked.valid.map((v, i) => ({
       id: v.object.stixId,
       version: v.version,
@@ -120,28 +138,28 @@ export class TaxiiService {
     };
     const body = JSON.stringify(status);
     const now = this.clock();
-    await this.store.saveStatus(status.id, c.alias, body, now, now - 7 * 86_400_000);
+    await this.store.saveStatus(status.id, c.key, body, now, now - 7 * 86_400_000);
     return { status: 202, body, headers: {} };
   }
 
   /** §5.7 Delete an Object: all its versions in the collection, or those match[version] names. */
   async deleteObject(root: string, ref: string, objectId: string, raw: Record<string, unknown>, who: Principal): Promise<TaxiiAnswer> {
     this.requireRoot(root);
-    const c = this.requireCollection(ref, who);
+    const c = this.requireCollection(root, ref, who);
     // §5.7 and TAXII.md §2: both rights to delete; a visible collection without one of them is a 403.
-    if (!c.canRead(who) || !c.canWrite(who)) throw forbidden(`deleting from ${c.alias} needs both read and write access`);
+    if (!c.canRead(who) || !c.canWrite(who)) throw forbidden(`deleting from ${c.alias || c.id} needs both read and write access`);
     const q = parseTaxiiQuery(raw, 'object');
     await this.requireObject(c, objectId);
     // ours (TAXII.md §3): without match[version], every version goes.
     let exact: number[] | undefined;
     if (raw['match[version]'] !== undefined && !q.versions.all) {
-      const mine = (await this.store.pageLog({ collection: c.alias, limit: MAX_PAGE_LIMIT, ids: [objectId], versions: { last: false, first: false, all: true, modified: [] } }))
+      const mine = (await this.store.pageLog({ collection: c.key, limit: MAX_PAGE_LIMIT, ids: [objectId], versions: { last: false, first: false, all: true, modified: [] } }))
         .items.map((e) => e.modified);
       exact = [...q.versions.modified];
       if (q.versions.first) exact.push(Math.min(...mine));
       if (q.versions.last) exact.push(Math.max(...mine));
     }
-    await this.store.deleteObject(c.alias, objectId, exact);
+    await this.store.deleteObject(c.key, objectId, exact);
     return { status: 200, body: '', headers: {} };
   }
 
@@ -171,12 +189,12 @@ export class TaxiiService {
 
   private async page(c: TaxiiCollection, raw: Record<string, unknown>, endpoint: PagedEndpoint, objectId: string | undefined) {
     const q = parseTaxiiQuery(raw, endpoint);
-    const scope = `${this.settings.rootName}/${c.alias}/${endpoint}/${objectId ?? ''}`;
+    const scope = `${c.root}/${c.key}/${endpoint}/${objectId ?? ''}`;
     const canonical = canonicalFilters(q, scope);
     // The token's position and added_after both bound the walk.
     const after = q.next !== undefined ? this.tokens.read(q.next, canonical) : undefined;
     const page = await this.store.pageLog({
-      collection: c.alias,
+      collection: c.key,
       addedAfter: q.addedAfter,
       after,
       limit: q.limit,
@@ -212,34 +230,38 @@ export class TaxiiService {
       id: c.id,
       title: c.title,
       ...(c.description ? { description: c.description } : {}),
-      alias: c.alias,
+      ...(c.alias ? { alias: c.alias } : {}),
       can_read: c.canRead(who),
       can_write: c.canWrite(who),
       media_types: [STIX_MEDIA_TYPE],
     };
   }
 
-  private requireRoot(root: string): void {
-    if (root !== this.settings.rootName) throw notFound(`no API root ${JSON.stringify(root.slice(0, 80))}; this server's is ${this.settings.rootName}`);
+  /** Ours (undefined) or a loaded root; anything else is a 404. */
+  private requireRoot(root: string): LoadedRoot | undefined {
+    if (root === this.settings.rootName) return undefined;
+    const loaded = this.settings.loadedRoots?.find((r) => r.name === root);
+    if (!loaded) throw notFound(`no API root ${JSON.stringify(root.slice(0, 80))}; the discovery document lists them`);
+    return loaded;
   }
 
   /** A collection this key may see (TAXII.md §2: the others answer 404, as if they did not exist). */
-  private requireCollection(ref: string, who: Principal): TaxiiCollection {
-    const c = this.collectionsOf.find(ref);
+  private requireCollection(root: string, ref: string, who: Principal): TaxiiCollection {
+    const c = this.collectionsOf.find(root, ref);
     if (!c || !(c.canRead(who) || c.canWrite(who))) throw notFound(`no collection ${JSON.stringify(ref.slice(0, 80))}; GET the collections endpoint for the list`);
     return c;
   }
 
   private readable(root: string, ref: string, who: Principal): TaxiiCollection {
     this.requireRoot(root);
-    const c = this.requireCollection(ref, who);
-    if (!c.canRead(who)) throw forbidden(`this key may not read ${c.alias}`);
+    const c = this.requireCollection(root, ref, who);
+    if (!c.canRead(who)) throw forbidden(`this key may not read ${c.alias || c.id}`);
     return c;
   }
 
   private async requireObject(c: TaxiiCollection, objectId: string): Promise<void> {
-    const any = await this.store.pageLog({ collection: c.alias, limit: 1, ids: [objectId], versions: { last: false, first: false, all: true, modified: [] } });
-    if (any.items.length === 0) throw notFound(`no object ${objectId.slice(0, 120)} in collection ${c.alias}`);
+    const any = await this.store.pageLog({ collection: c.key, limit: 1, ids: [objectId], versions: { last: false, first: false, all: true, modified: [] } });
+    if (any.items.length === 0) throw notFound(`no object ${objectId.slice(0, 120)} in collection ${c.alias || c.id}`);
   }
 }
 

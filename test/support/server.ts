@@ -18,12 +18,13 @@ export interface TestServer {
 }
 
 /** A real listening server on an ephemeral loopback port, on an in-memory database. */
-export async function startServer(tune: (c: Config) => void = () => {}): Promise<TestServer> {
+export async function startServer(tune: (c: Config) => void = () => {}, prepare: (store: SqliteStore) => Promise<void> = async () => {}): Promise<TestServer> {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
   for (const p of Object.values(config.plans)) p.rateLimit.max = 1_000_000;
   config.anonymousRateLimit.max = 1_000_000;
   tune(config);
   const store = await sqliteStore();
+  await prepare(store);
   const authenticator = new Authenticator(store);
   const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });

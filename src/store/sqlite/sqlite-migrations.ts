@@ -149,6 +149,24 @@ CREATE TABLE statuses (
   json       TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX statuses_created ON statuses (created_at);
+
+-- API roots and collections loaded from another TAXII server (socd taxii load): kept with their ids, titles and
+-- permissions. Their versions are members under the collection's id.
+CREATE TABLE taxii_roots (
+  name               TEXT PRIMARY KEY,
+  title              TEXT NOT NULL,
+  description        TEXT,
+  max_content_length INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE taxii_collections (
+  id          TEXT PRIMARY KEY,
+  root        TEXT NOT NULL REFERENCES taxii_roots (name),
+  title       TEXT NOT NULL,
+  description TEXT,
+  alias       TEXT,
+  can_read    INTEGER NOT NULL CHECK (can_read IN (0, 1)),
+  can_write   INTEGER NOT NULL CHECK (can_write IN (0, 1))
+) WITHOUT ROWID;
 `,
   },
 ];

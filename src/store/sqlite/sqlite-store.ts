@@ -22,10 +22,13 @@ import type {
   IocStatus,
   IocVersionInput,
   AddOutcome,
+  LoadedCollection,
+  LoadedRoot,
   LogPage,
   LogQuery,
   NewObject,
   Observation,
+  TaxiiLoad,
   SharedObject,
   Plan,
   SourceRecord,
@@ -642,6 +645,82 @@ export class SqliteStore implements Store {
 
   async getStatus(id: string): Promise<string | undefined> {
     return this.db.prepare('SELECT json FROM statuses WHERE id = ?').pluck().get(id) as string | undefined;
+  }
+
+  async loadTaxii(data: TaxiiLoad, now: number): Promise<{ versions: number; duplicates: number }> {
+    return this.writes.run(() =>
+      this.db.transaction(() => {
+        if (data.discovery) {
+          this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run('taxii_discovery', JSON.stringify(data.discovery));
+        }
+        const root = this.db.prepare(
+          `INSERT INTO taxii_roots (name, title, description, max_content_length) VALUES (?, ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET title = excluded.title, description = excluded.description, max_content_length = excluded.max_content_length`,
+        );
+        for (const r of data.roots) root.run(r.name, r.title, r.description, r.maxContentLength);
+        const collection = this.db.prepare(
+          `INSERT INTO taxii_collections (id, root, title, description, alias, can_read, can_write) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET root = excluded.root, title = excluded.title, description = excluded.description,
+             alias = excluded.alias, can_read = excluded.can_read, can_write = excluded.can_write`,
+        );
+        for (const c of data.collections) collection.run(c.id, c.root, c.title, c.description, c.alias, c.canRead ? 1 : 0, c.canWrite ? 1 : 0);
+        const status = this.db.prepare('INSERT INTO statuses (id, collection, created_at, json) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
+        for (const st of data.statuses) status.run(st.id, st.root, now, st.json);
+
+        const last = this.stmts.positions().get() as { seq: number | null; added: number | null };
+        let seq = last.seq ?? 0;
+        let added = last.added ?? 0;
+        const existing = this.db.prepare(
+          `SELECT 1 FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND m.collection = ?
+           WHERE v.stix_key = ? AND v.stix_id = ? AND v.modified = ?`,
+        );
+        let versions = 0;
+        let duplicates = 0;
+        // Oldest first, so that seq follows date_added within what is loaded.
+        const ordered = [...data.versions].sort((a, b) => (a.dateAdded ?? Number.MAX_SAFE_INTEGER) - (b.dateAdded ?? Number.MAX_SAFE_INTEGER));
+        for (const v of ordered) {
+          const key = stixKey(v.object.stixId) ?? -1;
+          if (existing.get(v.collection, key, v.object.stixId, v.object.modified)) {
+            duplicates++;
+            continue;
+          }
+          seq++;
+          // A version without a date_added of its own gets ours: now, strictly after the log's last.
+          const dateAdded = v.dateAdded ?? (added = Math.max(now * 1000, added + 1));
+          this.db
+            .prepare(`INSERT INTO object_versions (seq, date_added, stix_id, stix_key, ioc_id, type, modified, spec_version, latest, revoked, json)
+                      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, 0, ?, ?)`)
+            .run(seq, dateAdded, v.object.stixId, key, v.object.type, v.object.modified, v.object.specVersion, /"revoked"\s*:\s*true/.test(v.object.json) ? 1 : 0, v.object.json);
+          this.stmts.insertMember().run(v.collection, dateAdded, seq);
+          versions++;
+        }
+        // latest: the newest version of each loaded object.
+        this.db.exec(`UPDATE object_versions SET latest = 1 WHERE ioc_id IS NULL AND latest = 0 AND seq IN (
+                        SELECT v.seq FROM object_versions v WHERE v.ioc_id IS NULL AND NOT EXISTS (
+                          SELECT 1 FROM object_versions o WHERE o.stix_key = v.stix_key AND o.stix_id = v.stix_id
+                            AND (o.modified > v.modified OR (o.modified = v.modified AND o.seq > v.seq))))`);
+        this.db.exec(`UPDATE object_versions SET latest = 0 WHERE ioc_id IS NULL AND latest = 1 AND EXISTS (
+                        SELECT 1 FROM object_versions o WHERE o.stix_key = object_versions.stix_key AND o.stix_id = object_versions.stix_id
+                          AND (o.modified > object_versions.modified OR (o.modified = object_versions.modified AND o.seq > object_versions.seq)))`);
+        return { versions, duplicates };
+      }).immediate(),
+    );
+  }
+
+  async loadedTaxiiRoots(): Promise<LoadedRoot[]> {
+    const rows = this.db.prepare('SELECT * FROM taxii_roots ORDER BY name').all() as Array<{ name: string; title: string; description: string | null; max_content_length: number }>;
+    return rows.map((r) => ({ name: r.name, title: r.title, description: r.description, maxContentLength: r.max_content_length }));
+  }
+
+  async loadedTaxiiCollections(): Promise<LoadedCollection[]> {
+    const rows = this.db.prepare('SELECT * FROM taxii_collections ORDER BY root, title, id').all() as Array<{
+      id: string; root: string; title: string; description: string | null; alias: string | null; can_read: number; can_write: number;
+    }>;
+    return rows.map((r) => ({ id: r.id, root: r.root, title: r.title, description: r.description, alias: r.alias, canRead: r.can_read === 1, canWrite: r.can_write === 1 }));
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    return this.db.prepare('SELECT value FROM settings WHERE name = ?').pluck().get(name) as string | undefined;
   }
 
   private sourcesOf(ids: readonly number[]): Map<number, string[]> {
