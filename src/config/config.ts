@@ -27,7 +27,17 @@ export interface Config {
   anonymousRateLimit: RateLimit;
   rest: { defaultLimit: number; maxLimit: number };
   /** TAXII discovery values (§4.1) and the largest request body (§4.2 max_content_length). */
-  taxii: { title: string; description: string; contact: string; maxContentLength: number; collections: WritableCollectionConfig[] };
+  taxii: {
+    title: string;
+    description: string;
+    contact: string;
+    maxContentLength: number;
+    defaultPageLimit: number;
+    maxPageLimit: number;
+    /** API roots beside ours (`api`), for writable collections. */
+    roots: Array<{ name: string; title: string; description: string | null; maxContentLength: number }>;
+    collections: WritableCollectionConfig[];
+  };
   /** The producer identity of every STIX object. No id: one is generated once and kept in the database. */
   stix: { identityId: string | undefined; identityName: string };
   /** Sections owned by later modules (sources, customSources, taxii), validated by them. */
@@ -43,6 +53,8 @@ export interface Grant {
 /** A writable TAXII collection for sharing between teams (`taxii.collections` of the config file). */
 export interface WritableCollectionConfig {
   id: string;
+  /** The API root it is served under: `api` unless a configured root is named. */
+  root: string;
   alias: string;
   title: string;
   description: string;
@@ -197,13 +209,36 @@ function taxiiSettings(v: unknown, contact: string): Config['taxii'] {
     if (typeof x !== 'string' || x.length > 1000) throw new ConfigError(`taxii.${name} must be a string of at most 1000 characters`);
     return x;
   };
+  const maxPageLimit = int('taxii.maxPageLimit', t.maxPageLimit, 10_000, 1, 100_000);
+  const roots = taxiiRoots(t.roots);
   return {
     title: text('title', 'SOC Defenders TAXII 2.1 server'),
     description: text('description', 'Aggregated threat intelligence from 30+ cybersecurity sources: indicators of compromise as STIX 2.1.'),
     contact: text('contact', contact),
     maxContentLength: int('taxii.maxContentLength', t.maxContentLength, 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    collections: writableCollections(t.collections),
+    defaultPageLimit: int('taxii.defaultPageLimit', t.defaultPageLimit, Math.min(1000, maxPageLimit), 1, maxPageLimit),
+    maxPageLimit,
+    roots,
+    collections: writableCollections(t.collections, new Set(['api', ...roots.map((r) => r.name)])),
   };
+}
+
+function taxiiRoots(v: unknown): Config['taxii']['roots'] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new ConfigError('taxii.roots must be a list of {"name", "title", "description"}');
+  return v.map((r, i) => {
+    const where = `taxii.roots[${i}]`;
+    if (!isObject(r) || typeof r.name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(r.name) || r.name === 'api') {
+      throw new ConfigError(`${where}.name must be letters, digits, _ . - (and not api, this server's own root)`);
+    }
+    if (typeof r.title !== 'string' || r.title.trim() === '') throw new ConfigError(`${where}.title must be a non-empty string`);
+    return {
+      name: r.name,
+      title: r.title,
+      description: typeof r.description === 'string' ? r.description : null,
+      maxContentLength: int(`${where}.maxContentLength`, r.maxContentLength, 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    };
+  });
 }
 
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -223,7 +258,7 @@ function grant(where: string, v: unknown, fallback: Grant): Grant {
   return { plans: plansList as Plan[], accounts: (accounts as string[]).map((a) => a.toLowerCase()) };
 }
 
-function writableCollections(v: unknown): WritableCollectionConfig[] {
+function writableCollections(v: unknown, roots: ReadonlySet<string>): WritableCollectionConfig[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) throw new ConfigError('taxii.collections must be a list of {"id", "alias", "title", "read", "write"}');
   return v.map((c, i) => {
@@ -232,8 +267,11 @@ function writableCollections(v: unknown): WritableCollectionConfig[] {
     if (typeof c.id !== 'string' || !UUID4.test(c.id)) throw new ConfigError(`${where}.id must be a lowercase UUIDv4 (clients such as Sentinel require one), e.g. from \`uuidgen\``);
     if (typeof c.alias !== 'string' || !ALIAS.test(c.alias)) throw new ConfigError(`${where}.alias must be lowercase letters, digits and dashes`);
     if (typeof c.title !== 'string' || c.title.trim() === '') throw new ConfigError(`${where}.title must be a non-empty string`);
+    const root = c.root === undefined ? 'api' : c.root;
+    if (typeof root !== 'string' || !roots.has(root)) throw new ConfigError(`${where}.root must be api or a root of taxii.roots`);
     return {
       id: c.id,
+      root,
       alias: c.alias,
       title: c.title,
       description: typeof c.description === 'string' ? c.description : '',

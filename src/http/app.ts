@@ -111,7 +111,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     contact: deps.config.taxii.contact,
     rootName: OUR_ROOT,
     maxContentLength: deps.config.taxii.maxContentLength,
-    loadedRoots: await deps.store.loadedTaxiiRoots(),
+    pageLimits: { defaultLimit: deps.config.taxii.defaultPageLimit, maxLimit: deps.config.taxii.maxPageLimit },
+    loadedRoots: [
+      ...deps.config.taxii.roots,
+      ...(await deps.store.loadedTaxiiRoots()).filter((r) => !deps.config.taxii.roots.some((c) => c.name === r.name)),
+    ],
     loadedDiscovery: loadedDiscovery ? (JSON.parse(loadedDiscovery) as Record<string, unknown>) : null,
   }, new CollectionRegistry(deps.config.taxii.collections, await deps.store.loadedTaxiiCollections()));
   await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: false });

@@ -50,7 +50,7 @@ export class CollectionRegistry {
         alias: c.alias,
         title: c.title,
         description: c.description,
-        root: OUR_ROOT,
+        root: c.root,
         key: c.alias,
         writable: true,
         canRead: (who) => planAllows(who.plan, 'taxii') && granted(c.read, who),

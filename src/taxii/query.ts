@@ -42,7 +42,16 @@ const MATCH = /^match\[([^\]]*)\]$/;
  * given twice, a malformed value, limit 0 → 400; an unknown match field is ignored (§3.4, TAXII.md §4).
  * `limit` is clamped to our maximum (§3.5).
  */
-export function parseTaxiiQuery(raw: Record<string, unknown>, endpoint: PagedEndpoint): TaxiiQuery {
+export interface PageLimits {
+  defaultLimit: number;
+  maxLimit: number;
+}
+
+export function parseTaxiiQuery(
+  raw: Record<string, unknown>,
+  endpoint: PagedEndpoint,
+  limits: PageLimits = { defaultLimit: DEFAULT_PAGE_LIMIT, maxLimit: MAX_PAGE_LIMIT },
+): TaxiiQuery {
   const allowed: readonly string[] = ENDPOINT_FILTERS[endpoint];
   const one = (name: string): string | undefined => {
     const v = raw[name];
@@ -70,11 +79,11 @@ export function parseTaxiiQuery(raw: Record<string, unknown>, endpoint: PagedEnd
     if (addedAfter === undefined) throw badRequest(`added_after: ${JSON.stringify(after.slice(0, 80))} is not a timestamp like 2026-05-17T00:00:00.000000Z`);
   }
 
-  let limit = DEFAULT_PAGE_LIMIT;
+  let limit = limits.defaultLimit;
   const limitRaw = one('limit');
   if (limitRaw !== undefined) {
     if (!/^\d{1,9}$/.test(limitRaw) || Number(limitRaw) < 1) throw badRequest(`limit: ${JSON.stringify(limitRaw.slice(0, 80))} is not a positive integer`);
-    limit = Math.min(Number(limitRaw), MAX_PAGE_LIMIT);
+    limit = Math.min(Number(limitRaw), limits.maxLimit);
   }
 
   const next = one('next');

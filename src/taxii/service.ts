@@ -8,7 +8,7 @@ import type { CollectionRegistry, TaxiiCollection } from './collection-registry.
 import { HEADER_DATE_ADDED_FIRST, HEADER_DATE_ADDED_LAST, MAX_PAGE_LIMIT, TAXII_MEDIA_TYPE } from './constants.js';
 import { forbidden, notFound } from './errors.js';
 import type { NextTokens } from './next-token.js';
-import { canonicalFilters, type PagedEndpoint, parseTaxiiQuery } from './query.js';
+import { canonicalFilters, type PageLimits, type PagedEndpoint, parseTaxiiQuery } from './query.js';
 import { formatTaxiiTimestamp } from './timestamps.js';
 
 export interface TaxiiSettings {
@@ -18,8 +18,10 @@ export interface TaxiiSettings {
   /** Our API root, served at /api/taxii2/<name>/. */
   rootName: string;
   maxContentLength: number;
-  /** API roots loaded from another server (socd taxii load), served beside ours. */
+  /** API roots beside ours: configured ones, then those loaded from another server (socd taxii load). */
   loadedRoots?: readonly LoadedRoot[];
+  /** §3.5 paging: default and largest `limit`. */
+  pageLimits?: PageLimits;
   /** Discovery values loaded from another server: they take the place of the configured ones. */
   loadedDiscovery?: Record<string, unknown> | null;
 }
@@ -47,6 +49,10 @@ export class TaxiiService {
     private readonly collectionsOf: CollectionRegistry,
     private readonly clock: () => number = Date.now,
   ) {}
+
+  private get limits(): PageLimits {
+    return this.settings.pageLimits ?? { defaultLimit: 1000, maxLimit: MAX_PAGE_LIMIT };
+  }
 
   /** §4.1 Server Discovery. */
   discovery(baseUrl: string): TaxiiAnswer {
@@ -82,8 +88,8 @@ export class TaxiiService {
       description: 'Indicators of compromise and vulnerabilities as STIX 2.1, in read-only collections by type, confidence and sector.',
       versions: [TAXII_MEDIA_TYPE],
       max_content_length: this.settings.maxContentLength,
-      x_socd_default_page_limit: 1000,
-      x_socd_max_page_limit: MAX_PAGE_LIMIT,
+      x_socd_default_page_limit: this.limits.defaultLimit,
+      x_socd_max_page_limit: this.limits.maxLimit,
     });
   }
 
@@ -148,7 +154,7 @@ export class TaxiiService {
     const c = this.requireCollection(root, ref, who);
     // §5.7 and TAXII.md §2: both rights to delete; a visible collection without one of them is a 403.
     if (!c.canRead(who) || !c.canWrite(who)) throw forbidden(`deleting from ${c.alias || c.id} needs both read and write access`);
-    const q = parseTaxiiQuery(raw, 'object');
+    const q = parseTaxiiQuery(raw, 'object', this.limits);
     await this.requireObject(c, objectId);
     // ours (TAXII.md §3): without match[version], every version goes.
     let exact: number[] | undefined;
@@ -188,7 +194,7 @@ export class TaxiiService {
   }
 
   private async page(c: TaxiiCollection, raw: Record<string, unknown>, endpoint: PagedEndpoint, objectId: string | undefined) {
-    const q = parseTaxiiQuery(raw, endpoint);
+    const q = parseTaxiiQuery(raw, endpoint, this.limits);
     const scope = `${c.root}/${c.key}/${endpoint}/${objectId ?? ''}`;
     const canonical = canonicalFilters(q, scope);
     // The token's position and added_after both bound the walk.

@@ -54,5 +54,10 @@ describe('loadConfig', () => {
     bad('b.json', '[1, 2]', /top level must be a JSON object/);
     bad('c.json', '{"plans": {"gold": {}}}', /plans\.gold: unknown plan/);
     bad('d.json', '{"plans": {"pro": {"rateLimit": {"max": 0}}}}', /plans\.pro\.rateLimit\.max/);
+    bad('e.json', '{"taxii": {"roots": [{"name": "api", "title": "x"}]}}', /taxii\.roots\[0\]\.name/);
+    bad('f.json', '{"taxii": {"collections": [{"id": "5b9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d", "alias": "x", "title": "X", "root": "nope"}]}}', /root must be api or a root of taxii\.roots/);
+    bad('g.json', '{"taxii": {"collections": [{"id": "not-a-uuid", "alias": "x", "title": "X"}]}}', /id must be a lowercase UUIDv4/);
+    bad('h.json', '{"taxii": {"maxPageLimit": 10, "defaultPageLimit": 50}}', /taxii\.defaultPageLimit/);
+    bad('i.json', '{"stix": {"identity": {"id": "identity--1"}}}', /stix\.identity\.id/);
   });
 });

@@ -10,7 +10,7 @@ describe('TAXII under malformed and hostile requests', () => {
 
   before(async () => {
     srv = await startServer((c) => {
-      c.taxii.collections = [{ id: '5b9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d', alias: 'share', title: 'Share', description: '', read: { plans: ['pro'], accounts: [] }, write: { plans: ['pro'], accounts: [] } }];
+      c.taxii.collections = [{ id: '5b9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d', root: 'api', alias: 'share', title: 'Share', description: '', read: { plans: ['pro'], accounts: [] }, write: { plans: ['pro'], accounts: [] } }];
     });
     auth = `Bearer ${await srv.keyFor('pro@example.com', 'pro')}`;
   });

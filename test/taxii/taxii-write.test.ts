@@ -24,8 +24,8 @@ describe('TAXII writable collections', () => {
     srv = await startServer((c) => {
       c.taxii.maxContentLength = 20_000;
       c.taxii.collections = [
-        { ...SHARE, title: 'Team share', description: 'shared with partners', read: { plans: ['pro', 'admin'], accounts: [] }, write: { plans: ['admin'], accounts: ['writer@example.com'] } },
-        { ...SECRET, title: 'Secret', description: '', read: { plans: [], accounts: ['boss@example.com'] }, write: { plans: [], accounts: ['boss@example.com'] } },
+        { ...SHARE, root: 'api', title: 'Team share', description: 'shared with partners', read: { plans: ['pro', 'admin'], accounts: [] }, write: { plans: ['admin'], accounts: ['writer@example.com'] } },
+        { ...SECRET, root: 'api', title: 'Secret', description: '', read: { plans: [], accounts: ['boss@example.com'] }, write: { plans: [], accounts: ['boss@example.com'] } },
       ];
     });
     const bearer = async (email: string, plan: 'pro' | 'admin') => `Bearer ${await srv.keyFor(email, plan)}`;
@@ -130,5 +130,30 @@ describe('TAXII writable collections', () => {
     assert.equal((await call('GET', one, reader)).status, 404);
     assert.deepEqual((await call('GET', objects('team-share'), reader)).body, {});
     assert.equal((await call('DELETE', one, writer)).status, 404);
+  });
+});
+
+describe('TAXII settings: more API roots and page limits', () => {
+  it('serves a configured root with its own collections, and pages with the configured limits', async () => {
+    const srv = await startServer((c) => {
+      c.taxii.roots = [{ name: 'partners', title: 'Partners', description: 'exchange with partners', maxContentLength: 4096 }];
+      c.taxii.collections = [{ id: '8d2e3f40-5a6b-4c7d-9e8f-a0b1c2d3e4f5', root: 'partners', alias: 'inbox', title: 'Inbox', description: '', read: { plans: ['pro'], accounts: [] }, write: { plans: ['pro'], accounts: [] } }];
+      c.taxii.defaultPageLimit = 3;
+      c.taxii.maxPageLimit = 5;
+    });
+    try {
+      const auth = { authorization: `Bearer ${await srv.keyFor('p@example.com', 'pro')}` };
+      const get = async (path: string) => (await fetch(srv.base + path, { headers: auth })).json() as Promise<any>;
+      const discovery = await get('/taxii2/');
+      assert.deepEqual(discovery.api_roots.map((u: string) => new URL(u).pathname), ['/api/taxii2/api/', '/api/taxii2/partners/']);
+      assert.equal((await get('/api/taxii2/partners/')).max_content_length, 4096);
+      assert.deepEqual((await get('/api/taxii2/partners/collections/')).collections.map((c: { alias: string }) => c.alias), ['inbox']);
+      assert.equal((await get('/api/taxii2/api/collections/')).collections.some((c: { alias: string }) => c.alias === 'inbox'), false);
+      assert.equal((await get('/api/taxii2/api/collections/all-iocs/objects/')).objects.length, 3, 'the configured default');
+      assert.equal((await get('/api/taxii2/api/collections/all-iocs/objects/?limit=100')).objects.length, 5, 'clamped to the configured maximum');
+      assert.equal((await get('/api/taxii2/api/')).x_socd_max_page_limit, 5);
+    } finally {
+      await srv.close();
+    }
   });
 });
