@@ -1,0 +1,178 @@
+import { Readable, Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** Why a download failed; recorded on the source's run, never thrown past the runner. */
+export type FetchFailure = 'timeout' | 'stalled' | 'network' | 'http' | 'too-large' | 'bad-gzip';
+
+export class FetchError extends Error {
+  override name = 'FetchError';
+  constructor(
+    readonly kind: FetchFailure,
+    message: string,
+    readonly httpStatus?: number,
+    readonly attempts = 1,
+  ) {
+    super(message);
+  }
+}
+
+export interface FetchOptions {
+  url: string;
+  headers?: Record<string, string>;
+  /** Whole request, headers included, ms (default 60 s). */
+  timeoutMs?: number;
+  /** Longest silence while the body streams before the source counts as stalled, ms (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Largest body accepted, bytes, after decompression (default 256 MB). */
+  maxBytes?: number;
+  /** Further attempts after a network error, a 5xx or a 429 (default 3). */
+  retries?: number;
+  /** First backoff, doubled at each retry, ms (default 2 s). A Retry-After header wins, up to maxRetryAfterMs. */
+  backoffMs?: number;
+  maxRetryAfterMs?: number;
+  /** Conditional request (RFC 9110 §13): the validators of the last successful download. */
+  etag?: string | null;
+  lastModified?: string | null;
+  userAgent: string;
+  /** Seams for tests. */
+  fetchImpl?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type FetchResult =
+  | { status: 'not-modified'; attempts: number }
+  | { status: 'ok'; body: Readable; etag: string | null; lastModified: string | null; contentType: string | null; attempts: number };
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Retry-After (RFC 9110 §10.2.3): seconds or an HTTP date. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  if (/^\d{1,9}$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * Downloads a source: a descriptive User-Agent, conditional requests, a deadline, retries with backoff that honour
+ * Retry-After, then a body stream that is gunzipped when the file is gzip (by its first bytes, whatever the
+ * headers say), capped in size and watched for stalls. Every failure is a FetchError with a kind.
+ */
+export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
+  const doFetch = o.fetchImpl ?? fetch;
+  const sleep = o.sleep ?? defaultSleep;
+  const retries = o.retries ?? 3;
+  let backoff = o.backoffMs ?? 2000;
+  for (let attempt = 1; ; attempt++) {
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(new FetchError('timeout', `no complete answer within ${o.timeoutMs ?? 60_000} ms`)), o.timeoutMs ?? 60_000);
+    let res: Response;
+    try {
+      res = await doFetch(o.url, {
+        signal: controller.signal,
+        redirect: 'follow',
+        headers: {
+          'user-agent': o.userAgent,
+          accept: '*/*',
+          'accept-encoding': 'gzip',
+          ...(o.etag ? { 'if-none-match': o.etag } : {}),
+          ...(o.lastModified ? { 'if-modified-since': o.lastModified } : {}),
+          ...o.headers,
+        },
+      });
+    } catch (err) {
+      clearTimeout(deadline);
+      const reason = controller.signal.reason;
+      const failure = reason instanceof FetchError ? reason : new FetchError('network', `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : ''}`);
+      if (attempt > retries || failure.kind === 'timeout') throw new FetchError(failure.kind, failure.message, undefined, attempt);
+      await sleep(backoff);
+      backoff *= 2;
+      continue;
+    }
+    if (res.status === 304) {
+      clearTimeout(deadline);
+      await res.body?.cancel();
+      return { status: 'not-modified', attempts: attempt };
+    }
+    if (res.status === 429 || res.status >= 500) {
+      clearTimeout(deadline);
+      await res.body?.cancel();
+      if (attempt > retries) throw new FetchError('http', `HTTP ${res.status} after ${attempt} attempts`, res.status, attempt);
+      const wait = retryAfterMs(res.headers.get('retry-after'));
+      await sleep(Math.min(wait ?? backoff, o.maxRetryAfterMs ?? 300_000));
+      backoff *= 2;
+      continue;
+    }
+    if (!res.ok || !res.body) {
+      clearTimeout(deadline);
+      await res.body?.cancel();
+      throw new FetchError('http', `HTTP ${res.status}`, res.status, attempt);
+    }
+    const body = guard(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), o, controller, deadline);
+    return {
+      status: 'ok',
+      body,
+      etag: res.headers.get('etag'),
+      lastModified: res.headers.get('last-modified'),
+      contentType: res.headers.get('content-type'),
+      attempts: attempt,
+    };
+  }
+}
+
+/** The body with gzip sniffing, the byte cap and the stall watch; the deadline still holds while it streams. */
+function guard(raw: Readable, o: FetchOptions, controller: AbortController, deadline: NodeJS.Timeout): Readable {
+  const maxBytes = o.maxBytes ?? 256 * 1024 * 1024;
+  const idle = o.idleTimeoutMs ?? 30_000;
+  let seen = 0;
+  let sniffed = false;
+  let stallTimer: NodeJS.Timeout | undefined;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > maxBytes) return done(new FetchError('too-large', `the source sent more than ${maxBytes} bytes`));
+      done(null, chunk);
+    },
+  });
+  const fail = (e: FetchError) => {
+    controller.abort(e);
+    out.destroy(e);
+  };
+  const armStall = () => {
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(() => fail(new FetchError('stalled', `no data for ${idle} ms`)), idle);
+  };
+  const finish = () => {
+    clearTimeout(stallTimer);
+    clearTimeout(deadline);
+  };
+  armStall();
+  controller.signal.addEventListener('abort', () => {
+    const reason = controller.signal.reason;
+    out.destroy(reason instanceof FetchError ? reason : new FetchError('network', String(reason)));
+  });
+  let gunzip: Transform | undefined;
+  raw.on('end', () => {
+    finish();
+    if (gunzip) gunzip.end();
+    else out.end();
+  });
+  raw.on('data', (chunk: Buffer) => {
+    armStall();
+    if (!sniffed) {
+      sniffed = true;
+      // Gzip files arrive as application/gzip or octet-stream, rarely with Content-Encoding: the magic decides.
+      if (chunk[0] === 0x1f && chunk[1] === 0x8b) {
+        gunzip = createGunzip();
+        gunzip.on('error', (err) => fail(new FetchError('bad-gzip', `the gzip stream is broken: ${err.message}`)));
+        gunzip.on('drain', () => raw.resume());
+        gunzip.pipe(out);
+      }
+    }
+    if (!(gunzip ?? out).write(chunk)) raw.pause();
+  });
+  out.on('drain', () => raw.resume());
+  raw.on('error', (err) => fail(err instanceof FetchError ? err : new FetchError('network', `the download broke off: ${err.message}`)));
+  out.on('close', finish);
+  return out;
+}

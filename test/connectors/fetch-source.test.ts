@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { FetchError, fetchSource, retryAfterMs } from '../../src/connectors/transport/fetch-source.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+describe('fetchSource against a local server', () => {
+  let server: Server;
+  let base: string;
+  const routes = new Map<string, Handler>();
+  const hits = new Map<string, number>();
+  const seenHeaders = new Map<string, IncomingMessage['headers']>();
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const path = req.url ?? '/';
+      hits.set(path, (hits.get(path) ?? 0) + 1);
+      seenHeaders.set(path, req.headers);
+      (routes.get(path) ?? ((_q, r) => r.writeHead(404).end()))(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const text = async (body: NodeJS.ReadableStream) => {
+    const chunks: Buffer[] = [];
+    for await (const c of body) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  const sleeps: number[] = [];
+  const opts = (path: string, extra: Partial<Parameters<typeof fetchSource>[0]> = {}) => ({
+    url: base + path, userAgent: 'SOC-Defenders-test/1.0 (+https://example.invalid)', retries: 2, backoffMs: 10,
+    sleep: async (ms: number) => void sleeps.push(ms), ...extra,
+  });
+  const failure = async (p: Promise<unknown>) => {
+    try {
+      const r = await p;
+      if (r && typeof r === 'object' && 'body' in r) await text((r as { body: NodeJS.ReadableStream }).body);
+    } catch (e) {
+      assert.ok(e instanceof FetchError, String(e));
+      return e;
+    }
+    assert.fail('expected a FetchError');
+  };
+
+  it('downloads with a descriptive User-Agent, keeps the validators, and answers 304 with not-modified', async () => {
+    routes.set('/list', (req, res) => {
+      if (req.headers['if-none-match'] === '"v1"') return res.writeHead(304).end();
+      res.writeHead(200, { etag: '"v1"', 'last-modified': 'Sat, 28 Nov 2026 10:00:00 GMT', 'content-type': 'text/plain' }).end('203.0.113.1\n203.0.113.2\n');
+    });
+    const r = await fetchSource(opts('/list'));
+    assert.equal(r.status, 'ok');
+    if (r.status !== 'ok') return;
+    assert.equal(await text(r.body), '203.0.113.1\n203.0.113.2\n');
+    assert.equal(r.etag, '"v1"');
+    assert.equal(r.lastModified, 'Sat, 28 Nov 2026 10:00:00 GMT');
+    assert.match(String(seenHeaders.get('/list')!['user-agent']), /^SOC-Defenders-test/);
+    assert.deepEqual(await fetchSource(opts('/list', { etag: '"v1"' })), { status: 'not-modified', attempts: 1 });
+  });
+
+  it('gunzips a gzip file by its magic bytes, and reports a truncated one', async () => {
+    const gz = gzipSync(Buffer.from('evil.example\n'.repeat(1000)));
+    routes.set('/list.gz', (_q, res) => res.writeHead(200, { 'content-type': 'application/gzip' }).end(gz));
+    routes.set('/broken.gz', (_q, res) => res.writeHead(200, { 'content-type': 'application/gzip' }).end(gz.subarray(0, gz.length - 20)));
+    const r = await fetchSource(opts('/list.gz'));
+    assert.ok(r.status === 'ok');
+    assert.equal((await text(r.body)).split('\n').length, 1001);
+    const e = await failure(fetchSource(opts('/broken.gz')));
+    assert.equal(e.kind, 'bad-gzip');
+  });
+
+  it('retries 5xx and resets with backoff, honours Retry-After on 429, and gives up with the count', async () => {
+    sleeps.length = 0;
+    routes.set('/500', (_q, res) => res.writeHead(500).end('oops'));
+    const e500 = await failure(fetchSource(opts('/500')));
+    assert.deepEqual([e500.kind, e500.httpStatus, e500.attempts, hits.get('/500')], ['http', 500, 3, 3]);
+    assert.deepEqual(sleeps, [10, 20]);
+
+    sleeps.length = 0;
+    let n = 0;
+    routes.set('/429', (_q, res) => (n++ === 0 ? res.writeHead(429, { 'retry-after': '7' }).end() : res.writeHead(200).end('ok')));
+    const r = await fetchSource(opts('/429'));
+    assert.equal(r.status, 'ok');
+    assert.deepEqual(sleeps, [7000]);
+
+    routes.set('/reset', (req) => req.socket.destroy());
+    const reset = await failure(fetchSource(opts('/reset')));
+    assert.deepEqual([reset.kind, reset.attempts], ['network', 3]);
+    routes.set('/404', (_q, res) => res.writeHead(404).end());
+    const e404 = await failure(fetchSource(opts('/404')));
+    assert.deepEqual([e404.kind, e404.httpStatus, e404.attempts], ['http', 404, 1], 'a 4xx is not retried');
+  });
+
+  it('stops a silent server at the deadline, a trickling one as stalled, and a huge one at the byte cap', async () => {
+    routes.set('/silent', () => {});
+    const timeout = await failure(fetchSource(opts('/silent', { timeoutMs: 150 })));
+    assert.equal(timeout.kind, 'timeout');
+
+    routes.set('/trickle', (_q, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('1');
+      const t = setInterval(() => res.write('2'), 1000);
+      res.on('close', () => clearInterval(t));
+    });
+    const stalled = await failure(fetchSource(opts('/trickle', { idleTimeoutMs: 200, timeoutMs: 10_000 })));
+    assert.equal(stalled.kind, 'stalled');
+
+    routes.set('/huge', (_q, res) => {
+      res.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 0x41);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 4 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const huge = await failure(fetchSource(opts('/huge', { maxBytes: 1024 * 1024 })));
+    assert.equal(huge.kind, 'too-large');
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    assert.equal(retryAfterMs('120'), 120_000);
+    assert.equal(retryAfterMs('Sat, 28 Nov 2026 10:00:30 GMT', Date.UTC(2026, 10, 28, 10, 0, 0)), 30_000);
+    assert.equal(retryAfterMs('soon'), undefined);
+    assert.equal(retryAfterMs(null), undefined);
+  });
+});
