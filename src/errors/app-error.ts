@@ -32,11 +32,6 @@ export class PlanRequiredError extends AppError {
   }
 }
 
-export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super(403, 'forbidden', message);
-  }
-}
 
 export class NotFoundError extends AppError {
   constructor(message: string) {

@@ -4,9 +4,6 @@ import type { Tlp } from '../domain/tlp.js';
 
 export const PLANS = ['free', 'pro', 'admin'] as const;
 export type Plan = (typeof PLANS)[number];
-export function isPlan(v: string): v is Plan {
-  return (PLANS as readonly string[]).includes(v);
-}
 
 export const IOC_STATUSES = ['active', 'revoked'] as const;
 export type IocStatus = (typeof IOC_STATUSES)[number];

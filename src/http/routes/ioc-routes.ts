@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IocService } from '../../api/ioc-service.js';
 import { requireFeature } from '../auth-hooks.js';
-import { errorResponses, iocDetailSchema, iocListQuerySchema, iocListSchema } from '../schemas.js';
+import { errorResponses, iocListQuerySchema, iocListSchema } from '../schemas.js';
 
 /** GET /api/v1/iocs and GET /api/v1/iocs/{id}: every plan may read. */
 export async function iocRoutes(app: FastifyInstance, opts: { iocs: IocService }): Promise<void> {
