@@ -39,7 +39,18 @@ export async function openContext(opts: ContextOptions = {}): Promise<Context> {
 async function producerIdentity(config: Config, store: Store): Promise<ProducerIdentity> {
   const id = config.stix.identityId ?? (await store.getOrCreateSetting('stix_identity_id', () => `identity--${randomUUID()}`));
   const created = Number(await store.getOrCreateSetting('stix_identity_created', () => String(Date.now())));
-  return { id, name: config.stix.identityName, created };
+  const name = config.stix.identityName;
+  let modified = Number((await store.getSetting('stix_identity_modified')) ?? created);
+  const stored = await store.getSetting('stix_identity_name');
+  if (stored !== name) {
+    // A renamed identity is a new version of the same object: STIX 2.1 §3.6 wants a later `modified`.
+    if (stored !== undefined) {
+      modified = Math.max(Date.now(), modified + 1);
+      await store.setSetting('stix_identity_modified', String(modified));
+    }
+    await store.setSetting('stix_identity_name', name);
+  }
+  return { id, name, created, modified };
 }
 
 /** SOCD_SECRET, or the one kept in the database so that every node on it signs alike. */

@@ -79,6 +79,7 @@ export interface Store {
   loadedTaxiiRoots(): Promise<LoadedRoot[]>;
   loadedTaxiiCollections(): Promise<LoadedCollection[]>;
   getSetting(name: string): Promise<string | undefined>;
+  setSetting(name: string, value: string): Promise<void>;
   /** The renderer of STIX versions (see RenderIocVersion); IOC writes need one. */
   setVersionRenderer(render: RenderIocVersion): void;
   getIoc(id: string): Promise<IocDetail | undefined>;

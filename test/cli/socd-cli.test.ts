@@ -85,7 +85,15 @@ describe('socd CLI', () => {
     // The identity is made once and kept: a second export names the same producer.
     const again = JSON.parse(socd('export', '--limit', '1').stdout);
     assert.equal(again.objects[0].id, bundle.objects[0].id);
+    assert.deepEqual(again.objects[0], bundle.objects[0]);
     assert.notEqual(again.id, bundle.id);
+    // Renamed in the config file: the same identity, a new version with a later modified.
+    const config = join(dir, 'renamed.json');
+    writeFileSync(config, JSON.stringify({ stix: { identity: { name: 'Blue Team CTI' } } }));
+    const renamed = spawnSync(process.execPath, [SOCD, 'export', '--limit', '1'], { cwd: dir, env: { ...mine.env, SOCD_CONFIG: config }, encoding: 'utf8' });
+    const identity = JSON.parse(renamed.stdout).objects[0];
+    assert.deepEqual([identity.id, identity.name, identity.created], [bundle.objects[0].id, 'Blue Team CTI', bundle.objects[0].created]);
+    assert.ok(identity.modified > bundle.objects[0].modified);
 
     for (const format of ['json', 'csv']) {
       const file = join(dir, `out.${format}`);

@@ -719,6 +719,12 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ id: r.id, root: r.root, title: r.title, description: r.description, alias: r.alias, canRead: r.can_read === 1, canWrite: r.can_write === 1 }));
   }
 
+  async setSetting(name: string, value: string): Promise<void> {
+    await this.writes.run(() =>
+      this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value),
+    );
+  }
+
   async getSetting(name: string): Promise<string | undefined> {
     return this.db.prepare('SELECT value FROM settings WHERE name = ?').pluck().get(name) as string | undefined;
   }
