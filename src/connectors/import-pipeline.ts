@@ -22,6 +22,8 @@ export interface ImportSummary {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Dropped by an enrich-only write: no IOC has the value. */
+  ignored: number;
   rejected: number;
   /** Objects of kinds we do not import (e.g. STIX relationships), by kind. */
   skipped: Record<string, number>;
@@ -70,7 +72,7 @@ export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: 
  * most the batch in flight (never leaves half of one).
  */
 export async function storeChunks(store: Store, chunks: AsyncIterable<ConvertedChunk>, opts: ImportOptions): Promise<ImportSummary> {
-  const summary: ImportSummary = { read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, skipped: {}, batches: 0 };
+  const summary: ImportSummary = { read: 0, inserted: 0, updated: 0, unchanged: 0, ignored: 0, rejected: 0, skipped: {}, batches: 0 };
   async function* observations(): AsyncGenerator<readonly Observation[]> {
     for await (const chunk of chunks) {
       summary.read += chunk.read;

@@ -32,7 +32,7 @@ export type Converted = { ok: true; observation: Observation } | { ok: false; re
 const MAX_LABELS = 32;
 const MAX_LABEL_LENGTH = 128;
 
-function labels(list: readonly string[] | undefined): string[] {
+export function labels(list: readonly string[] | undefined): string[] {
   if (!list || list.length === 0) return [];
   return [...new Set(list.map((s) => s.trim()).filter((s) => s.length > 0 && s.length <= MAX_LABEL_LENGTH && !/[\p{Cc}]/u.test(s)))].slice(0, MAX_LABELS);
 }
@@ -46,7 +46,7 @@ function confidenceOf(raw: string | number | undefined): number | null | 'invali
   return Number.isFinite(n) && n >= 0 && n <= 100 ? Math.round(n) : 'invalid';
 }
 
-function typeOf(raw: string | undefined, value: string, fallback: IocType | undefined): IocType | undefined | 'invalid' {
+export function typeOf(raw: string | undefined, value: string, fallback: IocType | undefined): IocType | undefined | 'invalid' {
   if (raw === undefined || raw.trim() === '') return fallback;
   const t = raw.trim().toLowerCase();
   if (isIocType(t)) return t;

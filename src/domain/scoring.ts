@@ -42,6 +42,29 @@ export const LIFETIME_DAYS: Record<IocType, number> = {
   email: 470,
 };
 
-export function validUntil(type: IocType, lastSeenMs: number): number {
-  return lastSeenMs + LIFETIME_DAYS[type] * DAY_MS;
+/** An IOC whose decayed score falls below this is revoked (OpenCTI's default revoke score). */
+export const REVOKE_BELOW = 20;
+/** valid_until of what never decays (CISA KEV): the latest instant STIX timestamps can write. */
+export const NO_EXPIRY = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/**
+ * The score `base` (noisy-OR of the live sightings) has `now`, aged from the last sighting: a polynomial decay
+ * base × (1 − (age / lifetime)²) — flat at first, steep near the end of the type's lifetime (OpenCTI's shape).
+ */
+export function decayedScore(base: number, type: IocType, lastSeen: number, now: number, noDecay = false): number {
+  if (noDecay || now <= lastSeen) return base;
+  const f = Math.min(1, (now - lastSeen) / (LIFETIME_DAYS[type] * DAY_MS));
+  return Math.round(base * (1 - f * f));
+}
+
+/**
+ * When the decayed score crosses the revoke threshold: the IOC's valid_until. The threshold is REVOKE_BELOW, or half
+ * the base score when that is lower, so a weak but current listing lives a while instead of being revoked at once.
+ * No live sighting (base 0) → at once.
+ */
+export function validUntil(base: number, type: IocType, lastSeen: number, noDecay = false): number {
+  if (base <= 0) return lastSeen;
+  if (noDecay) return NO_EXPIRY;
+  const threshold = Math.min(REVOKE_BELOW, base / 2);
+  return lastSeen + Math.floor(LIFETIME_DAYS[type] * DAY_MS * Math.sqrt(1 - threshold / base));
 }

@@ -15,7 +15,11 @@ import type {
   NewObject,
   TaxiiLoad,
   RenderIocVersion,
+  RunResult,
   SharedObject,
+  SourceRun,
+  DecayResult,
+  UpsertOptions,
   SourceRecord,
   StixPage,
   StixVersion,
@@ -44,7 +48,7 @@ export interface Store {
   upsertSource(source: SourceRecord): Promise<void>;
   listSources(): Promise<SourceRecord[]>;
   /** Records what `source` saw, in one transaction. One IOC per (type, value); one sighting per (IOC, source). */
-  upsertObservations(source: string, batch: readonly Observation[], now: number): Promise<UpsertResult>;
+  upsertObservations(source: string, batch: readonly Observation[], now: number, opts?: UpsertOptions): Promise<UpsertResult>;
   /**
    * The same for a long stream: one transaction per `batchSize` observations, written while the producer makes
    * the next chunk, so a bulk load keeps both busy and memory flat. A failure loses the batch in flight only.
@@ -52,8 +56,26 @@ export interface Store {
   upsertObservationStream(
     source: string,
     chunks: AsyncIterable<readonly Observation[]>,
-    opts: { batchSize: number; clock?: () => number; onCommit?: (total: Readonly<UpsertResult>) => void },
+    opts: UpsertOptions & { batchSize: number; clock?: () => number; onCommit?: (total: Readonly<UpsertResult>) => void },
   ): Promise<UpsertResult>;
+  /**
+   * After a complete snapshot run: ends the source's live sightings that `run` did not mark, and rescores their
+   * IOCs (an IOC left without live sightings gets its final revoked version). Returns how many ended.
+   */
+  endUnseenSightings(source: string, run: number, now: number): Promise<number>;
+  /** A snapshot that did not change (HTTP 304): its live sightings are seen again now, marked by `run`. */
+  relistSource(source: string, run: number, now: number): Promise<UpsertResult>;
+  /** Ages every active IOC to `now`: rescores it, and revokes those past their valid_until. Batched transactions. */
+  decayIocs(now: number): Promise<DecayResult>;
+
+  // --- source runs ------------------------------------------------------------------------------
+  /** Opens a run (outcome `running`); runs still `running` for this source were interrupted and become `failed`. */
+  startRun(source: string, now: number): Promise<number>;
+  finishRun(run: number, result: RunResult): Promise<void>;
+  /** The latest run of each source that has one. */
+  latestRuns(): Promise<SourceRun[]>;
+  /** The latest run of a source with one of these outcomes (validators, `since`, minimum interval). */
+  lastRun(source: string, outcomes: readonly string[]): Promise<SourceRun | undefined>;
   queryIocs(query: IocQuery): Promise<IocPage>;
   /** The stored STIX JSON of the latest version of each IOC the query selects, redistributable sources only. */
   pageStixObjects(query: IocQuery): Promise<StixPage>;

@@ -17,6 +17,8 @@ export interface SourceRecord {
   redistributable: boolean;
   aggregate: boolean;
   tlp: Tlp;
+  /** What it lists does not decay while it lists it (CISA KEV). */
+  noDecay?: boolean;
 }
 
 /** One observation of one value by one source, already normalized. Times are epoch ms. */
@@ -38,6 +40,53 @@ export interface UpsertResult {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Observations an enrich-only write dropped because no IOC has that value. */
+  ignored: number;
+}
+
+/** How a write of observations is done (see Store.upsertObservationStream). */
+export interface UpsertOptions {
+  /** The source run that saw these values: marks their sightings, so a snapshot can delist the rest after. */
+  run?: number;
+  /** Only add evidence to IOCs that exist (EPSS, advisory sectors); never create one. */
+  enrichOnly?: boolean;
+}
+
+export const RUN_OUTCOMES = ['running', 'ok', 'not-modified', 'failed', 'skipped'] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+
+/** One run of a connector. Times epoch ms. */
+export interface SourceRun {
+  id: number;
+  sourceId: string;
+  startedAt: number;
+  finishedAt: number | null;
+  outcome: RunOutcome;
+  /** Records read from the source (accepted + rejected). */
+  records: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Sightings a snapshot no longer lists, ended by this run. */
+  delisted: number;
+  rejected: number;
+  bytes: number;
+  error: string | null;
+  etag: string | null;
+  lastModified: string | null;
+}
+
+/** What a finished run records. */
+export type RunResult = Omit<SourceRun, 'id' | 'sourceId' | 'startedAt' | 'finishedAt'> & { finishedAt: number };
+
+/** What a decay pass did. */
+export interface DecayResult {
+  /** IOCs whose stored score moved. */
+  rescored: number;
+  /** IOCs that reached their valid_until and got their final revoked version. */
+  revoked: number;
+  /** New STIX versions (band changes and revocations). */
+  versions: number;
 }
 
 export interface Ioc {

@@ -66,12 +66,14 @@ describe('socd CLI', () => {
     const mine = workdir();
     const { dir, socd } = mine;
     const list = join(dir, 'list.csv');
+    // Recent sightings: scores have not aged yet, so the round trip is exact (ageing is tested in the store).
+    const day = (n: number) => new Date(Math.floor(Date.now() / 86_400_000 - n) * 86_400_000).toISOString();
     writeFileSync(list, [
       'value,tags,sectors,first_seen,last_seen',
-      '203.0.113.5,c2;botnet,energy,2026-05-01T00:00:00Z,2026-05-02T00:00:00Z',
-      'http://evil.example/a?x=1,phishing,,2026-05-01T00:00:00Z,2026-05-03T00:00:00Z',
-      'CVE-2024-3094,,,2026-05-01T00:00:00Z,2026-05-01T00:00:00Z',
-      'd41d8cd98f00b204e9800998ecf8427e,,,2026-05-01T00:00:00Z,2026-05-01T00:00:00Z',
+      `203.0.113.5,c2;botnet,energy,${day(3)},${day(2)}`,
+      `http://evil.example/a?x=1,phishing,,${day(3)},${day(1)}`,
+      `CVE-2024-3094,,,${day(3)},${day(3)}`,
+      `d41d8cd98f00b204e9800998ecf8427e,,,${day(3)},${day(3)}`,
     ].join('\n'));
     assert.equal(socd('import', list, '--source', 'team-list', '--confidence', '80').status, 0);
     const stix = join(dir, 'out.stix.json');

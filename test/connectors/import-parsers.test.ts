@@ -1,3 +1,5 @@
+import { decayedScore } from '../../src/domain/scoring.js';
+import type { IocType } from '../../src/domain/ioc-types.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +18,9 @@ const FIXTURES = path.resolve(process.cwd(), 'test/fixtures/import');
 const fixture = (name: string) => path.join(FIXTURES, name);
 
 /** A fixed clock, so undated lines get a known first/last seen and a second import is comparable. */
-const NOW = Date.UTC(2026, 5, 1);
+const NOW = Date.UTC(2026, 4, 6);
+/** The stored score: the native confidence × reliability (1 here), aged from the last sighting to NOW. */
+const aged = (base: number, ioc: { type: IocType; lastSeen: number }) => decayedScore(base, ioc.type, ioc.lastSeen, NOW);
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Confidence given to lines without one; the source's reliability is 1, so it is the stored score. */
 const DEFAULT_CONFIDENCE = 40;
@@ -95,7 +99,7 @@ describe('plain list (list.txt: comments, blank lines, CRLF, defanged values, tr
     const { format, summary, problems } = await importFile(store, 'list.txt');
     assert.equal(format, 'text');
     // 19 lines: 6 are comments or blank (#, ;, //, whitespace-only), 13 carry a value.
-    assert.deepEqual(summary, { read: 13, inserted: 9, updated: 0, unchanged: 1, rejected: 3, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 13, inserted: 9, updated: 0, unchanged: 1, ignored: 0, rejected: 3, skipped: {}, batches: 1 });
     assert.deepEqual(problems, [
       { line: 11, reason: '999.1.1.1: octet out of range' },
       { line: 12, reason: 'not_a_value: cannot detect the IOC type (not a CVE id, hash, URL, email, IP address or domain)' },
@@ -119,7 +123,7 @@ describe('plain list (list.txt: comments, blank lines, CRLF, defanged values, tr
     );
     // Lines after the rejected ones (11, 12, 18) still landed: 13 (md5), 14 (cve), 19 (tab-indented).
     const undated = one(iocs, 'ipv4:203.0.113.7');
-    assert.equal(undated.score, DEFAULT_CONFIDENCE);
+    assert.equal(undated.score, aged(DEFAULT_CONFIDENCE, undated));
     assert.equal(undated.firstSeen, NOW);
     assert.equal(undated.lastSeen, NOW);
     assert.equal(undated.tlp, 'clear');
@@ -173,7 +177,7 @@ describe('CSV (iocs.csv: BOM, header, quoted fields with commas and quotes, a br
     const { format, summary, problems } = await importFile(store, 'iocs.csv');
     assert.equal(format, 'csv');
     // 17 lines: header, a # comment and a blank line carry no record; 14 rows are read.
-    assert.deepEqual(summary, { read: 14, inserted: 8, updated: 1, unchanged: 0, rejected: 5, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 14, inserted: 8, updated: 1, unchanged: 0, ignored: 0, rejected: 5, skipped: {}, batches: 1 });
     const sorted = [...problems].sort(byLine);
     assert.deepEqual(sorted.map((p) => p.line), [7, 9, 10, 11, 12]);
     // Line 7 has a quote in the middle of an unquoted field: the row is refused, quoted in the reason.
@@ -212,7 +216,7 @@ describe('CSV (iocs.csv: BOM, header, quoted fields with commas and quotes, a br
     assert.deepEqual(c2.tags, ['botnet', 'c2']); // "c2,botnet" quoted: one cell, split into a list
     assert.deepEqual(c2.malware, ['Emotet']);
     assert.deepEqual(c2.sectors, ['energy']);
-    assert.equal(c2.score, 80);
+    assert.equal(c2.score, aged(80, c2));
     assert.equal(c2.tlp, 'green');
     assert.equal(iso(c2.firstSeen), '2026-05-01T10:00:00.000Z');
     assert.equal(c2.lastSeen, NOW);
@@ -221,7 +225,7 @@ describe('CSV (iocs.csv: BOM, header, quoted fields with commas and quotes, a br
     const url = one(iocs, 'url:http://evil.example/login?a=1,b=2');
     assert.deepEqual(url.tags, ['"quoted" tag', 'phishing']);
     assert.deepEqual(url.sectors, ['energy', 'financial-services']);
-    assert.equal(url.score, 85); // "high"
+    assert.equal(url.score, aged(85, url)); // "high"
     assert.equal(url.tlp, 'amber');
     assert.equal(iso(url.firstSeen), '2026-05-02T00:00:00.000Z');
 
@@ -236,14 +240,14 @@ describe('CSV (iocs.csv: BOM, header, quoted fields with commas and quotes, a br
     assert.deepEqual(one(iocs, 'domain:spaced.example').tags, ['a', 'b']);
 
     const red = one(iocs, 'ipv4:203.0.113.12');
-    assert.equal(red.score, 15); // "low"
+    assert.equal(red.score, aged(15, red)); // "low"
     assert.equal(red.tlp, 'red'); // "TLP:RED"
     assert.deepEqual(red.malware, ['Mirai']);
 
     // A short row and a row with extra columns both load with the defaults.
     for (const key of ['domain:short.example', 'domain:long.example']) {
       const ioc = one(iocs, key);
-      assert.equal(ioc.score, DEFAULT_CONFIDENCE);
+      assert.equal(ioc.score, aged(DEFAULT_CONFIDENCE, ioc));
       assert.equal(ioc.firstSeen, NOW);
     }
     await store.close();
@@ -311,7 +315,7 @@ describe('TSV (iocs.tsv: other header names, type aliases)', () => {
     const store = await freshStore();
     const { format, summary, problems } = await importFile(store, 'iocs.tsv');
     assert.equal(format, 'tsv');
-    assert.deepEqual(summary, { read: 5, inserted: 4, updated: 0, unchanged: 0, rejected: 1, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 5, inserted: 4, updated: 0, unchanged: 0, ignored: 0, rejected: 1, skipped: {}, batches: 1 });
     assert.deepEqual(problems, [{ line: 4, reason: 'file-hash-wrong-length: invalid character "i" (SHA-256 is 64 hex characters)' }]);
     const iocs = await stored(store);
     assert.deepEqual(
@@ -323,7 +327,7 @@ describe('TSV (iocs.tsv: other header names, type aliases)', () => {
     assert.deepEqual(ip.tags, ['c2', 'cobalt strike']);
     assert.deepEqual(ip.malware, ['CobaltStrike']);
     assert.deepEqual(ip.sectors, ['energy', 'nuclear']); // "Made-Up" is not a CISA sector: dropped
-    assert.equal(ip.score, 65);
+    assert.equal(ip.score, aged(65, ip));
     assert.equal(ip.tlp, 'clear'); // TLP 1.0 white
     assert.equal(iso(ip.firstSeen), '2026-04-01T00:00:00.000Z');
     assert.equal(iso(ip.lastSeen), '2026-04-03T12:00:00.000Z');
@@ -342,7 +346,7 @@ describe('JSON array of strings and objects (list.json)', () => {
     const store = await freshStore();
     const { format, summary, problems } = await importFile(store, 'list.json');
     assert.equal(format, 'json');
-    assert.deepEqual(summary, { read: 11, inserted: 5, updated: 0, unchanged: 0, rejected: 6, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 11, inserted: 5, updated: 0, unchanged: 0, ignored: 0, rejected: 6, skipped: {}, batches: 1 });
     assert.deepEqual(problems, [
       { line: 5, reason: 'expected a string or an object with a "value" field' }, // 42
       { line: 6, reason: 'expected a string or an object with a "value" field' }, // null
@@ -366,13 +370,13 @@ describe('JSON array of strings and objects (list.json)', () => {
     assert.deepEqual(url.tags, ['kit', 'phishing']); // deduplicated
     assert.deepEqual(url.malware, ['Qakbot']); // a string becomes a one-item list
     assert.deepEqual(url.sectors, ['energy', 'healthcare-public-health']);
-    assert.equal(url.score, 90);
+    assert.equal(url.score, aged(90, url));
     assert.equal(url.tlp, 'amber');
     assert.equal(iso(url.firstSeen), '2026-04-01T00:00:00.000Z');
     assert.equal(iso(url.lastSeen), '2026-04-02T00:00:00.000Z');
     assert.deepEqual(one(iocs, 'cve:CVE-2024-3400').tags, ['edge', 'vpn']); // "indicator" field, "labels": "vpn|edge"
-    assert.equal(one(iocs, 'sha1:0123456789abcdef0123456789abcdef01234567').score, 50); // "ioc" field, "medium"
-    assert.equal(one(iocs, 'ipv4:203.0.113.20').score, DEFAULT_CONFIDENCE);
+    assert.equal(one(iocs, 'sha1:0123456789abcdef0123456789abcdef01234567').score, aged(50, one(iocs, 'sha1:0123456789abcdef0123456789abcdef01234567'))); // "ioc" field, "medium"
+    assert.equal(one(iocs, 'ipv4:203.0.113.20').score, aged(DEFAULT_CONFIDENCE, one(iocs, 'ipv4:203.0.113.20')));
     await store.close();
   });
 
@@ -411,20 +415,20 @@ describe('our own REST output ({"data": [...]}, rest-page.json)', () => {
     const store = await freshStore();
     const { format, summary, problems } = await importFile(store, 'rest-page.json');
     assert.equal(format, 'json');
-    assert.deepEqual(summary, { read: 3, inserted: 3, updated: 0, unchanged: 0, rejected: 0, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 3, inserted: 3, updated: 0, unchanged: 0, ignored: 0, rejected: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems, []);
     const iocs = await stored(store);
     assert.deepEqual([...iocs.keys()].sort(), ['cve:CVE-2023-4966', 'domain:rest.example', 'ipv4:203.0.113.50']);
     const ip = one(iocs, 'ipv4:203.0.113.50');
-    assert.equal(ip.score, 77); // score wins over the band "high" (85)
+    assert.equal(ip.score, aged(77, ip)); // score wins over the band "high" (85)
     assert.equal(ip.tlp, 'green');
     assert.deepEqual([ip.tags, ip.malware, ip.sectors], [['c2'], ['Dridex'], ['financial-services']]);
     assert.equal(iso(ip.firstSeen), '2026-03-01T08:00:00.000Z');
     assert.equal(iso(ip.lastSeen), '2026-03-05T09:30:00.000Z');
     // Only the band: its STIX integer.
-    assert.equal(one(iocs, 'cve:CVE-2023-4966').score, 50);
+    assert.equal(one(iocs, 'cve:CVE-2023-4966').score, aged(50, one(iocs, 'cve:CVE-2023-4966')));
     const dom = one(iocs, 'domain:rest.example');
-    assert.equal(dom.score, 12);
+    assert.equal(dom.score, aged(12, dom));
     assert.equal(dom.tlp, 'amber+strict');
     assert.deepEqual(dom.sectors, ['energy', 'transportation-systems']);
     // The ids of another server are not ours: a new id is minted.
@@ -462,7 +466,7 @@ describe('NDJSON (lines.ndjson: one broken line)', () => {
     const { format, summary, problems } = await importFile(store, 'lines.ndjson');
     assert.equal(format, 'ndjson');
     // 10 lines, 2 blank (one whitespace-only).
-    assert.deepEqual(summary, { read: 8, inserted: 5, updated: 0, unchanged: 0, rejected: 3, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 8, inserted: 5, updated: 0, unchanged: 0, ignored: 0, rejected: 3, skipped: {}, batches: 1 });
     assert.deepEqual(problems.map((p) => p.line), [4, 7, 8]);
     assert.match(problems[0]!.reason, /^not valid JSON: /);
     assert.equal(problems[1]!.reason, 'expected a string or an object with a "value" field');
@@ -495,6 +499,7 @@ describe('STIX 2.1 bundle (bundle.stix.json)', () => {
       inserted: 4,
       updated: 0,
       unchanged: 0,
+      ignored: 0,
       rejected: 1,
       skipped: {
         identity: 1,
@@ -515,7 +520,7 @@ describe('STIX 2.1 bundle (bundle.stix.json)', () => {
       ['cve:CVE-2024-3400', 'domain:stix.example', 'ipv4:198.51.100.1', 'url:http://stix.example/payload.exe'],
     );
     const ip = one(iocs, 'ipv4:198.51.100.1');
-    assert.equal(ip.score, 80); // the indicator's confidence
+    assert.equal(ip.score, aged(80, ip)); // the indicator's confidence
     assert.deepEqual(ip.tags, ['c2']); // labels other than sector:…
     assert.deepEqual(ip.sectors, ['energy']); // sector:energy kept, sector:Not-A-Sector dropped
     assert.equal(iso(ip.firstSeen), '2026-04-30T00:00:00.000Z'); // valid_from
@@ -526,7 +531,7 @@ describe('STIX 2.1 bundle (bundle.stix.json)', () => {
     for (const key of ['url:http://stix.example/payload.exe', 'domain:stix.example']) {
       const ioc = one(iocs, key);
       assert.deepEqual(ioc.tags, ['malware-delivery']);
-      assert.equal(ioc.score, DEFAULT_CONFIDENCE);
+      assert.equal(ioc.score, aged(DEFAULT_CONFIDENCE, ioc));
       assert.equal(iso(ioc.firstSeen), '2026-05-03T00:00:00.000Z');
     }
     // The CVE comes from the external reference, not from the name.

@@ -49,11 +49,11 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       await store.upsertSource(source({ id: 'a' }));
       await store.upsertSource(source({ id: 'b' }));
       const first = await store.upsertObservations('a', [observation({ type: 'ipv4', value: '203.0.113.1', tags: ['c2'] })], 1000);
-      assert.deepEqual(first, { inserted: 1, updated: 0, unchanged: 0 });
+      assert.deepEqual(first, { inserted: 1, updated: 0, unchanged: 0, ignored: 0 });
       const again = await store.upsertObservations('a', [observation({ type: 'ipv4', value: '203.0.113.1', tags: ['c2'] })], 2000);
-      assert.deepEqual(again, { inserted: 0, updated: 0, unchanged: 1 });
+      assert.deepEqual(again, { inserted: 0, updated: 0, unchanged: 1, ignored: 0 });
       const other = await store.upsertObservations('b', [observation({ type: 'ipv4', value: '203.0.113.1', tags: ['scanner'], malware: ['Mozi'] })], 3000);
-      assert.deepEqual(other, { inserted: 0, updated: 1, unchanged: 0 });
+      assert.deepEqual(other, { inserted: 0, updated: 1, unchanged: 0, ignored: 0 });
       assert.equal(await store.countIocs(), 1);
       const [ioc] = (await store.queryIocs({ status: 'all', limit: 10 })).items;
       assert.ok(ioc);
@@ -102,7 +102,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         store.createAccount('during@example.com', 'free', 1),
       ]);
       assert.deepEqual(again, [10, 20, 23]);
-      assert.deepEqual(total, { inserted: 13, updated: 0, unchanged: 10 });
+      assert.deepEqual(total, { inserted: 13, updated: 0, unchanged: 10, ignored: 0 });
       assert.equal(await store.countIocs(), 23);
       assert.ok(await store.findAccountByEmail('during@example.com'));
     }));

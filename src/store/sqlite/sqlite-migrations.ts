@@ -169,5 +169,39 @@ CREATE TABLE taxii_collections (
 ) WITHOUT ROWID;
 `,
   },
-];
+  {
+    version: 3,
+    name: 'ingestion: source runs, sighting run marks, decay',
+    sql: `
+-- One row per run of a connector: what \`socd sources\` and GET /api/v1/sources show, and the validators (etag,
+-- last_modified) and \`since\` of the next conditional download. outcome: running, ok, not-modified, failed, skipped.
+CREATE TABLE source_runs (
+  id            INTEGER PRIMARY KEY,
+  source_id     TEXT NOT NULL,
+  started_at    INTEGER NOT NULL,
+  finished_at   INTEGER,
+  outcome       TEXT NOT NULL,
+  records       INTEGER NOT NULL DEFAULT 0,
+  inserted      INTEGER NOT NULL DEFAULT 0,
+  updated       INTEGER NOT NULL DEFAULT 0,
+  unchanged     INTEGER NOT NULL DEFAULT 0,
+  delisted      INTEGER NOT NULL DEFAULT 0,
+  rejected      INTEGER NOT NULL DEFAULT 0,
+  bytes         INTEGER NOT NULL DEFAULT 0,
+  error         TEXT,
+  etag          TEXT,
+  last_modified TEXT
+);
+CREATE INDEX source_runs_source ON source_runs (source_id, id);
 
+-- The last run that listed a sighting: after a complete snapshot, the source's live sightings with an older mark
+-- were delisted.
+ALTER TABLE sightings ADD COLUMN seen_run INTEGER;
+-- The noisy-OR of live sightings before decay; score is the decayed value. no_decay: a source listing it says it
+-- does not age (CISA KEV).
+ALTER TABLE iocs ADD COLUMN base_score INTEGER;
+ALTER TABLE iocs ADD COLUMN no_decay INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN no_decay INTEGER NOT NULL DEFAULT 0;
+`,
+  },
+];

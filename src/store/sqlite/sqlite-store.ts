@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { builtinMemberships } from '../../domain/collections.js';
 import { BAND_RANGES, bandOf } from '../../domain/confidence.js';
 import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
-import { scoreOf, validUntil } from '../../domain/scoring.js';
+import { decayedScore, scoreOf, validUntil } from '../../domain/scoring.js';
 import { leastRestrictive, TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
 import { dedupeSorted, parseList, unionSorted } from '../merge.js';
@@ -32,6 +32,11 @@ import type {
   SharedObject,
   Plan,
   SourceRecord,
+  SourceRun,
+  RunOutcome,
+  RunResult,
+  DecayResult,
+  UpsertOptions,
   StixPage,
   StixVersion,
   RenderIocVersion,
@@ -60,6 +65,8 @@ interface IocRow {
   version_seq: number | null;
   versioned_score: number | null;
   versioned_valid_until: number | null;
+  base_score: number | null;
+  no_decay: number;
 }
 
 interface EvidenceRow {
@@ -69,6 +76,56 @@ interface EvidenceRow {
   reliability: number;
   aggregate: number;
   redistributable: number;
+  no_decay: number;
+}
+
+interface SourceRow {
+  id: string;
+  name: string;
+  reliability: number;
+  redistributable: number;
+  aggregate: number;
+  tlp: Tlp;
+  no_decay: number;
+}
+
+const sourceOf = (r: SourceRow): SourceRecord => ({
+  id: r.id, name: r.name, reliability: r.reliability, redistributable: r.redistributable === 1, aggregate: r.aggregate === 1,
+  tlp: r.tlp, noDecay: r.no_decay === 1,
+});
+
+interface RunRow {
+  id: number;
+  source_id: string;
+  started_at: number;
+  finished_at: number | null;
+  outcome: RunOutcome;
+  records: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  delisted: number;
+  rejected: number;
+  bytes: number;
+  error: string | null;
+  etag: string | null;
+  last_modified: string | null;
+}
+
+const runOf = (r: RunRow): SourceRun => ({
+  id: r.id, sourceId: r.source_id, startedAt: r.started_at, finishedAt: r.finished_at, outcome: r.outcome, records: r.records,
+  inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes,
+  error: r.error, etag: r.etag, lastModified: r.last_modified,
+});
+
+/** What an observation brings to an existing IOC; a relisting or a rescoring brings nothing new. */
+interface Incoming {
+  tags: readonly string[];
+  malware: readonly string[];
+  sectors: readonly string[];
+  tlp: Tlp;
+  firstSeen: number;
+  lastSeen: number;
 }
 
 /** A score move of this much or more is a new STIX version even inside one band (DESIGN.md). */
@@ -164,29 +221,26 @@ export class SqliteStore implements Store {
   async upsertSource(s: SourceRecord): Promise<void> {
     await this.writes.run(() => this.db
       .prepare(
-        `INSERT INTO sources (id, name, reliability, redistributable, aggregate, tlp) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO sources (id, name, reliability, redistributable, aggregate, tlp, no_decay) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, reliability = excluded.reliability,
-           redistributable = excluded.redistributable, aggregate = excluded.aggregate, tlp = excluded.tlp`,
+           redistributable = excluded.redistributable, aggregate = excluded.aggregate, tlp = excluded.tlp,
+           no_decay = excluded.no_decay`,
       )
-      .run(s.id, s.name, s.reliability, s.redistributable ? 1 : 0, s.aggregate ? 1 : 0, s.tlp));
-    this.sourceCache.set(s.id, s);
+      .run(s.id, s.name, s.reliability, s.redistributable ? 1 : 0, s.aggregate ? 1 : 0, s.tlp, s.noDecay ? 1 : 0));
+    this.sourceCache.set(s.id, { ...s, noDecay: s.noDecay ?? false });
   }
 
   async listSources(): Promise<SourceRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM sources ORDER BY id').all() as Array<{
-      id: string; name: string; reliability: number; redistributable: number; aggregate: number; tlp: Tlp;
-    }>;
-    return rows.map((r) => ({ ...r, redistributable: r.redistributable === 1, aggregate: r.aggregate === 1 }));
+    const rows = this.db.prepare('SELECT * FROM sources ORDER BY id').all() as SourceRow[];
+    return rows.map(sourceOf);
   }
 
   private source(id: string): SourceRecord {
     let s = this.sourceCache.get(id);
     if (!s) {
-      const r = this.db.prepare('SELECT * FROM sources WHERE id = ?').get(id) as
-        | { id: string; name: string; reliability: number; redistributable: number; aggregate: number; tlp: Tlp }
-        | undefined;
+      const r = this.db.prepare('SELECT * FROM sources WHERE id = ?').get(id) as SourceRow | undefined;
       if (!r) throw new Error(`unknown source ${id}: register it with upsertSource first`);
-      s = { ...r, redistributable: r.redistributable === 1, aggregate: r.aggregate === 1 };
+      s = sourceOf(r);
       this.sourceCache.set(id, s);
     }
     return s;
@@ -204,23 +258,24 @@ export class SqliteStore implements Store {
         db().prepare(
           `INSERT INTO iocs (id, type, value, value_key, stix_id, stix_key, score, first_seen, last_seen, added_at, updated_at,
              tags, malware, sectors, tlp, status, valid_until, redistributable, modified, version_seq, versioned_score,
-             versioned_valid_until)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`,
+             versioned_valid_until, base_score, no_decay)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)`,
         ),
       ),
       updateIoc: lazy(() =>
         db().prepare(
           `UPDATE iocs SET stix_id = ?, stix_key = ?, score = ?, first_seen = ?, last_seen = ?, updated_at = ?, tags = ?,
              malware = ?, sectors = ?, tlp = ?, status = ?, valid_until = ?, redistributable = ?, modified = ?,
-             version_seq = ?, versioned_score = ?, versioned_valid_until = ?
+             version_seq = ?, versioned_score = ?, versioned_valid_until = ?, base_score = ?, no_decay = ?
            WHERE id = ?`,
         ),
       ),
       upsertSighting: lazy(() =>
         db().prepare(
-          `INSERT INTO sightings (ioc_id, source_id, first_seen, last_seen, count, confidence, reference, ended_at, ioc_added_at)
-           VALUES (?, ?, ?, ?, 1, ?, ?, NULL, ?)
+          `INSERT INTO sightings (ioc_id, source_id, first_seen, last_seen, count, confidence, reference, ended_at, ioc_added_at, seen_run)
+           VALUES (?, ?, ?, ?, 1, ?, ?, NULL, ?, ?)
            ON CONFLICT (ioc_id, source_id) DO UPDATE SET
+             seen_run = excluded.seen_run,
              first_seen = min(first_seen, excluded.first_seen),
              last_seen = max(last_seen, excluded.last_seen),
              count = count + (excluded.last_seen > last_seen),
@@ -231,7 +286,7 @@ export class SqliteStore implements Store {
       ),
       evidence: lazy(() =>
         db().prepare(
-          `SELECT s.source_id, src.name, s.confidence, src.reliability, src.aggregate, src.redistributable
+          `SELECT s.source_id, src.name, s.confidence, src.reliability, src.aggregate, src.redistributable, src.no_decay
            FROM sightings s JOIN sources src ON src.id = s.source_id
            WHERE s.ioc_id = ? AND s.ended_at IS NULL
            ORDER BY s.source_id`,
@@ -255,21 +310,21 @@ export class SqliteStore implements Store {
     };
   })();
 
-  async upsertObservations(sourceId: string, batch: readonly Observation[], now: number): Promise<UpsertResult> {
+  async upsertObservations(sourceId: string, batch: readonly Observation[], now: number, opts: UpsertOptions = {}): Promise<UpsertResult> {
     const source = this.source(sourceId);
-    const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
-    await this.writes.run(() => this.db.transaction(() => this.apply(source, batch, now, result)).immediate());
+    const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
+    await this.writes.run(() => this.db.transaction(() => this.apply(source, batch, now, result, opts)).immediate());
     return result;
   }
 
   async upsertObservationStream(
     sourceId: string,
     chunks: AsyncIterable<readonly Observation[]>,
-    opts: { batchSize: number; clock?: () => number; onCommit?: (total: Readonly<UpsertResult>) => void },
+    opts: UpsertOptions & { batchSize: number; clock?: () => number; onCommit?: (total: Readonly<UpsertResult>) => void },
   ): Promise<UpsertResult> {
     const source = this.source(sourceId);
     const clock = opts.clock ?? Date.now;
-    const total: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
+    const total: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
     return this.writes.run(async () => {
       let open = false;
       let pending = 0;
@@ -282,7 +337,7 @@ export class SqliteStore implements Store {
               open = true;
             }
             const take = Math.min(chunk.length - at, opts.batchSize - pending);
-            this.apply(source, at === 0 && take === chunk.length ? chunk : chunk.slice(at, at + take), clock(), total);
+            this.apply(source, at === 0 && take === chunk.length ? chunk : chunk.slice(at, at + take), clock(), total, opts);
             at += take;
             pending += take;
             if (pending >= opts.batchSize) {
@@ -332,96 +387,241 @@ export class SqliteStore implements Store {
   }
 
   /** The write of a batch, inside the caller's transaction. */
-  private apply(source: SourceRecord, batch: readonly Observation[], now: number, result: UpsertResult): void {
+  private apply(source: SourceRecord, batch: readonly Observation[], now: number, result: UpsertResult, opts: UpsertOptions): void {
     const s = this.stmts;
     const log = this.versionLog(now);
+    const run = opts.run ?? null;
     for (const o of batch) {
       const key = valueKey(o.type, o.value);
       const row = s.findIoc().get(key, o.type, o.value) as IocRow | undefined;
       const tlp = o.tlp ?? source.tlp;
       if (!row) {
+        if (opts.enrichOnly) {
+          result.ignored++;
+          continue;
+        }
         const sectors = o.sectors.length === 0 ? o.sectors : dedupeSorted(o.sectors);
         const tags = o.tags.length === 0 ? o.tags : dedupeSorted(o.tags);
         const malware = o.malware.length === 0 ? o.malware : dedupeSorted(o.malware);
         const stix = newStixId(o.type);
-        const score = scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]);
-        const until = validUntil(o.type, o.lastSeen);
+        const noDecay = source.noDecay ?? false;
+        const base = scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]);
+        const score = decayedScore(base, o.type, o.lastSeen, now, noDecay);
+        const until = validUntil(base, o.type, o.lastSeen, noDecay);
         const iocId = log.nextIocId();
         s.insertIoc().run(
           iocId, o.type, o.value, key, stix.id, stix.key, score, o.firstSeen, o.lastSeen, now, now,
           listJson(tags), listJson(malware), listJson(sectors), tlp, until, source.redistributable ? 1 : 0,
-          now, log.nextSeq(), score, until,
+          now, log.nextSeq(), score, until, base, noDecay ? 1 : 0,
         );
         log.append(iocId, {
           stixId: stix.id, type: o.type, value: o.value, score, tags, malware, sectors, tlp, revoked: false,
           firstSeen: o.firstSeen, validUntil: until, created: now, modified: now, sources: [{ id: source.id, name: source.name }],
         });
-        s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now);
+        s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now, run);
         for (const sector of sectors) s.insertSector().run(sector, now, iocId);
         result.inserted++;
         continue;
       }
-      s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at);
-      const evidence = s.evidence().all(row.id) as EvidenceRow[];
-      const oldTags = parseList(row.tags);
-      const oldMalware = parseList(row.malware);
-      const oldSectors = parseList(row.sectors);
-      const tags = unionSorted(oldTags, o.tags);
-      const malware = unionSorted(oldMalware, o.malware);
-      const sectors = unionSorted(oldSectors, o.sectors);
-      const score = scoreOf(evidence.map((e) => ({ prior: e.reliability, confidence: e.confidence, aggregate: e.aggregate === 1 })));
-      const firstSeen = Math.min(row.first_seen, o.firstSeen);
-      const lastSeen = Math.max(row.last_seen, o.lastSeen);
-      const nextTlp = leastRestrictive(row.tlp, tlp);
-      const redistributable = evidence.some((e) => e.redistributable === 1) ? 1 : 0;
-      const until = validUntil(row.type, lastSeen);
-      // STIX says revoked is final: a withdrawn IOC seen again comes back as a new object.
-      const reactivated = row.status === 'revoked';
-      const changed =
-        reactivated || score !== row.score || firstSeen !== row.first_seen || lastSeen !== row.last_seen ||
-        nextTlp !== row.tlp || redistributable !== row.redistributable ||
-        tags !== oldTags || malware !== oldMalware || sectors !== oldSectors;
-      if (!changed) {
-        result.unchanged++;
-        continue;
-      }
-      const versionedScore = row.versioned_score ?? row.score;
-      const versionedUntil = row.versioned_valid_until ?? row.valid_until;
-      // DESIGN.md: a new version only when something a consumer acts on changes.
-      const newVersion =
-        reactivated || tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || nextTlp !== row.tlp ||
-        bandOf(score) !== bandOf(versionedScore) || Math.abs(score - versionedScore) >= SCORE_STEP ||
-        Math.floor(until / WEEK_MS) > Math.floor(versionedUntil / WEEK_MS);
-      let stixId = row.stix_id;
-      let stixKeyValue = stixKey(row.stix_id)!;
-      let modified = row.modified ?? row.added_at;
-      let versionSeq = row.version_seq;
-      let created = row.added_at;
-      if (newVersion) {
-        if (reactivated) {
-          const fresh = newStixId(row.type);
-          stixId = fresh.id;
-          stixKeyValue = fresh.key;
-          created = now;
-          modified = now;
-        } else {
-          modified = Math.max(now, modified + 1);
-          if (row.version_seq !== null) s.supersede().run(row.version_seq);
-          created = this.createdOf(row);
-        }
-        versionSeq = log.append(row.id, {
-          stixId, type: row.type, value: row.value, score, tags, malware, sectors, tlp: nextTlp, revoked: false,
-          firstSeen, validUntil: until, created, modified, sources: evidence.map((e) => ({ id: e.source_id, name: e.name })),
-        });
-      }
-      s.updateIoc().run(
-        stixId, stixKeyValue, score, firstSeen, lastSeen, now, JSON.stringify(tags), JSON.stringify(malware),
-        JSON.stringify(sectors), nextTlp, 'active', until, redistributable, modified, versionSeq,
-        newVersion ? score : versionedScore, newVersion ? until : versionedUntil, row.id,
-      );
-      for (const sector of sectors) if (!oldSectors.includes(sector)) s.insertSector().run(sector, row.added_at, row.id);
-      result.updated++;
+      s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at, run);
+      const outcome = this.reconcile(row, now, log, { tags: o.tags, malware: o.malware, sectors: o.sectors, tlp, firstSeen: o.firstSeen, lastSeen: o.lastSeen }, true);
+      if (outcome === 'unchanged') result.unchanged++;
+      else result.updated++;
     }
+  }
+
+  /**
+   * Brings an existing IOC in line with its live sightings, what `incoming` adds and its age at `now`, inside the
+   * caller's transaction; appends a STIX version when a consumer should act (DESIGN.md). `seen`: a source lists it
+   * now (a revoked IOC comes back); otherwise an IOC left without live evidence, or past its valid_until, is revoked.
+   */
+  private reconcile(row: IocRow, now: number, log: ReturnType<SqliteStore['versionLog']>, incoming: Incoming | undefined, seen: boolean): 'unchanged' | 'updated' | 'revoked' {
+    const s = this.stmts;
+    const evidence = s.evidence().all(row.id) as EvidenceRow[];
+    const oldTags = parseList(row.tags);
+    const oldMalware = parseList(row.malware);
+    const oldSectors = parseList(row.sectors);
+    const tags = incoming ? unionSorted(oldTags, incoming.tags) : oldTags;
+    const malware = incoming ? unionSorted(oldMalware, incoming.malware) : oldMalware;
+    const sectors = incoming ? unionSorted(oldSectors, incoming.sectors) : oldSectors;
+    const base = scoreOf(evidence.map((e) => ({ prior: e.reliability, confidence: e.confidence, aggregate: e.aggregate === 1 })));
+    const noDecay = evidence.some((e) => e.no_decay === 1);
+    const firstSeen = incoming ? Math.min(row.first_seen, incoming.firstSeen) : row.first_seen;
+    const lastSeen = incoming ? Math.max(row.last_seen, incoming.lastSeen) : row.last_seen;
+    const score = decayedScore(base, row.type, lastSeen, now, noDecay);
+    const nextTlp = incoming ? leastRestrictive(row.tlp, incoming.tlp) : row.tlp;
+    const redistributable = evidence.some((e) => e.redistributable === 1) ? 1 : row.redistributable && evidence.length === 0 ? 1 : 0;
+    const until = validUntil(base, row.type, lastSeen, noDecay);
+    const sources = evidence.map((e) => ({ id: e.source_id, name: e.name }));
+    if (row.status === 'revoked' && !seen) return 'unchanged';
+    if (!seen && now >= until) {
+      this.revokeRow(row, now, log, sources);
+      return 'revoked';
+    }
+    // STIX says revoked is final: a withdrawn IOC seen again comes back as a new object.
+    const reactivated = row.status === 'revoked';
+    const changed =
+      reactivated || score !== row.score || base !== row.base_score || firstSeen !== row.first_seen || lastSeen !== row.last_seen ||
+      nextTlp !== row.tlp || redistributable !== row.redistributable || (noDecay ? 1 : 0) !== row.no_decay ||
+      tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || until !== row.valid_until;
+    if (!changed) return 'unchanged';
+    const versionedScore = row.versioned_score ?? row.score;
+    const versionedUntil = row.versioned_valid_until ?? row.valid_until;
+    // DESIGN.md: a new version only when something a consumer acts on changes. Ageing alone (no incoming
+    // sighting) moves the stored score continuously but versions only on a band change: decay would otherwise
+    // add a dozen versions to every IOC over its life.
+    const newVersion =
+      reactivated || tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || nextTlp !== row.tlp ||
+      bandOf(score) !== bandOf(versionedScore) ||
+      (incoming !== undefined && Math.abs(score - versionedScore) >= SCORE_STEP) ||
+      Math.floor(until / WEEK_MS) > Math.floor(versionedUntil / WEEK_MS);
+    let stixId = row.stix_id;
+    let stixKeyValue = stixKey(row.stix_id)!;
+    let modified = row.modified ?? row.added_at;
+    let versionSeq = row.version_seq;
+    let created = row.added_at;
+    if (newVersion) {
+      if (reactivated) {
+        const fresh = newStixId(row.type);
+        stixId = fresh.id;
+        stixKeyValue = fresh.key;
+        created = now;
+        modified = now;
+      } else {
+        modified = Math.max(now, modified + 1);
+        if (row.version_seq !== null) s.supersede().run(row.version_seq);
+        created = this.createdOf(row);
+      }
+      versionSeq = log.append(row.id, {
+        stixId, type: row.type, value: row.value, score, tags, malware, sectors, tlp: nextTlp, revoked: false,
+        firstSeen, validUntil: until, created, modified, sources,
+      });
+    }
+    s.updateIoc().run(
+      stixId, stixKeyValue, score, firstSeen, lastSeen, now, JSON.stringify(tags), JSON.stringify(malware),
+      JSON.stringify(sectors), nextTlp, 'active', until, redistributable, modified, versionSeq,
+      newVersion ? score : versionedScore, newVersion ? until : versionedUntil, base, noDecay ? 1 : 0, row.id,
+    );
+    for (const sector of sectors) if (!oldSectors.includes(sector)) s.insertSector().run(sector, row.added_at, row.id);
+    return 'updated';
+  }
+
+  /** The final version of an IOC: `revoked: true`, so that SIEMs remove it (STIX 2.1 §3.6). */
+  private revokeRow(row: IocRow, now: number, log: ReturnType<SqliteStore['versionLog']>, sources: ReadonlyArray<{ id: string; name: string }>): void {
+    const modified = Math.max(now, (row.modified ?? row.added_at) + 1);
+    if (row.version_seq !== null) this.stmts.supersede().run(row.version_seq);
+    const seq = log.append(row.id, {
+      stixId: row.stix_id, type: row.type, value: row.value, score: row.score, tags: parseList(row.tags),
+      malware: parseList(row.malware), sectors: parseList(row.sectors), tlp: row.tlp, revoked: true,
+      firstSeen: row.first_seen, validUntil: row.valid_until, created: this.createdOf(row), modified, sources,
+    });
+    this.db
+      .prepare("UPDATE iocs SET status = 'revoked', updated_at = ?, modified = ?, version_seq = ? WHERE id = ?")
+      .run(now, modified, seq, row.id);
+  }
+
+  async endUnseenSightings(sourceId: string, run: number, now: number): Promise<number> {
+    this.source(sourceId);
+    return this.writes.run(() => {
+      const ids = this.db
+        .prepare('SELECT ioc_id FROM sightings WHERE source_id = ? AND ended_at IS NULL AND (seen_run IS NULL OR seen_run <> ?)')
+        .pluck()
+        .all(sourceId, run) as number[];
+      const end = this.db.prepare('UPDATE sightings SET ended_at = ? WHERE ioc_id = ? AND source_id = ?');
+      const get = this.db.prepare('SELECT * FROM iocs WHERE id = ?');
+      for (let at = 0; at < ids.length; at += 5000) {
+        this.db.transaction(() => {
+          const log = this.versionLog(now);
+          for (const id of ids.slice(at, at + 5000)) {
+            end.run(now, id, sourceId);
+            const row = get.get(id) as IocRow | undefined;
+            if (row && row.status === 'active') this.reconcile(row, now, log, undefined, false);
+          }
+        }).immediate();
+      }
+      return ids.length;
+    });
+  }
+
+  async relistSource(sourceId: string, run: number, now: number): Promise<UpsertResult> {
+    const source = this.source(sourceId);
+    const rows = this.db
+      .prepare(
+        `SELECT i.type, i.value, s.first_seen, s.confidence, s.reference FROM sightings s JOIN iocs i ON i.id = s.ioc_id
+         WHERE s.source_id = ? AND s.ended_at IS NULL`,
+      )
+      .raw()
+      .all(sourceId) as Array<[IocType, string, number, number | null, string | null]>;
+    const observations: Observation[] = rows.map(([type, value, firstSeen, confidence, reference]) => ({
+      type, value, confidence, reference, firstSeen, lastSeen: now, tags: [], malware: [], sectors: [], tlp: null,
+    }));
+    async function* chunks() {
+      yield observations;
+    }
+    return this.upsertObservationStream(source.id, chunks(), { batchSize: 5000, run, clock: () => now });
+  }
+
+  async decayIocs(now: number): Promise<DecayResult> {
+    const result: DecayResult = { rescored: 0, revoked: 0, versions: 0 };
+    const page = this.db.prepare("SELECT * FROM iocs WHERE id > ? AND status = 'active' ORDER BY id LIMIT 5000");
+    let after = 0;
+    for (;;) {
+      const done = await this.writes.run(() => this.db.transaction(() => {
+        const rows = page.all(after) as IocRow[];
+        if (rows.length === 0) return true;
+        const log = this.versionLog(now);
+        const seqBefore = log.nextSeq();
+        for (const row of rows) {
+          after = row.id;
+          const base = row.base_score ?? row.score;
+          // Cheap test first: most IOCs neither moved a point nor expired since the last pass.
+          if (now < row.valid_until && decayedScore(base, row.type, row.last_seen, now, row.no_decay === 1) === row.score) continue;
+          const outcome = this.reconcile(row, now, log, undefined, false);
+          if (outcome === 'revoked') result.revoked++;
+          else if (outcome === 'updated') result.rescored++;
+        }
+        result.versions += log.nextSeq() - seqBefore;
+        return false;
+      }).immediate());
+      if (done) return result;
+      // Let readers in between batches.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  // --- source runs ------------------------------------------------------------------------------
+
+  async startRun(sourceId: string, now: number): Promise<number> {
+    return this.writes.run(() => this.db.transaction(() => {
+      this.db
+        .prepare("UPDATE source_runs SET outcome = 'failed', finished_at = ?, error = 'interrupted: the process stopped during this run' WHERE source_id = ? AND outcome = 'running'")
+        .run(now, sourceId);
+      return Number(this.db.prepare("INSERT INTO source_runs (source_id, started_at, outcome) VALUES (?, ?, 'running')").run(sourceId, now).lastInsertRowid);
+    }).immediate());
+  }
+
+  async finishRun(run: number, r: RunResult): Promise<void> {
+    await this.writes.run(() => this.db
+      .prepare(
+        `UPDATE source_runs SET finished_at = ?, outcome = ?, records = ?, inserted = ?, updated = ?, unchanged = ?, delisted = ?,
+           rejected = ?, bytes = ?, error = ?, etag = ?, last_modified = ? WHERE id = ?`,
+      )
+      .run(r.finishedAt, r.outcome, r.records, r.inserted, r.updated, r.unchanged, r.delisted, r.rejected, r.bytes, r.error, r.etag, r.lastModified, run));
+  }
+
+  async latestRuns(): Promise<SourceRun[]> {
+    const rows = this.db
+      .prepare('SELECT r.* FROM source_runs r WHERE r.id = (SELECT max(id) FROM source_runs x WHERE x.source_id = r.source_id) ORDER BY r.source_id')
+      .all() as RunRow[];
+    return rows.map(runOf);
+  }
+
+  async lastRun(sourceId: string, outcomes: readonly string[]): Promise<SourceRun | undefined> {
+    if (outcomes.length === 0) return undefined;
+    const row = this.db
+      .prepare(`SELECT * FROM source_runs WHERE source_id = ? AND outcome IN (${outcomes.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT 1`)
+      .get(sourceId, ...outcomes) as RunRow | undefined;
+    return row && runOf(row);
   }
 
   /** `created` of an IOC's current STIX object: the time of that object's first version. */
@@ -473,17 +673,7 @@ export class SqliteStore implements Store {
           const row = this.db.prepare("SELECT * FROM iocs WHERE stix_key = ? AND stix_id = ? AND status = 'active'").get(key, id) as IocRow | undefined;
           if (!row) continue;
           const evidence = this.stmts.evidence().all(row.id) as EvidenceRow[];
-          const modified = Math.max(now, (row.modified ?? row.added_at) + 1);
-          if (row.version_seq !== null) this.stmts.supersede().run(row.version_seq);
-          const seq = log.append(row.id, {
-            stixId: row.stix_id, type: row.type, value: row.value, score: row.score, tags: parseList(row.tags),
-            malware: parseList(row.malware), sectors: parseList(row.sectors), tlp: row.tlp, revoked: true,
-            firstSeen: row.first_seen, validUntil: row.valid_until, created: this.createdOf(row), modified,
-            sources: evidence.map((e) => ({ id: e.source_id, name: e.name })),
-          });
-          this.db
-            .prepare("UPDATE iocs SET status = 'revoked', updated_at = ?, modified = ?, version_seq = ? WHERE id = ?")
-            .run(now, modified, seq, row.id);
+          this.revokeRow(row, now, log, evidence.map((e) => ({ id: e.source_id, name: e.name })));
           revoked++;
         }
         return revoked;

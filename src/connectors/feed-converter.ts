@@ -1,0 +1,76 @@
+import type { Exclusions } from '../domain/exclusions.js';
+import { normalize, normalizeAny } from '../domain/normalize.js';
+import { sectorOf } from '../domain/sector-names.js';
+import type { SectorRules } from '../domain/sector-rules.js';
+import { parseTlp } from '../domain/tlp.js';
+import type { Observation } from '../store/types.js';
+import type { MappedRecord } from './map-fields.js';
+import { labels, typeOf } from './record-to-observation.js';
+import type { RecordDefaults } from './source-definition.js';
+
+export interface Converted {
+  observations: Observation[];
+  /** Values that failed normalization, with the reason. */
+  rejected: string[];
+  /** Values refused by the exclusion rules. */
+  excluded: number;
+}
+
+const union = (a: readonly string[], b: readonly string[] | undefined): string[] => {
+  if (!b || b.length === 0) return a as string[];
+  const out = [...a];
+  for (const x of b) if (!out.includes(x)) out.push(x);
+  return out;
+};
+
+/**
+ * A source's mapped record → normalized observations: type resolution, normalization, exclusions, sectors (names,
+ * defaults, rules), defaults, and the time rules (UTC, no date → the run's time, never in the future).
+ */
+export class FeedConverter {
+  constructor(
+    private readonly defaults: RecordDefaults,
+    private readonly exclusions: Exclusions,
+    private readonly rules: SectorRules,
+    private readonly now: number,
+  ) {}
+
+  convert(r: MappedRecord): Converted {
+    const out: Converted = { observations: [], rejected: [], excluded: 0 };
+    const tags = labels(union(r.tags, this.defaults.tags));
+    const malware = labels(union(r.malware, this.defaults.malware));
+    const sectors: string[] = [];
+    for (const name of [...r.sectors, ...(this.defaults.sectors ?? [])]) {
+      const s = sectorOf(name);
+      if (s && !sectors.includes(s)) sectors.push(s);
+    }
+    for (const s of this.rules.sectorsFor(malware, tags)) if (!sectors.includes(s)) sectors.push(s);
+    const clamp = (t: number | undefined) => (t === undefined ? undefined : Math.min(t, this.now));
+    const lastKnown = clamp(r.lastSeen);
+    const firstSeen = clamp(r.firstSeen) ?? lastKnown ?? this.now;
+    const lastSeen = Math.max(lastKnown ?? this.now, firstSeen);
+    const tlp = r.tlp === undefined ? null : (parseTlp(r.tlp) ?? null);
+    const confidence = r.confidence ?? this.defaults.confidence ?? null;
+    for (const v of r.values) {
+      const declared = v.type ?? (r.typeName !== undefined ? typeOf(r.typeName, v.value, this.defaults.type) : this.defaults.type);
+      if (declared === 'invalid') {
+        out.rejected.push(`${v.value.slice(0, 80)}: unknown type ${JSON.stringify(r.typeName?.slice(0, 40))}`);
+        continue;
+      }
+      const n = declared === undefined ? normalizeAny(v.value) : normalize(declared, v.value);
+      if (!n.ok) {
+        out.rejected.push(n.reason);
+        continue;
+      }
+      if (this.exclusions.reason(n.type, n.value) !== undefined) {
+        out.excluded++;
+        continue;
+      }
+      out.observations.push({
+        type: n.type, value: n.value, confidence, tags, malware, sectors, tlp, firstSeen, lastSeen,
+        reference: r.reference?.slice(0, 2048) ?? null,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,334 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { unzipSync } from 'fflate';
+import { Exclusions } from '../domain/exclusions.js';
+import { SectorRules } from '../domain/sector-rules.js';
+import type { Store } from '../store/store.js';
+import type { Observation, SourceRun, UpsertResult } from '../store/types.js';
+import { FeedConverter } from './feed-converter.js';
+import type { IngestSettings, ResolvedSource } from './source-config.js';
+import type { SourceDefinition } from './source-definition.js';
+import { readDelimited } from './shapes/delimited-shape.js';
+import type { FetchContext } from './shapes/fetch-context.js';
+import { readJson } from './shapes/json-shape.js';
+import { readLines } from './shapes/line-shape.js';
+import { readMisp } from './shapes/misp-shape.js';
+import { readNdjson } from './shapes/ndjson-shape.js';
+import type { ShapeItem } from './shapes/shape-item.js';
+import { readStixBundle, readTaxii } from './shapes/stix-shape.js';
+import { FetchError, fetchSource } from './transport/fetch-source.js';
+import { expandUrl, withQuery } from './url-template.js';
+
+const DAY_MS = 86_400_000;
+/** How far back an incremental source reaches on its first run. */
+const FIRST_RUN_DAYS = 30;
+/** Observations handed to the store at a time. */
+const CHUNK = 2000;
+/** Problems kept per run for the report (the count is exact). */
+const SAMPLE_PROBLEMS = 20;
+
+/** The seams of a run: tests give a clock, a fetch, a sleep and a URL rewriter (fixtures on a local server). */
+export interface RunnerDeps {
+  store: Store;
+  settings: IngestSettings;
+  clock?: () => number;
+  fetchImpl?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  /** Applied to every URL before it is fetched. */
+  rewriteUrl?: (url: string) => string;
+  /** Transport tuning (tests shorten them). */
+  transport?: { retries?: number; backoffMs?: number; idleTimeoutMs?: number; timeoutMs?: number; maxRetryAfterMs?: number };
+  onProgress?: (source: string, total: Readonly<UpsertResult>) => void;
+}
+
+export interface RunReport {
+  source: string;
+  outcome: SourceRun['outcome'] | 'disabled' | 'too-soon';
+  runId: number | undefined;
+  records: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  delisted: number;
+  rejected: number;
+  excluded: number;
+  /** Records skipped on purpose (filters, unmapped types), by reason. */
+  skipped: Record<string, number>;
+  problems: string[];
+  bytes: number;
+  durationMs: number;
+  error: string | null;
+}
+
+/** The store's record of a source (scoring, redistribution, decay). */
+export function sourceRecordOf(def: SourceDefinition) {
+  return {
+    id: def.id, name: def.name, reliability: def.reliability, redistributable: def.redistributable,
+    aggregate: (def.aggregateOf?.length ?? 0) > 0, tlp: def.tlp, noDecay: def.noDecay ?? false,
+  };
+}
+
+const HTML = /^\s*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i;
+
+/** Refuses an HTML page where a feed was expected (a captive portal, a login page, a moved URL answering 200). */
+async function refuseHtml(body: Readable, def: SourceDefinition): Promise<Readable> {
+  if (def.shape.kind === 'line' && def.shape.keep) return body; // a list wrapped in HTML on purpose (VXVault)
+  const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  if (first.done) return Readable.from([], { objectMode: false });
+  if (HTML.test(first.value.subarray(0, 512).toString('utf8'))) {
+    body.destroy();
+    throw new Error(`the source answered with an HTML page, not a ${def.shape.kind} feed (a login page, a captive portal or a moved URL?)`);
+  }
+  async function* whole(): AsyncGenerator<Buffer> {
+    yield first.value as Buffer;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return Readable.from(whole(), { objectMode: false });
+}
+
+async function unzipMember(body: Readable, member: string): Promise<Readable> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(c as Buffer);
+  let files: Record<string, Uint8Array>;
+  try {
+    let picked = false;
+    files = unzipSync(new Uint8Array(Buffer.concat(chunks)), {
+      filter: (f) => {
+        if (picked || f.name.endsWith('/')) return false;
+        picked = member === '*' || f.name === member || f.name.endsWith(`/${member}`);
+        return picked;
+      },
+    });
+  } catch (err) {
+    throw new Error(`the zip archive is broken: ${(err as Error).message}`);
+  }
+  const data = Object.values(files)[0];
+  if (!data) throw new Error(`the zip archive has no member ${JSON.stringify(member)}`);
+  return Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)], { objectMode: false });
+}
+
+/** Runs one source once: fetch → parse → normalize → upsert, then delisting for snapshots; recorded as a run. */
+export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { force?: boolean } = {}): Promise<RunReport> {
+  const { def } = src;
+  const { store } = deps;
+  const clock = deps.clock ?? Date.now;
+  const started = clock();
+  const report: RunReport = {
+    source: def.id, outcome: 'running', runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0,
+    rejected: 0, excluded: 0, skipped: {}, problems: [], bytes: 0, durationMs: 0, error: null,
+  };
+  await store.upsertSource(sourceRecordOf(def));
+  if (!src.enabled) return { ...report, outcome: 'disabled', error: src.reason ?? 'disabled' };
+  const lastOk = await store.lastRun(def.id, ['ok', 'not-modified']);
+  if (!opts.force && lastOk && src.minIntervalMs > 0 && started - lastOk.startedAt < src.minIntervalMs) {
+    const at = new Date(lastOk.startedAt + src.minIntervalMs).toISOString();
+    return { ...report, outcome: 'too-soon', error: `the provider allows one download per ${def.minInterval}; next at ${at}` };
+  }
+  const runId = await store.startRun(def.id, started);
+  report.runId = runId;
+  if (src.reason?.startsWith('needs-key')) {
+    await store.finishRun(runId, { ...counts(report), outcome: 'skipped', finishedAt: clock(), error: src.reason, etag: null, lastModified: null });
+    return { ...report, outcome: 'skipped', error: src.reason, durationMs: clock() - started };
+  }
+  const since = Math.max(
+    lastOk?.startedAt ?? started - FIRST_RUN_DAYS * DAY_MS,
+    def.fetch.sinceMaxDays ? started - def.fetch.sinceMaxDays * DAY_MS : -Infinity,
+  );
+  const offset = def.shape.kind === 'json' ? def.shape.paging?.offset : undefined;
+  const urls = (Array.isArray(def.fetch.url) ? def.fetch.url : [def.fetch.url])
+    .map((u) => expandUrl(u as string, { now: started, since, apiKey: src.apiKey }))
+    .map((u) => (offset ? withQuery(u, { [offset.param]: '0', [offset.sizeParam]: String(offset.size) }) : u));
+  const headers: Record<string, string> = { ...def.fetch.headers };
+  if (def.apiKey?.header && src.apiKey) headers[def.apiKey.header.toLowerCase()] = src.apiKey;
+  if (def.shape.kind === 'taxii' && src.username) {
+    headers.authorization = `Basic ${Buffer.from(`${src.username}:${src.apiKey ?? ''}`).toString('base64')}`;
+  }
+  // Conditional requests only where one answer is the whole list: a 304 for one part of several says nothing of the rest.
+  const conditional = urls.length === 1 && ['line', 'delimited', 'json', 'ndjson', 'stix-bundle'].includes(def.shape.kind) && !(def.shape.kind === 'json' && def.shape.paging);
+  const validators = conditional ? await store.lastRun(def.id, ['ok']) : undefined;
+  let etag: string | null = null;
+  let lastModified: string | null = null;
+  let notModified = false;
+
+  const transport = deps.transport ?? {};
+  const get = async (url: string, extra: Record<string, string> = {}, withValidators = false): Promise<Readable | 'not-modified'> => {
+    const target = deps.rewriteUrl ? deps.rewriteUrl(url) : url;
+    if (target.startsWith('file:')) {
+      // An air-gapped copy: the same cap applies.
+      const path = fileURLToPath(target);
+      const size = (await stat(path)).size;
+      if (size > (def.fetch.maxBytes ?? 256 * 1024 * 1024)) throw new FetchError('too-large', `${path} is larger than the byte cap`);
+      report.bytes += size;
+      return createReadStream(path);
+    }
+    const res = await fetchSource({
+      url: target,
+      headers: { ...headers, ...extra },
+      userAgent: deps.settings.userAgent,
+      timeoutMs: transport.timeoutMs ?? def.fetch.timeoutMs ?? 120_000,
+      ...(transport.idleTimeoutMs !== undefined ? { idleTimeoutMs: transport.idleTimeoutMs } : {}),
+      ...(def.fetch.maxBytes !== undefined ? { maxBytes: def.fetch.maxBytes } : {}),
+      ...(transport.retries !== undefined ? { retries: transport.retries } : {}),
+      ...(transport.backoffMs !== undefined ? { backoffMs: transport.backoffMs } : {}),
+      ...(transport.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: transport.maxRetryAfterMs } : {}),
+      ...(withValidators && validators ? { etag: validators.etag, lastModified: validators.lastModified } : {}),
+      ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    });
+    if (res.status === 'not-modified') return 'not-modified';
+    if (withValidators) {
+      etag = res.etag;
+      lastModified = res.lastModified;
+    }
+    res.body.on('data', (c: Buffer) => (report.bytes += c.length));
+    return res.body;
+  };
+  const ctx: FetchContext = {
+    get: async (url, extra) => {
+      const body = await get(url, extra);
+      if (body === 'not-modified') throw new Error(`unexpected 304 Not Modified for ${url}`);
+      return body;
+    },
+    since,
+    now: started,
+    sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+  };
+
+  async function* items(): AsyncGenerator<ShapeItem> {
+    for (const url of urls) {
+      if (def.shape.kind === 'taxii') {
+        yield* readTaxii(def.shape, url, ctx, {});
+        continue;
+      }
+      const fetched = await get(def.shape.kind === 'misp' ? new URL('manifest.json', url).toString() : url, {}, conditional);
+      if (fetched === 'not-modified') {
+        notModified = true;
+        return;
+      }
+      let body = def.fetch.zipMember ? await unzipMember(fetched, def.fetch.zipMember) : fetched;
+      body = await refuseHtml(body, def);
+      switch (def.shape.kind) {
+        case 'line':
+          yield* readLines(body, def.shape);
+          break;
+        case 'delimited':
+          yield* readDelimited(body, def.shape);
+          break;
+        case 'json':
+          yield* readJson(body, def.shape, url, ctx);
+          break;
+        case 'ndjson':
+          yield* readNdjson(body, def.shape);
+          break;
+        case 'misp':
+          yield* readMisp(body, def.shape, url, ctx);
+          break;
+        case 'stix-bundle':
+          yield* readStixBundle(body);
+          break;
+      }
+    }
+  }
+
+  const converter = new FeedConverter(def.defaults ?? {}, new Exclusions(deps.settings.exclusions), new SectorRules(deps.settings.sectorRules), started);
+  let accepted = 0;
+  const problem = (reason: string) => {
+    report.rejected++;
+    if (report.problems.length < SAMPLE_PROBLEMS) report.problems.push(reason);
+  };
+  async function* observations(): AsyncGenerator<Observation[]> {
+    let chunk: Observation[] = [];
+    for await (const item of items()) {
+      if ('skipped' in item) {
+        report.skipped[item.skipped] = (report.skipped[item.skipped] ?? 0) + 1;
+        continue;
+      }
+      report.records++;
+      if ('problem' in item) {
+        problem(item.problem.line ? `record ${item.problem.line}: ${item.problem.reason}` : item.problem.reason);
+        continue;
+      }
+      if (item.record.expires !== undefined && item.record.expires <= started) {
+        report.skipped.expired = (report.skipped.expired ?? 0) + 1;
+        continue;
+      }
+      const c = converter.convert(item.record);
+      report.excluded += c.excluded;
+      for (const r of c.rejected) problem(`record ${item.record.line}: ${r}`);
+      accepted += c.observations.length;
+      chunk.push(...c.observations);
+      if (chunk.length >= CHUNK) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length) yield chunk;
+  }
+
+  try {
+    const total = await store.upsertObservationStream(def.id, observations(), {
+      batchSize: deps.settings.batchSize,
+      run: runId,
+      enrichOnly: def.enrichOnly ?? false,
+      clock,
+      onCommit: (t) => deps.onProgress?.(def.id, t),
+    });
+    Object.assign(report, { inserted: total.inserted, updated: total.updated, unchanged: total.unchanged });
+    let outcome: SourceRun['outcome'] = 'ok';
+    if (notModified) {
+      outcome = 'not-modified';
+      if (def.mode === 'snap') {
+        // The list is what it was: everything on it is seen again now.
+        const again = await store.relistSource(def.id, runId, clock());
+        report.updated += again.updated;
+        report.unchanged += again.unchanged;
+      }
+      etag = validators?.etag ?? null;
+      lastModified = validators?.lastModified ?? null;
+    } else if (def.mode === 'snap' && !def.enrichOnly) {
+      // Delisting trusts a snapshot only when it looks like one: a feed that turned into garbage delists nothing.
+      if (accepted + report.excluded === 0) throw new Error('the snapshot held no usable record: nothing delisted (is the URL still serving the list?)');
+      if (report.rejected > accepted) throw new Error(`${report.rejected} of ${report.records} records were unreadable: nothing delisted`);
+      report.delisted = await store.endUnseenSightings(def.id, runId, clock());
+    }
+    report.outcome = outcome;
+    await store.finishRun(runId, { ...counts(report), outcome, finishedAt: clock(), error: null, etag, lastModified });
+  } catch (err) {
+    report.outcome = 'failed';
+    report.error = err instanceof FetchError ? `${err.kind}: ${err.message}` : (err as Error).message;
+    await store.finishRun(runId, { ...counts(report), outcome: 'failed', finishedAt: clock(), error: report.error.slice(0, 1000), etag: null, lastModified: null });
+  }
+  report.durationMs = clock() - started;
+  return report;
+}
+
+function counts(r: RunReport) {
+  return { records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes };
+}
+
+/** Runs sources one after the other (their writes would queue on the one writer anyway); a failure stays with its source. */
+export async function runSources(sources: readonly ResolvedSource[], deps: RunnerDeps, opts: { force?: boolean; onReport?: (r: RunReport) => void } = {}): Promise<RunReport[]> {
+  const reports: RunReport[] = [];
+  for (const src of sources) {
+    let r: RunReport;
+    try {
+      r = await runSource(src, deps, opts);
+    } catch (err) {
+      // Only the store failing gets here (the run itself records its failures).
+      r = {
+        source: src.def.id, outcome: 'failed', runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0,
+        rejected: 0, excluded: 0, skipped: {}, problems: [], bytes: 0, durationMs: 0, error: (err as Error).message,
+      };
+    }
+    reports.push(r);
+    opts.onReport?.(r);
+  }
+  return reports;
+}

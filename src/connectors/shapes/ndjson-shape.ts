@@ -1,0 +1,28 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { FieldReader } from '../map-fields.js';
+import type { NdjsonShape } from '../source-definition.js';
+import type { ShapeItem } from './shape-item.js';
+
+/** One JSON object per line (shape NJ). A line that is not an object is a problem; one without the value is skipped. */
+export async function* readNdjson(body: Readable, shape: NdjsonShape): AsyncGenerator<ShapeItem> {
+  const reader = new FieldReader();
+  let line = 0;
+  for await (const raw of createInterface({ input: body, crlfDelay: Infinity })) {
+    line++;
+    const text = raw.trim();
+    if (text === '') continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch {
+      yield { problem: { line, reason: `not JSON: ${JSON.stringify(text.slice(0, 80))}` } };
+      continue;
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      yield { problem: { line, reason: 'not a JSON object' } };
+      continue;
+    }
+    yield reader.map(row, [], shape.fields, line);
+  }
+}

@@ -1,0 +1,20 @@
+import type { SourceDefinition } from '../source-definition.js';
+
+/**
+ * Tor exit relays (TorBulkExitList), one address a line. Anonymization infrastructure, not malicious in itself:
+ * STIX `indicator_types: anonymization` so consumers can treat it as context rather than a block signal.
+ */
+export const torExits: SourceDefinition = {
+  id: 'tor-exits',
+  name: 'Tor exit nodes',
+  homepage: 'https://check.torproject.org/',
+  license: 'The Tor Project; public list, no terms stated',
+  redistributable: true,
+  tlp: 'clear',
+  reliability: 0.85,
+  mode: 'snap',
+  schedule: '1h',
+  fetch: { url: 'https://check.torproject.org/torbulkexitlist' },
+  shape: { kind: 'line' },
+  defaults: { tags: ['tor-exit'], indicatorTypes: ['anonymization'] },
+};
