@@ -11,6 +11,8 @@ import { keysCreate, keysList, keysRevoke } from './key-commands.js';
 import { revokeCommand } from './revoke-command.js';
 import { taxiiLoadCommand } from './taxii-command.js';
 import { serveCommand } from './serve-command.js';
+import { ingestCommand } from './ingest-command.js';
+import { sourcesCommand } from './sources-command.js';
 
 const program = new Command('socd')
   .description('SOC Defenders: a self-hostable threat-intelligence server')
@@ -19,7 +21,8 @@ const program = new Command('socd')
 
 program
   .command('serve')
-  .description('run the HTTP server (REST, STIX, TAXII); PORT, HOST, DATABASE_URL from the environment')
+  .description('run the HTTP server (REST, STIX, TAXII) and the ingest scheduler; PORT, HOST, DATABASE_URL from the environment')
+  .option('--no-scheduler', 'do not run sources on their schedules (also SOCD_SCHEDULER=off or ingest.scheduler: false)')
   .action(serveCommand);
 
 program
@@ -76,6 +79,21 @@ program
     return n;
   }, 50_000)
   .action(importCommand);
+
+program
+  .command('ingest')
+  .description('run connectors once (every enabled source, or those named), then age IOCs; a summary table at the end')
+  .option('--source <id...>', 'only these sources (ids from `socd sources`)')
+  .option('--all', 'every enabled source (the default)')
+  .option('--force', "ignore a source's minimum interval between downloads")
+  .option('--json', 'print the run reports as JSON')
+  .action(ingestCommand);
+
+program
+  .command('sources')
+  .description('list the sources: enabled or why not, schedule, last run and its outcome')
+  .option('--json', 'JSON output')
+  .action(sourcesCommand);
 
 const taxii = program.command('taxii').description('TAXII server data');
 taxii

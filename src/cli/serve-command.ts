@@ -2,14 +2,18 @@ import { Authenticator } from '../auth/authenticator.js';
 import { bootstrapAdmin } from '../auth/key-service.js';
 import { buildApp } from '../http/app.js';
 import { openContext, tokenSigner } from './context.js';
+import { IngestScheduler } from '../connectors/scheduler.js';
+import { resolveSources } from '../connectors/source-config.js';
+import { CATALOG } from '../connectors/sources/index.js';
 
 const LAST_USED_FLUSH_MS = 30_000;
 
 /** `socd serve`: migrations, the first admin key on an empty database, the HTTP server, a clean shutdown. */
-export async function serveCommand(): Promise<void> {
+export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<void> {
   const ctx = await openContext();
+  const { sources, ingest } = resolveSources(CATALOG, ctx.config.file);
   const authenticator = new Authenticator(ctx.store);
-  const app = await buildApp({ store: ctx.store, config: ctx.config, authenticator, signer: await tokenSigner(ctx), identity: ctx.identity });
+  const app = await buildApp({ store: ctx.store, config: ctx.config, authenticator, signer: await tokenSigner(ctx), identity: ctx.identity, sources });
 
   const admin = await bootstrapAdmin(ctx.store, ctx.config.adminEmail);
   if (admin) {
@@ -24,12 +28,14 @@ export async function serveCommand(): Promise<void> {
   }, LAST_USED_FLUSH_MS);
   flusher.unref();
 
+  let scheduler: IngestScheduler | undefined;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
     clearInterval(flusher);
+    await scheduler?.stop();
     await app.close();
     await authenticator.flush();
     await ctx.store.close();
@@ -40,4 +46,9 @@ export async function serveCommand(): Promise<void> {
 
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
   app.log.info({ database: ctx.store.kind, configFile: ctx.config.configFile ?? null }, 'socd serving');
+  if (opts.scheduler !== false && ingest.scheduler) {
+    scheduler = new IngestScheduler(sources, { store: ctx.store, settings: ingest }, app.log.child({ component: 'ingest' }));
+    scheduler.start();
+    app.log.info({ sources: sources.filter((s) => s.enabled && !s.reason).map((s) => s.def.id) }, 'ingest scheduler started');
+  } else app.log.info('ingest scheduler off');
 }

@@ -125,6 +125,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     rejected: 0, excluded: 0, skipped: {}, problems: [], bytes: 0, durationMs: 0, error: null,
   };
   await store.upsertSource(sourceRecordOf(def));
+  const converter = new FeedConverter(def.defaults ?? {}, new Exclusions(deps.settings.exclusions), new SectorRules(deps.settings.sectorRules), started);
   if (!src.enabled) return { ...report, outcome: 'disabled', error: src.reason ?? 'disabled' };
   const lastOk = await store.lastRun(def.id, ['ok', 'not-modified']);
   if (!opts.force && lastOk && src.minIntervalMs > 0 && started - lastOk.startedAt < src.minIntervalMs) {
@@ -237,7 +238,6 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     }
   }
 
-  const converter = new FeedConverter(def.defaults ?? {}, new Exclusions(deps.settings.exclusions), new SectorRules(deps.settings.sectorRules), started);
   let accepted = 0;
   const problem = (reason: string) => {
     report.rejected++;

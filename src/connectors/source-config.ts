@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config.js';
-import type { ExclusionConfig } from '../domain/exclusions.js';
+import { type ExclusionConfig, Exclusions } from '../domain/exclusions.js';
 import { IOC_TYPES } from '../domain/ioc-types.js';
 import { DEFAULT_SECTOR_RULES, type SectorRule } from '../domain/sector-rules.js';
 import { isSector } from '../domain/sectors.js';
@@ -69,7 +69,7 @@ export function checkDefinition(d: SourceDefinition, where: string): void {
   if (!(d.reliability >= 0 && d.reliability <= 1)) fail(where, 'reliability must be between 0 and 1');
   if (d.mode !== 'snap' && d.mode !== 'inc') fail(where, 'mode must be "snap" or "inc"');
   if (!(TLP_LEVELS as readonly string[]).includes(d.tlp)) fail(where, `tlp must be one of ${TLP_LEVELS.join(', ')}`);
-  if (parseDuration(d.schedule) === undefined) fail(where, `schedule ${JSON.stringify(d.schedule)} is not a duration like 15m, 6h, 1d`);
+  if (!((parseDuration(d.schedule) ?? 0) >= 60_000)) fail(where, `schedule ${JSON.stringify(d.schedule)} is not a duration of at least 1m, like 15m, 6h, 1d`);
   if (d.minInterval !== undefined && parseDuration(d.minInterval) === undefined) fail(where, `minInterval ${JSON.stringify(d.minInterval)} is not a duration`);
   if (!isObject(d.fetch)) fail(where, 'needs fetch.url');
   urlList(`${where}.fetch.url`, d.fetch.url);
@@ -141,7 +141,7 @@ export function resolveSources(
     let def = d;
     if (s.url !== undefined) def = { ...def, fetch: { ...def.fetch, url: urlList(`${where}.url`, s.url) } };
     if (s.schedule !== undefined) {
-      if (typeof s.schedule !== 'string' || parseDuration(s.schedule) === undefined) fail(`${where}.schedule`, 'must be a duration like 15m, 6h, 1d');
+      if (typeof s.schedule !== 'string' || !((parseDuration(s.schedule) ?? 0) >= 60_000)) fail(`${where}.schedule`, 'must be a duration of at least 1m, like 15m, 6h, 1d');
       def = { ...def, schedule: s.schedule };
     }
     if (s.enabled !== undefined && typeof s.enabled !== 'boolean') fail(`${where}.enabled`, 'must be true or false');
@@ -179,9 +179,17 @@ function ingestSettings(file: Record<string, unknown>, env: Record<string, strin
   if (ex.builtins !== undefined && typeof ex.builtins !== 'boolean') fail('exclusions.builtins', 'must be true or false');
   const rules = file.sectorRules === undefined ? [] : file.sectorRules;
   if (!Array.isArray(rules)) fail('sectorRules', 'must be a list of {"malware"?, "tags"?, "sectors"}');
+  const strings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
   rules.forEach((r, i) => {
     if (!isObject(r) || !Array.isArray(r.sectors) || !r.sectors.every((s) => typeof s === 'string' && isSector(s))) fail(`sectorRules[${i}].sectors`, 'must list sector ids');
+    if (!strings(r.malware) || !strings(r.tags)) fail(`sectorRules[${i}]`, 'malware and tags must be lists of strings');
+    if (r.malware === undefined && r.tags === undefined) fail(`sectorRules[${i}]`, 'needs malware or tags to match');
   });
+  try {
+    new Exclusions(ex as ExclusionConfig);
+  } catch (err) {
+    fail('exclusions.networks', (err as Error).message.replace(/^exclusions: /, ''));
+  }
   return {
     scheduler,
     userAgent: typeof ingest.userAgent === 'string' && ingest.userAgent.trim() ? ingest.userAgent : DEFAULT_USER_AGENT,

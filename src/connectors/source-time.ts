@@ -1,9 +1,12 @@
 import type { FieldRule } from './source-definition.js';
 
 const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(?:\s*(?:UTC|GMT|Z|\+00:?00))?$/i;
+const ISO_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?\s*[+-]\d{2}:?\d{2}$/;
+const RFC2822 = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s*)?\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{4}\s+([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s+(?:GMT|UTC|[+-]\d{4})$/i;
 const DMY = /^(\d{1,2})[-./](\d{1,2})[-./](\d{4})(?:\s+(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
 function utc(y: string, mo: string, d: string, h = '0', mi = '0', sec = '0', frac = ''): number | undefined {
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return undefined;
   const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
   const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), ms);
   const check = new Date(t);
@@ -36,8 +39,8 @@ export function parseSourceTime(raw: unknown, format?: FieldRule['dateFormat']):
   }
   const m = ZONELESS.exec(text);
   if (m) return utc(m[1]!, m[2]!, m[3]!, m[4], m[5], m[6], m[7]);
-  // ISO 8601 with an offset, RFC 2822 with a zone: only when a zone is written, never the machine's local time.
-  if (/(?:[+-]\d{2}:?\d{2}|Z|GMT|UTC)$/i.test(text)) {
+  // ISO 8601 with an offset, RFC 2822 with a zone: only those shapes, and only with a zone (never local time).
+  if (ISO_OFFSET.test(text) || RFC2822.test(text)) {
     const t = Date.parse(text);
     return Number.isNaN(t) ? undefined : t;
   }

@@ -56,7 +56,9 @@ export function withQuery(url: string, params: Readonly<Record<string, string>>)
   let base = hash === -1 ? url : url.slice(0, hash);
   for (const key of Object.keys(params)) {
     const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    base = base.replace(new RegExp(`([?&])${escaped}=[^&]*(&|$)`, 'g'), (_m, lead: string, tail: string) => (tail ? lead : ''));
+    const pattern = new RegExp(`([?&])${escaped}=[^&]*(&|$)`);
+    // One at a time: a global replace would consume the `&` a following duplicate needs.
+    while (pattern.test(base)) base = base.replace(pattern, (_m, lead: string, tail: string) => (tail ? lead : ''));
   }
   const extra = Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
   return `${base}${base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?'}${extra}`;

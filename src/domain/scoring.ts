@@ -57,14 +57,23 @@ export function decayedScore(base: number, type: IocType, lastSeen: number, now:
   return Math.round(base * (1 - f * f));
 }
 
+/** The score below which an IOC of this base score is revoked: REVOKE_BELOW, or half its base (rounded up) when lower. */
+export function revokeThreshold(base: number): number {
+  return Math.min(REVOKE_BELOW, Math.ceil(base / 2));
+}
+
+/** However weak, a listing stays valid this long after its last sighting: daily snapshots keep it without churn. */
+export const MIN_VALIDITY_MS = DAY_MS;
+
 /**
  * When the decayed score crosses the revoke threshold: the IOC's valid_until. The threshold is REVOKE_BELOW, or half
- * the base score when that is lower, so a weak but current listing lives a while instead of being revoked at once.
- * No live sighting (base 0) → at once.
+ * the base score when that is lower, so a weak but current listing lives a while instead of being revoked at once;
+ * and never less than MIN_VALIDITY_MS after the last sighting. (An IOC left without any live sighting is revoked by
+ * the store at once, whatever this says.)
  */
 export function validUntil(base: number, type: IocType, lastSeen: number, noDecay = false): number {
-  if (base <= 0) return lastSeen;
-  if (noDecay) return NO_EXPIRY;
-  const threshold = Math.min(REVOKE_BELOW, base / 2);
-  return lastSeen + Math.floor(LIFETIME_DAYS[type] * DAY_MS * Math.sqrt(1 - threshold / base));
+  if (noDecay && base > 0) return NO_EXPIRY;
+  // The published score is rounded: it drops below the threshold T when the curve passes T − 0.5.
+  const decay = base <= 0 ? 0 : Math.floor(LIFETIME_DAYS[type] * DAY_MS * Math.sqrt(1 - (revokeThreshold(base) - 0.5) / base));
+  return lastSeen + Math.max(MIN_VALIDITY_MS, decay);
 }

@@ -44,5 +44,5 @@ export function sectorOf(name: string): Sector | undefined {
   const lower = s.toLowerCase();
   if (isSector(lower)) return lower;
   const folded = lower.replace(/&/g, ' and ').replace(/[^a-z0-9]+/g, ' ').trim().replace(/ sector$/, '');
-  return NAMES[folded];
+  return Object.hasOwn(NAMES, folded) ? NAMES[folded] : undefined;
 }

@@ -14,6 +14,10 @@ import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
 import { taxiiRoutes } from './routes/taxii-routes.js';
+import { sourceRoutes } from './routes/source-routes.js';
+import { SourceService } from '../api/source-service.js';
+import { resolveSources, type ResolvedSource } from '../connectors/source-config.js';
+import { CATALOG } from '../connectors/sources/index.js';
 import { NextTokens } from '../taxii/next-token.js';
 import { TaxiiService } from '../taxii/service.js';
 import { CollectionRegistry, OUR_ROOT } from '../taxii/collection-registry.js';
@@ -29,6 +33,8 @@ export interface AppDeps {
   authenticator: Authenticator;
   signer: TokenSigner;
   identity: ProducerIdentity;
+  /** The sources `GET /api/v1/sources` lists (the catalog and custom sources, resolved with the configuration). */
+  sources?: readonly ResolvedSource[];
   /** Fastify's logger option; tests pass false. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -101,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     api.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
     await api.register(stixRoutes, { stix: new StixExportService(deps.store, deps.identity) });
     await api.register(iocRoutes, { iocs });
+    await api.register(sourceRoutes, { sources: new SourceService(deps.store, deps.sources ?? resolveSources(CATALOG, deps.config.file).sources) });
   }, { prefix: '/api/v1' });
 
   // Roots and collections loaded from another server (socd taxii load) are read once here: restart after a load.

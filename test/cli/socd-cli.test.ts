@@ -12,7 +12,7 @@ const KEY = /^sk_live_[0-9A-Za-z]{40}$/;
 function workdir() {
   const dir = mkdtempSync(join(tmpdir(), 'socd-cli-'));
   // Explicit: CI exports DATABASE_URL for the PostgreSQL suites.
-  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'socd.db')}`, SOCD_CONFIG: '', LOG_LEVEL: 'warn' };
+  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'socd.db')}`, SOCD_CONFIG: '', LOG_LEVEL: 'warn', SOCD_SCHEDULER: 'off' };
   const socd = (...args: string[]) => spawnSync(process.execPath, [SOCD, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
   return { dir, env, socd };
 }

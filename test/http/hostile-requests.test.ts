@@ -277,7 +277,7 @@ function buildCases(k: Keys): Case[] {
   cases.push({ name: 'HEAD without a key', status: 401, kind: 'problem', send: { via: 'fetch', method: 'HEAD', path: '/api/v1/iocs' } });
 
   // --- unknown routes and methods -------------------------------------------------------------------------
-  const paths404 = ['/api/v2/x', '/api/v1', '/api/v1/iocz', '/api/v1/iocs/x/y', '/api/v1/sources', '/api/v1/stix', '/taxii3/', '/admin', '/.env', '/.git/config', '/', '/index.php?id=1%27%20OR%201=1', '/api/v1/docs/static/..%2f..%2fpackage.json', '/healthz/x', '/%00'];
+  const paths404 = ['/api/v2/x', '/api/v1', '/api/v1/iocz', '/api/v1/iocs/x/y', '/api/v1/sourcez', '/api/v1/stix', '/taxii3/', '/admin', '/.env', '/.git/config', '/', '/index.php?id=1%27%20OR%201=1', '/api/v1/docs/static/..%2f..%2fpackage.json', '/healthz/x', '/%00'];
   for (const p of paths404) get(`unknown route ${p}`, p, 404, { code: 'not_found' });
   for (const method of ['DELETE', 'PUT', 'PATCH', 'POST', 'OPTIONS']) {
     cases.push({ name: `${method} /api/v1/iocs`, status: 404, kind: 'problem', code: 'not_found', send: { via: 'fetch', method, path: '/api/v1/iocs', headers: bearer } });

@@ -454,7 +454,8 @@ export class SqliteStore implements Store {
     const until = validUntil(base, row.type, lastSeen, noDecay);
     const sources = evidence.map((e) => ({ id: e.source_id, name: e.name }));
     if (row.status === 'revoked' && !seen) return 'unchanged';
-    if (!seen && now >= until) {
+    // Delisted by every source that saw it, or aged past its validity: the final version.
+    if (!seen && (evidence.length === 0 || now >= until)) {
       this.revokeRow(row, now, log, sources);
       return 'revoked';
     }

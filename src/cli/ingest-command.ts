@@ -1,0 +1,63 @@
+import cliProgress from 'cli-progress';
+import { type RunReport, runSources } from '../connectors/runner.js';
+import { resolveSources } from '../connectors/source-config.js';
+import { CATALOG } from '../connectors/sources/index.js';
+import { withContext } from './context.js';
+import { table } from './table.js';
+
+export interface IngestOptions {
+  source?: string[];
+  all?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+/**
+ * `socd ingest [--source ID …] [--all]`: runs connectors once, one after the other, then ages IOCs. Without
+ * --source it runs every enabled source (--all too). Exit 0 when every run succeeded, 2 when any failed.
+ */
+export async function ingestCommand(opts: IngestOptions): Promise<void> {
+  await withContext(async ({ store, config }) => {
+    const { sources, ingest } = resolveSources(CATALOG, config.file);
+    let chosen = sources.filter((s) => s.enabled);
+    if (opts.source?.length) {
+      const unknown = opts.source.filter((id) => !sources.some((s) => s.def.id === id));
+      if (unknown.length) throw new Error(`unknown source ${unknown.join(', ')} (see \`socd sources\`)`);
+      chosen = sources.filter((s) => opts.source!.includes(s.def.id));
+    }
+    const tty = process.stderr.isTTY && !opts.json;
+    const bar = tty
+      ? new cliProgress.SingleBar({ format: '{source} | {stored} stored | {elapsed}s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+      : undefined;
+    let started = Date.now();
+    const reports = await runSources(chosen, {
+      store,
+      settings: ingest,
+      onProgress: (source, t) => bar?.update(0, { source, stored: t.inserted + t.updated + t.unchanged, elapsed: ((Date.now() - started) / 1000).toFixed(0) }),
+    }, {
+      force: opts.force ?? false,
+      onReport: (r: RunReport) => {
+        bar?.stop();
+        if (!opts.json) process.stderr.write(`${r.source}: ${r.outcome}${r.error ? ` — ${r.error}` : ''}\n`);
+        for (const p of opts.json ? [] : r.problems.slice(0, 5)) process.stderr.write(`  ${p}\n`);
+        started = Date.now();
+        bar?.start(1, 0, { source: '', stored: 0, elapsed: '0' });
+      },
+    });
+    bar?.stop();
+    const decay = await store.decayIocs(Date.now());
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ runs: reports, decay }, null, 2)}\n`);
+    } else {
+      process.stdout.write(table(
+        ['SOURCE', 'OUTCOME', 'RECORDS', 'NEW', 'UPDATED', 'UNCHANGED', 'DELISTED', 'REJECTED', 'EXCLUDED', 'SECONDS', 'ERROR'],
+        reports.map((r) => [
+          r.source, r.outcome, String(r.records), String(r.inserted), String(r.updated), String(r.unchanged), String(r.delisted),
+          String(r.rejected), String(r.excluded), (r.durationMs / 1000).toFixed(1), (r.error ?? '').slice(0, 80),
+        ]),
+      ));
+      process.stdout.write(`aged IOCs: ${decay.rescored} rescored, ${decay.revoked} revoked\n`);
+    }
+    if (reports.some((r) => r.outcome === 'failed')) process.exitCode = 2;
+  });
+}

@@ -1,0 +1,78 @@
+import type { Store } from '../store/store.js';
+import { type RunReport, type RunnerDeps, runSource } from './runner.js';
+import type { ResolvedSource } from './source-config.js';
+
+/** How often the scheduler looks for due sources. */
+const TICK_MS = 60_000;
+/** How often IOCs are aged (scores decay, expired ones are revoked). */
+const DECAY_EVERY_MS = 3_600_000;
+
+export interface SchedulerLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Runs each enabled source when its schedule says (from its last run, any outcome, so a failing source waits its
+ * turn too), one source at a time, and ages IOCs every hour. Inside `socd serve` unless switched off.
+ */
+export class IngestScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private busy: Promise<void> | undefined;
+  private stopped = false;
+  private lastDecay = 0;
+
+  constructor(
+    private readonly sources: readonly ResolvedSource[],
+    private readonly deps: RunnerDeps & { store: Store },
+    private readonly log: SchedulerLog,
+    private readonly tickMs = TICK_MS,
+  ) {}
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      this.busy ??= this.runDue()
+        .then(() => undefined)
+        .catch((err: unknown) => this.log.error({ err }, 'ingest scheduler pass failed'))
+        .finally(() => {
+          this.busy = undefined;
+        });
+    };
+    this.timer = setInterval(tick, this.tickMs);
+    this.timer.unref();
+    setImmediate(tick);
+  }
+
+  /** Stops scheduling and waits for the source in flight (its run is recorded either way). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.busy;
+  }
+
+  /** One pass: every due source, then the decay when an hour has gone by. Returns the reports (tests). */
+  async runDue(): Promise<RunReport[]> {
+    const clock = this.deps.clock ?? Date.now;
+    const last = new Map((await this.deps.store.latestRuns()).map((r) => [r.sourceId, r]));
+    const reports: RunReport[] = [];
+    for (const src of this.sources) {
+      if (this.stopped) break;
+      if (!src.enabled || src.reason) continue;
+      const prev = last.get(src.def.id);
+      if (prev && clock() - prev.startedAt < src.scheduleMs) continue;
+      const report = await runSource(src, this.deps);
+      reports.push(report);
+      const fields = { source: report.source, outcome: report.outcome, new: report.inserted, updated: report.updated, delisted: report.delisted, rejected: report.rejected, ms: report.durationMs };
+      if (report.outcome === 'failed') this.log.warn({ ...fields, error: report.error }, 'source run failed');
+      else this.log.info(fields, 'source run');
+    }
+    if (!this.stopped && clock() - this.lastDecay >= DECAY_EVERY_MS) {
+      this.lastDecay = clock();
+      const d = await this.deps.store.decayIocs(clock());
+      this.log.info({ ...d }, 'IOCs aged');
+    }
+    return reports;
+  }
+}
