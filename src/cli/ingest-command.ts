@@ -59,5 +59,5 @@ export async function ingestCommand(opts: IngestOptions): Promise<void> {
       process.stdout.write(`aged IOCs: ${decay.rescored} rescored, ${decay.revoked} revoked\n`);
     }
     if (reports.some((r) => r.outcome === 'failed')) process.exitCode = 2;
-  });
+  }, { sqliteCacheMb: 128 });
 }

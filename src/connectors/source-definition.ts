@@ -77,8 +77,6 @@ export interface RecordDefaults {
   sectors?: readonly string[];
   /** Native confidence 0–100 when a record gives none. */
   confidence?: number;
-  /** STIX indicator_types, e.g. `anonymization` for Tor exits (default: `malicious-activity`). */
-  indicatorTypes?: readonly string[];
 }
 
 /**

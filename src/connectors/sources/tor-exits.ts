@@ -16,5 +16,6 @@ export const torExits: SourceDefinition = {
   schedule: '1h',
   fetch: { url: 'https://check.torproject.org/torbulkexitlist' },
   shape: { kind: 'line' },
-  defaults: { tags: ['tor-exit'], indicatorTypes: ['anonymization'] },
+  // The tag makes the STIX indicator_types `anonymization` (stix/render-ioc.ts), not malicious-activity.
+  defaults: { tags: ['tor-exit'] },
 };
