@@ -129,6 +129,35 @@ describe('fetchSource against a local server', () => {
     assert.equal(huge.kind, 'too-large');
   });
 
+  it('a steady trickle below the rate floor is stalled, though it is never silent long enough for the stall watch', async () => {
+    routes.set('/slow-drip', (_q, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const t = setInterval(() => res.write('x'), 40);
+      res.on('close', () => clearInterval(t));
+    });
+    const e = await failure(fetchSource(opts('/slow-drip', { idleTimeoutMs: 5000, rateWindowMs: 300, minBytesPerWindow: 64 })));
+    assert.equal(e.kind, 'stalled');
+    assert.match(e.message, /trickle/);
+  });
+
+  it('time our consumer spends not reading counts against neither the stall watch nor the rate floor', async () => {
+    const payload = Buffer.alloc(2 * 1024 * 1024, 0x42);
+    routes.set('/big-fast', (_q, res) => res.writeHead(200).end(payload));
+    const res = await fetchSource(opts('/big-fast', { idleTimeoutMs: 100, rateWindowMs: 100, minBytesPerWindow: 1 }));
+    assert.equal(res.status, 'ok');
+    if (res.status !== 'ok') return;
+    // Read a little, then stop reading for several idle periods (a long commit), then read the rest.
+    const it = res.body[Symbol.asyncIterator]();
+    let got = (await it.next()).value.length as number;
+    await new Promise((r) => setTimeout(r, 450));
+    for (;;) {
+      const n = await it.next();
+      if (n.done) break;
+      got += (n.value as Buffer).length;
+    }
+    assert.equal(got, payload.length);
+  });
+
   it('reads Retry-After as seconds or an HTTP date', () => {
     assert.equal(retryAfterMs('120'), 120_000);
     assert.equal(retryAfterMs('Sat, 28 Nov 2026 10:00:30 GMT', Date.UTC(2026, 10, 28, 10, 0, 0)), 30_000);

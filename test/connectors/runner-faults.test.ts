@@ -43,6 +43,7 @@ describe('runner: faulty sources fail alone, with an error that names the fault'
   const defs = {
     timeout: generic({ id: 'f-timeout' }),
     reset: generic({ id: 'f-reset' }),
+    csvReset: generic({ id: 'f-csv-reset', generic: 'csv', url: 'https://feeds.example.invalid/f-csv-reset.csv' }),
     http500: generic({ id: 'f-500' }),
     throttled: generic({ id: 'f-429' }),
     html: generic({ id: 'f-html', generic: 'csv', url: 'https://feeds.example.invalid/f-html.csv' }),
@@ -64,6 +65,11 @@ describe('runner: faulty sources fail alone, with an error that names the fault'
     h.set(urlOf(defs.reset), (req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('45.133.1.1\n45.133.1.2\n45.133.1', () => req.socket.destroy());
+    });
+    // (b') the same under the CSV reader (csv-parse behind a pipe, which does not forward errors by itself).
+    h.set(urlOf(defs.csvReset), (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write(`value,type\n${Array.from({ length: 2000 }, (_, i) => `45.136.${i >> 8}.${(i & 255) || 1},ipv4`).join('\n')}\n45.1`, () => req.socket.destroy());
     });
     // (c) 500 on every attempt.
     h.set(urlOf(defs.http500), (_req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end('oops'));
@@ -142,6 +148,10 @@ describe('runner: faulty sources fail alone, with an error that names the fault'
 
   it('(b) a connection reset mid-body: network', async () => {
     await assertFailed('f-reset', /^network: /);
+  });
+
+  it("(b') a connection reset mid-body under the CSV reader: network, and the process does not crash", async () => {
+    await assertFailed('f-csv-reset', /^network: /);
   });
 
   it('(c) HTTP 500 on every attempt: http, after the retries with backoff', async () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/config/config.js';
-import { checkDefinition, DEFAULT_USER_AGENT, resolveSources, type ResolvedSource } from '../../src/connectors/source-config.js';
+import { checkDefinition, DEFAULT_USER_AGENT, resolveSources, type ResolvedSource, DEFAULT_INGEST_BATCH } from '../../src/connectors/source-config.js';
 import type { SourceDefinition } from '../../src/connectors/source-definition.js';
 import { CATALOG } from '../../src/connectors/sources/index.js';
 import { parseDuration } from '../../src/connectors/url-template.js';
@@ -93,7 +93,7 @@ describe('resolveSources: defaults', () => {
   });
 
   it('ingest defaults', () => {
-    assert.deepEqual(ingest, { scheduler: true, userAgent: DEFAULT_USER_AGENT, batchSize: 5000, exclusions: {}, sectorRules: [...DEFAULT_SECTOR_RULES] });
+    assert.deepEqual(ingest, { scheduler: true, userAgent: DEFAULT_USER_AGENT, batchSize: DEFAULT_INGEST_BATCH, exclusions: {}, sectorRules: [...DEFAULT_SECTOR_RULES] });
   });
 });
 

@@ -55,6 +55,8 @@ export async function* parseDelimited(input: Readable, opts: { delimiter?: strin
       },
     }),
   );
+  // pipe() does not forward errors: a read that fails must fail the import, not crash the process.
+  records.on('error', (err) => parser.destroy(err));
   let map: Partial<Record<keyof typeof COLUMNS, string>> | undefined;
   for await (const item of parser as AsyncIterable<{ record: Record<string, string>; line: number }>) {
     while (problems.length) yield { problem: problems.shift()! };

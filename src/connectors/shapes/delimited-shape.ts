@@ -124,7 +124,8 @@ export async function* readDelimited(body: Readable, shape: DelimitedShape): Asy
   }
   const reader = new FieldReader(shape.nulls);
   let index = 0;
-  const parser = Readable.from(records, { objectMode: false }).pipe(
+  const source = Readable.from(records, { objectMode: false });
+  const parser = source.pipe(
     parse({
       delimiter: shape.delimiter ?? ',',
       columns: header,
@@ -138,6 +139,8 @@ export async function* readDelimited(body: Readable, shape: DelimitedShape): Asy
       },
     }),
   );
+  // pipe() does not forward errors: a download that breaks off must fail the parse, not crash the process.
+  source.on('error', (err) => parser.destroy(err));
   for await (const row of parser as AsyncIterable<Record<string, string>>) {
     while (problems.length) yield { problem: problems.shift()! };
     const line = starts[index++] ?? 0;

@@ -19,10 +19,15 @@ export class FetchError extends Error {
 export interface FetchOptions {
   url: string;
   headers?: Record<string, string>;
-  /** Whole request, headers included, ms (default 60 s). */
+  /** Until the response headers arrive, ms (default 60 s). */
   timeoutMs?: number;
-  /** Longest silence while the body streams before the source counts as stalled, ms (default 30 s). */
+  /** The whole body, ms (default 30 min): large feeds stream for minutes while they are stored. */
+  bodyTimeoutMs?: number;
+  /** Longest silence while the body streams (and we are reading) before the source counts as stalled, ms (default 30 s). */
   idleTimeoutMs?: number;
+  /** A source slower than this many bytes per window while we are reading is stalled (trickle; default 1 KB per 60 s). */
+  minBytesPerWindow?: number;
+  rateWindowMs?: number;
   /** Largest body accepted, bytes, after decompression (default 256 MB). */
   maxBytes?: number;
   /** Further attempts after a network error, a 5xx or a 429 (default 3). */
@@ -65,7 +70,7 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
   let backoff = o.backoffMs ?? 2000;
   for (let attempt = 1; ; attempt++) {
     const controller = new AbortController();
-    const deadline = setTimeout(() => controller.abort(new FetchError('timeout', `no complete answer within ${o.timeoutMs ?? 60_000} ms`)), o.timeoutMs ?? 60_000);
+    const deadline = setTimeout(() => controller.abort(new FetchError('timeout', `no answer within ${o.timeoutMs ?? 60_000} ms`)), o.timeoutMs ?? 60_000);
     let res: Response;
     try {
       res = await doFetch(o.url, {
@@ -108,7 +113,11 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
       await res.body?.cancel();
       throw new FetchError('http', `HTTP ${res.status}`, res.status, attempt);
     }
-    const body = guard(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), o, controller, deadline);
+    // The headers are in: from here the body deadline, the stall watch and the rate floor apply.
+    clearTimeout(deadline);
+    const bodyMs = o.bodyTimeoutMs ?? 30 * 60_000;
+    const bodyDeadline = setTimeout(() => controller.abort(new FetchError('timeout', `the body took longer than ${bodyMs} ms`)), bodyMs);
+    const body = guard(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), o, controller, bodyDeadline);
     return {
       status: 'ok',
       body,
@@ -120,13 +129,21 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
   }
 }
 
-/** The body with gzip sniffing, the byte cap and the stall watch; the deadline still holds while it streams. */
+/**
+ * The body with gzip sniffing, the byte cap, the stall watch and the rate floor; the body deadline holds while it
+ * streams. Time when we hold the stream (our consumer is busy storing) never counts against the source.
+ */
 function guard(raw: Readable, o: FetchOptions, controller: AbortController, deadline: NodeJS.Timeout): Readable {
   const maxBytes = o.maxBytes ?? 256 * 1024 * 1024;
   const idle = o.idleTimeoutMs ?? 30_000;
+  const windowMs = o.rateWindowMs ?? 60_000;
+  const minBytes = o.minBytesPerWindow ?? 1024;
   let seen = 0;
   let sniffed = false;
   let stallTimer: NodeJS.Timeout | undefined;
+  let held = false;
+  let heldInWindow = false;
+  let windowBytes = 0;
   const out = new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
@@ -140,10 +157,28 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
   };
   const armStall = () => {
     clearTimeout(stallTimer);
-    stallTimer = setTimeout(() => fail(new FetchError('stalled', `no data for ${idle} ms`)), idle);
+    if (!held) stallTimer = setTimeout(() => fail(new FetchError('stalled', `no data for ${idle} ms`)), idle);
+  };
+  const rate = setInterval(() => {
+    if (!heldInWindow && !held && windowBytes < minBytes) fail(new FetchError('stalled', `less than ${minBytes} bytes in ${windowMs} ms (a trickle)`));
+    windowBytes = 0;
+    heldInWindow = held;
+  }, windowMs);
+  const hold = () => {
+    held = true;
+    heldInWindow = true;
+    clearTimeout(stallTimer);
+    raw.pause();
+  };
+  const release = () => {
+    if (!held) return;
+    held = false;
+    raw.resume();
+    armStall();
   };
   const finish = () => {
     clearTimeout(stallTimer);
+    clearInterval(rate);
     clearTimeout(deadline);
   };
   armStall();
@@ -158,6 +193,7 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
     else out.end();
   });
   raw.on('data', (chunk: Buffer) => {
+    windowBytes += chunk.length;
     armStall();
     if (!sniffed) {
       sniffed = true;
@@ -165,13 +201,13 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
       if (chunk[0] === 0x1f && chunk[1] === 0x8b) {
         gunzip = createGunzip();
         gunzip.on('error', (err) => fail(new FetchError('bad-gzip', `the gzip stream is broken: ${err.message}`)));
-        gunzip.on('drain', () => raw.resume());
+        gunzip.on('drain', release);
         gunzip.pipe(out);
       }
     }
-    if (!(gunzip ?? out).write(chunk)) raw.pause();
+    if (!(gunzip ?? out).write(chunk)) hold();
   });
-  out.on('drain', () => raw.resume());
+  out.on('drain', release);
   raw.on('error', (err) => fail(err instanceof FetchError ? err : new FetchError('network', `the download broke off: ${err.message}`)));
   out.on('close', finish);
   return out;

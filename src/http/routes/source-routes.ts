@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { SourceService } from '../../api/source-service.js';
+import { requireFeature } from '../auth-hooks.js';
 import { errorResponses } from '../schemas.js';
 
 const runSchema = {
@@ -50,6 +51,8 @@ const sourceListSchema = {
 /** GET /api/v1/sources: the catalog with each source's configuration state and last run; any valid key. */
 export async function sourceRoutes(app: FastifyInstance, opts: { sources: SourceService }): Promise<void> {
   app.get('/sources', {
+    // Every plan reads the REST API, so any valid key may list the sources.
+    preHandler: requireFeature('rest', 'the REST API'),
     schema: {
       summary: 'Sources and their last run',
       description: 'Every catalog and custom source: enabled or why not, licence, schedule, and the outcome and counts of its last run.',

@@ -395,6 +395,11 @@ export class SqliteStore implements Store {
       const key = valueKey(o.type, o.value);
       const row = s.findIoc().get(key, o.type, o.value) as IocRow | undefined;
       const tlp = o.tlp ?? source.tlp;
+      if (opts.enrichOnly && row?.status === 'revoked') {
+        // Enrichment adds evidence to what is live; it never brings back a withdrawn IOC.
+        result.ignored++;
+        continue;
+      }
       if (!row) {
         if (opts.enrichOnly) {
           result.ignored++;
@@ -548,13 +553,14 @@ export class SqliteStore implements Store {
     const source = this.source(sourceId);
     const rows = this.db
       .prepare(
-        `SELECT i.type, i.value, s.first_seen, s.confidence, s.reference FROM sightings s JOIN iocs i ON i.id = s.ioc_id
+        `SELECT i.type, i.value, s.first_seen, s.confidence, s.reference, i.tlp FROM sightings s JOIN iocs i ON i.id = s.ioc_id
          WHERE s.source_id = ? AND s.ended_at IS NULL`,
       )
       .raw()
-      .all(sourceId) as Array<[IocType, string, number, number | null, string | null]>;
-    const observations: Observation[] = rows.map(([type, value, firstSeen, confidence, reference]) => ({
-      type, value, confidence, reference, firstSeen, lastSeen: now, tags: [], malware: [], sectors: [], tlp: null,
+      .all(sourceId) as Array<[IocType, string, number, number | null, string | null, Tlp]>;
+    // The IOC's own TLP: a relisting says nothing new about markings and must not loosen them.
+    const observations: Observation[] = rows.map(([type, value, firstSeen, confidence, reference, tlp]) => ({
+      type, value, confidence, reference, firstSeen, lastSeen: now, tags: [], malware: [], sectors: [], tlp,
     }));
     async function* chunks() {
       yield observations;
