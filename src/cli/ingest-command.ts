@@ -30,10 +30,11 @@ export async function ingestCommand(opts: IngestOptions): Promise<void> {
       ? new cliProgress.SingleBar({ format: '{source} | {stored} stored | {elapsed}s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
       : undefined;
     let started = Date.now();
+    bar?.start(1, 0, { source: chosen[0]?.def.id ?? '', stored: 0, elapsed: '0' });
     const reports = await runSources(chosen, {
       store,
       settings: ingest,
-      onProgress: (source, t) => bar?.update(0, { source, stored: t.inserted + t.updated + t.unchanged, elapsed: ((Date.now() - started) / 1000).toFixed(0) }),
+      onProgress: (source, t) => bar?.update(0, { source, stored: (t.inserted + t.updated + t.unchanged).toLocaleString('en'), elapsed: ((Date.now() - started) / 1000).toFixed(0) }),
     }, {
       force: opts.force ?? false,
       onReport: (r: RunReport) => {
@@ -41,7 +42,8 @@ export async function ingestCommand(opts: IngestOptions): Promise<void> {
         if (!opts.json) process.stderr.write(`${r.source}: ${r.outcome}${r.error ? ` — ${r.error}` : ''}\n`);
         for (const p of opts.json ? [] : r.problems.slice(0, 5)) process.stderr.write(`  ${p}\n`);
         started = Date.now();
-        bar?.start(1, 0, { source: '', stored: 0, elapsed: '0' });
+        const next = chosen[chosen.findIndex((c) => c.def.id === r.source) + 1];
+        if (next) bar?.start(1, 0, { source: next.def.id, stored: 0, elapsed: '0' });
       },
     });
     bar?.stop();

@@ -6,7 +6,7 @@ import { unzipSync } from 'fflate';
 import { Exclusions } from '../domain/exclusions.js';
 import { SectorRules } from '../domain/sector-rules.js';
 import type { Store } from '../store/store.js';
-import type { Observation, SourceRun, UpsertResult } from '../store/types.js';
+import type { Observation, RunCounts, SourceRun, UpsertResult } from '../store/types.js';
 import { FeedConverter } from './feed-converter.js';
 import type { IngestSettings, ResolvedSource } from './source-config.js';
 import type { SourceDefinition } from './source-definition.js';
@@ -43,23 +43,25 @@ export interface RunnerDeps {
   onProgress?: (source: string, total: Readonly<UpsertResult>) => void;
 }
 
-export interface RunReport {
+export interface RunReport extends RunCounts {
   source: string;
   outcome: SourceRun['outcome'] | 'disabled' | 'too-soon';
   runId: number | undefined;
-  records: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  delisted: number;
-  rejected: number;
+  /** Values refused by the exclusion rules. */
   excluded: number;
   /** Records skipped on purpose (filters, unmapped types), by reason. */
   skipped: Record<string, number>;
+  /** The first problems (the count is `rejected`). */
   problems: string[];
-  bytes: number;
   durationMs: number;
   error: string | null;
+}
+
+function blankReport(source: string, outcome: RunReport['outcome'], error: string | null = null): RunReport {
+  return {
+    source, outcome, runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0,
+    excluded: 0, skipped: {}, problems: [], bytes: 0, durationMs: 0, error,
+  };
 }
 
 /** The store's record of a source (scoring, redistribution, decay). */
@@ -120,10 +122,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   const { store } = deps;
   const clock = deps.clock ?? Date.now;
   const started = clock();
-  const report: RunReport = {
-    source: def.id, outcome: 'running', runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0,
-    rejected: 0, excluded: 0, skipped: {}, problems: [], bytes: 0, durationMs: 0, error: null,
-  };
+  const report = blankReport(def.id, 'running');
   await store.upsertSource(sourceRecordOf(def));
   const converter = new FeedConverter(def.defaults ?? {}, new Exclusions(deps.settings.exclusions), new SectorRules(deps.settings.sectorRules), started);
   if (!src.enabled) return { ...report, outcome: 'disabled', error: src.reason ?? 'disabled' };
@@ -309,7 +308,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   return report;
 }
 
-function counts(r: RunReport) {
+function counts(r: RunReport): RunCounts {
   return { records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes };
 }
 
@@ -322,10 +321,7 @@ export async function runSources(sources: readonly ResolvedSource[], deps: Runne
       r = await runSource(src, deps, opts);
     } catch (err) {
       // Only the store failing gets here (the run itself records its failures).
-      r = {
-        source: src.def.id, outcome: 'failed', runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0,
-        rejected: 0, excluded: 0, skipped: {}, problems: [], bytes: 0, durationMs: 0, error: (err as Error).message,
-      };
+      r = blankReport(src.def.id, 'failed', (err as Error).message);
     }
     reports.push(r);
     opts.onReport?.(r);

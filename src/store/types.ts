@@ -55,13 +55,8 @@ export interface UpsertOptions {
 export const RUN_OUTCOMES = ['running', 'ok', 'not-modified', 'failed', 'skipped'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
-/** One run of a connector. Times epoch ms. */
-export interface SourceRun {
-  id: number;
-  sourceId: string;
-  startedAt: number;
-  finishedAt: number | null;
-  outcome: RunOutcome;
+/** What a run counted. */
+export interface RunCounts {
   /** Records read from the source (accepted + rejected). */
   records: number;
   inserted: number;
@@ -71,6 +66,15 @@ export interface SourceRun {
   delisted: number;
   rejected: number;
   bytes: number;
+}
+
+/** One run of a connector. Times epoch ms. */
+export interface SourceRun extends RunCounts {
+  id: number;
+  sourceId: string;
+  startedAt: number;
+  finishedAt: number | null;
+  outcome: RunOutcome;
   error: string | null;
   etag: string | null;
   lastModified: string | null;
