@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { Authenticator } from '../auth/authenticator.js';
 import { bootstrapAdmin } from '../auth/key-service.js';
 import { buildApp } from '../http/app.js';
@@ -13,7 +14,13 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
   const ctx = await openContext();
   const { sources, ingest } = resolveSources(CATALOG, ctx.config.file);
   const authenticator = new Authenticator(ctx.store);
-  const app = await buildApp({ store: ctx.store, config: ctx.config, authenticator, signer: await tokenSigner(ctx), identity: ctx.identity, sources });
+  // Fail fast while Redis is away (no offline queue): the rate limiter then serves instead of waiting.
+  const redis = ctx.config.redisUrl ? new Redis(ctx.config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  const app = await buildApp({
+    store: ctx.store, config: ctx.config, authenticator, signer: await tokenSigner(ctx), identity: ctx.identity, sources,
+    ...(redis ? { sharedCounters: { redis, namespace: 'socd:rl:' } } : {}),
+  });
+  redis?.on('error', (err: Error) => app.log.warn({ err: err.message }, 'redis unavailable: rate limits are not enforced until it is back'));
 
   const admin = await bootstrapAdmin(ctx.store, ctx.config.adminEmail);
   if (admin) {
@@ -37,6 +44,7 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
     clearInterval(flusher);
     await scheduler?.stop();
     await app.close();
+    await redis?.quit().catch(() => undefined);
     await authenticator.flush();
     await ctx.store.close();
     process.exit(0);
@@ -45,7 +53,7 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
-  app.log.info({ database: ctx.store.kind, configFile: ctx.config.configFile ?? null }, 'socd serving');
+  app.log.info({ database: ctx.store.kind, rateLimits: redis ? 'redis' : 'in-process', configFile: ctx.config.configFile ?? null }, 'socd serving');
   if (opts.scheduler !== false && ingest.scheduler) {
     scheduler = new IngestScheduler(sources, { store: ctx.store, settings: ingest }, app.log.child({ component: 'ingest' }));
     scheduler.start();

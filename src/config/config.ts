@@ -13,6 +13,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /** Redis for state several API nodes share (rate-limit counters); undefined: in-process. */
+  redisUrl: string | undefined;
   /** Signs cursors. Unset → one is generated and kept in the database (shared by every node on it). */
   secret: string | undefined;
   logLevel: string;
@@ -103,6 +105,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     port: int('PORT', env.PORT ?? server.port, 8080, 0, 65535),
     host: str(env.HOST ?? server.host, '0.0.0.0'),
     databaseUrl: str(env.DATABASE_URL ?? server.databaseUrl, 'sqlite:./data/socd.db'),
+    redisUrl: redisUrl(env.REDIS_URL ?? server.redisUrl),
     secret: secret(env.SOCD_SECRET),
     logLevel: oneOf('LOG_LEVEL', str(env.LOG_LEVEL ?? server.logLevel, 'info'), ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     adminEmail: str(env.SOCD_ADMIN_EMAIL ?? server.adminEmail, 'admin@localhost'),
@@ -116,6 +119,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     taxii: taxiiSettings(file.taxii, str(env.SOCD_ADMIN_EMAIL ?? server.adminEmail, 'admin@localhost')),
     file,
   };
+}
+
+function redisUrl(v: unknown): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || !/^rediss?:\/\//.test(v)) throw new ConfigError(`REDIS_URL must be redis://host:port (or rediss:// for TLS), got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import { installAuthentication } from './auth-hooks.js';
 import { installErrorHandlers } from './error-handler.js';
 import { problem, sendProblem } from './problem.js';
-import { installRateLimit } from './rate-limit.js';
+import { installRateLimit, type SharedCounters } from './rate-limit.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
@@ -35,6 +35,8 @@ export interface AppDeps {
   identity: ProducerIdentity;
   /** The sources `GET /api/v1/sources` lists (the catalog and custom sources, resolved with the configuration). */
   sources?: readonly ResolvedSource[];
+  /** Rate-limit counters shared across API nodes (REDIS_URL); absent: in-process. */
+  sharedCounters?: SharedCounters;
   /** Fastify's logger option; tests pass false. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -103,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const iocs = new IocService(deps.store, deps.signer, deps.config.rest);
   await app.register(async (api) => {
     installAuthentication(api, deps.authenticator);
-    await installRateLimit(api, deps.config);
+    await installRateLimit(api, deps.config, deps.sharedCounters);
     api.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
     await api.register(stixRoutes, { stix: new StixExportService(deps.store, deps.identity) });
     await api.register(iocRoutes, { iocs });
