@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Store } from '../store/store.js';
 import { type RunReport, type RunnerDeps, runSource } from './runner.js';
 import type { ResolvedSource } from './source-config.js';
@@ -6,6 +8,9 @@ import type { ResolvedSource } from './source-config.js';
 const TICK_MS = 60_000;
 /** How often IOCs are aged (scores decay, expired ones are revoked). */
 const DECAY_EVERY_MS = 3_600_000;
+/** The ingestion lease: renewed every tick, so a dead holder's lapses within this and another process takes over. */
+export const INGEST_LEASE = 'ingest';
+const LEASE_MS = 90_000;
 
 export interface SchedulerLog {
   info(obj: object, msg: string): void;
@@ -15,13 +20,19 @@ export interface SchedulerLog {
 
 /**
  * Runs each enabled source when its schedule says (from its last run, any outcome, so a failing source waits its
- * turn too), one source at a time, and ages IOCs every hour. Inside `socd serve` unless switched off.
+ * turn too), one source at a time, and ages IOCs every hour. Inside `socd serve` unless switched off. Several
+ * processes on one database elect one scheduler through a lease (DESIGN.md: one ingestion worker at a time); the
+ * others wait and take over within a tick or two of its death.
  */
 export class IngestScheduler {
   private timer: NodeJS.Timeout | undefined;
+  private renewer: NodeJS.Timeout | undefined;
   private busy: Promise<void> | undefined;
   private stopped = false;
   private lastDecay = 0;
+  private leader = false;
+  /** Who holds the lease: unique per process. */
+  readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   constructor(
     private readonly sources: readonly ResolvedSource[],
@@ -42,6 +53,12 @@ export class IngestScheduler {
     };
     this.timer = setInterval(tick, this.tickMs);
     this.timer.unref();
+    // A long run (a million-line feed, NVD's paced pages) must not let the lease lapse under it.
+    this.renewer = setInterval(() => {
+      if (!this.leader || this.stopped) return;
+      this.renew().catch((err: unknown) => this.log.error({ err }, 'could not renew the ingestion lease'));
+    }, LEASE_MS / 3);
+    this.renewer.unref();
     setImmediate(tick);
   }
 
@@ -49,16 +66,34 @@ export class IngestScheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.renewer);
     await this.busy;
+    if (this.leader) await this.deps.store.releaseLease(INGEST_LEASE, this.holder);
+    this.leader = false;
+  }
+
+  /** Takes or renews the lease; logs when leadership changes hands. */
+  private async renew(): Promise<boolean> {
+    const leader = await this.deps.store.tryLease(INGEST_LEASE, this.holder, LEASE_MS, (this.deps.clock ?? Date.now)());
+    if (leader !== this.leader) this.log.info({ holder: this.holder }, leader ? 'this process now runs ingestion' : 'another process runs ingestion');
+    this.leader = leader;
+    return leader;
+  }
+
+  /** Whether this process runs ingestion now (it took or renewed the lease at its last pass). */
+  get isLeader(): boolean {
+    return this.leader;
   }
 
   /** One pass: every due source, then the decay when an hour has gone by. Returns the reports (tests). */
   async runDue(): Promise<RunReport[]> {
     const clock = this.deps.clock ?? Date.now;
+    if (!(await this.renew())) return [];
     const last = new Map((await this.deps.store.latestRuns()).map((r) => [r.sourceId, r]));
     const reports: RunReport[] = [];
     for (const src of this.sources) {
-      if (this.stopped) break;
+      // Lost the lease (it lapsed while the process stalled): leave the rest to the new holder.
+      if (this.stopped || !this.leader) break;
       if (!src.enabled || src.reason) continue;
       const prev = last.get(src.def.id);
       if (prev && clock() - prev.startedAt < src.scheduleMs) continue;

@@ -68,6 +68,15 @@ export interface Store {
   /** Ages every active IOC to `now`: rescores it, and revokes those past their valid_until. Batched transactions. */
   decayIocs(now: number): Promise<DecayResult>;
 
+  // --- leadership across processes ----------------------------------------------------------------
+  /**
+   * Takes or renews the lease `name` for `holder`: true when `holder` holds it now. A lease lapses `ttlMs` after its
+   * last renewal (or, where the backend can tell, when the holding process dies), and another holder may take it.
+   */
+  tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Gives the lease up (a clean shutdown hands it over at once). */
+  releaseLease(name: string, holder: string): Promise<void>;
+
   // --- source runs ------------------------------------------------------------------------------
   /** Opens a run (outcome `running`); runs still `running` for this source were interrupted and become `failed`. */
   startRun(source: string, now: number): Promise<number>;

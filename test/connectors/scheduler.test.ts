@@ -168,3 +168,47 @@ describe('IngestScheduler.runDue: schedules from the last run, fails alone, ages
     assert.equal(log.calls.filter((c) => c.level === 'error').length, 0);
   });
 });
+
+describe('IngestScheduler: several processes on one database, one ingests', () => {
+  const server = new FeedServer();
+  let store: SqliteStore;
+  let now = T0;
+  const { sources, ingest } = resolveSources([], { customSources: [{ id: 'shared-list', generic: 'text', url: url('shared-list'), schedule: '1m' }] }, {});
+  const make = () => new IngestScheduler(sources, { store, settings: ingest, clock: () => now, rewriteUrl: server.rewrite, transport: TRANSPORT, sleep: async () => {} }, new RecordingLog());
+
+  before(async () => {
+    await server.start();
+    server.handlers.set(url('shared-list'), (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('45.133.20.1\n'));
+    store = await sqliteStore();
+  });
+  after(async () => {
+    await server.stop();
+    await store.close();
+  });
+
+  it('the first to pass leads; the other runs nothing while the lease lives, and takes over when it is given up or lapses', async () => {
+    const a = make();
+    const b = make();
+    assert.notEqual(a.holder, b.holder);
+    assert.deepEqual((await a.runDue()).map((r) => r.source), ['shared-list']);
+    assert.equal(a.isLeader, true);
+    now += 61_000;
+    assert.deepEqual(await b.runDue(), [], 'b is not the leader: nothing runs, though the source is due');
+    assert.equal(b.isLeader, false);
+    // A renews at its pass (and every 30 s while it lives); B still waits.
+    assert.deepEqual((await a.runDue()).map((r) => r.source), ['shared-list']);
+    now += 61_000;
+    assert.deepEqual(await b.runDue(), [], 'within the renewed lease');
+    // A dies without a word: its lease lapses 90 s after its last renewal, then B takes over and runs what is due.
+    now += 30_000;
+    assert.deepEqual((await b.runDue()).map((r) => r.source), ['shared-list']);
+    assert.equal(b.isLeader, true);
+    assert.equal(server.requests.length, 3, 'one download per pass of whoever leads');
+    // A clean stop hands over at once.
+    await b.stop();
+    const c = make();
+    assert.equal((await c.runDue()).length, 0, 'nothing is due yet, but c now leads');
+    assert.equal(c.isLeader, true);
+    await c.stop();
+  });
+});

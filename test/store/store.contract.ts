@@ -316,6 +316,23 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       assert.equal(await store.revokeApiKey('sk_live_nope', 700), false);
     }));
 
+    describe('leases: one holder at a time across processes', () => {
+      it('a holder takes a free lease and renews it; another is refused until it lapses or is given up', withStore(async (store) => {
+        const t = Date.UTC(2026, 10, 1);
+        assert.equal(await store.tryLease('ingest', 'node-a', 90_000, t), true);
+        assert.equal(await store.tryLease('ingest', 'node-b', 90_000, t + 1000), false);
+        assert.equal(await store.tryLease('ingest', 'node-a', 90_000, t + 60_000), true, 'renewal');
+        assert.equal(await store.tryLease('ingest', 'node-b', 90_000, t + 120_000), false, 'the renewal moved the expiry');
+        assert.equal(await store.tryLease('other', 'node-b', 90_000, t + 120_000), true, 'leases are independent by name');
+        assert.equal(await store.tryLease('ingest', 'node-b', 90_000, t + 150_001), true, 'lapsed: taken over');
+        assert.equal(await store.tryLease('ingest', 'node-a', 90_000, t + 150_002), false);
+        await store.releaseLease('ingest', 'node-a');
+        assert.equal(await store.tryLease('ingest', 'node-a', 90_000, t + 150_003), false, 'only the holder releases');
+        await store.releaseLease('ingest', 'node-b');
+        assert.equal(await store.tryLease('ingest', 'node-a', 90_000, t + 150_004), true, 'given up: free at once');
+      }));
+    });
+
     describe('ingestion: runs, delisting, decay', () => {
       const HOUR = 3_600_000;
       const DAY = 86_400_000;

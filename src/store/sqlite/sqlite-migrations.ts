@@ -204,4 +204,17 @@ ALTER TABLE iocs ADD COLUMN no_decay INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sources ADD COLUMN no_decay INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 4,
+    name: 'leases: one ingestion scheduler at a time across processes',
+    sql: `
+-- A lease is held by one process until expires_at (renewed while it lives): the ingestion scheduler of several
+-- \`socd serve\` processes on one database runs in the holder only.
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
 ];

@@ -596,6 +596,26 @@ export class SqliteStore implements Store {
     }
   }
 
+  // --- leadership across processes ----------------------------------------------------------------
+
+  async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.writes.run(() => {
+      // One statement: take a free or lapsed lease, or renew our own; the write lock of SQLite orders processes.
+      const r = this.db
+        .prepare(
+          `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+           WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
+        )
+        .run(name, holder, now + ttlMs, now);
+      return r.changes === 1;
+    });
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.writes.run(() => this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder));
+  }
+
   // --- source runs ------------------------------------------------------------------------------
 
   async startRun(sourceId: string, now: number): Promise<number> {
