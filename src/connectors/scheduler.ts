@@ -8,9 +8,12 @@ import type { ResolvedSource } from './source-config.js';
 const TICK_MS = 60_000;
 /** How often IOCs are aged (scores decay, expired ones are revoked). */
 const DECAY_EVERY_MS = 3_600_000;
-/** The ingestion lease: renewed every tick, so a dead holder's lapses within this and another process takes over. */
+/**
+ * The ingestion lease: the holder renews it every LEASE_MS / 3 and the others try to take it as often, so a dead
+ * holder's lease lapses within LEASE_MS and another process leads within a minute of the death.
+ */
 export const INGEST_LEASE = 'ingest';
-const LEASE_MS = 90_000;
+const LEASE_MS = 45_000;
 
 export interface SchedulerLog {
   info(obj: object, msg: string): void;
@@ -53,10 +56,16 @@ export class IngestScheduler {
     };
     this.timer = setInterval(tick, this.tickMs);
     this.timer.unref();
-    // A long run (a million-line feed, NVD's paced pages) must not let the lease lapse under it.
+    // The holder renews (a long run — a million-line feed, NVD's paced pages — must not let the lease lapse under
+    // it); the others try to take it, and start a pass the moment they do.
     this.renewer = setInterval(() => {
-      if (!this.leader || this.stopped) return;
-      this.renew().catch((err: unknown) => this.log.error({ err }, 'could not renew the ingestion lease'));
+      if (this.stopped) return;
+      const was = this.leader;
+      this.renew()
+        .then((now) => {
+          if (now && !was) tick();
+        })
+        .catch((err: unknown) => this.log.error({ err }, 'could not take or renew the ingestion lease'));
     }, LEASE_MS / 3);
     this.renewer.unref();
     setImmediate(tick);

@@ -192,14 +192,16 @@ describe('IngestScheduler: several processes on one database, one ingests', () =
     assert.notEqual(a.holder, b.holder);
     assert.deepEqual((await a.runDue()).map((r) => r.source), ['shared-list']);
     assert.equal(a.isLeader, true);
-    now += 61_000;
+    now += 30_000;
+    assert.deepEqual(await a.runDue(), [], 'a renews; nothing is due yet');
+    now += 31_000;
     assert.deepEqual(await b.runDue(), [], 'b is not the leader: nothing runs, though the source is due');
     assert.equal(b.isLeader, false);
-    // A renews at its pass (and every 30 s while it lives); B still waits.
+    // A renews at its pass (and every 15 s while it lives); B still waits.
     assert.deepEqual((await a.runDue()).map((r) => r.source), ['shared-list']);
-    now += 61_000;
+    now += 30_000;
     assert.deepEqual(await b.runDue(), [], 'within the renewed lease');
-    // A dies without a word: its lease lapses 90 s after its last renewal, then B takes over and runs what is due.
+    // A dies without a word: its lease lapses 45 s after its last renewal, then B takes over and runs what is due.
     now += 30_000;
     assert.deepEqual((await b.runDue()).map((r) => r.source), ['shared-list']);
     assert.equal(b.isLeader, true);
