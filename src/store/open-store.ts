@@ -6,7 +6,8 @@ export class UnsupportedDatabaseError extends Error {
 }
 
 /**
- * Opens the store a DATABASE_URL names: `sqlite:PATH` (relative to the working directory) or `sqlite::memory:`.
+ * Opens the store a DATABASE_URL names: `sqlite:PATH` (relative to the working directory), `sqlite::memory:`, or
+ * `postgres://user:password@host:port/database[?schema=NAME]`.
  * Drivers are imported here lazily so that a deployment loads only the one it uses.
  */
 export async function openStore(databaseUrl: string, opts: { sqliteCacheMb?: number } = {}, cwd = process.cwd()): Promise<Store> {
@@ -17,7 +18,14 @@ export async function openStore(databaseUrl: string, opts: { sqliteCacheMb?: num
     return new SqliteStore(path, { cacheMb: opts.sqliteCacheMb });
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new UnsupportedDatabaseError('DATABASE_URL names PostgreSQL, which this release does not support yet; use sqlite:PATH');
+    // `?schema=NAME` keeps several deployments (or a bench) apart in one database; pg itself does not know it.
+    const url = new URL(databaseUrl);
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    const { PostgresStore } = await import('./postgres/postgres-store.js');
+    return new PostgresStore(url.toString(), schema ? { schema } : {});
   }
-  throw new UnsupportedDatabaseError(`DATABASE_URL must start with sqlite: (e.g. sqlite:./data/socd.db), got ${JSON.stringify(databaseUrl)}`);
+  throw new UnsupportedDatabaseError(
+    `DATABASE_URL must be sqlite:PATH (e.g. sqlite:./data/socd.db) or postgres://user@host:port/database, got ${JSON.stringify(databaseUrl)}`,
+  );
 }

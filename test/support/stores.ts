@@ -1,4 +1,5 @@
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { BUILTIN_COLLECTIONS } from '../../src/domain/collections.js';
 import { iocStixRenderer } from '../../src/stix/render-ioc.js';
 import { sharedObjects } from '../../src/stix/shared-objects.js';
@@ -18,3 +19,14 @@ export async function sqliteStore(path = ':memory:'): Promise<SqliteStore> {
 }
 
 
+
+/**
+ * A migrated PostgreSQL store in a schema of its own (created by migrate(); drop it with dropPostgresSchema), with
+ * the STIX renderer wired, as `socd` wires it.
+ */
+export async function postgresStore(url: string, schema: string): Promise<PostgresStore> {
+  const store = new PostgresStore(url, { renderVersion: iocStixRenderer(TEST_IDENTITY_ID), schema });
+  await store.migrate();
+  await store.ensureSharedObjects(sharedObjects(TEST_IDENTITY), BUILTIN_COLLECTIONS.map((c) => c.alias), TEST_IDENTITY.created);
+  return store;
+}

@@ -1,0 +1,1548 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { builtinMemberships } from '../../domain/collections.js';
+import { BAND_RANGES, bandOf } from '../../domain/confidence.js';
+import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
+import { decayedScore, scoreOf, validUntil } from '../../domain/scoring.js';
+import { leastRestrictive, TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
+import { dedupeSorted, parseList, unionSorted } from '../merge.js';
+import { WriteLock } from '../write-lock.js';
+import type { Store } from '../store.js';
+import type {
+  Account,
+  ApiKeyRecord,
+  ApiKeyWithAccount,
+  Ioc,
+  IocDetail,
+  IocPage,
+  IocQuery,
+  IocStatus,
+  IocVersionInput,
+  AddOutcome,
+  LoadedCollection,
+  LoadedRoot,
+  LogPage,
+  LogQuery,
+  NewObject,
+  Observation,
+  TaxiiLoad,
+  SharedObject,
+  Plan,
+  SourceRecord,
+  SourceRun,
+  RunOutcome,
+  RunResult,
+  DecayResult,
+  UpsertOptions,
+  StixPage,
+  StixVersion,
+  RenderIocVersion,
+  UpsertResult,
+} from '../types.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+
+type PoolClient = pg.PoolClient;
+
+/** int8 (oid 20: BIGINT, count(*), identity ids) as a JS number: every value we store is a safe integer. */
+const INT8_OID = 20;
+const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/**
+ * Advisory lock keys (pg_advisory_xact_lock(class, key)). The version log's is taken by every transaction that
+ * appends to the log or rewrites IOCs: it serializes seq / date_added assignment across nodes, so date_added is
+ * strictly increasing in commit order. The key is the schema's, so that deployments sharing a database in
+ * separate schemas do not wait on each other.
+ */
+const LOG_LOCK_CLASS = 0x736f6364; // 'socd'
+const MIGRATION_LOCK = 0x736f6364_6d6967n.toString(); // 'socdmig', one bigint key
+const LOG_LOCK_SQL = `SELECT pg_advisory_xact_lock(${LOG_LOCK_CLASS}, hashtext(coalesce(current_schema(), '')))`;
+
+/** IOCs per transaction of a decay pass and of a delisting. */
+const DECAY_PAGE = 5000;
+const DELIST_PAGE = 5000;
+/** Observations per statement inside one ingest transaction: bounds the statements and the memory of a large batch. */
+const WRITE_SLICE = 5000;
+
+interface IocRow {
+  id: number;
+  type: IocType;
+  value: string;
+  stix_id: string;
+  score: number;
+  first_seen: number;
+  last_seen: number;
+  added_at: number;
+  updated_at: number;
+  tags: string;
+  malware: string;
+  sectors: string;
+  tlp: Tlp;
+  status: IocStatus;
+  valid_until: number;
+  redistributable: boolean;
+  modified: number | null;
+  version_seq: number | null;
+  versioned_score: number | null;
+  versioned_valid_until: number | null;
+  base_score: number | null;
+  no_decay: boolean;
+  created: number | null;
+}
+
+/** The source facts a sighting's evidence needs (from the join with sources). */
+interface SourceFacts {
+  name: string;
+  reliability: number;
+  aggregate: boolean;
+  redistributable: boolean;
+  no_decay: boolean;
+}
+
+interface SightingRow {
+  ioc_id: number;
+  source_id: string;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+  confidence: number | null;
+  reference: string | null;
+  ended_at: number | null;
+  ioc_added_at: number;
+  seen_run: number | null;
+}
+
+interface SightingState extends SightingRow {
+  src: SourceFacts;
+  dirty: boolean;
+}
+
+/** An IOC as the open transaction sees it: the row and its sightings, changed in memory and written at flush. */
+interface IocState {
+  row: IocRow;
+  sightings: Map<string, SightingState>;
+  /** Not in the table yet: written by the flush's insert. */
+  isNew: boolean;
+  dirty: boolean;
+}
+
+interface SourceRow {
+  id: string;
+  name: string;
+  reliability: number;
+  redistributable: boolean;
+  aggregate: boolean;
+  tlp: Tlp;
+  no_decay: boolean;
+}
+
+const sourceOf = (r: SourceRow): SourceRecord => ({
+  id: r.id, name: r.name, reliability: r.reliability, redistributable: r.redistributable, aggregate: r.aggregate,
+  tlp: r.tlp, noDecay: r.no_decay,
+});
+
+interface RunRow {
+  id: number;
+  source_id: string;
+  started_at: number;
+  finished_at: number | null;
+  outcome: RunOutcome;
+  records: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  delisted: number;
+  rejected: number;
+  bytes: number;
+  error: string | null;
+  etag: string | null;
+  last_modified: string | null;
+}
+
+const runOf = (r: RunRow): SourceRun => ({
+  id: r.id, sourceId: r.source_id, startedAt: r.started_at, finishedAt: r.finished_at, outcome: r.outcome, records: r.records,
+  inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes,
+  error: r.error, etag: r.etag, lastModified: r.last_modified,
+});
+
+/** What an observation brings to an existing IOC; a relisting or a rescoring brings nothing new. */
+interface Incoming {
+  tags: readonly string[];
+  malware: readonly string[];
+  sectors: readonly string[];
+  tlp: Tlp;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** A score move of this much or more is a new STIX version even inside one band (DESIGN.md). */
+const SCORE_STEP = 5;
+/** valid_until moving to a later week is a new version; within the week it is not. */
+const WEEK_MS = 7 * 86_400_000;
+
+interface KeyRow {
+  id: number;
+  account_id: number;
+  prefix: string;
+  hash: string;
+  name: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  email: string;
+  plan: Plan;
+}
+
+interface VersionRow {
+  seq: number;
+  date_added: number;
+  stix_id: string;
+  ioc_id: number | null;
+  type: string;
+  modified: number;
+  spec_version: string;
+  latest: boolean;
+  revoked: boolean;
+  json: string;
+}
+
+function newStixId(type: IocType): string {
+  return `${type === 'cve' ? 'vulnerability' : 'indicator'}--${randomUUID()}`;
+}
+
+const REVOKED_JSON = /"revoked"\s*:\s*true/;
+
+/** Byte order of ASCII ids, as SQLite and COLLATE "C" sort them. */
+const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Numbered query parameters, for SQL built in pieces. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, type?: string): string {
+    this.values.push(value);
+    return type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
+  }
+}
+
+type Col<T> = readonly [name: string, type: string, get: (r: T) => unknown];
+
+/** `unnest($1::t1[], $2::t2[], …) AS u(c1, c2, …)`: many rows in one statement, one array parameter per column. */
+function unnestOf<T>(p: Params, rows: readonly T[], cols: readonly Col<T>[]): string {
+  return `unnest(${cols.map(([, type, get]) => p.add(rows.map(get), `${type}[]`)).join(', ')}) AS u(${cols.map((c) => c[0]).join(', ')})`;
+}
+
+const IOC_COLS: readonly Col<IocRow>[] = [
+  ['id', 'bigint', (r) => r.id],
+  ['type', 'text', (r) => r.type],
+  ['value', 'text', (r) => r.value],
+  ['stix_id', 'text', (r) => r.stix_id],
+  ['score', 'integer', (r) => r.score],
+  ['first_seen', 'bigint', (r) => r.first_seen],
+  ['last_seen', 'bigint', (r) => r.last_seen],
+  ['added_at', 'bigint', (r) => r.added_at],
+  ['updated_at', 'bigint', (r) => r.updated_at],
+  ['tags', 'text', (r) => r.tags],
+  ['malware', 'text', (r) => r.malware],
+  ['sectors', 'text', (r) => r.sectors],
+  ['tlp', 'text', (r) => r.tlp],
+  ['status', 'text', (r) => r.status],
+  ['valid_until', 'bigint', (r) => r.valid_until],
+  ['redistributable', 'boolean', (r) => r.redistributable],
+  ['modified', 'bigint', (r) => r.modified],
+  ['version_seq', 'bigint', (r) => r.version_seq],
+  ['versioned_score', 'integer', (r) => r.versioned_score],
+  ['versioned_valid_until', 'bigint', (r) => r.versioned_valid_until],
+  ['base_score', 'integer', (r) => r.base_score],
+  ['no_decay', 'boolean', (r) => r.no_decay],
+  ['created', 'bigint', (r) => r.created],
+];
+/** What an update rewrites: everything but the identity of the row. */
+const IOC_MUTABLE = IOC_COLS.filter(([name]) => !['id', 'type', 'value', 'added_at'].includes(name));
+
+const SIGHTING_COLS: readonly Col<SightingState>[] = [
+  ['ioc_id', 'bigint', (r) => r.ioc_id],
+  ['source_id', 'text', (r) => r.source_id],
+  ['first_seen', 'bigint', (r) => r.first_seen],
+  ['last_seen', 'bigint', (r) => r.last_seen],
+  ['count', 'integer', (r) => r.count],
+  ['confidence', 'integer', (r) => r.confidence],
+  ['reference', 'text', (r) => r.reference],
+  ['ended_at', 'bigint', (r) => r.ended_at],
+  ['ioc_added_at', 'bigint', (r) => r.ioc_added_at],
+  ['seen_run', 'bigint', (r) => r.seen_run],
+];
+
+const VERSION_COLS: readonly Col<VersionRow>[] = [
+  ['seq', 'bigint', (r) => r.seq],
+  ['date_added', 'bigint', (r) => r.date_added],
+  ['stix_id', 'text', (r) => r.stix_id],
+  ['ioc_id', 'bigint', (r) => r.ioc_id],
+  ['type', 'text', (r) => r.type],
+  ['modified', 'bigint', (r) => r.modified],
+  ['spec_version', 'text', (r) => r.spec_version],
+  ['latest', 'boolean', (r) => r.latest],
+  ['revoked', 'boolean', (r) => r.revoked],
+  ['json', 'text', (r) => r.json],
+];
+
+type Member = readonly [collection: string, dateAdded: number, seq: number];
+const MEMBER_COLS: readonly Col<Member>[] = [
+  ['collection', 'text', (r) => r[0]],
+  ['date_added', 'bigint', (r) => r[1]],
+  ['seq', 'bigint', (r) => r[2]],
+];
+
+type SectorRow = readonly [sector: string, iocAddedAt: number, iocId: number];
+const SECTOR_COLS: readonly Col<SectorRow>[] = [
+  ['sector', 'text', (r) => r[0]],
+  ['ioc_added_at', 'bigint', (r) => r[1]],
+  ['ioc_id', 'bigint', (r) => r[2]],
+];
+
+/**
+ * The writes of one transaction that holds the version-log lock: hands out row ids, seqs and date_added from the
+ * log's position read under the lock, keeps what changes in memory (IOCs, sightings, versions, memberships), and
+ * writes it all in one multi-row statement per flush. The decisions (reconcile, revokeRow) are the SQLite store's.
+ */
+class LogWork {
+  private iocId: number;
+  private seq: number;
+  private added: number;
+  /** The highest date_added in the log, loaded history included. */
+  private highWater: number;
+  private readonly touched = new Set<IocState>();
+  private versions: VersionRow[] = [];
+  private pending = new Map<number, VersionRow>();
+  private superseded: number[] = [];
+  private members: Member[] = [];
+  private sectors = new Map<string, SectorRow>();
+  private moved = false;
+
+  constructor(private readonly render: (() => RenderIocVersion), pos: { ioc: number | null; seq: number; date_added: number }) {
+    this.iocId = pos.ioc ?? 0;
+    this.seq = pos.seq;
+    this.added = pos.date_added;
+    this.highWater = pos.date_added;
+  }
+
+  nextIocId(): number {
+    return ++this.iocId;
+  }
+
+  nextSeq(): number {
+    return this.seq + 1;
+  }
+
+  /** The next date_added of ours: epoch µs, max(now, last + 1). */
+  private nextAdded(now: number): number {
+    this.added = Math.max(now * 1000, this.added + 1);
+    return this.added;
+  }
+
+  /** Appends a version of an IOC (rendered now) and its memberships of the built-in collections. */
+  appendIoc(iocRowId: number, v: IocVersionInput, now: number): number {
+    const seq = ++this.seq;
+    const added = this.nextAdded(now);
+    this.push({
+      seq, date_added: added, stix_id: v.stixId, ioc_id: iocRowId, type: v.type === 'cve' ? 'vulnerability' : 'indicator',
+      modified: v.modified, spec_version: '2.1', latest: true, revoked: v.revoked, json: this.render()(v),
+    });
+    for (const collection of builtinMemberships(v)) this.members.push([collection, added, seq]);
+    return seq;
+  }
+
+  /** Appends a version that is not an IOC's: date_added ours (now) unless given (loaded history, kept exactly). */
+  appendObject(o: Omit<VersionRow, 'seq' | 'date_added' | 'ioc_id'>, collections: readonly string[], now: number, dateAdded: number | null = null): VersionRow {
+    const seq = ++this.seq;
+    const added = dateAdded ?? this.nextAdded(now);
+    const row: VersionRow = { ...o, seq, date_added: added, ioc_id: null };
+    this.push(row);
+    for (const c of collections) this.members.push([c, added, seq]);
+    return row;
+  }
+
+  private push(row: VersionRow): void {
+    this.versions.push(row);
+    this.pending.set(row.seq, row);
+    this.highWater = Math.max(this.highWater, row.date_added);
+    this.moved = true;
+  }
+
+  /** The version `seq` is no longer the latest of its object. */
+  supersede(seq: number): void {
+    const p = this.pending.get(seq);
+    if (p) p.latest = false;
+    else this.superseded.push(seq);
+  }
+
+  /** A new IOC from an observation: its row, first version, sighting and sectors. */
+  insertIoc(source: SourceRecord, o: Observation, tlp: Tlp, now: number, run: number | null): IocState {
+    const sectors = o.sectors.length === 0 ? o.sectors : dedupeSorted(o.sectors);
+    const tags = o.tags.length === 0 ? o.tags : dedupeSorted(o.tags);
+    const malware = o.malware.length === 0 ? o.malware : dedupeSorted(o.malware);
+    const stixId = newStixId(o.type);
+    const noDecay = source.noDecay ?? false;
+    const base = scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]);
+    const score = decayedScore(base, o.type, o.lastSeen, now, noDecay);
+    const until = validUntil(base, o.type, o.lastSeen, noDecay);
+    const id = this.nextIocId();
+    const row: IocRow = {
+      id, type: o.type, value: o.value, stix_id: stixId, score, first_seen: o.firstSeen, last_seen: o.lastSeen, added_at: now,
+      updated_at: now, tags: listJson(tags), malware: listJson(malware), sectors: listJson(sectors), tlp, status: 'active',
+      valid_until: until, redistributable: source.redistributable, modified: now, version_seq: this.nextSeq(),
+      versioned_score: score, versioned_valid_until: until, base_score: base, no_decay: noDecay, created: now,
+    };
+    const state: IocState = { row, sightings: new Map(), isNew: true, dirty: true };
+    this.touched.add(state);
+    this.appendIoc(id, {
+      stixId, type: o.type, value: o.value, score, tags, malware, sectors, tlp, revoked: false,
+      firstSeen: o.firstSeen, validUntil: until, created: now, modified: now, sources: [{ id: source.id, name: source.name }],
+    }, now);
+    this.seen(state, source, o, run);
+    for (const sector of sectors) this.addSector(sector, now, id);
+    return state;
+  }
+
+  /** The sighting upsert: what `source` saw of an IOC now. */
+  seen(st: IocState, source: SourceRecord, o: Observation, run: number | null): void {
+    const s = st.sightings.get(source.id);
+    if (!s) {
+      st.sightings.set(source.id, {
+        ioc_id: st.row.id, source_id: source.id, first_seen: o.firstSeen, last_seen: o.lastSeen, count: 1, confidence: o.confidence,
+        reference: o.reference, ended_at: null, ioc_added_at: st.row.added_at, seen_run: run, dirty: true,
+        src: { name: source.name, reliability: source.reliability, aggregate: source.aggregate, redistributable: source.redistributable, no_decay: source.noDecay ?? false },
+      });
+    } else {
+      const count = s.count + (o.lastSeen > s.last_seen ? 1 : 0);
+      const firstSeen = Math.min(s.first_seen, o.firstSeen);
+      const lastSeen = Math.max(s.last_seen, o.lastSeen);
+      const confidence = o.confidence ?? s.confidence;
+      const reference = o.reference ?? s.reference;
+      // Written back only when something moved (a run mark always does): a re-read of the same list writes nothing.
+      if (
+        count !== s.count || firstSeen !== s.first_seen || lastSeen !== s.last_seen || confidence !== s.confidence ||
+        reference !== s.reference || s.ended_at !== null || s.seen_run !== run
+      ) {
+        Object.assign(s, { count, first_seen: firstSeen, last_seen: lastSeen, confidence, reference, ended_at: null, seen_run: run, dirty: true });
+      }
+    }
+    this.touched.add(st);
+  }
+
+  /** The source's sighting of the IOC ends now (a snapshot no longer lists it). */
+  endSighting(st: IocState, sourceId: string, now: number): void {
+    const s = st.sightings.get(sourceId);
+    if (!s) return;
+    s.ended_at = now;
+    s.dirty = true;
+    this.touched.add(st);
+  }
+
+  private addSector(sector: string, addedAt: number, id: number): void {
+    this.sectors.set(`${sector}\0${id}`, [sector, addedAt, id]);
+  }
+
+  /** Live sightings with their sources, in source order: the evidence of the IOC's score. */
+  evidence(st: IocState): SightingState[] {
+    return [...st.sightings.values()].filter((s) => s.ended_at === null).sort((a, b) => byCode(a.source_id, b.source_id));
+  }
+
+  /**
+   * Brings an existing IOC in line with its live sightings, what `incoming` adds and its age at `now`; appends a
+   * STIX version when a consumer should act (DESIGN.md). `seen`: a source lists it now (a revoked IOC comes back);
+   * otherwise an IOC left without live evidence, or past its valid_until, is revoked. (SqliteStore.reconcile.)
+   */
+  reconcile(st: IocState, now: number, incoming: Incoming | undefined, seen: boolean): 'unchanged' | 'updated' | 'revoked' {
+    const row = st.row;
+    const evidence = this.evidence(st);
+    const oldTags = parseList(row.tags);
+    const oldMalware = parseList(row.malware);
+    const oldSectors = parseList(row.sectors);
+    const tags = incoming ? unionSorted(oldTags, incoming.tags) : oldTags;
+    const malware = incoming ? unionSorted(oldMalware, incoming.malware) : oldMalware;
+    const sectors = incoming ? unionSorted(oldSectors, incoming.sectors) : oldSectors;
+    const base = scoreOf(evidence.map((e) => ({ prior: e.src.reliability, confidence: e.confidence, aggregate: e.src.aggregate })));
+    const noDecay = evidence.some((e) => e.src.no_decay);
+    const firstSeen = incoming ? Math.min(row.first_seen, incoming.firstSeen) : row.first_seen;
+    const lastSeen = incoming ? Math.max(row.last_seen, incoming.lastSeen) : row.last_seen;
+    const score = decayedScore(base, row.type, lastSeen, now, noDecay);
+    const nextTlp = incoming ? leastRestrictive(row.tlp, incoming.tlp) : row.tlp;
+    const redistributable = evidence.some((e) => e.src.redistributable) || (row.redistributable && evidence.length === 0);
+    const until = validUntil(base, row.type, lastSeen, noDecay);
+    const sources = evidence.map((e) => ({ id: e.source_id, name: e.src.name }));
+    if (row.status === 'revoked' && !seen) return 'unchanged';
+    // Delisted by every source that saw it, or aged past its validity: the final version.
+    if (!seen && (evidence.length === 0 || now >= until)) {
+      this.revokeRow(st, now, sources);
+      return 'revoked';
+    }
+    // STIX says revoked is final: a withdrawn IOC seen again comes back as a new object.
+    const reactivated = row.status === 'revoked';
+    const changed =
+      reactivated || score !== row.score || base !== row.base_score || firstSeen !== row.first_seen || lastSeen !== row.last_seen ||
+      nextTlp !== row.tlp || redistributable !== row.redistributable || noDecay !== row.no_decay ||
+      tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || until !== row.valid_until;
+    if (!changed) return 'unchanged';
+    const versionedScore = row.versioned_score ?? row.score;
+    const versionedUntil = row.versioned_valid_until ?? row.valid_until;
+    // A new version only when something a consumer acts on changes; ageing alone versions only on a band change.
+    const newVersion =
+      reactivated || tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || nextTlp !== row.tlp ||
+      bandOf(score) !== bandOf(versionedScore) ||
+      (incoming !== undefined && Math.abs(score - versionedScore) >= SCORE_STEP) ||
+      Math.floor(until / WEEK_MS) > Math.floor(versionedUntil / WEEK_MS);
+    let stixId = row.stix_id;
+    let modified = row.modified ?? row.added_at;
+    let versionSeq = row.version_seq;
+    let created = createdOf(row);
+    if (newVersion) {
+      if (reactivated) {
+        stixId = newStixId(row.type);
+        created = now;
+        modified = now;
+      } else {
+        modified = Math.max(now, modified + 1);
+        if (row.version_seq !== null) this.supersede(row.version_seq);
+      }
+      versionSeq = this.appendIoc(row.id, {
+        stixId, type: row.type, value: row.value, score, tags, malware, sectors, tlp: nextTlp, revoked: false,
+        firstSeen, validUntil: until, created, modified, sources,
+      }, now);
+    }
+    for (const sector of sectors) if (!oldSectors.includes(sector)) this.addSector(sector, row.added_at, row.id);
+    Object.assign(row, {
+      stix_id: stixId, score, first_seen: firstSeen, last_seen: lastSeen, updated_at: now, tags: JSON.stringify(tags),
+      malware: JSON.stringify(malware), sectors: JSON.stringify(sectors), tlp: nextTlp, status: 'active', valid_until: until,
+      redistributable, modified, version_seq: versionSeq, versioned_score: newVersion ? score : versionedScore,
+      versioned_valid_until: newVersion ? until : versionedUntil, base_score: base, no_decay: noDecay, created,
+    } satisfies Partial<IocRow>);
+    st.dirty = true;
+    this.touched.add(st);
+    return 'updated';
+  }
+
+  /** The final version of an IOC: `revoked: true`, so that SIEMs remove it (STIX 2.1 §3.6). */
+  revokeRow(st: IocState, now: number, sources: ReadonlyArray<{ id: string; name: string }>): void {
+    const row = st.row;
+    const modified = Math.max(now, (row.modified ?? row.added_at) + 1);
+    if (row.version_seq !== null) this.supersede(row.version_seq);
+    const seq = this.appendIoc(row.id, {
+      stixId: row.stix_id, type: row.type, value: row.value, score: row.score, tags: parseList(row.tags),
+      malware: parseList(row.malware), sectors: parseList(row.sectors), tlp: row.tlp, revoked: true,
+      firstSeen: row.first_seen, validUntil: row.valid_until, created: createdOf(row), modified, sources,
+    }, now);
+    Object.assign(row, { status: 'revoked', updated_at: now, modified, version_seq: seq } satisfies Partial<IocRow>);
+    st.dirty = true;
+    this.touched.add(st);
+  }
+
+  /** Versions appended so far in this transaction. */
+  get appended(): number {
+    return this.seq;
+  }
+
+  /** Writes what changed since the last flush in one statement (data-modifying CTEs over unnest()ed arrays). */
+  async flush(c: PoolClient): Promise<void> {
+    const p = new Params();
+    const parts: string[] = [];
+    const inserts: IocRow[] = [];
+    const updates: IocRow[] = [];
+    const sightings: SightingState[] = [];
+    for (const st of this.touched) {
+      if (st.isNew) inserts.push(st.row);
+      else if (st.dirty) updates.push(st.row);
+      for (const s of st.sightings.values()) if (s.dirty) sightings.push(s);
+    }
+    if (inserts.length) {
+      const names = IOC_COLS.map((x) => x[0]).join(', ');
+      parts.push(`INSERT INTO iocs (${names}) SELECT ${names} FROM ${unnestOf(p, inserts, IOC_COLS)}`);
+    }
+    if (updates.length) {
+      parts.push(`UPDATE iocs i SET ${IOC_MUTABLE.map(([n]) => `${n} = u.${n}`).join(', ')}
+                  FROM ${unnestOf(p, updates, [IOC_COLS[0]!, ...IOC_MUTABLE])} WHERE i.id = u.id`);
+    }
+    if (sightings.length) {
+      const names = SIGHTING_COLS.map((x) => x[0]).join(', ');
+      parts.push(`INSERT INTO sightings (${names}) SELECT ${names} FROM ${unnestOf(p, sightings, SIGHTING_COLS)}
+                  ON CONFLICT (ioc_id, source_id) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+                    count = excluded.count, confidence = excluded.confidence, reference = excluded.reference,
+                    ended_at = excluded.ended_at, seen_run = excluded.seen_run`);
+    }
+    if (this.versions.length) {
+      const names = VERSION_COLS.map((x) => x[0]).join(', ');
+      parts.push(`INSERT INTO object_versions (${names}) SELECT ${names} FROM ${unnestOf(p, this.versions, VERSION_COLS)}`);
+    }
+    if (this.superseded.length) {
+      parts.push(`UPDATE object_versions SET latest = false WHERE seq = ANY(${p.add(this.superseded, 'bigint[]')})`);
+    }
+    if (this.members.length) {
+      parts.push(`INSERT INTO collection_members (collection, date_added, seq) SELECT collection, date_added, seq FROM ${unnestOf(p, this.members, MEMBER_COLS)}`);
+    }
+    if (this.sectors.size) {
+      parts.push(`INSERT INTO ioc_sectors (sector, ioc_added_at, ioc_id) SELECT sector, ioc_added_at, ioc_id FROM ${unnestOf(p, [...this.sectors.values()], SECTOR_COLS)}
+                  ON CONFLICT DO NOTHING`);
+    }
+    if (this.moved) {
+      parts.push(`UPDATE log_state SET seq = ${p.add(this.seq, 'bigint')}, date_added = ${p.add(Math.max(this.added, this.highWater), 'bigint')}`);
+    }
+    if (parts.length) {
+      // One round trip. Foreign keys are checked at the end of the statement, when the new IOCs exist.
+      const last = parts.pop()!;
+      const sql = parts.length ? `WITH ${parts.map((s, i) => `w${i} AS (${s})`).join(',\n')}\n${last}` : last;
+      await c.query(sql, p.values);
+    }
+    for (const st of this.touched) {
+      st.isNew = false;
+      st.dirty = false;
+      for (const s of st.sightings.values()) s.dirty = false;
+    }
+    this.touched.clear();
+    this.versions = [];
+    this.pending.clear();
+    this.superseded = [];
+    this.members = [];
+    this.sectors.clear();
+    this.moved = false;
+  }
+}
+
+/** `created` of an IOC's current STIX object: the time of that object's first version. */
+function createdOf(row: IocRow): number {
+  return row.created ?? row.added_at;
+}
+
+/** Options of a PostgresStore. */
+export interface PostgresStoreOptions {
+  renderVersion?: RenderIocVersion;
+  /** A schema of its own (created by migrate() when missing): the search_path of every connection. */
+  schema?: string;
+  /** Connections in the pool (default 10). */
+  maxConnections?: number;
+}
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * Opens `postgres://…`. One pg.Pool; times are BIGINT epoch ms (date_added µs); migrations applied by `migrate()`.
+ * Several nodes may write at once: the version log is serialized by a transaction-level advisory lock.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly schema: string | undefined;
+  private sourceCache = new Map<string, SourceRecord>();
+  /** Serializes this process's ingestion writes (streams keep a connection and a transaction across awaits). */
+  private readonly writes = new WriteLock();
+  private renderVersion: RenderIocVersion | undefined;
+  private closed = false;
+
+  constructor(connectionString: string, opts: PostgresStoreOptions = {}) {
+    this.renderVersion = opts.renderVersion;
+    if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(opts.schema)}`);
+    this.schema = opts.schema;
+    this.pool = new pg.Pool({
+      connectionString,
+      max: opts.maxConnections ?? 10,
+      types: pgTypes,
+      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    });
+    // An idle connection that the server drops emits here; the pool discards it. Without a listener it would throw.
+    this.pool.on('error', () => {});
+  }
+
+  setVersionRenderer(render: RenderIocVersion): void {
+    this.renderVersion = render;
+  }
+
+  private readonly renderer = (): RenderIocVersion => {
+    if (!this.renderVersion) throw new Error('no STIX version renderer: call setVersionRenderer before writing IOCs');
+    return this.renderVersion;
+  };
+
+  // --- plumbing ---------------------------------------------------------------------------------
+
+  private async rows<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.pool.query(sql, params)).rows as T[];
+  }
+
+  private async one<T>(sql: string, params: unknown[] = []): Promise<T | undefined> {
+    return (await this.rows<T>(sql, params))[0];
+  }
+
+  /**
+   * `fn` inside a transaction on one connection (`client` when given, else one of the pool's). `begin` opens it: a
+   * simple query that may run more statements in the same round trip (their results go to `fn`).
+   */
+  private async tx<T>(fn: (c: PoolClient, begun: pg.QueryResult[]) => Promise<T>, client?: PoolClient, begin = 'BEGIN'): Promise<T> {
+    const c = client ?? (await this.pool.connect());
+    let broken: Error | undefined;
+    try {
+      let begun: pg.QueryResult | pg.QueryResult[];
+      try {
+        begun = (await c.query(begin)) as pg.QueryResult | pg.QueryResult[];
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw e;
+      }
+      try {
+        const out = await fn(c, Array.isArray(begun) ? begun : [begun]);
+        await c.query('COMMIT');
+        return out;
+      } catch (e) {
+        await c.query('ROLLBACK').catch((rollback: unknown) => {
+          broken = rollback instanceof Error ? rollback : new Error(String(rollback));
+        });
+        throw e;
+      }
+    } finally {
+      if (!client) c.release(broken);
+    }
+  }
+
+  /**
+   * A transaction that writes the version log or IOCs: takes the log's advisory lock first, then reads where the
+   * log stands (a statement of its own, so under the lock: no other node appends until this one commits). One
+   * round trip opens it all.
+   */
+  private async logTx<T>(fn: (c: PoolClient, work: LogWork) => Promise<T>, client?: PoolClient): Promise<T> {
+    return this.tx(async (c, begun) => {
+      const pos = begun[begun.length - 1]!.rows[0] as { ioc: number | null; seq: number; date_added: number };
+      return fn(c, new LogWork(this.renderer, pos));
+    }, client, `BEGIN; ${LOG_LOCK_SQL}; SELECT (SELECT max(id) FROM iocs) AS ioc, seq, date_added FROM log_state`);
+  }
+
+  // --- lifecycle --------------------------------------------------------------------------------
+
+  async migrate(): Promise<string[]> {
+    const c = await this.pool.connect();
+    const lock = `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    let failed: Error | undefined;
+    try {
+      await this.tx(async () => {
+        await c.query(lock);
+        if (this.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+        await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      }, c);
+      const applied: string[] = [];
+      for (const m of POSTGRES_MIGRATIONS) {
+        const done = await this.tx(async () => {
+          await c.query(lock);
+          // Read under the lock: another node may have applied it while this one waited.
+          if ((await c.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version])).rowCount) return true;
+          await c.query(m.sql);
+          await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+          return false;
+        }, c);
+        if (!done) applied.push(`${m.version}: ${m.name}`);
+      }
+      return applied;
+    } catch (e) {
+      failed = e instanceof Error ? e : new Error(String(e));
+      throw e;
+    } finally {
+      c.release(failed);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  async getOrCreateSetting(name: string, create: () => string): Promise<string> {
+    await this.pool.query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, create()]);
+    // A statement of its own: it sees the row of a concurrent first writer that committed meanwhile.
+    return (await this.one<{ value: string }>('SELECT value FROM settings WHERE name = $1', [name]))!.value;
+  }
+
+  // --- sources and IOCs -------------------------------------------------------------------------
+
+  async upsertSource(s: SourceRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO sources (id, name, reliability, redistributable, aggregate, tlp, no_decay) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, reliability = excluded.reliability,
+         redistributable = excluded.redistributable, aggregate = excluded.aggregate, tlp = excluded.tlp, no_decay = excluded.no_decay`,
+      [s.id, s.name, s.reliability, s.redistributable, s.aggregate, s.tlp, s.noDecay ?? false],
+    );
+    this.sourceCache.set(s.id, { ...s, noDecay: s.noDecay ?? false });
+  }
+
+  async listSources(): Promise<SourceRecord[]> {
+    return (await this.rows<SourceRow>('SELECT * FROM sources ORDER BY id')).map(sourceOf);
+  }
+
+  private async source(id: string): Promise<SourceRecord> {
+    let s = this.sourceCache.get(id);
+    if (!s) {
+      const r = await this.one<SourceRow>('SELECT * FROM sources WHERE id = $1', [id]);
+      if (!r) throw new Error(`unknown source ${id}: register it with upsertSource first`);
+      s = sourceOf(r);
+      this.sourceCache.set(id, s);
+    }
+    return s;
+  }
+
+  /** The sightings (with their sources' facts) of these IOCs, in one query. */
+  private async loadSightings(c: PoolClient, states: Iterable<IocState>): Promise<void> {
+    const byId = new Map<number, IocState>();
+    for (const st of states) byId.set(st.row.id, st);
+    if (byId.size === 0) return;
+    const { rows } = await c.query(
+      `SELECT s.ioc_id, s.source_id, s.first_seen, s.last_seen, s.count, s.confidence, s.reference, s.ended_at, s.ioc_added_at,
+              s.seen_run, src.name, src.reliability, src.aggregate, src.redistributable, src.no_decay
+       FROM sightings s JOIN sources src ON src.id = s.source_id WHERE s.ioc_id = ANY($1::bigint[])`,
+      [[...byId.keys()]],
+    );
+    for (const r of rows as Array<SightingRow & SourceFacts>) {
+      const { name, reliability, aggregate, redistributable, no_decay, ...s } = r;
+      byId.get(r.ioc_id)!.sightings.set(r.source_id, { ...s, src: { name, reliability, aggregate, redistributable, no_decay }, dirty: false });
+    }
+  }
+
+  private static state(row: IocRow): IocState {
+    return { row, sightings: new Map(), isNew: false, dirty: false };
+  }
+
+  async upsertObservations(sourceId: string, batch: readonly Observation[], now: number, opts: UpsertOptions = {}): Promise<UpsertResult> {
+    const source = await this.source(sourceId);
+    const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
+    if (batch.length === 0) return result;
+    return this.writes.run(() => this.writeBatch(source, batch, now, opts));
+  }
+
+  async upsertObservationStream(
+    sourceId: string,
+    chunks: AsyncIterable<readonly Observation[]>,
+    opts: UpsertOptions & { batchSize: number; clock?: () => number; onCommit?: (total: Readonly<UpsertResult>) => void },
+  ): Promise<UpsertResult> {
+    const source = await this.source(sourceId);
+    const clock = opts.clock ?? Date.now;
+    const total: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
+    return this.writes.run(async () => {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      // One batch is written (its own transaction) while the producer makes the next: both stay busy, and the
+      // version-log lock is held only while a batch is written, never while the producer works.
+      let inflight: Promise<void> | undefined;
+      const write = async (batch: readonly Observation[]) => {
+        const r = await this.writeBatch(source, batch, clock(), opts, client);
+        total.inserted += r.inserted;
+        total.updated += r.updated;
+        total.unchanged += r.unchanged;
+        total.ignored += r.ignored;
+        opts.onCommit?.(total);
+      };
+      const start = (batch: readonly Observation[]) => {
+        inflight = write(batch).catch((e: unknown) => {
+          broken = e instanceof Error ? e : new Error(String(e));
+          throw e;
+        });
+        inflight.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+      };
+      try {
+        let buffer: Observation[] = [];
+        try {
+          for await (const chunk of chunks) {
+            // Exactly batchSize observations per transaction, whatever the size of the chunks.
+            for (let at = 0; at < chunk.length; ) {
+              const take = Math.min(chunk.length - at, opts.batchSize - buffer.length);
+              for (let i = at; i < at + take; i++) buffer.push(chunk[i]!);
+              at += take;
+              if (buffer.length >= opts.batchSize) {
+                const full = buffer;
+                buffer = [];
+                if (inflight) await inflight;
+                start(full);
+              }
+            }
+          }
+        } catch (e) {
+          // A failing producer loses the batch it was filling; the one already being written commits.
+          if (inflight) await inflight.catch(() => {});
+          throw e;
+        }
+        if (inflight) await inflight;
+        if (buffer.length > 0) await write(buffer);
+        return total;
+      } finally {
+        client.release(broken);
+      }
+    });
+  }
+
+  /**
+   * One batch of observations in one transaction. Per slice of WRITE_SLICE observations, a fixed number of round
+   * trips: the existing IOCs in one query, their sightings in another, then one multi-row write.
+   */
+  private async writeBatch(source: SourceRecord, batch: readonly Observation[], now: number, opts: UpsertOptions, client?: PoolClient): Promise<UpsertResult> {
+    const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
+    await this.logTx(async (c, work) => {
+      for (let at = 0; at < batch.length; at += WRITE_SLICE) {
+        await this.writeSlice(c, work, source, at === 0 && batch.length <= WRITE_SLICE ? batch : batch.slice(at, at + WRITE_SLICE), now, opts, result);
+      }
+    }, client);
+    return result;
+  }
+
+  private async writeSlice(c: PoolClient, work: LogWork, source: SourceRecord, slice: readonly Observation[], now: number, opts: UpsertOptions, result: UpsertResult): Promise<void> {
+    const run = opts.run ?? null;
+    // Every (type, value) of the slice once. A value seen twice is handled in memory, in order.
+    const keys = new Map<string, readonly [IocType, string]>();
+    for (const o of slice) keys.set(`${o.type}\0${o.value}`, [o.type, o.value]);
+    const types: string[] = [];
+    const values: string[] = [];
+    for (const [t, v] of keys.values()) {
+      types.push(t);
+      values.push(v);
+    }
+    const { rows } = await c.query(
+      `SELECT i.* FROM unnest($1::text[], $2::text[]) AS k(type, value)
+       JOIN iocs i ON i.type = k.type AND md5(i.value) = md5(k.value) AND i.value = k.value`,
+      [types, values],
+    );
+    const states = new Map<string, IocState>();
+    for (const r of rows as IocRow[]) states.set(`${r.type}\0${r.value}`, PostgresStore.state(r));
+    await this.loadSightings(c, states.values());
+    for (const o of slice) {
+      const key = `${o.type}\0${o.value}`;
+      const st = states.get(key);
+      const tlp = o.tlp ?? source.tlp;
+      if (opts.enrichOnly && st?.row.status === 'revoked') {
+        // Enrichment adds evidence to what is live; it never brings back a withdrawn IOC.
+        result.ignored++;
+        continue;
+      }
+      if (!st) {
+        if (opts.enrichOnly) {
+          result.ignored++;
+          continue;
+        }
+        states.set(key, work.insertIoc(source, o, tlp, now, run));
+        result.inserted++;
+        continue;
+      }
+      work.seen(st, source, o, run);
+      const outcome = work.reconcile(st, now, { tags: o.tags, malware: o.malware, sectors: o.sectors, tlp, firstSeen: o.firstSeen, lastSeen: o.lastSeen }, true);
+      if (outcome === 'unchanged') result.unchanged++;
+      else result.updated++;
+    }
+    await work.flush(c);
+  }
+
+  async endUnseenSightings(sourceId: string, run: number, now: number): Promise<number> {
+    await this.source(sourceId);
+    return this.writes.run(async () => {
+      let ended = 0;
+      for (;;) {
+        const n = await this.logTx(async (c, work) => {
+          const { rows } = await c.query(
+            `SELECT i.* FROM iocs i WHERE i.id IN (
+               SELECT ioc_id FROM sightings WHERE source_id = $1 AND ended_at IS NULL AND (seen_run IS NULL OR seen_run <> $2)
+               ORDER BY ioc_id LIMIT ${DELIST_PAGE})`,
+            [sourceId, run],
+          );
+          const states = (rows as IocRow[]).map(PostgresStore.state);
+          await this.loadSightings(c, states);
+          for (const st of states) {
+            work.endSighting(st, sourceId, now);
+            if (st.row.status === 'active') work.reconcile(st, now, undefined, false);
+          }
+          await work.flush(c);
+          return states.length;
+        });
+        ended += n;
+        if (n < DELIST_PAGE) return ended;
+      }
+    });
+  }
+
+  async relistSource(sourceId: string, run: number, now: number): Promise<UpsertResult> {
+    const source = await this.source(sourceId);
+    const rows = await this.rows<{ type: IocType; value: string; first_seen: number; confidence: number | null; reference: string | null; tlp: Tlp }>(
+      `SELECT i.type, i.value, s.first_seen, s.confidence, s.reference, i.tlp FROM sightings s JOIN iocs i ON i.id = s.ioc_id
+       WHERE s.source_id = $1 AND s.ended_at IS NULL`,
+      [sourceId],
+    );
+    // The IOC's own TLP: a relisting says nothing new about markings and must not loosen them.
+    const observations: Observation[] = rows.map((r) => ({
+      type: r.type, value: r.value, confidence: r.confidence, reference: r.reference, firstSeen: r.first_seen, lastSeen: now,
+      tags: [], malware: [], sectors: [], tlp: r.tlp,
+    }));
+    async function* chunks() {
+      yield observations;
+    }
+    return this.upsertObservationStream(source.id, chunks(), { batchSize: 5000, run, clock: () => now });
+  }
+
+  async decayIocs(now: number): Promise<DecayResult> {
+    const result: DecayResult = { rescored: 0, revoked: 0, versions: 0 };
+    let after = 0;
+    for (;;) {
+      const done = await this.writes.run(() => this.logTx(async (c, work) => {
+        const { rows } = await c.query(`SELECT * FROM iocs WHERE id > $1 AND status = 'active' ORDER BY id LIMIT ${DECAY_PAGE}`, [after]);
+        if (rows.length === 0) return true;
+        const seqBefore = work.appended;
+        // Cheap test first: most IOCs neither moved a point nor expired since the last pass.
+        const due = (rows as IocRow[]).filter((row) => {
+          after = row.id;
+          const base = row.base_score ?? row.score;
+          return !(now < row.valid_until && decayedScore(base, row.type, row.last_seen, now, row.no_decay) === row.score);
+        }).map(PostgresStore.state);
+        await this.loadSightings(c, due);
+        for (const st of due) {
+          const outcome = work.reconcile(st, now, undefined, false);
+          if (outcome === 'revoked') result.revoked++;
+          else if (outcome === 'updated') result.rescored++;
+        }
+        result.versions += work.appended - seqBefore;
+        await work.flush(c);
+        return false;
+      }));
+      if (done) return result;
+    }
+  }
+
+  // --- leadership across processes ----------------------------------------------------------------
+
+  async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
+    // One statement: take a free or lapsed lease, or renew our own; the row lock of the conflict orders nodes.
+    const r = await this.pool.query(
+      `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.holder = excluded.holder OR leases.expires_at <= $4`,
+      [name, holder, now + ttlMs, now],
+    );
+    return r.rowCount === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.pool.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
+  // --- source runs ------------------------------------------------------------------------------
+
+  async startRun(sourceId: string, now: number): Promise<number> {
+    return this.tx(async (c) => {
+      await c.query(
+        "UPDATE source_runs SET outcome = 'failed', finished_at = $1, error = 'interrupted: the process stopped during this run' WHERE source_id = $2 AND outcome = 'running'",
+        [now, sourceId],
+      );
+      const { rows } = await c.query("INSERT INTO source_runs (source_id, started_at, outcome) VALUES ($1, $2, 'running') RETURNING id", [sourceId, now]);
+      return (rows[0] as { id: number }).id;
+    });
+  }
+
+  async finishRun(run: number, r: RunResult): Promise<void> {
+    await this.pool.query(
+      `UPDATE source_runs SET finished_at = $1, outcome = $2, records = $3, inserted = $4, updated = $5, unchanged = $6, delisted = $7,
+         rejected = $8, bytes = $9, error = $10, etag = $11, last_modified = $12 WHERE id = $13`,
+      [r.finishedAt, r.outcome, r.records, r.inserted, r.updated, r.unchanged, r.delisted, r.rejected, r.bytes, r.error, r.etag, r.lastModified, run],
+    );
+  }
+
+  async latestRuns(): Promise<SourceRun[]> {
+    const rows = await this.rows<RunRow>('SELECT DISTINCT ON (source_id) * FROM source_runs ORDER BY source_id, id DESC');
+    return rows.map(runOf);
+  }
+
+  async lastRun(sourceId: string, outcomes: readonly string[]): Promise<SourceRun | undefined> {
+    if (outcomes.length === 0) return undefined;
+    const row = await this.one<RunRow>('SELECT * FROM source_runs WHERE source_id = $1 AND outcome = ANY($2::text[]) ORDER BY id DESC LIMIT 1', [sourceId, outcomes]);
+    return row && runOf(row);
+  }
+
+  async queryIocs(q: IocQuery): Promise<IocPage> {
+    if (q.types?.length === 0) return { items: [], next: null };
+    const { sql, params } = iocSelect(q, 'i.*');
+    const rows = await this.rows<IocRow>(sql, params);
+    const more = rows.length > q.limit;
+    if (more) rows.length = q.limit;
+    const sources = await this.sourcesOf(rows.map((r) => r.id));
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map((r) => toIoc(r, sources.get(r.id) ?? [])),
+      next: more && last ? { addedAt: last.added_at, rowId: last.id } : null,
+    };
+  }
+
+  async pageStixObjects(q: IocQuery): Promise<StixPage> {
+    if (q.types?.length === 0) return { objects: [], next: null };
+    const { sql, params } = iocSelect({ ...q, redistributableOnly: true }, 'v.json, i.added_at, i.id', 'JOIN object_versions v ON v.seq = i.version_seq');
+    const rows = await this.rows<{ json: string; added_at: number; id: number }>(sql, params);
+    const more = rows.length > q.limit;
+    if (more) rows.length = q.limit;
+    const last = rows[rows.length - 1];
+    return { objects: rows.map((r) => r.json), next: more && last ? { addedAt: last.added_at, rowId: last.id } : null };
+  }
+
+  async tlpLevelsInUse(): Promise<Tlp[]> {
+    const rows = await this.rows<{ tlp: Tlp }>(
+      'SELECT t.tlp FROM unnest($1::text[]) AS t(tlp) WHERE EXISTS (SELECT 1 FROM iocs i WHERE i.tlp = t.tlp AND i.redistributable)',
+      [TLP_LEVELS],
+    );
+    const used = new Set(rows.map((r) => r.tlp));
+    return TLP_LEVELS.filter((t) => used.has(t));
+  }
+
+  async revokeIocs(stixIds: readonly string[], now: number): Promise<number> {
+    if (stixIds.length === 0) return 0;
+    return this.logTx(async (c, work) => {
+      const { rows } = await c.query("SELECT * FROM iocs WHERE stix_id = ANY($1::text[]) AND status = 'active'", [stixIds]);
+      const byStix = new Map((rows as IocRow[]).map((r) => [r.stix_id, PostgresStore.state(r)]));
+      await this.loadSightings(c, byStix.values());
+      let revoked = 0;
+      for (const id of stixIds) {
+        const st = byStix.get(id);
+        if (!st || st.row.status !== 'active') continue;
+        work.revokeRow(st, now, work.evidence(st).map((e) => ({ id: e.source_id, name: e.src.name })));
+        revoked++;
+      }
+      await work.flush(c);
+      return revoked;
+    });
+  }
+
+  async listVersions(stixId: string): Promise<StixVersion[]> {
+    // The versions of the IOC that carries this id; an object no IOC carries now (revoked, then seen again under a
+    // new id; or not an IOC) by its id alone.
+    const rows = await this.rows<{ date_added: number; modified: number; latest: boolean; revoked: boolean; json: string }>(
+      `SELECT date_added, modified, latest, revoked, json FROM object_versions
+       WHERE stix_id = $1 AND (NOT EXISTS (SELECT 1 FROM iocs WHERE stix_id = $1) OR ioc_id = (SELECT id FROM iocs WHERE stix_id = $1))
+       ORDER BY seq`,
+      [stixId],
+    );
+    return rows.map((r) => ({ dateAdded: r.date_added, modified: r.modified, latest: r.latest, revoked: r.revoked, json: r.json }));
+  }
+
+  async pageLog(q: LogQuery): Promise<LogPage> {
+    if (q.ids?.length === 0 || q.types?.length === 0) return { items: [], more: false };
+    const p = new Params();
+    // One range condition, so that the planner seeks: the later of the token's position and added_after.
+    const from = q.after && (q.addedAfter === undefined || q.after.dateAdded >= q.addedAfter)
+      ? { dateAdded: q.after.dateAdded, seq: q.after.seq }
+      : { dateAdded: q.addedAfter ?? -1, seq: Number.MAX_SAFE_INTEGER };
+    const position = (t: string) => `(${t}.date_added, ${t}.seq) > (${p.add(from.dateAdded, 'bigint')}, ${p.add(from.seq, 'bigint')})`;
+    const collection = p.add(q.collection, 'text');
+    const where: string[] = [];
+    let sql: string;
+    const columns = 'v.date_added, v.seq, v.stix_id, v.modified, v.spec_version, v.json';
+    if (q.ids) {
+      // A few objects: drive by their ids, check membership per version.
+      where.push(`v.stix_id = ANY(${p.add(q.ids, 'text[]')})`);
+      where.push(`EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = ${collection} AND m.date_added = v.date_added AND m.seq = v.seq)`);
+      where.push(position('v'));
+    } else {
+      where.push(`m.collection = ${collection}`, position('m'));
+    }
+    if (!q.versions.all) {
+      const terms: string[] = [];
+      if (q.versions.last) terms.push('v.latest');
+      if (q.versions.first) terms.push('v.seq = (SELECT min(o.seq) FROM object_versions o WHERE o.stix_id = v.stix_id)');
+      if (q.versions.modified.length) terms.push(`v.modified = ANY(${p.add(q.versions.modified, 'bigint[]')})`);
+      where.push(terms.length ? `(${terms.join(' OR ')})` : 'false');
+    }
+    if (q.types) where.push(`v.type = ANY(${p.add(q.types, 'text[]')})`);
+    if (q.specVersions) where.push(`v.spec_version = ANY(${p.add(q.specVersions, 'text[]')})`);
+    const limit = p.add(q.limit + 1, 'bigint');
+    if (q.ids) {
+      sql = `SELECT ${columns} FROM object_versions v WHERE ${where.join(' AND ')} ORDER BY v.date_added, v.seq LIMIT ${limit}`;
+    } else {
+      // One range scan of the collection's members from the position.
+      sql = `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.seq = m.seq
+             WHERE ${where.join(' AND ')} ORDER BY m.date_added, m.seq LIMIT ${limit}`;
+    }
+    const rows = await this.rows<{ date_added: number; seq: number; stix_id: string; modified: number; spec_version: string; json: string }>(sql, p.values);
+    const more = rows.length > q.limit;
+    if (more) rows.length = q.limit;
+    return {
+      items: rows.map((r) => ({ dateAdded: r.date_added, seq: r.seq, stixId: r.stix_id, modified: r.modified, specVersion: r.spec_version, json: r.json })),
+      more,
+    };
+  }
+
+  async ensureSharedObjects(objects: readonly SharedObject[], collections: readonly string[], now: number): Promise<number> {
+    if (objects.length === 0) return 0;
+    return this.logTx(async (c, work) => {
+      const { rows } = await c.query(
+        'SELECT DISTINCT ON (stix_id) stix_id, seq, json FROM object_versions WHERE stix_id = ANY($1::text[]) AND latest ORDER BY stix_id, seq',
+        [objects.map((o) => o.stixId)],
+      );
+      const current = new Map((rows as Array<{ stix_id: string; seq: number; json: string }>).map((r) => [r.stix_id, r]));
+      let appended = 0;
+      for (const o of objects) {
+        const cur = current.get(o.stixId);
+        if (cur?.json === o.json) continue;
+        if (cur) work.supersede(cur.seq);
+        const v = work.appendObject({ stix_id: o.stixId, type: o.type, modified: o.modified, spec_version: '2.1', latest: true, revoked: false, json: o.json }, collections, now);
+        current.set(o.stixId, { stix_id: o.stixId, seq: v.seq, json: o.json });
+        appended++;
+      }
+      await work.flush(c);
+      return appended;
+    });
+  }
+
+  async addObjects(collection: string, objects: readonly NewObject[], now: number): Promise<AddOutcome[]> {
+    if (objects.length === 0) return [];
+    return this.logTx(async (c, work) => {
+      const { rows } = await c.query(
+        `SELECT v.stix_id, v.seq, v.modified, v.latest,
+                EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = $2 AND m.date_added = v.date_added AND m.seq = v.seq) AS member
+         FROM object_versions v WHERE v.stix_id = ANY($1::text[]) ORDER BY v.seq`,
+        [[...new Set(objects.map((o) => o.stixId))], collection],
+      );
+      type Known = { seq: number; modified: number; latest: boolean; member: boolean };
+      const known = new Map<string, Known[]>();
+      for (const r of rows as Array<Known & { stix_id: string }>) {
+        const list = known.get(r.stix_id) ?? [];
+        list.push({ seq: r.seq, modified: r.modified, latest: r.latest, member: r.member });
+        known.set(r.stix_id, list);
+      }
+      const outcomes = objects.map((o): AddOutcome => {
+        const existing = known.get(o.stixId) ?? [];
+        if (existing.some((v) => v.modified === o.modified && v.member)) return 'duplicate';
+        const newest = existing.reduce((m, v) => Math.max(m, v.modified), Number.NEGATIVE_INFINITY);
+        const latest = o.modified >= newest;
+        if (latest) {
+          for (const v of existing) {
+            if (!v.latest) continue;
+            work.supersede(v.seq);
+            v.latest = false;
+          }
+        }
+        const row = work.appendObject(
+          { stix_id: o.stixId, type: o.type, modified: o.modified, spec_version: o.specVersion, latest, revoked: REVOKED_JSON.test(o.json), json: o.json },
+          [collection], now,
+        );
+        existing.push({ seq: row.seq, modified: o.modified, latest, member: true });
+        known.set(o.stixId, existing);
+        return 'added';
+      });
+      await work.flush(c);
+      return outcomes;
+    });
+  }
+
+  async deleteObject(collection: string, stixId: string, modified: readonly number[] | undefined): Promise<number> {
+    return this.logTx(async (c) => {
+      const { rows } = await c.query(
+        `SELECT v.date_added, v.seq, v.modified FROM object_versions v JOIN collection_members m ON m.collection = $1 AND m.seq = v.seq
+         WHERE v.stix_id = $2`,
+        [collection, stixId],
+      );
+      const doomed = (rows as Array<{ date_added: number; seq: number; modified: number }>).filter((r) => modified === undefined || modified.includes(r.modified));
+      if (doomed.length) {
+        await c.query(
+          `DELETE FROM collection_members m USING unnest($2::bigint[], $3::bigint[]) AS d(date_added, seq)
+           WHERE m.collection = $1 AND m.date_added = d.date_added AND m.seq = d.seq`,
+          [collection, doomed.map((r) => r.date_added), doomed.map((r) => r.seq)],
+        );
+      }
+      // The newest version still in some collection becomes the latest again.
+      await c.query('UPDATE object_versions SET latest = false WHERE stix_id = $1 AND latest', [stixId]);
+      await c.query(
+        `UPDATE object_versions SET latest = true WHERE seq = (
+           SELECT v.seq FROM object_versions v WHERE v.stix_id = $1 AND EXISTS (SELECT 1 FROM collection_members m WHERE m.seq = v.seq)
+           ORDER BY v.modified DESC, v.seq DESC LIMIT 1)`,
+        [stixId],
+      );
+      return doomed.length;
+    });
+  }
+
+  async saveStatus(id: string, collection: string, json: string, now: number, pruneBefore: number): Promise<void> {
+    await this.pool.query(
+      `WITH pruned AS (DELETE FROM statuses WHERE created_at < $5)
+       INSERT INTO statuses (id, collection, created_at, json) VALUES ($1, $2, $3, $4)`,
+      [id, collection, now, json, pruneBefore],
+    );
+  }
+
+  async getStatus(id: string): Promise<string | undefined> {
+    return (await this.one<{ json: string }>('SELECT json FROM statuses WHERE id = $1', [id]))?.json;
+  }
+
+  async loadTaxii(data: TaxiiLoad, now: number): Promise<{ versions: number; duplicates: number }> {
+    return this.logTx(async (c, work) => {
+      if (data.discovery) {
+        await c.query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value', ['taxii_discovery', JSON.stringify(data.discovery)]);
+      }
+      for (const r of data.roots) {
+        await c.query(
+          `INSERT INTO taxii_roots (name, title, description, max_content_length) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (name) DO UPDATE SET title = excluded.title, description = excluded.description, max_content_length = excluded.max_content_length`,
+          [r.name, r.title, r.description, r.maxContentLength],
+        );
+      }
+      for (const col of data.collections) {
+        await c.query(
+          `INSERT INTO taxii_collections (id, root, title, description, alias, can_read, can_write) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (id) DO UPDATE SET root = excluded.root, title = excluded.title, description = excluded.description,
+             alias = excluded.alias, can_read = excluded.can_read, can_write = excluded.can_write`,
+          [col.id, col.root, col.title, col.description, col.alias, col.canRead, col.canWrite],
+        );
+      }
+      if (data.statuses.length) {
+        await c.query(
+          `INSERT INTO statuses (id, collection, created_at, json) SELECT id, root, $4, json FROM unnest($1::text[], $2::text[], $3::text[]) AS s(id, root, json)
+           ON CONFLICT (id) DO NOTHING`,
+          [data.statuses.map((s) => s.id), data.statuses.map((s) => s.root), data.statuses.map((s) => s.json), now],
+        );
+      }
+      // What is already there: (collection, id, version) of the loaded objects.
+      const { rows } = await c.query(
+        `SELECT m.collection, v.stix_id, v.modified FROM object_versions v JOIN collection_members m ON m.seq = v.seq
+         WHERE v.stix_id = ANY($1::text[])`,
+        [[...new Set(data.versions.map((v) => v.object.stixId))]],
+      );
+      const there = new Set((rows as Array<{ collection: string; stix_id: string; modified: number }>).map((r) => `${r.collection}\0${r.stix_id}\0${r.modified}`));
+      let versions = 0;
+      let duplicates = 0;
+      // Oldest first, so that seq follows date_added within what is loaded.
+      const ordered = [...data.versions].sort((a, b) => (a.dateAdded ?? Number.MAX_SAFE_INTEGER) - (b.dateAdded ?? Number.MAX_SAFE_INTEGER));
+      for (const v of ordered) {
+        const key = `${v.collection}\0${v.object.stixId}\0${v.object.modified}`;
+        if (there.has(key)) {
+          duplicates++;
+          continue;
+        }
+        there.add(key);
+        // A version without a date_added of its own gets ours: now, strictly after the log's last.
+        work.appendObject(
+          { stix_id: v.object.stixId, type: v.object.type, modified: v.object.modified, spec_version: v.object.specVersion, latest: false, revoked: REVOKED_JSON.test(v.object.json), json: v.object.json },
+          [v.collection], now, v.dateAdded,
+        );
+        versions++;
+      }
+      await work.flush(c);
+      // latest: the newest version of each loaded object.
+      await c.query(`UPDATE object_versions SET latest = true WHERE ioc_id IS NULL AND NOT latest AND seq IN (
+                       SELECT v.seq FROM object_versions v WHERE v.ioc_id IS NULL AND NOT EXISTS (
+                         SELECT 1 FROM object_versions o WHERE o.stix_id = v.stix_id
+                           AND (o.modified > v.modified OR (o.modified = v.modified AND o.seq > v.seq))))`);
+      await c.query(`UPDATE object_versions ov SET latest = false WHERE ov.ioc_id IS NULL AND ov.latest AND EXISTS (
+                       SELECT 1 FROM object_versions o WHERE o.stix_id = ov.stix_id
+                         AND (o.modified > ov.modified OR (o.modified = ov.modified AND o.seq > ov.seq)))`);
+      return { versions, duplicates };
+    });
+  }
+
+  async loadedTaxiiRoots(): Promise<LoadedRoot[]> {
+    const rows = await this.rows<{ name: string; title: string; description: string | null; max_content_length: number }>('SELECT * FROM taxii_roots ORDER BY name');
+    return rows.map((r) => ({ name: r.name, title: r.title, description: r.description, maxContentLength: r.max_content_length }));
+  }
+
+  async loadedTaxiiCollections(): Promise<LoadedCollection[]> {
+    const rows = await this.rows<{
+      id: string; root: string; title: string; description: string | null; alias: string | null; can_read: boolean; can_write: boolean;
+    }>('SELECT * FROM taxii_collections ORDER BY root, title, id');
+    return rows.map((r) => ({ id: r.id, root: r.root, title: r.title, description: r.description, alias: r.alias, canRead: r.can_read, canWrite: r.can_write }));
+  }
+
+  async setSetting(name: string, value: string): Promise<void> {
+    await this.pool.query('INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [name, value]);
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    return (await this.one<{ value: string }>('SELECT value FROM settings WHERE name = $1', [name]))?.value;
+  }
+
+  private async sourcesOf(ids: readonly number[]): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    if (ids.length === 0) return out;
+    const rows = await this.rows<{ ioc_id: number; source_id: string }>(
+      'SELECT ioc_id, source_id FROM sightings WHERE ioc_id = ANY($1::bigint[]) ORDER BY source_id',
+      [ids],
+    );
+    for (const r of rows) {
+      const list = out.get(r.ioc_id);
+      if (list) list.push(r.source_id);
+      else out.set(r.ioc_id, [r.source_id]);
+    }
+    return out;
+  }
+
+  async getIoc(id: string): Promise<IocDetail | undefined> {
+    const row = await this.one<IocRow>('SELECT * FROM iocs WHERE stix_id = $1', [id]);
+    if (!row) return undefined;
+    const sightings = await this.rows<SightingRow>('SELECT * FROM sightings WHERE ioc_id = $1 ORDER BY source_id', [row.id]);
+    return {
+      ...toIoc(row, sightings.map((s) => s.source_id)),
+      sightings: sightings.map((s) => ({
+        source: s.source_id,
+        firstSeen: s.first_seen,
+        lastSeen: s.last_seen,
+        count: s.count,
+        confidence: s.confidence,
+        reference: s.reference,
+        endedAt: s.ended_at,
+      })),
+    };
+  }
+
+  async countIocs(): Promise<number> {
+    return (await this.one<{ n: number }>('SELECT count(*) AS n FROM iocs'))!.n;
+  }
+
+  // --- accounts and keys ------------------------------------------------------------------------
+
+  async countAccounts(): Promise<number> {
+    return (await this.one<{ n: number }>('SELECT count(*) AS n FROM accounts'))!.n;
+  }
+
+  async createAccount(email: string, plan: Plan, now: number): Promise<Account> {
+    const r = await this.one<{ id: number }>('INSERT INTO accounts (email, plan, created_at) VALUES ($1, $2, $3) RETURNING id', [email, plan, now]);
+    return { id: r!.id, email, plan, createdAt: now };
+  }
+
+  async findAccountByEmail(email: string): Promise<Account | undefined> {
+    const r = await this.one<{ id: number; email: string; plan: Plan; created_at: number }>('SELECT * FROM accounts WHERE lower(email) = lower($1)', [email]);
+    return r && { id: r.id, email: r.email, plan: r.plan, createdAt: r.created_at };
+  }
+
+  async setAccountPlan(accountId: number, plan: Plan): Promise<void> {
+    await this.pool.query('UPDATE accounts SET plan = $1 WHERE id = $2', [plan, accountId]);
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    const rows = await this.rows<{ id: number; email: string; plan: Plan; created_at: number }>('SELECT * FROM accounts ORDER BY id');
+    return rows.map((r) => ({ id: r.id, email: r.email, plan: r.plan, createdAt: r.created_at }));
+  }
+
+  async insertApiKey(k: Omit<ApiKeyRecord, 'id' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiKeyRecord> {
+    const r = await this.one<{ id: number }>(
+      'INSERT INTO api_keys (account_id, prefix, hash, name, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      [k.accountId, k.prefix, k.hash, k.name, k.createdAt],
+    );
+    return { ...k, id: r!.id, lastUsedAt: null, revokedAt: null };
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyWithAccount | undefined> {
+    const r = await this.one<KeyRow>('SELECT k.*, a.email, a.plan FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = $1', [hash]);
+    return r && toKey(r);
+  }
+
+  async listApiKeys(): Promise<ApiKeyWithAccount[]> {
+    const rows = await this.rows<KeyRow>('SELECT k.*, a.email, a.plan FROM api_keys k JOIN accounts a ON a.id = k.account_id ORDER BY k.id');
+    return rows.map(toKey);
+  }
+
+  async revokeApiKey(prefix: string, now: number): Promise<boolean> {
+    const r = await this.pool.query('UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL', [now, prefix]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async touchApiKeys(lastUsed: ReadonlyMap<number, number>): Promise<void> {
+    if (lastUsed.size === 0) return;
+    // One statement; greatest() keeps the latest use when nodes report out of order.
+    await this.pool.query(
+      `UPDATE api_keys k SET last_used_at = greatest(coalesce(k.last_used_at, 0), t.at)
+       FROM unnest($1::bigint[], $2::bigint[]) AS t(id, at) WHERE k.id = t.id`,
+      [[...lastUsed.keys()], [...lastUsed.values()]],
+    );
+  }
+}
+
+/**
+ * The REST-order walk of IOCs under a query, as SQL: the driving table is the most selective index in
+ * (added_at, id) order — the sector or source tables when those filters are given — so every page is a range scan.
+ */
+function iocSelect(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = ''): { sql: string; params: unknown[] } {
+  const p = new Params();
+  const where: string[] = [];
+  let from = 'iocs i';
+  let k = { at: 'i.added_at', id: 'i.id' };
+  if (q.sector !== undefined) {
+    from = 'ioc_sectors d JOIN iocs i ON i.id = d.ioc_id';
+    k = { at: 'd.ioc_added_at', id: 'd.ioc_id' };
+    where.push(`d.sector = ${p.add(q.sector, 'text')}`);
+  } else if (q.source !== undefined) {
+    from = 'sightings d JOIN iocs i ON i.id = d.ioc_id';
+    k = { at: 'd.ioc_added_at', id: 'd.ioc_id' };
+    where.push(`d.source_id = ${p.add(q.source, 'text')}`);
+  }
+  if (q.source !== undefined && q.sector !== undefined) {
+    where.push(`EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ${p.add(q.source, 'text')})`);
+  }
+  if (q.value !== undefined) {
+    // A value is of one type: look it up by each type asked for (all when none is).
+    const value = p.add(q.value, 'text');
+    where.push(`i.type = ANY(${p.add(q.types ?? IOC_TYPES, 'text[]')}) AND md5(i.value) = md5(${value}) AND i.value = ${value}`);
+  }
+  if (q.types && q.types.length === 1 && from === 'iocs i') {
+    // (type, added_at, id) index: a pure range scan for one type.
+    where.push(`i.type = ${p.add(q.types[0], 'text')}`);
+  } else if (q.types && q.types.length > 0) {
+    where.push(`i.type = ANY(${p.add(q.types, 'text[]')})`);
+  }
+  if (q.since !== undefined) where.push(`${k.at} > ${p.add(q.since, 'bigint')}`);
+  if (q.after) where.push(`(${k.at}, ${k.id}) > (${p.add(q.after.addedAt, 'bigint')}, ${p.add(q.after.rowId, 'bigint')})`);
+  if (q.band) where.push(`i.score BETWEEN ${p.add(BAND_RANGES[q.band].min, 'integer')} AND ${p.add(BAND_RANGES[q.band].max, 'integer')}`);
+  if (q.status !== 'all') where.push(`i.status = ${p.add(q.status, 'text')}`);
+  if (q.redistributableOnly) where.push('i.redistributable');
+  const limit = p.add(q.limit + 1, 'bigint');
+  return {
+    sql: `SELECT ${columns} FROM ${from} ${join} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT ${limit}`,
+    params: p.values,
+  };
+}
+
+/** Most observations carry no labels: skip the sort and the serializer for them. */
+function listJson(values: readonly string[]): string {
+  return values.length === 0 ? '[]' : JSON.stringify(dedupeSorted(values));
+}
+
+function toIoc(r: IocRow, sources: string[]): Ioc {
+  return {
+    id: r.stix_id,
+    type: r.type,
+    value: r.value,
+    score: r.score,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    addedAt: r.added_at,
+    updatedAt: r.updated_at,
+    sources,
+    tags: parseList(r.tags),
+    malware: parseList(r.malware),
+    sectors: parseList(r.sectors),
+    tlp: r.tlp,
+    status: r.status,
+    validUntil: r.valid_until,
+    redistributable: r.redistributable,
+  };
+}
+
+function toKey(r: KeyRow): ApiKeyWithAccount {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    prefix: r.prefix,
+    hash: r.hash,
+    name: r.name,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+    email: r.email,
+    plan: r.plan,
+  };
+}
+
+/** Drops a schema and all it holds (tests give each store a schema of its own). */
+export async function dropPostgresSchema(connectionString: string, schema: string): Promise<void> {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
