@@ -137,6 +137,10 @@ export function resolveSources(
     custom.push(d);
   });
   for (const id of Object.keys(settings)) if (!taken.has(id)) fail(`sources.${id}`, `no source has this id (see \`socd sources\`)`);
+  const ingestSection = isObject(file.ingest) ? file.ingest : {};
+  if (ingestSection.catalog !== undefined && typeof ingestSection.catalog !== 'boolean') fail('ingest.catalog', 'must be true or false');
+  // `ingest.catalog: false`: only custom sources and the catalog sources enabled by name (air-gapped sites).
+  const catalogOn = ingestSection.catalog !== false;
   const sources = [...catalog.map((d) => ({ d, custom: false })), ...custom.map((d) => ({ d, custom: true }))].map(({ d, custom: isCustom }): ResolvedSource => {
     const where = `sources.${d.id}`;
     const s = settings[d.id] === undefined ? {} : settings[d.id];
@@ -151,10 +155,14 @@ export function resolveSources(
     if (s.apiKey !== undefined && typeof s.apiKey !== 'string') fail(`${where}.apiKey`, 'must be a string');
     const envName = d.apiKey?.env ?? `SOCD_${d.id.toUpperCase().replace(/-/g, '_')}_KEY`;
     const apiKey = env[envName] || (s.apiKey as string | undefined) || undefined;
-    const byDefault = d.enabledByDefault ?? true;
+    const byDefault = isCustom || catalogOn ? (d.enabledByDefault ?? true) : false;
     const enabled = (s.enabled as boolean | undefined) ?? byDefault;
     let reason: string | undefined;
-    if (!enabled) reason = s.enabled === false ? 'disabled in the configuration' : (d.disabledReason ?? 'disabled by default');
+    if (!enabled) {
+      reason = s.enabled === false ? 'disabled in the configuration'
+        : !isCustom && !catalogOn && (d.enabledByDefault ?? true) ? 'the catalog is off (ingest.catalog: false): enable it by name'
+        : (d.disabledReason ?? 'disabled by default');
+    }
     else if (d.apiKey && !d.apiKey.optional && !apiKey) reason = `needs-key: set ${envName} or sources.${d.id}.apiKey`;
     return {
       def, enabled, reason, apiKey, custom: isCustom,

@@ -361,3 +361,24 @@ describe('checkDefinition', () => {
     it(`refuses ${what}`, () => assert.throws(() => checkDefinition({ ...base, ...change }, 'where'), configError(/^where/, why)));
   }
 });
+
+describe('ingest.catalog: false (air-gapped sites)', () => {
+  it('turns every catalog source off with a reason, keeps custom sources and catalog sources enabled by name', () => {
+    const { sources } = resolveSources(CATALOG, {
+      ingest: { catalog: false },
+      sources: { urlhaus: { enabled: true, url: 'file:///srv/mirror/urlhaus.csv' } },
+      customSources: [{ id: 'team-list', generic: 'text', url: 'https://intranet.example.org/block.txt' }],
+    }, {});
+    const byId = new Map(sources.map((s) => [s.def.id, s]));
+    assert.equal(byId.get('urlhaus')?.enabled, true);
+    assert.equal(byId.get('team-list')?.enabled, true);
+    assert.equal(byId.get('threatfox')?.enabled, false);
+    assert.match(byId.get('threatfox')?.reason ?? '', /catalog is off/);
+    assert.match(byId.get('dshield')?.reason ?? '', /licen/i, 'a licence reason stays the reason');
+    assert.equal(sources.filter((s) => s.enabled).length, 2);
+  });
+
+  it('refuses a catalog setting that is not a boolean', () => {
+    assert.throws(() => resolveSources(CATALOG, { ingest: { catalog: 'no' } }, {}), /ingest\.catalog/);
+  });
+});

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { dropPostgresSchema } from '../../src/store/postgres/postgres-store.js';
+
+const SOCD = resolve(process.cwd(), 'bin/socd.js');
+const BASE_URL = process.env.DATABASE_URL ?? '';
+const REDIS_URL = process.env.REDIS_URL ?? '';
+const ready = /^postgres(ql)?:\/\//.test(BASE_URL) && REDIS_URL !== '';
+const TAXII = 'application/taxii+json;version=2.1';
+
+/** A node: a `socd serve` process, with its JSON log lines collected. */
+interface Node {
+  name: string;
+  child: ChildProcess;
+  base: string;
+  lines: Array<Record<string, unknown>>;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/**
+ * Two `socd serve` processes on one PostgreSQL schema with one Redis (DESIGN.md, Scale): any node continues any
+ * TAXII walk, a key's rate limit holds across both, and one node ingests at a time, the other taking over.
+ */
+describe('two API nodes on one PostgreSQL', { skip: ready ? false : 'needs DATABASE_URL=postgres://… and REDIS_URL (CI sets both)' }, () => {
+  const schema = `socd_so_${randomBytes(5).toString('hex')}`;
+  const url = new URL(BASE_URL);
+  url.searchParams.set('schema', schema);
+  const dir = mkdtempSync(join(tmpdir(), 'socd-scale-'));
+  const config = join(dir, 'socd.config.json');
+  let feed: Server;
+  let feedHits = 0;
+  const nodes: Node[] = [];
+  let env: NodeJS.ProcessEnv = {};
+  let proKey = '';
+  let freeKey = '';
+
+  const run = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [SOCD, ...args], { cwd: dir, env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (status) => done({ status, stdout, stderr }));
+    });
+
+  async function startNode(name: string): Promise<Node> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [SOCD, 'serve'], { cwd: dir, env: { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+    const node: Node = { name, child, base: `http://127.0.0.1:${port}`, lines: [] };
+    let buffer = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buffer += c.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) !== -1) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          node.lines.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // the first admin key banner is not JSON
+        }
+      }
+    });
+    for (let i = 0; i < 200 && !node.lines.some((l) => l.msg === 'socd serving'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(node.lines.some((l) => l.msg === 'socd serving'), `${name} started`);
+    nodes.push(node);
+    return node;
+  }
+
+  const leads = (n: Node) => n.lines.filter((l) => l.msg === 'this process now runs ingestion').length > 0;
+
+  before(async () => {
+    feed = createServer((_req, res) => {
+      feedHits++;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('45.133.30.1\n45.133.30.2\n');
+    });
+    await new Promise<void>((r) => feed.listen(0, '127.0.0.1', r));
+    const feedUrl = `http://127.0.0.1:${(feed.address() as AddressInfo).port}/list.txt`;
+    writeFileSync(config, JSON.stringify({
+      plans: { free: { rateLimit: { max: 5, windowSeconds: 60 } } },
+      // No Internet in tests: the catalog is off, the one source is on the local feed server.
+      ingest: { catalog: false },
+      customSources: [{ id: 'cluster-feed', generic: 'text', url: feedUrl, schedule: '1h' }],
+    }));
+    env = { ...process.env, DATABASE_URL: url.toString(), REDIS_URL, SOCD_CONFIG: config, SOCD_SECRET: 'k'.repeat(40), SOCD_SCHEDULER: 'on' };
+    assert.equal((await run(['migrate'])).status, 0);
+    proKey = (await run(['keys', 'create', '--email', 'siem@example.com', '--plan', 'pro'])).stdout.trim();
+    freeKey = (await run(['keys', 'create', '--email', 'script@example.com', '--plan', 'free'])).stdout.trim();
+    const list = join(dir, 'iocs.txt');
+    writeFileSync(list, `${Array.from({ length: 230 }, (_, i) => `45.134.${i >> 8}.${(i & 255) + 1}`).join('\n')}\n`);
+    assert.equal((await run(['import', list, '--source', 'team'])).status, 0);
+    await startNode('a');
+    await startNode('b');
+  });
+
+  after(async () => {
+    for (const n of nodes) n.child.kill('SIGKILL');
+    feed.closeAllConnections();
+    feed.close();
+    await dropPostgresSchema(BASE_URL, schema);
+  });
+
+  it('a TAXII walk that alternates nodes page by page gets every object exactly once', async () => {
+    const seen = new Map<string, number>();
+    let next: string | undefined;
+    let pages = 0;
+    do {
+      const node = nodes[pages % 2]!;
+      const q = new URLSearchParams({ limit: '17', ...(next ? { next } : {}) });
+      const res = await fetch(`${node.base}/api/taxii2/api/collections/all-iocs/objects/?${q}`, { headers: { authorization: `Bearer ${proKey}`, accept: TAXII } });
+      assert.equal(res.status, 200, await res.clone().text());
+      const body = (await res.json()) as { objects?: Array<{ id: string; modified?: string }>; more?: boolean; next?: string };
+      for (const o of body.objects ?? []) seen.set(`${o.id} ${o.modified ?? ''}`, (seen.get(`${o.id} ${o.modified ?? ''}`) ?? 0) + 1);
+      next = body.more ? body.next : undefined;
+      pages++;
+    } while (next && pages < 100);
+    assert.ok(pages > 10, `${pages} pages`);
+    assert.deepEqual([...seen.values()].filter((n) => n !== 1), [], 'no object twice');
+    const indicators = [...seen.keys()].filter((k) => k.startsWith('indicator--')).length;
+    assert.ok(indicators >= 230, `${indicators} indicators: every imported IOC`);
+  });
+
+  it("a key's rate limit holds across both nodes (Redis)", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${nodes[i % 2]!.base}/api/v1/iocs?limit=1`, { headers: { authorization: `Bearer ${freeKey}` } });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
+  });
+
+  it('exactly one node ingests; killing it hands ingestion to the other within a minute', { timeout: 120_000 }, async () => {
+    for (let i = 0; i < 100 && !nodes.some(leads); i++) await new Promise((r) => setTimeout(r, 100));
+    const leaders = nodes.filter(leads);
+    assert.equal(leaders.length, 1, 'one leader');
+    const [leader] = leaders as [Node];
+    const other = nodes.find((n) => n !== leader)!;
+    for (let i = 0; i < 100 && feedHits === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(feedHits, 1, `the leader ran the due source, once: ${JSON.stringify(leader.lines.filter((l) => l.component === 'ingest' || (l.level as number) >= 40))}`);
+    const killedAt = Date.now();
+    leader.child.kill('SIGKILL');
+    while (!leads(other) && Date.now() - killedAt < 90_000) await new Promise((r) => setTimeout(r, 250));
+    const took = Date.now() - killedAt;
+    assert.ok(leads(other), 'the other node took over');
+    assert.ok(took <= 61_000, `took over after ${took} ms`);
+  });
+});
