@@ -730,11 +730,15 @@ export class PostgresStore implements Store {
    * log stands (a statement of its own, so under the lock: no other node appends until this one commits). One
    * round trip opens it all.
    */
-  private async logTx<T>(fn: (c: PoolClient, work: LogWork) => Promise<T>, client?: PoolClient): Promise<T> {
+  private async logTx<T>(fn: (c: PoolClient, work: LogWork) => Promise<T>, client?: PoolClient, ingestion = false): Promise<T> {
+    // Ingestion can be fetched again from its sources: its commits do not wait for the WAL flush (~25 % faster).
+    // A PostgreSQL crash may lose the last fraction of a second of them, never corrupt anything; TAXII writes,
+    // accounts and keys stay fully durable.
+    const relaxed = ingestion ? 'SET LOCAL synchronous_commit TO OFF; ' : '';
     return this.tx(async (c, begun) => {
       const pos = begun[begun.length - 1]!.rows[0] as { ioc: number | null; seq: number; date_added: number };
       return fn(c, new LogWork(this.renderer, pos));
-    }, client, `BEGIN; ${LOG_LOCK_SQL}; SELECT (SELECT max(id) FROM iocs) AS ioc, seq, date_added FROM log_state`);
+    }, client, `BEGIN; ${relaxed}${LOG_LOCK_SQL}; SELECT (SELECT max(id) FROM iocs) AS ioc, seq, date_added FROM log_state`);
   }
 
   // --- lifecycle --------------------------------------------------------------------------------
@@ -911,7 +915,7 @@ export class PostgresStore implements Store {
       for (let at = 0; at < batch.length; at += WRITE_SLICE) {
         await this.writeSlice(c, work, source, at === 0 && batch.length <= WRITE_SLICE ? batch : batch.slice(at, at + WRITE_SLICE), now, opts, result);
       }
-    }, client);
+    }, client, true);
     return result;
   }
 
@@ -980,7 +984,7 @@ export class PostgresStore implements Store {
           }
           await work.flush(c);
           return states.length;
-        });
+        }, undefined, true);
         ended += n;
         if (n < DELIST_PAGE) return ended;
       }
@@ -1028,7 +1032,7 @@ export class PostgresStore implements Store {
         result.versions += work.appended - seqBefore;
         await work.flush(c);
         return false;
-      }));
+      }, undefined, true));
       if (done) return result;
     }
   }
