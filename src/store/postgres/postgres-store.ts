@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { builtinMemberships } from '../../domain/collections.js';
-import { BAND_RANGES, bandOf } from '../../domain/confidence.js';
+import { BAND_RANGES } from '../../domain/confidence.js';
 import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { decayedScore, scoreOf, validUntil } from '../../domain/scoring.js';
-import { leastRestrictive, TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
-import { dedupeSorted, parseList, unionSorted } from '../merge.js';
+import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
+import { dedupeSorted, parseList } from '../merge.js';
+import { decide, type Incoming } from '../ioc-reconcile.js';
 import { WriteLock } from '../write-lock.js';
+import { type KeyRow, type RunRow, runOf, toKey } from '../rows.js';
 import type { Store } from '../store.js';
 import type {
   Account,
@@ -30,7 +32,6 @@ import type {
   Plan,
   SourceRecord,
   SourceRun,
-  RunOutcome,
   RunResult,
   DecayResult,
   UpsertOptions,
@@ -143,57 +144,10 @@ const sourceOf = (r: SourceRow): SourceRecord => ({
   tlp: r.tlp, noDecay: r.no_decay,
 });
 
-interface RunRow {
-  id: number;
-  source_id: string;
-  started_at: number;
-  finished_at: number | null;
-  outcome: RunOutcome;
-  records: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  delisted: number;
-  rejected: number;
-  bytes: number;
-  error: string | null;
-  etag: string | null;
-  last_modified: string | null;
-}
 
-const runOf = (r: RunRow): SourceRun => ({
-  id: r.id, sourceId: r.source_id, startedAt: r.started_at, finishedAt: r.finished_at, outcome: r.outcome, records: r.records,
-  inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes,
-  error: r.error, etag: r.etag, lastModified: r.last_modified,
-});
 
-/** What an observation brings to an existing IOC; a relisting or a rescoring brings nothing new. */
-interface Incoming {
-  tags: readonly string[];
-  malware: readonly string[];
-  sectors: readonly string[];
-  tlp: Tlp;
-  firstSeen: number;
-  lastSeen: number;
-}
 
-/** A score move of this much or more is a new STIX version even inside one band (DESIGN.md). */
-const SCORE_STEP = 5;
-/** valid_until moving to a later week is a new version; within the week it is not. */
-const WEEK_MS = 7 * 86_400_000;
 
-interface KeyRow {
-  id: number;
-  account_id: number;
-  prefix: string;
-  hash: string;
-  name: string | null;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  email: string;
-  plan: Plan;
-}
 
 interface VersionRow {
   seq: number;
@@ -474,55 +428,31 @@ class LogWork {
   }
 
   /**
-   * Brings an existing IOC in line with its live sightings, what `incoming` adds and its age at `now`; appends a
-   * STIX version when a consumer should act (DESIGN.md). `seen`: a source lists it now (a revoked IOC comes back);
-   * otherwise an IOC left without live evidence, or past its valid_until, is revoked. (SqliteStore.reconcile.)
+   * Applies the one reconcile rule (ioc-reconcile.ts) to an existing IOC of the open transaction: its live evidence,
+   * what `incoming` adds and its age at `now`; appends the STIX version the decision calls for.
    */
   reconcile(st: IocState, now: number, incoming: Incoming | undefined, seen: boolean): 'unchanged' | 'updated' | 'revoked' {
     const row = st.row;
-    const evidence = this.evidence(st);
-    const oldTags = parseList(row.tags);
-    const oldMalware = parseList(row.malware);
-    const oldSectors = parseList(row.sectors);
-    const tags = incoming ? unionSorted(oldTags, incoming.tags) : oldTags;
-    const malware = incoming ? unionSorted(oldMalware, incoming.malware) : oldMalware;
-    const sectors = incoming ? unionSorted(oldSectors, incoming.sectors) : oldSectors;
-    const base = scoreOf(evidence.map((e) => ({ prior: e.src.reliability, confidence: e.confidence, aggregate: e.src.aggregate })));
-    const noDecay = evidence.some((e) => e.src.no_decay);
-    const firstSeen = incoming ? Math.min(row.first_seen, incoming.firstSeen) : row.first_seen;
-    const lastSeen = incoming ? Math.max(row.last_seen, incoming.lastSeen) : row.last_seen;
-    const score = decayedScore(base, row.type, lastSeen, now, noDecay);
-    const nextTlp = incoming ? leastRestrictive(row.tlp, incoming.tlp) : row.tlp;
-    const redistributable = evidence.some((e) => e.src.redistributable) || (row.redistributable && evidence.length === 0);
-    const until = validUntil(base, row.type, lastSeen, noDecay);
-    const sources = evidence.map((e) => ({ id: e.source_id, name: e.src.name }));
-    if (row.status === 'revoked' && !seen) return 'unchanged';
-    // Delisted by every source that saw it, or aged past its validity: the final version.
-    if (!seen && (evidence.length === 0 || now >= until)) {
-      this.revokeRow(st, now, sources);
+    const evidence = this.evidence(st).map((e) => ({
+      sourceId: e.source_id, name: e.src.name, reliability: e.src.reliability, confidence: e.confidence, aggregate: e.src.aggregate,
+      redistributable: e.src.redistributable, noDecay: e.src.no_decay,
+    }));
+    const d = decide({
+      type: row.type, score: row.score, baseScore: row.base_score, firstSeen: row.first_seen, lastSeen: row.last_seen, tlp: row.tlp,
+      redistributable: row.redistributable, noDecay: row.no_decay, tags: row.tags, malware: row.malware, sectors: row.sectors,
+      validUntil: row.valid_until, status: row.status, versionedScore: row.versioned_score, versionedValidUntil: row.versioned_valid_until,
+    }, evidence, now, incoming, seen);
+    if (d.kind === 'unchanged') return 'unchanged';
+    if (d.kind === 'revoke') {
+      this.revokeRow(st, now, d.sources);
       return 'revoked';
     }
-    // STIX says revoked is final: a withdrawn IOC seen again comes back as a new object.
-    const reactivated = row.status === 'revoked';
-    const changed =
-      reactivated || score !== row.score || base !== row.base_score || firstSeen !== row.first_seen || lastSeen !== row.last_seen ||
-      nextTlp !== row.tlp || redistributable !== row.redistributable || noDecay !== row.no_decay ||
-      tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || until !== row.valid_until;
-    if (!changed) return 'unchanged';
-    const versionedScore = row.versioned_score ?? row.score;
-    const versionedUntil = row.versioned_valid_until ?? row.valid_until;
-    // A new version only when something a consumer acts on changes; ageing alone versions only on a band change.
-    const newVersion =
-      reactivated || tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || nextTlp !== row.tlp ||
-      bandOf(score) !== bandOf(versionedScore) ||
-      (incoming !== undefined && Math.abs(score - versionedScore) >= SCORE_STEP) ||
-      Math.floor(until / WEEK_MS) > Math.floor(versionedUntil / WEEK_MS);
     let stixId = row.stix_id;
     let modified = row.modified ?? row.added_at;
     let versionSeq = row.version_seq;
     let created = createdOf(row);
-    if (newVersion) {
-      if (reactivated) {
+    if (d.newVersion) {
+      if (d.reactivated) {
         stixId = newStixId(row.type);
         created = now;
         modified = now;
@@ -531,16 +461,16 @@ class LogWork {
         if (row.version_seq !== null) this.supersede(row.version_seq);
       }
       versionSeq = this.appendIoc(row.id, {
-        stixId, type: row.type, value: row.value, score, tags, malware, sectors, tlp: nextTlp, revoked: false,
-        firstSeen, validUntil: until, created, modified, sources,
+        stixId, type: row.type, value: row.value, score: d.score, tags: d.tags, malware: d.malware, sectors: d.sectors, tlp: d.tlp,
+        revoked: false, firstSeen: d.firstSeen, validUntil: d.validUntil, created, modified, sources: d.sources,
       }, now);
     }
-    for (const sector of sectors) if (!oldSectors.includes(sector)) this.addSector(sector, row.added_at, row.id);
+    for (const sector of d.addedSectors) this.addSector(sector, row.added_at, row.id);
     Object.assign(row, {
-      stix_id: stixId, score, first_seen: firstSeen, last_seen: lastSeen, updated_at: now, tags: JSON.stringify(tags),
-      malware: JSON.stringify(malware), sectors: JSON.stringify(sectors), tlp: nextTlp, status: 'active', valid_until: until,
-      redistributable, modified, version_seq: versionSeq, versioned_score: newVersion ? score : versionedScore,
-      versioned_valid_until: newVersion ? until : versionedUntil, base_score: base, no_decay: noDecay, created,
+      stix_id: stixId, score: d.score, first_seen: d.firstSeen, last_seen: d.lastSeen, updated_at: now, tags: JSON.stringify(d.tags),
+      malware: JSON.stringify(d.malware), sectors: JSON.stringify(d.sectors), tlp: d.tlp, status: 'active', valid_until: d.validUntil,
+      redistributable: d.redistributable, modified, version_seq: versionSeq, versioned_score: d.versionedScore,
+      versioned_valid_until: d.versionedValidUntil, base_score: d.base, no_decay: d.noDecay, created,
     } satisfies Partial<IocRow>);
     st.dirty = true;
     this.touched.add(st);
@@ -1548,20 +1478,6 @@ function toIoc(r: IocRow, sources: string[]): Ioc {
   };
 }
 
-function toKey(r: KeyRow): ApiKeyWithAccount {
-  return {
-    id: r.id,
-    accountId: r.account_id,
-    prefix: r.prefix,
-    hash: r.hash,
-    name: r.name,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-    email: r.email,
-    plan: r.plan,
-  };
-}
 
 /** Drops a schema and all it holds (tests give each store a schema of its own). */
 export async function dropPostgresSchema(connectionString: string, schema: string): Promise<void> {

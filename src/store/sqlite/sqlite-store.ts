@@ -3,13 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { builtinMemberships } from '../../domain/collections.js';
-import { BAND_RANGES, bandOf } from '../../domain/confidence.js';
+import { BAND_RANGES } from '../../domain/confidence.js';
 import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { decayedScore, scoreOf, validUntil } from '../../domain/scoring.js';
-import { leastRestrictive, TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
+import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
-import { dedupeSorted, parseList, unionSorted } from '../merge.js';
+import { dedupeSorted, parseList } from '../merge.js';
 import { WriteLock } from '../write-lock.js';
+import { type KeyRow, type RunRow, runOf, toKey } from '../rows.js';
+import { decide, type Incoming } from '../ioc-reconcile.js';
 import type { Store } from '../store.js';
 import type {
   Account,
@@ -33,7 +35,6 @@ import type {
   Plan,
   SourceRecord,
   SourceRun,
-  RunOutcome,
   RunResult,
   DecayResult,
   UpsertOptions,
@@ -94,57 +95,11 @@ const sourceOf = (r: SourceRow): SourceRecord => ({
   tlp: r.tlp, noDecay: r.no_decay === 1,
 });
 
-interface RunRow {
-  id: number;
-  source_id: string;
-  started_at: number;
-  finished_at: number | null;
-  outcome: RunOutcome;
-  records: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  delisted: number;
-  rejected: number;
-  bytes: number;
-  error: string | null;
-  etag: string | null;
-  last_modified: string | null;
-}
 
-const runOf = (r: RunRow): SourceRun => ({
-  id: r.id, sourceId: r.source_id, startedAt: r.started_at, finishedAt: r.finished_at, outcome: r.outcome, records: r.records,
-  inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes,
-  error: r.error, etag: r.etag, lastModified: r.last_modified,
-});
 
-/** What an observation brings to an existing IOC; a relisting or a rescoring brings nothing new. */
-interface Incoming {
-  tags: readonly string[];
-  malware: readonly string[];
-  sectors: readonly string[];
-  tlp: Tlp;
-  firstSeen: number;
-  lastSeen: number;
-}
 
-/** A score move of this much or more is a new STIX version even inside one band (DESIGN.md). */
-const SCORE_STEP = 5;
-/** valid_until moving to a later week is a new version; within the week it is not. */
-const WEEK_MS = 7 * 86_400_000;
 
-interface KeyRow {
-  id: number;
-  account_id: number;
-  prefix: string;
-  hash: string;
-  name: string | null;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  email: string;
-  plan: Plan;
-}
+
 
 function newStixId(type: IocType): { id: string; key: number } {
   const uuid = randomUUID();
@@ -436,58 +391,32 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Brings an existing IOC in line with its live sightings, what `incoming` adds and its age at `now`, inside the
-   * caller's transaction; appends a STIX version when a consumer should act (DESIGN.md). `seen`: a source lists it
-   * now (a revoked IOC comes back); otherwise an IOC left without live evidence, or past its valid_until, is revoked.
+   * Applies the one reconcile rule (ioc-reconcile.ts) to an existing IOC inside the caller's transaction: its live
+   * evidence, what `incoming` adds and its age at `now`; appends the STIX version the decision calls for.
    */
   private reconcile(row: IocRow, now: number, log: ReturnType<SqliteStore['versionLog']>, incoming: Incoming | undefined, seen: boolean): 'unchanged' | 'updated' | 'revoked' {
     const s = this.stmts;
-    const evidence = s.evidence().all(row.id) as EvidenceRow[];
-    const oldTags = parseList(row.tags);
-    const oldMalware = parseList(row.malware);
-    const oldSectors = parseList(row.sectors);
-    const tags = incoming ? unionSorted(oldTags, incoming.tags) : oldTags;
-    const malware = incoming ? unionSorted(oldMalware, incoming.malware) : oldMalware;
-    const sectors = incoming ? unionSorted(oldSectors, incoming.sectors) : oldSectors;
-    const base = scoreOf(evidence.map((e) => ({ prior: e.reliability, confidence: e.confidence, aggregate: e.aggregate === 1 })));
-    const noDecay = evidence.some((e) => e.no_decay === 1);
-    const firstSeen = incoming ? Math.min(row.first_seen, incoming.firstSeen) : row.first_seen;
-    const lastSeen = incoming ? Math.max(row.last_seen, incoming.lastSeen) : row.last_seen;
-    const score = decayedScore(base, row.type, lastSeen, now, noDecay);
-    const nextTlp = incoming ? leastRestrictive(row.tlp, incoming.tlp) : row.tlp;
-    const redistributable = evidence.some((e) => e.redistributable === 1) ? 1 : row.redistributable && evidence.length === 0 ? 1 : 0;
-    const until = validUntil(base, row.type, lastSeen, noDecay);
-    const sources = evidence.map((e) => ({ id: e.source_id, name: e.name }));
-    if (row.status === 'revoked' && !seen) return 'unchanged';
-    // Delisted by every source that saw it, or aged past its validity: the final version.
-    if (!seen && (evidence.length === 0 || now >= until)) {
-      this.revokeRow(row, now, log, sources);
+    const evidence = (s.evidence().all(row.id) as EvidenceRow[]).map((e) => ({
+      sourceId: e.source_id, name: e.name, reliability: e.reliability, confidence: e.confidence, aggregate: e.aggregate === 1,
+      redistributable: e.redistributable === 1, noDecay: e.no_decay === 1,
+    }));
+    const d = decide({
+      type: row.type, score: row.score, baseScore: row.base_score, firstSeen: row.first_seen, lastSeen: row.last_seen, tlp: row.tlp,
+      redistributable: row.redistributable === 1, noDecay: row.no_decay === 1, tags: row.tags, malware: row.malware, sectors: row.sectors,
+      validUntil: row.valid_until, status: row.status, versionedScore: row.versioned_score, versionedValidUntil: row.versioned_valid_until,
+    }, evidence, now, incoming, seen);
+    if (d.kind === 'unchanged') return 'unchanged';
+    if (d.kind === 'revoke') {
+      this.revokeRow(row, now, log, d.sources);
       return 'revoked';
     }
-    // STIX says revoked is final: a withdrawn IOC seen again comes back as a new object.
-    const reactivated = row.status === 'revoked';
-    const changed =
-      reactivated || score !== row.score || base !== row.base_score || firstSeen !== row.first_seen || lastSeen !== row.last_seen ||
-      nextTlp !== row.tlp || redistributable !== row.redistributable || (noDecay ? 1 : 0) !== row.no_decay ||
-      tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || until !== row.valid_until;
-    if (!changed) return 'unchanged';
-    const versionedScore = row.versioned_score ?? row.score;
-    const versionedUntil = row.versioned_valid_until ?? row.valid_until;
-    // DESIGN.md: a new version only when something a consumer acts on changes. Ageing alone (no incoming
-    // sighting) moves the stored score continuously but versions only on a band change: decay would otherwise
-    // add a dozen versions to every IOC over its life.
-    const newVersion =
-      reactivated || tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || nextTlp !== row.tlp ||
-      bandOf(score) !== bandOf(versionedScore) ||
-      (incoming !== undefined && Math.abs(score - versionedScore) >= SCORE_STEP) ||
-      Math.floor(until / WEEK_MS) > Math.floor(versionedUntil / WEEK_MS);
     let stixId = row.stix_id;
     let stixKeyValue = stixKey(row.stix_id)!;
     let modified = row.modified ?? row.added_at;
     let versionSeq = row.version_seq;
-    let created = row.added_at;
-    if (newVersion) {
-      if (reactivated) {
+    if (d.newVersion) {
+      let created: number;
+      if (d.reactivated) {
         const fresh = newStixId(row.type);
         stixId = fresh.id;
         stixKeyValue = fresh.key;
@@ -499,16 +428,16 @@ export class SqliteStore implements Store {
         created = this.createdOf(row);
       }
       versionSeq = log.append(row.id, {
-        stixId, type: row.type, value: row.value, score, tags, malware, sectors, tlp: nextTlp, revoked: false,
-        firstSeen, validUntil: until, created, modified, sources,
+        stixId, type: row.type, value: row.value, score: d.score, tags: d.tags, malware: d.malware, sectors: d.sectors, tlp: d.tlp,
+        revoked: false, firstSeen: d.firstSeen, validUntil: d.validUntil, created, modified, sources: d.sources,
       });
     }
     s.updateIoc().run(
-      stixId, stixKeyValue, score, firstSeen, lastSeen, now, JSON.stringify(tags), JSON.stringify(malware),
-      JSON.stringify(sectors), nextTlp, 'active', until, redistributable, modified, versionSeq,
-      newVersion ? score : versionedScore, newVersion ? until : versionedUntil, base, noDecay ? 1 : 0, row.id,
+      stixId, stixKeyValue, d.score, d.firstSeen, d.lastSeen, now, JSON.stringify(d.tags), JSON.stringify(d.malware),
+      JSON.stringify(d.sectors), d.tlp, 'active', d.validUntil, d.redistributable ? 1 : 0, modified, versionSeq,
+      d.versionedScore, d.versionedValidUntil, d.base, d.noDecay ? 1 : 0, row.id,
     );
-    for (const sector of sectors) if (!oldSectors.includes(sector)) s.insertSector().run(sector, row.added_at, row.id);
+    for (const sector of d.addedSectors) s.insertSector().run(sector, row.added_at, row.id);
     return 'updated';
   }
 
@@ -1142,17 +1071,3 @@ function toIoc(r: IocRow, sources: string[]): Ioc {
   };
 }
 
-function toKey(r: KeyRow): ApiKeyWithAccount {
-  return {
-    id: r.id,
-    accountId: r.account_id,
-    prefix: r.prefix,
-    hash: r.hash,
-    name: r.name,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-    email: r.email,
-    plan: r.plan,
-  };
-}
