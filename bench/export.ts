@@ -3,27 +3,37 @@
  * JSON to a socket (a bare node:http server reading object_versions). Prints indicators/s, bytes/s and the peak
  * RSS of this process during each export.
  *
- *   node dist/bench/export.js [--count 1000000] [--seed 42]
+ *   node dist/bench/export.js [--count 1000000] [--seed 42] [--database URL] [--fresh] [--json]
  *
- * The database is made once per count with `socd import` (bench/out/export-<count>.db) and reused.
+ * The database is the read database of bench/bench-database.ts (bench/out/export-<count>-s<seed>.db, or the schema
+ * bench_<count>_s<seed> when --database is a PostgreSQL server URL), made with `socd import` when missing and reused;
+ * --fresh makes it again. --json: the last stdout line is `BENCH_JSON {…}`.
  */
-import { createServer, request } from 'node:http';
+import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { benchDatabase } from './bench-database.js';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { Authenticator } from '../src/auth/authenticator.js';
 import { issueKey } from '../src/auth/key-service.js';
 import { TokenSigner } from '../src/auth/signed-token.js';
 import { loadConfig } from '../src/config/config.js';
 import { buildApp } from '../src/http/app.js';
-import { iocStixRenderer } from '../src/stix/render-ioc.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { backendOf, benchDatabase, displayUrl, isPostgresUrl, openBenchStore, postgresSchema, postgresServer } from './bench-database.js';
+import { emitBenchJson, mb, MiB, round } from './bench-output.js';
+import { resolve } from 'node:path';
 
-const { values: args } = parseArgs({ options: { count: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '42' } } });
+const { values: args } = parseArgs({
+  options: {
+    count: { type: 'string', default: '1000000' },
+    seed: { type: 'string', default: '42' },
+    database: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
 const count = Number(args.count);
-const { dbPath, outDir } = benchDatabase(count, String(args.seed));
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+const { url: dbUrl, outDir } = await benchDatabase(count, String(args.seed), args.database, { fresh: args.fresh });
 
 /** Peak RSS of this process while `fn` runs, sampled every 20 ms. */
 async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peak: number }> {
@@ -50,37 +60,89 @@ function download(url: string, headers: Record<string, string>): Promise<{ bytes
   });
 }
 
-// The ceiling: the stored JSON of every latest version, written as it is read, in 64 KB chunks.
-const raw = new Database(dbPath, { readonly: true });
-const objects = raw.prepare('SELECT count(*) FROM object_versions WHERE latest = 1 AND ioc_id IS NOT NULL').pluck().get() as number;
+/** The ceiling: writes the stored JSON of every latest version as it is read, in 64 KB chunks. */
+interface BareSource {
+  objects: number;
+  serve(res: ServerResponse): void;
+  close(): Promise<void>;
+}
+
+function sqliteBare(path: string): BareSource {
+  const raw = new Database(path, { readonly: true });
+  return {
+    objects: raw.prepare('SELECT count(*) FROM object_versions WHERE latest = 1 AND ioc_id IS NOT NULL').pluck().get() as number,
+    serve(res) {
+      const rows = raw.prepare('SELECT json FROM object_versions WHERE latest = 1 ORDER BY date_added').pluck().iterate() as IterableIterator<string>;
+      let separator = '';
+      let chunk = '{"type":"bundle","objects":[';
+      const pump = () => {
+        for (let next = rows.next(); !next.done; next = rows.next()) {
+          chunk += separator + next.value;
+          separator = ',';
+          if (chunk.length >= 65536) {
+            const more = res.write(chunk);
+            chunk = '';
+            if (!more) return void res.once('drain', pump);
+          }
+        }
+        res.end(`${chunk}]}`);
+      };
+      pump();
+    },
+    close: async () => void raw.close(),
+  };
+}
+
+/** The same on PostgreSQL: one server-side cursor, FETCH 5,000 rows at a time (in log order, the primary key). */
+async function postgresBare(url: string): Promise<BareSource> {
+  const schema = postgresSchema(url);
+  const client = new pg.Client({ connectionString: postgresServer(url), ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  await client.connect();
+  const { rows } = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM object_versions WHERE latest AND ioc_id IS NOT NULL');
+  return {
+    objects: Number(rows[0]!.n),
+    serve(res) {
+      void (async () => {
+        await client.query('BEGIN READ ONLY');
+        await client.query('DECLARE bare NO SCROLL CURSOR FOR SELECT json FROM object_versions WHERE latest ORDER BY seq');
+        let separator = '';
+        let chunk = '{"type":"bundle","objects":[';
+        for (;;) {
+          const page = await client.query<{ json: string }>('FETCH 5000 FROM bare');
+          if (page.rows.length === 0) break;
+          for (const row of page.rows) {
+            chunk += separator + row.json;
+            separator = ',';
+            if (chunk.length >= 65536) {
+              const more = res.write(chunk);
+              chunk = '';
+              if (!more) await new Promise((r) => res.once('drain', r));
+            }
+          }
+        }
+        await client.query('COMMIT');
+        res.end(`${chunk}]}`);
+      })().catch((err: unknown) => res.destroy(err instanceof Error ? err : new Error(String(err))));
+    },
+    close: () => client.end(),
+  };
+}
+
+const backend = backendOf(dbUrl);
+const bareSource = isPostgresUrl(dbUrl) ? await postgresBare(dbUrl) : sqliteBare(resolve(dbUrl.slice('sqlite:'.length)));
+const objects = bareSource.objects;
 const bare = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/stix+json;version=2.1' });
-  const rows = raw.prepare('SELECT json FROM object_versions WHERE latest = 1 ORDER BY date_added').pluck().iterate() as IterableIterator<string>;
-  let separator = '';
-  let chunk = '{"type":"bundle","objects":[';
-  const pump = () => {
-    for (let next = rows.next(); !next.done; next = rows.next()) {
-      chunk += separator + next.value;
-      separator = ',';
-      if (chunk.length >= 65536) {
-        const more = res.write(chunk);
-        chunk = '';
-        if (!more) return void res.once('drain', pump);
-      }
-    }
-    res.end(`${chunk}]}`);
-  };
-  pump();
+  bareSource.serve(res);
 });
 await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
 const baseline = await withPeakRss(() => download(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/`, {}));
 bare.close();
+await bareSource.close();
 
-const store = new SqliteStore(dbPath, { renderVersion: iocStixRenderer('identity--7b7d9a0e-8d1c-4a4e-b6a5-0c2b8f3d9e10') });
-await store.migrate();
-const config = loadConfig({ DATABASE_URL: `sqlite:${dbPath}`, LOG_LEVEL: 'silent' }, outDir);
+const { store, identity } = await openBenchStore(dbUrl);
+const config = loadConfig({ DATABASE_URL: dbUrl, LOG_LEVEL: 'silent' }, outDir);
 config.plans.pro.rateLimit.max = 1e9;
-const identity = { id: 'identity--7b7d9a0e-8d1c-4a4e-b6a5-0c2b8f3d9e10', name: 'bench', created: Date.UTC(2026, 0, 1) };
 const app = await buildApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const { key } = await issueKey(store, `bench-${Date.now()}@example.com`, 'pro', null);
@@ -90,9 +152,20 @@ const gzipped = await withPeakRss(() => download(url, { authorization: `Bearer $
 await app.close();
 await store.close();
 
+console.log(`export   ${backend} ${displayUrl(dbUrl)}`);
 const line = (name: string, r: { result: { bytes: number; seconds: number }; peak: number }) =>
   console.log(`${name.padEnd(34)} ${objects} objects, ${mb(r.result.bytes)} in ${r.result.seconds.toFixed(2)} s = ` +
     `${Math.round(objects / r.result.seconds).toLocaleString('en')} objects/s, ${mb(r.result.bytes / r.result.seconds)}/s; peak RSS ${mb(r.peak)}`);
 line('bare write of the stored JSON', baseline);
 line('GET /api/v1/iocs/stix', exported);
 line('GET /api/v1/iocs/stix (gzip)', gzipped);
+if (exported.result.status !== 200 || gzipped.result.status !== 200) process.stderr.write(`warning: export answered ${exported.result.status} / ${gzipped.result.status}\n`);
+
+const figures = (prefix: string, r: { result: { bytes: number; seconds: number }; peak: number }) => ({
+  [`${prefix}_objects_per_s`]: Math.round(objects / r.result.seconds),
+  [`${prefix}_mb`]: round(r.result.bytes / MiB, 1),
+  [`${prefix}_mb_per_s`]: round(r.result.bytes / MiB / r.result.seconds),
+  [`${prefix}_seconds`]: round(r.result.seconds, 2),
+  [`${prefix}_peak_rss_mb`]: round(r.peak / MiB),
+});
+emitBenchJson(args.json, { objects, ...figures('bare', baseline), ...figures('stix', exported), ...figures('gzip', gzipped) });

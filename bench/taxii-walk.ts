@@ -3,31 +3,41 @@
  * latency of a page at depth 0 and at depth 0.9·N (median of 21), and requests/s of 32 concurrent clients
  * fetching limit=100 pages.
  *
- *   node dist/bench/taxii-walk.js [--count 1000000] [--seed 42]
+ *   node dist/bench/taxii-walk.js [--count 1000000] [--seed 42] [--database URL] [--seconds 10] [--fresh] [--json]
  *
- * Uses the database of bench/export.ts (bench/out/export-<count>-s<seed>.db), made with `socd import` if missing.
+ * Uses the read database of bench/bench-database.ts (bench/out/export-<count>-s<seed>.db, or the schema
+ * bench_<count>_s<seed> when --database is a PostgreSQL server URL), made with `socd import` if missing; --fresh makes
+ * it again. --seconds: how long the 32 clients run. --json: the last stdout line is `BENCH_JSON {…}`.
  */
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { benchDatabase } from './bench-database.js';
 import { Agent, request } from 'node:http';
 import { Authenticator } from '../src/auth/authenticator.js';
 import { issueKey } from '../src/auth/key-service.js';
 import { TokenSigner } from '../src/auth/signed-token.js';
 import { loadConfig } from '../src/config/config.js';
 import { buildApp } from '../src/http/app.js';
-import { iocStixRenderer } from '../src/stix/render-ioc.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { formatTaxiiTimestamp } from '../src/taxii/timestamps.js';
+import { backendOf, benchDatabase, displayUrl, openBenchStore } from './bench-database.js';
+import { emitBenchJson, MiB, peakRssBytes, quantile, round } from './bench-output.js';
 
-const { values: args } = parseArgs({ options: { count: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '42' } } });
+const { values: args } = parseArgs({
+  options: {
+    count: { type: 'string', default: '1000000' },
+    seed: { type: 'string', default: '42' },
+    database: { type: 'string' },
+    seconds: { type: 'string', default: '10' },
+    fresh: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
 const count = Number(args.count);
-const { dbPath, outDir } = benchDatabase(count, String(args.seed));
+const loadSeconds = Number(args.seconds);
+const { url: dbUrl, outDir } = await benchDatabase(count, String(args.seed), args.database, { fresh: args.fresh });
 
-const identity = { id: 'identity--7b7d9a0e-8d1c-4a4e-b6a5-0c2b8f3d9e10', name: 'bench', created: Date.UTC(2026, 0, 1) };
-const store = new SqliteStore(dbPath, { renderVersion: iocStixRenderer(identity.id) });
-await store.migrate();
-const config = loadConfig({ DATABASE_URL: `sqlite:${dbPath}`, LOG_LEVEL: 'silent' }, outDir);
+const { store, identity } = await openBenchStore(dbUrl);
+console.log(`taxii     ${backendOf(dbUrl)} ${displayUrl(dbUrl)}`);
+const config = loadConfig({ DATABASE_URL: dbUrl, LOG_LEVEL: 'silent' }, outDir);
 config.plans.pro.rateLimit.max = 1e9;
 const app = await buildApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
 await app.listen({ port: 0, host: '127.0.0.1' });
@@ -80,9 +90,10 @@ const shallow = await sample(`${base}?limit=1000`);
 const deep = await sample(`${base}?limit=1000&added_after=${deepAfter}`);
 console.log(`pages     depth 0: ${shallow.toFixed(2)} ms, depth ${deepPage * 1000}: ${deep.toFixed(2)} ms (median of 21): ratio ${(deep / shallow).toFixed(2)}`);
 
-// 32 concurrent clients, limit=100 pages at random depths, for 10 s.
+// 32 concurrent clients, limit=100 pages at random depths, for --seconds (10 s).
 const firstAdded = Date.UTC(2026, 0, 1) * 1000;
-const stopAt = Date.now() + 10_000;
+const loadStarted = process.hrtime.bigint();
+const stopAt = Date.now() + loadSeconds * 1000;
 let requests = 0;
 const latencies: number[] = [];
 await Promise.all(Array.from({ length: 32 }, async () => {
@@ -93,8 +104,25 @@ await Promise.all(Array.from({ length: 32 }, async () => {
     requests++;
   }
 }));
+const loadS = Number(process.hrtime.bigint() - loadStarted) / 1e9;
 latencies.sort((a, b) => a - b);
-console.log(`32 clients ${requests} requests of limit=100 in 10 s = ${Math.round(requests / 10).toLocaleString('en')} req/s; p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]!.toFixed(1)} ms`);
+const p50 = quantile(latencies, 0.5);
+const p99 = quantile(latencies, 0.99);
+console.log(`32 clients ${requests} requests of limit=100 in ${loadS.toFixed(1)} s = ${Math.round(requests / loadS).toLocaleString('en')} req/s; p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
 agent.destroy();
 await app.close();
 await store.close();
+emitBenchJson(args.json, {
+  objects,
+  pages,
+  walk_seconds: round(walkS, 2),
+  walk_objects_per_s: Math.round(objects / walkS),
+  shallow_page_ms: round(shallow, 2),
+  deep_page_ms: round(deep, 2),
+  deep_shallow_ratio: round(deep / shallow, 2),
+  clients_requests: requests,
+  clients_req_per_s: Math.round(requests / loadS),
+  clients_p50_ms: round(p50, 1),
+  clients_p99_ms: round(p99, 1),
+  peak_rss_mb: round(peakRssBytes() / MiB),
+});

@@ -1,0 +1,307 @@
+/**
+ * The benchmark suite: one command that generates the data set, runs every benchmark on SQLite and on PostgreSQL and
+ * prints one table.
+ *
+ *   npm run bench                      # 1,000,000 IOCs
+ *   npm run bench -- --quick           # 100,000 IOCs, for everyday use
+ *   node dist/bench/suite.js [--quick] [--count N] [--seed 42] [--postgres URL | --no-postgres] [--fresh]
+ *
+ * PostgreSQL: --postgres URL, else BENCH_POSTGRES_URL, else DATABASE_URL when it is a postgres:// URL, else
+ * postgres://postgres@127.0.0.1:5432/test if it answers; the output says when PostgreSQL is skipped. A `?schema=` in
+ * the URL is ignored: the suite picks its schemas.
+ *
+ * Each benchmark runs as a child process with --json (so that its peak RSS is its own); its own output is shown on
+ * stderr as it runs, and the figures of its last line (`BENCH_JSON {…}`) go into the table, on stdout:
+ * - import: bench/import-and-walk.ts --no-walk, the `socd import` pipeline into a fresh database;
+ * - ingest: bench/ingest.ts --kind list, a <count>-line IPv4 list over HTTP through the connector runner, fresh database;
+ * - REST: bench/rest-load.ts, GET /api/v1/iocs?limit=100 by 32 concurrent clients (1,000 requests at --quick, 3,200 at 1M);
+ * - TAXII: bench/taxii-walk.ts, all-iocs walked by `next`, deep/shallow page, 32 concurrent clients (5 s at --quick, 10 s);
+ * - STIX export: bench/export.ts, GET /api/v1/iocs/stix and the bare write of the stored JSON.
+ * The fresh databases of import and ingest (a temporary SQLite file, a bench_fresh_* schema) are removed after each
+ * run. The read databases (bench/out/export-<count>-s<seed>.db, the schema bench_<count>_s<seed>) are made with
+ * `socd import` once and kept for the next run; --fresh makes them again. Prints figures; asserts nothing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import {
+  type Backend,
+  benchCsv,
+  benchDatabase,
+  benchIpList,
+  displayUrl,
+  dropDatabase,
+  isPostgresUrl,
+  postgresAnswers,
+  postgresServer,
+  readDatabaseUrl,
+  withSchema,
+} from './bench-database.js';
+import { type Figures, parseBenchJson } from './bench-output.js';
+
+const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    count: { type: 'string' },
+    seed: { type: 'string', default: '42' },
+    postgres: { type: 'string' },
+    'no-postgres': { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write('usage: npm run bench [-- --quick] [--count N] [--seed 42] [--postgres URL | --no-postgres] [--fresh]\n');
+  process.exit(0);
+}
+const count = args.count !== undefined ? Number(args.count) : args.quick ? 100_000 : 1_000_000;
+if (!Number.isSafeInteger(count) || count < 1000) {
+  process.stderr.write(`--count: an integer ≥ 1000, got ${args.count}\n`);
+  process.exit(2);
+}
+const seed = String(args.seed);
+const restRequests = count >= 1_000_000 ? 3200 : 1000;
+const taxiiSeconds = args.quick ? 5 : 10;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// --- which PostgreSQL -------------------------------------------------------------------------------------------------
+async function choosePostgres(): Promise<{ url?: string; note: string }> {
+  if (args['no-postgres']) return { note: 'PostgreSQL skipped: --no-postgres' };
+  const given: Array<[string | undefined, string]> = [
+    [args.postgres, '--postgres'],
+    [process.env.BENCH_POSTGRES_URL || undefined, 'BENCH_POSTGRES_URL'],
+    [process.env.DATABASE_URL && isPostgresUrl(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined, 'DATABASE_URL'],
+  ];
+  const pick = given.find(([url]) => url !== undefined);
+  if (pick) {
+    const [url, from] = pick as [string, string];
+    if (!isPostgresUrl(url)) throw new Error(`${from}: not a postgres:// URL: ${url}`);
+    const server = postgresServer(url);
+    if (await postgresAnswers(server)) return { url: server, note: `PostgreSQL: ${displayUrl(server)} (from ${from})` };
+    if (from === '--postgres') throw new Error(`--postgres ${displayUrl(server)}: PostgreSQL does not answer`);
+    return { note: `PostgreSQL skipped: ${displayUrl(server)} (from ${from}) does not answer` };
+  }
+  if (await postgresAnswers(DEFAULT_POSTGRES)) return { url: DEFAULT_POSTGRES, note: `PostgreSQL: ${DEFAULT_POSTGRES} (the default; it answers)` };
+  return { note: `PostgreSQL skipped: none given (--postgres, BENCH_POSTGRES_URL, DATABASE_URL) and ${DEFAULT_POSTGRES} does not answer` };
+}
+
+// --- children ---------------------------------------------------------------------------------------------------------
+let running: ChildProcess | undefined;
+/** Fresh databases not yet removed (removed on Ctrl-C too). */
+const pendingCleanups = new Set<() => Promise<void>>();
+
+function runBench(label: string, script: string, scriptArgs: string[]): Promise<{ figures?: Figures; seconds: number; error?: string }> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolvePromise) => {
+    log(`\n── ${label}: node dist/bench/${script} ${scriptArgs.join(' ')}`);
+    const child = spawn(process.execPath, [resolve('dist/bench', script), ...scriptArgs, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    running = child;
+    let out = '';
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      out += `${line}\n`;
+      log(`   ${line}`);
+    });
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let closed = false;
+    const done = () => {
+      if (!exit || !closed) return;
+      running = undefined;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const figures = parseBenchJson(out);
+      if (exit.code !== 0 || !figures) {
+        resolvePromise({ seconds, error: exit.code !== 0 ? `${exit.signal ?? `exit ${exit.code}`}` : 'no BENCH_JSON line' });
+      } else {
+        resolvePromise({ figures, seconds });
+      }
+    };
+    child.on('error', (err) => {
+      exit = { code: -1, signal: null };
+      out += `error: ${err.message}\n`;
+      closed = true;
+      done();
+    });
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      done();
+    });
+    lines.on('close', () => {
+      closed = true;
+      done();
+    });
+  });
+}
+
+/** A fresh database for one run, removed afterwards whatever happens. */
+async function withFreshDatabase<T>(backend: Backend, pgServer: string | undefined, label: string, fn: (url: string) => Promise<T>): Promise<T> {
+  let url: string;
+  let cleanup: () => Promise<void>;
+  if (backend === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), `socd-suite-${label}-`));
+    url = `sqlite:${join(dir, 'socd.db')}`;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    url = withSchema(pgServer!, `bench_fresh_${process.pid}_${label}`);
+    await dropDatabase(url);
+    cleanup = () => dropDatabase(url);
+  }
+  pendingCleanups.add(cleanup);
+  try {
+    return await fn(url);
+  } finally {
+    pendingCleanups.delete(cleanup);
+    await cleanup().catch((err: unknown) => log(`warning: could not remove ${displayUrl(url)}: ${err instanceof Error ? err.message : String(err)}`));
+  }
+}
+
+process.on('SIGINT', () => {
+  log('\ninterrupted: removing the fresh databases…');
+  running?.kill('SIGINT');
+  void Promise.allSettled([...pendingCleanups].map((c) => c())).then(() => process.exit(130));
+});
+
+// --- the run ----------------------------------------------------------------------------------------------------------
+const suiteStarted = Date.now();
+const postgres = await choosePostgres().catch((err: unknown) => {
+  log(err instanceof Error ? err.message : String(err));
+  process.exit(2);
+});
+const backends: Array<{ backend: Backend; name: string; database: string | undefined }> = [{ backend: 'sqlite', name: 'SQLite', database: undefined }];
+if (postgres.url) backends.push({ backend: 'postgres', name: 'PostgreSQL', database: postgres.url });
+
+const sqliteVersion = (() => {
+  const db = new Database(':memory:');
+  try {
+    return db.prepare('SELECT sqlite_version()').pluck().get() as string;
+  } finally {
+    db.close();
+  }
+})();
+async function postgresVersion(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?';
+  } finally {
+    await client.end();
+  }
+}
+const pgVersion = postgres.url ? await postgresVersion(postgres.url).catch(() => '?') : undefined;
+
+const human = (n: number) => (n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n % 1000 === 0 ? `${n / 1000}k` : n.toLocaleString('en'));
+log(`benchmark suite: ${count.toLocaleString('en')} IOCs, seed ${seed}${args.quick ? ' (--quick)' : ''}; ${postgres.note}`);
+
+// The data, once.
+const csv = await benchCsv(count, seed);
+const ipList = await benchIpList(count, seed);
+log(`data: ${csv}, ${ipList}`);
+
+type Results = Record<string, { figures?: Figures; seconds: number; error?: string }>;
+const results: Record<Backend, Results> = { sqlite: {}, postgres: {} };
+const readDbs: string[] = [];
+
+for (const { backend, name, database } of backends) {
+  log(`\n════ ${name} ════`);
+  const r = results[backend];
+  const common = ['--count', String(count), '--seed', seed];
+  const dbArgs = database ? ['--database', database] : [];
+
+  r.import = await withFreshDatabase(backend, database, 'import', (url) => runBench(`${name} import`, 'import-and-walk.js', [...common, '--database', url, '--no-walk']));
+  r.ingest = await withFreshDatabase(backend, database, 'ingest', (url) => runBench(`${name} ingest`, 'ingest.js', [...common, '--kind', 'list', '--database', url]));
+
+  // The read database, shared by the next three (made here once, so that no benchmark's time includes it).
+  const readUrl = readDatabaseUrl(count, seed, database);
+  try {
+    const t0 = Date.now();
+    await benchDatabase(count, seed, database, { fresh: args.fresh });
+    const s = (Date.now() - t0) / 1000;
+    if (s > 2) log(`read database ready in ${s.toFixed(1)} s: ${displayUrl(readUrl)}`);
+    readDbs.push(`${name}: ${displayUrl(readUrl)}`);
+  } catch (err) {
+    const error = `read database: ${err instanceof Error ? err.message : String(err)}`;
+    log(error);
+    r.rest = r.taxii = r.export = { seconds: 0, error };
+    continue;
+  }
+  r.rest = await runBench(`${name} REST load`, 'rest-load.js', [...common, ...dbArgs, '--requests', String(restRequests)]);
+  r.taxii = await runBench(`${name} TAXII walk`, 'taxii-walk.js', [...common, ...dbArgs, '--seconds', String(taxiiSeconds)]);
+  r.export = await runBench(`${name} STIX export`, 'export.js', [...common, ...dbArgs]);
+}
+
+// --- the table --------------------------------------------------------------------------------------------------------
+interface Row {
+  label: string;
+  bench: string;
+  key: string;
+  digits: number;
+}
+const rows: Row[] = [
+  { label: 'import, IOCs/s', bench: 'import', key: 'import_iocs_per_s', digits: 0 },
+  { label: 'import, peak RSS MB', bench: 'import', key: 'import_peak_rss_mb', digits: 0 },
+  { label: 'import, database MB', bench: 'import', key: 'db_mb', digits: 0 },
+  { label: 'ingest IPv4 list, IOCs/s', bench: 'ingest', key: 'iocs_per_s', digits: 0 },
+  { label: 'ingest IPv4 list, peak RSS MB', bench: 'ingest', key: 'peak_rss_mb', digits: 0 },
+  { label: 'REST page, p50 ms', bench: 'rest', key: 'p50_ms', digits: 1 },
+  { label: 'REST page, p99 ms', bench: 'rest', key: 'p99_ms', digits: 1 },
+  { label: 'REST, req/s (32 clients)', bench: 'rest', key: 'req_per_s', digits: 0 },
+  { label: 'REST last/first page', bench: 'rest', key: 'last_first_ratio', digits: 2 },
+  { label: 'TAXII walk, objects/s', bench: 'taxii', key: 'walk_objects_per_s', digits: 0 },
+  { label: 'TAXII deep/shallow page', bench: 'taxii', key: 'deep_shallow_ratio', digits: 2 },
+  { label: 'TAXII, req/s (32 clients)', bench: 'taxii', key: 'clients_req_per_s', digits: 0 },
+  { label: 'TAXII, p99 ms (32 clients)', bench: 'taxii', key: 'clients_p99_ms', digits: 1 },
+  { label: 'STIX export, indicators/s', bench: 'export', key: 'stix_objects_per_s', digits: 0 },
+  { label: 'STIX export, peak RSS MB', bench: 'export', key: 'stix_peak_rss_mb', digits: 0 },
+  { label: 'bare write of stored JSON, obj/s', bench: 'export', key: 'bare_objects_per_s', digits: 0 },
+];
+
+const hasPg = backends.length > 1;
+const cell = (backend: Backend, bench: string, key: string, digits: number): string => {
+  if (backend === 'postgres' && !hasPg) return 'skipped';
+  const res = results[backend][bench];
+  if (!res) return '—';
+  if (res.error) return 'failed';
+  const v = res.figures?.[key];
+  return v === undefined ? '—' : v.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+};
+const ratio = (bench: string, key: string): string => {
+  const a = results.sqlite[bench]?.figures?.[key];
+  const b = results.postgres[bench]?.figures?.[key];
+  return a === undefined || b === undefined || a === 0 || results.sqlite[bench]?.error || results.postgres[bench]?.error ? '—' : (b / a).toFixed(2);
+};
+
+const header = ['measure', 'SQLite', 'PostgreSQL', 'PG/SQLite'];
+const body = rows.map((row) => [row.label, cell('sqlite', row.bench, row.key, row.digits), cell('postgres', row.bench, row.key, row.digits), ratio(row.bench, row.key)]);
+const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+const fmt = (cols: string[]) => `| ${cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+
+const cpu = cpus()[0]?.model.trim() ?? '?';
+const out: string[] = [];
+out.push('');
+out.push(`SOC Defenders benchmark suite — ${count.toLocaleString('en')} IOCs (seed ${seed})${args.quick ? ', --quick' : ''}, ${new Date(suiteStarted).toISOString().slice(0, 16)}Z`);
+out.push(`machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM; Node ${process.version}; SQLite ${sqliteVersion}${pgVersion ? `; PostgreSQL ${pgVersion}` : ''}`);
+out.push(postgres.note);
+out.push('');
+out.push(fmt(header));
+out.push(rule);
+for (const b of body) out.push(fmt(b));
+out.push('');
+out.push(`import: the socd import pipeline (parse in a worker, 50,000 per transaction) of the ${human(count)}-row CSV into a fresh database.`);
+out.push(`ingest: socd ingest (connector runner, its defaults) of a ${human(count)}-line IPv4 list served over loopback HTTP, fresh database.`);
+out.push(`REST: GET /api/v1/iocs?limit=100, 32 keep-alive clients each walking by next_cursor from its own start, ${restRequests.toLocaleString('en')} requests; last/first: a page at the end vs the first (median of 21).`);
+out.push(`TAXII: all-iocs walked by next with limit=1000; a page at depth 0.9·N vs depth 0 (median of 21); 32 clients on limit=100 pages at random depths for ${taxiiSeconds} s.`);
+out.push('STIX export: one GET /api/v1/iocs/stix of every IOC; the bare write streams the same stored JSON with no application code.');
+out.push("Peak RSS: the benchmark process's (client and server in one; PostgreSQL's own processes are not in it). PG/SQLite: PostgreSQL's figure over SQLite's.");
+const failures = backends.flatMap(({ backend, name }) => Object.entries(results[backend]).filter(([, v]) => v.error).map(([k, v]) => `${name} ${k}: ${v.error}`));
+if (failures.length) out.push(`Failed: ${failures.join('; ')} (see the output above).`);
+out.push(`Read databases kept for the next run (--fresh makes them again): ${readDbs.join('; ') || 'none'}.`);
+out.push(`Total ${((Date.now() - suiteStarted) / 1000).toFixed(0)} s.`);
+process.stdout.write(`${out.join('\n')}\n`);
+if (failures.length) process.exitCode = 1;
