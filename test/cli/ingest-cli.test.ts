@@ -4,11 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { runSocd, SOCD } from '../support/socd-process.js';
 
-const SOCD = resolve(process.cwd(), 'bin/socd.js');
 
 /** 45.a.b.c and 91.a.b.c: public addresses, never excluded. */
 function publicIps(count: number): string[] {
@@ -42,16 +42,7 @@ describe('socd ingest and socd sources', () => {
     // Every catalog source off: the test must not reach the Internet.
     writeFileSync(config, JSON.stringify({ ingest: { batchSize: 5000 }, customSources, sources: {} }));
     const env = { ...process.env, DATABASE_URL: `sqlite:${db}`, SOCD_CONFIG: config, LOG_LEVEL: 'warn', SOCD_SCHEDULER: 'off' };
-    // Asynchronous: the feed server lives in this process and must keep answering while socd runs.
-    const socd = (...args: string[]) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-        const child = spawn(process.execPath, [SOCD, ...args], { cwd: dir, env });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-        child.on('close', (status) => done({ status, stdout, stderr }));
-      });
+    const socd = (...args: string[]) => runSocd(args, { cwd: dir, env });
     return { dir, db, env, socd };
   }
 

@@ -5,11 +5,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { dropPostgresSchema } from '../../src/store/postgres/postgres-store.js';
+import { runSocd, SOCD } from '../support/socd-process.js';
 
-const SOCD = resolve(process.cwd(), 'bin/socd.js');
 const BASE_URL = process.env.DATABASE_URL ?? '';
 const REDIS_URL = process.env.REDIS_URL ?? '';
 const ready = /^postgres(ql)?:\/\//.test(BASE_URL) && REDIS_URL !== '';
@@ -48,15 +48,7 @@ describe('two API nodes on one PostgreSQL', { skip: ready ? false : 'needs DATAB
   let proKey = '';
   let freeKey = '';
 
-  const run = (args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-      const child = spawn(process.execPath, [SOCD, ...args], { cwd: dir, env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('close', (status) => done({ status, stdout, stderr }));
-    });
+  const run = (args: string[]) => runSocd(args, { cwd: dir, env });
 
   async function startNode(name: string): Promise<Node> {
     const port = await freePort();
