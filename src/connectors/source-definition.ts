@@ -126,7 +126,7 @@ export interface FieldMap {
   expires?: FieldSpec;
   /** Keep only records where every listed field equals one of the values (case-insensitive), e.g. `url_status: ["online"]`. */
   where?: Readonly<Record<FieldPath, readonly string[]>>;
-  /** Skip records where any listed field equals one of the values (OTX `expiration` in the past is handled by the runner). */
+  /** Skip records where any listed field equals one of the values (OTX `is_active: 0`). */
   whereNot?: Readonly<Record<FieldPath, readonly string[]>>;
 }
 

@@ -17,3 +17,8 @@ export function parseList(json: string): string[] {
 export function dedupeSorted(values: readonly string[]): string[] {
   return [...new Set(values)].sort();
 }
+
+/** A label list as stored: deduplicated, sorted JSON. */
+export function listJson(values: readonly string[]): string {
+  return values.length === 0 ? '[]' : JSON.stringify(dedupeSorted(values));
+}

@@ -1,4 +1,8 @@
-import type { ApiKeyWithAccount, Plan, RunOutcome, SourceRun } from './types.js';
+import { randomUUID } from 'node:crypto';
+import type { IocType } from '../domain/ioc-types.js';
+import type { Tlp } from '../domain/tlp.js';
+import { parseList } from './merge.js';
+import type { ApiKeyWithAccount, Ioc, IocStatus, Plan, RunOutcome, SourceRun } from './types.js';
 
 /**
  * Rows both stores read the same way (snake_case columns, numbers for times): their shapes and mappers, written
@@ -45,5 +49,37 @@ export function toKey(r: KeyRow): ApiKeyWithAccount {
   return {
     id: r.id, accountId: r.account_id, prefix: r.prefix, hash: r.hash, name: r.name, createdAt: r.created_at,
     lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, email: r.email, plan: r.plan,
+  };
+}
+
+/** A new STIX id for an IOC: `indicator--<uuid4>`, or `vulnerability--<uuid4>` for a CVE. Made once, never changed. */
+export function newStixId(type: IocType): string {
+  return `${type === 'cve' ? 'vulnerability' : 'indicator'}--${randomUUID()}`;
+}
+
+/** The columns of an `iocs` row that the REST representation reads. */
+export interface IocColumns {
+  stix_id: string;
+  type: IocType;
+  value: string;
+  score: number;
+  first_seen: number;
+  last_seen: number;
+  added_at: number;
+  updated_at: number;
+  tags: string;
+  malware: string;
+  sectors: string;
+  tlp: Tlp;
+  status: IocStatus;
+  valid_until: number;
+}
+
+/** An `iocs` row as the API sees it; `redistributable` is passed normalized (SQLite stores 0/1). */
+export function toIoc(r: IocColumns, redistributable: boolean, sources: string[]): Ioc {
+  return {
+    id: r.stix_id, type: r.type, value: r.value, score: r.score, firstSeen: r.first_seen, lastSeen: r.last_seen,
+    addedAt: r.added_at, updatedAt: r.updated_at, sources, tags: parseList(r.tags), malware: parseList(r.malware),
+    sectors: parseList(r.sectors), tlp: r.tlp, status: r.status, validUntil: r.valid_until, redistributable,
   };
 }

@@ -1,20 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { builtinMemberships } from '../../domain/collections.js';
 import { BAND_RANGES } from '../../domain/confidence.js';
 import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { decayedScore, scoreOf, validUntil } from '../../domain/scoring.js';
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
-import { dedupeSorted, parseList } from '../merge.js';
+import { dedupeSorted, listJson, parseList } from '../merge.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import { WriteLock } from '../write-lock.js';
-import { type KeyRow, type RunRow, runOf, toKey } from '../rows.js';
+import { type KeyRow, newStixId, type RunRow, runOf, toIoc, toKey } from '../rows.js';
 import type { Store } from '../store.js';
 import type {
   Account,
   ApiKeyRecord,
   ApiKeyWithAccount,
-  Ioc,
   IocDetail,
   IocPage,
   IocQuery,
@@ -144,11 +142,6 @@ const sourceOf = (r: SourceRow): SourceRecord => ({
   tlp: r.tlp, noDecay: r.no_decay,
 });
 
-
-
-
-
-
 interface VersionRow {
   seq: number;
   date_added: number;
@@ -160,10 +153,6 @@ interface VersionRow {
   latest: boolean;
   revoked: boolean;
   json: string;
-}
-
-function newStixId(type: IocType): string {
-  return `${type === 'cve' ? 'vulnerability' : 'indicator'}--${randomUUID()}`;
 }
 
 /** New IOCs in one stream after which the tables are analyzed. */
@@ -1033,7 +1022,7 @@ export class PostgresStore implements Store {
     const sources = await this.sourcesOf(rows.map((r) => r.id));
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((r) => toIoc(r, sources.get(r.id) ?? [])),
+      items: rows.map((r) => toIoc(r, r.redistributable, sources.get(r.id) ?? [])),
       next: more && last ? { addedAt: last.added_at, rowId: last.id } : null,
     };
   }
@@ -1340,7 +1329,7 @@ export class PostgresStore implements Store {
     if (!row) return undefined;
     const sightings = await this.rows<SightingRow>('SELECT * FROM sightings WHERE ioc_id = $1 ORDER BY source_id', [row.id]);
     return {
-      ...toIoc(row, sightings.map((s) => s.source_id)),
+      ...toIoc(row, row.redistributable, sightings.map((s) => s.source_id)),
       sightings: sightings.map((s) => ({
         source: s.source_id,
         firstSeen: s.first_seen,
@@ -1461,31 +1450,6 @@ function iocSelect(q: IocQuery & { redistributableOnly?: boolean }, columns: str
 }
 
 /** Most observations carry no labels: skip the sort and the serializer for them. */
-function listJson(values: readonly string[]): string {
-  return values.length === 0 ? '[]' : JSON.stringify(dedupeSorted(values));
-}
-
-function toIoc(r: IocRow, sources: string[]): Ioc {
-  return {
-    id: r.stix_id,
-    type: r.type,
-    value: r.value,
-    score: r.score,
-    firstSeen: r.first_seen,
-    lastSeen: r.last_seen,
-    addedAt: r.added_at,
-    updatedAt: r.updated_at,
-    sources,
-    tags: parseList(r.tags),
-    malware: parseList(r.malware),
-    sectors: parseList(r.sectors),
-    tlp: r.tlp,
-    status: r.status,
-    validUntil: r.valid_until,
-    redistributable: r.redistributable,
-  };
-}
-
 
 /** Drops a schema and all it holds (tests give each store a schema of its own). */
 export async function dropPostgresSchema(connectionString: string, schema: string): Promise<void> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -8,16 +7,15 @@ import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { decayedScore, scoreOf, validUntil } from '../../domain/scoring.js';
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
-import { dedupeSorted, parseList } from '../merge.js';
+import { dedupeSorted, listJson, parseList } from '../merge.js';
 import { WriteLock } from '../write-lock.js';
-import { type KeyRow, type RunRow, runOf, toKey } from '../rows.js';
+import { type KeyRow, newStixId, type RunRow, runOf, toIoc, toKey } from '../rows.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import type { Store } from '../store.js';
 import type {
   Account,
   ApiKeyRecord,
   ApiKeyWithAccount,
-  Ioc,
   IocDetail,
   IocPage,
   IocQuery,
@@ -94,17 +92,6 @@ const sourceOf = (r: SourceRow): SourceRecord => ({
   id: r.id, name: r.name, reliability: r.reliability, redistributable: r.redistributable === 1, aggregate: r.aggregate === 1,
   tlp: r.tlp, noDecay: r.no_decay === 1,
 });
-
-
-
-
-
-
-
-function newStixId(type: IocType): { id: string; key: number } {
-  const uuid = randomUUID();
-  return { id: `${type === 'cve' ? 'vulnerability' : 'indicator'}--${uuid}`, key: parseInt(uuid.slice(0, 8) + uuid.slice(9, 13), 16) };
-}
 
 /** Opens `sqlite:PATH` (or `:memory:`). WAL, foreign keys on, migrations applied by `migrate()`. */
 export class SqliteStore implements Store {
@@ -363,19 +350,19 @@ export class SqliteStore implements Store {
         const sectors = o.sectors.length === 0 ? o.sectors : dedupeSorted(o.sectors);
         const tags = o.tags.length === 0 ? o.tags : dedupeSorted(o.tags);
         const malware = o.malware.length === 0 ? o.malware : dedupeSorted(o.malware);
-        const stix = newStixId(o.type);
+        const stixId = newStixId(o.type);
         const noDecay = source.noDecay ?? false;
         const base = scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]);
         const score = decayedScore(base, o.type, o.lastSeen, now, noDecay);
         const until = validUntil(base, o.type, o.lastSeen, noDecay);
         const iocId = log.nextIocId();
         s.insertIoc().run(
-          iocId, o.type, o.value, key, stix.id, stix.key, score, o.firstSeen, o.lastSeen, now, now,
+          iocId, o.type, o.value, key, stixId, stixKey(stixId)!, score, o.firstSeen, o.lastSeen, now, now,
           listJson(tags), listJson(malware), listJson(sectors), tlp, until, source.redistributable ? 1 : 0,
           now, log.nextSeq(), score, until, base, noDecay ? 1 : 0,
         );
         log.append(iocId, {
-          stixId: stix.id, type: o.type, value: o.value, score, tags, malware, sectors, tlp, revoked: false,
+          stixId, type: o.type, value: o.value, score, tags, malware, sectors, tlp, revoked: false,
           firstSeen: o.firstSeen, validUntil: until, created: now, modified: now, sources: [{ id: source.id, name: source.name }],
         });
         s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now, run);
@@ -417,9 +404,8 @@ export class SqliteStore implements Store {
     if (d.newVersion) {
       let created: number;
       if (d.reactivated) {
-        const fresh = newStixId(row.type);
-        stixId = fresh.id;
-        stixKeyValue = fresh.key;
+        stixId = newStixId(row.type);
+        stixKeyValue = stixKey(stixId)!;
         created = now;
         modified = now;
       } else {
@@ -598,7 +584,7 @@ export class SqliteStore implements Store {
     const sources = this.sourcesOf(rows.map((r) => r.id));
     const last = rows[rows.length - 1];
     return {
-      items: rows.map((r) => toIoc(r, sources.get(r.id) ?? [])),
+      items: rows.map((r) => toIoc(r, r.redistributable === 1, sources.get(r.id) ?? [])),
       next: more && last ? { addedAt: last.added_at, rowId: last.id } : null,
     };
   }
@@ -901,7 +887,7 @@ export class SqliteStore implements Store {
         reference: string | null; ended_at: number | null;
       }>;
     return {
-      ...toIoc(row, sightings.map((s) => s.source_id)),
+      ...toIoc(row, row.redistributable === 1, sightings.map((s) => s.source_id)),
       sightings: sightings.map((s) => ({
         source: s.source_id,
         firstSeen: s.first_seen,
@@ -1046,28 +1032,4 @@ function iocSelect(q: IocQuery & { redistributableOnly?: boolean }, columns: str
 }
 
 /** Most observations carry no labels: skip the sort and the serializer for them. */
-function listJson(values: readonly string[]): string {
-  return values.length === 0 ? '[]' : JSON.stringify(dedupeSorted(values));
-}
-
-function toIoc(r: IocRow, sources: string[]): Ioc {
-  return {
-    id: r.stix_id,
-    type: r.type,
-    value: r.value,
-    score: r.score,
-    firstSeen: r.first_seen,
-    lastSeen: r.last_seen,
-    addedAt: r.added_at,
-    updatedAt: r.updated_at,
-    sources,
-    tags: parseList(r.tags),
-    malware: parseList(r.malware),
-    sectors: parseList(r.sectors),
-    tlp: r.tlp,
-    status: r.status,
-    validUntil: r.valid_until,
-    redistributable: r.redistributable === 1,
-  };
-}
 
