@@ -137,10 +137,9 @@ export function resolveSources(
     custom.push(d);
   });
   for (const id of Object.keys(settings)) if (!taken.has(id)) fail(`sources.${id}`, `no source has this id (see \`socd sources\`)`);
-  const ingestSection = isObject(file.ingest) ? file.ingest : {};
-  if (ingestSection.catalog !== undefined && typeof ingestSection.catalog !== 'boolean') fail('ingest.catalog', 'must be true or false');
-  // `ingest.catalog: false`: only custom sources and the catalog sources enabled by name (air-gapped sites).
-  const catalogOn = ingestSection.catalog !== false;
+  const ingest = ingestSettings(file, env);
+  // `ingest.catalog: false` (validated above): only custom sources and catalog sources enabled by name (air-gapped).
+  const catalogOn = !(isObject(file.ingest) && file.ingest.catalog === false);
   const sources = [...catalog.map((d) => ({ d, custom: false })), ...custom.map((d) => ({ d, custom: true }))].map(({ d, custom: isCustom }): ResolvedSource => {
     const where = `sources.${d.id}`;
     const s = settings[d.id] === undefined ? {} : settings[d.id];
@@ -171,7 +170,7 @@ export function resolveSources(
       minIntervalMs: def.minInterval ? parseDuration(def.minInterval)! : 0,
     };
   });
-  return { sources, ingest: ingestSettings(file, env) };
+  return { sources, ingest };
 }
 
 function ingestSettings(file: Record<string, unknown>, env: Record<string, string | undefined>): IngestSettings {
@@ -179,6 +178,7 @@ function ingestSettings(file: Record<string, unknown>, env: Record<string, strin
   if (!isObject(ingest)) fail('ingest', 'must be an object');
   const envScheduler = env.SOCD_SCHEDULER?.toLowerCase();
   if (ingest.scheduler !== undefined && typeof ingest.scheduler !== 'boolean') fail('ingest.scheduler', 'must be true or false');
+  if (ingest.catalog !== undefined && typeof ingest.catalog !== 'boolean') fail('ingest.catalog', 'must be true or false');
   const scheduler = envScheduler !== undefined ? !['off', 'false', '0', 'no'].includes(envScheduler) : ((ingest.scheduler as boolean | undefined) ?? true);
   const batchSize = ingest.batchSize ?? DEFAULT_INGEST_BATCH;
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) fail('ingest.batchSize', 'must be an integer 1–1000000');
