@@ -80,6 +80,36 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       assert.equal(await store.countIocs(), 1);
     }));
 
+    it('a batch of many thousands reconciles a value seen again later in the batch as if it came in its own batch', withStore(async (store) => {
+      // Stores may write a big batch in slices, pipelined; a value met again one or two slices later must find what
+      // the batch already did to it, whether or not it has reached the database yet.
+      await store.upsertSource(source({ id: 'a' }));
+      const distinct = 12_000;
+      const values = Array.from({ length: distinct }, (_, i) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`);
+      const batch: Observation[] = values.map((value) => observation({ type: 'ipv4', value }));
+      const again = (i: number, tag: string) => observation({ type: 'ipv4', value: values[i]!, tags: [tag] });
+      const nearly = [4990, 4999, 5000, 9999];
+      // Next to the first (#4,990 seen again at 5,010), several thousand later (#2 at 11,000), and twice (#7).
+      batch.splice(5010, 0, ...nearly.map((i) => again(i, 'near')));
+      batch.splice(11_000, 0, again(2, 'far'), again(7, 'far'));
+      batch.push(again(7, 'last'));
+      const r = await store.upsertObservations('a', batch, 1000);
+      assert.deepEqual(r, { inserted: distinct, updated: 6, unchanged: 1, ignored: 0 });
+      assert.equal(await store.countIocs(), distinct);
+      const tagsOf = async (i: number) => {
+        const page = await store.queryIocs({ status: 'all', value: values[i]!, limit: 2 });
+        assert.equal(page.items.length, 1);
+        const ioc = page.items[0]!;
+        return { tags: ioc.tags, versions: (await store.listVersions(ioc.id)).length };
+      };
+      for (const i of [4990, 4999, 5000]) assert.deepEqual(await tagsOf(i), { tags: ['near'], versions: 2 }, `value #${i}`);
+      // #9,999 came first with its tag (the plain one is now behind it): the plain sighting changes nothing.
+      assert.deepEqual(await tagsOf(9999), { tags: ['near'], versions: 1 });
+      assert.deepEqual(await tagsOf(2), { tags: ['far'], versions: 2 });
+      assert.deepEqual(await tagsOf(7), { tags: ['far', 'last'], versions: 3 });
+      assert.deepEqual(await tagsOf(3), { tags: [], versions: 1 });
+    }));
+
     it('streams observations in transactions of exactly batchSize; a failing producer loses only the batch in flight', withStore(async (store) => {
       await store.upsertSource(source({ id: 'a' }));
       const values = Array.from({ length: 23 }, (_, i) => observation({ type: 'ipv4', value: `192.0.2.${i}` }));

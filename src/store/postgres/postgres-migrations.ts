@@ -231,4 +231,18 @@ CREATE TABLE leases (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'ingestion tables without foreign keys',
+    sql: `
+-- The store is the only writer of sightings, versions and sector rows, writes them in the transaction that writes
+-- their IOC, and never deletes an IOC: the per-row checks of these keys (a trigger and an index probe each) were a
+-- fifth of the server's time in a bulk load, for nothing the store does not already ensure. The SQLite store keeps
+-- its (cheaper) checks; the contract suite holds both to the same behaviour.
+ALTER TABLE sightings DROP CONSTRAINT IF EXISTS sightings_ioc_id_fkey;
+ALTER TABLE sightings DROP CONSTRAINT IF EXISTS sightings_source_id_fkey;
+ALTER TABLE object_versions DROP CONSTRAINT IF EXISTS object_versions_ioc_id_fkey;
+ALTER TABLE ioc_sectors DROP CONSTRAINT IF EXISTS ioc_sectors_ioc_id_fkey;
+`,
+  },
 ];

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { builtinMemberships } from '../../domain/collections.js';
 import { BAND_RANGES } from '../../domain/confidence.js';
 import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
@@ -64,6 +65,8 @@ const DECAY_PAGE = 5000;
 const DELIST_PAGE = 5000;
 /** Observations per statement inside one ingest transaction: bounds the statements and the memory of a large batch. */
 const WRITE_SLICE = 5000;
+/** Observations reconciled between two turns of the event loop, less one (a power of two). */
+const YIELD_EVERY = 255;
 
 interface IocRow {
   id: number;
@@ -201,6 +204,62 @@ function column(p: Params, values: unknown[], type: string): string {
 /** `unnest(col1, col2, …) AS u(c1, c2, …)`: many rows in one statement, one parameter per column. */
 function unnestOf<T>(p: Params, rows: readonly T[], cols: readonly Col<T>[]): string {
   return `unnest(${cols.map(([, type, get]) => column(p, rows.map(get), type)).join(', ')}) AS u(${cols.map((c) => c[0]).join(', ')})`;
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+
+/** One field in COPY's text format: \N for NULL, t/f, and the four characters the format escapes. */
+function copyField(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  const t = typeof v === 'string' ? v : String(v);
+  return COPY_SPECIAL.test(t) ? t.replace(COPY_SPECIALS, (ch) => COPY_ESCAPES[ch]!) : t;
+}
+
+/** A statement made ready, sent when called. */
+type Send = (c: PoolClient) => Promise<unknown>;
+
+/**
+ * Statements of one connection sent one after the other, each as soon as the one before has completed, while the
+ * caller goes on: pg would queue them itself, but that is deprecated (pg 9 removes it). After a failure the next
+ * ones are still sent; in a transaction they fail as aborted, and the caller reports the first failure.
+ */
+class Sequence {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  then<T>(send: () => Promise<T>): Promise<T> {
+    const sent = this.tail.then(send, send);
+    this.tail = sent.catch(() => {});
+    return sent;
+  }
+}
+
+/**
+ * New rows by COPY … FROM STDIN (text format): the server parses them straight into tuples, with no plan and no
+ * arrays to build and unnest: the cheapest bulk insert PostgreSQL has. The data is encoded now; the returned
+ * function sends it, and settles when the server has it.
+ */
+async function copyRows<T>(table: string, cols: readonly Col<T>[], rows: readonly T[]): Promise<Send> {
+  const lines: string[] = new Array(rows.length + 1);
+  for (let r = 0; r < rows.length; r++) {
+    if ((r & YIELD_EVERY) === YIELD_EVERY) await new Promise(setImmediate);
+    let line = copyField(cols[0]![2](rows[r]!));
+    for (let k = 1; k < cols.length; k++) line += `\t${copyField(cols[k]![2](rows[r]!))}`;
+    lines[r] = line;
+  }
+  lines[rows.length] = '';
+  const data = Buffer.from(lines.join('\n'));
+  const sql = `COPY ${table} (${cols.map((x) => x[0]).join(', ')}) FROM STDIN`;
+  return (c) => {
+    const stream = c.query(copyFrom(sql));
+    return new Promise<void>((resolve, reject) => {
+      stream.on('finish', resolve);
+      stream.on('error', reject);
+      stream.end(data);
+    });
+  };
 }
 
 const IOC_COLS: readonly Col<IocRow>[] = [
@@ -489,22 +548,37 @@ class LogWork {
     return this.seq;
   }
 
-  /** Writes what changed since the last flush in one statement (data-modifying CTEs over unnest()ed arrays). */
+  /**
+   * Sends what changed since the last flush: the rows that are new (IOCs, their sightings, versions, memberships) by
+   * COPY, the rest (updates, upserts, the log's position) in one statement of data-modifying CTEs over unnest()ed
+   * arrays. What it sends is taken at once: the caller may go on changing IOCs while the server writes (the returned
+   * promise settles when it has), and the next flush queues behind this one on the connection.
+   */
   async flush(c: PoolClient): Promise<void> {
-    const p = new Params();
-    const parts: string[] = [];
+    return (await this.prepare())(c, new Sequence());
+  }
+
+  /**
+   * What `flush` sends, encoded now and sent when the returned function is called: the state of the work moves on at
+   * once, and the caller may send something else before it.
+   */
+  async prepare(): Promise<(c: PoolClient, sequence: Sequence) => Promise<void>> {
+    const sent: Array<Send | Promise<Send>> = [];
     const inserts: IocRow[] = [];
     const updates: IocRow[] = [];
+    const newSightings: SightingState[] = [];
     const sightings: SightingState[] = [];
     for (const st of this.touched) {
       if (st.isNew) inserts.push(st.row);
       else if (st.dirty) updates.push(st.row);
-      for (const s of st.sightings.values()) if (s.dirty) sightings.push(s);
+      for (const s of st.sightings.values()) if (s.dirty) (st.isNew ? newSightings : sightings).push(s);
     }
-    if (inserts.length) {
-      const names = IOC_COLS.map((x) => x[0]).join(', ');
-      parts.push(`INSERT INTO iocs (${names}) SELECT ${names} FROM ${unnestOf(p, inserts, IOC_COLS)}`);
-    }
+    if (inserts.length) sent.push(copyRows('iocs', IOC_COLS, inserts));
+    if (newSightings.length) sent.push(copyRows('sightings', SIGHTING_COLS, newSightings));
+    if (this.versions.length) sent.push(copyRows('object_versions', VERSION_COLS, this.versions));
+    if (this.members.length) sent.push(copyRows('collection_members', MEMBER_COLS, this.members));
+    const p = new Params();
+    const parts: string[] = [];
     if (updates.length) {
       parts.push(`UPDATE iocs i SET ${IOC_MUTABLE.map(([n]) => `${n} = u.${n}`).join(', ')}
                   FROM ${unnestOf(p, updates, [IOC_COLS[0]!, ...IOC_MUTABLE])} WHERE i.id = u.id`);
@@ -516,15 +590,8 @@ class LogWork {
                     count = excluded.count, confidence = excluded.confidence, reference = excluded.reference,
                     ended_at = excluded.ended_at, seen_run = excluded.seen_run`);
     }
-    if (this.versions.length) {
-      const names = VERSION_COLS.map((x) => x[0]).join(', ');
-      parts.push(`INSERT INTO object_versions (${names}) SELECT ${names} FROM ${unnestOf(p, this.versions, VERSION_COLS)}`);
-    }
     if (this.superseded.length) {
       parts.push(`UPDATE object_versions SET latest = false WHERE seq = ANY(${p.add(this.superseded, 'bigint[]')})`);
-    }
-    if (this.members.length) {
-      parts.push(`INSERT INTO collection_members (collection, date_added, seq) SELECT collection, date_added, seq FROM ${unnestOf(p, this.members, MEMBER_COLS)}`);
     }
     if (this.sectors.size) {
       parts.push(`INSERT INTO ioc_sectors (sector, ioc_added_at, ioc_id) SELECT sector, ioc_added_at, ioc_id FROM ${unnestOf(p, [...this.sectors.values()], SECTOR_COLS)}
@@ -534,10 +601,9 @@ class LogWork {
       parts.push(`UPDATE log_state SET seq = ${p.add(this.seq, 'bigint')}, date_added = ${p.add(Math.max(this.added, this.highWater), 'bigint')}`);
     }
     if (parts.length) {
-      // One round trip. Foreign keys are checked at the end of the statement, when the new IOCs exist.
       const last = parts.pop()!;
       const sql = parts.length ? `WITH ${parts.map((s, i) => `w${i} AS (${s})`).join(',\n')}\n${last}` : last;
-      await c.query(sql, p.values);
+      sent.push((c) => c.query(sql, p.values));
     }
     for (const st of this.touched) {
       st.isNew = false;
@@ -551,6 +617,8 @@ class LogWork {
     this.members = [];
     this.sectors.clear();
     this.moved = false;
+    const sends = await Promise.all(sent);
+    return (c, sequence) => Promise.all(sends.map((send) => sequence.then(() => send(c)))).then(() => undefined);
   }
 }
 
@@ -658,7 +726,7 @@ export class PostgresStore implements Store {
     // Ingestion can be fetched again from its sources: its commits do not wait for the WAL flush (~25 % faster).
     // A PostgreSQL crash may lose the last fraction of a second of them, never corrupt anything; TAXII writes,
     // accounts and keys stay fully durable.
-    const relaxed = ingestion ? 'SET LOCAL synchronous_commit TO OFF; ' : '';
+    const relaxed = ingestion ? "SET LOCAL synchronous_commit TO OFF; SET LOCAL work_mem TO '64MB'; " : '';
     return this.tx(async (c, begun) => {
       const pos = begun[begun.length - 1]!.rows[0] as { ioc: number | null; seq: number; date_added: number };
       return fn(c, new LogWork(this.renderer, pos));
@@ -833,39 +901,108 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One batch of observations in one transaction. Per slice of WRITE_SLICE observations, a fixed number of round
-   * trips: the existing IOCs in one query, their sightings in another, then one multi-row write.
+   * One batch of observations in one transaction, by slices of WRITE_SLICE observations, each in a fixed number of
+   * round trips (its IOCs and their sightings looked up, then its writes), pipelined: a slice's look-ups are sent
+   * before the previous slice's writes, so the server writes one slice while this process reconciles the next. What
+   * those look-ups cannot see yet (the IOCs of the previous slice) is taken from memory, where it is current.
    */
   private async writeBatch(source: SourceRecord, batch: readonly Observation[], now: number, opts: UpsertOptions, client?: PoolClient): Promise<UpsertResult> {
     const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
     await this.logTx(async (c, work) => {
-      for (let at = 0; at < batch.length; at += WRITE_SLICE) {
-        await this.writeSlice(c, work, source, at === 0 && batch.length <= WRITE_SLICE ? batch : batch.slice(at, at + WRITE_SLICE), now, opts, result);
+      const writes: Array<Promise<void>> = [];
+      let failed: { error: unknown } | undefined;
+      const sequence = new Sequence();
+      const send = (prepared: (c: PoolClient, sequence: Sequence) => Promise<void>) => {
+        const w = prepared(c, sequence);
+        w.catch((error: unknown) => {
+          failed ??= { error };
+        });
+        writes.push(w);
+      };
+      let previous = new Map<string, IocState>();
+      try {
+        for (let at = 0; at < batch.length; at += WRITE_SLICE) {
+          const slice = at === 0 && batch.length <= WRITE_SLICE ? batch : batch.slice(at, at + WRITE_SLICE);
+          const keys = new Map<string, readonly [IocType, string]>();
+          for (const o of slice) keys.set(`${o.type}\0${o.value}`, [o.type, o.value]);
+          // Encoded before the look-ups are sent, sent right after them.
+          const prepared = at > 0 ? await work.prepare() : undefined;
+          const looked = this.lookUp(c, sequence, keys);
+          looked.catch(() => {}); // awaited below, unless sending the previous slice throws first
+          if (prepared) send(prepared);
+          const states = await looked;
+          for (const key of keys.keys()) {
+            const current = previous.get(key);
+            if (current) states.set(key, current);
+          }
+          await this.reconcileSlice(work, source, slice, states, now, opts, result);
+          previous = states;
+        }
+        send(await work.prepare());
+        await Promise.all(writes);
+      } catch (e) {
+        // A write that failed aborts the transaction, and every statement after it fails for that reason: report the
+        // first failure, once everything sent has settled.
+        await Promise.allSettled(writes);
+        throw failed ? failed.error : e;
       }
     }, client, true);
     return result;
   }
 
-  private async writeSlice(c: PoolClient, work: LogWork, source: SourceRecord, slice: readonly Observation[], now: number, opts: UpsertOptions, result: UpsertResult): Promise<void> {
-    const run = opts.run ?? null;
-    // Every (type, value) of the slice once. A value seen twice is handled in memory, in order.
-    const keys = new Map<string, readonly [IocType, string]>();
-    for (const o of slice) keys.set(`${o.type}\0${o.value}`, [o.type, o.value]);
+  /**
+   * The IOCs of `keys` as stored, with their sightings: two queries sent in a row (the second finds the IOCs again by
+   * key rather than waiting for the first's answer), each probing the (type, md5(value)) index once per key.
+   */
+  private async lookUp(c: PoolClient, sequence: Sequence, keys: ReadonlyMap<string, readonly [IocType, string]>): Promise<Map<string, IocState>> {
     const types: string[] = [];
     const values: string[] = [];
     for (const [t, v] of keys.values()) {
       types.push(t);
       values.push(v);
     }
-    const { rows } = await c.query(
-      `SELECT i.* FROM unnest($1::text[], $2::text[]) AS k(type, value)
-       JOIN iocs i ON i.type = k.type AND md5(i.value) = md5(k.value) AND i.value = k.value`,
-      [types, values],
-    );
+    const p = new Params();
+    // LATERAL … LIMIT 1: one index probe per key, whatever the planner believes of a table that a load is growing.
+    const found = `unnest(${column(p, types, 'text')}, ${column(p, values, 'text')}) AS k(type, value)
+       CROSS JOIN LATERAL (SELECT * FROM iocs i WHERE i.type = k.type AND md5(i.value) = md5(k.value) AND i.value = k.value LIMIT 1) i`;
+    const [iocs, sightings] = await Promise.all([
+      sequence.then(() => c.query(`SELECT i.* FROM ${found}`, p.values)),
+      sequence.then(() => c.query(
+        `SELECT s.ioc_id, s.source_id, s.first_seen, s.last_seen, s.count, s.confidence, s.reference, s.ended_at, s.ioc_added_at,
+                s.seen_run, src.name, src.reliability, src.aggregate, src.redistributable, src.no_decay
+         FROM ${found}
+         CROSS JOIN LATERAL (SELECT * FROM sightings s WHERE s.ioc_id = i.id OFFSET 0) s
+         JOIN sources src ON src.id = s.source_id`,
+        p.values,
+      )),
+    ]);
     const states = new Map<string, IocState>();
-    for (const r of rows as IocRow[]) states.set(`${r.type}\0${r.value}`, PostgresStore.state(r));
-    await this.loadSightings(c, states.values());
+    const byId = new Map<number, IocState>();
+    for (const r of iocs.rows as IocRow[]) {
+      const st = PostgresStore.state(r);
+      states.set(`${r.type}\0${r.value}`, st);
+      byId.set(r.id, st);
+    }
+    for (const r of sightings.rows as Array<SightingRow & SourceFacts>) {
+      const { name, reliability, aggregate, redistributable, no_decay, ...s } = r;
+      byId.get(r.ioc_id)?.sightings.set(r.source_id, { ...s, src: { name, reliability, aggregate, redistributable, no_decay }, dirty: false });
+    }
+    return states;
+  }
+
+  /**
+   * What one slice of observations does to the IOCs, in memory (`states`: those of the slice that exist). It yields
+   * to the event loop every few hundred observations: the previous slice's COPYs go on only as their protocol
+   * messages are answered.
+   */
+  private async reconcileSlice(
+    work: LogWork, source: SourceRecord, slice: readonly Observation[], states: Map<string, IocState>, now: number, opts: UpsertOptions,
+    result: UpsertResult,
+  ): Promise<void> {
+    const run = opts.run ?? null;
+    let n = 0;
     for (const o of slice) {
+      if ((++n & YIELD_EVERY) === 0) await new Promise(setImmediate);
       const key = `${o.type}\0${o.value}`;
       const st = states.get(key);
       const tlp = o.tlp ?? source.tlp;
@@ -888,7 +1025,6 @@ export class PostgresStore implements Store {
       if (outcome === 'unchanged') result.unchanged++;
       else result.updated++;
     }
-    await work.flush(c);
   }
 
   async endUnseenSightings(sourceId: string, run: number, now: number): Promise<number> {
