@@ -71,7 +71,10 @@ try {
   if (!args['no-walk']) {
     const config = loadConfig({ DATABASE_URL: target.url, LOG_LEVEL: 'silent' }, OUT_DIR);
     config.plans.admin.rateLimit.max = 1e9;
-    const app = await buildApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
+    // As socd serve: keys remembered when the store announces changes (PostgreSQL).
+    const authenticator = new Authenticator(store);
+    await authenticator.watch();
+    const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const { key } = await issueKey(store, 'bench@example.com', 'admin', null);
@@ -116,6 +119,7 @@ try {
       walk_last_page_ms: round(last, 2),
       walk_last_first_ratio: round(last / first, 2),
     });
+    await authenticator.close();
   }
   console.log(`peak RSS ${mb(peakRssBytes())}`);
   figures.peak_rss_mb = round(peakRssBytes() / MiB);

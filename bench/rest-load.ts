@@ -50,7 +50,10 @@ const { url: dbUrl, outDir } = await benchDatabase(count, String(args.seed), arg
 const { store, identity } = await openBenchStore(dbUrl);
 const config = loadConfig({ DATABASE_URL: dbUrl, LOG_LEVEL: 'silent' }, outDir);
 config.plans.pro.rateLimit.max = 1e9;
-const app = await buildApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
+// As socd serve: keys remembered when the store announces changes (PostgreSQL).
+const authenticator = new Authenticator(store);
+await authenticator.watch();
+const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const { key } = await issueKey(store, `rest-bench-${Date.now()}@example.com`, 'pro', null);
 const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/iocs`;
@@ -183,6 +186,7 @@ console.log(lastQuery
 
 agent.destroy();
 await app.close();
+await authenticator.close();
 await store.close();
 emitBenchJson(args.json, {
   clients,

@@ -39,7 +39,10 @@ const { store, identity } = await openBenchStore(dbUrl);
 console.log(`taxii     ${backendOf(dbUrl)} ${displayUrl(dbUrl)}`);
 const config = loadConfig({ DATABASE_URL: dbUrl, LOG_LEVEL: 'silent' }, outDir);
 config.plans.pro.rateLimit.max = 1e9;
-const app = await buildApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
+// As socd serve: keys remembered when the store announces changes (PostgreSQL).
+const authenticator = new Authenticator(store);
+await authenticator.watch();
+const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const { key } = await issueKey(store, `taxii-bench-${Date.now()}@example.com`, 'pro', null);
 const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/taxii2/api/collections/all-iocs/objects/`;
@@ -111,6 +114,7 @@ const p99 = quantile(latencies, 0.99);
 console.log(`32 clients ${requests} requests of limit=100 in ${loadS.toFixed(1)} s = ${Math.round(requests / loadS).toLocaleString('en')} req/s; p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
 agent.destroy();
 await app.close();
+await authenticator.close();
 await store.close();
 emitBenchJson(args.json, {
   objects,

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import type { Plan } from '../store/types.js';
+import type { ApiKeyWithAccount, Plan } from '../store/types.js';
 import { hashApiKey, looksLikeApiKey } from './api-keys.js';
 import { parseAuthorization } from './credentials.js';
 
@@ -13,24 +13,73 @@ export interface Principal {
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: string };
 
+/** How long a verified key is trusted without asking the store again, even if no change is announced. */
+const CACHE_MS = 60_000;
+/** Keys remembered at most (the cache is emptied when it is full). */
+const CACHE_MAX = 10_000;
+
 /**
  * Verifies API keys. Last-use times are gathered in memory and written in one batch by `flush()`
  * (the server calls it on a timer and at shutdown), never one write per request.
+ *
+ * After `watch()`, on a store that announces key revocations and plan changes from every process (PostgreSQL), the
+ * keys it verified are remembered: a request then costs no look-up, which on PostgreSQL is a round trip of its own
+ * (32 TAXII clients: ~650 → ~1,100 req/s on 2 cores). Any announced change empties the cache, so a key revoked by
+ * `socd keys revoke` anywhere is refused as soon as the notification arrives (milliseconds); while changes cannot be
+ * seen, nothing is remembered. Without watch() (SQLite, where a look-up costs microseconds), every request asks.
  */
 export class Authenticator {
   private pending = new Map<number, number>();
+  private readonly cache = new Map<string, { record: ApiKeyWithAccount; at: number }>();
+  private caching = false;
+  /** Moves at every announced change: a look-up that started before one is not remembered. */
+  private generation = 0;
+  private unwatch: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly clock: () => number = Date.now,
   ) {}
 
+  /** Remembers verified keys from now on, if the store can announce changes; false if it cannot. */
+  async watch(): Promise<boolean> {
+    if (!this.store.watchKeyChanges || this.unwatch) return this.caching;
+    this.unwatch = await this.store.watchKeyChanges((watching) => {
+      this.generation++;
+      this.cache.clear();
+      this.caching = watching;
+    });
+    return true;
+  }
+
+  /** Stops watching and forgets every key. */
+  async close(): Promise<void> {
+    const unwatch = this.unwatch;
+    this.unwatch = undefined;
+    this.caching = false;
+    this.cache.clear();
+    await unwatch?.();
+  }
+
+  private async lookUp(hash: string): Promise<ApiKeyWithAccount | undefined> {
+    const now = this.clock();
+    const hit = this.caching ? this.cache.get(hash) : undefined;
+    if (hit && now - hit.at < CACHE_MS) return hit.record;
+    const generation = this.generation;
+    const record = await this.store.findApiKeyByHash(hash);
+    if (record && record.revokedAt === null && this.caching && generation === this.generation) {
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(hash, { record, at: now });
+    }
+    return record;
+  }
+
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
     const parsed = parseAuthorization(authorization);
     if (!parsed.ok) return parsed;
     const c = parsed.credentials;
     if (!looksLikeApiKey(c.key)) return { ok: false, reason: 'invalid API key' };
-    const record = await this.store.findApiKeyByHash(hashApiKey(c.key));
+    const record = await this.lookUp(hashApiKey(c.key));
     if (!record) return { ok: false, reason: 'invalid API key' };
     if (record.revokedAt !== null) return { ok: false, reason: 'API key revoked' };
     if (c.scheme === 'basic' && c.username.toLowerCase() !== record.email.toLowerCase()) {

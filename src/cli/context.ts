@@ -24,7 +24,7 @@ export interface ContextOptions {
 /** Configuration and an open, migrated store: what every command starts from. */
 export async function openContext(opts: ContextOptions = {}): Promise<Context> {
   const config = loadConfig();
-  const store = await openStore(config.databaseUrl, { sqliteCacheMb: config.sqliteCacheMb ?? opts.sqliteCacheMb ?? 64 });
+  const store = await openStore(config.databaseUrl, { sqliteCacheMb: config.sqliteCacheMb ?? opts.sqliteCacheMb ?? 64, pgPoolSize: config.pgPoolSize });
   const migrated = await store.migrate();
   const identity = await producerIdentity(config, store);
   store.setVersionRenderer(iocStixRenderer(identity.id));

@@ -21,6 +21,8 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
     ...(redis ? { sharedCounters: { redis, namespace: 'socd:rl:' } } : {}),
   });
   redis?.on('error', (err: Error) => app.log.warn({ err: err.message }, 'redis unavailable: rate limits are not enforced until it is back'));
+  // PostgreSQL announces key revocations and plan changes: verified keys are remembered until one comes.
+  await authenticator.watch().catch((err: unknown) => app.log.warn({ err }, 'cannot watch key changes: every request looks its key up'));
 
   const admin = await bootstrapAdmin(ctx.store, ctx.config.adminEmail);
   if (admin) {
@@ -46,6 +48,7 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
     await app.close();
     await redis?.quit().catch(() => undefined);
     await authenticator.flush();
+    await authenticator.close();
     await ctx.store.close();
     process.exit(0);
   };

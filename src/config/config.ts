@@ -20,6 +20,8 @@ export interface Config {
   logLevel: string;
   /** SQLite page cache per process, MB; undefined: each command's default (64, 256 for bulk imports). */
   sqliteCacheMb: number | undefined;
+  /** PostgreSQL connections of this process's request pool (undefined: its cores, at least 2). */
+  pgPoolSize: number | undefined;
   adminEmail: string;
   trustProxy: boolean;
   /** Where the config file came from, if any. */
@@ -110,6 +112,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     logLevel: oneOf('LOG_LEVEL', str(env.LOG_LEVEL ?? server.logLevel, 'info'), ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     adminEmail: str(env.SOCD_ADMIN_EMAIL ?? server.adminEmail, 'admin@localhost'),
     sqliteCacheMb: optionalInt('SOCD_SQLITE_CACHE_MB', env.SOCD_SQLITE_CACHE_MB ?? server.sqliteCacheMb, 2, 65536),
+    pgPoolSize: optionalInt('SOCD_PG_POOL_SIZE', env.SOCD_PG_POOL_SIZE ?? server.pgPoolSize, 1, 1000),
     trustProxy: bool('TRUST_PROXY', env.TRUST_PROXY ?? server.trustProxy, false),
     configFile: usedFile,
     plans: plans(file.plans),

@@ -30,16 +30,21 @@ export async function* stixBundleChunks(source: StixObjectSource, query: Omit<Io
   const head = [identityObject(opts.identity), ...(await source.tlpLevelsInUse()).map(tlpMarkingObject)];
   yield `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[${head.map((o) => JSON.stringify(o)).join(',')}`;
   let remaining = query.limit;
-  let after: IocQuery['after'];
   let count = 0;
-  while (remaining > 0) {
-    const page = await source.pageStixObjects({ ...query, limit: Math.min(pageSize, remaining), ...(after ? { after } : {}) });
-    if (page.objects.length > 0) yield `,${page.objects.join(',')}`;
+  const read = (after: IocQuery['after'] | undefined) => {
+    const page = source.pageStixObjects({ ...query, limit: Math.min(pageSize, remaining), ...(after ? { after } : {}) });
+    page.catch(() => {}); // awaited in the loop, unless the consumer stops first
+    return page;
+  };
+  // The next page is read while this one is written: a store across the network answers while the socket drains.
+  let next: Promise<StixPage> | undefined = remaining > 0 ? read(undefined) : undefined;
+  while (next) {
+    const page = await next;
     count += page.objects.length;
     remaining -= page.objects.length;
+    next = page.next && remaining > 0 ? read(page.next) : undefined;
+    if (page.objects.length > 0) yield `,${page.objects.join(',')}`;
     opts.onProgress?.(count);
-    if (!page.next) break;
-    after = page.next;
   }
   yield ']}';
 }

@@ -10,7 +10,7 @@ export class UnsupportedDatabaseError extends Error {
  * `postgres://user:password@host:port/database[?schema=NAME]`.
  * Drivers are imported here lazily so that a deployment loads only the one it uses.
  */
-export async function openStore(databaseUrl: string, opts: { sqliteCacheMb?: number } = {}, cwd = process.cwd()): Promise<Store> {
+export async function openStore(databaseUrl: string, opts: { sqliteCacheMb?: number; pgPoolSize?: number } = {}, cwd = process.cwd()): Promise<Store> {
   if (databaseUrl.startsWith('sqlite:')) {
     const rest = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     const path = rest === ':memory:' ? rest : resolve(cwd, rest);
@@ -23,7 +23,7 @@ export async function openStore(databaseUrl: string, opts: { sqliteCacheMb?: num
     const schema = url.searchParams.get('schema') ?? undefined;
     url.searchParams.delete('schema');
     const { PostgresStore } = await import('./postgres/postgres-store.js');
-    return new PostgresStore(url.toString(), schema ? { schema } : {});
+    return new PostgresStore(url.toString(), { ...(schema ? { schema } : {}), ...(opts.pgPoolSize ? { maxConnections: opts.pgPoolSize } : {}) });
   }
   throw new UnsupportedDatabaseError(
     `DATABASE_URL must be sqlite:PATH (e.g. sqlite:./data/socd.db) or postgres://user@host:port/database, got ${JSON.stringify(databaseUrl)}`,

@@ -127,6 +127,12 @@ export interface Store {
   listApiKeys(): Promise<ApiKeyWithAccount[]>;
   /** Revokes the key with this public prefix; false when there is none (or it was already revoked). */
   revokeApiKey(prefix: string, now: number): Promise<boolean>;
+  /**
+   * Tells this process of key revocations and plan changes made by any process on the same database: `onChange(true)`
+   * when it starts watching and after each change, `onChange(false)` while it cannot see them. Resolves to the
+   * function that stops it. Absent when the store cannot watch: then keys must be looked up at every request.
+   */
+  watchKeyChanges?(onChange: (watching: boolean) => void): Promise<() => Promise<void>>;
   /** Stores last-use times collected in memory, in one write (never one write per request). */
   touchApiKeys(lastUsed: ReadonlyMap<number, number>): Promise<void>;
 }

@@ -17,6 +17,8 @@ describe('loadConfig', () => {
     assert.equal(c.configFile, undefined);
     assert.deepEqual(c.plans.free.rateLimit, { max: 60, windowMs: 60_000 });
     assert.deepEqual(c.rest, { defaultLimit: 100, maxLimit: 1000 });
+    assert.equal(c.pgPoolSize, undefined, 'the store picks: the cores of the machine, at least 2');
+    assert.equal(loadConfig({ SOCD_PG_POOL_SIZE: '6' }, emptyDir()).pgPoolSize, 6);
   });
 
   it('reads socd.config.json, and the environment wins over it', () => {
@@ -43,6 +45,8 @@ describe('loadConfig', () => {
       [{ SOCD_SECRET: 'short' }, /SOCD_SECRET must be at least 32 characters/],
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
       [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+      [{ SOCD_PG_POOL_SIZE: '0' }, /SOCD_PG_POOL_SIZE/],
+      [{ SOCD_PG_POOL_SIZE: 'ten' }, /SOCD_PG_POOL_SIZE/],
       [{ SOCD_CONFIG: join(dir, 'missing.json') }, /cannot read config file/],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig(env, dir), (e: unknown) => e instanceof ConfigError && message.test(e.message), JSON.stringify(env));
