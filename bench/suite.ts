@@ -184,11 +184,16 @@ const sqliteVersion = (() => {
     db.close();
   }
 })();
+/** The server's version and the settings that move the figures most (shown under the table). */
 async function postgresVersion(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? '?';
+    const { rows } = await client.query<{ name: string; setting: string }>(
+      `SELECT name, current_setting(name) AS setting FROM unnest(ARRAY['server_version', 'shared_buffers', 'max_wal_size', 'autovacuum']) AS name`,
+    );
+    const s = new Map(rows.map((r) => [r.name, r.setting]));
+    return `${s.get('server_version')} (shared_buffers ${s.get('shared_buffers')}, max_wal_size ${s.get('max_wal_size')}, autovacuum ${s.get('autovacuum')})`;
   } finally {
     await client.end();
   }

@@ -245,4 +245,15 @@ ALTER TABLE object_versions DROP CONSTRAINT IF EXISTS object_versions_ioc_id_fke
 ALTER TABLE ioc_sectors DROP CONSTRAINT IF EXISTS ioc_sectors_ioc_id_fkey;
 `,
   },
+  {
+    version: 6,
+    name: 'versions: no (ioc_id, seq) index, a partial one for the objects no IOC carries',
+    sql: `
+-- An IOC's versions are found by stix_id or by seq (iocs.version_seq); only the objects no IOC carries (the producer
+-- identity, the TLP markings, a loaded TAXII history) are looked for by ioc_id, IS NULL. Indexing every version by
+-- ioc_id cost an index entry per IOC version for that: this one holds only those objects.
+DROP INDEX IF EXISTS object_versions_ioc;
+CREATE INDEX object_versions_unowned ON object_versions (seq) WHERE ioc_id IS NULL;
+`,
+  },
 ];

@@ -1200,7 +1200,7 @@ export class PostgresStore implements Store {
   async pageStixObjects(q: IocQuery): Promise<StixPage> {
     if (q.types?.length === 0) return { objects: [], next: null };
     const { sql, params } = iocSelect({ ...q, redistributableOnly: true }, 'v.json, i.added_at, i.id', 'JOIN object_versions v ON v.seq = i.version_seq');
-    const rows = await this.rows<{ json: string; added_at: number; id: number }>(sql, params);
+    const rows = await this.rows<{ json: string; added_at: number; id: number }>(sql, params, true);
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
     const last = rows[rows.length - 1];
