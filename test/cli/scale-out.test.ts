@@ -137,6 +137,31 @@ describe('two API nodes on one PostgreSQL', { skip: ready ? false : 'needs DATAB
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
   });
 
+  it('a key revoked, or an account downgraded, from the CLI is refused by both nodes within moments', async () => {
+    // The nodes remember the keys they verified (no look-up per request) until PostgreSQL announces a change.
+    const key = (await run(['keys', 'create', '--email', 'leaked@example.com', '--plan', 'pro'])).stdout.trim();
+    const planned = (await run(['keys', 'create', '--email', 'downgraded@example.com', '--plan', 'pro'])).stdout.trim();
+    const taxii = (node: Node, k: string) =>
+      fetch(`${node.base}/api/taxii2/api/collections/`, { headers: { authorization: `Bearer ${k}`, accept: TAXII } }).then(async (r) => {
+        await r.arrayBuffer();
+        return r.status;
+      });
+    for (let i = 0; i < 3; i++) for (const n of nodes) assert.deepEqual([await taxii(n, key), await taxii(n, planned)], [200, 200]);
+    const within = async (what: string, k: string, status: number) => {
+      const started = Date.now();
+      for (;;) {
+        const got = await Promise.all(nodes.map((n) => taxii(n, k)));
+        if (got.every((s) => s === status)) return Date.now() - started;
+        assert.ok(Date.now() - started < 3000, `${what}: ${got.join(', ')} after 3 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    assert.equal((await run(['keys', 'revoke', key.slice(0, 16)])).status, 0);
+    await within('revoked key', key, 401);
+    assert.equal((await run(['accounts', 'set-plan', 'downgraded@example.com', 'free'])).status, 0);
+    await within('free plan on TAXII', planned, 403);
+  });
+
   it('exactly one node ingests; killing it hands ingestion to the other within a minute', { timeout: 120_000 }, async () => {
     for (let i = 0; i < 100 && !nodes.some(leads); i++) await new Promise((r) => setTimeout(r, 100));
     const leaders = nodes.filter(leads);
