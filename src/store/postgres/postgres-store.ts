@@ -40,6 +40,7 @@ import type {
   RenderIocVersion,
   UpsertResult,
 } from '../types.js';
+import { CopyText } from './copy-text.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 
 type PoolClient = pg.PoolClient;
@@ -223,17 +224,8 @@ function unnestOf<T>(p: Params, rows: readonly T[], cols: readonly Col<T>[]): st
   return `unnest(${cols.map(([, type, get]) => column(p, rows.map(get), type)).join(', ')}) AS u(${cols.map((c) => c[0]).join(', ')})`;
 }
 
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_SPECIALS = /[\\\t\n\r]/g;
-
-/** One field in COPY's text format: \N for NULL, t/f, and the four characters the format escapes. */
-function copyField(v: unknown): string {
-  if (v === null || v === undefined) return '\\N';
-  if (typeof v === 'boolean') return v ? 't' : 'f';
-  const t = typeof v === 'string' ? v : String(v);
-  return COPY_SPECIAL.test(t) ? t.replace(COPY_SPECIALS, (ch) => COPY_ESCAPES[ch]!) : t;
-}
+/** Bytes per row of each table's last COPY: the next buffer starts at about the right size. */
+const copyRowBytes = new Map<string, number>();
 
 /** A statement made ready, sent when called. */
 type Send = (c: PoolClient) => Promise<unknown>;
@@ -259,15 +251,18 @@ class Sequence {
  * function sends it, and settles when the server has it.
  */
 async function copyRows<T>(table: string, cols: readonly Col<T>[], rows: readonly T[]): Promise<Send> {
-  const lines: string[] = new Array(rows.length + 1);
+  const text = new CopyText(Math.ceil(rows.length * (copyRowBytes.get(table) ?? 128) * 1.1));
   for (let r = 0; r < rows.length; r++) {
     if ((r & YIELD_EVERY) === YIELD_EVERY) await new Promise(setImmediate);
-    let line = copyField(cols[0]![2](rows[r]!));
-    for (let k = 1; k < cols.length; k++) line += `\t${copyField(cols[k]![2](rows[r]!))}`;
-    lines[r] = line;
+    const row = rows[r]!;
+    for (let k = 0; k < cols.length; k++) {
+      if (k > 0) text.tab();
+      text.field(cols[k]![2](row));
+    }
+    text.newline();
   }
-  lines[rows.length] = '';
-  const data = Buffer.from(lines.join('\n'));
+  if (rows.length > 0) copyRowBytes.set(table, text.length / rows.length);
+  const data = text.done();
   const sql = `COPY ${table} (${cols.map((x) => x[0]).join(', ')}) FROM STDIN`;
   return (c) => {
     const stream = c.query(copyFrom(sql));
@@ -576,8 +571,9 @@ class LogWork {
   }
 
   /**
-   * What `flush` sends, encoded now and sent when the returned function is called: the state of the work moves on at
-   * once, and the caller may send something else before it.
+   * What `flush` sends, encoded now and sent when the returned function is called (the caller may send something else
+   * before it). The work's own state moves on at once; the rows are read while they are encoded, with turns of the
+   * event loop in between, so nothing may change them until the returned promise resolves.
    */
   async prepare(): Promise<(c: PoolClient, sequence: Sequence) => Promise<void>> {
     const sent: Array<Send | Promise<Send>> = [];
