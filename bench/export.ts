@@ -11,18 +11,14 @@
  */
 import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { Authenticator } from '../src/auth/authenticator.js';
-import { issueKey } from '../src/auth/key-service.js';
-import { TokenSigner } from '../src/auth/signed-token.js';
-import { loadConfig } from '../src/config/config.js';
-import { buildApp } from '../src/http/app.js';
 import { backendOf, benchDatabase, displayUrl, isPostgresUrl, openBenchStore, postgresSchema, postgresServer } from './bench-database.js';
 import { emitBenchJson, mb, MiB, round } from './bench-output.js';
-import { resolve } from 'node:path';
+import { startBenchServer } from './bench-server.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -141,19 +137,12 @@ bare.close();
 await bareSource.close();
 
 const { store, identity } = await openBenchStore(dbUrl);
-const config = loadConfig({ DATABASE_URL: dbUrl, LOG_LEVEL: 'silent' }, outDir);
-config.plans.pro.rateLimit.max = 1e9;
-// As socd serve: keys remembered when the store announces changes (PostgreSQL).
-const authenticator = new Authenticator(store);
-await authenticator.watch();
-const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
-await app.listen({ port: 0, host: '127.0.0.1' });
-const { key } = await issueKey(store, `bench-${Date.now()}@example.com`, 'pro', null);
-const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/iocs/stix`;
+const server = await startBenchServer(store, identity, { databaseUrl: dbUrl, dir: outDir, plan: 'pro', email: `bench-${Date.now()}@example.com` });
+const { key } = server;
+const url = `${server.origin}/api/v1/iocs/stix`;
 const exported = await withPeakRss(() => download(url, { authorization: `Bearer ${key}` }));
 const gzipped = await withPeakRss(() => download(url, { authorization: `Bearer ${key}`, 'accept-encoding': 'gzip' }));
-await app.close();
-await authenticator.close();
+await server.close();
 await store.close();
 
 console.log(`export   ${backend} ${displayUrl(dbUrl)}`);

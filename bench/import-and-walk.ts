@@ -15,16 +15,11 @@
  * own memory is not in it).
  */
 import { statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { Authenticator } from '../src/auth/authenticator.js';
-import { issueKey } from '../src/auth/key-service.js';
-import { TokenSigner } from '../src/auth/signed-token.js';
-import { loadConfig } from '../src/config/config.js';
 import { importFile } from '../src/connectors/file-import.js';
-import { buildApp } from '../src/http/app.js';
 import { backendOf, benchCsv, databaseBytes, displayUrl, freshDatabase, OUT_DIR, openBenchStore } from './bench-database.js';
 import { emitBenchJson, mb, MiB, median, peakRssBytes, round } from './bench-output.js';
+import { startBenchServer } from './bench-server.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,15 +64,8 @@ try {
   };
 
   if (!args['no-walk']) {
-    const config = loadConfig({ DATABASE_URL: target.url, LOG_LEVEL: 'silent' }, OUT_DIR);
-    config.plans.admin.rateLimit.max = 1e9;
-    // As socd serve: keys remembered when the store announces changes (PostgreSQL).
-    const authenticator = new Authenticator(store);
-    await authenticator.watch();
-    const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const { key } = await issueKey(store, 'bench@example.com', 'admin', null);
+    const server = await startBenchServer(store, identity, { databaseUrl: target.url, dir: OUT_DIR, plan: 'admin', email: 'bench@example.com' });
+    const { key, origin: base } = server;
     const headers = { authorization: `Bearer ${key}` };
 
     const fetchPage = async (cursor: string | null) => {
@@ -112,14 +100,13 @@ try {
     const first = await sample(null);
     const last = await sample(lastCursor);
     console.log(`pages    first ${first.toFixed(2)} ms, last ${last.toFixed(2)} ms (median of 21): last/first = ${(last / first).toFixed(2)}`);
-    await app.close();
+    await server.close();
     Object.assign(figures, {
       walk_iocs_per_s: Math.round(items / walkS),
       walk_first_page_ms: round(first, 2),
       walk_last_page_ms: round(last, 2),
       walk_last_first_ratio: round(last / first, 2),
     });
-    await authenticator.close();
   }
   console.log(`peak RSS ${mb(peakRssBytes())}`);
   figures.peak_rss_mb = round(peakRssBytes() / MiB);

@@ -18,15 +18,10 @@
  * Prints figures; asserts nothing.
  */
 import { Agent, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { Authenticator } from '../src/auth/authenticator.js';
-import { issueKey } from '../src/auth/key-service.js';
-import { TokenSigner } from '../src/auth/signed-token.js';
-import { loadConfig } from '../src/config/config.js';
-import { buildApp } from '../src/http/app.js';
 import { backendOf, benchDatabase, displayUrl, openBenchStore } from './bench-database.js';
 import { emitBenchJson, median, MiB, peakRssBytes, quantile, round } from './bench-output.js';
+import { startBenchServer } from './bench-server.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,15 +43,9 @@ const SKIP_PAGES = 5;
 
 const { url: dbUrl, outDir } = await benchDatabase(count, String(args.seed), args.database, { fresh: args.fresh });
 const { store, identity } = await openBenchStore(dbUrl);
-const config = loadConfig({ DATABASE_URL: dbUrl, LOG_LEVEL: 'silent' }, outDir);
-config.plans.pro.rateLimit.max = 1e9;
-// As socd serve: keys remembered when the store announces changes (PostgreSQL).
-const authenticator = new Authenticator(store);
-await authenticator.watch();
-const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
-await app.listen({ port: 0, host: '127.0.0.1' });
-const { key } = await issueKey(store, `rest-bench-${Date.now()}@example.com`, 'pro', null);
-const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/iocs`;
+const server = await startBenchServer(store, identity, { databaseUrl: dbUrl, dir: outDir, plan: 'pro', email: `rest-bench-${Date.now()}@example.com` });
+const { key } = server;
+const base = `${server.origin}/api/v1/iocs`;
 const agent = new Agent({ keepAlive: true, maxSockets: clients + 8 });
 const headers = { authorization: `Bearer ${key}`, accept: 'application/json' };
 
@@ -185,8 +174,7 @@ console.log(lastQuery
   : `pages     first ${firstMs.toFixed(2)} ms; the last page is more than 200 pages from the last \`since\` step: not measured`);
 
 agent.destroy();
-await app.close();
-await authenticator.close();
+await server.close();
 await store.close();
 emitBenchJson(args.json, {
   clients,

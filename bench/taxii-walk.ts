@@ -9,17 +9,12 @@
  * bench_<count>_s<seed> when --database is a PostgreSQL server URL), made with `socd import` if missing; --fresh makes
  * it again. --seconds: how long the 32 clients run. --json: the last stdout line is `BENCH_JSON {…}`.
  */
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'node:http';
-import { Authenticator } from '../src/auth/authenticator.js';
-import { issueKey } from '../src/auth/key-service.js';
-import { TokenSigner } from '../src/auth/signed-token.js';
-import { loadConfig } from '../src/config/config.js';
-import { buildApp } from '../src/http/app.js';
 import { formatTaxiiTimestamp } from '../src/taxii/timestamps.js';
 import { backendOf, benchDatabase, displayUrl, openBenchStore } from './bench-database.js';
 import { emitBenchJson, MiB, peakRssBytes, quantile, round } from './bench-output.js';
+import { startBenchServer } from './bench-server.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,15 +32,9 @@ const { url: dbUrl, outDir } = await benchDatabase(count, String(args.seed), arg
 
 const { store, identity } = await openBenchStore(dbUrl);
 console.log(`taxii     ${backendOf(dbUrl)} ${displayUrl(dbUrl)}`);
-const config = loadConfig({ DATABASE_URL: dbUrl, LOG_LEVEL: 'silent' }, outDir);
-config.plans.pro.rateLimit.max = 1e9;
-// As socd serve: keys remembered when the store announces changes (PostgreSQL).
-const authenticator = new Authenticator(store);
-await authenticator.watch();
-const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
-await app.listen({ port: 0, host: '127.0.0.1' });
-const { key } = await issueKey(store, `taxii-bench-${Date.now()}@example.com`, 'pro', null);
-const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/taxii2/api/collections/all-iocs/objects/`;
+const server = await startBenchServer(store, identity, { databaseUrl: dbUrl, dir: outDir, plan: 'pro', email: `taxii-bench-${Date.now()}@example.com` });
+const { key } = server;
+const base = `${server.origin}/api/taxii2/api/collections/all-iocs/objects/`;
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 const headers = { authorization: `Bearer ${key}`, accept: 'application/taxii+json;version=2.1' };
 
@@ -113,8 +102,7 @@ const p50 = quantile(latencies, 0.5);
 const p99 = quantile(latencies, 0.99);
 console.log(`32 clients ${requests} requests of limit=100 in ${loadS.toFixed(1)} s = ${Math.round(requests / loadS).toLocaleString('en')} req/s; p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
 agent.destroy();
-await app.close();
-await authenticator.close();
+await server.close();
 await store.close();
 emitBenchJson(args.json, {
   objects,

@@ -9,7 +9,7 @@ import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { dedupeSorted, listJson, parseList } from '../merge.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import { WriteLock } from '../write-lock.js';
-import { type KeyRow, newStixId, type RunRow, runOf, toIoc, toKey } from '../rows.js';
+import { type IocColumns, type KeyRow, newStixId, runOf, type RunRow, toIoc, toKey } from '../rows.js';
 import type { Store } from '../store.js';
 import type {
   Account,
@@ -70,22 +70,9 @@ const WRITE_SLICE = 5000;
 /** Observations reconciled between two turns of the event loop, less one (a power of two). */
 const YIELD_EVERY = 255;
 
-interface IocRow {
+/** An `iocs` row: the columns the API reads, and the state of reconciling and versioning. */
+interface IocRow extends IocColumns {
   id: number;
-  type: IocType;
-  value: string;
-  stix_id: string;
-  score: number;
-  first_seen: number;
-  last_seen: number;
-  added_at: number;
-  updated_at: number;
-  tags: string;
-  malware: string;
-  sectors: string;
-  tlp: Tlp;
-  status: IocStatus;
-  valid_until: number;
   redistributable: boolean;
   modified: number | null;
   version_seq: number | null;

@@ -9,7 +9,7 @@ import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
 import { dedupeSorted, listJson, parseList } from '../merge.js';
 import { WriteLock } from '../write-lock.js';
-import { type KeyRow, newStixId, type RunRow, runOf, toIoc, toKey } from '../rows.js';
+import { type IocColumns, type KeyRow, newStixId, runOf, type RunRow, toIoc, toKey } from '../rows.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import type { Store } from '../store.js';
 import type {
@@ -43,22 +43,9 @@ import type {
 } from '../types.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
-interface IocRow {
+/** An `iocs` row: the columns the API reads, and the state of reconciling and versioning. */
+interface IocRow extends IocColumns {
   id: number;
-  type: IocType;
-  value: string;
-  stix_id: string;
-  score: number;
-  first_seen: number;
-  last_seen: number;
-  added_at: number;
-  updated_at: number;
-  tags: string;
-  malware: string;
-  sectors: string;
-  tlp: Tlp;
-  status: IocStatus;
-  valid_until: number;
   redistributable: number;
   modified: number | null;
   version_seq: number | null;
