@@ -24,6 +24,19 @@ describe('COPY text encoding', () => {
     assert.equal(encode([['', 'plain', 'évité ☠ 𝕏']]), '\tplain\tévité ☠ 𝕏\n');
   });
 
+  it('writes every digit of integers on both sides of 1e8 (the two halves and the zeros between them)', () => {
+    const numbers = [9, 99_999_999, 100_000_000, 100_000_001, 1_000_000_000_000_005, 4_200_000_000_000, 10_000_000_000_000_000 / 10, -100_000_005];
+    assert.equal(encode([numbers]), `${numbers.map(String).join('\t')}\n`);
+    for (let n = 1, i = 0; i < 53; n = n * 2 + (i % 3), i++) assert.equal(encode([[n]]), `${n}\n`);
+  });
+
+  it('escapes short and long text alike, and keeps text that is not ASCII whole', () => {
+    const long = `{"name":"${'x'.repeat(80)}","pattern":"[url:value = 'http://a\\\\b']"}\t`;
+    const cases = ['a\\b\tc', 'é\tè', `${'y'.repeat(63)}\n`, `${'z'.repeat(64)}\r`, long, `ä${'w'.repeat(70)}\\`];
+    const expected = cases.map((t) => t.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
+    assert.equal(encode([cases]), `${expected.join('\t')}\n`);
+  });
+
   it('escapes the backslash and the three characters that would end a field or a row', () => {
     assert.equal(encode([['a\\b', 'tab\there', 'two\nlines', 'cr\rlf', String.raw`{"pattern":"[file:name = 'a\\'b']"}`]]),
       String.raw`a\\b	tab\there	two\nlines	cr\rlf	{"pattern":"[file:name = 'a\\\\'b']"}` + '\n');
