@@ -147,6 +147,28 @@ interface VersionRow {
   json: string;
 }
 
+/** A row of the ingestion look-up: an IOC's columns, then one of its sightings' (all NULL when it has none). */
+type LookUpRow = IocRow & {
+  s_source_id: string | null;
+  s_first_seen: number | null;
+  s_last_seen: number | null;
+  s_count: number | null;
+  s_confidence: number | null;
+  s_reference: string | null;
+  s_ended_at: number | null;
+  s_ioc_added_at: number | null;
+  s_seen_run: number | null;
+  src_name: string | null;
+  src_reliability: number | null;
+  src_aggregate: boolean | null;
+  src_redistributable: boolean | null;
+  src_no_decay: boolean | null;
+};
+const LOOKUP_SIGHTING_COLUMNS = [
+  ...['source_id', 'first_seen', 'last_seen', 'count', 'confidence', 'reference', 'ended_at', 'ioc_added_at', 'seen_run'].map((c) => `s.${c} AS s_${c}`),
+  ...['name', 'reliability', 'aggregate', 'redistributable', 'no_decay'].map((c) => `src.${c} AS src_${c}`),
+].join(', ');
+
 /** The channel of key and plan changes (one per database: a change in another schema only empties a cache). */
 const KEYS_CHANNEL = 'socd_keys';
 /** How soon a lost LISTEN connection is tried again. */
@@ -968,8 +990,9 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * The IOCs of `keys` as stored, with their sightings: two queries sent in a row (the second finds the IOCs again by
-   * key rather than waiting for the first's answer), each probing the (type, md5(value)) index once per key.
+   * The IOCs of `keys` as stored, with their sightings: one query that probes the (type, md5(value)) index once per key
+   * and returns a row per sighting of each IOC found (the IOC's columns, then the sighting's, prefixed `s_`), or one row
+   * with no sighting. Two queries, one for each, probed the index twice: a tenth of the server's time in a bulk load.
    */
   private async lookUp(c: PoolClient, sequence: Sequence, keys: ReadonlyMap<string, readonly [IocType, string]>): Promise<Map<string, IocState>> {
     const types: string[] = [];
@@ -980,29 +1003,33 @@ export class PostgresStore implements Store {
     }
     const p = new Params();
     // LATERAL … LIMIT 1: one index probe per key, whatever the planner believes of a table that a load is growing.
-    const found = `unnest(${column(p, types, 'text')}, ${column(p, values, 'text')}) AS k(type, value)
-       CROSS JOIN LATERAL (SELECT * FROM iocs i WHERE i.type = k.type AND md5(i.value) = md5(k.value) AND i.value = k.value LIMIT 1) i`;
-    const [iocs, sightings] = await Promise.all([
-      sequence.then(() => c.query(`SELECT i.* FROM ${found}`, p.values)),
-      sequence.then(() => c.query(
-        `SELECT s.ioc_id, s.source_id, s.first_seen, s.last_seen, s.count, s.confidence, s.reference, s.ended_at, s.ioc_added_at,
-                s.seen_run, src.name, src.reliability, src.aggregate, src.redistributable, src.no_decay
-         FROM ${found}
-         CROSS JOIN LATERAL (SELECT * FROM sightings s WHERE s.ioc_id = i.id OFFSET 0) s
-         JOIN sources src ON src.id = s.source_id`,
-        p.values,
-      )),
-    ]);
+    const { rows } = await sequence.then(() => c.query(
+      `SELECT i.*, ${LOOKUP_SIGHTING_COLUMNS}
+       FROM unnest(${column(p, types, 'text')}, ${column(p, values, 'text')}) AS k(type, value)
+       CROSS JOIN LATERAL (SELECT * FROM iocs i WHERE i.type = k.type AND md5(i.value) = md5(k.value) AND i.value = k.value LIMIT 1) i
+       LEFT JOIN LATERAL (SELECT * FROM sightings s WHERE s.ioc_id = i.id OFFSET 0) s ON true
+       LEFT JOIN sources src ON src.id = s.source_id`,
+      p.values,
+    ));
     const states = new Map<string, IocState>();
     const byId = new Map<number, IocState>();
-    for (const r of iocs.rows as IocRow[]) {
-      const st = PostgresStore.state(r);
-      states.set(`${r.type}\0${r.value}`, st);
-      byId.set(r.id, st);
-    }
-    for (const r of sightings.rows as Array<SightingRow & SourceFacts>) {
-      const { name, reliability, aggregate, redistributable, no_decay, ...s } = r;
-      byId.get(r.ioc_id)?.sightings.set(r.source_id, { ...s, src: { name, reliability, aggregate, redistributable, no_decay }, dirty: false });
+    for (const r of rows as LookUpRow[]) {
+      const {
+        s_source_id, s_first_seen, s_last_seen, s_count, s_confidence, s_reference, s_ended_at, s_ioc_added_at, s_seen_run,
+        src_name, src_reliability, src_aggregate, src_redistributable, src_no_decay, ...row
+      } = r;
+      let st = byId.get(row.id);
+      if (!st) {
+        st = PostgresStore.state(row);
+        byId.set(row.id, st);
+        states.set(`${row.type}\0${row.value}`, st);
+      }
+      if (s_source_id === null) continue;
+      st.sightings.set(s_source_id, {
+        ioc_id: row.id, source_id: s_source_id, first_seen: s_first_seen!, last_seen: s_last_seen!, count: s_count!, confidence: s_confidence,
+        reference: s_reference, ended_at: s_ended_at, ioc_added_at: s_ioc_added_at!, seen_run: s_seen_run, dirty: false,
+        src: { name: src_name!, reliability: src_reliability!, aggregate: src_aggregate!, redistributable: src_redistributable!, no_decay: src_no_decay! },
+      });
     }
     return states;
   }
