@@ -40,7 +40,7 @@ import type {
   RenderIocVersion,
   UpsertResult,
 } from '../types.js';
-import { CopyText } from './copy-text.js';
+import { CopyBinary, type CopyType } from './copy-binary.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 
 type PoolClient = pg.PoolClient;
@@ -202,7 +202,7 @@ class Params {
   }
 }
 
-type Col<T> = readonly [name: string, type: string, get: (r: T) => unknown];
+type Col<T> = readonly [name: string, type: CopyType, get: (r: T) => unknown];
 
 const RS = '\x1e';
 const US = '\x1f';
@@ -255,30 +255,27 @@ class Sequence {
 }
 
 /**
- * New rows by COPY … FROM STDIN (text format): the server parses them straight into tuples, with no plan and no
+ * New rows by COPY … FROM STDIN (binary format): the server reads them straight into tuples, with no plan and no
  * arrays to build and unnest: the cheapest bulk insert PostgreSQL has. The data is encoded now; the returned
  * function sends it, and settles when the server has it.
  */
 async function copyRows<T>(table: string, cols: readonly Col<T>[], rows: readonly T[]): Promise<Send> {
-  const text = new CopyText(Math.ceil(rows.length * (copyRowBytes.get(table) ?? 128) * 1.1));
+  const data = new CopyBinary(Math.ceil(rows.length * (copyRowBytes.get(table) ?? 128) * 1.1));
   for (let r = 0; r < rows.length; r++) {
     if ((r & YIELD_EVERY) === YIELD_EVERY) await new Promise(setImmediate);
     const row = rows[r]!;
-    for (let k = 0; k < cols.length; k++) {
-      if (k > 0) text.tab();
-      text.field(cols[k]![2](row));
-    }
-    text.newline();
+    data.row(cols.length);
+    for (let k = 0; k < cols.length; k++) data.field(cols[k]![1], cols[k]![2](row));
   }
-  if (rows.length > 0) copyRowBytes.set(table, text.length / rows.length);
-  const data = text.done();
-  const sql = `COPY ${table} (${cols.map((x) => x[0]).join(', ')}) FROM STDIN`;
+  if (rows.length > 0) copyRowBytes.set(table, data.length / rows.length);
+  const bytes = data.done();
+  const sql = `COPY ${table} (${cols.map((x) => x[0]).join(', ')}) FROM STDIN (FORMAT binary)`;
   return (c) => {
     const stream = c.query(copyFrom(sql));
     return new Promise<void>((resolve, reject) => {
       stream.on('finish', resolve);
       stream.on('error', reject);
-      stream.end(data);
+      stream.end(bytes);
     });
   };
 }
