@@ -686,7 +686,10 @@ export class PostgresStore implements Store {
       types: pgTypes,
       // No parallel query: a TAXII or REST page is a short index range scan, and a parallel plan near the end of a
       // collection cost 94 ms where the serial one costs 8 (a deep page must cost what the first costs).
-      options: `-c max_parallel_workers_per_gather=0${opts.schema ? ` -c search_path=${opts.schema}` : ''}`,
+      // No JIT: every statement here is short and planned anew or prepared, and once a table passed a few hundred MB
+      // the planner's estimates crossed jit_above_cost and LLVM compiled each ingestion look-up afresh: a fifth of the
+      // server's time in a 1M load.
+      options: `-c max_parallel_workers_per_gather=0 -c jit=off${opts.schema ? ` -c search_path=${opts.schema}` : ''}`,
     });
     // Few connections: one Node.js process cannot keep more than a few queries busy, and every connection more is one
     // more backend process competing for the database server's cores. On 2 cores, 32 TAXII clients got 1,208 req/s
