@@ -256,4 +256,20 @@ DROP INDEX IF EXISTS object_versions_ioc;
 CREATE INDEX object_versions_unowned ON object_versions (seq) WHERE ioc_id IS NULL;
 `,
   },
+  {
+    version: 7,
+    name: 'iocs and sightings: half of each page left free for updates',
+    sql: `
+-- Every run of a snapshot source rewrites the rows of what it lists (a sighting's last_seen and run, the IOC's
+-- last_seen): a new tuple per row, and with full pages each one went to another page, with a new entry in each of the
+-- table's indexes (5 on iocs, 2 on sightings). With half of each page free, the new tuple fits beside the old one (a
+-- heap-only update: no index entry), and the next run prunes the old one as it reads the page. Re-ingesting an
+-- unchanged 1M-line list went from 16,700 to 27,000-28,000 IOCs/s (300k: every later run too, all updates heap-only,
+-- the tables no larger), for a first load about 8 % slower. After two runs the database is smaller (2.4 GB, not 2.6:
+-- no index entries for moved rows). At 70 % only two updates in three were heap-only. Applies to pages written from
+-- now on.
+ALTER TABLE iocs SET (fillfactor = 50);
+ALTER TABLE sightings SET (fillfactor = 50);
+`,
+  },
 ];
