@@ -13,7 +13,8 @@
  * Each benchmark runs as a child process with --json (so that its peak RSS is its own); its own output is shown on
  * stderr as it runs, and the figures of its last line (`BENCH_JSON {…}`) go into the table, on stdout:
  * - import: bench/import-and-walk.ts --no-walk, the `socd import` pipeline into a fresh database;
- * - ingest: bench/ingest.ts --kind list, a <count>-line IPv4 list over HTTP through the connector runner, fresh database;
+ * - ingest: bench/ingest.ts --kind list --again, a <count>-line IPv4 list over HTTP through the connector runner into a
+ *   fresh database, then the same unchanged snapshot again (a source's every later run: each IOC re-seen, no new version);
  * - REST: bench/rest-load.ts, GET /api/v1/iocs?limit=100 by 32 concurrent clients (1,000 requests at --quick, 3,200 at 1M);
  * - TAXII: bench/taxii-walk.ts, all-iocs walked by `next`, deep/shallow page, 32 concurrent clients (5 s at --quick, 10 s);
  * - STIX export: bench/export.ts, GET /api/v1/iocs/stix and the bare write of the stored JSON.
@@ -219,7 +220,7 @@ for (const { backend, name, database } of backends) {
   const dbArgs = database ? ['--database', database] : [];
 
   r.import = await withFreshDatabase(backend, database, 'import', (url) => runBench(`${name} import`, 'import-and-walk.js', [...common, '--database', url, '--no-walk']));
-  r.ingest = await withFreshDatabase(backend, database, 'ingest', (url) => runBench(`${name} ingest`, 'ingest.js', [...common, '--kind', 'list', '--database', url]));
+  r.ingest = await withFreshDatabase(backend, database, 'ingest', (url) => runBench(`${name} ingest`, 'ingest.js', [...common, '--kind', 'list', '--again', '--database', url]));
 
   // The read database, shared by the next three (made here once, so that no benchmark's time includes it).
   const readUrl = readDatabaseUrl(count, seed, database);
@@ -253,6 +254,7 @@ const rows: Row[] = [
   { label: 'import, database MB', bench: 'import', key: 'db_mb', digits: 0 },
   { label: 'ingest IPv4 list, IOCs/s', bench: 'ingest', key: 'iocs_per_s', digits: 0 },
   { label: 'ingest IPv4 list, peak RSS MB', bench: 'ingest', key: 'peak_rss_mb', digits: 0 },
+  { label: 'ingest again (unchanged), IOCs/s', bench: 'ingest', key: 'again_iocs_per_s', digits: 0 },
   { label: 'REST page, p50 ms', bench: 'rest', key: 'p50_ms', digits: 1 },
   { label: 'REST page, p99 ms', bench: 'rest', key: 'p99_ms', digits: 1 },
   { label: 'REST, req/s (32 clients)', bench: 'rest', key: 'req_per_s', digits: 0 },
@@ -299,7 +301,7 @@ out.push(rule);
 for (const b of body) out.push(fmt(b));
 out.push('');
 out.push(`import: the socd import pipeline (parse in a worker, 50,000 per transaction) of the ${human(count)}-row CSV into a fresh database.`);
-out.push(`ingest: socd ingest (connector runner, its defaults) of a ${human(count)}-line IPv4 list served over loopback HTTP, fresh database.`);
+out.push(`ingest: socd ingest (connector runner, its defaults) of a ${human(count)}-line IPv4 list served over loopback HTTP, fresh database; again: the same unchanged list a second time.`);
 out.push(`REST: GET /api/v1/iocs?limit=100, 32 keep-alive clients each walking by next_cursor from its own start, ${restRequests.toLocaleString('en')} requests; last/first: a page at the end vs the first (median of 21).`);
 out.push(`TAXII: all-iocs walked by next with limit=1000; a page at depth 0.9·N vs depth 0 (median of 21); 32 clients on limit=100 pages at random depths for ${taxiiSeconds} s.`);
 out.push('STIX export: one GET /api/v1/iocs/stix of every IOC; the bare write streams the same stored JSON with no application code.');
