@@ -1,3 +1,8 @@
 /** STIX 2.1 media type (TAXII 2.1 §1.6.8.2) and the spec version we emit. */
 export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
 export const SPEC_VERSION = '2.1';
+
+/** The media type of a STIX object of this spec version (TAXII 2.1 §5.3 manifest-record `media_type`). */
+export function stixMediaType(specVersion: string): string {
+  return `application/stix+json;version=${specVersion}`;
+}

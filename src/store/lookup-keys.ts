@@ -20,7 +20,7 @@ export function valueKey(type: string, value: string): number {
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
 }
 
-const UUID_HEAD = /--([0-9a-f]{8})-([0-9a-f]{4})/;
+const UUID_HEAD = /--([0-9a-fA-F]{8})-([0-9a-fA-F]{4})/;
 
 /** The first 48 bits of a STIX id's UUID, random in a UUIDv4. Undefined for a malformed id. */
 export function stixKey(stixId: string): number | undefined {

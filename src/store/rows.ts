@@ -83,3 +83,14 @@ export function toIoc(r: IocColumns, redistributable: boolean, sources: string[]
     sectors: parseList(r.sectors), tlp: r.tlp, status: r.status, validUntil: r.valid_until, redistributable,
   };
 }
+
+/** The media types column of a loaded TAXII collection (a JSON list of strings), or null when absent or unreadable. */
+export function parseMediaTypes(text: string | null): string[] | null {
+  if (text === null) return null;
+  try {
+    const list: unknown = JSON.parse(text);
+    return Array.isArray(list) && list.length > 0 && list.every((m) => typeof m === 'string') ? (list as string[]) : null;
+  } catch {
+    return null;
+  }
+}

@@ -100,8 +100,8 @@ export interface Store {
   ensureSharedObjects(objects: readonly SharedObject[], collections: readonly string[], now: number): Promise<number>;
   /** Adds objects to a writable collection, in one transaction; an (id, version) already there is a duplicate. */
   addObjects(collection: string, objects: readonly NewObject[], now: number): Promise<AddOutcome[]>;
-  /** Removes an object's versions (all, or those `modified` lists) from a collection; how many were removed. */
-  deleteObject(collection: string, stixId: string, modified: readonly number[] | undefined): Promise<number>;
+  /** Removes versions of an object from a collection: all, or those at these log positions; how many were removed. */
+  deleteObject(collection: string, stixId: string, versions: ReadonlyArray<{ dateAdded: number; seq: number }> | undefined): Promise<number>;
   /** Keeps a TAXII status resource (JSON text); statuses older than `pruneBefore` (epoch ms) go. */
   saveStatus(id: string, collection: string, json: string, now: number, pruneBefore: number): Promise<void>;
   getStatus(id: string): Promise<string | undefined>;

@@ -271,17 +271,27 @@ export interface SharedObject {
   json: string;
 }
 
-/** A STIX object sent to a writable collection, validated by the caller. `modified` is epoch ms. */
+/**
+ * A STIX object sent to a writable collection, validated by the caller. `modified` is its version, epoch ms: STIX
+ * `modified`, else `created`; null for an object with neither (most SCOs), which the store versions by the time it
+ * adds it (TAXII 2.1 §5.3, manifest-record `version`).
+ */
 export interface NewObject {
   stixId: string;
   type: string;
-  modified: number;
+  modified: number | null;
   specVersion: string;
   json: string;
 }
 
-/** What happened to one object of an add: stored, or already there with that version (a success too). */
-export type AddOutcome = 'added' | 'duplicate';
+/**
+ * What happened to one object of an add: stored, or already there with that version (a success too; for an object
+ * without a version of its own, one with the same JSON). `modified` is the version it is known by.
+ */
+export interface AddOutcome {
+  outcome: 'added' | 'duplicate';
+  modified: number;
+}
 
 /** An API root loaded from another TAXII server. */
 export interface LoadedRoot {
@@ -300,6 +310,8 @@ export interface LoadedCollection {
   alias: string | null;
   canRead: boolean;
   canWrite: boolean;
+  /** The media types it was loaded with (TAXII 2.1 §5.2); null: STIX 2.1 only. */
+  mediaTypes: string[] | null;
 }
 
 /** A version loaded with its original date_added (epoch µs), kept exactly. */

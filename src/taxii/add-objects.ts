@@ -1,4 +1,5 @@
 import { schemaErrors } from '../stix/schema-validator.js';
+import { STIX_IDENTIFIER, specVersionOf, versionOf } from '../stix/object-version.js';
 import { parsePattern } from '../stix/pattern.js';
 import type { NewObject } from '../store/types.js';
 import { TaxiiError } from './errors.js';
@@ -16,14 +17,13 @@ export interface Failure {
   message: string;
 }
 
-const STIX_ID = /^[a-z][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MEDIA = /^application\/taxii\+json\s*(;\s*version\s*=\s*"?2\.1"?\s*)?$/i;
 const MAX_OBJECTS = 100_000;
 /** Reasons of stix/pattern.ts for well-formed patterns it does not turn into IOCs. */
 const BEYOND_SIMPLE_FORMS = /unsupported|not supported|refer to different object types|mixed AND and OR/i;
 
 /** §5.5: the media type (415), the size (413, before and while reading), then the envelope (422). */
-export async function validateEnvelope(request: AddObjectsRequest, maxContentLength: number): Promise<{ valid: Array<{ object: NewObject; version: string }>; failures: Failure[] }> {
+export async function validateEnvelope(request: AddObjectsRequest, maxContentLength: number): Promise<{ valid: Array<{ object: NewObject; version: string | null }>; failures: Failure[] }> {
   if (!request.contentType || !MEDIA.test(request.contentType.trim())) {
     throw new TaxiiError(415, 'Unsupported Media Type', 'send the envelope as application/taxii+json;version=2.1');
   }
@@ -48,7 +48,7 @@ export async function validateEnvelope(request: AddObjectsRequest, maxContentLen
   const objects = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as { objects?: unknown }).objects : undefined;
   if (!Array.isArray(objects)) throw new TaxiiError(422, 'Unprocessable Content', 'the body must be a TAXII envelope (or a STIX bundle) with an "objects" list');
   if (objects.length > MAX_OBJECTS) throw new TaxiiError(422, 'Unprocessable Content', `at most ${MAX_OBJECTS} objects per request`);
-  const valid: Array<{ object: NewObject; version: string }> = [];
+  const valid: Array<{ object: NewObject; version: string | null }> = [];
   const failures: Failure[] = [];
   for (const o of objects) {
     const checked = checkObject(o);
@@ -58,18 +58,28 @@ export async function validateEnvelope(request: AddObjectsRequest, maxContentLen
   return { valid, failures };
 }
 
-/** One object: the OASIS schema of its type, a version to store it under, and a parsable pattern for indicators. */
-function checkObject(raw: unknown): { object: NewObject; version: string } | Failure {
+/**
+ * One object: a STIX id, spec version 2.1 (an SCO may leave it out; an SDO or SRO without it is STIX 2.0, which a
+ * collection of application/stix+json;version=2.1 does not take), a readable version, the OASIS schema of its type,
+ * and a parsable pattern for indicators. Objects without `modified` (SCOs) are versioned by `created`, else by the
+ * time they are added (TAXII 2.1 §5.3).
+ */
+function checkObject(raw: unknown): { object: NewObject; version: string | null } | Failure {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { id: 'unknown', message: 'not a JSON object' };
   const o = raw as Record<string, unknown>;
-  const id = typeof o.id === 'string' && STIX_ID.test(o.id) ? o.id : undefined;
+  const id = typeof o.id === 'string' && STIX_IDENTIFIER.test(o.id) ? o.id : undefined;
   if (!id) return { id: String(o.id ?? 'unknown').slice(0, 200), message: 'id must be a STIX identifier (type--uuid)' };
   const versionText = typeof o.modified === 'string' ? o.modified : typeof o.created === 'string' ? o.created : undefined;
-  const version = versionText !== undefined ? Date.parse(versionText) : Number.NaN;
-  const fail = (message: string): Failure => ({ id, ...(versionText ? { version: versionText } : {}), message });
-  if (o.spec_version !== '2.1') return fail('spec_version must be "2.1"');
+  const fail = (message: string): Failure => ({ id, ...(versionText ? { version: versionText.slice(0, 64) } : {}), message });
   if (!id.startsWith(`${String(o.type)}--`)) return fail('the id must start with the object type');
-  if (Number.isNaN(version)) return fail('the object needs a modified (or created) timestamp to be stored as a version');
+  const spec = specVersionOf(o);
+  if (spec !== '2.1') {
+    return fail(o.spec_version === undefined
+      ? 'no spec_version: an SDO or SRO without one is STIX 2.0, and this collection takes STIX 2.1 (application/stix+json;version=2.1)'
+      : 'spec_version must be "2.1": this collection takes STIX 2.1 (application/stix+json;version=2.1)');
+  }
+  const version = versionOf(o);
+  if (version !== null && Number.isNaN(version)) return fail('modified (or created) is not a timestamp');
   const errors = schemaErrors(o);
   if (errors.length) return fail(`not valid STIX 2.1: ${errors.slice(0, 3).join('; ')}`);
   if (o.type === 'indicator' && o.pattern_type === 'stix') {
@@ -79,7 +89,7 @@ function checkObject(raw: unknown): { object: NewObject; version: string } | Fai
     if (!parsed.ok && !BEYOND_SIMPLE_FORMS.test(parsed.reason)) return fail(`pattern: ${parsed.reason}`);
   }
   return {
-    object: { stixId: id, type: String(o.type), modified: version, specVersion: '2.1', json: JSON.stringify(o) },
-    version: new Date(version).toISOString(),
+    object: { stixId: id, type: String(o.type), modified: version, specVersion: spec, json: JSON.stringify(o) },
+    version: version === null ? null : new Date(version).toISOString(),
   };
 }

@@ -2,6 +2,7 @@ import type { Principal } from '../auth/authenticator.js';
 import { planAllows } from '../auth/plans.js';
 import type { Grant, WritableCollectionConfig } from '../config/config.js';
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
+import { STIX_MEDIA_TYPE } from '../stix/constants.js';
 import type { LoadedCollection } from '../store/types.js';
 
 /** The API root of the built-in and configured collections. */
@@ -19,6 +20,8 @@ export interface TaxiiCollection {
   /** Its name in the version log's membership table. */
   key: string;
   writable: boolean;
+  /** §5.2 media_types: STIX 2.1, or those a loaded collection was loaded with. */
+  mediaTypes: string[];
   canRead(who: Principal): boolean;
   canWrite(who: Principal): boolean;
 }
@@ -38,6 +41,7 @@ export class CollectionRegistry {
       root: OUR_ROOT,
       key: c.alias,
       writable: false,
+      mediaTypes: [STIX_MEDIA_TYPE],
       canRead: (who) => planAllows(who.plan, 'taxii'),
       canWrite: () => false,
     }));
@@ -53,6 +57,7 @@ export class CollectionRegistry {
         root: c.root,
         key: c.alias,
         writable: true,
+        mediaTypes: [STIX_MEDIA_TYPE],
         canRead: (who) => planAllows(who.plan, 'taxii') && granted(c.read, who),
         canWrite: (who) => planAllows(who.plan, 'taxii') && granted(c.write, who),
       };
@@ -68,6 +73,7 @@ export class CollectionRegistry {
         root: c.root,
         key: c.id,
         writable: c.canWrite,
+        mediaTypes: c.mediaTypes ?? [STIX_MEDIA_TYPE],
         canRead: (who) => planAllows(who.plan, 'taxii') && c.canRead,
         canWrite: (who) => planAllows(who.plan, 'taxii') && c.canWrite,
       }));

@@ -1,11 +1,11 @@
 import type { LoadedCollection, LoadedRoot, LoadedVersion, TaxiiLoad } from '../store/types.js';
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
 import { OUR_ROOT } from './collection-registry.js';
+import { STIX_IDENTIFIER, specVersionOf, versionOf } from '../stix/object-version.js';
 import { parseTaxiiTimestamp } from './timestamps.js';
 
 const ROOT_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const STIX_ID = /^[a-z][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024;
 
 type Obj = Record<string, unknown>;
@@ -75,31 +75,49 @@ function parseCollection(root: string, c: unknown, taken: Set<string>, problems:
     alias: str(c.alias),
     canRead: c.can_read === true,
     canWrite: c.can_write === true,
+    // §5.2: kept as loaded (medallion's collections of 2.0 and 2.1 objects say so).
+    mediaTypes: Array.isArray(c.media_types) && c.media_types.length > 0 && c.media_types.every((m) => typeof m === 'string' && m.length <= 200)
+      ? (c.media_types as string[])
+      : null,
   };
-  // §5.3: one manifest record per version: (id, version) → date_added.
+  // §5.3: one manifest record per version: (id, version) → date_added. A record's version is what identifies the
+  // version of an object without modified or created (medallion gives such objects their date_added).
   const added = new Map<string, number>();
+  const recordsOf = new Map<string, Array<{ version: number; dateAdded: number }>>();
   for (const m of Array.isArray(c.manifest) ? c.manifest : []) {
     if (!isObj(m) || typeof m.id !== 'string' || typeof m.date_added !== 'string') continue;
     const us = parseTaxiiTimestamp(m.date_added);
     const version = typeof m.version === 'string' ? Date.parse(m.version) : Number.NaN;
-    if (us === undefined) problems.push(`${root}/${id}: manifest entry of ${m.id} has an unreadable date_added ${JSON.stringify(m.date_added)}`);
-    else added.set(`${m.id}|${Number.isNaN(version) ? '' : version}`, us);
+    if (us === undefined) {
+      problems.push(`${root}/${id}: manifest entry of ${m.id} has an unreadable date_added ${JSON.stringify(m.date_added)}`);
+      continue;
+    }
+    added.set(`${m.id}|${Number.isNaN(version) ? '' : version}`, us);
+    recordsOf.set(m.id, [...(recordsOf.get(m.id) ?? []), { version: Number.isNaN(version) ? Math.floor(us / 1000) : version, dateAdded: us }]);
   }
   const versions: LoadedVersion[] = [];
   for (const o of Array.isArray(c.objects) ? c.objects : []) {
-    if (!isObj(o) || typeof o.id !== 'string' || !STIX_ID.test(o.id) || typeof o.type !== 'string') {
+    if (!isObj(o) || typeof o.id !== 'string' || !STIX_IDENTIFIER.test(o.id) || typeof o.type !== 'string') {
       problems.push(`${root}/${id}: an object without a STIX id was left out`);
       continue;
     }
-    const modified = Date.parse(String(o.modified ?? o.created ?? ''));
-    if (Number.isNaN(modified)) {
-      problems.push(`${root}/${id}: ${o.id} has no modified or created timestamp`);
+    let modified = versionOf(o);
+    if (modified !== null && Number.isNaN(modified)) {
+      problems.push(`${root}/${id}: ${o.id} has an unreadable modified or created timestamp`);
       continue;
+    }
+    let dateAdded: number | null = null;
+    if (modified !== null) dateAdded = added.get(`${o.id}|${modified}`) ?? null;
+    else {
+      // Unversioned (an SCO): the manifest record of this id that no other loaded version of it has taken.
+      const record = (recordsOf.get(o.id) ?? []).find((r) => !versions.some((v) => v.collection === id && v.object.stixId === o.id && v.object.modified === r.version));
+      if (record) ({ version: modified, dateAdded } = record);
     }
     versions.push({
       collection: id,
-      object: { stixId: o.id, type: o.type, modified, specVersion: str(o.spec_version) ?? '2.1', json: JSON.stringify(o) },
-      dateAdded: added.get(`${o.id}|${modified}`) ?? null,
+      // An SDO or SRO without spec_version is STIX 2.0 and stays so; an SCO without it is 2.1.
+      object: { stixId: o.id, type: o.type, modified, specVersion: specVersionOf(o), json: JSON.stringify(o) },
+      dateAdded,
     });
   }
   return { collection, versions };

@@ -1,3 +1,4 @@
+import { STIX_IDENTIFIER } from '../stix/object-version.js';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './constants.js';
 import { badRequest } from './errors.js';
 import { parseTaxiiTimestamp } from './timestamps.js';
@@ -31,7 +32,6 @@ export interface TaxiiQuery {
   specVersions: string[] | undefined;
 }
 
-const STIX_ID = /^[a-z][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STIX_TYPE = /^[a-z][a-z0-9-]{1,249}$/;
 const SPEC_VERSION = /^\d{1,2}\.\d{1,2}$/;
 const STIX_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/i;
@@ -104,7 +104,7 @@ export function parseTaxiiQuery(
     addedAfter,
     limit,
     next,
-    ids: allowed.includes('id') ? list('match[id]', STIX_ID, 'a STIX identifier (type--uuid)') : undefined,
+    ids: allowed.includes('id') ? list('match[id]', STIX_IDENTIFIER, 'a STIX identifier (type--uuid)') : undefined,
     types: allowed.includes('type') ? list('match[type]', STIX_TYPE, 'a STIX object type') : undefined,
     versions,
     specVersions: list('match[spec_version]', SPEC_VERSION, 'a spec version such as 2.1'),

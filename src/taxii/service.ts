@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/authenticator.js';
-import { STIX_MEDIA_TYPE } from '../stix/constants.js';
+import { stixMediaType } from '../stix/constants.js';
 import type { Store } from '../store/store.js';
 import type { LoadedRoot, LogEntry } from '../store/types.js';
 import { type AddObjectsRequest, validateEnvelope } from './add-objects.js';
@@ -33,6 +33,8 @@ export interface TaxiiAnswer {
   headers: Record<string, string>;
 }
 
+/** Every version (§3.4.2 match[version]=all). */
+const ALL_VERSIONS = { last: false, first: false, all: true, modified: [] };
 const iso = (ms: number) => new Date(ms).toISOString();
 const json = (status: number, value: unknown, headers: Record<string, string> = {}): TaxiiAnswer => ({ status, body: JSON.stringify(value), headers });
 
@@ -128,8 +130,8 @@ export class TaxiiService {
     const outcomes = await this.store.addObjects(c.key, checked.valid.map((v) => v.object), this.clock());
     const successes = checked.valid.map((v, i) => ({
       id: v.object.stixId,
-      version: v.version,
-      ...(outcomes[i] === 'duplicate' ? { message: 'already in the collection with this version' } : {}),
+      version: v.version ?? iso(outcomes[i]!.modified),
+      ...(outcomes[i]!.outcome === 'duplicate' ? { message: 'already in the collection with this version' } : {}),
     }));
     const status = {
       id: randomUUID(),
@@ -148,7 +150,12 @@ export class TaxiiService {
     return { status: 202, body, headers: {} };
   }
 
-  /** §5.7 Delete an Object: all its versions in the collection, or those match[version] names. */
+  /**
+   * §5.7 Delete an Object. What goes is what GET …/objects/{id}/ would return with the same match[version] and
+   * match[spec_version] (first and last by the version rule of store/log-page.ts, the latest spec version unless
+   * one is named), except that match[version] defaults to all; with neither parameter every version goes (ours,
+   * TAXII.md §3), so that the object is gone from objects and manifest.
+   */
   async deleteObject(root: string, ref: string, objectId: string, raw: Record<string, unknown>, who: Principal): Promise<TaxiiAnswer> {
     this.requireRoot(root);
     const c = this.requireCollection(root, ref, who);
@@ -156,16 +163,20 @@ export class TaxiiService {
     if (!c.canRead(who) || !c.canWrite(who)) throw forbidden(`deleting from ${c.alias || c.id} needs both read and write access`);
     const q = parseTaxiiQuery(raw, 'object', this.limits);
     await this.requireObject(c, objectId);
-    // ours (TAXII.md §3): without match[version], every version goes.
-    let exact: number[] | undefined;
-    if (raw['match[version]'] !== undefined && !q.versions.all) {
-      const mine = (await this.store.pageLog({ collection: c.key, limit: MAX_PAGE_LIMIT, ids: [objectId], versions: { last: false, first: false, all: true, modified: [] } }))
-        .items.map((e) => e.modified);
-      exact = [...q.versions.modified];
-      if (q.versions.first) exact.push(Math.min(...mine));
-      if (q.versions.last) exact.push(Math.max(...mine));
+    let selected: Array<{ dateAdded: number; seq: number }> | undefined;
+    if (raw['match[version]'] !== undefined || raw['match[spec_version]'] !== undefined) {
+      selected = [];
+      const versions = raw['match[version]'] !== undefined ? q.versions : ALL_VERSIONS;
+      let after: { dateAdded: number; seq: number } | undefined;
+      for (;;) {
+        const page = await this.store.pageLog({ collection: c.key, limit: MAX_PAGE_LIMIT, ids: [objectId], versions, specVersions: q.specVersions, after });
+        selected.push(...page.items.map((e) => ({ dateAdded: e.dateAdded, seq: e.seq })));
+        const last = page.items[page.items.length - 1];
+        if (!page.more || !last) break;
+        after = { dateAdded: last.dateAdded, seq: last.seq };
+      }
     }
-    await this.store.deleteObject(c.key, objectId, exact);
+    await this.store.deleteObject(c.key, objectId, selected);
     return { status: 200, body: '', headers: {} };
   }
 
@@ -206,7 +217,7 @@ export class TaxiiService {
       limit: q.limit,
       ids: objectId !== undefined ? [objectId] : q.ids,
       types: q.types,
-      versions: endpoint === 'versions' ? { last: false, first: false, all: true, modified: [] } : q.versions,
+      versions: endpoint === 'versions' ? ALL_VERSIONS : q.versions,
       specVersions: q.specVersions,
     });
     const last = page.items[page.items.length - 1];
@@ -227,7 +238,7 @@ export class TaxiiService {
     return json(200, {
       more: page.more,
       ...(page.next ? { next: page.next } : {}),
-      objects: page.items.map((e) => ({ id: e.stixId, date_added: formatTaxiiTimestamp(e.dateAdded), version: iso(e.modified), media_type: STIX_MEDIA_TYPE })),
+      objects: page.items.map((e) => ({ id: e.stixId, date_added: formatTaxiiTimestamp(e.dateAdded), version: iso(e.modified), media_type: stixMediaType(e.specVersion) })),
     }, dateHeaders(page.items));
   }
 
@@ -239,7 +250,7 @@ export class TaxiiService {
       ...(c.alias ? { alias: c.alias } : {}),
       can_read: c.canRead(who),
       can_write: c.canWrite(who),
-      media_types: [STIX_MEDIA_TYPE],
+      media_types: c.mediaTypes,
     };
   }
 
@@ -266,7 +277,7 @@ export class TaxiiService {
   }
 
   private async requireObject(c: TaxiiCollection, objectId: string): Promise<void> {
-    const any = await this.store.pageLog({ collection: c.key, limit: 1, ids: [objectId], versions: { last: false, first: false, all: true, modified: [] } });
+    const any = await this.store.pageLog({ collection: c.key, limit: 1, ids: [objectId], versions: ALL_VERSIONS, specVersions: undefined });
     if (any.items.length === 0) throw notFound(`no object ${objectId.slice(0, 120)} in collection ${c.alias || c.id}`);
   }
 }

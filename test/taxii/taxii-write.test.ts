@@ -117,6 +117,30 @@ describe('TAXII writable collections', () => {
     assert.equal((await call('GET', '/api/taxii2/api/status/3f1b2c4d-1111-4222-8333-444455556666/', writer)).status, 404);
   });
 
+  it('accepts what the STIX 2.1 schemas accept: SCOs without spec_version or modified, upper-case UUIDs; refuses STIX 2.0 SDOs', async () => {
+    const ip = { type: 'ipv4-addr', id: 'ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd', value: '198.51.100.3' };
+    const file = { type: 'file', spec_version: '2.1', id: 'file--364fe3e5-b1f4-5ba3-b951-ee5983b3538d', hashes: { 'SHA-256': 'ceafbfd424be2ca4a5f0402cae090dda2fb0526cf521b60b60077c0f622b285a' }, name: 'qwerty.dll' };
+    const artifact = { type: 'artifact', spec_version: '2.1', id: 'artifact--6f437177-6e48-5cf8-9d9e-872a2bddd641', mime_type: 'application/zip', url: 'https://example.com/sample.zip', hashes: { 'SHA-256': '6b4e7ba2d1a8c1a45e8b4ba5e1b7f0d0a5c2c3f7f2b3b0b8e2c5d4f1a9b7c3d2' } };
+    const upper = indicator('indicator--8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F', '2026-05-03T00:00:00.000Z');
+    const sdo20 = { type: 'malware', id: 'malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b', created: '2016-04-06T20:07:09.000Z', modified: '2016-04-06T20:07:09.000Z', name: 'Poison Ivy', labels: ['trojan'] };
+    const before = Date.now();
+    const r = await call('POST', objects('team-share'), writer, JSON.stringify({ objects: [ip, file, artifact, upper, sdo20] }));
+    assert.equal(r.status, 202);
+    assert.deepEqual(r.body.successes.map((x: { id: string }) => x.id), [ip.id, file.id, artifact.id, upper.id]);
+    assert.deepEqual(r.body.failures.map((x: { id: string; message: string }) => [x.id, /STIX 2\.0/.test(x.message)]), [[sdo20.id, true]]);
+    // An SCO without modified or created is versioned by the time it was added.
+    const version = Date.parse(r.body.successes[0].version);
+    assert.ok(version >= before - 1000 && version <= Date.now() + 1000, r.body.successes[0].version);
+    const got = await call('GET', `${objects('team-share')}${ip.id}/?match[version]=${r.body.successes[0].version}`, reader);
+    assert.deepEqual(got.body.objects, [ip]);
+    assert.deepEqual((await call('GET', `${objects('team-share')}${upper.id}/`, reader)).body.objects.map((o: { id: string }) => o.id), [upper.id]);
+    assert.equal((await call('GET', `${objects('team-share')}?match[id]=${upper.id}`, reader)).body.objects.length, 1);
+    const again = await call('POST', objects('team-share'), writer, JSON.stringify({ objects: [ip] }));
+    assert.match(again.body.successes[0].message, /already/);
+    assert.equal(again.body.successes[0].version, r.body.successes[0].version);
+    for (const o of [ip, file, artifact, upper]) assert.equal((await call('DELETE', `${objects('team-share')}${o.id}/`, writer)).status, 200);
+  });
+
   it('deletes with both rights: one version, then all; the object is then gone (404)', async () => {
     const one = `${objects('team-share')}${ID}/`;
     assert.equal((await call('DELETE', one, reader)).status, 403, 'read without write');

@@ -7,9 +7,10 @@ import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { decayedScore, scoreOf, validUntil } from '../../domain/scoring.js';
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { dedupeSorted, listJson, parseList } from '../merge.js';
+import { logPageSql } from '../log-page.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import { WriteLock } from '../write-lock.js';
-import { type IocColumns, type KeyRow, newStixId, runOf, type RunRow, toIoc, toKey } from '../rows.js';
+import { type IocColumns, type KeyRow, newStixId, parseMediaTypes, runOf, type RunRow, toIoc, toKey } from '../rows.js';
 import type { Store } from '../store.js';
 import type {
   Account,
@@ -1257,42 +1258,16 @@ export class PostgresStore implements Store {
   }
 
   async pageLog(q: LogQuery): Promise<LogPage> {
-    if (q.ids?.length === 0 || q.types?.length === 0) return { items: [], more: false };
+    if (q.ids?.length === 0 || q.types?.length === 0 || q.specVersions?.length === 0) return { items: [], more: false };
     const p = new Params();
-    // One range condition, so that the planner seeks: the later of the token's position and added_after.
-    const from = q.after && (q.addedAfter === undefined || q.after.dateAdded >= q.addedAfter)
-      ? { dateAdded: q.after.dateAdded, seq: q.after.seq }
-      : { dateAdded: q.addedAfter ?? -1, seq: Number.MAX_SAFE_INTEGER };
-    const position = (t: string) => `(${t}.date_added, ${t}.seq) > (${p.add(from.dateAdded, 'bigint')}, ${p.add(from.seq, 'bigint')})`;
-    const collection = p.add(q.collection, 'text');
-    const where: string[] = [];
-    let sql: string;
-    const columns = 'v.date_added, v.seq, v.stix_id, v.modified, v.spec_version, v.json';
-    if (q.ids) {
-      // A few objects: drive by their ids, check membership per version.
-      where.push(`v.stix_id = ANY(${p.add(q.ids, 'text[]')})`);
-      where.push(`EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = ${collection} AND m.date_added = v.date_added AND m.seq = v.seq)`);
-      where.push(position('v'));
-    } else {
-      where.push(`m.collection = ${collection}`, position('m'));
-    }
-    if (!q.versions.all) {
-      const terms: string[] = [];
-      if (q.versions.last) terms.push('v.latest');
-      if (q.versions.first) terms.push('v.seq = (SELECT min(o.seq) FROM object_versions o WHERE o.stix_id = v.stix_id)');
-      if (q.versions.modified.length) terms.push(`v.modified = ANY(${p.add(q.versions.modified, 'bigint[]')})`);
-      where.push(terms.length ? `(${terms.join(' OR ')})` : 'false');
-    }
-    if (q.types) where.push(`v.type = ANY(${p.add(q.types, 'text[]')})`);
-    if (q.specVersions) where.push(`v.spec_version = ANY(${p.add(q.specVersions, 'text[]')})`);
-    const limit = p.add(q.limit + 1, 'bigint');
-    if (q.ids) {
-      sql = `SELECT ${columns} FROM object_versions v WHERE ${where.join(' AND ')} ORDER BY v.date_added, v.seq LIMIT ${limit}`;
-    } else {
-      // One range scan of the collection's members from the position.
-      sql = `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.seq = m.seq
-             WHERE ${where.join(' AND ')} ORDER BY m.date_added, m.seq LIMIT ${limit}`;
-    }
+    const sql = logPageSql(q, {
+      param: (value, type) => p.add(value, type),
+      inList: (expr, values, type) => `${expr} = ANY(${p.add(values, `${type}[]`)})`,
+      sameObject: (a, b) => `${a}.stix_id = ${b}.stix_id`,
+      objectIn: (t, ids) => `${t}.stix_id = ANY(${p.add(ids, 'text[]')})`,
+      isLatest: (t) => `${t}.latest`,
+      falseCondition: 'false',
+    });
     const rows = await this.rows<{ date_added: number; seq: number; stix_id: string; modified: number; spec_version: string; json: string }>(sql, p.values, true);
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
@@ -1327,52 +1302,47 @@ export class PostgresStore implements Store {
   async addObjects(collection: string, objects: readonly NewObject[], now: number): Promise<AddOutcome[]> {
     if (objects.length === 0) return [];
     return this.logTx(async (c, work) => {
+      // This collection's versions of the objects: versions, "latest" and duplicates are per collection.
       const { rows } = await c.query(
-        `SELECT v.stix_id, v.seq, v.modified, v.latest,
-                EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = $2 AND m.date_added = v.date_added AND m.seq = v.seq) AS member
-         FROM object_versions v WHERE v.stix_id = ANY($1::text[]) ORDER BY v.seq`,
+        `SELECT v.stix_id, v.modified, v.json FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND m.collection = $2
+         WHERE v.stix_id = ANY($1::text[])`,
         [[...new Set(objects.map((o) => o.stixId))], collection],
       );
-      type Known = { seq: number; modified: number; latest: boolean; member: boolean };
+      type Known = { modified: number; json: string };
       const known = new Map<string, Known[]>();
       for (const r of rows as Array<Known & { stix_id: string }>) {
         const list = known.get(r.stix_id) ?? [];
-        list.push({ seq: r.seq, modified: r.modified, latest: r.latest, member: r.member });
+        list.push({ modified: r.modified, json: r.json });
         known.set(r.stix_id, list);
       }
       const outcomes = objects.map((o): AddOutcome => {
-        const existing = known.get(o.stixId) ?? [];
-        if (existing.some((v) => v.modified === o.modified && v.member)) return 'duplicate';
-        const newest = existing.reduce((m, v) => Math.max(m, v.modified), Number.NEGATIVE_INFINITY);
-        const latest = o.modified >= newest;
-        if (latest) {
-          for (const v of existing) {
-            if (!v.latest) continue;
-            work.supersede(v.seq);
-            v.latest = false;
-          }
-        }
+        const there = known.get(o.stixId) ?? [];
+        const same = o.modified !== null ? there.find((v) => v.modified === o.modified) : there.find((v) => v.json === o.json);
+        if (same) return { outcome: 'duplicate', modified: same.modified };
         const row = work.appendObject(
-          { stix_id: o.stixId, type: o.type, modified: o.modified, spec_version: o.specVersion, latest, revoked: REVOKED_JSON.test(o.json), json: o.json },
+          { stix_id: o.stixId, type: o.type, modified: o.modified ?? 0, spec_version: o.specVersion, latest: false, revoked: REVOKED_JSON.test(o.json), json: o.json },
           [collection], now,
         );
-        existing.push({ seq: row.seq, modified: o.modified, latest, member: true });
-        known.set(o.stixId, existing);
-        return 'added';
+        // An object without a version of its own is versioned by the time it was added (TAXII 2.1 §5.3).
+        if (o.modified === null) row.modified = Math.floor(row.date_added / 1000);
+        there.push({ modified: row.modified, json: o.json });
+        known.set(o.stixId, there);
+        return { outcome: 'added', modified: row.modified };
       });
       await work.flush(c);
       return outcomes;
     });
   }
 
-  async deleteObject(collection: string, stixId: string, modified: readonly number[] | undefined): Promise<number> {
+  async deleteObject(collection: string, stixId: string, versions: ReadonlyArray<{ dateAdded: number; seq: number }> | undefined): Promise<number> {
     return this.logTx(async (c) => {
       const { rows } = await c.query(
-        `SELECT v.date_added, v.seq, v.modified FROM object_versions v JOIN collection_members m ON m.collection = $1 AND m.seq = v.seq
+        `SELECT v.date_added, v.seq FROM object_versions v JOIN collection_members m ON m.collection = $1 AND m.seq = v.seq
          WHERE v.stix_id = $2`,
         [collection, stixId],
       );
-      const doomed = (rows as Array<{ date_added: number; seq: number; modified: number }>).filter((r) => modified === undefined || modified.includes(r.modified));
+      const all = rows as Array<{ date_added: number; seq: number }>;
+      const doomed = versions === undefined ? all : all.filter((r) => versions.some((x) => x.seq === r.seq && x.dateAdded === r.date_added));
       if (doomed.length) {
         await c.query(
           `DELETE FROM collection_members m USING unnest($2::bigint[], $3::bigint[]) AS d(date_added, seq)
@@ -1380,14 +1350,6 @@ export class PostgresStore implements Store {
           [collection, doomed.map((r) => r.date_added), doomed.map((r) => r.seq)],
         );
       }
-      // The newest version still in some collection becomes the latest again.
-      await c.query('UPDATE object_versions SET latest = false WHERE stix_id = $1 AND latest', [stixId]);
-      await c.query(
-        `UPDATE object_versions SET latest = true WHERE seq = (
-           SELECT v.seq FROM object_versions v WHERE v.stix_id = $1 AND EXISTS (SELECT 1 FROM collection_members m WHERE m.seq = v.seq)
-           ORDER BY v.modified DESC, v.seq DESC LIMIT 1)`,
-        [stixId],
-      );
       return doomed.length;
     });
   }
@@ -1418,10 +1380,10 @@ export class PostgresStore implements Store {
       }
       for (const col of data.collections) {
         await c.query(
-          `INSERT INTO taxii_collections (id, root, title, description, alias, can_read, can_write) VALUES ($1, $2, $3, $4, $5, $6, $7)
+          `INSERT INTO taxii_collections (id, root, title, description, alias, can_read, can_write, media_types) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (id) DO UPDATE SET root = excluded.root, title = excluded.title, description = excluded.description,
-             alias = excluded.alias, can_read = excluded.can_read, can_write = excluded.can_write`,
-          [col.id, col.root, col.title, col.description, col.alias, col.canRead, col.canWrite],
+             alias = excluded.alias, can_read = excluded.can_read, can_write = excluded.can_write, media_types = excluded.media_types`,
+          [col.id, col.root, col.title, col.description, col.alias, col.canRead, col.canWrite, col.mediaTypes ? JSON.stringify(col.mediaTypes) : null],
         );
       }
       if (data.statuses.length) {
@@ -1440,31 +1402,25 @@ export class PostgresStore implements Store {
       const there = new Set((rows as Array<{ collection: string; stix_id: string; modified: number }>).map((r) => `${r.collection}\0${r.stix_id}\0${r.modified}`));
       let versions = 0;
       let duplicates = 0;
-      // Oldest first, so that seq follows date_added within what is loaded.
+      // Oldest first, so that seq follows date_added within what is loaded. No latest flag: a loaded collection's
+      // last version of an object is chosen within it when read (store/log-page.ts).
       const ordered = [...data.versions].sort((a, b) => (a.dateAdded ?? Number.MAX_SAFE_INTEGER) - (b.dateAdded ?? Number.MAX_SAFE_INTEGER));
       for (const v of ordered) {
         const key = `${v.collection}\0${v.object.stixId}\0${v.object.modified}`;
-        if (there.has(key)) {
+        if (v.object.modified !== null && there.has(key)) {
           duplicates++;
           continue;
         }
         there.add(key);
         // A version without a date_added of its own gets ours: now, strictly after the log's last.
-        work.appendObject(
-          { stix_id: v.object.stixId, type: v.object.type, modified: v.object.modified, spec_version: v.object.specVersion, latest: false, revoked: REVOKED_JSON.test(v.object.json), json: v.object.json },
+        const row = work.appendObject(
+          { stix_id: v.object.stixId, type: v.object.type, modified: v.object.modified ?? 0, spec_version: v.object.specVersion, latest: false, revoked: REVOKED_JSON.test(v.object.json), json: v.object.json },
           [v.collection], now, v.dateAdded,
         );
+        if (v.object.modified === null) row.modified = Math.floor(row.date_added / 1000);
         versions++;
       }
       await work.flush(c);
-      // latest: the newest version of each loaded object.
-      await c.query(`UPDATE object_versions SET latest = true WHERE ioc_id IS NULL AND NOT latest AND seq IN (
-                       SELECT v.seq FROM object_versions v WHERE v.ioc_id IS NULL AND NOT EXISTS (
-                         SELECT 1 FROM object_versions o WHERE o.stix_id = v.stix_id
-                           AND (o.modified > v.modified OR (o.modified = v.modified AND o.seq > v.seq))))`);
-      await c.query(`UPDATE object_versions ov SET latest = false WHERE ov.ioc_id IS NULL AND ov.latest AND EXISTS (
-                       SELECT 1 FROM object_versions o WHERE o.stix_id = ov.stix_id
-                         AND (o.modified > ov.modified OR (o.modified = ov.modified AND o.seq > ov.seq)))`);
       return { versions, duplicates };
     });
   }
@@ -1476,9 +1432,12 @@ export class PostgresStore implements Store {
 
   async loadedTaxiiCollections(): Promise<LoadedCollection[]> {
     const rows = await this.rows<{
-      id: string; root: string; title: string; description: string | null; alias: string | null; can_read: boolean; can_write: boolean;
+      id: string; root: string; title: string; description: string | null; alias: string | null; can_read: boolean; can_write: boolean; media_types: string | null;
     }>('SELECT * FROM taxii_collections ORDER BY root, title, id');
-    return rows.map((r) => ({ id: r.id, root: r.root, title: r.title, description: r.description, alias: r.alias, canRead: r.can_read, canWrite: r.can_write }));
+    return rows.map((r) => ({
+      id: r.id, root: r.root, title: r.title, description: r.description, alias: r.alias, canRead: r.can_read, canWrite: r.can_write,
+      mediaTypes: parseMediaTypes(r.media_types),
+    }));
   }
 
   async setSetting(name: string, value: string): Promise<void> {

@@ -217,4 +217,24 @@ CREATE TABLE leases (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 5,
+    name: 'TAXII: media types of loaded collections, the latest flag for our own versions only',
+    sql: `
+-- Collections loaded from another TAXII server keep the media types they were loaded with (a JSON list; NULL:
+-- STIX 2.1 only).
+ALTER TABLE taxii_collections ADD COLUMN media_types TEXT;
+
+-- Only the server's own versions (the built-in collections) carry the latest flag now: the last version of an object
+-- in a writable or loaded collection is chosen within that collection when it is read. Before, a version posted to a
+-- writable collection with a later modified cleared the flag of one of our IOCs and hid it from every built-in
+-- collection: those flags are set again.
+UPDATE object_versions SET latest = 0 WHERE latest = 1 AND NOT EXISTS (
+  SELECT 1 FROM collection_members m WHERE m.seq = object_versions.seq AND m.collection = 'all-iocs');
+UPDATE object_versions SET latest = 1 WHERE latest = 0 AND seq IN (SELECT version_seq FROM iocs WHERE version_seq IS NOT NULL);
+UPDATE object_versions SET latest = 1 WHERE latest = 0 AND ioc_id IS NULL AND seq IN (
+  SELECT max(v.seq) FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND m.collection = 'all-iocs'
+  WHERE v.ioc_id IS NULL GROUP BY v.stix_id);
+`,
+  },
 ];

@@ -7,9 +7,10 @@ import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { decayedScore, scoreOf, validUntil } from '../../domain/scoring.js';
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
+import { logPageSql } from '../log-page.js';
 import { dedupeSorted, listJson, parseList } from '../merge.js';
 import { WriteLock } from '../write-lock.js';
-import { type IocColumns, type KeyRow, newStixId, runOf, type RunRow, toIoc, toKey } from '../rows.js';
+import { type IocColumns, type KeyRow, newStixId, parseMediaTypes, runOf, type RunRow, toIoc, toKey } from '../rows.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import type { Store } from '../store.js';
 import type {
@@ -623,53 +624,22 @@ export class SqliteStore implements Store {
   }
 
   async pageLog(q: LogQuery): Promise<LogPage> {
-    if (q.ids?.length === 0 || q.types?.length === 0) return { items: [], more: false };
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const versionTerms: string[] = [];
-    if (!q.versions.all) {
-      if (q.versions.last) versionTerms.push('v.latest = 1');
-      if (q.versions.first) versionTerms.push('v.seq = (SELECT min(o.seq) FROM object_versions o WHERE o.stix_key = v.stix_key AND o.stix_id = v.stix_id)');
-      if (q.versions.modified.length) {
-        versionTerms.push(`v.modified IN (${q.versions.modified.map(() => '?').join(', ')})`);
-        params.push(...q.versions.modified);
-      }
-      where.push(versionTerms.length ? `(${versionTerms.join(' OR ')})` : '0');
-    }
-    if (q.types) {
-      where.push(`v.type IN (${q.types.map(() => '?').join(', ')})`);
-      params.push(...q.types);
-    }
-    if (q.specVersions) {
-      where.push(`v.spec_version IN (${q.specVersions.map(() => '?').join(', ')})`);
-      params.push(...q.specVersions);
-    }
-    let sql: string;
-    const columns = 'v.date_added, v.seq, v.stix_id, v.modified, v.spec_version, v.json';
-    // One range condition, so that the planner seeks: the later of the token's position and added_after.
-    const from = q.after && (q.addedAfter === undefined || q.after.dateAdded >= q.addedAfter)
-      ? { dateAdded: q.after.dateAdded, seq: q.after.seq }
-      : { dateAdded: q.addedAfter ?? -1, seq: Number.MAX_SAFE_INTEGER };
-    const position = (t: string) => `(${t}.date_added, ${t}.seq) > (?, ?)`;
-    const positionParams = [from.dateAdded, from.seq];
-    if (q.ids) {
-      // A few objects: drive by their ids, check membership per version.
-      const keys = q.ids.map((id) => stixKey(id) ?? -1);
-      sql = `SELECT ${columns} FROM object_versions v
-             WHERE v.stix_key IN (${keys.map(() => '?').join(', ')}) AND v.stix_id IN (${q.ids.map(() => '?').join(', ')})
-               AND EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = ? AND m.date_added = v.date_added AND m.seq = v.seq)
-               AND ${position('v')} ${where.length ? `AND ${where.join(' AND ')}` : ''}
-             ORDER BY v.date_added, v.seq LIMIT ?`;
-      params.unshift(...keys, ...q.ids, q.collection, ...positionParams);
-    } else {
-      // One range scan of the collection's members from the position.
-      sql = `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.seq = m.seq
-             WHERE m.collection = ? AND ${position('m')} ${where.length ? `AND ${where.join(' AND ')}` : ''}
-             ORDER BY m.date_added, m.seq LIMIT ?`;
-      params.unshift(q.collection, ...positionParams);
-    }
-    params.push(q.limit + 1);
-    const rows = this.db.prepare(sql).raw().all(...params) as Array<[number, number, string, number, string, string]>;
+    if (q.ids?.length === 0 || q.types?.length === 0 || q.specVersions?.length === 0) return { items: [], more: false };
+    const params: Record<string, number | string> = {};
+    const param = (value: number | string) => {
+      const name = `p${Object.keys(params).length}`;
+      params[name] = value;
+      return `@${name}`;
+    };
+    const sql = logPageSql(q, {
+      param,
+      inList: (expr, values) => `${expr} IN (${values.map((v) => param(v)).join(', ')})`,
+      sameObject: (a, b) => `${a}.stix_key = ${b}.stix_key AND ${a}.stix_id = ${b}.stix_id`,
+      objectIn: (t, ids) => `${t}.stix_key IN (${ids.map((id) => param(stixKey(id) ?? -1)).join(', ')}) AND ${t}.stix_id IN (${ids.map((id) => param(id)).join(', ')})`,
+      isLatest: (t) => `${t}.latest = 1`,
+      falseCondition: '0',
+    });
+    const rows = this.db.prepare(sql).raw().all(params) as Array<[number, number, string, number, string, string]>;
     const more = rows.length > q.limit;
     if (more) rows.length = q.limit;
     return {
@@ -708,48 +678,41 @@ export class SqliteStore implements Store {
         const last = this.stmts.positions().get() as { seq: number | null; added: number | null };
         let seq = last.seq ?? 0;
         let added = last.added ?? 0;
-        const versions = this.db.prepare('SELECT seq, date_added, modified, latest FROM object_versions WHERE stix_key = ? AND stix_id = ?');
-        const member = this.db.prepare('SELECT 1 FROM collection_members WHERE collection = ? AND date_added = ? AND seq = ?');
+        // This collection's versions of the object: versions, "latest" and duplicates are per collection.
+        const mine = this.db.prepare(
+          `SELECT v.modified, v.json FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND m.collection = ?
+           WHERE v.stix_key = ? AND v.stix_id = ?`,
+        );
+        const insert = this.db.prepare(
+          `INSERT INTO object_versions (seq, date_added, stix_id, stix_key, ioc_id, type, modified, spec_version, latest, revoked, json)
+           VALUES (?, ?, ?, ?, NULL, ?, ?, ?, 0, ?, ?)`,
+        );
         return objects.map((o): AddOutcome => {
           const key = stixKey(o.stixId) ?? -1;
-          const existing = versions.all(key, o.stixId) as Array<{ seq: number; date_added: number; modified: number; latest: number }>;
-          const same = existing.filter((v) => v.modified === o.modified);
-          if (same.some((v) => member.get(collection, v.date_added, v.seq) !== undefined)) return 'duplicate';
-          const newest = existing.reduce((m, v) => Math.max(m, v.modified), Number.NEGATIVE_INFINITY);
-          const latest = o.modified >= newest;
-          if (latest) for (const v of existing) if (v.latest === 1) this.stmts.supersede().run(v.seq);
+          const there = mine.all(collection, key, o.stixId) as Array<{ modified: number; json: string }>;
+          const same = o.modified !== null ? there.find((v) => v.modified === o.modified) : there.find((v) => v.json === o.json);
+          if (same) return { outcome: 'duplicate', modified: same.modified };
           seq++;
           added = Math.max(now * 1000, added + 1);
-          this.db
-            .prepare(`INSERT INTO object_versions (seq, date_added, stix_id, stix_key, ioc_id, type, modified, spec_version, latest, revoked, json)
-                      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`)
-            .run(seq, added, o.stixId, key, o.type, o.modified, o.specVersion, latest ? 1 : 0, /"revoked"\s*:\s*true/.test(o.json) ? 1 : 0, o.json);
+          const modified = o.modified ?? Math.floor(added / 1000);
+          insert.run(seq, added, o.stixId, key, o.type, modified, o.specVersion, /"revoked"\s*:\s*true/.test(o.json) ? 1 : 0, o.json);
           this.stmts.insertMember().run(collection, added, seq);
-          return 'added';
+          return { outcome: 'added', modified };
         });
       }).immediate(),
     );
   }
 
-  async deleteObject(collection: string, stixId: string, modified: readonly number[] | undefined): Promise<number> {
+  async deleteObject(collection: string, stixId: string, versions: ReadonlyArray<{ dateAdded: number; seq: number }> | undefined): Promise<number> {
     return this.writes.run(() =>
       this.db.transaction(() => {
-        const key = stixKey(stixId) ?? -1;
         const rows = this.db
-          .prepare(`SELECT v.date_added, v.seq, v.modified FROM object_versions v JOIN collection_members m ON m.collection = ? AND m.seq = v.seq
+          .prepare(`SELECT v.date_added, v.seq FROM object_versions v JOIN collection_members m ON m.collection = ? AND m.seq = v.seq
                     WHERE v.stix_key = ? AND v.stix_id = ?`)
-          .all(collection, key, stixId) as Array<{ date_added: number; seq: number; modified: number }>;
-        const doomed = rows.filter((r) => modified === undefined || modified.includes(r.modified));
+          .all(collection, stixKey(stixId) ?? -1, stixId) as Array<{ date_added: number; seq: number }>;
+        const doomed = versions === undefined ? rows : rows.filter((r) => versions.some((x) => x.seq === r.seq && x.dateAdded === r.date_added));
         const remove = this.db.prepare('DELETE FROM collection_members WHERE collection = ? AND date_added = ? AND seq = ?');
         for (const r of doomed) remove.run(collection, r.date_added, r.seq);
-        // The newest version still in some collection becomes the latest again.
-        this.db.prepare('UPDATE object_versions SET latest = 0 WHERE stix_key = ? AND stix_id = ? AND latest = 1').run(key, stixId);
-        this.db
-          .prepare(`UPDATE object_versions SET latest = 1 WHERE seq = (
-                      SELECT v.seq FROM object_versions v WHERE v.stix_key = ? AND v.stix_id = ?
-                        AND EXISTS (SELECT 1 FROM collection_members m WHERE m.seq = v.seq)
-                      ORDER BY v.modified DESC, v.seq DESC LIMIT 1)`)
-          .run(key, stixId);
         return doomed.length;
       }).immediate(),
     );
@@ -778,11 +741,13 @@ export class SqliteStore implements Store {
         );
         for (const r of data.roots) root.run(r.name, r.title, r.description, r.maxContentLength);
         const collection = this.db.prepare(
-          `INSERT INTO taxii_collections (id, root, title, description, alias, can_read, can_write) VALUES (?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO taxii_collections (id, root, title, description, alias, can_read, can_write, media_types) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET root = excluded.root, title = excluded.title, description = excluded.description,
-             alias = excluded.alias, can_read = excluded.can_read, can_write = excluded.can_write`,
+             alias = excluded.alias, can_read = excluded.can_read, can_write = excluded.can_write, media_types = excluded.media_types`,
         );
-        for (const c of data.collections) collection.run(c.id, c.root, c.title, c.description, c.alias, c.canRead ? 1 : 0, c.canWrite ? 1 : 0);
+        for (const c of data.collections) {
+          collection.run(c.id, c.root, c.title, c.description, c.alias, c.canRead ? 1 : 0, c.canWrite ? 1 : 0, c.mediaTypes ? JSON.stringify(c.mediaTypes) : null);
+        }
         const status = this.db.prepare('INSERT INTO statuses (id, collection, created_at, json) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
         for (const st of data.statuses) status.run(st.id, st.root, now, st.json);
 
@@ -793,34 +758,29 @@ export class SqliteStore implements Store {
           `SELECT 1 FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND m.collection = ?
            WHERE v.stix_key = ? AND v.stix_id = ? AND v.modified = ?`,
         );
+        const insert = this.db.prepare(
+          `INSERT INTO object_versions (seq, date_added, stix_id, stix_key, ioc_id, type, modified, spec_version, latest, revoked, json)
+           VALUES (?, ?, ?, ?, NULL, ?, ?, ?, 0, ?, ?)`,
+        );
         let versions = 0;
         let duplicates = 0;
-        // Oldest first, so that seq follows date_added within what is loaded.
+        // Oldest first, so that seq follows date_added within what is loaded. No latest flag: a loaded collection's
+        // last version of an object is chosen within it when read (store/log-page.ts).
         const ordered = [...data.versions].sort((a, b) => (a.dateAdded ?? Number.MAX_SAFE_INTEGER) - (b.dateAdded ?? Number.MAX_SAFE_INTEGER));
         for (const v of ordered) {
           const key = stixKey(v.object.stixId) ?? -1;
-          if (existing.get(v.collection, key, v.object.stixId, v.object.modified)) {
+          if (v.object.modified !== null && existing.get(v.collection, key, v.object.stixId, v.object.modified)) {
             duplicates++;
             continue;
           }
           seq++;
           // A version without a date_added of its own gets ours: now, strictly after the log's last.
           const dateAdded = v.dateAdded ?? (added = Math.max(now * 1000, added + 1));
-          this.db
-            .prepare(`INSERT INTO object_versions (seq, date_added, stix_id, stix_key, ioc_id, type, modified, spec_version, latest, revoked, json)
-                      VALUES (?, ?, ?, ?, NULL, ?, ?, ?, 0, ?, ?)`)
-            .run(seq, dateAdded, v.object.stixId, key, v.object.type, v.object.modified, v.object.specVersion, /"revoked"\s*:\s*true/.test(v.object.json) ? 1 : 0, v.object.json);
+          const modified = v.object.modified ?? Math.floor(dateAdded / 1000);
+          insert.run(seq, dateAdded, v.object.stixId, key, v.object.type, modified, v.object.specVersion, /"revoked"\s*:\s*true/.test(v.object.json) ? 1 : 0, v.object.json);
           this.stmts.insertMember().run(v.collection, dateAdded, seq);
           versions++;
         }
-        // latest: the newest version of each loaded object.
-        this.db.exec(`UPDATE object_versions SET latest = 1 WHERE ioc_id IS NULL AND latest = 0 AND seq IN (
-                        SELECT v.seq FROM object_versions v WHERE v.ioc_id IS NULL AND NOT EXISTS (
-                          SELECT 1 FROM object_versions o WHERE o.stix_key = v.stix_key AND o.stix_id = v.stix_id
-                            AND (o.modified > v.modified OR (o.modified = v.modified AND o.seq > v.seq))))`);
-        this.db.exec(`UPDATE object_versions SET latest = 0 WHERE ioc_id IS NULL AND latest = 1 AND EXISTS (
-                        SELECT 1 FROM object_versions o WHERE o.stix_key = object_versions.stix_key AND o.stix_id = object_versions.stix_id
-                          AND (o.modified > object_versions.modified OR (o.modified = object_versions.modified AND o.seq > object_versions.seq)))`);
         return { versions, duplicates };
       }).immediate(),
     );
@@ -833,9 +793,12 @@ export class SqliteStore implements Store {
 
   async loadedTaxiiCollections(): Promise<LoadedCollection[]> {
     const rows = this.db.prepare('SELECT * FROM taxii_collections ORDER BY root, title, id').all() as Array<{
-      id: string; root: string; title: string; description: string | null; alias: string | null; can_read: number; can_write: number;
+      id: string; root: string; title: string; description: string | null; alias: string | null; can_read: number; can_write: number; media_types: string | null;
     }>;
-    return rows.map((r) => ({ id: r.id, root: r.root, title: r.title, description: r.description, alias: r.alias, canRead: r.can_read === 1, canWrite: r.can_write === 1 }));
+    return rows.map((r) => ({
+      id: r.id, root: r.root, title: r.title, description: r.description, alias: r.alias, canRead: r.can_read === 1, canWrite: r.can_write === 1,
+      mediaTypes: parseMediaTypes(r.media_types),
+    }));
   }
 
   async setSetting(name: string, value: string): Promise<void> {

@@ -1,0 +1,90 @@
+import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
+import type { LogQuery } from './types.js';
+
+/**
+ * What the SQL of a TAXII page needs from a dialect: placeholders, lists, booleans and how two versions of one
+ * object are told apart. The algorithm below is written once for both stores (kysely's habit: SQL logic out of
+ * the dialects).
+ */
+export interface LogSqlDialect {
+  /** A placeholder bound to `value`. */
+  param(value: number | string, type: 'bigint' | 'text'): string;
+  /** `expr` is one of `values` (never empty). */
+  inList(expr: string, values: readonly (number | string)[], type: 'bigint' | 'text'): string;
+  /** Versions `a` and `b` (table aliases of object_versions) are of the same object. */
+  sameObject(a: string, b: string): string;
+  /** Versions of table alias `t` whose object is one of `ids`. */
+  objectIn(t: string, ids: readonly string[]): string;
+  /** The `latest` flag of alias `t` is set. */
+  isLatest(t: string): string;
+  falseCondition: string;
+}
+
+const BUILTIN = new Set(BUILTIN_COLLECTIONS.map((c) => c.alias));
+
+/** Collections whose versions only this server writes (their latest version is kept as a flag on write). */
+export function isBuiltinCollection(collection: string): boolean {
+  return BUILTIN.has(collection);
+}
+
+/**
+ * The SELECT of one page of a collection's version log: `date_added, seq, stix_id, modified, spec_version, json`
+ * in (date_added, seq) order, `limit + 1` rows so that the caller knows whether more follow.
+ *
+ * Selection, as TAXII 2.1 §3.4.2 and medallion apply it, all within this collection's own versions:
+ * 1. spec version: those `match[spec_version]` names; without it, only the versions of each object's latest spec
+ *    version in the collection (a 2.0 version is not served beside a 2.1 one unless asked for);
+ * 2. version, among what 1 kept: `last` and `first` by `modified` (the version a writer gave: `modified`, else
+ *    `created`, else the date it was added — §5.3 manifest-record `version`), then `seq`; `all`; exact values.
+ * 3. `added_after` and the `next` position bound the walk (one range condition, so that the planner seeks).
+ *
+ * Built-in collections hold only our IOCs (spec 2.1, written by the server alone): their `last` is the `latest`
+ * flag kept on write, so a walk is one range scan; a version that no longer belongs to the collection takes the
+ * object out of it.
+ */
+export function logPageSql(q: LogQuery, d: LogSqlDialect): string {
+  const builtin = isBuiltinCollection(q.collection);
+  const collection = d.param(q.collection, 'text');
+  const from = q.after && (q.addedAfter === undefined || q.after.dateAdded >= q.addedAfter)
+    ? { dateAdded: q.after.dateAdded, seq: q.after.seq }
+    : { dateAdded: q.addedAfter ?? -1, seq: Number.MAX_SAFE_INTEGER };
+  const position = (t: string) => `(${t}.date_added, ${t}.seq) > (${d.param(from.dateAdded, 'bigint')}, ${d.param(from.seq, 'bigint')})`;
+  /** Another version `o` of v's object in this collection, matching `extra`. */
+  const other = (extra: string) =>
+    `EXISTS (SELECT 1 FROM object_versions o JOIN collection_members mo ON mo.seq = o.seq
+             WHERE mo.collection = ${collection} AND ${d.sameObject('o', 'v')} AND ${extra})`;
+
+  const where: string[] = [];
+  // 1. Spec version.
+  let sameSpec: string;
+  if (q.specVersions) {
+    where.push(d.inList('v.spec_version', q.specVersions, 'text'));
+    sameSpec = d.inList('o.spec_version', q.specVersions, 'text');
+  } else {
+    if (!builtin) where.push(`NOT ${other('o.spec_version > v.spec_version')}`);
+    sameSpec = 'o.spec_version = v.spec_version';
+  }
+  // 2. Version.
+  if (!q.versions.all) {
+    const terms: string[] = [];
+    if (q.versions.last) terms.push(builtin ? d.isLatest('v') : `NOT ${other(`${sameSpec} AND (o.modified, o.seq) > (v.modified, v.seq)`)}`);
+    if (q.versions.first) terms.push(`NOT ${other(`${sameSpec} AND (o.modified, o.seq) < (v.modified, v.seq)`)}`);
+    if (q.versions.modified.length) terms.push(d.inList('v.modified', q.versions.modified, 'bigint'));
+    where.push(terms.length ? `(${terms.join(' OR ')})` : d.falseCondition);
+  }
+  if (q.types) where.push(d.inList('v.type', q.types, 'text'));
+  const columns = 'v.date_added, v.seq, v.stix_id, v.modified, v.spec_version, v.json';
+  const limit = d.param(q.limit + 1, 'bigint');
+  if (q.ids) {
+    // A few objects: drive by their ids, check membership per version.
+    return `SELECT ${columns} FROM object_versions v
+            WHERE ${d.objectIn('v', q.ids)}
+              AND EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = ${collection} AND m.date_added = v.date_added AND m.seq = v.seq)
+              AND ${[position('v'), ...where].join(' AND ')}
+            ORDER BY v.date_added, v.seq LIMIT ${limit}`;
+  }
+  // One range scan of the collection's members from the position.
+  return `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.seq = m.seq
+          WHERE m.collection = ${collection} AND ${[position('m'), ...where].join(' AND ')}
+          ORDER BY m.date_added, m.seq LIMIT ${limit}`;
+}
