@@ -12,7 +12,7 @@
  * - `t'…'` timestamps must be real calendar dates and times (a leap second only as 23:59:60);
  * - a value compared with a known hash (`…hashes.'SHA-256'` and so on) must have that hash's form.
  *
- * It is a hand-written tokenizer plus a recursive-descent parser. Recursion only happens on '(' and '[', and
+ * It is a hand-written tokenizer (read on demand, one token ahead) plus a recursive-descent parser. Recursion only happens on '(' and '[', and
  * nesting is capped at MAX_PATTERN_NESTING, so hostile input cannot overflow the stack; all other repetition
  * (operator chains, qualifier chains, path steps, set members) is iterative. Inputs longer than
  * MAX_PATTERN_GRAMMAR_LENGTH are refused before tokenizing. The function never throws.
@@ -76,6 +76,8 @@ interface Token {
   text: string;
   /** Offset of the token's first character in the pattern. */
   at: number;
+  /** Offset just after the token. */
+  end: number;
   value?: string;
   hyphen?: boolean;
 }
@@ -305,16 +307,16 @@ function scanTyped(s: string, start: number, prefix: 'h' | 'b' | 't'): Token {
       }
     }
     if (body.length % 2 !== 0) fail(`hex literal at offset ${start} has an odd number of hex digits (${body.length})`);
-    return { kind: 'hex', text, at: start, value: body };
+    return { kind: 'hex', text, at: start, end: close + 1, value: body };
   }
   if (prefix === 'b') {
     const problem = base64Problem(body);
     if (problem !== undefined) fail(`binary literal at offset ${start} is not valid base64: ${problem}`);
-    return { kind: 'binary', text, at: start, value: body };
+    return { kind: 'binary', text, at: start, end: close + 1, value: body };
   }
   const problem = timestampProblem(body);
   if (problem !== undefined) fail(`timestamp literal t'${excerpt(body)}' at offset ${start} is invalid: ${problem}`);
-  return { kind: 'timestamp', text, at: start, value: body };
+  return { kind: 'timestamp', text, at: start, end: close + 1, value: body };
 }
 
 /** The grammar's BinaryLiteral: whole 4-character groups, the last one possibly padded with '=' or '=='. */
@@ -339,13 +341,14 @@ function base64Problem(body: string): string | undefined {
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * Splits the pattern into tokens with the grammar's longest-match rules. Any character sequence the grammar's
- * lexer could only turn into an unusable token (a lone '-', '+', '!', '/', '^', an invalid typed literal…)
- * is refused here with a reason, since no valid pattern contains it.
+ * Reads the token starting at or after offset `from` (skipping whitespace and comments) with the grammar's
+ * longest-match rules; at the end of the input it returns an 'eof' token. Tokens are read on demand, so a
+ * pattern is only scanned as far as its first error. Any character sequence the grammar's lexer could only
+ * turn into an unusable token (a lone '-', '+', '!', '/', '^', an invalid typed literal…) is refused here
+ * with a reason, since no valid pattern contains it.
  */
-function tokenize(s: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
+function nextToken(s: string, from: number): Token {
+  let i = from;
   while (i < s.length) {
     const c = s.charCodeAt(i);
     if (isWhitespace(c)) {
@@ -366,16 +369,11 @@ function tokenize(s: string): Token[] {
     }
     if (c === QUOTE) {
       const str = scanString(s, i);
-      tokens.push({ kind: 'string', text: s.slice(start, str.end), at: start, value: str.value });
-      i = str.end;
-      continue;
+      return { kind: 'string', text: s.slice(start, str.end), at: start, end: str.end, value: str.value };
     }
     if (isIdentStart(c)) {
       if (next === QUOTE && (c === 0x68 || c === 0x62 || c === 0x74)) {
-        const token = scanTyped(s, i, String.fromCharCode(c) as 'h' | 'b' | 't');
-        tokens.push(token);
-        i = start + token.text.length;
-        continue;
+        return scanTyped(s, i, String.fromCharCode(c) as 'h' | 'b' | 't');
       }
       i += 1;
       let hyphen = false;
@@ -384,10 +382,9 @@ function tokenize(s: string): Token[] {
         i += 1;
       }
       const word = s.slice(start, i);
-      if (KEYWORDS.has(word)) tokens.push({ kind: 'keyword', text: word, at: start });
-      else if (word === 'true' || word === 'false') tokens.push({ kind: 'bool', text: word, at: start });
-      else tokens.push({ kind: 'ident', text: word, at: start, hyphen });
-      continue;
+      if (KEYWORDS.has(word)) return { kind: 'keyword', text: word, at: start, end: i };
+      if (word === 'true' || word === 'false') return { kind: 'bool', text: word, at: start, end: i };
+      return { kind: 'ident', text: word, at: start, end: i, hyphen };
     }
     // Numbers: [+-]? digits, or [+-]? digits? '.' digits. An integer is '0' or has no leading zero: the
     // grammar's lexer reads "007" as three integers, which no rule accepts, so it is refused here.
@@ -400,47 +397,29 @@ function tokenize(s: string): Token[] {
       if (s.charCodeAt(j) === 0x2e && isDigit(s.charCodeAt(j + 1))) {
         j += 1;
         while (j < s.length && isDigit(s.charCodeAt(j))) j += 1;
-        tokens.push({ kind: 'float', text: s.slice(start, j), at: start });
-        i = j;
-        continue;
+        return { kind: 'float', text: s.slice(start, j), at: start, end: j };
       }
       if (intDigits > 0) {
         if (intDigits > 1 && s.charCodeAt(digitsStart) === 0x30) {
           fail(`integer ${excerpt(s.slice(start, j))} at offset ${start} has a leading zero`);
         }
-        const end = j;
-        tokens.push({ kind: 'int', text: s.slice(start, end), at: start });
-        i = end;
-        continue;
+        return { kind: 'int', text: s.slice(start, j), at: start, end: j };
       }
-      if (c === 0x2e) {
-        tokens.push({ kind: '.', text: '.', at: start });
-        i += 1;
-        continue;
-      }
+      if (c === 0x2e) return { kind: '.', text: '.', at: start, end: i + 1 };
       fail(`unexpected '${String.fromCharCode(c)}' at offset ${start} (a sign must be followed by a number)`);
     }
     const two = s.slice(i, i + 2);
     if (two === '==' || two === '!=' || two === '<>' || two === '<=' || two === '>=') {
-      tokens.push({ kind: 'op', text: two, at: start });
-      i += 2;
-      continue;
+      return { kind: 'op', text: two, at: start, end: i + 2 };
     }
-    if (c === 0x3d || c === 0x3c || c === 0x3e) {
-      tokens.push({ kind: 'op', text: s[i] as string, at: start });
-      i += 1;
-      continue;
-    }
+    if (c === 0x3d || c === 0x3c || c === 0x3e) return { kind: 'op', text: s[i] as string, at: start, end: i + 1 };
     const one = s[i] as string;
     if (one === '[' || one === ']' || one === '(' || one === ')' || one === ':' || one === ',' || one === '*') {
-      tokens.push({ kind: one, text: one, at: start });
-      i += 1;
-      continue;
+      return { kind: one, text: one, at: start, end: i + 1 };
     }
     fail(`unexpected character ${describeChar(s, i)} at offset ${i}`);
   }
-  tokens.push({ kind: 'eof', text: '', at: s.length });
-  return tokens;
+  return { kind: 'eof', text: '', at: s.length, end: s.length };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -492,21 +471,21 @@ interface ObjectPathInfo {
 type QualifierKind = 'WITHIN' | 'REPEATS' | 'START/STOP';
 
 class Parser {
-  private pos = 0;
   private depth = 0;
+  /** The next token, read ahead by one. */
+  private current: Token;
 
-  constructor(
-    private readonly tokens: Token[],
-    private readonly source: string,
-  ) {}
+  constructor(private readonly source: string) {
+    this.current = nextToken(source, 0);
+  }
 
   private peek(): Token {
-    return this.tokens[this.pos] as Token;
+    return this.current;
   }
 
   private take(): Token {
-    const t = this.tokens[this.pos] as Token;
-    if (t.kind !== 'eof') this.pos += 1;
+    const t = this.current;
+    if (t.kind !== 'eof') this.current = nextToken(this.source, t.end);
     return t;
   }
 
@@ -576,7 +555,7 @@ class Parser {
       if (close.kind !== ')') fail(`expected ')' to close '(' at offset ${open.at}, got ${describe(close)}`);
       this.leave();
     } else if (open.kind === 'eof') {
-      fail(this.pos === 0 ? 'empty pattern' : `expected an observation expression '[…]', got end of pattern`);
+      fail(open.at === 0 || this.source.trim() === '' ? 'empty pattern' : `expected an observation expression '[…]', got end of pattern`);
     } else {
       fail(`expected an observation expression '[…]' or '(', got ${describe(open)}`);
     }
@@ -707,7 +686,7 @@ class Parser {
         case 'ISSUBSET':
         case 'ISSUPERSET': {
           const value = this.take();
-          if (value.kind !== 'string') fail(`${opName} needs a string in quotes at offset ${value.at}, got ${describe(value)}`);
+          if (value.kind !== 'string') fail(`${opName} needs a string in quotes at offset ${value.at}, got ${show(value)}`);
           return;
         }
         case 'EXISTS':
@@ -858,7 +837,7 @@ export function checkPatternGrammar(pattern: string): PatternGrammarResult {
   try {
     const brackets = bracketProblem(pattern);
     if (brackets !== undefined) return { ok: false, reason: brackets };
-    new Parser(tokenize(pattern), pattern).parsePattern();
+    new Parser(pattern).parsePattern();
     return { ok: true };
   } catch (err) {
     if (err instanceof GrammarError) return { ok: false, reason: err.message };
