@@ -1,6 +1,6 @@
 import { schemaErrors } from '../stix/schema-validator.js';
 import { STIX_IDENTIFIER, specVersionOf, versionOf } from '../stix/object-version.js';
-import { parsePattern } from '../stix/pattern.js';
+import { checkPatternGrammar } from '../stix/pattern-grammar.js';
 import type { NewObject } from '../store/types.js';
 import { TaxiiError } from './errors.js';
 
@@ -19,8 +19,6 @@ export interface Failure {
 
 const MEDIA = /^application\/taxii\+json\s*(;\s*version\s*=\s*"?2\.1"?\s*)?$/i;
 const MAX_OBJECTS = 100_000;
-/** Reasons of stix/pattern.ts for well-formed patterns it does not turn into IOCs. */
-const BEYOND_SIMPLE_FORMS = /unsupported|not supported|refer to different object types|mixed AND and OR/i;
 
 /** §5.5: the media type (415), the size (413, before and while reading), then the envelope (422). */
 export async function validateEnvelope(request: AddObjectsRequest, maxContentLength: number): Promise<{ valid: Array<{ object: NewObject; version: string | null }>; failures: Failure[] }> {
@@ -83,10 +81,10 @@ function checkObject(raw: unknown): { object: NewObject; version: string | null 
   const errors = schemaErrors(o);
   if (errors.length) return fail(`not valid STIX 2.1: ${errors.slice(0, 3).join('; ')}`);
   if (o.type === 'indicator' && o.pattern_type === 'stix') {
-    const parsed = parsePattern(String(o.pattern));
-    // Our parser reads the simple forms; a pattern beyond them (qualifiers, other paths, operators) is still valid
-    // STIX and is stored. Only a malformed pattern is refused.
-    if (!parsed.ok && !BEYOND_SIMPLE_FORMS.test(parsed.reason)) return fail(`pattern: ${parsed.reason}`);
+    // The whole STIX 2.1 Patterning grammar (§9) with its literal, qualifier and hash checks: what a consumer's
+    // parser would refuse is refused here, with the reason.
+    const checked = checkPatternGrammar(String(o.pattern));
+    if (!checked.ok) return fail(`pattern: ${checked.reason}`);
   }
   return {
     object: { stixId: id, type: String(o.type), modified: version, specVersion: spec, json: JSON.stringify(o) },

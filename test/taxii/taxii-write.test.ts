@@ -93,7 +93,7 @@ describe('TAXII writable collections', () => {
     assert.deepEqual(s.successes, [{ id: ID, version: '2026-05-01T00:00:00.000Z' }]);
     assert.equal(s.failures.length, 3);
     assert.match(s.failures.find((f: { id: string }) => f.id === bad.id).message, /pattern/);
-    assert.match(s.failures.find((f: { id: string }) => f.id === broken.id).message, /pattern: unbalanced/);
+    assert.match(s.failures.find((f: { id: string }) => f.id === broken.id).message, /pattern: .*never closed/);
     assert.equal(s.pendings, undefined);
     assert.match(s.request_timestamp, /\.\d{6}Z$/);
     const status = await call('GET', `/api/taxii2/api/status/${s.id}/`, writer);
@@ -139,6 +139,31 @@ describe('TAXII writable collections', () => {
     assert.match(again.body.successes[0].message, /already/);
     assert.equal(again.body.successes[0].version, r.body.successes[0].version);
     for (const o of [ip, file, artifact, upper]) assert.equal((await call('DELETE', `${objects('team-share')}${o.id}/`, writer)).status, 200);
+  });
+
+  it('stores exactly the indicators whose STIX pattern parses, and says why the others were refused', async () => {
+    const invalid = [
+      '[file:size = ]',
+      "[ipv4-addr:value = '198.51.100.1'] WITHIN -5 SECONDS",
+      "[ipv4-addr:value = '198.51.100.1'] WITHIN 5 SECONDS WITHIN 6 SECONDS",
+      "[x-thing:when = t'2024-13-01T12:00:00Z']",
+      "[x-thing:when = t'2024-01-15T12:30:45']",
+      "[artifact:payload_bin = b'====']",
+      "[file:hashes.'SHA-256' = 'f00']",
+      "[ipv4-addr:value = '198.51.100.1'] within 5 SECONDS",
+    ];
+    const valid = [
+      "[file:hashes.'SHA-256' = 'ceafbfd424be2ca4a5f0402cae090dda2fb0526cf521b60b60077c0f622b285a'] AND [process:name MATCHES '^evil'] WITHIN 300 SECONDS",
+      "([network-traffic:dst_ref.value ISSUBSET '198.51.100.0/24'] FOLLOWEDBY [domain-name:value LIKE '%.example.com']) REPEATS 2 TIMES",
+      "[x509-certificate:validity_not_after < t'2026-01-01T00:00:00Z' OR x509-certificate:issuer NOT IN ('CN=a', 'CN=b')] START t'2025-01-01T00:00:00Z' STOP t'2026-01-01T00:00:00Z'",
+    ];
+    const id = (i: number) => `indicator--00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`;
+    const objs = [...invalid, ...valid].map((pattern, i) => indicator(id(i), '2026-05-01T00:00:00.000Z', { pattern }));
+    const r = await call('POST', objects('team-share'), writer, JSON.stringify({ objects: objs }));
+    assert.deepEqual(r.body.successes.map((x: { id: string }) => x.id), valid.map((_, i) => id(invalid.length + i)));
+    assert.deepEqual(r.body.failures.map((x: { id: string }) => x.id), invalid.map((_, i) => id(i)));
+    for (const f of r.body.failures as Array<{ message: string }>) assert.match(f.message, /^pattern: .*offset \d+/, f.message);
+    for (let i = 0; i < valid.length; i++) assert.equal((await call('DELETE', `${objects('team-share')}${id(invalid.length + i)}/`, writer)).status, 200);
   });
 
   it('deletes with both rights: one version, then all; the object is then gone (404)', async () => {
