@@ -38,6 +38,12 @@ export interface Config {
     maxContentLength: number;
     defaultPageLimit: number;
     maxPageLimit: number;
+    /** Largest STIX object a client may add, in bytes of UTF-8 JSON (README "Security"). */
+    maxObjectBytes: number;
+    /** Deepest nesting of objects and arrays in an added STIX object. */
+    maxObjectDepth: number;
+    /** Bytes of objects in one page of objects or object: a page ends before it would pass this (always ≥ 1 object). */
+    maxPageBytes: number;
     /** API roots beside ours (`api`), for writable collections. */
     roots: Array<{ name: string; title: string; description: string | null; maxContentLength: number }>;
     collections: WritableCollectionConfig[];
@@ -230,6 +236,9 @@ function taxiiSettings(v: unknown, contact: string): Config['taxii'] {
     maxContentLength: int('taxii.maxContentLength', t.maxContentLength, 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     defaultPageLimit: int('taxii.defaultPageLimit', t.defaultPageLimit, Math.min(1000, maxPageLimit), 1, maxPageLimit),
     maxPageLimit,
+    maxObjectBytes: int('taxii.maxObjectBytes', t.maxObjectBytes, 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxObjectDepth: int('taxii.maxObjectDepth', t.maxObjectDepth, 32, 4, 256),
+    maxPageBytes: int('taxii.maxPageBytes', t.maxPageBytes, 4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
     roots,
     collections: writableCollections(t.collections, new Set(['api', ...roots.map((r) => r.name)])),
   };

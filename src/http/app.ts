@@ -121,6 +121,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     rootName: OUR_ROOT,
     maxContentLength: deps.config.taxii.maxContentLength,
     pageLimits: { defaultLimit: deps.config.taxii.defaultPageLimit, maxLimit: deps.config.taxii.maxPageLimit },
+    objectLimits: { maxObjectBytes: deps.config.taxii.maxObjectBytes, maxObjectDepth: deps.config.taxii.maxObjectDepth },
+    maxPageBytes: deps.config.taxii.maxPageBytes,
     loadedRoots: [
       ...deps.config.taxii.roots,
       ...(await deps.store.loadedTaxiiRoots()).filter((r) => !deps.config.taxii.roots.some((c) => c.name === r.name)),

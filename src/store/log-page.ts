@@ -75,16 +75,32 @@ export function logPageSql(q: LogQuery, d: LogSqlDialect): string {
   if (q.types) where.push(d.inList('v.type', q.types, 'text'));
   const columns = 'v.date_added, v.seq, v.stix_id, v.modified, v.spec_version, v.json';
   const limit = d.param(q.limit + 1, 'bigint');
-  if (q.ids) {
+  const page = q.ids
     // A few objects: drive by their ids, check membership per version.
-    return `SELECT ${columns} FROM object_versions v
-            WHERE ${d.objectIn('v', q.ids)}
-              AND EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = ${collection} AND m.date_added = v.date_added AND m.seq = v.seq)
-              AND ${[position('v'), ...where].join(' AND ')}
-            ORDER BY v.date_added, v.seq LIMIT ${limit}`;
-  }
-  // One range scan of the collection's members from the position.
-  return `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.seq = m.seq
-          WHERE m.collection = ${collection} AND ${[position('m'), ...where].join(' AND ')}
-          ORDER BY m.date_added, m.seq LIMIT ${limit}`;
+    ? `SELECT ${columns} FROM object_versions v
+       WHERE ${d.objectIn('v', q.ids)}
+         AND EXISTS (SELECT 1 FROM collection_members m WHERE m.collection = ${collection} AND m.date_added = v.date_added AND m.seq = v.seq)
+         AND ${[position('v'), ...where].join(' AND ')}
+       ORDER BY v.date_added, v.seq LIMIT ${limit}`
+    // One range scan of the collection's members from the position.
+    : `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.seq = m.seq
+       WHERE m.collection = ${collection} AND ${[position('m'), ...where].join(' AND ')}
+       ORDER BY m.date_added, m.seq LIMIT ${limit}`;
+  if (q.maxBytes === undefined) return page;
+  // The byte budget, applied to the rows the limit chose: a running sum of their JSON sizes (read from the row
+  // headers, without reading the texts), the first row always; `n`, the rows before the cut, tells whether it cut.
+  const order = 'p.date_added, p.seq';
+  return `SELECT date_added, seq, stix_id, modified, spec_version, json, n FROM (
+            SELECT p.*, sum(octet_length(p.json)) OVER (ORDER BY ${order} ROWS UNBOUNDED PRECEDING) AS running,
+                   row_number() OVER (ORDER BY ${order}) AS rn, count(*) OVER () AS n
+            FROM (${page}) p) w
+          WHERE w.running <= ${d.param(q.maxBytes, 'bigint')} OR w.rn = 1
+          ORDER BY date_added, seq`;
+}
+
+/** The page a store read with logPageSql: `limit` rows at most; more when the limit or the byte budget cut. */
+export function logPageOf<T>(rows: T[], limit: number, before: number | undefined): { rows: T[]; more: boolean } {
+  const more = rows.length > limit || (before !== undefined && rows.length < before);
+  if (rows.length > limit) rows.length = limit;
+  return { rows, more };
 }

@@ -243,6 +243,11 @@ export interface LogQuery {
   types?: readonly string[] | undefined;
   versions: VersionSelection;
   specVersions?: readonly string[] | undefined;
+  /**
+   * The page also ends before the JSON of its objects would pass this many bytes (the first object always comes,
+   * whatever its size); `more` is then true.
+   */
+  maxBytes?: number | undefined;
 }
 
 export interface LogEntry {

@@ -19,9 +19,25 @@ export interface Failure {
 
 const MEDIA = /^application\/taxii\+json\s*(;\s*version\s*=\s*"?2\.1"?\s*)?$/i;
 const MAX_OBJECTS = 100_000;
+/** Objects checked between two turns of the event loop, so that a large POST does not hold up other clients. */
+const CHECKS_PER_TURN = 250;
+
+/** What one object may be (README "Security"; config `taxii.maxObjectBytes`, `taxii.maxObjectDepth`). */
+export interface ObjectLimits {
+  /** Largest object, as UTF-8 JSON: a bigger one is refused, so that no stored object can swell a page. */
+  maxObjectBytes: number;
+  /** Deepest nesting of objects and arrays inside one object (the object itself is 1). */
+  maxObjectDepth: number;
+}
+
+export const DEFAULT_OBJECT_LIMITS: ObjectLimits = { maxObjectBytes: 1024 * 1024, maxObjectDepth: 32 };
 
 /** §5.5: the media type (415), the size (413, before and while reading), then the envelope (422). */
-export async function validateEnvelope(request: AddObjectsRequest, maxContentLength: number): Promise<{ valid: Array<{ object: NewObject; version: string | null }>; failures: Failure[] }> {
+export async function validateEnvelope(
+  request: AddObjectsRequest,
+  maxContentLength: number,
+  limits: ObjectLimits = DEFAULT_OBJECT_LIMITS,
+): Promise<{ valid: Array<{ object: NewObject; version: string | null }>; failures: Failure[] }> {
   if (!request.contentType || !MEDIA.test(request.contentType.trim())) {
     throw new TaxiiError(415, 'Unsupported Media Type', 'send the envelope as application/taxii+json;version=2.1');
   }
@@ -48,12 +64,27 @@ export async function validateEnvelope(request: AddObjectsRequest, maxContentLen
   if (objects.length > MAX_OBJECTS) throw new TaxiiError(422, 'Unprocessable Content', `at most ${MAX_OBJECTS} objects per request`);
   const valid: Array<{ object: NewObject; version: string | null }> = [];
   const failures: Failure[] = [];
-  for (const o of objects) {
-    const checked = checkObject(o);
+  for (let i = 0; i < objects.length; i++) {
+    if (i > 0 && i % CHECKS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const checked = checkObject(objects[i], limits);
     if ('message' in checked) failures.push(checked);
     else valid.push(checked);
   }
   return { valid, failures };
+}
+
+/** How deeply objects and arrays nest in a parsed JSON value (a scalar is 0), without recursion. */
+export function jsonDepth(value: unknown, stopAbove = Number.POSITIVE_INFINITY): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest > stopAbove) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /**
@@ -62,13 +93,20 @@ export async function validateEnvelope(request: AddObjectsRequest, maxContentLen
  * and a parsable pattern for indicators. Objects without `modified` (SCOs) are versioned by `created`, else by the
  * time they are added (TAXII 2.1 §5.3).
  */
-function checkObject(raw: unknown): { object: NewObject; version: string | null } | Failure {
+function checkObject(raw: unknown, limits: ObjectLimits): { object: NewObject; version: string | null } | Failure {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { id: 'unknown', message: 'not a JSON object' };
   const o = raw as Record<string, unknown>;
   const id = typeof o.id === 'string' && STIX_IDENTIFIER.test(o.id) ? o.id : undefined;
-  if (!id) return { id: String(o.id ?? 'unknown').slice(0, 200), message: 'id must be a STIX identifier (type--uuid)' };
+  if (!id) return { id: typeof o.id === 'string' ? o.id.slice(0, 200) : 'unknown', message: 'id must be a STIX identifier (type--uuid)' };
   const versionText = typeof o.modified === 'string' ? o.modified : typeof o.created === 'string' ? o.created : undefined;
   const fail = (message: string): Failure => ({ id, ...(versionText ? { version: versionText.slice(0, 64) } : {}), message });
+  // Depth first (the schema validator and JSON writers recurse), then size.
+  if (jsonDepth(o, limits.maxObjectDepth) > limits.maxObjectDepth) {
+    return fail(`nested deeper than ${limits.maxObjectDepth} levels of objects and arrays (the server's maxObjectDepth)`);
+  }
+  const json = JSON.stringify(o);
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > limits.maxObjectBytes) return fail(`${bytes} bytes: larger than the ${limits.maxObjectBytes} bytes an object may have (the server's maxObjectBytes)`);
   if (!id.startsWith(`${String(o.type)}--`)) return fail('the id must start with the object type');
   const spec = specVersionOf(o);
   if (spec !== '2.1') {
@@ -87,7 +125,7 @@ function checkObject(raw: unknown): { object: NewObject; version: string | null 
     if (!checked.ok) return fail(`pattern: ${checked.reason}`);
   }
   return {
-    object: { stixId: id, type: String(o.type), modified: version, specVersion: spec, json: JSON.stringify(o) },
+    object: { stixId: id, type: String(o.type), modified: version, specVersion: spec, json },
     version: version === null ? null : new Date(version).toISOString(),
   };
 }

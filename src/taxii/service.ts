@@ -3,7 +3,7 @@ import type { Principal } from '../auth/authenticator.js';
 import { stixMediaType } from '../stix/constants.js';
 import type { Store } from '../store/store.js';
 import type { LoadedRoot, LogEntry } from '../store/types.js';
-import { type AddObjectsRequest, validateEnvelope } from './add-objects.js';
+import { type AddObjectsRequest, type ObjectLimits, validateEnvelope } from './add-objects.js';
 import type { CollectionRegistry, TaxiiCollection } from './collection-registry.js';
 import { HEADER_DATE_ADDED_FIRST, HEADER_DATE_ADDED_LAST, MAX_PAGE_LIMIT, TAXII_MEDIA_TYPE } from './constants.js';
 import { forbidden, notFound } from './errors.js';
@@ -22,6 +22,10 @@ export interface TaxiiSettings {
   loadedRoots?: readonly LoadedRoot[];
   /** §3.5 paging: default and largest `limit`. */
   pageLimits?: PageLimits;
+  /** What one added object may be (size, depth). */
+  objectLimits?: ObjectLimits;
+  /** Bytes of stored objects in one page of objects (besides `limit`); default 4 MiB. */
+  maxPageBytes?: number;
   /** Discovery values loaded from another server: they take the place of the configured ones. */
   loadedDiscovery?: Record<string, unknown> | null;
 }
@@ -33,6 +37,8 @@ export interface TaxiiAnswer {
   headers: Record<string, string>;
 }
 
+/** Bytes of objects in one page when the settings name none. */
+const DEFAULT_MAX_PAGE_BYTES = 4 * 1024 * 1024;
 /** Every version (§3.4.2 match[version]=all). */
 const ALL_VERSIONS = { last: false, first: false, all: true, modified: [] };
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -126,7 +132,7 @@ export class TaxiiService {
     const c = this.requireCollection(root, ref, who);
     if (!c.canWrite(who)) throw forbidden(`this key may not add objects to ${c.alias || c.id}`);
     const requestTimestamp = this.clock() * 1000;
-    const checked = await validateEnvelope(request, this.settings.maxContentLength);
+    const checked = await validateEnvelope(request, this.settings.maxContentLength, this.settings.objectLimits);
     const outcomes = await this.store.addObjects(c.key, checked.valid.map((v) => v.object), this.clock());
     const successes = checked.valid.map((v, i) => ({
       id: v.object.stixId,
@@ -219,6 +225,8 @@ export class TaxiiService {
       types: q.types,
       versions: endpoint === 'versions' ? ALL_VERSIONS : q.versions,
       specVersions: q.specVersions,
+      // Pages that carry objects end at a byte budget too, whatever size of object was stored.
+      maxBytes: endpoint === 'objects' || endpoint === 'object' ? (this.settings.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES) : undefined,
     });
     const last = page.items[page.items.length - 1];
     // §3.5 and TAXII.md §5: more: true always comes with a next.

@@ -394,6 +394,26 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         assert.deepEqual(await page(store, 'team', { ...ALL, all: false, modified: [first!.modified] }), [[IP, first!.modified, '2.1']]);
       }));
 
+      it('ends a page at a byte budget as well as at the limit; the first object always comes', withStore(async (store) => {
+        const big = (n: number, size: number) => obj(`note--00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, 1000, '2.1', `,"pad":"${'x'.repeat(size)}"`);
+        await store.addObjects('team', [big(1, 5000), big(2, 3000), big(3, 3000), big(4, 100)], Date.UTC(2026, 4, 17));
+        const walk = async (maxBytes: number, limit: number) => {
+          const pages: number[][] = [];
+          let after: LogQuery['after'];
+          for (;;) {
+            const p = await store.pageLog({ collection: 'team', limit, versions: LAST, maxBytes, after });
+            pages.push(p.items.map((e) => Number(e.stixId.slice(-2))));
+            const last = p.items[p.items.length - 1];
+            if (!p.more || !last) return pages;
+            after = { dateAdded: last.dateAdded, seq: last.seq };
+          }
+        };
+        assert.deepEqual(await walk(6200, 10), [[1], [2, 3], [4]]);
+        assert.deepEqual(await walk(100_000, 10), [[1, 2, 3, 4]]);
+        assert.deepEqual(await walk(100_000, 3), [[1, 2, 3], [4]]);
+        assert.deepEqual(await walk(10, 10), [[1], [2], [3], [4]]);
+      }));
+
       it('a version posted to a writable collection never hides or replaces one of our IOCs in the built-in collections', withStore(async (store) => {
         await store.upsertSource(source({ id: 'a' }));
         await store.upsertObservations('a', [observation({ type: 'domain', value: 'c2.example.net' })], Date.UTC(2026, 4, 17));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenSigner } from '../../src/auth/signed-token.js';
-import { acceptsTaxii } from '../../src/taxii/accept.js';
+import { acceptsTaxii, MAX_ACCEPT_LENGTH, parseAccept } from '../../src/taxii/accept.js';
 import { MAX_PAGE_LIMIT } from '../../src/taxii/constants.js';
 import { TaxiiError } from '../../src/taxii/errors.js';
 import { NextTokens } from '../../src/taxii/next-token.js';
@@ -42,6 +42,19 @@ describe('TAXII Accept', () => {
       '*/*;q=0', 'application/stix+json;version=2.1']) {
       assert.equal(acceptsTaxii(no), false, no);
     }
+  });
+
+  it('splits on commas and semicolons outside quoted strings only, in one pass, and reads at most 4 KB', () => {
+    assert.deepEqual(parseAccept('text/plain;x="a,b;c\\"d", application/taxii+json;version="2.1";q=0.5').map((r) => [r.type, [...r.params], r.q]), [
+      ['text/plain', [['x', 'a,b;c"d']], 1],
+      ['application/taxii+json', [['version', '2.1']], 0.5],
+    ]);
+    // Unbalanced quotes and escapes (what a crafted header holds) still end in one range, read to the end.
+    assert.equal(parseAccept(`"${'\\'.repeat(3000)}`).length, 1);
+    assert.equal(acceptsTaxii(`${'a;b="'.repeat(801)}, */*`), false, 'the */* is inside the open quote');
+    assert.equal(acceptsTaxii(`${'text/html;q=0.1, '.repeat(239)}application/taxii+json`), true);
+    assert.equal(acceptsTaxii(`${'text/html;q=0.1, '.repeat(241)}application/taxii+json`), false, 'over MAX_ACCEPT_LENGTH');
+    assert.ok(`${'text/html;q=0.1, '.repeat(241)}application/taxii+json`.length > MAX_ACCEPT_LENGTH);
   });
 });
 

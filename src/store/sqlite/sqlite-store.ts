@@ -7,7 +7,7 @@ import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { decayedScore, scoreOf, validUntil } from '../../domain/scoring.js';
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
-import { logPageSql } from '../log-page.js';
+import { logPageOf, logPageSql } from '../log-page.js';
 import { dedupeSorted, listJson, parseList } from '../merge.js';
 import { WriteLock } from '../write-lock.js';
 import { type IocColumns, type KeyRow, newStixId, parseMediaTypes, runOf, type RunRow, toIoc, toKey } from '../rows.js';
@@ -639,9 +639,8 @@ export class SqliteStore implements Store {
       isLatest: (t) => `${t}.latest = 1`,
       falseCondition: '0',
     });
-    const rows = this.db.prepare(sql).raw().all(params) as Array<[number, number, string, number, string, string]>;
-    const more = rows.length > q.limit;
-    if (more) rows.length = q.limit;
+    const all = this.db.prepare(sql).raw().all(params) as Array<[number, number, string, number, string, string, number?]>;
+    const { rows, more } = logPageOf(all, q.limit, all[0]?.[6]);
     return {
       items: rows.map(([dateAdded, seq, stixId, modified, specVersion, json]) => ({ dateAdded, seq, stixId, modified, specVersion, json })),
       more,
