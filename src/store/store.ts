@@ -8,6 +8,7 @@ import type {
   Observation,
   Plan,
   AddOutcome,
+  SavedStatus,
   LoadedCollection,
   LoadedRoot,
   LogPage,
@@ -103,8 +104,8 @@ export interface Store {
   /** Removes versions of an object from a collection: all, or those at these log positions; how many were removed. */
   deleteObject(collection: string, stixId: string, versions: ReadonlyArray<{ dateAdded: number; seq: number }> | undefined): Promise<number>;
   /** Keeps a TAXII status resource (JSON text); statuses older than `pruneBefore` (epoch ms) go. */
-  saveStatus(id: string, collection: string, json: string, now: number, pruneBefore: number): Promise<void>;
-  getStatus(id: string): Promise<string | undefined>;
+  saveStatus(status: SavedStatus, now: number, pruneBefore: number): Promise<void>;
+  getStatus(id: string): Promise<SavedStatus | undefined>;
   /** Loads another TAXII server's roots, collections, versions (with their date_added) and statuses, in one transaction. */
   loadTaxii(data: TaxiiLoad, now: number): Promise<{ versions: number; duplicates: number }>;
   loadedTaxiiRoots(): Promise<LoadedRoot[]>;

@@ -333,3 +333,12 @@ export interface TaxiiLoad {
   versions: LoadedVersion[];
   statuses: Array<{ id: string; root: string; json: string }>;
 }
+
+/** A TAXII status resource (§4.3) as kept: its JSON text, the collection (or loaded root) and who made the request. */
+export interface SavedStatus {
+  id: string;
+  collection: string;
+  /** The account whose key made the request; null for statuses loaded from another server. */
+  accountId: number | null;
+  json: string;
+}

@@ -101,12 +101,17 @@ export class TaxiiService {
     });
   }
 
-  /** §4.3 Get Status: the result of an add, kept 7 days. */
-  async status(root: string, id: string): Promise<TaxiiAnswer> {
+  /**
+   * §4.3 Get Status: the result of an add, kept 7 days, shown to the account whose key made the request and to
+   * admins; to anyone else it does not exist (404, as for a collection a key may not see). A status loaded from
+   * another server has no account: every key allowed on TAXII sees it, as it sees the loaded collections.
+   */
+  async status(root: string, id: string, who: Principal): Promise<TaxiiAnswer> {
     this.requireRoot(root);
     const stored = /^[0-9a-f-]{36}$/.test(id) ? await this.store.getStatus(id) : undefined;
-    if (stored === undefined) throw notFound(`no status ${id.slice(0, 80)}`);
-    return { status: 200, body: stored, headers: {} };
+    const mine = stored !== undefined && (stored.accountId === null || stored.accountId === who.accountId || who.plan === 'admin');
+    if (!stored || !mine) throw notFound(`no status ${id.slice(0, 80)}`);
+    return { status: 200, body: stored.json, headers: {} };
   }
 
   /** §5.1 Get Collections: every collection this key may see, in a fixed order. */
@@ -152,7 +157,7 @@ export class TaxiiService {
     };
     const body = JSON.stringify(status);
     const now = this.clock();
-    await this.store.saveStatus(status.id, c.key, body, now, now - 7 * 86_400_000);
+    await this.store.saveStatus({ id: status.id, collection: c.key, accountId: who.accountId, json: body }, now, now - 7 * 86_400_000);
     return { status: 202, body, headers: {} };
   }
 

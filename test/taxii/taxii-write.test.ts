@@ -98,6 +98,10 @@ describe('TAXII writable collections', () => {
     assert.match(s.request_timestamp, /\.\d{6}Z$/);
     const status = await call('GET', `/api/taxii2/api/status/${s.id}/`, writer);
     assert.deepEqual(status.body, s);
+    // Only the account that made the request (and admins) can see it; to another key it does not exist.
+    assert.equal((await call('GET', `/api/taxii2/api/status/${s.id}/`, reader)).status, 404);
+    assert.equal((await call('GET', `/api/taxii2/api/status/${s.id}/`, boss)).status, 404);
+    assert.deepEqual((await call('GET', `/api/taxii2/api/status/${s.id}/`, admin)).body, s);
 
     // A bundle body is accepted too; the same version again is a success with a message; a newer one is a version.
     const second = await call('POST', objects('team-share'), writer, JSON.stringify({

@@ -82,7 +82,7 @@ export async function taxiiRoutes(app: FastifyInstance, opts: TaxiiRouteOptions)
   app.get('/', async (r, reply) => send(reply, opts.taxii.discovery(base(r))));
   if (!opts.roots) return;
   app.get('/:root/', async (r, reply) => send(reply, opts.taxii.apiRoot(p(r).root!)));
-  app.get('/:root/status/:status/', async (r, reply) => send(reply, await opts.taxii.status(p(r).root!, p(r).status!)));
+  app.get('/:root/status/:status/', async (r, reply) => send(reply, await opts.taxii.status(p(r).root!, p(r).status!, principal(r))));
   app.post('/:root/collections/:id/objects/', async (r, reply) =>
     send(reply, await opts.taxii.addObjects(p(r).root!, p(r).id!, principal(r), {
       contentType: r.headers['content-type'],

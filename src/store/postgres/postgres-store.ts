@@ -13,6 +13,7 @@ import { WriteLock } from '../write-lock.js';
 import { type IocColumns, type KeyRow, newStixId, parseMediaTypes, runOf, type RunRow, toIoc, toKey } from '../rows.js';
 import type { Store } from '../store.js';
 import type {
+  SavedStatus,
   Account,
   ApiKeyRecord,
   ApiKeyWithAccount,
@@ -1353,16 +1354,18 @@ export class PostgresStore implements Store {
     });
   }
 
-  async saveStatus(id: string, collection: string, json: string, now: number, pruneBefore: number): Promise<void> {
+  async saveStatus(status: SavedStatus, now: number, pruneBefore: number): Promise<void> {
     await this.pool.query(
-      `WITH pruned AS (DELETE FROM statuses WHERE created_at < $5)
-       INSERT INTO statuses (id, collection, created_at, json) VALUES ($1, $2, $3, $4)`,
-      [id, collection, now, json, pruneBefore],
+      `WITH pruned AS (DELETE FROM statuses WHERE created_at < $6)
+       INSERT INTO statuses (id, collection, account_id, created_at, json) VALUES ($1, $2, $3, $4, $5)`,
+      [status.id, status.collection, status.accountId, now, status.json, pruneBefore],
     );
   }
 
-  async getStatus(id: string): Promise<string | undefined> {
-    return (await this.one<{ json: string }>('SELECT json FROM statuses WHERE id = $1', [id]))?.json;
+  async getStatus(id: string): Promise<SavedStatus | undefined> {
+    const row = await this.one<{ id: string; collection: string; account_id: number | null; json: string }>(
+      'SELECT id, collection, account_id, json FROM statuses WHERE id = $1', [id]);
+    return row && { id: row.id, collection: row.collection, accountId: row.account_id === null ? null : Number(row.account_id), json: row.json };
   }
 
   async loadTaxii(data: TaxiiLoad, now: number): Promise<{ versions: number; duplicates: number }> {

@@ -219,11 +219,14 @@ CREATE TABLE leases (
   },
   {
     version: 5,
-    name: 'TAXII: media types of loaded collections, the latest flag for our own versions only',
+    name: 'TAXII: media types of loaded collections, the account of a status, the latest flag for our own versions only',
     sql: `
 -- Collections loaded from another TAXII server keep the media types they were loaded with (a JSON list; NULL:
 -- STIX 2.1 only).
 ALTER TABLE taxii_collections ADD COLUMN media_types TEXT;
+
+-- A status is shown to the account that made the request (and to admins); NULL: loaded from another server.
+ALTER TABLE statuses ADD COLUMN account_id INTEGER;
 
 -- Only the server's own versions (the built-in collections) carry the latest flag now: the last version of an object
 -- in a writable or loaded collection is chosen within that collection when it is read. Before, a version posted to a

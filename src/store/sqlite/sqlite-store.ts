@@ -14,6 +14,7 @@ import { type IocColumns, type KeyRow, newStixId, parseMediaTypes, runOf, type R
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import type { Store } from '../store.js';
 import type {
+  SavedStatus,
   Account,
   ApiKeyRecord,
   ApiKeyWithAccount,
@@ -717,15 +718,18 @@ export class SqliteStore implements Store {
     );
   }
 
-  async saveStatus(id: string, collection: string, json: string, now: number, pruneBefore: number): Promise<void> {
+  async saveStatus(status: SavedStatus, now: number, pruneBefore: number): Promise<void> {
     await this.writes.run(() => {
       this.db.prepare('DELETE FROM statuses WHERE created_at < ?').run(pruneBefore);
-      this.db.prepare('INSERT INTO statuses (id, collection, created_at, json) VALUES (?, ?, ?, ?)').run(id, collection, now, json);
+      this.db.prepare('INSERT INTO statuses (id, collection, account_id, created_at, json) VALUES (?, ?, ?, ?, ?)')
+        .run(status.id, status.collection, status.accountId, now, status.json);
     });
   }
 
-  async getStatus(id: string): Promise<string | undefined> {
-    return this.db.prepare('SELECT json FROM statuses WHERE id = ?').pluck().get(id) as string | undefined;
+  async getStatus(id: string): Promise<SavedStatus | undefined> {
+    const row = this.db.prepare('SELECT id, collection, account_id, json FROM statuses WHERE id = ?').get(id) as
+      { id: string; collection: string; account_id: number | null; json: string } | undefined;
+    return row && { id: row.id, collection: row.collection, accountId: row.account_id, json: row.json };
   }
 
   async loadTaxii(data: TaxiiLoad, now: number): Promise<{ versions: number; duplicates: number }> {
