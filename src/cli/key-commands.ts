@@ -1,16 +1,35 @@
-import { issueKey } from '../auth/key-service.js';
-import type { Plan } from '../store/types.js';
+import { issueKey, PlanMismatchError, PlanRequiredForNewAccountError } from '../auth/key-service.js';
+import { PLANS, type Plan } from '../store/types.js';
 import { withContext } from './context.js';
 import { table } from './table.js';
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
 
-/** `socd keys create`: the key alone on stdout (scripts read it); notes go to stderr. */
-export async function keysCreate(opts: { email: string; plan: Plan; name?: string }): Promise<void> {
+/**
+ * `socd keys create`: the key alone on stdout (scripts read it); notes go to stderr. `--plan` is the plan of a new
+ * account; an existing account keeps its own (`socd accounts set-plan` changes it), and a different `--plan` is an
+ * error rather than a silent change for every other key of the account.
+ */
+export async function keysCreate(opts: { email: string; plan?: Plan; name?: string }): Promise<void> {
   await withContext(async ({ store }) => {
-    const issued = await issueKey(store, opts.email, opts.plan, opts.name ?? null);
-    if (issued.planChanged) process.stderr.write(`account ${issued.account.email} is now on the ${opts.plan} plan\n`);
-    process.stderr.write(`created key ${issued.prefix}… for ${issued.account.email} (${issued.account.plan}); it is shown only once:\n`);
+    let issued;
+    try {
+      issued = await issueKey(store, opts.email, opts.plan, opts.name ?? null);
+    } catch (err) {
+      if (err instanceof PlanMismatchError) {
+        const { email, plan } = err.account;
+        throw new Error(
+          `${email} is on the ${plan} plan; --plan ${err.requested} applies only to a new account, and creating a key never changes a plan. ` +
+            `Leave out --plan (or give --plan ${plan}) to add a key to it, or change the plan of the account and all its keys with: socd accounts set-plan ${email} ${err.requested}`,
+        );
+      }
+      if (err instanceof PlanRequiredForNewAccountError) {
+        throw new Error(`there is no account ${err.email}: give its plan with --plan ${PLANS.join('|')}`);
+      }
+      throw err;
+    }
+    const created = issued.accountCreated ? `new account ${issued.account.email}` : issued.account.email;
+    process.stderr.write(`created key ${issued.prefix}… for ${created} (${issued.account.plan}); it is shown only once:\n`);
     process.stdout.write(`${issued.key}\n`);
   });
 }

@@ -38,9 +38,9 @@ program
 const keys = program.command('keys').description('API keys');
 keys
   .command('create')
-  .description('create a key (and the account if it is new); prints the key alone on stdout')
+  .description("create a key (and the account if it is new); prints the key alone on stdout; never changes an existing account's plan")
   .requiredOption('--email <email>', 'account email')
-  .addOption(new Option('--plan <plan>', 'account plan').choices(PLANS).makeOptionMandatory())
+  .addOption(new Option('--plan <plan>', 'plan of a new account (an existing one keeps its plan: socd accounts set-plan changes it)').choices(PLANS))
   .option('--name <name>', 'a label for the key')
   .action(keysCreate);
 keys.command('list').description('list keys (prefix, account, plan, last use)').option('--json', 'JSON output').action(keysList);

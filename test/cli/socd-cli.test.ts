@@ -42,6 +42,31 @@ describe('socd CLI', () => {
     assert.deepEqual(accounts.map((a: { email: string; plan: string }) => [a.email, a.plan]), [['analyst@example.com', 'pro']]);
   });
 
+  it('keys create never changes the plan of an existing account: a different --plan is an error naming set-plan', () => {
+    const { socd } = workdir();
+    const first = socd('keys', 'create', '--email', 'siem@example.com', '--plan', 'pro', '--name', 'siem');
+    assert.equal(first.status, 0, first.stderr);
+    const downgrade = socd('keys', 'create', '--email', 'siem@example.com', '--plan', 'free', '--name', 'script');
+    assert.notEqual(downgrade.status, 0, 'a plan mismatch is an error');
+    assert.equal(downgrade.stdout, '', 'no key was made');
+    assert.match(downgrade.stderr, /siem@example\.com is on the pro plan/);
+    assert.match(downgrade.stderr, /socd accounts set-plan siem@example\.com free/);
+    const accounts = () => JSON.parse(socd('accounts', 'list', '--json').stdout) as Array<{ email: string; plan: string; active_keys: number }>;
+    assert.deepEqual(accounts().map((a) => [a.email, a.plan, a.active_keys]), [['siem@example.com', 'pro', 1]]);
+    // The same plan, or none at all, adds a key to the existing account.
+    const same = socd('keys', 'create', '--email', 'siem@example.com', '--plan', 'pro');
+    assert.equal(same.status, 0, same.stderr);
+    const unsaid = socd('keys', 'create', '--email', 'siem@example.com');
+    assert.equal(unsaid.status, 0, unsaid.stderr);
+    assert.match(unsaid.stdout.trim(), KEY);
+    assert.deepEqual(accounts().map((a) => [a.email, a.plan, a.active_keys]), [['siem@example.com', 'pro', 3]]);
+    // A new account needs its plan.
+    const planless = socd('keys', 'create', '--email', 'new@example.com');
+    assert.notEqual(planless.status, 0);
+    assert.match(planless.stderr, /--plan/);
+    assert.equal(accounts().length, 1);
+  });
+
   it('import reports bad lines with their numbers and still loads the good ones', () => {
     const { dir, socd } = workdir();
     const file = join(dir, 'iocs.txt');
