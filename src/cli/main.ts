@@ -44,7 +44,11 @@ keys
   .option('--name <name>', 'a label for the key')
   .action(keysCreate);
 keys.command('list').description('list keys (prefix, account, plan, last use)').option('--json', 'JSON output').action(keysList);
-keys.command('revoke').description('revoke the key with this public prefix').argument('<prefix>', 'e.g. sk_live_AbCd1234').action(keysRevoke);
+keys
+  .command('revoke')
+  .description('revoke a key, given by its public prefix (as keys list shows it) or in full')
+  .argument('<key-or-prefix>', 'e.g. sk_live_AbCd1234, or the whole sk_live_… key (never printed back)')
+  .action(keysRevoke);
 
 const accounts = program.command('accounts').description('accounts and plans');
 accounts.command('list', { isDefault: true }).description('list accounts').option('--json', 'JSON output').action(accountsList);

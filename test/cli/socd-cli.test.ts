@@ -28,12 +28,12 @@ describe('socd CLI', () => {
     const prefix = lines[0]!.slice(0, 16);
     const listed = socd('keys', 'list', '--json');
     assert.equal(listed.status, 0, listed.stderr);
-    const keys = JSON.parse(listed.stdout) as Array<{ prefix: string; email: string; plan: string; revoked_at: string }>;
+    const keys = JSON.parse(listed.stdout) as Array<{ prefix: string; email: string; plan: string; revoked_at: string | null }>;
     assert.equal(keys.length, 1);
-    assert.deepEqual([keys[0]!.prefix, keys[0]!.email, keys[0]!.plan, keys[0]!.revoked_at], [prefix, 'analyst@example.com', 'pro', '-']);
+    assert.deepEqual([keys[0]!.prefix, keys[0]!.email, keys[0]!.plan, keys[0]!.revoked_at], [prefix, 'analyst@example.com', 'pro', null]);
     assert.ok(!listed.stdout.includes(lines[0]!), 'the secret is never listed');
     assert.equal(socd('keys', 'revoke', prefix).status, 0);
-    assert.notEqual(JSON.parse(socd('keys', 'list', '--json').stdout)[0].revoked_at, '-');
+    assert.equal(typeof JSON.parse(socd('keys', 'list', '--json').stdout)[0].revoked_at, 'string');
     assert.equal(socd('keys', 'revoke', 'sk_live_nothere').status, 1);
     const bad = socd('keys', 'create', '--email', 'a@b.c', '--plan', 'gold');
     assert.notEqual(bad.status, 0);
@@ -65,6 +65,35 @@ describe('socd CLI', () => {
     assert.notEqual(planless.status, 0);
     assert.match(planless.stderr, /--plan/);
     assert.equal(accounts().length, 1);
+  });
+
+  it('keys list --json gives null for missing dates; revoke takes the full key or the prefix and never echoes the key', () => {
+    const { socd } = workdir();
+    const key = socd('keys', 'create', '--email', 'a@example.com', '--plan', 'pro').stdout.trim();
+    const other = socd('keys', 'create', '--email', 'a@example.com', '--plan', 'pro').stdout.trim();
+    const list = () => JSON.parse(socd('keys', 'list', '--json').stdout) as Array<{ prefix: string; last_used_at: string | null; revoked_at: string | null; created_at: string }>;
+    const fresh = list();
+    assert.equal(fresh[0]!.last_used_at, null);
+    assert.equal(fresh[0]!.revoked_at, null);
+    assert.match(fresh[0]!.created_at, /^\d{4}-\d\d-\d\dT/);
+    assert.match(socd('keys', 'list').stdout, /\s-\s/, 'the table keeps - for no date');
+
+    const byKey = socd('keys', 'revoke', key);
+    assert.equal(byKey.status, 0, byKey.stderr);
+    assert.ok(!byKey.stderr.includes(key) && !byKey.stdout.includes(key), 'the full key is not echoed');
+    assert.match(byKey.stderr, new RegExp(`revoked ${key.slice(0, 16)}`));
+    const again = socd('keys', 'revoke', key);
+    assert.equal(again.status, 1);
+    assert.ok(!again.stderr.includes(key), again.stderr);
+    assert.match(again.stderr, /already revoked/);
+    const unknown = `sk_live_${'Z'.repeat(40)}`;
+    const notMine = socd('keys', 'revoke', unknown);
+    assert.equal(notMine.status, 1);
+    assert.ok(!notMine.stderr.includes(unknown), notMine.stderr);
+    // The prefix as `keys create` shows it (with its ellipsis) works too.
+    assert.equal(socd('keys', 'revoke', `${other.slice(0, 16)}…`).status, 0);
+    const after = list();
+    assert.ok(after.every((k) => typeof k.revoked_at === 'string'));
   });
 
   it('import reports bad lines with their numbers and still loads the good ones', () => {
@@ -194,7 +223,7 @@ describe('socd CLI', () => {
     }
     const list = JSON.parse(socd('keys', 'list', '--json').stdout);
     assert.equal(list[0].plan, 'admin');
-    assert.notEqual(list[0].last_used_at, '-', 'last use is written at shutdown');
+    assert.equal(typeof list[0].last_used_at, 'string', 'last use is written at shutdown');
   });
 
   it('explains a bad DATABASE_URL instead of crashing', () => {
