@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { FILE_FORMATS } from '../connectors/parsers/open-file-records.js';
 import { IOC_TYPES } from '../domain/ioc-types.js';
@@ -14,8 +15,12 @@ import { serveCommand } from './serve-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { sourcesCommand } from './sources-command.js';
 
+/** package.json's version: dist/src/cli/main.js and src/cli/main.ts are both three levels below the checkout. */
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('socd')
   .description('SOC Defenders: a self-hostable threat-intelligence server')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: false });
 

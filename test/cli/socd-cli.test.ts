@@ -226,6 +226,17 @@ describe('socd CLI', () => {
     assert.equal(typeof list[0].last_used_at, 'string', 'last use is written at shutdown');
   });
 
+  it('--version and -V print the package version', () => {
+    const { socd } = workdir();
+    const { version } = JSON.parse(readFileSync(resolve(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = socd(flag);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `${version}\n`, flag);
+      assert.equal(r.stderr, '');
+    }
+  });
+
   it('explains a bad DATABASE_URL instead of crashing', () => {
     const { dir, env } = workdir();
     const r = spawnSync(process.execPath, [SOCD, 'migrate'], { cwd: dir, env: { ...env, DATABASE_URL: 'mysql://x' }, encoding: 'utf8' });
