@@ -133,7 +133,27 @@ program
   .option('--limit <n>', 'at most this many IOCs')
   .action(exportCommand);
 
+/**
+ * A reader that stops reading (`socd export | head`, `socd sources | less` quit early) is not a failure: what was
+ * asked for went out up to where it was wanted. Node ignores SIGPIPE, so a write to the closed pipe fails with
+ * EPIPE instead; the command then ends quietly with status 0 — nothing on stderr — as it would in a shell pipeline.
+ */
+let stdoutClosed = false;
+const code = (err: unknown) => (err as NodeJS.ErrnoException | null | undefined)?.code;
+const AFTER_CLOSE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_WRITE_AFTER_END']);
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') {
+    // Later writes are dropped; a command streaming to stdout sees its pipeline fail and ends below.
+    stdoutClosed = true;
+    return;
+  }
+  process.stderr.write(`socd: cannot write to stdout: ${err.message}\n`);
+  process.exit(1);
+});
+
 program.parseAsync(process.argv).catch((err: unknown) => {
+  // Only stdout's own failure: an EPIPE of a database or feed connection is a real error.
+  if (stdoutClosed && AFTER_CLOSE.has(code(err) ?? '')) process.exit(0);
   process.stderr.write(`socd: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -226,6 +226,33 @@ describe('socd CLI', () => {
     assert.equal(typeof list[0].last_used_at, 'string', 'last use is written at shutdown');
   });
 
+  it('a closed stdout (socd … | head) ends the command quietly with exit status 0', async () => {
+    const { dir, env, socd } = workdir();
+    const list = join(dir, 'many.txt');
+    writeFileSync(list, Array.from({ length: 3000 }, (_, i) => `10.${i >> 8}.${i & 255}.1`).join('\n'));
+    assert.equal(socd('import', list).status, 0);
+    assert.equal(socd('keys', 'create', '--email', 'a@example.com', '--plan', 'pro').status, 0);
+    /** Runs socd with its stdout closed by the reader: at once, or after the first chunk (like `head -c 1`). */
+    const closedPipe = (args: string[], when: 'at-once' | 'after-first-chunk') =>
+      new Promise<{ status: number | null; signal: string | null; stderr: string }>((done) => {
+        const child = spawn(process.execPath, [SOCD, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        if (when === 'at-once') child.stdout!.destroy();
+        else child.stdout!.once('data', () => child.stdout!.destroy());
+        child.on('close', (status, signal) => done({ status, signal, stderr }));
+      });
+    const cases: Array<[string[], 'at-once' | 'after-first-chunk']> = [
+      [['export'], 'after-first-chunk'], [['export', '--format', 'json'], 'after-first-chunk'], [['export', '--format', 'csv'], 'after-first-chunk'],
+      [['export', '--format', 'json'], 'at-once'], [['keys', 'list'], 'at-once'], [['keys', 'list', '--json'], 'at-once'],
+      [['accounts', 'list'], 'at-once'], [['sources'], 'at-once'], [['sources', '--json'], 'at-once'], [['--version'], 'at-once'],
+    ];
+    for (const [args, when] of cases) {
+      const r = await closedPipe(args, when);
+      assert.deepEqual(r, { status: 0, signal: null, stderr: '' }, `socd ${args.join(' ')} (${when})`);
+    }
+  });
+
   it('--version and -V print the package version', () => {
     const { socd } = workdir();
     const { version } = JSON.parse(readFileSync(resolve(process.cwd(), 'package.json'), 'utf8')) as { version: string };
