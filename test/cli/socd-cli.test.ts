@@ -253,6 +253,29 @@ describe('socd CLI', () => {
     }
   });
 
+  it('taxii load says what is wrong with the file: missing, a directory, unreadable, not JSON', () => {
+    const { dir, socd } = workdir();
+    const missing = socd('taxii', 'load', 'missing.json');
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, 'socd: missing.json: the file does not exist\n');
+    const folder = socd('taxii', 'load', dir);
+    assert.equal(folder.status, 1);
+    assert.equal(folder.stderr, `socd: ${dir}: is a directory, not a file\n`);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{"roots": [');
+    const notJson = socd('taxii', 'load', broken);
+    assert.equal(notJson.status, 1);
+    assert.match(notJson.stderr, /^socd: .*broken\.json: not JSON: /);
+    if (process.getuid?.() !== 0) {
+      // root reads whatever the mode says.
+      const locked = join(dir, 'locked.json');
+      writeFileSync(locked, '{}', { mode: 0o000 });
+      const unreadable = socd('taxii', 'load', locked);
+      assert.equal(unreadable.status, 1);
+      assert.match(unreadable.stderr, /locked\.json: cannot be read: permission denied/);
+    }
+  });
+
   it('--version and -V print the package version', () => {
     const { socd } = workdir();
     const { version } = JSON.parse(readFileSync(resolve(process.cwd(), 'package.json'), 'utf8')) as { version: string };
