@@ -276,6 +276,39 @@ describe('socd CLI', () => {
     }
   });
 
+  it('sources: ENABLED says why an enabled source will not run; NOTE is shortened on a word boundary', () => {
+    const { env, dir } = workdir();
+    const sources = (extra: NodeJS.ProcessEnv, ...args: string[]) =>
+      spawnSync(process.execPath, [SOCD, 'sources', ...args], { cwd: dir, env: { ...env, SOCD_OTX_KEY: '', SOCD_PHISHTANK_KEY: '', ...extra }, encoding: 'utf8' });
+    const r = sources({});
+    assert.equal(r.status, 0, r.stderr);
+    const [header, ...lines] = r.stdout.trimEnd().split('\n');
+    const columns = header!.split(/\s{2,}/);
+    const rows = new Map(lines.map((l) => {
+      const cells = l.split(/\s{2,}/);
+      return [cells[0]!, Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']))];
+    }));
+    assert.equal(rows.get('otx')!.ENABLED, 'no key (SOCD_OTX_KEY)');
+    assert.equal(rows.get('phishtank')!.ENABLED, 'no key (SOCD_PHISHTANK_KEY)');
+    assert.equal(rows.get('urlhaus')!.ENABLED, 'yes');
+    assert.equal(rows.get('dshield')!.ENABLED, 'no');
+    const full = new Map((JSON.parse(sources({}, '--json').stdout) as Array<{ id: string; status_reason: string | null }>).map((s) => [s.id, s.status_reason ?? '']));
+    let shortened = 0;
+    for (const [id, row] of rows) {
+      const note = row.NOTE!;
+      const reason = full.get(id)!;
+      if (note === reason) continue;
+      shortened++;
+      assert.match(note, /\S…$/, `${id}: ${note}`);
+      const kept = note.slice(0, -1);
+      assert.ok(reason.startsWith(kept), `${id}: ${note} is not the start of ${reason}`);
+      assert.match(reason.slice(kept.length), /^[\s,;:.]/, `${id}: cut mid-word: ${note}`);
+    }
+    assert.ok(shortened > 0, 'some licence notes are long');
+    const keyed = sources({ SOCD_OTX_KEY: 'k' });
+    assert.match(keyed.stdout, /^otx\s+yes\s/m);
+  });
+
   it('--version and -V print the package version', () => {
     const { socd } = workdir();
     const { version } = JSON.parse(readFileSync(resolve(process.cwd(), 'package.json'), 'utf8')) as { version: string };
