@@ -10,6 +10,7 @@ import { installAuthentication } from './auth-hooks.js';
 import { installErrorHandlers } from './error-handler.js';
 import { problem, sendProblem } from './problem.js';
 import { installRateLimit, type SharedCounters } from './rate-limit.js';
+import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
@@ -106,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     installAuthentication(api, deps.authenticator);
     await installRateLimit(api, deps.config, deps.sharedCounters);
+    rejectRepeatedParameters(api);
     api.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
     await api.register(stixRoutes, { stix: new StixExportService(deps.store, deps.identity) });
     await api.register(iocRoutes, { iocs });

@@ -121,6 +121,27 @@ describe('REST /api/v1/iocs through a listening server', () => {
     assert.equal(twice.body.parameter, 'type');
   });
 
+  it('answers a parameter given more than once with a problem that says so and shows the comma-separated form', async () => {
+    for (const path of ['/api/v1/iocs', '/api/v1/iocs/stix']) {
+      const { status, body, res } = await get(`${path}?type=ipv4&type=domain&limit=5`);
+      assert.equal(status, 400, path);
+      assert.match(res.headers.get('content-type')!, /^application\/problem\+json/);
+      assert.deepEqual([body.type, body.title, body.status, body.code, body.parameter], ['about:blank', 'Bad Request', 400, 'invalid_parameter', 'type']);
+      assert.match(body.detail, /^type: given twice/, path);
+      assert.match(body.detail, /comma-separated list: type=ipv4,domain\b/, path);
+      assert.doesNotMatch(body.detail, /must be string/);
+    }
+    const thrice = await get('/api/v1/iocs?type=ipv4&type=domain&type=url');
+    assert.match(thrice.body.detail, /^type: given 3 times.*type=ipv4,domain,url/);
+    // A parameter that takes one value is to be given once: no list is suggested.
+    const limit = await get('/api/v1/iocs?limit=5&limit=6');
+    assert.equal(limit.status, 400);
+    assert.equal(limit.body.parameter, 'limit');
+    assert.match(limit.body.detail, /^limit: given twice \(5, 6\); give it once$/);
+    const unauthenticated = await get('/api/v1/iocs?type=ipv4&type=domain', null);
+    assert.equal(unauthenticated.status, 400, 'like any malformed query, before authentication');
+  });
+
   it('gives one IOC with its sightings, 404 for an unknown id and 400 for a malformed one', async () => {
     const list = await get('/api/v1/iocs?q=CVE-2024-3094');
     const id = list.body.data[0].id;
