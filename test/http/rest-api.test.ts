@@ -155,6 +155,35 @@ describe('REST /api/v1/iocs through a listening server', () => {
     assert.equal((await get('/api/v1/iocs/not-an-id')).status, 400);
   });
 
+  it('answers GET /api/v1/iocs/{value} with the IOC of that value; a hint to ?q= when there is none', async () => {
+    const listed = (await get('/api/v1/iocs?q=198.51.100.7')).body.data[0];
+    for (const segment of ['198.51.100.7', encodeURIComponent('198.51.100[.]7'), encodeURIComponent('http://evil.example/a?b=c'), 'cve-2024-3094']) {
+      const { status, body, res } = await get(`/api/v1/iocs/${segment}`);
+      assert.equal(status, 200, segment);
+      assert.match(body.id, /^(indicator|vulnerability)--/);
+      assert.equal(res.headers.get('content-location'), `/api/v1/iocs/${body.id}`, 'the canonical address');
+      assert.ok(Array.isArray(body.sightings));
+    }
+    const byValue = await get('/api/v1/iocs/198.51.100.7');
+    assert.equal(byValue.body.id, listed.id);
+    assert.deepEqual(byValue.body, (await get(`/api/v1/iocs/${listed.id}`)).body);
+
+    const absent = await get('/api/v1/iocs/185.220.101.5');
+    assert.equal(absent.status, 404);
+    assert.match(absent.res.headers.get('content-type')!, /^application\/problem\+json/);
+    assert.equal(absent.body.code, 'not_found');
+    assert.match(absent.body.detail, /no IOC has the value 185\.220\.101\.5 \(ipv4\)/);
+    assert.match(absent.body.detail, /GET \/api\/v1\/iocs\?q=185\.220\.101\.5/);
+    const unencoded = await get('/api/v1/iocs/http://evil.example/a');
+    assert.equal(unencoded.status, 404);
+    assert.match(unencoded.body.detail, /percent-encode it .* GET \/api\/v1\/iocs\?q=VALUE/);
+    const neither = await get('/api/v1/iocs/not-an-id');
+    assert.equal(neither.status, 400);
+    assert.equal(neither.body.parameter, 'id');
+    assert.match(neither.body.detail, /indicator--<uuid4>/);
+    assert.match(neither.body.detail, /GET \/api\/v1\/iocs\?q=/);
+  });
+
   it('authenticates by Bearer or Basic (email + key), and refuses the rest with 401 and WWW-Authenticate', async () => {
     const basic = (user: string, key: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${key}`).toString('base64')}` });
     assert.equal((await get('/api/v1/iocs?limit=1', null, basic('pro@example.com', pro))).status, 200);
