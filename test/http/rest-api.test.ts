@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { RouteOptions } from 'fastify';
+import { Authenticator } from '../../src/auth/authenticator.js';
+import { TokenSigner } from '../../src/auth/signed-token.js';
+import { loadConfig } from '../../src/config/config.js';
+import { buildApp } from '../../src/http/app.js';
+import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
 import { observation, source } from '../support/builders.js';
 import { startServer, type TestServer } from '../support/server.js';
 
@@ -243,5 +249,67 @@ describe('readiness', () => {
     assert.equal(((await res.json()) as { code: string }).code, 'database_unavailable');
     assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
     await srv.close();
+  });
+});
+
+describe('the OpenAPI document', () => {
+  const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+  const TAXII = /^\/(api\/)?taxii2(\/|$)/;
+  /** The docs page's own files (Swagger UI's HTML, scripts, styles): not part of the API. */
+  const DOCS_ASSETS = /^\/api\/v1\/docs\/static\//;
+
+  it('documents every route Fastify registered but TAXII (and the docs page assets), with parameters and response shapes', async () => {
+    const routes: RouteOptions[] = [];
+    const store = await sqliteStore();
+    const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
+    const app = await buildApp({
+      store, config, authenticator: new Authenticator(store), signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false,
+      onRoute: (r) => routes.push(r),
+    });
+    try {
+      await app.ready();
+      const res = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+      assert.equal(res.statusCode, 200);
+      const spec = res.json() as {
+        info: { description: string }; externalDocs?: { url: string; description?: string };
+        paths: Record<string, Record<string, { summary?: string; parameters?: Array<{ in: string; name: string }>; responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>;
+      };
+      const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
+      const registered = new Set(routes
+        .filter((r) => !TAXII.test(r.url) && !DOCS_ASSETS.test(r.url))
+        .flatMap((r) => [r.method].flat().filter((m) => m !== 'HEAD').map((m) => `${m} ${openApiPath(r.url)}`)));
+      const documented = new Set(Object.entries(spec.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).filter((m) => METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${path}`)));
+      assert.deepEqual([...documented].sort(), [...registered].sort());
+      for (const r of ['GET /healthz', 'GET /readyz', 'GET /api/v1/openapi.json', 'GET /api/v1/iocs', 'GET /api/v1/iocs/{id}', 'GET /api/v1/iocs/stix', 'GET /api/v1/sources']) {
+        assert.ok(documented.has(r), r);
+      }
+
+      for (const [path, ops] of Object.entries(spec.paths)) {
+        for (const [method, op] of Object.entries(ops)) {
+          if (!METHODS.includes(method)) continue;
+          const where = `${method.toUpperCase()} ${path}`;
+          assert.ok(op.summary, `${where}: a summary`);
+          const ok = op.responses?.['200'];
+          assert.ok(ok?.content && Object.values(ok.content).some((c) => c.schema), `${where}: the shape of its 200 answer`);
+          for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
+            assert.ok(op.parameters?.some((p) => p.in === 'path' && p.name === name), `${where}: path parameter ${name}`);
+          }
+        }
+      }
+      const list = spec.paths['/api/v1/iocs']!.get!;
+      assert.deepEqual(list.parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort(), ['confidence', 'cursor', 'industry', 'limit', 'q', 'since', 'source', 'status', 'type']);
+      assert.ok(spec.paths['/readyz']!.get!.responses!['503'], 'readiness documents its 503');
+
+      // TAXII 2.1 has its own specification: linked, not documented path by path.
+      assert.ok(!Object.keys(spec.paths).some((p) => TAXII.test(p)));
+      assert.match(spec.externalDocs?.url ?? '', /^https:\/\/docs\.oasis-open\.org\/cti\/taxii\/v2\.1\//);
+      assert.match(spec.info.description, /TAXII 2\.1/);
+      assert.match(spec.info.description, /\/taxii2\//);
+      assert.match(spec.info.description, /docs\.oasis-open\.org\/cti\/taxii\/v2\.1/);
+    } finally {
+      await app.close();
+      await store.close();
+    }
   });
 });
