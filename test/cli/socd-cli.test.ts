@@ -320,6 +320,63 @@ describe('socd CLI', () => {
     }
   });
 
+  it('npm start: SIGTERM to npm (npm → sh → node) reaches the server, which closes cleanly and exits 0', async () => {
+    const { env } = workdir();
+    const root = process.cwd();
+    const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const serverEnv = { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SOCD_SCHEDULER: 'off', npm_config_update_notifier: 'false', npm_config_fund: 'false' };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    /** Starts `command args`, waits for the server to listen, SIGTERMs the started process, and reports. */
+    const startAndTerminate = (command: string, args: string[]) =>
+      new Promise<{ code: number | null; signal: string | null; serverPid: number; serverGone: boolean; output: string }>((done, fail) => {
+        const child = spawn(command, args, { cwd: root, env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        let serverPid = 0;
+        const timer = setTimeout(() => fail(new Error(`${command} did not start:\n${output}`)), 30_000);
+        const onData = (d: Buffer) => {
+          output += d.toString();
+          const listening = /"pid":(\d+)[^\n]*Server listening at http:\/\/127\.0\.0\.1:\d+/.exec(output);
+          if (listening && !serverPid) {
+            serverPid = Number(listening[1]);
+            clearTimeout(timer);
+            child.kill('SIGTERM');
+          }
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+        child.on('error', fail);
+        child.on('exit', async (code, signal) => {
+          // The server may outlive its parent by the time its clean close takes.
+          for (let i = 0; i < 100 && serverPid && alive(serverPid); i++) await new Promise((r) => setTimeout(r, 100));
+          const serverGone = !serverPid || !alive(serverPid);
+          if (!serverGone) process.kill(serverPid, 'SIGKILL');
+          done({ code, signal, serverPid, serverGone, output });
+        });
+      });
+
+    // The script line as npm runs it: sh -c '<scripts.start>'. The signal goes to sh; the server must get it.
+    const viaSh = await startAndTerminate('sh', ['-c', script]);
+    assert.ok(viaSh.serverGone, `the server (pid ${viaSh.serverPid}) outlived sh:\n${viaSh.output}`);
+    assert.equal(viaSh.code, 0, `sh -c '${script}' (the server) exits 0 on SIGTERM:\n${viaSh.output}`);
+    assert.match(viaSh.output, /"signal":"SIGTERM"[^\n]*"msg":"shutting down"/);
+    assert.match(viaSh.output, /"msg":"stopped"/, 'the close ran to its end');
+
+    // And npm itself, when it is there (no network: npm start runs a script and nothing else).
+    const npm = spawnSync('npm', ['--version'], { encoding: 'utf8' });
+    if (npm.status === 0) {
+      const viaNpm = await startAndTerminate('npm', ['start']);
+      assert.ok(viaNpm.serverGone, `the server (pid ${viaNpm.serverPid}) outlived npm:\n${viaNpm.output}`);
+      assert.match(viaNpm.output, /"msg":"stopped"/, `the server closed cleanly:\n${viaNpm.output}`);
+    }
+  });
+
   it('explains a bad DATABASE_URL instead of crashing', () => {
     const { dir, env } = workdir();
     const r = spawnSync(process.execPath, [SOCD, 'migrate'], { cwd: dir, env: { ...env, DATABASE_URL: 'mysql://x' }, encoding: 'utf8' });
