@@ -2,6 +2,7 @@ import { filterDigest, type TokenSigner } from '../auth/signed-token.js';
 import { InvalidParameterError, NotFoundError } from '../errors/app-error.js';
 import type { Store } from '../store/store.js';
 import type { IocPosition } from '../store/types.js';
+import { normalizeAny } from '../domain/normalize.js';
 import { type ListLimits, parseIocListQuery } from './ioc-query.js';
 import { iocDetailView, iocView } from './ioc-view.js';
 
@@ -29,13 +30,37 @@ export class IocService {
   }
 
   async get(id: string) {
-    const normalized = id.trim().toLowerCase();
-    if (!STIX_ID.test(normalized)) {
-      throw new InvalidParameterError('id', 'not an IOC id', 'indicator--<uuid4> or vulnerability--<uuid4>, as listed by GET /api/v1/iocs');
+    return (await this.find(id)).view;
+  }
+
+  /**
+   * GET /api/v1/iocs/{id}: by STIX id or, failing that, by value. A segment that is not an id but normalizes to an
+   * IOC value (`185.220.101.5`, `hxxp://evil[.]com/x` percent-encoded, `cve-2024-3094`) is answered with the IOC
+   * of that value, whatever its status, and `canonicalId` says where it lives; the list's `q` parameter is the
+   * search by value with filters, and the errors say so.
+   */
+  async find(idOrValue: string): Promise<{ view: ReturnType<typeof iocDetailView>; canonicalId: string }> {
+    const normalized = idOrValue.trim().toLowerCase();
+    if (STIX_ID.test(normalized)) {
+      const ioc = await this.store.getIoc(normalized);
+      if (!ioc) throw new NotFoundError(`no IOC with id ${normalized}`);
+      return { view: iocDetailView(ioc), canonicalId: ioc.id };
     }
-    const ioc = await this.store.getIoc(normalized);
-    if (!ioc) throw new NotFoundError(`no IOC with id ${normalized}`);
-    return iocDetailView(ioc);
+    const value = normalizeAny(idOrValue);
+    const search = (v: string) => `GET /api/v1/iocs?q=${encodeURIComponent(v)}`;
+    if (!value.ok) {
+      throw new InvalidParameterError(
+        'id',
+        `${JSON.stringify(shorten(idOrValue))} is neither an IOC id (indicator--<uuid4> or vulnerability--<uuid4>, as listed by GET /api/v1/iocs) nor an IOC value (${value.reason}); to search by value use GET /api/v1/iocs?q=<value>`,
+        'indicator--<uuid4>, vulnerability--<uuid4>, or an IOC value',
+      );
+    }
+    const page = await this.store.queryIocs({ value: value.value, types: [value.type], status: 'all', limit: 1 });
+    const ioc = page.items[0] && (await this.store.getIoc(page.items[0].id));
+    if (!ioc) {
+      throw new NotFoundError(`no IOC has the value ${shorten(value.value)} (${value.type}), active or revoked; ${search(value.value)} searches by value, with the list's filters`);
+    }
+    return { view: iocDetailView(ioc), canonicalId: ioc.id };
   }
 
   private readCursor(cursor: string, digest: string): IocPosition {
@@ -48,4 +73,8 @@ export class IocService {
     }
     return { addedAt: p.a as number, rowId: p.r as number };
   }
+}
+
+function shorten(s: string): string {
+  return s.length > 100 ? `${s.slice(0, 100)}…` : s;
 }

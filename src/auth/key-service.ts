@@ -6,8 +6,8 @@ export interface IssuedKey {
   key: string;
   prefix: string;
   account: Account;
-  /** True when the account's plan was changed to the one asked for. */
-  planChanged: boolean;
+  /** True when the account was created for this key. */
+  accountCreated: boolean;
 }
 
 const EMAIL_SHAPE = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
@@ -16,21 +16,46 @@ export class InvalidEmailError extends Error {
   override name = 'InvalidEmailError';
 }
 
-/** Creates a key for the account with this email, creating the account (or setting its plan) as needed. */
-export async function issueKey(store: Store, email: string, plan: Plan, name: string | null, now = Date.now()): Promise<IssuedKey> {
+/** A plan was asked for an account that exists on another one: issuing a key never changes a plan. */
+export class PlanMismatchError extends Error {
+  override name = 'PlanMismatchError';
+  constructor(
+    readonly account: Account,
+    readonly requested: Plan,
+  ) {
+    super(`${account.email} is on the ${account.plan} plan, not ${requested}; a key's plan is its account's`);
+  }
+}
+
+/** A new account was asked for without a plan. */
+export class PlanRequiredForNewAccountError extends Error {
+  override name = 'PlanRequiredForNewAccountError';
+  constructor(readonly email: string) {
+    super(`there is no account ${email}; a new account needs a plan`);
+  }
+}
+
+/**
+ * Creates a key for the account with this email, creating the account on `plan` when it is new. An existing
+ * account keeps its plan whatever is asked (every key of an account shares its plan, so changing it here would
+ * silently change what the account's other keys may do): a different `plan` is a PlanMismatchError, and no key is
+ * made. `plan` may be omitted for an existing account.
+ */
+export async function issueKey(store: Store, email: string, plan: Plan | undefined, name: string | null, now = Date.now()): Promise<IssuedKey> {
   const normalized = email.trim();
   if (!EMAIL_SHAPE.test(normalized)) throw new InvalidEmailError(`not an email address: ${JSON.stringify(email)}`);
   let account = await store.findAccountByEmail(normalized);
-  let planChanged = false;
-  if (!account) account = await store.createAccount(normalized, plan, now);
-  else if (account.plan !== plan) {
-    await store.setAccountPlan(account.id, plan);
-    account = { ...account, plan };
-    planChanged = true;
+  let accountCreated = false;
+  if (!account) {
+    if (plan === undefined) throw new PlanRequiredForNewAccountError(normalized);
+    account = await store.createAccount(normalized, plan, now);
+    accountCreated = true;
+  } else if (plan !== undefined && account.plan !== plan) {
+    throw new PlanMismatchError(account, plan);
   }
   const generated = generateApiKey();
   await store.insertApiKey({ accountId: account.id, prefix: generated.prefix, hash: generated.hash, name, createdAt: now });
-  return { key: generated.key, prefix: generated.prefix, account, planChanged };
+  return { key: generated.key, prefix: generated.prefix, account, accountCreated };
 }
 
 /** On an empty database, the first admin account and its key; undefined when accounts already exist. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { FILE_FORMATS } from '../connectors/parsers/open-file-records.js';
 import { IOC_TYPES } from '../domain/ioc-types.js';
@@ -14,8 +15,12 @@ import { serveCommand } from './serve-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { sourcesCommand } from './sources-command.js';
 
+/** package.json's version: dist/src/cli/main.js and src/cli/main.ts are both three levels below the checkout. */
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('socd')
   .description('SOC Defenders: a self-hostable threat-intelligence server')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: false });
 
@@ -38,13 +43,17 @@ program
 const keys = program.command('keys').description('API keys');
 keys
   .command('create')
-  .description('create a key (and the account if it is new); prints the key alone on stdout')
+  .description("create a key (and the account if it is new); prints the key alone on stdout; never changes an existing account's plan")
   .requiredOption('--email <email>', 'account email')
-  .addOption(new Option('--plan <plan>', 'account plan').choices(PLANS).makeOptionMandatory())
+  .addOption(new Option('--plan <plan>', 'plan of a new account (an existing one keeps its plan: socd accounts set-plan changes it)').choices(PLANS))
   .option('--name <name>', 'a label for the key')
   .action(keysCreate);
 keys.command('list').description('list keys (prefix, account, plan, last use)').option('--json', 'JSON output').action(keysList);
-keys.command('revoke').description('revoke the key with this public prefix').argument('<prefix>', 'e.g. sk_live_AbCd1234').action(keysRevoke);
+keys
+  .command('revoke')
+  .description('revoke a key, given by its public prefix (as keys list shows it) or in full')
+  .argument('<key-or-prefix>', 'e.g. sk_live_AbCd1234, or the whole sk_live_… key (never printed back)')
+  .action(keysRevoke);
 
 const accounts = program.command('accounts').description('accounts and plans');
 accounts.command('list', { isDefault: true }).description('list accounts').option('--json', 'JSON output').action(accountsList);
@@ -124,7 +133,27 @@ program
   .option('--limit <n>', 'at most this many IOCs')
   .action(exportCommand);
 
+/**
+ * A reader that stops reading (`socd export | head`, `socd sources | less` quit early) is not a failure: what was
+ * asked for went out up to where it was wanted. Node ignores SIGPIPE, so a write to the closed pipe fails with
+ * EPIPE instead; the command then ends quietly with status 0 — nothing on stderr — as it would in a shell pipeline.
+ */
+let stdoutClosed = false;
+const code = (err: unknown) => (err as NodeJS.ErrnoException | null | undefined)?.code;
+const AFTER_CLOSE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_WRITE_AFTER_END']);
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') {
+    // Later writes are dropped; a command streaming to stdout sees its pipeline fail and ends below.
+    stdoutClosed = true;
+    return;
+  }
+  process.stderr.write(`socd: cannot write to stdout: ${err.message}\n`);
+  process.exit(1);
+});
+
 program.parseAsync(process.argv).catch((err: unknown) => {
+  // Only stdout's own failure: an EPIPE of a database or feed connection is a real error.
+  if (stdoutClosed && AFTER_CLOSE.has(code(err) ?? '')) process.exit(0);
   process.stderr.write(`socd: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -8,6 +8,8 @@ import { resolveSources } from '../connectors/source-config.js';
 import { CATALOG } from '../connectors/sources/index.js';
 
 const LAST_USED_FLUSH_MS = 30_000;
+/** How long a clean close may take before the process exits anyway (status 1). */
+const SHUTDOWN_TIMEOUT_MS = 20_000;
 
 /** `socd serve`: migrations, the first admin key on an empty database, the HTTP server, a clean shutdown. */
 export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<void> {
@@ -39,17 +41,34 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
 
   let scheduler: IngestScheduler | undefined;
   let closing = false;
+  // `npm start` execs the server (package.json), so SIGTERM from a supervisor, or Ctrl-C, reaches this process.
   const shutdown = async (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      // A second signal while closing: the operator wants it gone now.
+      app.log.warn({ signal }, 'second signal while closing: exiting at once');
+      process.exit(1);
+    }
     closing = true;
     app.log.info({ signal }, 'shutting down');
-    clearInterval(flusher);
-    await scheduler?.stop();
-    await app.close();
-    await redis?.quit().catch(() => undefined);
-    await authenticator.flush();
-    await authenticator.close();
-    await ctx.store.close();
+    // In-flight answers (a long STIX export) get this long to finish; then the process ends anyway.
+    const deadline = setTimeout(() => {
+      app.log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'clean close took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    try {
+      clearInterval(flusher);
+      await scheduler?.stop();
+      await app.close();
+      await redis?.quit().catch(() => undefined);
+      await authenticator.flush();
+      await authenticator.close();
+      await ctx.store.close();
+    } catch (err) {
+      app.log.error({ err }, 'error while closing');
+      process.exit(1);
+    }
+    app.log.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

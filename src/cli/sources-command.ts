@@ -1,24 +1,43 @@
 import { SourceService } from '../api/source-service.js';
-import { resolveSources } from '../connectors/source-config.js';
+import { type ResolvedSource, resolveSources } from '../connectors/source-config.js';
 import { CATALOG } from '../connectors/sources/index.js';
 import { withContext } from './context.js';
-import { table } from './table.js';
+import { shorten, table } from './table.js';
+
+const NOTE_WIDTH = 80;
 
 /** `socd sources`: the catalog and custom sources, whether each runs (or why not), and its last run. */
 export async function sourcesCommand(opts: { json?: boolean }): Promise<void> {
   await withContext(async ({ store, config }) => {
-    const { data } = await new SourceService(store, resolveSources(CATALOG, config.file).sources).list();
+    const resolved = resolveSources(CATALOG, config.file).sources;
+    const { data } = await new SourceService(store, resolved).list();
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
       return;
     }
+    const byId = new Map(resolved.map((r) => [r.def.id, r]));
     process.stdout.write(table(
       ['ID', 'ENABLED', 'MODE', 'SCHEDULE', 'LAST RUN', 'OUTCOME', 'NEW', 'UPDATED', 'DELISTED', 'NOTE'],
       data.map((s) => [
-        s.id, s.enabled ? 'yes' : 'no', s.mode, s.schedule, s.last_run?.started_at.slice(0, 19).replace('T', ' ') ?? '-',
+        s.id, runs(byId.get(s.id)!), s.mode, s.schedule, s.last_run?.started_at.slice(0, 19).replace('T', ' ') ?? '-',
         s.last_run?.outcome ?? '-', String(s.last_run?.new ?? '-'), String(s.last_run?.updated ?? '-'), String(s.last_run?.delisted ?? '-'),
-        (s.last_run?.error ?? s.status_reason ?? '').slice(0, 90),
+        shorten(s.last_run?.error ?? s.status_reason ?? '', NOTE_WIDTH),
       ]),
     ));
   });
+}
+
+/**
+ * The ENABLED cell: `yes` only for a source that will run. An enabled source that lacks its API key is skipped by
+ * `ingest` and the scheduler, so it says so, with the variable to set; a disabled one is `no` (NOTE says why).
+ */
+function runs(s: ResolvedSource): string {
+  if (!s.enabled) return 'no';
+  if (!s.reason) return 'yes';
+  if (s.def.apiKey && !s.def.apiKey.optional && !s.apiKey) {
+    // The variable named by the reason (`needs-key: set SOCD_OTX_KEY or sources.otx.apiKey`).
+    const variable = /\bset (SOCD_[A-Z0-9_]+)/.exec(s.reason)?.[1];
+    return variable ? `no key (${variable})` : 'no key';
+  }
+  return 'no';
 }

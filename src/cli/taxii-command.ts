@@ -4,11 +4,17 @@ import { withContext } from './context.js';
 
 /** `socd taxii load FILE`: moves a medallion server's data (roots, collections, objects, statuses) here. */
 export async function taxiiLoadCommand(file: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${file}: ${unreadable(err as NodeJS.ErrnoException)}`);
+  }
   let doc: unknown;
   try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
+    doc = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not a JSON file: ${(err as Error).message}`);
+    throw new Error(`${file}: not JSON: ${(err as Error).message}`);
   }
   const { load, problems } = parseMedallionData(doc);
   for (const p of problems) process.stderr.write(`${file}: ${p}\n`);
@@ -21,4 +27,21 @@ export async function taxiiLoadCommand(file: string): Promise<void> {
     );
   });
   if (problems.length) process.exitCode = 2;
+}
+
+/** Why a file could not be read, in words: the file system's codes mean little to people. */
+export function unreadable(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return 'the file does not exist';
+    case 'EISDIR':
+      return 'is a directory, not a file';
+    case 'ENOTDIR':
+      return 'the file does not exist (a part of its path is not a directory)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot be read: permission denied';
+    default:
+      return `cannot be read: ${err.message}`;
+  }
 }

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { IocService } from '../api/ioc-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
@@ -10,6 +10,7 @@ import { installAuthentication } from './auth-hooks.js';
 import { installErrorHandlers } from './error-handler.js';
 import { problem, sendProblem } from './problem.js';
 import { installRateLimit, type SharedCounters } from './rate-limit.js';
+import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
@@ -39,9 +40,38 @@ export interface AppDeps {
   sharedCounters?: SharedCounters;
   /** Fastify's logger option; tests pass false. */
   logger?: FastifyServerOptions['logger'];
+  /** Told of every route as it is registered (before any other): tests check that the OpenAPI document has them all. */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export const API_VERSION = '0.1.0';
+
+/** TAXII Version 2.1, OASIS Standard: what the TAXII routes implement, linked from the OpenAPI document. */
+export const TAXII_SPEC_URL = 'https://docs.oasis-open.org/cti/taxii/v2.1/os/taxii-v2.1-os.html';
+
+const openApiDocument = { type: 'object', description: 'an OpenAPI 3.1 document (the same as GET /api/v1/openapi.json)' } as const;
+
+/** How the routes of the docs page (@fastify/swagger-ui, under /api/v1/docs) appear in the OpenAPI document. */
+const DOCS_ROUTES: Record<string, object> = {
+  '/api/v1/docs': {
+    summary: 'The browsable API reference (Swagger UI)',
+    tags: ['docs'],
+    security: [],
+    response: { 200: { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
+  },
+  '/api/v1/docs/json': {
+    summary: 'This OpenAPI document, as the docs page loads it (JSON)',
+    tags: ['docs'],
+    security: [],
+    response: { 200: { description: 'OpenAPI 3.1, JSON', content: { 'application/json': { schema: openApiDocument } } } },
+  },
+  '/api/v1/docs/yaml': {
+    summary: 'This OpenAPI document in YAML',
+    tags: ['docs'],
+    security: [],
+    response: { 200: { description: 'OpenAPI 3.1, YAML', content: { 'application/x-yaml': { schema: { type: 'string' } } } } },
+  },
+};
 
 /** Builds the HTTP application. Only `socd serve` listens; tests use `inject` or listen on an ephemeral port. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -73,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   installErrorHandlers(app);
   app.addSchema(problemSchema);
   app.addSchema(iocSchema);
@@ -84,8 +115,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'SOC Defenders API',
         version: API_VERSION,
-        description: 'Threat-intelligence IOCs as JSON (REST), STIX 2.1 bundles and TAXII 2.1. Authenticate with an API key: `Authorization: Bearer sk_live_…`, or HTTP Basic with the account email as username and the key as password.',
+        description:
+          'Threat-intelligence IOCs as JSON (REST) and STIX 2.1 bundles. Authenticate with an API key: `Authorization: Bearer sk_live_…`, ' +
+          'or HTTP Basic with the account email as username and the key as password.\n\n' +
+          `This document covers every route but TAXII. The TAXII 2.1 server (discovery at \`/taxii2/\`, API roots under \`/api/taxii2/\`, ours at \`/api/taxii2/api/\`) ` +
+          `follows its own specification, TAXII Version 2.1 (OASIS): ${TAXII_SPEC_URL}`,
       },
+      externalDocs: { description: 'TAXII Version 2.1 (OASIS), the protocol of /taxii2/ and /api/taxii2/', url: TAXII_SPEC_URL },
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API key, sk_live_…' },
@@ -95,8 +131,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       tags: [
         { name: 'iocs', description: 'Indicators of compromise' },
         { name: 'stix', description: 'STIX 2.1 exports (Pro plan)' },
+        { name: 'sources', description: 'The feeds IOCs come from' },
+        { name: 'health', description: 'Liveness and readiness probes (no key)' },
+        { name: 'docs', description: 'This document and its browsable reference (no key)' },
       ],
     },
+    // The docs page's routes belong to @fastify/swagger-ui, which hides them: the page and the document it serves
+    // are described here; its static assets (scripts, styles) stay out.
+    transform: ({ schema, url }) => ({ schema: (DOCS_ROUTES[url] ?? schema) as typeof schema, url }),
   });
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
 
@@ -106,7 +148,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (api) => {
     installAuthentication(api, deps.authenticator);
     await installRateLimit(api, deps.config, deps.sharedCounters);
-    api.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+    rejectRepeatedParameters(api);
+    api.get('/openapi.json', {
+      config: { rateLimit: false },
+      schema: {
+        summary: 'This OpenAPI 3.1 document',
+        description: 'Every REST route with its parameters and answers; TAXII is described by its own specification (see externalDocs). No key needed.',
+        tags: ['docs'],
+        security: [],
+        response: { 200: { type: 'object', additionalProperties: true, description: 'an OpenAPI 3.1 document' } },
+      },
+    }, async () => app.swagger());
     await api.register(stixRoutes, { stix: new StixExportService(deps.store, deps.identity) });
     await api.register(iocRoutes, { iocs });
     await api.register(sourceRoutes, { sources: new SourceService(deps.store, deps.sources ?? resolveSources(CATALOG, deps.config.file).sources) });

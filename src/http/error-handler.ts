@@ -42,7 +42,12 @@ export function installErrorHandlers(app: FastifyInstance): void {
     return sendProblem(reply, problem(500, 'internal_error', 'internal error; the server log has the details'));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    // `/api/v1/iocs/http://evil.example/x`: a value with slashes in the path must be percent-encoded.
+    const hint = /^\/api\/v1\/iocs\/[^/]+\//.test(path)
+      ? '; to look an IOC up by a value that holds /, percent-encode it (/api/v1/iocs/http%3A%2F%2F…) or use GET /api/v1/iocs?q=VALUE'
+      : '';
+    return sendProblem(reply, problem(404, 'not_found', `no route ${request.method} ${path.slice(0, 200)}${hint}`));
+  });
 }

@@ -73,6 +73,9 @@ export const iocDetailSchema = {
   },
 } as const;
 
+/** Query parameters that take a comma-separated list in their one value (`type=ipv4,domain`). */
+export const COMMA_LIST_PARAMETERS: ReadonlySet<string> = new Set(['type']);
+
 export const iocListQuerySchema = {
   type: 'object',
   properties: {

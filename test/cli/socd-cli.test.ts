@@ -28,18 +28,72 @@ describe('socd CLI', () => {
     const prefix = lines[0]!.slice(0, 16);
     const listed = socd('keys', 'list', '--json');
     assert.equal(listed.status, 0, listed.stderr);
-    const keys = JSON.parse(listed.stdout) as Array<{ prefix: string; email: string; plan: string; revoked_at: string }>;
+    const keys = JSON.parse(listed.stdout) as Array<{ prefix: string; email: string; plan: string; revoked_at: string | null }>;
     assert.equal(keys.length, 1);
-    assert.deepEqual([keys[0]!.prefix, keys[0]!.email, keys[0]!.plan, keys[0]!.revoked_at], [prefix, 'analyst@example.com', 'pro', '-']);
+    assert.deepEqual([keys[0]!.prefix, keys[0]!.email, keys[0]!.plan, keys[0]!.revoked_at], [prefix, 'analyst@example.com', 'pro', null]);
     assert.ok(!listed.stdout.includes(lines[0]!), 'the secret is never listed');
     assert.equal(socd('keys', 'revoke', prefix).status, 0);
-    assert.notEqual(JSON.parse(socd('keys', 'list', '--json').stdout)[0].revoked_at, '-');
+    assert.equal(typeof JSON.parse(socd('keys', 'list', '--json').stdout)[0].revoked_at, 'string');
     assert.equal(socd('keys', 'revoke', 'sk_live_nothere').status, 1);
     const bad = socd('keys', 'create', '--email', 'a@b.c', '--plan', 'gold');
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /gold/);
     const accounts = JSON.parse(socd('accounts', 'list', '--json').stdout);
     assert.deepEqual(accounts.map((a: { email: string; plan: string }) => [a.email, a.plan]), [['analyst@example.com', 'pro']]);
+  });
+
+  it('keys create never changes the plan of an existing account: a different --plan is an error naming set-plan', () => {
+    const { socd } = workdir();
+    const first = socd('keys', 'create', '--email', 'siem@example.com', '--plan', 'pro', '--name', 'siem');
+    assert.equal(first.status, 0, first.stderr);
+    const downgrade = socd('keys', 'create', '--email', 'siem@example.com', '--plan', 'free', '--name', 'script');
+    assert.notEqual(downgrade.status, 0, 'a plan mismatch is an error');
+    assert.equal(downgrade.stdout, '', 'no key was made');
+    assert.match(downgrade.stderr, /siem@example\.com is on the pro plan/);
+    assert.match(downgrade.stderr, /socd accounts set-plan siem@example\.com free/);
+    const accounts = () => JSON.parse(socd('accounts', 'list', '--json').stdout) as Array<{ email: string; plan: string; active_keys: number }>;
+    assert.deepEqual(accounts().map((a) => [a.email, a.plan, a.active_keys]), [['siem@example.com', 'pro', 1]]);
+    // The same plan, or none at all, adds a key to the existing account.
+    const same = socd('keys', 'create', '--email', 'siem@example.com', '--plan', 'pro');
+    assert.equal(same.status, 0, same.stderr);
+    const unsaid = socd('keys', 'create', '--email', 'siem@example.com');
+    assert.equal(unsaid.status, 0, unsaid.stderr);
+    assert.match(unsaid.stdout.trim(), KEY);
+    assert.deepEqual(accounts().map((a) => [a.email, a.plan, a.active_keys]), [['siem@example.com', 'pro', 3]]);
+    // A new account needs its plan.
+    const planless = socd('keys', 'create', '--email', 'new@example.com');
+    assert.notEqual(planless.status, 0);
+    assert.match(planless.stderr, /--plan/);
+    assert.equal(accounts().length, 1);
+  });
+
+  it('keys list --json gives null for missing dates; revoke takes the full key or the prefix and never echoes the key', () => {
+    const { socd } = workdir();
+    const key = socd('keys', 'create', '--email', 'a@example.com', '--plan', 'pro').stdout.trim();
+    const other = socd('keys', 'create', '--email', 'a@example.com', '--plan', 'pro').stdout.trim();
+    const list = () => JSON.parse(socd('keys', 'list', '--json').stdout) as Array<{ prefix: string; last_used_at: string | null; revoked_at: string | null; created_at: string }>;
+    const fresh = list();
+    assert.equal(fresh[0]!.last_used_at, null);
+    assert.equal(fresh[0]!.revoked_at, null);
+    assert.match(fresh[0]!.created_at, /^\d{4}-\d\d-\d\dT/);
+    assert.match(socd('keys', 'list').stdout, /\s-\s/, 'the table keeps - for no date');
+
+    const byKey = socd('keys', 'revoke', key);
+    assert.equal(byKey.status, 0, byKey.stderr);
+    assert.ok(!byKey.stderr.includes(key) && !byKey.stdout.includes(key), 'the full key is not echoed');
+    assert.match(byKey.stderr, new RegExp(`revoked ${key.slice(0, 16)}`));
+    const again = socd('keys', 'revoke', key);
+    assert.equal(again.status, 1);
+    assert.ok(!again.stderr.includes(key), again.stderr);
+    assert.match(again.stderr, /already revoked/);
+    const unknown = `sk_live_${'Z'.repeat(40)}`;
+    const notMine = socd('keys', 'revoke', unknown);
+    assert.equal(notMine.status, 1);
+    assert.ok(!notMine.stderr.includes(unknown), notMine.stderr);
+    // The prefix as `keys create` shows it (with its ellipsis) works too.
+    assert.equal(socd('keys', 'revoke', `${other.slice(0, 16)}…`).status, 0);
+    const after = list();
+    assert.ok(after.every((k) => typeof k.revoked_at === 'string'));
   });
 
   it('import reports bad lines with their numbers and still loads the good ones', () => {
@@ -169,7 +223,158 @@ describe('socd CLI', () => {
     }
     const list = JSON.parse(socd('keys', 'list', '--json').stdout);
     assert.equal(list[0].plan, 'admin');
-    assert.notEqual(list[0].last_used_at, '-', 'last use is written at shutdown');
+    assert.equal(typeof list[0].last_used_at, 'string', 'last use is written at shutdown');
+  });
+
+  it('a closed stdout (socd … | head) ends the command quietly with exit status 0', async () => {
+    const { dir, env, socd } = workdir();
+    const list = join(dir, 'many.txt');
+    writeFileSync(list, Array.from({ length: 3000 }, (_, i) => `10.${i >> 8}.${i & 255}.1`).join('\n'));
+    assert.equal(socd('import', list).status, 0);
+    assert.equal(socd('keys', 'create', '--email', 'a@example.com', '--plan', 'pro').status, 0);
+    /** Runs socd with its stdout closed by the reader: at once, or after the first chunk (like `head -c 1`). */
+    const closedPipe = (args: string[], when: 'at-once' | 'after-first-chunk') =>
+      new Promise<{ status: number | null; signal: string | null; stderr: string }>((done) => {
+        const child = spawn(process.execPath, [SOCD, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+        if (when === 'at-once') child.stdout!.destroy();
+        else child.stdout!.once('data', () => child.stdout!.destroy());
+        child.on('close', (status, signal) => done({ status, signal, stderr }));
+      });
+    const cases: Array<[string[], 'at-once' | 'after-first-chunk']> = [
+      [['export'], 'after-first-chunk'], [['export', '--format', 'json'], 'after-first-chunk'], [['export', '--format', 'csv'], 'after-first-chunk'],
+      [['export', '--format', 'json'], 'at-once'], [['keys', 'list'], 'at-once'], [['keys', 'list', '--json'], 'at-once'],
+      [['accounts', 'list'], 'at-once'], [['sources'], 'at-once'], [['sources', '--json'], 'at-once'], [['--version'], 'at-once'],
+    ];
+    for (const [args, when] of cases) {
+      const r = await closedPipe(args, when);
+      assert.deepEqual(r, { status: 0, signal: null, stderr: '' }, `socd ${args.join(' ')} (${when})`);
+    }
+  });
+
+  it('taxii load says what is wrong with the file: missing, a directory, unreadable, not JSON', () => {
+    const { dir, socd } = workdir();
+    const missing = socd('taxii', 'load', 'missing.json');
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, 'socd: missing.json: the file does not exist\n');
+    const folder = socd('taxii', 'load', dir);
+    assert.equal(folder.status, 1);
+    assert.equal(folder.stderr, `socd: ${dir}: is a directory, not a file\n`);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{"roots": [');
+    const notJson = socd('taxii', 'load', broken);
+    assert.equal(notJson.status, 1);
+    assert.match(notJson.stderr, /^socd: .*broken\.json: not JSON: /);
+    if (process.getuid?.() !== 0) {
+      // root reads whatever the mode says.
+      const locked = join(dir, 'locked.json');
+      writeFileSync(locked, '{}', { mode: 0o000 });
+      const unreadable = socd('taxii', 'load', locked);
+      assert.equal(unreadable.status, 1);
+      assert.match(unreadable.stderr, /locked\.json: cannot be read: permission denied/);
+    }
+  });
+
+  it('sources: ENABLED says why an enabled source will not run; NOTE is shortened on a word boundary', () => {
+    const { env, dir } = workdir();
+    const sources = (extra: NodeJS.ProcessEnv, ...args: string[]) =>
+      spawnSync(process.execPath, [SOCD, 'sources', ...args], { cwd: dir, env: { ...env, SOCD_OTX_KEY: '', SOCD_PHISHTANK_KEY: '', ...extra }, encoding: 'utf8' });
+    const r = sources({});
+    assert.equal(r.status, 0, r.stderr);
+    const [header, ...lines] = r.stdout.trimEnd().split('\n');
+    const columns = header!.split(/\s{2,}/);
+    const rows = new Map(lines.map((l) => {
+      const cells = l.split(/\s{2,}/);
+      return [cells[0]!, Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']))];
+    }));
+    assert.equal(rows.get('otx')!.ENABLED, 'no key (SOCD_OTX_KEY)');
+    assert.equal(rows.get('phishtank')!.ENABLED, 'no key (SOCD_PHISHTANK_KEY)');
+    assert.equal(rows.get('urlhaus')!.ENABLED, 'yes');
+    assert.equal(rows.get('dshield')!.ENABLED, 'no');
+    const full = new Map((JSON.parse(sources({}, '--json').stdout) as Array<{ id: string; status_reason: string | null }>).map((s) => [s.id, s.status_reason ?? '']));
+    let shortened = 0;
+    for (const [id, row] of rows) {
+      const note = row.NOTE!;
+      const reason = full.get(id)!;
+      if (note === reason) continue;
+      shortened++;
+      assert.match(note, /\S…$/, `${id}: ${note}`);
+      const kept = note.slice(0, -1);
+      assert.ok(reason.startsWith(kept), `${id}: ${note} is not the start of ${reason}`);
+      assert.match(reason.slice(kept.length), /^[\s,;:.]/, `${id}: cut mid-word: ${note}`);
+    }
+    assert.ok(shortened > 0, 'some licence notes are long');
+    const keyed = sources({ SOCD_OTX_KEY: 'k' });
+    assert.match(keyed.stdout, /^otx\s+yes\s/m);
+  });
+
+  it('--version and -V print the package version', () => {
+    const { socd } = workdir();
+    const { version } = JSON.parse(readFileSync(resolve(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = socd(flag);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, `${version}\n`, flag);
+      assert.equal(r.stderr, '');
+    }
+  });
+
+  it('npm start: SIGTERM to npm (npm → sh → node) reaches the server, which closes cleanly and exits 0', async () => {
+    const { env } = workdir();
+    const root = process.cwd();
+    const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const serverEnv = { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SOCD_SCHEDULER: 'off', npm_config_update_notifier: 'false', npm_config_fund: 'false' };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    /** Starts `command args`, waits for the server to listen, SIGTERMs the started process, and reports. */
+    const startAndTerminate = (command: string, args: string[]) =>
+      new Promise<{ code: number | null; signal: string | null; serverPid: number; serverGone: boolean; output: string }>((done, fail) => {
+        const child = spawn(command, args, { cwd: root, env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        let serverPid = 0;
+        const timer = setTimeout(() => fail(new Error(`${command} did not start:\n${output}`)), 30_000);
+        const onData = (d: Buffer) => {
+          output += d.toString();
+          const listening = /"pid":(\d+)[^\n]*Server listening at http:\/\/127\.0\.0\.1:\d+/.exec(output);
+          if (listening && !serverPid) {
+            serverPid = Number(listening[1]);
+            clearTimeout(timer);
+            child.kill('SIGTERM');
+          }
+        };
+        child.stdout!.on('data', onData);
+        child.stderr!.on('data', onData);
+        child.on('error', fail);
+        child.on('exit', async (code, signal) => {
+          // The server may outlive its parent by the time its clean close takes.
+          for (let i = 0; i < 100 && serverPid && alive(serverPid); i++) await new Promise((r) => setTimeout(r, 100));
+          const serverGone = !serverPid || !alive(serverPid);
+          if (!serverGone) process.kill(serverPid, 'SIGKILL');
+          done({ code, signal, serverPid, serverGone, output });
+        });
+      });
+
+    // The script line as npm runs it: sh -c '<scripts.start>'. The signal goes to sh; the server must get it.
+    const viaSh = await startAndTerminate('sh', ['-c', script]);
+    assert.ok(viaSh.serverGone, `the server (pid ${viaSh.serverPid}) outlived sh:\n${viaSh.output}`);
+    assert.equal(viaSh.code, 0, `sh -c '${script}' (the server) exits 0 on SIGTERM:\n${viaSh.output}`);
+    assert.match(viaSh.output, /"signal":"SIGTERM"[^\n]*"msg":"shutting down"/);
+    assert.match(viaSh.output, /"msg":"stopped"/, 'the close ran to its end');
+
+    // And npm itself, when it is there (no network: npm start runs a script and nothing else).
+    const npm = spawnSync('npm', ['--version'], { encoding: 'utf8' });
+    if (npm.status === 0) {
+      const viaNpm = await startAndTerminate('npm', ['start']);
+      assert.ok(viaNpm.serverGone, `the server (pid ${viaNpm.serverPid}) outlived npm:\n${viaNpm.output}`);
+      assert.match(viaNpm.output, /"msg":"stopped"/, `the server closed cleanly:\n${viaNpm.output}`);
+    }
   });
 
   it('explains a bad DATABASE_URL instead of crashing', () => {

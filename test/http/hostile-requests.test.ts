@@ -294,8 +294,10 @@ function buildCases(k: Keys): Case[] {
   }
 
   // --- GET /api/v1/iocs/{id}: malformed ids and unknown uuids -----------------------------------------------
-  const badIds = ['x', '1', "1' OR '1'='1", 'indicator--', 'indicator--not-a-uuid', 'indicator--00000000-0000-0000-0000-000000000000', 'malware--6f1c7e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b', 'vulnerability--zz', 'indicator--6f1c7e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b-extra', ' ', '../../etc/passwd', '%00', 'indicator--6f1c7e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5', 'a'.repeat(499), 'CVE-2024-3400', '💥'];
+  const badIds = ['x', '1', "1' OR '1'='1", 'indicator--', 'indicator--not-a-uuid', 'indicator--00000000-0000-0000-0000-000000000000', 'malware--6f1c7e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b', 'vulnerability--zz', 'indicator--6f1c7e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b-extra', ' ', '../../etc/passwd', '%00', 'indicator--6f1c7e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5', 'a'.repeat(499), '💥'];
   for (const id of badIds) get(`id ${JSON.stringify(id.slice(0, 40))}`, `/api/v1/iocs/${encodeURIComponent(id)}`, 400, { code: 'invalid_parameter', parameter: 'id' });
+  // Not an id but an IOC value: looked up by value; no IOC has it here.
+  get('a value no IOC has, in place of an id', `/api/v1/iocs/CVE-2024-3400`, 404, { code: 'not_found' });
   for (const id of ['indicator--6f1c7e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b', 'vulnerability--0a1b2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d', 'INDICATOR--6F1C7E2A-3B4D-4E5F-8A9B-0C1D2E3F4A5B', k.knownId.replace(/.$/, (c) => (c === '0' ? '1' : '0'))]) {
     get(`unknown id ${id}`, `/api/v1/iocs/${id}`, 404, { code: 'not_found' });
   }

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { RouteOptions } from 'fastify';
+import { Authenticator } from '../../src/auth/authenticator.js';
+import { TokenSigner } from '../../src/auth/signed-token.js';
+import { loadConfig } from '../../src/config/config.js';
+import { buildApp } from '../../src/http/app.js';
+import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
 import { observation, source } from '../support/builders.js';
 import { startServer, type TestServer } from '../support/server.js';
 
@@ -121,6 +127,27 @@ describe('REST /api/v1/iocs through a listening server', () => {
     assert.equal(twice.body.parameter, 'type');
   });
 
+  it('answers a parameter given more than once with a problem that says so and shows the comma-separated form', async () => {
+    for (const path of ['/api/v1/iocs', '/api/v1/iocs/stix']) {
+      const { status, body, res } = await get(`${path}?type=ipv4&type=domain&limit=5`);
+      assert.equal(status, 400, path);
+      assert.match(res.headers.get('content-type')!, /^application\/problem\+json/);
+      assert.deepEqual([body.type, body.title, body.status, body.code, body.parameter], ['about:blank', 'Bad Request', 400, 'invalid_parameter', 'type']);
+      assert.match(body.detail, /^type: given twice/, path);
+      assert.match(body.detail, /comma-separated list: type=ipv4,domain\b/, path);
+      assert.doesNotMatch(body.detail, /must be string/);
+    }
+    const thrice = await get('/api/v1/iocs?type=ipv4&type=domain&type=url');
+    assert.match(thrice.body.detail, /^type: given 3 times.*type=ipv4,domain,url/);
+    // A parameter that takes one value is to be given once: no list is suggested.
+    const limit = await get('/api/v1/iocs?limit=5&limit=6');
+    assert.equal(limit.status, 400);
+    assert.equal(limit.body.parameter, 'limit');
+    assert.match(limit.body.detail, /^limit: given twice \(5, 6\); give it once$/);
+    const unauthenticated = await get('/api/v1/iocs?type=ipv4&type=domain', null);
+    assert.equal(unauthenticated.status, 400, 'like any malformed query, before authentication');
+  });
+
   it('gives one IOC with its sightings, 404 for an unknown id and 400 for a malformed one', async () => {
     const list = await get('/api/v1/iocs?q=CVE-2024-3094');
     const id = list.body.data[0].id;
@@ -132,6 +159,35 @@ describe('REST /api/v1/iocs through a listening server', () => {
     assert.equal(one.body.sightings[0].source, 'feed-b');
     assert.equal((await get('/api/v1/iocs/indicator--3a7c0b3e-5f2e-4c47-9d2a-2b8e1c9f0a11')).status, 404);
     assert.equal((await get('/api/v1/iocs/not-an-id')).status, 400);
+  });
+
+  it('answers GET /api/v1/iocs/{value} with the IOC of that value; a hint to ?q= when there is none', async () => {
+    const listed = (await get('/api/v1/iocs?q=198.51.100.7')).body.data[0];
+    for (const segment of ['198.51.100.7', encodeURIComponent('198.51.100[.]7'), encodeURIComponent('http://evil.example/a?b=c'), 'cve-2024-3094']) {
+      const { status, body, res } = await get(`/api/v1/iocs/${segment}`);
+      assert.equal(status, 200, segment);
+      assert.match(body.id, /^(indicator|vulnerability)--/);
+      assert.equal(res.headers.get('content-location'), `/api/v1/iocs/${body.id}`, 'the canonical address');
+      assert.ok(Array.isArray(body.sightings));
+    }
+    const byValue = await get('/api/v1/iocs/198.51.100.7');
+    assert.equal(byValue.body.id, listed.id);
+    assert.deepEqual(byValue.body, (await get(`/api/v1/iocs/${listed.id}`)).body);
+
+    const absent = await get('/api/v1/iocs/185.220.101.5');
+    assert.equal(absent.status, 404);
+    assert.match(absent.res.headers.get('content-type')!, /^application\/problem\+json/);
+    assert.equal(absent.body.code, 'not_found');
+    assert.match(absent.body.detail, /no IOC has the value 185\.220\.101\.5 \(ipv4\)/);
+    assert.match(absent.body.detail, /GET \/api\/v1\/iocs\?q=185\.220\.101\.5/);
+    const unencoded = await get('/api/v1/iocs/http://evil.example/a');
+    assert.equal(unencoded.status, 404);
+    assert.match(unencoded.body.detail, /percent-encode it .* GET \/api\/v1\/iocs\?q=VALUE/);
+    const neither = await get('/api/v1/iocs/not-an-id');
+    assert.equal(neither.status, 400);
+    assert.equal(neither.body.parameter, 'id');
+    assert.match(neither.body.detail, /indicator--<uuid4>/);
+    assert.match(neither.body.detail, /GET \/api\/v1\/iocs\?q=/);
   });
 
   it('authenticates by Bearer or Basic (email + key), and refuses the rest with 401 and WWW-Authenticate', async () => {
@@ -193,5 +249,67 @@ describe('readiness', () => {
     assert.equal(((await res.json()) as { code: string }).code, 'database_unavailable');
     assert.equal((await fetch(`${srv.base}/healthz`)).status, 200);
     await srv.close();
+  });
+});
+
+describe('the OpenAPI document', () => {
+  const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+  const TAXII = /^\/(api\/)?taxii2(\/|$)/;
+  /** The docs page's own files (Swagger UI's HTML, scripts, styles): not part of the API. */
+  const DOCS_ASSETS = /^\/api\/v1\/docs\/static\//;
+
+  it('documents every route Fastify registered but TAXII (and the docs page assets), with parameters and response shapes', async () => {
+    const routes: RouteOptions[] = [];
+    const store = await sqliteStore();
+    const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
+    const app = await buildApp({
+      store, config, authenticator: new Authenticator(store), signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false,
+      onRoute: (r) => routes.push(r),
+    });
+    try {
+      await app.ready();
+      const res = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+      assert.equal(res.statusCode, 200);
+      const spec = res.json() as {
+        info: { description: string }; externalDocs?: { url: string; description?: string };
+        paths: Record<string, Record<string, { summary?: string; parameters?: Array<{ in: string; name: string }>; responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>;
+      };
+      const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
+      const registered = new Set(routes
+        .filter((r) => !TAXII.test(r.url) && !DOCS_ASSETS.test(r.url))
+        .flatMap((r) => [r.method].flat().filter((m) => m !== 'HEAD').map((m) => `${m} ${openApiPath(r.url)}`)));
+      const documented = new Set(Object.entries(spec.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).filter((m) => METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${path}`)));
+      assert.deepEqual([...documented].sort(), [...registered].sort());
+      for (const r of ['GET /healthz', 'GET /readyz', 'GET /api/v1/openapi.json', 'GET /api/v1/iocs', 'GET /api/v1/iocs/{id}', 'GET /api/v1/iocs/stix', 'GET /api/v1/sources']) {
+        assert.ok(documented.has(r), r);
+      }
+
+      for (const [path, ops] of Object.entries(spec.paths)) {
+        for (const [method, op] of Object.entries(ops)) {
+          if (!METHODS.includes(method)) continue;
+          const where = `${method.toUpperCase()} ${path}`;
+          assert.ok(op.summary, `${where}: a summary`);
+          const ok = op.responses?.['200'];
+          assert.ok(ok?.content && Object.values(ok.content).some((c) => c.schema), `${where}: the shape of its 200 answer`);
+          for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
+            assert.ok(op.parameters?.some((p) => p.in === 'path' && p.name === name), `${where}: path parameter ${name}`);
+          }
+        }
+      }
+      const list = spec.paths['/api/v1/iocs']!.get!;
+      assert.deepEqual(list.parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort(), ['confidence', 'cursor', 'industry', 'limit', 'q', 'since', 'source', 'status', 'type']);
+      assert.ok(spec.paths['/readyz']!.get!.responses!['503'], 'readiness documents its 503');
+
+      // TAXII 2.1 has its own specification: linked, not documented path by path.
+      assert.ok(!Object.keys(spec.paths).some((p) => TAXII.test(p)));
+      assert.match(spec.externalDocs?.url ?? '', /^https:\/\/docs\.oasis-open\.org\/cti\/taxii\/v2\.1\//);
+      assert.match(spec.info.description, /TAXII 2\.1/);
+      assert.match(spec.info.description, /\/taxii2\//);
+      assert.match(spec.info.description, /docs\.oasis-open\.org\/cti\/taxii\/v2\.1/);
+    } finally {
+      await app.close();
+      await store.close();
+    }
   });
 });

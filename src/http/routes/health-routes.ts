@@ -4,8 +4,33 @@ import { problem, sendProblem } from '../problem.js';
 
 /** Liveness and readiness for load balancers and orchestrators; no authentication, no rate limit. */
 export async function healthRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
-  app.get('/healthz', { config: { rateLimit: false }, schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: { rateLimit: false }, schema: { hide: true } }, async (request, reply) => {
+  app.get('/healthz', {
+    config: { rateLimit: false },
+    schema: {
+      summary: 'Liveness: the process is up',
+      description: 'Answers while the process runs, whatever the database does. No key, no rate limit.',
+      tags: ['health'],
+      security: [],
+      response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'] } },
+    },
+  }, async () => ({ status: 'ok' }));
+  app.get('/readyz', {
+    config: { rateLimit: false },
+    schema: {
+      summary: 'Readiness: the database answers',
+      description: '200 when the database answers, 503 (a problem, code database_unavailable) when it does not. No key, no rate limit.',
+      tags: ['health'],
+      security: [],
+      response: {
+        200: {
+          type: 'object',
+          properties: { status: { type: 'string', enum: ['ready'] }, database: { type: 'string', enum: ['sqlite', 'postgres'] } },
+          required: ['status', 'database'],
+        },
+        503: { $ref: 'Problem#' },
+      },
+    },
+  }, async (request, reply) => {
     try {
       await opts.store.ping();
       return { status: 'ready', database: opts.store.kind };

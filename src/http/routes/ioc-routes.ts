@@ -22,12 +22,26 @@ export async function iocRoutes(app: FastifyInstance, opts: { iocs: IocService }
   app.get('/iocs/:id', {
     preHandler: requireFeature('rest', 'the REST API'),
     schema: {
-      summary: 'One IOC with its sightings per source',
+      summary: 'One IOC with its sightings per source, by id or by value',
+      description:
+        'By STIX id (`indicator--<uuid4>`, `vulnerability--<uuid4>`), or by value: a path segment that is not an id but is an IOC value ' +
+        '(`/api/v1/iocs/185.220.101.5`; normalized first, so defanged values work; percent-encode `/`, `?` and `#` of URLs) is answered ' +
+        'with the IOC of that value, active or revoked, and `Content-Location` names its id. A value no IOC has is a 404 that points to ' +
+        '`GET /api/v1/iocs?q=VALUE`; a segment that is neither is a 400.',
       tags: ['iocs'],
       security,
-      params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+      params: {
+        type: 'object',
+        properties: { id: { type: 'string', description: 'an IOC id (indicator--<uuid4>, vulnerability--<uuid4>) or an IOC value' } },
+        required: ['id'],
+      },
       response: { 200: { $ref: 'IocDetail#' }, ...errorResponses },
     },
-    handler: async (request) => opts.iocs.get((request.params as { id: string }).id),
+    handler: async (request, reply) => {
+      const found = await opts.iocs.find((request.params as { id: string }).id);
+      // Answered here rather than redirected: a redirect would cost clients a round trip, and curl without -L an answer.
+      void reply.header('content-location', `/api/v1/iocs/${found.canonicalId}`);
+      return found.view;
+    },
   });
 }
