@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify';
@@ -44,7 +45,8 @@ export interface AppDeps {
   onRoute?: (route: RouteOptions) => void;
 }
 
-export const API_VERSION = '0.1.0';
+/** package.json's version: dist/src/http/app.js and src/http/app.ts are both three levels below the checkout. */
+export const API_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** TAXII Version 2.1, OASIS Standard: what the TAXII routes implement, linked from the OpenAPI document. */
 export const TAXII_SPEC_URL = 'https://docs.oasis-open.org/cti/taxii/v2.1/os/taxii-v2.1-os.html';
