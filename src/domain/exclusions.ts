@@ -2,8 +2,10 @@ import type { IocType } from './ioc-types.js';
 
 /**
  * Values never stored, whatever a source says (SOURCES.md, "Exclusions before scoring"): addresses that are not
- * public (private, reserved, bogon), the public resolvers and a short list of top domains whose blocking would cut
- * an organisation off. Applied by the ingest runner before scoring; configurable (config `exclusions`).
+ * public (private, reserved, bogon), the public resolvers, a short list of top domains whose blocking would cut
+ * an organisation off, and the hashes of the empty file. Applied to every write of observations (feeds, `socd
+ * import`, any later API) by the one gate in front of the store, connectors/write-observations.ts; configurable
+ * (config `exclusions`).
  */
 export interface ExclusionConfig {
   /** Extra networks (CIDR or address, IPv4 or IPv6) never stored. */
@@ -15,6 +17,28 @@ export interface ExclusionConfig {
   /** The built-in resolver and top-domain lists (default true). Reserved ranges are always excluded. */
   builtins?: boolean;
 }
+
+/** Why a value is not stored: `reason` reads `"<value>: <why>"`, like a normalization rejection. */
+export interface Exclusion {
+  reason: string;
+  kind: 'configured' | 'reserved' | 'not-global' | 'network' | 'top-domain' | 'empty-file';
+}
+
+/** What the write path needs of the exclusion rules (tests of parsing alone may pass rules that exclude nothing). */
+export interface ExclusionRules {
+  /** Why `value` (canonical, of `type`) must not be stored, or undefined when it may be. */
+  judge(type: IocType, value: string): Exclusion | undefined;
+}
+
+/**
+ * The hashes of the empty (zero-byte) file: every sandbox and scanner reports them, no file they name is malware,
+ * and an IOC on them matches every empty file on every endpoint. Always excluded, like the reserved ranges.
+ */
+export const EMPTY_FILE_HASHES: Readonly<Record<'md5' | 'sha1' | 'sha256', string>> = {
+  md5: 'd41d8cd98f00b204e9800998ecf8427e',
+  sha1: 'da39a3ee5e6b4b0d3255bfef95601890afd80709',
+  sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+};
 
 /** IANA special-purpose IPv4 ranges (RFC 6890 and successors) and the other bogons of Team Cymru's list. */
 const RESERVED_V4 = [
@@ -125,7 +149,7 @@ function v4Range(text: string): [number, number] | undefined {
 
 const overlaps = (a: Net, b: Net) => a.v6 === b.v6 && a.start <= b.end && b.start <= a.end;
 
-export class Exclusions {
+export class Exclusions implements ExclusionRules {
   private readonly reserved: Net[];
   private readonly global6 = parseNetwork(GLOBAL_V6)!;
   private readonly blocked: Net[];
@@ -153,31 +177,39 @@ export class Exclusions {
 
   /** Why `value` (canonical, of `type`) must not be stored, or undefined when it may be. */
   reason(type: IocType, value: string): string | undefined {
-    if (this.values.has(value)) return `${value}: excluded by configuration`;
+    return this.judge(type, value)?.reason;
+  }
+
+  judge(type: IocType, value: string): Exclusion | undefined {
+    const out = (kind: Exclusion['kind'], why: string): Exclusion => ({ kind, reason: `${value}: ${why}` });
+    if (this.values.has(value)) return out('configured', 'excluded by configuration');
     if (type === 'ipv4') {
       const r = v4Range(value);
       if (!r) return undefined;
-      if (this.reserved4.some(([s, e]) => s <= r[1] && r[0] <= e)) return `${value}: private, reserved or bogon address space`;
-      if (this.blocked4.some(([s, e]) => s <= r[1] && r[0] <= e)) return `${value}: a public resolver or an excluded network`;
+      if (this.reserved4.some(([s, e]) => s <= r[1] && r[0] <= e)) return out('reserved', 'private, reserved or bogon address space');
+      if (this.blocked4.some(([s, e]) => s <= r[1] && r[0] <= e)) return out('network', 'a public resolver or an excluded network');
       return undefined;
     }
     if (type === 'ipv6') {
       // IPv4-mapped IPv6 addresses are judged by their IPv4 part.
-      const mapped = type === 'ipv6' ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(value)?.[1] : undefined;
+      const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(value)?.[1];
       const net = parseNetwork(mapped ?? value);
       if (!net) return undefined;
-      if (net.v6 && !(net.start >= this.global6.start && net.end <= this.global6.end)) return `${value}: not a global unicast address`;
-      if (this.reserved.some((r) => overlaps(r, net))) return `${value}: private, reserved or bogon address space`;
-      if (this.blocked.some((r) => overlaps(r, net))) return `${value}: a public resolver or an excluded network`;
+      if (net.v6 && !(net.start >= this.global6.start && net.end <= this.global6.end)) return out('not-global', 'not a global unicast address');
+      if (this.reserved.some((r) => overlaps(r, net))) return out('reserved', 'private, reserved or bogon address space');
+      if (this.blocked.some((r) => overlaps(r, net))) return out('network', 'a public resolver or an excluded network');
       return undefined;
     }
     if (type === 'domain') {
       for (let d = value; ; ) {
-        if (this.domains.has(d)) return `${value}: ${d === value ? 'a top domain' : `a subdomain of ${d}`}, never listed as a domain IOC`;
+        if (this.domains.has(d)) return out('top-domain', `${d === value ? 'a top domain' : `a subdomain of ${d}`}, never listed as a domain IOC`);
         const dot = d.indexOf('.');
         if (dot === -1) return undefined;
         d = d.slice(dot + 1);
       }
+    }
+    if ((type === 'md5' || type === 'sha1' || type === 'sha256') && EMPTY_FILE_HASHES[type] === value) {
+      return out('empty-file', 'the hash of an empty file');
     }
     return undefined;
   }
