@@ -180,7 +180,9 @@ export function exclusionSettings(file: Record<string, unknown>): ExclusionConfi
   for (const k of ['networks', 'domains', 'values'] as const) {
     if (ex[k] !== undefined && !(Array.isArray(ex[k]) && (ex[k] as unknown[]).every((x) => typeof x === 'string'))) fail(`exclusions.${k}`, 'must be a list of strings');
   }
-  if (ex.builtins !== undefined && typeof ex.builtins !== 'boolean') fail('exclusions.builtins', 'must be true or false');
+  for (const k of ['builtins', 'cdn'] as const) {
+    if (ex[k] !== undefined && typeof ex[k] !== 'boolean') fail(`exclusions.${k}`, 'must be true or false');
+  }
   try {
     new Exclusions(ex as ExclusionConfig);
   } catch (err) {

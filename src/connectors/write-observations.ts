@@ -38,13 +38,33 @@ export interface WriteResult extends UpsertResult {
   excluded: number;
 }
 
-/** Drops the excluded observations of one chunk, reporting each; returns what may be stored. */
+/**
+ * Drops the excluded observations of one chunk, reporting each; returns what may be stored. An address of shared
+ * infrastructure (a CDN or a hosting platform) is context, not an IOC: the other values of its record (the URL,
+ * the domain) are kept and tagged `hosted-on:<provider>`.
+ */
 export function admit(chunk: ObservationChunk, rules: ExclusionRules, onExcluded: (e: ExcludedValue) => void): Observation[] {
+  const verdicts = chunk.observations.map((o) => rules.judge(o.type, o.value));
+  let hostedOn: Map<number, string[]> | undefined;
+  verdicts.forEach((v, i) => {
+    if (v?.kind !== 'cdn') return;
+    const line = chunk.lines[i] ?? 0;
+    hostedOn ??= new Map();
+    const tags = hostedOn.get(line) ?? [];
+    const tag = `hosted-on:${v.provider}`;
+    if (!tags.includes(tag)) tags.push(tag);
+    hostedOn.set(line, tags);
+  });
   const kept: Observation[] = [];
   chunk.observations.forEach((o, i) => {
-    const why = rules.judge(o.type, o.value);
-    if (why === undefined) kept.push(o);
-    else onExcluded({ line: chunk.lines[i] ?? 0, type: o.type, value: o.value, reason: why.reason });
+    const why = verdicts[i];
+    const line = chunk.lines[i] ?? 0;
+    if (why !== undefined) {
+      onExcluded({ line, type: o.type, value: o.value, reason: why.reason });
+      return;
+    }
+    const context = hostedOn?.get(line)?.filter((t) => !o.tags.includes(t));
+    kept.push(context?.length ? { ...o, tags: [...o.tags, ...context] } : o);
   });
   return kept;
 }

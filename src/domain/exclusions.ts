@@ -1,3 +1,4 @@
+import { CDN_PROVIDERS, type CdnProvider, RangeTable } from './cdn-ranges.js';
 import type { IocType } from './ioc-types.js';
 
 /**
@@ -14,15 +15,20 @@ export interface ExclusionConfig {
   domains?: readonly string[];
   /** Exact values (any type, canonical spelling) never stored. */
   values?: readonly string[];
-  /** The built-in resolver and top-domain lists (default true). Reserved ranges are always excluded. */
+  /**
+   * The built-in resolver and top-domain lists (default true). Reserved ranges and the empty file's hashes are
+   * always excluded.
+   */
   builtins?: boolean;
+  /** The built-in CDN and shared-hosting ranges (cdn-ranges.ts); default: as `builtins`. */
+  cdn?: boolean;
 }
 
 /** Why a value is not stored: `reason` reads `"<value>: <why>"`, like a normalization rejection. */
-export interface Exclusion {
-  reason: string;
-  kind: 'configured' | 'reserved' | 'not-global' | 'network' | 'top-domain' | 'empty-file';
-}
+export type Exclusion =
+  | { reason: string; kind: 'configured' | 'reserved' | 'not-global' | 'network' | 'top-domain' | 'empty-file' }
+  /** An address of shared infrastructure: context for the URL or domain beside it (`provider` is its slug). */
+  | { reason: string; kind: 'cdn'; provider: string };
 
 /** What the write path needs of the exclusion rules (tests of parsing alone may pass rules that exclude nothing). */
 export interface ExclusionRules {
@@ -149,6 +155,17 @@ function v4Range(text: string): [number, number] | undefined {
 
 const overlaps = (a: Net, b: Net) => a.v6 === b.v6 && a.start <= b.end && b.start <= a.end;
 
+let cdnTable: RangeTable<CdnProvider> | undefined;
+/** The built-in CDN ranges as one sorted table, built on first use and shared. */
+function builtinCdnTable(): RangeTable<CdnProvider> {
+  cdnTable ??= new RangeTable(CDN_PROVIDERS.flatMap((p) => p.cidrs.map((text) => {
+    const range = parseNetwork(text);
+    if (!range) throw new Error(`cdn-ranges: ${text} (${p.name}) is not a CIDR`);
+    return { range, label: p, text };
+  })));
+  return cdnTable;
+}
+
 export class Exclusions implements ExclusionRules {
   private readonly reserved: Net[];
   private readonly global6 = parseNetwork(GLOBAL_V6)!;
@@ -158,6 +175,7 @@ export class Exclusions implements ExclusionRules {
   // IPv4 checks in plain numbers: they run once per ingested address.
   private readonly reserved4: Array<[number, number]>;
   private readonly blocked4: Array<[number, number]>;
+  private readonly cdn: RangeTable<CdnProvider> | undefined;
 
   constructor(config: ExclusionConfig = {}) {
     const nets = (list: readonly string[]) => list.map((t) => {
@@ -173,6 +191,7 @@ export class Exclusions implements ExclusionRules {
     const v4 = (list: Net[]) => list.filter((n) => !n.v6).map((n): [number, number] => [Number(n.start), Number(n.end)]);
     this.reserved4 = v4(this.reserved);
     this.blocked4 = v4(this.blocked);
+    this.cdn = (config.cdn ?? builtins) ? builtinCdnTable() : undefined;
   }
 
   /** Why `value` (canonical, of `type`) must not be stored, or undefined when it may be. */
@@ -181,14 +200,16 @@ export class Exclusions implements ExclusionRules {
   }
 
   judge(type: IocType, value: string): Exclusion | undefined {
-    const out = (kind: Exclusion['kind'], why: string): Exclusion => ({ kind, reason: `${value}: ${why}` });
+    const out = (kind: Exclude<Exclusion['kind'], 'cdn'>, why: string): Exclusion => ({ kind, reason: `${value}: ${why}` });
+    const shared = (p: CdnProvider | undefined): Exclusion | undefined =>
+      p && { kind: 'cdn', provider: p.slug, reason: `${value}: CDN/shared hosting range (${p.name})` };
     if (this.values.has(value)) return out('configured', 'excluded by configuration');
     if (type === 'ipv4') {
       const r = v4Range(value);
       if (!r) return undefined;
       if (this.reserved4.some(([s, e]) => s <= r[1] && r[0] <= e)) return out('reserved', 'private, reserved or bogon address space');
       if (this.blocked4.some(([s, e]) => s <= r[1] && r[0] <= e)) return out('network', 'a public resolver or an excluded network');
-      return undefined;
+      return shared(this.cdn?.findV4(r[0], r[1]));
     }
     if (type === 'ipv6') {
       // IPv4-mapped IPv6 addresses are judged by their IPv4 part.
@@ -198,7 +219,7 @@ export class Exclusions implements ExclusionRules {
       if (net.v6 && !(net.start >= this.global6.start && net.end <= this.global6.end)) return out('not-global', 'not a global unicast address');
       if (this.reserved.some((r) => overlaps(r, net))) return out('reserved', 'private, reserved or bogon address space');
       if (this.blocked.some((r) => overlaps(r, net))) return out('network', 'a public resolver or an excluded network');
-      return undefined;
+      return shared(net.v6 ? this.cdn?.findV6(net.start, net.end) : this.cdn?.findV4(Number(net.start), Number(net.end)));
     }
     if (type === 'domain') {
       for (let d = value; ; ) {

@@ -12,7 +12,9 @@ import { runSource } from '../../src/connectors/runner.js';
 import { resolveSources } from '../../src/connectors/source-config.js';
 import { genericSource } from '../../src/connectors/sources/generic.js';
 import { CATALOG } from '../../src/connectors/sources/index.js';
+import { writeObservations, type ExcludedValue } from '../../src/connectors/write-observations.js';
 import { Exclusions } from '../../src/domain/exclusions.js';
+import type { Observation } from '../../src/store/types.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sqliteStore } from '../support/stores.js';
 
@@ -86,6 +88,43 @@ describe('exclusions apply to every write path', () => {
     assert.match(report.exclusions[0]!, /^record 1: 10\.0\.0\.5: private, reserved or bogon/);
     assert.match(report.exclusions[7]!, /^record 8: e3b0c442\w+: the hash of an empty file$/);
     assert.deepEqual(await storedValues(store), ['45.133.1.20']);
+    await store.close();
+  });
+
+  it('a hosting IP in a CDN range is context, not an IOC: the URL of the same record keeps it as a tag', async () => {
+    const store = await sqliteStore();
+    await store.upsertSource({ id: 'feed', name: 'Feed', reliability: 0.6, redistributable: true, aggregate: false, tlp: 'clear' });
+    const obs = (type: Observation['type'], value: string): Observation => ({
+      type, value, confidence: 60, tags: ['phishing'], malware: [], sectors: [], tlp: null, firstSeen: NOW, lastSeen: NOW, reference: null,
+    });
+    const excluded: ExcludedValue[] = [];
+    async function* chunks() {
+      yield {
+        observations: [
+          obs('url', 'https://sites.google.com/view/example-invoice'), obs('ipv4', '172.67.181.22'),
+          obs('url', 'https://secure-examplebank-login.top/auth/'), obs('ipv4', '45.133.1.20'),
+          obs('ipv4', '2.16.1.1'), obs('domain', 'weebly-phish.example'), obs('ipv4', '199.34.228.53'),
+        ],
+        lines: [1, 1, 2, 2, 3, 4, 4],
+      };
+    }
+    const result = await writeObservations(store, 'feed', chunks(), {
+      exclusions: new Exclusions(), batchSize: 100, clock: () => NOW, onExcluded: (e) => excluded.push(e),
+    });
+    assert.deepEqual([result.inserted, result.excluded], [4, 3]);
+    assert.deepEqual(excluded.map((e) => [e.line, e.reason]), [
+      [1, '172.67.181.22: CDN/shared hosting range (Cloudflare)'],
+      [3, '2.16.1.1: CDN/shared hosting range (Akamai)'],
+      [4, '199.34.228.53: CDN/shared hosting range (Weebly)'],
+    ]);
+    const iocs = new Map((await store.queryIocs({ status: 'all', limit: 100 })).items.map((i) => [i.value, i.tags]));
+    assert.deepEqual([...iocs.keys()].sort(), ['45.133.1.20', 'https://secure-examplebank-login.top/auth/', 'https://sites.google.com/view/example-invoice', 'weebly-phish.example']);
+    assert.deepEqual(iocs.get('https://sites.google.com/view/example-invoice'), ['hosted-on:cloudflare', 'phishing']);
+    assert.deepEqual(iocs.get('weebly-phish.example'), ['hosted-on:weebly', 'phishing']);
+    assert.deepEqual(iocs.get('https://secure-examplebank-login.top/auth/'), ['phishing'], 'another record gets no context');
+    // With the CDN list off, the address is an IOC again.
+    const off = await writeObservations(store, 'feed', chunks(), { exclusions: new Exclusions({ cdn: false }), batchSize: 100, clock: () => NOW });
+    assert.deepEqual([off.inserted, off.excluded], [3, 0]);
     await store.close();
   });
 

@@ -75,7 +75,7 @@ const KEPT: ReadonlyArray<readonly [IocType, string]> = [
   ['ipv4', '223.255.255.255'],
   // Ordinary public addresses and networks.
   ['ipv4', '45.133.1.20'], ['ipv4', '185.220.101.1'], ['ipv4', '8.8.8.9'], ['ipv4', '1.1.1.4'], ['ipv4', '45.133.1.0/24'],
-  ['ipv6', '2a00:1450:4001::1'], ['ipv6', '2606:4700:4700::1112'], ['ipv6', '2a01:4f8::/32'], ['ipv6', '3ffe::1'],
+  ['ipv6', '2a01:4f8:c0c::1'], ['ipv6', '2620:fe::fd'], ['ipv6', '2a01:4f8::/32'], ['ipv6', '3ffe::1'],
   ['ipv6', '::ffff:45.133.1.20'],
   // Look-alikes of top domains.
   ['domain', 'evilgoogle.com'], ['domain', 'google.com.evil.top'], ['domain', 'google.co'], ['domain', 'com'],
