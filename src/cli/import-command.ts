@@ -1,10 +1,12 @@
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
+import { InvalidArgumentError } from 'commander';
 import { importFile } from '../connectors/file-import.js';
 import type { ImportProblem } from '../connectors/import-pipeline.js';
 import { detectFileFormat, type FileFormat } from '../connectors/parsers/open-file-records.js';
 import { exclusionSettings } from '../connectors/source-config.js';
 import type { ExcludedValue } from '../connectors/write-observations.js';
+import { BAND_RANGES, isConfidenceBand } from '../domain/confidence.js';
 import { Exclusions } from '../domain/exclusions.js';
 import type { IocType } from '../domain/ioc-types.js';
 import type { Tlp } from '../domain/tlp.js';
@@ -23,6 +25,18 @@ export interface ImportCommandOptions {
 }
 
 const SOURCE_ID = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
+
+/**
+ * `--confidence`: an integer 0–100, or a band as in a CSV `confidence` cell, mapped to the same numbers (low 15,
+ * medium 50, high 85: each band's canonical value, record-to-observation.ts).
+ */
+export function parseConfidenceOption(v: string): number {
+  const band = v.trim().toLowerCase();
+  if (isConfidenceBand(band)) return BAND_RANGES[band].canonical;
+  const n = Number(v);
+  if (!/^\d{1,3}$/.test(v) || n > 100) throw new InvalidArgumentError('an integer from 0 to 100, or low, medium, high');
+  return n;
+}
 
 /**
  * `socd import FILE`: every valid line lands, unless the exclusions (config `exclusions`, as for ingestion) refuse

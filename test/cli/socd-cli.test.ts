@@ -78,6 +78,28 @@ describe('socd CLI', () => {
     assert.deepEqual(bundle.objects.flatMap((o) => (o.pattern ? [o.pattern] : [])), ["[ipv4-addr:value = '45.133.1.20']"]);
   });
 
+  it('import: an address with a port is that address; --confidence takes a band as a CSV cell does', () => {
+    const { dir, socd } = workdir();
+    const file = join(dir, 'ports.txt');
+    writeFileSync(file, '45.133.1.30:443\n[2a01:4f8:c0c::7]:8443\nc2-host.example:8080\n');
+    const r = socd('import', file, '--source', 'ports', '--confidence', 'high');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /3 records .* 3 new, 0 updated, 0 unchanged, 0 rejected/);
+    const iocs = JSON.parse(socd('export', '--format', 'json').stdout) as Array<{ type: string; value: string; score: number; confidence: string; tlp: string }>;
+    assert.deepEqual(iocs.map((i) => [i.type, i.value]).sort(), [['domain', 'c2-host.example'], ['ipv4', '45.133.1.30'], ['ipv6', '2a01:4f8:c0c::7']]);
+    // The numbers of the CSV path: high = 85, medium = 50, low = 15 (the score, reliability 1 for a file). Without
+    // --tlp or a tlp of their own, values get their source's TLP, which a new import source gets as CLEAR (README).
+    for (const i of iocs) assert.deepEqual([i.score, i.confidence, i.tlp], [85, 'high', 'clear'], i.value);
+    const low = join(dir, 'low.txt');
+    writeFileSync(low, '45.133.1.31\n');
+    assert.equal(socd('import', low, '--source', 'ports', '--confidence', 'LOW').status, 0);
+    const lowIoc = (JSON.parse(socd('export', '--format', 'json').stdout) as Array<{ value: string; score: number }>).find((i) => i.value === '45.133.1.31');
+    assert.equal(lowIoc?.score, 15);
+    const bad = socd('import', low, '--confidence', 'certain');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /an integer from 0 to 100, or low, medium, high/);
+  });
+
   it('export writes the bundle, JSON and CSV; JSON and CSV import back into another database unchanged', () => {
     const mine = workdir();
     const { dir, socd } = mine;
