@@ -17,6 +17,7 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { importFile } from '../src/connectors/file-import.js';
+import { Exclusions } from '../src/domain/exclusions.js';
 import { backendOf, benchCsv, databaseBytes, displayUrl, freshDatabase, OUT_DIR, openBenchStore } from './bench-database.js';
 import { emitBenchJson, mb, MiB, median, peakRssBytes, round } from './bench-output.js';
 import { startBenchServer } from './bench-server.js';
@@ -45,13 +46,13 @@ try {
   await store.upsertSource({ id: 'bench', name: 'bench', reliability: 1, redistributable: true, aggregate: false, tlp: 'clear' });
 
   const t0 = process.hrtime.bigint();
-  const summary = await importFile(store, csv, { format: 'csv', source: 'bench', confidence: 50, batchSize: Number(args['batch-size']), parallel: !args.serial });
+  const summary = await importFile(store, csv, { format: 'csv', source: 'bench', confidence: 50, exclusions: new Exclusions(), batchSize: Number(args['batch-size']), parallel: !args.serial });
   const importS = Number(process.hrtime.bigint() - t0) / 1e9;
   const rssAfterImport = peakRssBytes();
   const dbBytes = await databaseBytes(target.url);
   console.log(`import   ${backend} ${displayUrl(target.url)}`);
   console.log(`import   (${args.serial ? 'one thread' : 'parse in a worker'}, ${args['batch-size']} per transaction) ${summary.read} records (${mb(statSync(csv).size)} CSV) in ${importS.toFixed(2)} s = ${Math.round(summary.read / importS).toLocaleString('en')} IOCs/s; ` +
-    `${summary.inserted} new, ${summary.rejected} rejected; peak RSS ${mb(rssAfterImport)}; db ${mb(dbBytes)}`);
+    `${summary.inserted} new, ${summary.rejected} rejected, ${summary.excluded} excluded; peak RSS ${mb(rssAfterImport)}; db ${mb(dbBytes)}`);
 
   const figures: Record<string, number | undefined> = {
     records: summary.read,

@@ -1,8 +1,13 @@
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
+import { InvalidArgumentError } from 'commander';
 import { importFile } from '../connectors/file-import.js';
 import type { ImportProblem } from '../connectors/import-pipeline.js';
 import { detectFileFormat, type FileFormat } from '../connectors/parsers/open-file-records.js';
+import { exclusionSettings } from '../connectors/source-config.js';
+import type { ExcludedValue } from '../connectors/write-observations.js';
+import { BAND_RANGES, isConfidenceBand } from '../domain/confidence.js';
+import { Exclusions } from '../domain/exclusions.js';
 import type { IocType } from '../domain/ioc-types.js';
 import type { Tlp } from '../domain/tlp.js';
 import { withContext } from './context.js';
@@ -13,7 +18,7 @@ export interface ImportCommandOptions {
   confidence?: number;
   tlp?: Tlp;
   format?: FileFormat;
-  /** How many rejected lines to print; the rest are counted. */
+  /** How many rejected (or excluded) lines to print; the rest are counted. */
   maxErrors: number;
   /** IOCs per transaction. */
   batchSize: number;
@@ -21,13 +26,29 @@ export interface ImportCommandOptions {
 
 const SOURCE_ID = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
 
-/** `socd import FILE`: every valid line lands; every invalid one is reported with its line number. */
+/**
+ * `--confidence`: an integer 0–100, or a band as in a CSV `confidence` cell, mapped to the same numbers (low 15,
+ * medium 50, high 85: each band's canonical value, record-to-observation.ts).
+ */
+export function parseConfidenceOption(v: string): number {
+  const band = v.trim().toLowerCase();
+  if (isConfidenceBand(band)) return BAND_RANGES[band].canonical;
+  const n = Number(v);
+  if (!/^\d{1,3}$/.test(v) || n > 100) throw new InvalidArgumentError('an integer from 0 to 100, or low, medium, high');
+  return n;
+}
+
+/**
+ * `socd import FILE`: every valid line lands, unless the exclusions (config `exclusions`, as for ingestion) refuse
+ * it; every invalid or excluded one is reported with its line number and reason.
+ */
 export async function importCommand(file: string, opts: ImportCommandOptions): Promise<void> {
   const sourceId = opts.source.trim().toLowerCase();
   if (!SOURCE_ID.test(sourceId)) throw new Error(`--source ${JSON.stringify(opts.source)}: use lowercase letters, digits, . _ : - (max 64)`);
   const size = (await stat(file)).size;
   const format = opts.format ?? (await detectFileFormat(file));
-  await withContext(async ({ store }) => {
+  await withContext(async ({ store, config }) => {
+    const exclusions = new Exclusions(exclusionSettings(config.file));
     const known = (await store.listSources()).find((s) => s.id === sourceId);
     if (!known) {
       // A file's confidence is the operator's own statement: reliability 1, so a line's score is its confidence.
@@ -35,17 +56,19 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
     }
     // A progress bar only on a terminal; rejected lines print above it (MultiBar.log keeps the bar intact).
     const multi = process.stderr.isTTY
-      ? new cliProgress.MultiBar({ format: 'importing [{bar}] {percentage}% | {records} records | {rejected} rejected', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
+      ? new cliProgress.MultiBar({ format: 'importing [{bar}] {percentage}% | {records} records | {rejected} rejected | {excluded} excluded', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
       : undefined;
-    const bar = multi?.create(size, 0, { records: 0, rejected: 0 });
+    const bar = multi?.create(size, 0, { records: 0, rejected: 0, excluded: 0 });
     let bytes = 0;
     let shown = 0;
-    const report = (p: ImportProblem) => {
+    const print = (line: number, reason: string) => {
       if (shown++ >= opts.maxErrors) return;
-      const text = `${file}:${p.line}: ${p.reason}\n`;
+      const text = `${file}:${line}: ${reason}\n`;
       if (multi) multi.log(text);
       else process.stderr.write(text);
     };
+    const report = (p: ImportProblem) => print(p.line, p.reason);
+    const reportExcluded = (e: ExcludedValue) => print(e.line, `excluded: ${e.reason}`);
     const started = process.hrtime.bigint();
     const summary = await importFile(store, file, {
       format,
@@ -58,18 +81,21 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
       type: opts.type,
       confidence: opts.confidence ?? 50,
       tlp: opts.tlp ?? null,
+      exclusions,
       onProblem: report,
-      onBatch: (s) => bar?.update(bytes, { records: s.read, rejected: s.rejected }),
+      onExcluded: reportExcluded,
+      onBatch: (s) => bar?.update(bytes, { records: s.read, rejected: s.rejected, excluded: s.excluded }),
     });
-    bar?.update(size, { records: summary.read, rejected: summary.rejected });
+    bar?.update(size, { records: summary.read, rejected: summary.rejected, excluded: summary.excluded });
     multi?.stop();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (shown > opts.maxErrors) process.stderr.write(`… ${shown - opts.maxErrors} more rejected lines not shown (--max-errors)\n`);
+    if (shown > opts.maxErrors) process.stderr.write(`… ${shown - opts.maxErrors} more rejected or excluded lines not shown (--max-errors)\n`);
     const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ');
     process.stderr.write(
       `${file} (${format}): ${summary.read} records in ${seconds.toFixed(1)} s — ${summary.inserted} new, ${summary.updated} updated, ` +
-        `${summary.unchanged} unchanged, ${summary.rejected} rejected${skipped ? `; skipped ${skipped}` : ''}\n`,
+        `${summary.unchanged} unchanged, ${summary.rejected} rejected, ${summary.excluded} excluded${skipped ? `; skipped ${skipped}` : ''}\n`,
     );
+    // Excluded values are the policy working, not bad input: only rejected lines make the exit status 2.
     if (summary.rejected > 0) process.exitCode = 2;
   }, { sqliteCacheMb: 256 });
 }

@@ -7,7 +7,7 @@ import { PLANS } from '../store/types.js';
 import { accountsList, accountsSetPlan } from './account-commands.js';
 import { withContext } from './context.js';
 import { EXPORT_FORMATS, exportCommand } from './export-command.js';
-import { importCommand } from './import-command.js';
+import { importCommand, parseConfidenceOption } from './import-command.js';
 import { keysCreate, keysList, keysRevoke } from './key-commands.js';
 import { revokeCommand } from './revoke-command.js';
 import { taxiiLoadCommand } from './taxii-command.js';
@@ -70,11 +70,7 @@ program
   .argument('<file>')
   .addOption(new Option('--type <type>', 'type of every value (default: detected per value)').choices(IOC_TYPES))
   .option('--source <name>', 'source the values are recorded under', 'import')
-  .option('--confidence <n>', 'confidence 0–100 of values that carry none (default 50)', (v) => {
-    const n = Number(v);
-    if (!/^\d{1,3}$/.test(v) || n > 100) throw new InvalidArgumentError('an integer from 0 to 100');
-    return n;
-  })
+  .option('--confidence <n>', 'confidence 0–100, or low|medium|high (15, 50, 85), of values that carry none (default 50)', parseConfidenceOption)
   .option('--tlp <level>', 'TLP of the values: clear, green, amber, amber+strict, red', (v) => {
     const t = parseTlp(v);
     if (!t) throw new InvalidArgumentError('one of clear, green, amber, amber+strict, red');

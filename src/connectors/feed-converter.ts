@@ -1,4 +1,3 @@
-import type { Exclusions } from '../domain/exclusions.js';
 import { normalize, normalizeAny } from '../domain/normalize.js';
 import { sectorOf } from '../domain/sector-names.js';
 import type { SectorRules } from '../domain/sector-rules.js';
@@ -12,8 +11,6 @@ export interface Converted {
   observations: Observation[];
   /** Values that failed normalization, with the reason. */
   rejected: string[];
-  /** Values refused by the exclusion rules. */
-  excluded: number;
 }
 
 const union = (a: readonly string[], b: readonly string[] | undefined): string[] => {
@@ -24,19 +21,19 @@ const union = (a: readonly string[], b: readonly string[] | undefined): string[]
 };
 
 /**
- * A source's mapped record → normalized observations: type resolution, normalization, exclusions, sectors (names,
- * defaults, rules), defaults, and the time rules (UTC, no date → the run's time, never in the future).
+ * A source's mapped record → normalized observations: type resolution, normalization, sectors (names, defaults,
+ * rules), defaults, and the time rules (UTC, no date → the run's time, never in the future). The exclusions apply
+ * where every write path meets the store (write-observations.ts).
  */
 export class FeedConverter {
   constructor(
     private readonly defaults: RecordDefaults,
-    private readonly exclusions: Exclusions,
     private readonly rules: SectorRules,
     private readonly now: number,
   ) {}
 
   convert(r: MappedRecord): Converted {
-    const out: Converted = { observations: [], rejected: [], excluded: 0 };
+    const out: Converted = { observations: [], rejected: [] };
     const tags = labels(union(r.tags, this.defaults.tags));
     const malware = labels(union(r.malware, this.defaults.malware));
     const sectors: string[] = [];
@@ -60,10 +57,6 @@ export class FeedConverter {
       const n = declared === undefined ? normalizeAny(v.value) : normalize(declared, v.value);
       if (!n.ok) {
         out.rejected.push(n.reason);
-        continue;
-      }
-      if (this.exclusions.reason(n.type, n.value) !== undefined) {
-        out.excluded++;
         continue;
       }
       out.observations.push({

@@ -1,7 +1,9 @@
+import type { ExclusionRules } from '../domain/exclusions.js';
 import type { Store } from '../store/store.js';
 import type { Observation } from '../store/types.js';
 import type { ParsedItem } from './parsers/raw-record.js';
 import { type RecordDefaults, recordToObservation } from './record-to-observation.js';
+import { type ExcludedValue, writeObservations } from './write-observations.js';
 
 export interface ImportProblem {
   line: number;
@@ -11,6 +13,8 @@ export interface ImportProblem {
 /** A slice of a parsed, normalized input: what the storing side needs, cheap to pass between threads. */
 export interface ConvertedChunk {
   observations: Observation[];
+  /** The line of each observation (`lines[i]` for `observations[i]`). */
+  lines: number[];
   problems: ImportProblem[];
   skipped: Record<string, number>;
   /** Items read in this chunk (observations + problems). */
@@ -25,6 +29,8 @@ export interface ImportSummary {
   /** Dropped by an enrich-only write: no IOC has the value. */
   ignored: number;
   rejected: number;
+  /** Valid values the exclusion rules refused (private ranges, resolvers, top domains, the empty file…). */
+  excluded: number;
   /** Objects of kinds we do not import (e.g. STIX relationships), by kind. */
   skipped: Record<string, number>;
   batches: number;
@@ -32,6 +38,10 @@ export interface ImportSummary {
 
 export interface ImportOptions extends Omit<RecordDefaults, 'now'> {
   source: string;
+  /** The exclusion rules (config `exclusions`): an import never stores what ingestion would not. */
+  exclusions: ExclusionRules;
+  /** Called for each excluded value, with its line and reason (as `onProblem` for a rejected line). */
+  onExcluded?: (e: ExcludedValue) => void;
   /** Observations per transaction. */
   batchSize?: number;
   clock?: () => number;
@@ -46,7 +56,7 @@ export const DEFAULT_BATCH_SIZE = 5000;
 
 /** parse → normalize, in chunks: runs wherever parsing runs (in-process, or in a worker thread). */
 export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: RecordDefaults): AsyncGenerator<ConvertedChunk> {
-  let chunk: ConvertedChunk = { observations: [], problems: [], skipped: {}, read: 0 };
+  let chunk: ConvertedChunk = { observations: [], lines: [], problems: [], skipped: {}, read: 0 };
   for await (const item of items) {
     if ('skipped' in item) {
       chunk.skipped[item.skipped] = (chunk.skipped[item.skipped] ?? 0) + 1;
@@ -56,12 +66,14 @@ export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: 
     if ('problem' in item) chunk.problems.push(item.problem);
     else {
       const converted = recordToObservation(item.record, defaults);
-      if (converted.ok) chunk.observations.push(converted.observation);
-      else chunk.problems.push({ line: item.record.line, reason: converted.reason });
+      if (converted.ok) {
+        chunk.observations.push(converted.observation);
+        chunk.lines.push(item.record.line);
+      } else chunk.problems.push({ line: item.record.line, reason: converted.reason });
     }
     if (chunk.read >= CONVERT_CHUNK) {
       yield chunk;
-      chunk = { observations: [], problems: [], skipped: {}, read: 0 };
+      chunk = { observations: [], lines: [], problems: [], skipped: {}, read: 0 };
     }
   }
   if (chunk.read > 0 || Object.keys(chunk.skipped).length > 0) yield chunk;
@@ -69,20 +81,25 @@ export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: 
 
 /**
  * Stores converted chunks, one transaction per batch: a bad line costs that line only, and a crash loses at
- * most the batch in flight (never leaves half of one).
+ * most the batch in flight (never leaves half of one). The exclusions apply on the way (write-observations.ts).
  */
 export async function storeChunks(store: Store, chunks: AsyncIterable<ConvertedChunk>, opts: ImportOptions): Promise<ImportSummary> {
-  const summary: ImportSummary = { read: 0, inserted: 0, updated: 0, unchanged: 0, ignored: 0, rejected: 0, skipped: {}, batches: 0 };
-  async function* observations(): AsyncGenerator<readonly Observation[]> {
+  const summary: ImportSummary = { read: 0, inserted: 0, updated: 0, unchanged: 0, ignored: 0, rejected: 0, excluded: 0, skipped: {}, batches: 0 };
+  async function* observations(): AsyncGenerator<ConvertedChunk> {
     for await (const chunk of chunks) {
       summary.read += chunk.read;
       summary.rejected += chunk.problems.length;
       for (const [kind, n] of Object.entries(chunk.skipped)) summary.skipped[kind] = (summary.skipped[kind] ?? 0) + n;
       for (const p of chunk.problems) opts.onProblem?.(p);
-      yield chunk.observations;
+      yield chunk;
     }
   }
-  const total = await store.upsertObservationStream(opts.source, observations(), {
+  const total = await writeObservations(store, opts.source, observations(), {
+    exclusions: opts.exclusions,
+    onExcluded: (e) => {
+      summary.excluded++;
+      opts.onExcluded?.(e);
+    },
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     ...(opts.clock ? { clock: opts.clock } : {}),
     onCommit: (t) => {
@@ -91,7 +108,8 @@ export async function storeChunks(store: Store, chunks: AsyncIterable<ConvertedC
       opts.onBatch?.(summary);
     },
   });
-  return Object.assign(summary, total);
+  const { excluded: _counted, ...counts } = total;
+  return Object.assign(summary, counts);
 }
 
 /** The whole pipeline in this thread. */

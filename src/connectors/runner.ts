@@ -8,6 +8,7 @@ import { SectorRules } from '../domain/sector-rules.js';
 import type { Store } from '../store/store.js';
 import type { Observation, RunCounts, SourceRun, UpsertResult } from '../store/types.js';
 import { FeedConverter } from './feed-converter.js';
+import { type ObservationChunk, writeObservations } from './write-observations.js';
 import type { IngestSettings, ResolvedSource } from './source-config.js';
 import type { SourceDefinition } from './source-definition.js';
 import { readDelimited } from './shapes/delimited-shape.js';
@@ -49,6 +50,8 @@ export interface RunReport extends RunCounts {
   runId: number | undefined;
   /** Values refused by the exclusion rules. */
   excluded: number;
+  /** The first excluded values, with their record and reason (the count is `excluded`). */
+  exclusions: string[];
   /** Records skipped on purpose (filters, unmapped types), by reason. */
   skipped: Record<string, number>;
   /** The first problems (the count is `rejected`). */
@@ -60,7 +63,7 @@ export interface RunReport extends RunCounts {
 function blankReport(source: string, outcome: RunReport['outcome'], error: string | null = null): RunReport {
   return {
     source, outcome, runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0,
-    excluded: 0, skipped: {}, problems: [], bytes: 0, durationMs: 0, error,
+    excluded: 0, exclusions: [], skipped: {}, problems: [], bytes: 0, durationMs: 0, error,
   };
 }
 
@@ -124,7 +127,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   const started = clock();
   const report = blankReport(def.id, 'running');
   await store.upsertSource(sourceRecordOf(def));
-  const converter = new FeedConverter(def.defaults ?? {}, new Exclusions(deps.settings.exclusions), new SectorRules(deps.settings.sectorRules), started);
+  const converter = new FeedConverter(def.defaults ?? {}, new SectorRules(deps.settings.sectorRules), started);
   if (!src.enabled) return { ...report, outcome: 'disabled', error: src.reason ?? 'disabled' };
   const lastOk = await store.lastRun(def.id, ['ok', 'not-modified']);
   if (!opts.force && lastOk && src.minIntervalMs > 0 && started - lastOk.startedAt < src.minIntervalMs) {
@@ -242,8 +245,9 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     report.rejected++;
     if (report.problems.length < SAMPLE_PROBLEMS) report.problems.push(reason);
   };
-  async function* observations(): AsyncGenerator<Observation[]> {
+  async function* observations(): AsyncGenerator<ObservationChunk> {
     let chunk: Observation[] = [];
+    let lines: number[] = [];
     for await (const item of items()) {
       if ('skipped' in item) {
         report.skipped[item.skipped] = (report.skipped[item.skipped] ?? 0) + 1;
@@ -259,20 +263,29 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
         continue;
       }
       const c = converter.convert(item.record);
-      report.excluded += c.excluded;
       for (const r of c.rejected) problem(`record ${item.record.line}: ${r}`);
       accepted += c.observations.length;
-      chunk.push(...c.observations);
+      for (const o of c.observations) {
+        chunk.push(o);
+        lines.push(item.record.line);
+      }
       if (chunk.length >= CHUNK) {
-        yield chunk;
+        yield { observations: chunk, lines };
         chunk = [];
+        lines = [];
       }
     }
-    if (chunk.length) yield chunk;
+    if (chunk.length) yield { observations: chunk, lines };
   }
 
   try {
-    const total = await store.upsertObservationStream(def.id, observations(), {
+    const total = await writeObservations(store, def.id, observations(), {
+      exclusions: new Exclusions(deps.settings.exclusions),
+      onExcluded: (e) => {
+        report.excluded++;
+        accepted--;
+        if (report.exclusions.length < SAMPLE_PROBLEMS) report.exclusions.push(`record ${e.line}: ${e.reason}`);
+      },
       batchSize: deps.settings.batchSize,
       run: runId,
       enrichOnly: def.enrichOnly ?? false,

@@ -173,6 +173,24 @@ export function resolveSources(
   return { sources, ingest };
 }
 
+/** `exclusions` of the config file, validated: what ingestion and `socd import` both apply. */
+export function exclusionSettings(file: Record<string, unknown>): ExclusionConfig {
+  const ex = file.exclusions === undefined ? {} : file.exclusions;
+  if (!isObject(ex)) fail('exclusions', 'must be an object');
+  for (const k of ['networks', 'domains', 'values'] as const) {
+    if (ex[k] !== undefined && !(Array.isArray(ex[k]) && (ex[k] as unknown[]).every((x) => typeof x === 'string'))) fail(`exclusions.${k}`, 'must be a list of strings');
+  }
+  for (const k of ['builtins', 'cdn'] as const) {
+    if (ex[k] !== undefined && typeof ex[k] !== 'boolean') fail(`exclusions.${k}`, 'must be true or false');
+  }
+  try {
+    new Exclusions(ex as ExclusionConfig);
+  } catch (err) {
+    fail('exclusions.networks', (err as Error).message.replace(/^exclusions: /, ''));
+  }
+  return ex as ExclusionConfig;
+}
+
 function ingestSettings(file: Record<string, unknown>, env: Record<string, string | undefined>): IngestSettings {
   const ingest = file.ingest === undefined ? {} : file.ingest;
   if (!isObject(ingest)) fail('ingest', 'must be an object');
@@ -182,12 +200,7 @@ function ingestSettings(file: Record<string, unknown>, env: Record<string, strin
   const scheduler = envScheduler !== undefined ? !['off', 'false', '0', 'no'].includes(envScheduler) : ((ingest.scheduler as boolean | undefined) ?? true);
   const batchSize = ingest.batchSize ?? DEFAULT_INGEST_BATCH;
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) fail('ingest.batchSize', 'must be an integer 1–1000000');
-  const ex = file.exclusions === undefined ? {} : file.exclusions;
-  if (!isObject(ex)) fail('exclusions', 'must be an object');
-  for (const k of ['networks', 'domains', 'values'] as const) {
-    if (ex[k] !== undefined && !(Array.isArray(ex[k]) && (ex[k] as unknown[]).every((x) => typeof x === 'string'))) fail(`exclusions.${k}`, 'must be a list of strings');
-  }
-  if (ex.builtins !== undefined && typeof ex.builtins !== 'boolean') fail('exclusions.builtins', 'must be true or false');
+  const exclusions = exclusionSettings(file);
   const rules = file.sectorRules === undefined ? [] : file.sectorRules;
   if (!Array.isArray(rules)) fail('sectorRules', 'must be a list of {"malware"?, "tags"?, "sectors"}');
   const strings = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
@@ -196,16 +209,11 @@ function ingestSettings(file: Record<string, unknown>, env: Record<string, strin
     if (!strings(r.malware) || !strings(r.tags)) fail(`sectorRules[${i}]`, 'malware and tags must be lists of strings');
     if (r.malware === undefined && r.tags === undefined) fail(`sectorRules[${i}]`, 'needs malware or tags to match');
   });
-  try {
-    new Exclusions(ex as ExclusionConfig);
-  } catch (err) {
-    fail('exclusions.networks', (err as Error).message.replace(/^exclusions: /, ''));
-  }
   return {
     scheduler,
     userAgent: typeof ingest.userAgent === 'string' && ingest.userAgent.trim() ? ingest.userAgent : DEFAULT_USER_AGENT,
     batchSize,
-    exclusions: ex as ExclusionConfig,
+    exclusions,
     sectorRules: [...DEFAULT_SECTOR_RULES, ...(rules as SectorRule[])],
   };
 }

@@ -1,9 +1,12 @@
+import { CDN_PROVIDERS, type CdnProvider, RangeTable } from './cdn-ranges.js';
 import type { IocType } from './ioc-types.js';
 
 /**
  * Values never stored, whatever a source says (SOURCES.md, "Exclusions before scoring"): addresses that are not
- * public (private, reserved, bogon), the public resolvers and a short list of top domains whose blocking would cut
- * an organisation off. Applied by the ingest runner before scoring; configurable (config `exclusions`).
+ * public (private, reserved, bogon), the public resolvers, a short list of top domains whose blocking would cut
+ * an organisation off, and the hashes of the empty file. Applied to every write of observations (feeds, `socd
+ * import`, any later API) by the one gate in front of the store, connectors/write-observations.ts; configurable
+ * (config `exclusions`).
  */
 export interface ExclusionConfig {
   /** Extra networks (CIDR or address, IPv4 or IPv6) never stored. */
@@ -12,9 +15,36 @@ export interface ExclusionConfig {
   domains?: readonly string[];
   /** Exact values (any type, canonical spelling) never stored. */
   values?: readonly string[];
-  /** The built-in resolver and top-domain lists (default true). Reserved ranges are always excluded. */
+  /**
+   * The built-in resolver and top-domain lists (default true). Reserved ranges and the empty file's hashes are
+   * always excluded.
+   */
   builtins?: boolean;
+  /** The built-in CDN and shared-hosting ranges (cdn-ranges.ts); default: as `builtins`. */
+  cdn?: boolean;
 }
+
+/** Why a value is not stored: `reason` reads `"<value>: <why>"`, like a normalization rejection. */
+export type Exclusion =
+  | { reason: string; kind: 'configured' | 'reserved' | 'not-global' | 'network' | 'top-domain' | 'empty-file' }
+  /** An address of shared infrastructure: context for the URL or domain beside it (`provider` is its slug). */
+  | { reason: string; kind: 'cdn'; provider: string };
+
+/** What the write path needs of the exclusion rules (tests of parsing alone may pass rules that exclude nothing). */
+export interface ExclusionRules {
+  /** Why `value` (canonical, of `type`) must not be stored, or undefined when it may be. */
+  judge(type: IocType, value: string): Exclusion | undefined;
+}
+
+/**
+ * The hashes of the empty (zero-byte) file: every sandbox and scanner reports them, no file they name is malware,
+ * and an IOC on them matches every empty file on every endpoint. Always excluded, like the reserved ranges.
+ */
+export const EMPTY_FILE_HASHES: Readonly<Record<'md5' | 'sha1' | 'sha256', string>> = {
+  md5: 'd41d8cd98f00b204e9800998ecf8427e',
+  sha1: 'da39a3ee5e6b4b0d3255bfef95601890afd80709',
+  sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+};
 
 /** IANA special-purpose IPv4 ranges (RFC 6890 and successors) and the other bogons of Team Cymru's list. */
 const RESERVED_V4 = [
@@ -125,7 +155,18 @@ function v4Range(text: string): [number, number] | undefined {
 
 const overlaps = (a: Net, b: Net) => a.v6 === b.v6 && a.start <= b.end && b.start <= a.end;
 
-export class Exclusions {
+let cdnTable: RangeTable<CdnProvider> | undefined;
+/** The built-in CDN ranges as one sorted table, built on first use and shared. */
+function builtinCdnTable(): RangeTable<CdnProvider> {
+  cdnTable ??= new RangeTable(CDN_PROVIDERS.flatMap((p) => p.cidrs.map((text) => {
+    const range = parseNetwork(text);
+    if (!range) throw new Error(`cdn-ranges: ${text} (${p.name}) is not a CIDR`);
+    return { range, label: p, text };
+  })));
+  return cdnTable;
+}
+
+export class Exclusions implements ExclusionRules {
   private readonly reserved: Net[];
   private readonly global6 = parseNetwork(GLOBAL_V6)!;
   private readonly blocked: Net[];
@@ -134,6 +175,7 @@ export class Exclusions {
   // IPv4 checks in plain numbers: they run once per ingested address.
   private readonly reserved4: Array<[number, number]>;
   private readonly blocked4: Array<[number, number]>;
+  private readonly cdn: RangeTable<CdnProvider> | undefined;
 
   constructor(config: ExclusionConfig = {}) {
     const nets = (list: readonly string[]) => list.map((t) => {
@@ -149,35 +191,46 @@ export class Exclusions {
     const v4 = (list: Net[]) => list.filter((n) => !n.v6).map((n): [number, number] => [Number(n.start), Number(n.end)]);
     this.reserved4 = v4(this.reserved);
     this.blocked4 = v4(this.blocked);
+    this.cdn = (config.cdn ?? builtins) ? builtinCdnTable() : undefined;
   }
 
   /** Why `value` (canonical, of `type`) must not be stored, or undefined when it may be. */
   reason(type: IocType, value: string): string | undefined {
-    if (this.values.has(value)) return `${value}: excluded by configuration`;
+    return this.judge(type, value)?.reason;
+  }
+
+  judge(type: IocType, value: string): Exclusion | undefined {
+    const out = (kind: Exclude<Exclusion['kind'], 'cdn'>, why: string): Exclusion => ({ kind, reason: `${value}: ${why}` });
+    const shared = (p: CdnProvider | undefined): Exclusion | undefined =>
+      p && { kind: 'cdn', provider: p.slug, reason: `${value}: CDN/shared hosting range (${p.name})` };
+    if (this.values.has(value)) return out('configured', 'excluded by configuration');
     if (type === 'ipv4') {
       const r = v4Range(value);
       if (!r) return undefined;
-      if (this.reserved4.some(([s, e]) => s <= r[1] && r[0] <= e)) return `${value}: private, reserved or bogon address space`;
-      if (this.blocked4.some(([s, e]) => s <= r[1] && r[0] <= e)) return `${value}: a public resolver or an excluded network`;
-      return undefined;
+      if (this.reserved4.some(([s, e]) => s <= r[1] && r[0] <= e)) return out('reserved', 'private, reserved or bogon address space');
+      if (this.blocked4.some(([s, e]) => s <= r[1] && r[0] <= e)) return out('network', 'a public resolver or an excluded network');
+      return shared(this.cdn?.findV4(r[0], r[1]));
     }
     if (type === 'ipv6') {
       // IPv4-mapped IPv6 addresses are judged by their IPv4 part.
-      const mapped = type === 'ipv6' ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(value)?.[1] : undefined;
+      const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(value)?.[1];
       const net = parseNetwork(mapped ?? value);
       if (!net) return undefined;
-      if (net.v6 && !(net.start >= this.global6.start && net.end <= this.global6.end)) return `${value}: not a global unicast address`;
-      if (this.reserved.some((r) => overlaps(r, net))) return `${value}: private, reserved or bogon address space`;
-      if (this.blocked.some((r) => overlaps(r, net))) return `${value}: a public resolver or an excluded network`;
-      return undefined;
+      if (net.v6 && !(net.start >= this.global6.start && net.end <= this.global6.end)) return out('not-global', 'not a global unicast address');
+      if (this.reserved.some((r) => overlaps(r, net))) return out('reserved', 'private, reserved or bogon address space');
+      if (this.blocked.some((r) => overlaps(r, net))) return out('network', 'a public resolver or an excluded network');
+      return shared(net.v6 ? this.cdn?.findV6(net.start, net.end) : this.cdn?.findV4(Number(net.start), Number(net.end)));
     }
     if (type === 'domain') {
       for (let d = value; ; ) {
-        if (this.domains.has(d)) return `${value}: ${d === value ? 'a top domain' : `a subdomain of ${d}`}, never listed as a domain IOC`;
+        if (this.domains.has(d)) return out('top-domain', `${d === value ? 'a top domain' : `a subdomain of ${d}`}, never listed as a domain IOC`);
         const dot = d.indexOf('.');
         if (dot === -1) return undefined;
         d = d.slice(dot + 1);
       }
+    }
+    if ((type === 'md5' || type === 'sha1' || type === 'sha256') && EMPTY_FILE_HASHES[type] === value) {
+      return out('empty-file', 'the hash of an empty file');
     }
     return undefined;
   }

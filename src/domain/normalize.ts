@@ -24,6 +24,10 @@
  * - IPv6: RFC 5952 form; the dotted IPv4 tail is used exactly for IPv4-mapped addresses
  *   (::ffff:0:0/96) and the NAT64 well-known prefix (64:ff9b::/96), whatever notation the input
  *   used, so both spellings of the same address deduplicate.
+ * - Ports: an address or host name with a port is that address or host (`1.2.3.4:443`,
+ *   `[2001:db8::1]:443`, `host.example:8080`, as logs and C2 lists write them); the port must be
+ *   decimal 0–65535 and is dropped. An IPv6 address with a port must be bracketed: in
+ *   `2001:db8::1:443` the last group is part of the address. A network (CIDR) has no port.
  */
 import { domainToASCII } from 'node:url';
 import { isIocType, type IocType } from './ioc-types.js';
@@ -184,10 +188,16 @@ function detectPrepared(v: string): IocType | undefined {
   if (/^[0-9a-f]+$/i.test(v) && HASH_BY_LENGTH.has(v.length)) return HASH_BY_LENGTH.get(v.length);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return 'url';
   if (v.includes('@')) return 'email';
-  if (looksLikeIpv4(v)) return 'ipv4';
+  if (looksLikeIpv4(v) || looksLikeIpv4(hostOfHostPort(v))) return 'ipv4';
   if (looksLikeIpv6(v)) return 'ipv6';
   if (/[.\u3002\uff0e\uff61]/.test(v)) return 'domain';
   return undefined;
+}
+
+/** `a.b.c.d:443` → `a.b.c.d` (one ":" followed by digits); anything else unchanged. */
+function hostOfHostPort(v: string): string {
+  const colon = v.indexOf(':');
+  return colon > 0 && v.indexOf(':', colon + 1) < 0 && /^[0-9]+$/.test(v.slice(colon + 1)) ? v.slice(0, colon) : v;
 }
 
 /** Dotted numbers, including the hex/short forms we reject, so they get an IPv4-specific reason. */
@@ -196,11 +206,11 @@ function looksLikeIpv4(v: string): boolean {
   return labels.length >= 2 && labels.some((l) => l !== '') && labels.every((l) => /^(0x[0-9a-f]*|[0-9]*)$/i.test(l));
 }
 
-/** Hex, colons and dots with at least two colons, optionally bracketed, zoned or with a prefix. */
+/** Hex, colons and dots with at least two colons, optionally bracketed (then maybe with a port), zoned or with a prefix. */
 function looksLikeIpv6(v: string): boolean {
   const cut = v.search(/[%/]/);
   let s = cut >= 0 ? v.slice(0, cut) : v;
-  if (s.startsWith('[')) s = s.slice(1);
+  if (s.startsWith('[')) s = s.slice(1).replace(/\]:[0-9]+$/, ']');
   if (s.endsWith(']')) s = s.slice(0, -1);
   return /^[0-9a-f:.]+$/i.test(s) && s.indexOf(':') !== s.lastIndexOf(':');
 }
@@ -210,9 +220,9 @@ function looksLikeIpv6(v: string): boolean {
 // ---------------------------------------------------------------------------------------------
 
 const NORMALIZERS: Readonly<Record<IocType, (value: string) => Check<string>>> = {
-  ipv4: normalizeIpv4,
+  ipv4: (v) => withoutPort(v, normalizeIpv4),
   ipv6: normalizeIpv6,
-  domain: normalizeDomain,
+  domain: (v) => withoutPort(v, normalizeDomain),
   url: normalizeUrl,
   md5: (v) => normalizeHash(v, 32, 'MD5'),
   sha1: (v) => normalizeHash(v, 40, 'SHA-1'),
@@ -220,6 +230,26 @@ const NORMALIZERS: Readonly<Record<IocType, (value: string) => Check<string>>> =
   cve: normalizeCve,
   email: normalizeEmail,
 };
+
+// --- Port ------------------------------------------------------------------------------------
+
+/**
+ * `host:port` (one ":", a decimal port) → `next(host)`; anything else goes to `next` whole, so a
+ * stray ":" is reported by the type's own rules ("invalid character ':' in domain").
+ */
+function withoutPort(v: string, next: (host: string) => Check<string>): Check<string> {
+  const colon = v.indexOf(':');
+  if (colon < 0 || v.indexOf(':', colon + 1) >= 0 || !/^[0-9]+$/.test(v.slice(colon + 1))) return next(v);
+  const port = checkPort(v.slice(colon + 1));
+  if (!port.ok) return port;
+  const host = v.slice(0, colon);
+  return host.includes('/') ? fail('a network (CIDR) has no port') : next(host);
+}
+
+function checkPort(port: string): Check<string> {
+  if (!/^[0-9]+$/.test(port)) return fail(`invalid port ${quote(port)}`);
+  return Number(port) > 65535 ? fail(`port ${quote(port)} out of range (0..65535)`) : pass(port);
+}
 
 // --- CIDR prefix -------------------------------------------------------------------------------
 
@@ -306,12 +336,20 @@ function normalizeIpv6(v: string): Check<string> {
   return network === value ? pass(canonical) : fail(`host bits set, did you mean ${canonical}`);
 }
 
-/** `[2001:db8::1]` (RFC 3986 §3.2.2 IP-literal) → `2001:db8::1`; a prefix may follow the `]`. */
+/**
+ * `[2001:db8::1]` (RFC 3986 §3.2.2 IP-literal) → `2001:db8::1`; a prefix may follow the `]`, or a
+ * port (`[2001:db8::1]:443`), which is dropped.
+ */
 function stripBrackets(v: string): Check<string> {
   if (!v.startsWith('[')) return pass(v);
   const close = v.indexOf(']');
   if (close < 0) return fail('unclosed "["');
   const after = v.slice(close + 1);
+  if (after.startsWith(':')) {
+    const port = checkPort(after.slice(1));
+    return port.ok ? pass(v.slice(1, close)) : port;
+  }
+  if (after.startsWith('/') && after.includes(':')) return fail('a network (CIDR) has no port');
   if (after !== '' && !after.startsWith('/')) return fail(`unexpected ${quote(after)} after "]"`);
   return pass(v.slice(1, close) + after);
 }

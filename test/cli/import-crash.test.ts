@@ -16,7 +16,8 @@ describe('socd import killed with SIGKILL', () => {
     const file = join(dir, 'big.txt');
     const count = 200_000;
     const lines: string[] = [];
-    for (let i = 0; i < count; i++) lines.push(`10${(i >> 16) + 1}.${(i >> 8) & 255}.${i & 255}.${1 + (i % 200)}`);
+    // 31.x–34.x: public, and clear of every built-in exclusion (resolvers, CDN ranges), so each line is an IOC.
+    for (let i = 0; i < count; i++) lines.push(`3${(i >> 16) + 1}.${(i >> 8) & 255}.${i & 255}.${1 + (i % 200)}`);
     writeFileSync(file, `${lines.join('\n')}\n`);
 
     // Kill as soon as the first batches are committed: poll the database from outside.

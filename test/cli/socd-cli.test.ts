@@ -99,7 +99,7 @@ describe('socd CLI', () => {
   it('import reports bad lines with their numbers and still loads the good ones', () => {
     const { dir, socd } = workdir();
     const file = join(dir, 'iocs.txt');
-    writeFileSync(file, '# a list\n203.0.113.5\nnot a value at all!\n999.1.1.1\nhxxps://evil[.]example/x\n\nCVE-2024-3094\n');
+    writeFileSync(file, '# a list\n45.133.1.5\nnot a value at all!\n999.1.1.1\nhxxps://evil[.]example/x\n\nCVE-2024-3094\n');
     const r = socd('import', file, '--source', 'my-list', '--confidence', '80');
     assert.equal(r.status, 2, 'non-zero when lines were rejected');
     assert.match(r.stderr, /iocs\.txt:3: /);
@@ -109,11 +109,49 @@ describe('socd CLI', () => {
     const again = socd('import', file, '--source', 'my-list', '--confidence', '80');
     assert.match(again.stderr, /0 new, 3 updated, 0 unchanged, 2 rejected/);
     const dated = join(dir, 'dated.csv');
-    writeFileSync(dated, 'value,last_seen\n203.0.113.5,2026-05-01T00:00:00Z\n');
+    writeFileSync(dated, 'value,last_seen\n45.133.1.5,2026-05-01T00:00:00Z\n');
     assert.match(socd('import', dated, '--source', 'my-list').stderr, /1 updated/);
     assert.match(socd('import', dated, '--source', 'my-list').stderr, /0 new, 0 updated, 1 unchanged, 0 rejected/);
     const wrongType = socd('import', file, '--type', 'sha256');
     assert.match(wrongType.stderr, /0 new/);
+  });
+
+  it('import applies the exclusions: private, documentation, resolver and top-domain values are reported, never stored', () => {
+    const { dir, socd } = workdir();
+    const file = join(dir, 'list.txt');
+    writeFileSync(file, '10.0.0.5\n8.8.8.8\n203.0.113.7\n2001:db8::1\ngoogle.com\n45.133.1.20\n');
+    const r = socd('import', file, '--source', 'my-list', '--confidence', '90');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /list\.txt:1: excluded: 10\.0\.0\.5: private, reserved or bogon address space/);
+    assert.match(r.stderr, /list\.txt:2: excluded: 8\.8\.8\.8: a public resolver/);
+    assert.match(r.stderr, /list\.txt:3: excluded: 203\.0\.113\.7: /);
+    assert.match(r.stderr, /list\.txt:4: excluded: 2001:db8::1: /);
+    assert.match(r.stderr, /list\.txt:5: excluded: google\.com: a top domain/);
+    assert.match(r.stderr, /6 records .* 1 new, 0 updated, 0 unchanged, 0 rejected, 5 excluded/);
+    const bundle = JSON.parse(socd('export', '--format', 'stix').stdout) as { objects: Array<{ pattern?: string }> };
+    assert.deepEqual(bundle.objects.flatMap((o) => (o.pattern ? [o.pattern] : [])), ["[ipv4-addr:value = '45.133.1.20']"]);
+  });
+
+  it('import: an address with a port is that address; --confidence takes a band as a CSV cell does', () => {
+    const { dir, socd } = workdir();
+    const file = join(dir, 'ports.txt');
+    writeFileSync(file, '45.133.1.30:443\n[2a01:4f8:c0c::7]:8443\nc2-host.example:8080\n');
+    const r = socd('import', file, '--source', 'ports', '--confidence', 'high');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /3 records .* 3 new, 0 updated, 0 unchanged, 0 rejected/);
+    const iocs = JSON.parse(socd('export', '--format', 'json').stdout) as Array<{ type: string; value: string; score: number; confidence: string; tlp: string }>;
+    assert.deepEqual(iocs.map((i) => [i.type, i.value]).sort(), [['domain', 'c2-host.example'], ['ipv4', '45.133.1.30'], ['ipv6', '2a01:4f8:c0c::7']]);
+    // The numbers of the CSV path: high = 85, medium = 50, low = 15 (the score, reliability 1 for a file). Without
+    // --tlp or a tlp of their own, values get their source's TLP, which a new import source gets as CLEAR (README).
+    for (const i of iocs) assert.deepEqual([i.score, i.confidence, i.tlp], [85, 'high', 'clear'], i.value);
+    const low = join(dir, 'low.txt');
+    writeFileSync(low, '45.133.1.31\n');
+    assert.equal(socd('import', low, '--source', 'ports', '--confidence', 'LOW').status, 0);
+    const lowIoc = (JSON.parse(socd('export', '--format', 'json').stdout) as Array<{ value: string; score: number }>).find((i) => i.value === '45.133.1.31');
+    assert.equal(lowIoc?.score, 15);
+    const bad = socd('import', low, '--confidence', 'certain');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /an integer from 0 to 100, or low, medium, high/);
   });
 
   it('export writes the bundle, JSON and CSV; JSON and CSV import back into another database unchanged', () => {
@@ -124,10 +162,10 @@ describe('socd CLI', () => {
     const day = (n: number) => new Date(Math.floor(Date.now() / 86_400_000 - n) * 86_400_000).toISOString();
     writeFileSync(list, [
       'value,tags,sectors,first_seen,last_seen',
-      `203.0.113.5,c2;botnet,energy,${day(3)},${day(2)}`,
+      `45.133.1.5,c2;botnet,energy,${day(3)},${day(2)}`,
       `http://evil.example/a?x=1,phishing,,${day(3)},${day(1)}`,
       `CVE-2024-3094,,,${day(3)},${day(3)}`,
-      `d41d8cd98f00b204e9800998ecf8427e,,,${day(3)},${day(3)}`,
+      `44d88612fea8a8f36de82e1278abb02f,,,${day(3)},${day(3)}`,
     ].join('\n'));
     assert.equal(socd('import', list, '--source', 'team-list', '--confidence', '80').status, 0);
     const stix = join(dir, 'out.stix.json');
@@ -164,13 +202,13 @@ describe('socd CLI', () => {
       assert.deepEqual(view(other), view(mine), format);
     }
     // Withdrawn: the bundle of revoked IOCs holds the final version, revoked: true; REST lists it as revoked.
-    const revoke = socd('revoke', '203.0.113[.]5', 'not-there.example', '999.1.1.1');
+    const revoke = socd('revoke', '45.133.1[.]5', 'not-there.example', '999.1.1.1');
     assert.equal(revoke.status, 2);
     assert.match(revoke.stderr, /not-there\.example: no active IOC/);
     assert.match(revoke.stderr, /999\.1\.1\.1: octet out of range/);
     assert.match(revoke.stderr, /revoked 1 IOC\b/);
     const revoked = JSON.parse(socd('export', '--status', 'revoked').stdout).objects.slice(2);
-    assert.deepEqual(revoked.map((o: { pattern: string; revoked: boolean }) => [o.pattern, o.revoked]), [["[ipv4-addr:value = '203.0.113.5']", true]]);
+    assert.deepEqual(revoked.map((o: { pattern: string; revoked: boolean }) => [o.pattern, o.revoked]), [["[ipv4-addr:value = '45.133.1.5']", true]]);
     assert.equal(JSON.parse(socd('export').stdout).objects.length, 2 + 3);
     const bad = socd('export', '--since', 'yesterday');
     assert.equal(bad.status, 1);

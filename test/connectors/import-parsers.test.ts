@@ -10,6 +10,7 @@ import { runImport, type ImportOptions, type ImportProblem, type ImportSummary }
 import { detectFileFormat, openFileRecords, parseStream, type FileFormat } from '../../src/connectors/parsers/open-file-records.js';
 import type { ParsedItem } from '../../src/connectors/parsers/raw-record.js';
 import { recordToObservation } from '../../src/connectors/record-to-observation.js';
+import type { ExclusionRules } from '../../src/domain/exclusions.js';
 import { sqliteStore } from '../support/stores.js';
 import type { Ioc } from '../../src/store/types.js';
 
@@ -24,6 +25,12 @@ const aged = (base: number, ioc: { type: IocType; lastSeen: number }) => decayed
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Confidence given to lines without one; the source's reliability is 1, so it is the stored score. */
 const DEFAULT_CONFIDENCE = 40;
+/**
+ * These fixtures use documentation addresses (RFC 5737, RFC 3849) and the empty file's hashes on purpose, so these
+ * tests of parsing and storing pass rules that exclude nothing. The exclusions on import are tested in
+ * exclusions-on-write.test.ts.
+ */
+const EXCLUSIONS: ExclusionRules = { judge: () => undefined };
 
 async function freshStore(): Promise<SqliteStore> {
   const store = await sqliteStore();
@@ -44,6 +51,7 @@ async function importFile(store: SqliteStore, name: string, opts: Partial<Import
   const problems: ImportProblem[] = [];
   const summary = await runImport(store, openFileRecords(file, format), {
     source: 'file',
+    exclusions: EXCLUSIONS,
     confidence: DEFAULT_CONFIDENCE,
     tlp: null,
     clock: () => NOW,
@@ -99,7 +107,7 @@ describe('plain list (list.txt: comments, blank lines, CRLF, defanged values, tr
     const { format, summary, problems } = await importFile(store, 'list.txt');
     assert.equal(format, 'text');
     // 19 lines: 6 are comments or blank (#, ;, //, whitespace-only), 13 carry a value.
-    assert.deepEqual(summary, { read: 13, inserted: 9, updated: 0, unchanged: 1, ignored: 0, rejected: 3, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 13, inserted: 9, updated: 0, unchanged: 1, ignored: 0, rejected: 3, excluded: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems, [
       { line: 11, reason: '999.1.1.1: octet out of range' },
       { line: 12, reason: 'not_a_value: cannot detect the IOC type (not a CVE id, hash, URL, email, IP address or domain)' },
@@ -177,7 +185,7 @@ describe('CSV (iocs.csv: BOM, header, quoted fields with commas and quotes, a br
     const { format, summary, problems } = await importFile(store, 'iocs.csv');
     assert.equal(format, 'csv');
     // 17 lines: header, a # comment and a blank line carry no record; 14 rows are read.
-    assert.deepEqual(summary, { read: 14, inserted: 8, updated: 1, unchanged: 0, ignored: 0, rejected: 5, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 14, inserted: 8, updated: 1, unchanged: 0, ignored: 0, rejected: 5, excluded: 0, skipped: {}, batches: 1 });
     const sorted = [...problems].sort(byLine);
     assert.deepEqual(sorted.map((p) => p.line), [7, 9, 10, 11, 12]);
     // Line 7 has a quote in the middle of an unquoted field: the row is refused, quoted in the reason.
@@ -301,7 +309,7 @@ describe('CSV (iocs.csv: BOM, header, quoted fields with commas and quotes, a br
   it('a CSV without a value column is refused as a whole', async () => {
     const store = await freshStore();
     const input = Readable.from([Buffer.from('name,kind\n1.2.3.4,ipv4\n')]);
-    await assert.rejects(runImport(store, parseStream(input, 'csv'), { source: 'file', clock: () => NOW }), {
+    await assert.rejects(runImport(store, parseStream(input, 'csv'), { source: 'file', exclusions: EXCLUSIONS, clock: () => NOW }), {
       name: 'MissingValueColumnError',
       message: /no value column in the CSV header \(name, kind\)/,
     });
@@ -315,7 +323,7 @@ describe('TSV (iocs.tsv: other header names, type aliases)', () => {
     const store = await freshStore();
     const { format, summary, problems } = await importFile(store, 'iocs.tsv');
     assert.equal(format, 'tsv');
-    assert.deepEqual(summary, { read: 5, inserted: 4, updated: 0, unchanged: 0, ignored: 0, rejected: 1, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 5, inserted: 4, updated: 0, unchanged: 0, ignored: 0, rejected: 1, excluded: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems, [{ line: 4, reason: 'file-hash-wrong-length: invalid character "i" (SHA-256 is 64 hex characters)' }]);
     const iocs = await stored(store);
     assert.deepEqual(
@@ -346,7 +354,7 @@ describe('JSON array of strings and objects (list.json)', () => {
     const store = await freshStore();
     const { format, summary, problems } = await importFile(store, 'list.json');
     assert.equal(format, 'json');
-    assert.deepEqual(summary, { read: 11, inserted: 5, updated: 0, unchanged: 0, ignored: 0, rejected: 6, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 11, inserted: 5, updated: 0, unchanged: 0, ignored: 0, rejected: 6, excluded: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems, [
       { line: 5, reason: 'expected a string or an object with a "value" field' }, // 42
       { line: 6, reason: 'expected a string or an object with a "value" field' }, // null
@@ -385,6 +393,7 @@ describe('JSON array of strings and objects (list.json)', () => {
     const problems: ImportProblem[] = [];
     const summary = await runImport(store, parseStream(Readable.from([Buffer.from('["1.2.3.4", ')]), 'json'), {
       source: 'file',
+      exclusions: EXCLUSIONS,
       clock: () => NOW,
       onProblem: (p) => problems.push(p),
     });
@@ -415,7 +424,7 @@ describe('our own REST output ({"data": [...]}, rest-page.json)', () => {
     const store = await freshStore();
     const { format, summary, problems } = await importFile(store, 'rest-page.json');
     assert.equal(format, 'json');
-    assert.deepEqual(summary, { read: 3, inserted: 3, updated: 0, unchanged: 0, ignored: 0, rejected: 0, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 3, inserted: 3, updated: 0, unchanged: 0, ignored: 0, rejected: 0, excluded: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems, []);
     const iocs = await stored(store);
     assert.deepEqual([...iocs.keys()].sort(), ['cve:CVE-2023-4966', 'domain:rest.example', 'ipv4:203.0.113.50']);
@@ -442,7 +451,7 @@ describe('our own REST output ({"data": [...]}, rest-page.json)', () => {
     const page = await first.queryIocs({ status: 'all', limit: 1000 });
     const body = JSON.stringify({ data: page.items.map(iocView), pagination: { limit: 1000, next_cursor: null, has_more: false } });
     const second = await freshStore();
-    const summary = await runImport(second, parseStream(Readable.from([Buffer.from(body)]), 'json'), { source: 'file', clock: () => NOW });
+    const summary = await runImport(second, parseStream(Readable.from([Buffer.from(body)]), 'json'), { source: 'file', exclusions: EXCLUSIONS, clock: () => NOW });
     assert.deepEqual([summary.read, summary.inserted, summary.rejected], [page.items.length, page.items.length, 0]);
     const a = await stored(first);
     const b = await stored(second);
@@ -466,7 +475,7 @@ describe('NDJSON (lines.ndjson: one broken line)', () => {
     const { format, summary, problems } = await importFile(store, 'lines.ndjson');
     assert.equal(format, 'ndjson');
     // 10 lines, 2 blank (one whitespace-only).
-    assert.deepEqual(summary, { read: 8, inserted: 5, updated: 0, unchanged: 0, ignored: 0, rejected: 3, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 8, inserted: 5, updated: 0, unchanged: 0, ignored: 0, rejected: 3, excluded: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems.map((p) => p.line), [4, 7, 8]);
     assert.match(problems[0]!.reason, /^not valid JSON: /);
     assert.equal(problems[1]!.reason, 'expected a string or an object with a "value" field');
@@ -501,6 +510,7 @@ describe('STIX 2.1 bundle (bundle.stix.json)', () => {
       unchanged: 0,
       ignored: 0,
       rejected: 1,
+      excluded: 0,
       skipped: {
         identity: 1,
         'marking-definition': 1,
@@ -604,7 +614,7 @@ describe('runImport', () => {
   it('fails as a whole when the source is not registered, storing nothing', async () => {
     const store = await freshStore();
     await assert.rejects(
-      runImport(store, openFileRecords(fixture('list.txt'), 'text'), { source: 'nope', clock: () => NOW }),
+      runImport(store, openFileRecords(fixture('list.txt'), 'text'), { source: 'nope', exclusions: EXCLUSIONS, clock: () => NOW }),
       /unknown source nope/,
     );
     assert.equal(await store.countIocs(), 0);
@@ -617,6 +627,7 @@ describe('runImport', () => {
     const input = Readable.from([Buffer.from('evil-default.example\n203.0.113.90\n')]);
     const summary = await runImport(store, parseStream(input, 'text'), {
       source: 'file',
+      exclusions: EXCLUSIONS,
       type: 'domain',
       clock: () => NOW,
       onProblem: (p) => problems.push(p),

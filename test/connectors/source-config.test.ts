@@ -262,7 +262,7 @@ describe('resolveSources: customSources', () => {
 
 describe('resolveSources: exclusions and sectorRules', () => {
   it('exclusions pass through to the ingest settings', () => {
-    const exclusions = { networks: ['45.133.1.0/24'], domains: ['corp.example'], values: ['x@y.example'], builtins: false };
+    const exclusions = { networks: ['45.133.1.0/24'], domains: ['corp.example'], values: ['x@y.example'], builtins: false, cdn: true };
     assert.deepEqual(resolve({ exclusions }).ingest.exclusions, exclusions);
   });
 
@@ -272,6 +272,7 @@ describe('resolveSources: exclusions and sectorRules', () => {
     [{ domains: [1] }, /exclusions\.domains: must be a list of strings/],
     [{ values: {} }, /exclusions\.values: must be a list of strings/],
     [{ builtins: 'no' }, /exclusions\.builtins: must be true or false/],
+    [{ cdn: 'off' }, /exclusions\.cdn: must be true or false/],
   ];
   for (const [exclusions, why] of BAD_EXCLUSIONS) {
     it(`refuses exclusions ${JSON.stringify(exclusions)}`, () => assert.throws(() => resolve({ exclusions }), configError(why)));

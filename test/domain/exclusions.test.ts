@@ -52,6 +52,10 @@ const EXCLUDED: ReadonlyArray<readonly [IocType, string, RegExp]> = [
   ['domain', 'docs.google.com', /docs\.google\.com: a subdomain of google\.com/],
   ['domain', 'a.b.c.github.com', /a subdomain of github\.com/],
   ['domain', 't.co', /a top domain/],
+  // The hashes of the empty file: every scanner reports them, none of them is malware.
+  ['md5', 'd41d8cd98f00b204e9800998ecf8427e', /the hash of an empty file/],
+  ['sha1', 'da39a3ee5e6b4b0d3255bfef95601890afd80709', /the hash of an empty file/],
+  ['sha256', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', /the hash of an empty file/],
 ];
 
 /** Values the default configuration keeps. */
@@ -71,7 +75,7 @@ const KEPT: ReadonlyArray<readonly [IocType, string]> = [
   ['ipv4', '223.255.255.255'],
   // Ordinary public addresses and networks.
   ['ipv4', '45.133.1.20'], ['ipv4', '185.220.101.1'], ['ipv4', '8.8.8.9'], ['ipv4', '1.1.1.4'], ['ipv4', '45.133.1.0/24'],
-  ['ipv6', '2a00:1450:4001::1'], ['ipv6', '2606:4700:4700::1112'], ['ipv6', '2a01:4f8::/32'], ['ipv6', '3ffe::1'],
+  ['ipv6', '2a01:4f8:c0c::1'], ['ipv6', '2620:fe::fd'], ['ipv6', '2a01:4f8::/32'], ['ipv6', '3ffe::1'],
   ['ipv6', '::ffff:45.133.1.20'],
   // Look-alikes of top domains.
   ['domain', 'evilgoogle.com'], ['domain', 'google.com.evil.top'], ['domain', 'google.co'], ['domain', 'com'],
@@ -80,7 +84,8 @@ const KEPT: ReadonlyArray<readonly [IocType, string]> = [
   ['url', 'https://google.com/'], ['url', 'https://docs.google.com/document/d/1'], ['url', 'http://8.8.8.8/x'],
   ['email', 'user@google.com'], ['email', 'phish@docs.google.com'],
   // Other types.
-  ['sha256', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'], ['cve', 'CVE-2024-3094'],
+  ['sha256', '5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef'], ['md5', '44d88612fea8a8f36de82e1278abb02f'],
+  ['cve', 'CVE-2024-3094'],
 ];
 
 describe('Exclusions: defaults', () => {
@@ -160,6 +165,7 @@ describe('Exclusions: configuration', () => {
       assert.match(ex.reason(type, value) ?? '', RESERVED, value);
     }
     assert.match(ex.reason('ipv6', '::1') ?? '', NOT_GLOBAL);
+    assert.match(ex.reason('md5', 'd41d8cd98f00b204e9800998ecf8427e') ?? '', /the hash of an empty file/, 'nor the empty file');
   });
 
   it('builtins: false keeps the configured extras', () => {

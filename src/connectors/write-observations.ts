@@ -1,0 +1,90 @@
+import type { ExclusionRules } from '../domain/exclusions.js';
+import type { IocType } from '../domain/ioc-types.js';
+import type { Store } from '../store/store.js';
+import type { Observation, UpsertOptions, UpsertResult } from '../store/types.js';
+
+/**
+ * The one gate between converted observations and the store: every path that writes IOCs (the feed runner,
+ * `socd import`, and any later API) goes through `writeObservations`, which applies the exclusion rules before the
+ * store sees a value. Nothing else calls the store's write methods (test/connectors/exclusions-on-write.test.ts
+ * checks it), so a new write path cannot forget the exclusions.
+ */
+
+/** Observations in input order, each with the line or record it came from (`lines[i]` for `observations[i]`). */
+export interface ObservationChunk {
+  observations: readonly Observation[];
+  lines: readonly number[];
+}
+
+/** A value the exclusion rules refused: reported like a rejected line, counted apart. */
+export interface ExcludedValue {
+  line: number;
+  type: IocType;
+  value: string;
+  /** `"<value>: <why>"`. */
+  reason: string;
+}
+
+export interface WriteOptions extends UpsertOptions {
+  exclusions: ExclusionRules;
+  /** Observations per transaction. */
+  batchSize: number;
+  clock?: () => number;
+  onCommit?: (total: Readonly<UpsertResult>) => void;
+  onExcluded?: (e: ExcludedValue) => void;
+}
+
+export interface WriteResult extends UpsertResult {
+  excluded: number;
+}
+
+/**
+ * Drops the excluded observations of one chunk, reporting each; returns what may be stored. An address of shared
+ * infrastructure (a CDN or a hosting platform) is context, not an IOC: the other values of its record (the URL,
+ * the domain) are kept and tagged `hosted-on:<provider>`.
+ */
+export function admit(chunk: ObservationChunk, rules: ExclusionRules, onExcluded: (e: ExcludedValue) => void): Observation[] {
+  const verdicts = chunk.observations.map((o) => rules.judge(o.type, o.value));
+  let hostedOn: Map<number, string[]> | undefined;
+  verdicts.forEach((v, i) => {
+    if (v?.kind !== 'cdn') return;
+    const line = chunk.lines[i] ?? 0;
+    hostedOn ??= new Map();
+    const tags = hostedOn.get(line) ?? [];
+    const tag = `hosted-on:${v.provider}`;
+    if (!tags.includes(tag)) tags.push(tag);
+    hostedOn.set(line, tags);
+  });
+  const kept: Observation[] = [];
+  chunk.observations.forEach((o, i) => {
+    const why = verdicts[i];
+    const line = chunk.lines[i] ?? 0;
+    if (why !== undefined) {
+      onExcluded({ line, type: o.type, value: o.value, reason: why.reason });
+      return;
+    }
+    const context = hostedOn?.get(line)?.filter((t) => !o.tags.includes(t));
+    kept.push(context?.length ? { ...o, tags: [...o.tags, ...context] } : o);
+  });
+  return kept;
+}
+
+/** Stores a stream of observation chunks, one transaction per `batchSize`, minus the excluded values. */
+export async function writeObservations(
+  store: Store,
+  source: string,
+  chunks: AsyncIterable<ObservationChunk>,
+  opts: WriteOptions,
+): Promise<WriteResult> {
+  let excluded = 0;
+  const onExcluded = (e: ExcludedValue) => {
+    excluded++;
+    opts.onExcluded?.(e);
+  };
+  async function* admitted(): AsyncGenerator<readonly Observation[]> {
+    for await (const chunk of chunks) yield admit(chunk, opts.exclusions, onExcluded);
+  }
+  const { exclusions: _rules, onExcluded: _report, ...upsert } = opts;
+  const total = await store.upsertObservationStream(source, admitted(), upsert);
+  return { ...total, excluded };
+}
