@@ -24,6 +24,13 @@ export interface Config {
   pgPoolSize: number | undefined;
   adminEmail: string;
   trustProxy: boolean;
+  /**
+   * The URL clients reach this server at (scheme, host, port, any path prefix of a reverse proxy), without a trailing
+   * slash: TAXII discovery names the API roots under it. Default `http://localhost:<port>`.
+   */
+  publicUrl: string;
+  /** Host header values (host[:port], lower case) whose requests get URLs built from their own Host instead. */
+  allowedHosts: string[];
   /** Where the config file came from, if any. */
   configFile: string | undefined;
   plans: Record<Plan, { rateLimit: RateLimit }>;
@@ -120,6 +127,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     sqliteCacheMb: optionalInt('SOCD_SQLITE_CACHE_MB', env.SOCD_SQLITE_CACHE_MB ?? server.sqliteCacheMb, 2, 65536),
     pgPoolSize: optionalInt('SOCD_PG_POOL_SIZE', env.SOCD_PG_POOL_SIZE ?? server.pgPoolSize, 1, 1000),
     trustProxy: bool('TRUST_PROXY', env.TRUST_PROXY ?? server.trustProxy, false),
+    publicUrl: publicUrl(env.SOCD_PUBLIC_URL ?? server.publicUrl, int('PORT', env.PORT ?? server.port, 8080, 0, 65535)),
+    allowedHosts: allowedHosts(env.SOCD_ALLOWED_HOSTS ?? server.allowedHosts),
     configFile: usedFile,
     plans: plans(file.plans),
     anonymousRateLimit: rateLimit('anonymousRateLimit', server.anonymousRateLimit, { max: 120, windowMs: 60_000 }),
@@ -134,6 +143,32 @@ function redisUrl(v: unknown): string | undefined {
   if (v === undefined || v === '') return undefined;
   if (typeof v !== 'string' || !/^rediss?:\/\//.test(v)) throw new ConfigError(`REDIS_URL must be redis://host:port (or rediss:// for TLS), got ${JSON.stringify(v)}`);
   return v;
+}
+
+function publicUrl(v: unknown, port: number): string {
+  if (v === undefined || v === '') return `http://localhost:${port}`;
+  let url: URL;
+  try {
+    if (typeof v !== 'string') throw new Error('not a string');
+    url = new URL(v.trim());
+  } catch {
+    throw new ConfigError(`SOCD_PUBLIC_URL (server.publicUrl) must be an http(s) URL like https://intel.example.com, got ${JSON.stringify(v)}`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`SOCD_PUBLIC_URL (server.publicUrl) must be an http(s) URL without query, fragment or credentials, got ${JSON.stringify(v)}`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function allowedHosts(v: unknown): string[] {
+  if (v === undefined || v === '') return [];
+  const list = typeof v === 'string' ? v.split(',') : v;
+  if (!Array.isArray(list)) throw new ConfigError('SOCD_ALLOWED_HOSTS (server.allowedHosts) must be a comma-separated list of host[:port]');
+  return list.map((h) => {
+    const host = typeof h === 'string' ? h.trim().toLowerCase() : '';
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(host)) throw new ConfigError(`SOCD_ALLOWED_HOSTS (server.allowedHosts): ${JSON.stringify(h)} is not host[:port]`);
+    return host;
+  });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -103,3 +103,46 @@ describe('TAXII limits: object size and depth on add, a byte budget per page, th
     assert.equal((await call('GET', '/api/taxii2/api/', undefined, { accept: 'application/taxii+json;version=2.1' })).status, 200);
   });
 });
+
+describe('TAXII discovery URLs come from the configured public URL, not from the Host header', () => {
+  const discovery = async (srv: TestServer, host: string, auth: string) => {
+    const { request } = await import('node:http');
+    const url = new URL(`${srv.base}/taxii2/`);
+    return new Promise<{ default: string; api_roots: string[] }>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host, authorization: auth } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(JSON.parse(text)));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  };
+
+  it('answers a forged Host with the public URL, and reflects only an allowed Host', async () => {
+    const srv = await startServer((c) => {
+      c.publicUrl = 'https://intel.example.org/cti';
+      c.allowedHosts = ['taxii.internal:8443'];
+    });
+    try {
+      const auth = `Bearer ${await srv.keyFor('pro@example.com', 'pro')}`;
+      const forged = await discovery(srv, 'evil.example', auth);
+      assert.equal(forged.default, 'https://intel.example.org/cti/api/taxii2/api/');
+      assert.deepEqual(forged.api_roots, ['https://intel.example.org/cti/api/taxii2/api/']);
+      assert.equal((await discovery(srv, 'TAXII.internal:8443', auth)).default, 'http://TAXII.internal:8443/api/taxii2/api/');
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('defaults to http://localhost:<port> and checks the settings', async () => {
+    const { loadConfig } = await import('../../src/config/config.js');
+    assert.equal(loadConfig({ PORT: '9090' }, '/nonexistent').publicUrl, 'http://localhost:9090');
+    assert.equal(loadConfig({ SOCD_PUBLIC_URL: 'https://intel.example.org/' }, '/nonexistent').publicUrl, 'https://intel.example.org');
+    assert.deepEqual(loadConfig({ SOCD_ALLOWED_HOSTS: 'a.example, B.example:8080,[::1]:8080' }, '/nonexistent').allowedHosts, ['a.example', 'b.example:8080', '[::1]:8080']);
+    for (const bad of ['ftp://x.example', 'https://x.example/?a=1', 'not a url', 'https://u:p@x.example']) {
+      assert.throws(() => loadConfig({ SOCD_PUBLIC_URL: bad }, '/nonexistent'), /SOCD_PUBLIC_URL/, bad);
+    }
+    assert.throws(() => loadConfig({ SOCD_ALLOWED_HOSTS: 'a b' }, '/nonexistent'), /SOCD_ALLOWED_HOSTS/);
+  });
+});

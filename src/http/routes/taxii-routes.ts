@@ -75,7 +75,9 @@ export async function taxiiRoutes(app: FastifyInstance, opts: TaxiiRouteOptions)
     return sendError(reply, who ?? notFound(`no TAXII endpoint ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`));
   });
 
-  const base = (r: FastifyRequest) => `${r.protocol}://${r.host}`;
+  // Discovery URLs come from the configured public URL, never from what a client (or a proxy's cache) sent as Host,
+  // unless that Host is in the configured allow-list.
+  const base = (r: FastifyRequest) => (opts.config.allowedHosts.includes(r.host.toLowerCase()) ? `${r.protocol}://${r.host}` : opts.config.publicUrl);
   const q = (r: FastifyRequest) => r.query as Record<string, unknown>;
   const p = (r: FastifyRequest) => r.params as Record<string, string>;
 
