@@ -53,6 +53,9 @@ function textOf(v: unknown): string | undefined {
   return undefined;
 }
 
+/** Is `text` (already trimmed) one of the null spellings (kept lowercase)? */
+const isNull = (nulls: ReadonlySet<string>, text: string): boolean => nulls.size > 0 && nulls.has(text.toLowerCase());
+
 function raw(row: unknown, parents: readonly unknown[], spec: FieldSpec, nulls: ReadonlySet<string>): unknown {
   const from = typeof spec === 'string' ? spec : spec.from;
   let v: unknown;
@@ -60,14 +63,14 @@ function raw(row: unknown, parents: readonly unknown[], spec: FieldSpec, nulls: 
     let missing = false;
     v = from.replace(TEMPLATE, (_, name: string) => {
       const t = textOf(readPath(row, parents, name));
-      if (t === undefined || nulls.has(t.trim())) missing = true;
+      if (t === undefined || isNull(nulls, t.trim())) missing = true;
       return t?.trim() ?? '';
     });
     if (missing) return undefined;
   } else v = readPath(row, parents, from);
   if (typeof v === 'string') {
     const t = v.trim();
-    if (t === '' || nulls.has(t)) return undefined;
+    if (t === '' || isNull(nulls, t)) return undefined;
     v = t;
   }
   return v ?? undefined;
@@ -101,8 +104,9 @@ function applyRule(text: string, rule: FieldRule | undefined): string | undefine
 
 export class FieldReader {
   private readonly nulls: ReadonlySet<string>;
+  /** `nulls`: cell values that mean "no value", compared trimmed and case-insensitively. */
   constructor(nulls: readonly string[] = []) {
-    this.nulls = new Set(nulls);
+    this.nulls = new Set(nulls.map((n) => n.trim().toLowerCase()));
   }
 
   text(row: unknown, parents: readonly unknown[], spec: FieldSpec | undefined): string | undefined {
@@ -121,7 +125,7 @@ export class FieldReader {
       for (const item of items) {
         if (item === undefined) continue;
         const t = applyRule(item.trim(), rule);
-        if (t !== undefined && !this.nulls.has(t) && !out.includes(t)) out.push(t);
+        if (t !== undefined && !isNull(this.nulls, t) && !out.includes(t)) out.push(t);
         if (out.length >= MAX_LIST) return out;
       }
     }

@@ -163,7 +163,10 @@ export interface DelimitedShape {
   columns?: readonly string[];
   /** Comment prefix (default `#`); comment lines and blank lines are skipped everywhere. */
   comment?: string;
-  /** Cell values meaning "empty" (`None`, `n/a`); compared after trimming. */
+  /**
+   * Cell values meaning "empty", on top of the ones every delimited source shares (`None`, `null`, `n/a`, `-` and
+   * empty: DELIMITED_NULLS); compared trimmed and case-insensitively.
+   */
   nulls?: readonly string[];
   /** A `#model_version…` line or similar before the header that is not a comment: skip this many lines. */
   skipLines?: number;

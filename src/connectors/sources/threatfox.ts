@@ -2,7 +2,7 @@ import type { SourceDefinition } from '../source-definition.js';
 
 /**
  * abuse.ch ThreatFox: IOCs of the last 48 hours (IP:port C2s, domains, URLs, file hashes) with a native confidence.
- * Cells are separated by `", "` (a space before each opening quote), nulls are `None`, lines end in CRLF and a
+ * Cells are separated by `", "` (a space before each opening quote), nulls are `None` (the shared delimited rule), lines end in CRLF and a
  * `# Number of entries` trailer closes the file. An `ip:port` value keeps only the address (the lookahead matches
  * a dotted quad followed by `:port` at the end); every other value is kept whole, so URLs keep their ports.
  */
@@ -21,7 +21,6 @@ export const threatfox: SourceDefinition = {
   shape: {
     kind: 'delimited',
     header: 'commented',
-    nulls: ['None'],
     fields: {
       value: { from: 'ioc_value', match: '^(?<v>(?:\\d{1,3}\\.){3}\\d{1,3}(?=:\\d{1,5}$)|.+)' },
       type: 'ioc_type',
