@@ -1,5 +1,5 @@
 import type { IocType } from '../domain/ioc-types.js';
-import type { FieldMap, FieldPath, FieldRule, FieldSpec } from './source-definition.js';
+import type { Demotion, FieldMap, FieldPath, FieldRule, FieldSpec } from './source-definition.js';
 import { parseSourceTime } from './source-time.js';
 
 /** A record as a source's FieldMap reads it: values (with a type when the map fixes one) and the fields around them. */
@@ -24,6 +24,17 @@ export interface MappedRecord {
 export type MapOutcome = { record: MappedRecord } | { skipped: string };
 
 const MAX_LIST = 64;
+const DAY_MS = 86_400_000;
+
+/** Applies a source's Demotion to a record it matched (see Demotion). */
+function demote(record: MappedRecord, d: Demotion): void {
+  record.confidence = Math.max(0, Math.min(100, Math.round(d.confidence)));
+  record.lastSeen ??= record.firstSeen;
+  if (record.lastSeen !== undefined) {
+    const until = record.lastSeen + d.validDays * DAY_MS;
+    record.expires = record.expires === undefined ? until : Math.min(record.expires, until);
+  }
+}
 
 /** Reads `path` from `row`: dotted segments; each leading `^` steps to the parent record (nearest first). */
 export function readPath(row: unknown, parents: readonly unknown[], path: FieldPath): unknown {
@@ -188,20 +199,28 @@ export class FieldReader {
       if (text !== undefined) values.push({ value: text, type: fixedType });
     }
     if (values.length === 0) return { skipped: 'no value' };
-    return {
-      record: {
-        line,
-        values,
-        typeName,
-        tags: this.list(row, parents, fields.tags),
-        malware: this.list(row, parents, fields.malware),
-        sectors: this.list(row, parents, fields.sectors),
-        confidence: this.number(row, parents, fields.confidence),
-        firstSeen: this.time(row, parents, fields.firstSeen),
-        lastSeen: this.time(row, parents, fields.lastSeen),
-        reference: this.text(row, parents, fields.reference),
-        expires: this.time(row, parents, fields.expires),
-      },
+    const record: MappedRecord = {
+      line,
+      values,
+      typeName,
+      tags: this.list(row, parents, fields.tags),
+      malware: this.list(row, parents, fields.malware),
+      sectors: this.list(row, parents, fields.sectors),
+      confidence: this.number(row, parents, fields.confidence),
+      firstSeen: this.time(row, parents, fields.firstSeen),
+      lastSeen: this.time(row, parents, fields.lastSeen),
+      reference: this.text(row, parents, fields.reference),
+      expires: this.time(row, parents, fields.expires),
     };
+    if (fields.demote && this.matches(row, parents, fields.demote.where)) demote(record, fields.demote);
+    return { record };
+  }
+
+  private matches(row: unknown, parents: readonly unknown[], where: Readonly<Record<FieldPath, readonly string[]>>): boolean {
+    for (const [path, allowed] of Object.entries(where)) {
+      const v = this.text(row, parents, path)?.toLowerCase();
+      if (v === undefined || !allowed.some((a) => a.toLowerCase() === v)) return false;
+    }
+    return true;
   }
 }

@@ -293,7 +293,8 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
       lastModified = validators?.lastModified ?? null;
     } else if (def.mode === 'snap' && !def.enrichOnly) {
       // Delisting trusts a snapshot only when it looks like one: a feed that turned into garbage delists nothing.
-      if (accepted + report.excluded === 0) throw new Error('the snapshot held no usable record: nothing delisted (is the URL still serving the list?)');
+      // Records skipped as expired were read fine (Feodo's long-offline C2s): the list is a list, however stale.
+      if (accepted + report.excluded + (report.skipped.expired ?? 0) === 0) throw new Error('the snapshot held no usable record: nothing delisted (is the URL still serving the list?)');
       if (report.rejected > accepted) throw new Error(`${report.rejected} of ${report.records} records were unreadable: nothing delisted`);
       report.delisted = await store.endUnseenSightings(def.id, runId, clock());
     }

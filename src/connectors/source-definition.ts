@@ -128,6 +128,21 @@ export interface FieldMap {
   where?: Readonly<Record<FieldPath, readonly string[]>>;
   /** Skip records where any listed field equals one of the values (OTX `is_active: 0`). */
   whereNot?: Readonly<Record<FieldPath, readonly string[]>>;
+  /** Records the source itself marks as stale (Feodo `status: offline`): kept, but scored and aged down. */
+  demote?: Demotion;
+}
+
+/**
+ * A record matching `where` (case-insensitive, as FieldMap.where) takes `confidence` instead of its own, its last
+ * sighting is the source's own date (or, lacking one, its first sighting: never "now"), and it stops being valid
+ * `validDays` after that: once expired it is skipped, so a snapshot source ends its sighting.
+ */
+export interface Demotion {
+  where: Readonly<Record<FieldPath, readonly string[]>>;
+  /** Native confidence 0–100 of a demoted record. */
+  confidence: number;
+  /** Days a demoted record stays valid after its last sighting. */
+  validDays: number;
 }
 
 export type Shape = LineShape | DelimitedShape | JsonShape | NdjsonShape | MispShape | StixBundleShape | TaxiiShape;
