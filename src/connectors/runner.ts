@@ -19,7 +19,7 @@ import { readNdjson } from './shapes/ndjson-shape.js';
 import type { ShapeItem } from './shapes/shape-item.js';
 import { readStixBundle, readTaxii } from './shapes/stix-shape.js';
 import { FetchError, fetchSource } from './transport/fetch-source.js';
-import { expandUrl, withQuery } from './url-template.js';
+import { expandUrl, timeWindows, withQuery } from './url-template.js';
 
 const DAY_MS = 86_400_000;
 /** How far back an incremental source reaches on its first run. */
@@ -142,8 +142,11 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     def.fetch.sinceMaxDays ? started - def.fetch.sinceMaxDays * DAY_MS : -Infinity,
   );
   const offset = def.shape.kind === 'json' ? def.shape.paging?.offset : undefined;
-  const urls = (Array.isArray(def.fetch.url) ? def.fetch.url : [def.fetch.url])
-    .map((u) => expandUrl(u as string, { now: started, since, apiKey: src.apiKey }))
+  // NVD: a long gap since the last success is walked in windows the API accepts, none ending after now.
+  const windows = def.fetch.windowDays ? timeWindows(since, started, def.fetch.windowDays * DAY_MS) : [{ since, until: started }];
+  const templates = (Array.isArray(def.fetch.url) ? def.fetch.url : [def.fetch.url]) as string[];
+  const urls = windows
+    .flatMap((w) => templates.map((u) => expandUrl(u, { now: started, since: w.since, until: w.until, apiKey: src.apiKey })))
     .map((u) => (offset ? withQuery(u, { [offset.param]: '0', [offset.sizeParam]: String(offset.size) }) : u));
   const headers: Record<string, string> = { ...def.fetch.headers };
   if (def.apiKey?.header && src.apiKey) headers[def.apiKey.header.toLowerCase()] = src.apiKey;
@@ -202,7 +205,10 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   };
 
   async function* items(): AsyncGenerator<ShapeItem> {
-    for (const url of urls) {
+    const pause = def.shape.kind === 'json' ? (def.shape.paging?.delayMs ?? 0) : 0;
+    for (const [i, url] of urls.entries()) {
+      // A paged API's rate limit holds between its windows as between its pages.
+      if (i > 0 && pause > 0) await ctx.sleep(pause);
       if (def.shape.kind === 'taxii') {
         yield* readTaxii(def.shape, url, ctx, {});
         continue;

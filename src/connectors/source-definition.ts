@@ -55,9 +55,16 @@ export interface FetchSpec {
   /**
    * One URL, or several whose union is the source's list (Spamhaus DROP v4 + v6). Templates: `{apiKey}`,
    * `{date:YYYY-MM-DD}` (today, UTC), `{date-1:YYYY-MM-DD}` (yesterday; any `-N` days), `{since:ISO}` (the start of the
-   * last successful run, or 30 days ago on a first run), `{since:YYYY-MM-DD}`, `{now:ISO}`. Values go in unencoded.
+   * last successful run, or 30 days ago on a first run), `{since:YYYY-MM-DD}`, `{until:ISO}` (the end of the window:
+   * the run's time, or see `windowDays`), `{now:ISO}`. Values go in unencoded.
    */
   url: string | readonly string[];
+  /**
+   * The `{since}`…`{until}` span is walked in consecutive windows of at most this many days, oldest first, the last
+   * ending at the run's time (NVD: 120-day windows at most, none ending in the future). Each window is fetched
+   * (and paged) in turn; their union is the run's list.
+   */
+  windowDays?: number;
   headers?: Readonly<Record<string, string>>;
   /** The body is a zip archive: read this member (a name, or `*` for the first file). gzip is detected by itself. */
   zipMember?: string;
@@ -65,7 +72,7 @@ export interface FetchSpec {
   maxBytes?: number;
   /** Whole request deadline, ms (default 120 s). */
   timeoutMs?: number;
-  /** `{since}` never reaches further back than this many days (NVD accepts 120-day windows at most). */
+  /** `{since}` never reaches further back than this many days (what is older is not fetched: see windowDays to walk it). */
   sinceMaxDays?: number;
 }
 
