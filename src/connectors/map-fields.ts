@@ -87,6 +87,18 @@ function raw(row: unknown, parents: readonly unknown[], spec: FieldSpec, nulls: 
   return v ?? undefined;
 }
 
+const splitters = new WeakMap<readonly string[], RegExp>();
+/** Splits a list cell on one separator or on any of several. */
+function splitCell(text: string, split: string | readonly string[] | undefined): string[] {
+  if (split === undefined || typeof split === 'string') return text.split(split ?? ',');
+  let re = splitters.get(split);
+  if (!re) {
+    re = new RegExp(split.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+    splitters.set(split, re);
+  }
+  return text.split(re);
+}
+
 const lowered = new WeakMap<object, Map<string, string>>();
 /** Map keys compared case-insensitively (OTX writes `Banking` and `banking`). */
 function lowerKeys(map: Readonly<Record<string, string>>): Map<string, string> {
@@ -132,7 +144,7 @@ export class FieldReader {
     for (const spec of (Array.isArray(specs) ? specs : [specs]) as FieldSpec[]) {
       const rule = typeof spec === 'string' ? undefined : spec;
       const v = raw(row, parents, spec, this.nulls);
-      const items = Array.isArray(v) ? v.map(textOf) : typeof v === 'string' ? v.split(rule?.split ?? ',') : [textOf(v)];
+      const items = Array.isArray(v) ? v.map(textOf) : typeof v === 'string' ? splitCell(v, rule?.split) : [textOf(v)];
       for (const item of items) {
         if (item === undefined) continue;
         const t = applyRule(item.trim(), rule);

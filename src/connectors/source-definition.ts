@@ -100,8 +100,11 @@ export interface FieldRule {
   from: FieldPath;
   /** Regex with one capture group (or a named group `v`): keep only that part; no match → field absent. */
   match?: string;
-  /** Cell lists: split on this separator (default `,` for tags/malware/sectors). */
-  split?: string;
+  /**
+   * Cell lists: split on this separator, or on any of several (`[',', ' ']`: CVEs listed with commas or with spaces);
+   * default `,` for tags/malware/sectors. Items are trimmed; empty ones dropped.
+   */
+  split?: string | readonly string[];
   /** Numbers: multiply then clamp to 0–100 (IPsum count×12.5, PhishStats 0–10 ×10, EPSS 0–1 ×100). */
   scale?: number;
   /** Date format when not ISO 8601 / `YYYY-MM-DD HH:MM:SS` (UTC): `DD-MM-YYYY`, `epoch-s`, `epoch-ms`. */

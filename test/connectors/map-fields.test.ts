@@ -144,6 +144,16 @@ describe('FieldReader.list', () => {
     assert.equal(out[63], 't63');
   });
 
+  it('splits on any of several separators (ICS advisories: CVEs by commas or spaces, sectors by ; or ,)', () => {
+    const cells = { a: 'CVE-2016-1 CVE-2016-2', b: 'CVE-2016-3, CVE-2016-4', c: 'Energy; Chemical', d: 'Energy, Dams;Chemical', e: 'a.b|c' };
+    const spec = (from: string, split: string[]) => ({ from, split });
+    assert.deepEqual(r.list(cells, [], spec('a', [',', ';', ' '])), ['CVE-2016-1', 'CVE-2016-2']);
+    assert.deepEqual(r.list(cells, [], spec('b', [',', ';', ' '])), ['CVE-2016-3', 'CVE-2016-4']);
+    assert.deepEqual(r.list(cells, [], spec('c', [';', ','])), ['Energy', 'Chemical']);
+    assert.deepEqual(r.list(cells, [], spec('d', [';', ','])), ['Energy', 'Dams', 'Chemical']);
+    assert.deepEqual(r.list(cells, [], spec('e', ['.', '|'])), ['a', 'b', 'c'], 'separators are literal, not patterns');
+  });
+
   it('reads parent lists (OTX pulse tags)', () => {
     assert.deepEqual(r.list({ indicator: 'x' }, [{ tags: ['apt28', 'Phishing'] }], ['^tags']), ['apt28', 'Phishing']);
   });
