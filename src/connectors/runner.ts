@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
@@ -18,7 +16,7 @@ import { readMisp } from './shapes/misp-shape.js';
 import { readNdjson } from './shapes/ndjson-shape.js';
 import type { ShapeItem } from './shapes/shape-item.js';
 import { readStixBundle, readTaxii } from './shapes/stix-shape.js';
-import { FetchError, fetchSource } from './transport/fetch-source.js';
+import { FetchError, fetchSource, openLocalFile } from './transport/fetch-source.js';
 import { expandUrl, timeWindows, withQuery } from './url-template.js';
 
 const DAY_MS = 86_400_000;
@@ -164,12 +162,10 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   const get = async (url: string, extra: Record<string, string> = {}, withValidators = false): Promise<Readable | 'not-modified'> => {
     const target = deps.rewriteUrl ? deps.rewriteUrl(url) : url;
     if (target.startsWith('file:')) {
-      // An air-gapped copy: the same cap applies.
-      const path = fileURLToPath(target);
-      const size = (await stat(path)).size;
-      if (size > (def.fetch.maxBytes ?? 256 * 1024 * 1024)) throw new FetchError('too-large', `${path} is larger than the byte cap`);
-      report.bytes += size;
-      return createReadStream(path);
+      // An air-gapped copy: the same cap applies, and a gzip copy is gunzipped as a download would be.
+      const local = await openLocalFile(fileURLToPath(target), def.fetch.maxBytes ?? 256 * 1024 * 1024);
+      report.bytes += local.size;
+      return local.body;
     }
     const res = await fetchSource({
       url: target,
