@@ -16,7 +16,7 @@ import { readMisp } from './shapes/misp-shape.js';
 import { readNdjson } from './shapes/ndjson-shape.js';
 import type { ShapeItem } from './shapes/shape-item.js';
 import { readStixBundle, readTaxii } from './shapes/stix-shape.js';
-import { FetchError, fetchSource, openLocalFile } from './transport/fetch-source.js';
+import { FetchError, type FetchFailure, fetchSource, openLocalFile } from './transport/fetch-source.js';
 import { expandUrl, timeWindows, withQuery } from './url-template.js';
 
 const DAY_MS = 86_400_000;
@@ -53,12 +53,14 @@ export interface RunReport extends RunCounts {
   problems: string[];
   durationMs: number;
   error: string | null;
+  /** What kind of download failure failed the run (network, timeout, http…); null when it did not fail on the download. */
+  failure: FetchFailure | null;
 }
 
 function blankReport(source: string, outcome: RunReport['outcome'], error: string | null = null): RunReport {
   return {
     source, outcome, runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0,
-    excluded: 0, skipped: {}, problems: [], bytes: 0, durationMs: 0, error,
+    excluded: 0, skipped: {}, problems: [], bytes: 0, durationMs: 0, error, failure: null,
   };
 }
 
@@ -305,6 +307,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   } catch (err) {
     report.outcome = 'failed';
     report.error = err instanceof FetchError ? `${err.kind}: ${err.message}` : (err as Error).message;
+    report.failure = err instanceof FetchError ? err.kind : null;
     await store.finishRun(runId, { ...counts(report), outcome: 'failed', finishedAt: clock(), error: report.error.slice(0, 1000), etag: null, lastModified: null });
   }
   report.durationMs = clock() - started;
@@ -315,9 +318,36 @@ function counts(r: RunReport): RunCounts {
   return { records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes };
 }
 
-/** Runs sources one after the other (their writes would queue on the one writer anyway); a failure stays with its source. */
-export async function runSources(sources: readonly ResolvedSource[], deps: RunnerDeps, opts: { force?: boolean; onReport?: (r: RunReport) => void } = {}): Promise<RunReport[]> {
+/** Failures that say "this host could not be reached" rather than "this source is broken". */
+const NETWORK_FAILURES: ReadonlySet<FetchFailure> = new Set(['network', 'timeout']);
+/** Outcomes of sources that were not attempted: they say nothing of the network. */
+const NOT_ATTEMPTED: ReadonlySet<RunReport['outcome']> = new Set(['disabled', 'too-soon', 'skipped']);
+
+const failedOnNetwork = (r: RunReport) => r.outcome === 'failed' && r.failure !== null && NETWORK_FAILURES.has(r.failure);
+
+/**
+ * One line for a run in which every source that was attempted (two or more) failed on the network (unresolved names,
+ * refused or unreachable hosts, timeouts): the machine is offline, not N sources broken. Undefined otherwise.
+ */
+export function networkDown(reports: readonly RunReport[]): string | undefined {
+  const attempted = reports.filter((r) => !NOT_ATTEMPTED.has(r.outcome));
+  if (attempted.length < 2 || !attempted.every(failedOnNetwork)) return undefined;
+  return `no source could be reached: the network looks down (${attempted.length} sources, first error: ${attempted[0]!.error})`;
+}
+
+/**
+ * Runs sources one after the other (their writes would queue on the one writer anyway); a failure stays with its
+ * source. With `onNetworkDown`, failures on the network are held back while no source has got through: if every
+ * source fails so, the run is reported as that one line (see networkDown) instead of one report per source.
+ */
+export async function runSources(
+  sources: readonly ResolvedSource[],
+  deps: RunnerDeps,
+  opts: { force?: boolean; onReport?: (r: RunReport) => void; onNetworkDown?: (line: string, reports: readonly RunReport[]) => void } = {},
+): Promise<RunReport[]> {
   const reports: RunReport[] = [];
+  let held: RunReport[] = [];
+  let holding = opts.onNetworkDown !== undefined;
   for (const src of sources) {
     let r: RunReport;
     try {
@@ -327,7 +357,20 @@ export async function runSources(sources: readonly ResolvedSource[], deps: Runne
       r = blankReport(src.def.id, 'failed', (err as Error).message);
     }
     reports.push(r);
+    if (holding && (failedOnNetwork(r) || NOT_ATTEMPTED.has(r.outcome))) {
+      held.push(r);
+      continue;
+    }
+    if (holding) {
+      // A source got through (or failed otherwise): the network is up, what was held is reported as usual.
+      holding = false;
+      for (const h of held) opts.onReport?.(h);
+      held = [];
+    }
     opts.onReport?.(r);
   }
+  const down = networkDown(reports);
+  if (holding && down !== undefined) opts.onNetworkDown!(down, reports);
+  else for (const h of held) opts.onReport?.(h);
   return reports;
 }

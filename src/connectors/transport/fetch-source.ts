@@ -50,6 +50,28 @@ export type FetchResult =
   | { status: 'not-modified'; attempts: number }
   | { status: 'ok'; body: Readable; etag: string | null; lastModified: string | null; contentType: string | null; attempts: number };
 
+/**
+ * Resolver answers not worth retrying within a run (getaddrinfo codes as Node names them). ENOTFOUND (NXDOMAIN or no
+ * address), EAI_NODATA and EAI_FAIL are permanent: the name does not resolve and will not in two seconds.
+ * EAI_AGAIN is "try again later", but it comes after the resolver's own retries and timeouts (resolv.conf): offline,
+ * three more rounds only cost time, so it is final for this run and the next scheduled run asks again.
+ */
+const DNS_FINAL: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_NODATA: 'the host name does not resolve to an address',
+  EAI_FAIL: 'DNS failed for good on this name',
+  EAI_AGAIN: 'no DNS server answered (offline?)',
+};
+
+/** The getaddrinfo code of a failed fetch (undici: TypeError "fetch failed" whose cause, or its cause, has it). */
+function dnsCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && Object.hasOwn(DNS_FINAL, code)) return code;
+  }
+  return undefined;
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Retry-After (RFC 9110 §10.2.3): seconds or an HTTP date. */
@@ -91,6 +113,9 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
       clearTimeout(deadline);
       const reason = controller.signal.reason;
       const failure = reason instanceof FetchError ? reason : new FetchError('network', `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : ''}`);
+      // A name that does not resolve fails at once: retrying DNS within seconds only delays the run (offline: ~14 s a source).
+      const dns = reason instanceof FetchError ? undefined : dnsCode(err);
+      if (dns) throw new FetchError('network', `${failure.message} (${DNS_FINAL[dns]}; not retried)`, undefined, attempt);
       if (attempt > retries || failure.kind === 'timeout') throw new FetchError(failure.kind, failure.message, undefined, attempt);
       await sleep(backoff);
       backoff *= 2;
