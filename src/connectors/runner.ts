@@ -370,7 +370,10 @@ export async function runSources(
     opts.onReport?.(r);
   }
   const down = networkDown(reports);
-  if (holding && down !== undefined) opts.onNetworkDown!(down, reports);
-  else for (const h of held) opts.onReport?.(h);
+  if (holding && down !== undefined) {
+    // Sources not attempted (disabled, needing a key…) are still reported; the network failures are the one line.
+    for (const h of held) if (NOT_ATTEMPTED.has(h.outcome)) opts.onReport?.(h);
+    opts.onNetworkDown!(down, reports);
+  } else for (const h of held) opts.onReport?.(h);
   return reports;
 }

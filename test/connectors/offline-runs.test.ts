@@ -130,6 +130,24 @@ describe('offline runs: DNS failures are final, and an all-down run says so once
         await store.close();
       }
     });
+
+    it('offline, a source that was not attempted (disabled) is still reported on its own', async () => {
+      const store = await sqliteStore();
+      try {
+        const perSource: string[] = [];
+        const lines: string[] = [];
+        const off = { ...resolved(unresolvable('delta')), enabled: false, reason: 'disabled in the configuration' };
+        await runSources([resolved(unresolvable('alpha')), off, resolved(unresolvable('bravo'))], { store, settings: ingest, clock: () => T0, sleep: async () => {} }, {
+          onReport: (r) => perSource.push(`${r.source} ${r.outcome}`),
+          onNetworkDown: (line) => lines.push(line),
+        });
+        assert.deepEqual(perSource, ['delta disabled']);
+        assert.equal(lines.length, 1);
+        assert.match(lines[0]!, /\(2 sources, /);
+      } finally {
+        await store.close();
+      }
+    });
   });
 
   describe('networkDown: which runs look like "the network is down"', () => {
