@@ -45,6 +45,11 @@ export async function ingestCommand(opts: IngestOptions): Promise<void> {
         const next = chosen[chosen.findIndex((c) => c.def.id === r.source) + 1];
         if (next) bar?.start(1, 0, { source: next.def.id, stored: 0, elapsed: '0' });
       },
+      // Offline: one line for the run instead of one failure per source (the table below still lists them).
+      onNetworkDown: (line) => {
+        bar?.stop();
+        if (!opts.json) process.stderr.write(`${line}\n`);
+      },
     });
     bar?.stop();
     const decay = await store.decayIocs(Date.now());

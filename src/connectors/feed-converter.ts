@@ -1,4 +1,5 @@
-import { normalize, normalizeAny } from '../domain/normalize.js';
+import type { IocType } from '../domain/ioc-types.js';
+import { detectType, normalize, normalizeAny } from '../domain/normalize.js';
 import { sectorOf } from '../domain/sector-names.js';
 import type { SectorRules } from '../domain/sector-rules.js';
 import { parseTlp } from '../domain/tlp.js';
@@ -19,6 +20,17 @@ const union = (a: readonly string[], b: readonly string[] | undefined): string[]
   for (const x of b) if (!out.includes(x)) out.push(x);
   return out;
 };
+
+/**
+ * An IP column holds both families (PhishStats, ViriBack and C2-Tracker publish IPv6 addresses where they declare
+ * IPv4): a value declared `ipv4` or `ipv6` takes the family it has; anything else keeps the declared type, so that a
+ * value that is no address is rejected with that type's reason.
+ */
+export function ipFamily(declared: IocType | undefined, value: string): IocType | undefined {
+  if (declared !== 'ipv4' && declared !== 'ipv6') return declared;
+  const detected = detectType(value);
+  return detected === 'ipv4' || detected === 'ipv6' ? detected : declared;
+}
 
 /**
  * A source's mapped record → normalized observations: type resolution, normalization, sectors (names, defaults,
@@ -54,7 +66,8 @@ export class FeedConverter {
         out.rejected.push(`${v.value.slice(0, 80)}: unknown type ${JSON.stringify(r.typeName?.slice(0, 40))}`);
         continue;
       }
-      const n = declared === undefined ? normalizeAny(v.value) : normalize(declared, v.value);
+      const type = ipFamily(declared, v.value);
+      const n = type === undefined ? normalizeAny(v.value) : normalize(type, v.value);
       if (!n.ok) {
         out.rejected.push(n.reason);
         continue;

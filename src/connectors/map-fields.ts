@@ -1,5 +1,5 @@
 import type { IocType } from '../domain/ioc-types.js';
-import type { FieldMap, FieldPath, FieldRule, FieldSpec } from './source-definition.js';
+import type { Demotion, FieldMap, FieldPath, FieldRule, FieldSpec } from './source-definition.js';
 import { parseSourceTime } from './source-time.js';
 
 /** A record as a source's FieldMap reads it: values (with a type when the map fixes one) and the fields around them. */
@@ -24,6 +24,17 @@ export interface MappedRecord {
 export type MapOutcome = { record: MappedRecord } | { skipped: string };
 
 const MAX_LIST = 64;
+const DAY_MS = 86_400_000;
+
+/** Applies a source's Demotion to a record it matched (see Demotion). */
+function demote(record: MappedRecord, d: Demotion): void {
+  record.confidence = Math.max(0, Math.min(100, Math.round(d.confidence)));
+  record.lastSeen ??= record.firstSeen;
+  if (record.lastSeen !== undefined) {
+    const until = record.lastSeen + d.validDays * DAY_MS;
+    record.expires = record.expires === undefined ? until : Math.min(record.expires, until);
+  }
+}
 
 /** Reads `path` from `row`: dotted segments; each leading `^` steps to the parent record (nearest first). */
 export function readPath(row: unknown, parents: readonly unknown[], path: FieldPath): unknown {
@@ -53,6 +64,9 @@ function textOf(v: unknown): string | undefined {
   return undefined;
 }
 
+/** Is `text` (already trimmed) one of the null spellings (kept lowercase)? */
+const isNull = (nulls: ReadonlySet<string>, text: string): boolean => nulls.size > 0 && nulls.has(text.toLowerCase());
+
 function raw(row: unknown, parents: readonly unknown[], spec: FieldSpec, nulls: ReadonlySet<string>): unknown {
   const from = typeof spec === 'string' ? spec : spec.from;
   let v: unknown;
@@ -60,17 +74,29 @@ function raw(row: unknown, parents: readonly unknown[], spec: FieldSpec, nulls: 
     let missing = false;
     v = from.replace(TEMPLATE, (_, name: string) => {
       const t = textOf(readPath(row, parents, name));
-      if (t === undefined || nulls.has(t.trim())) missing = true;
+      if (t === undefined || isNull(nulls, t.trim())) missing = true;
       return t?.trim() ?? '';
     });
     if (missing) return undefined;
   } else v = readPath(row, parents, from);
   if (typeof v === 'string') {
     const t = v.trim();
-    if (t === '' || nulls.has(t)) return undefined;
+    if (t === '' || isNull(nulls, t)) return undefined;
     v = t;
   }
   return v ?? undefined;
+}
+
+const splitters = new WeakMap<readonly string[], RegExp>();
+/** Splits a list cell on one separator or on any of several. */
+function splitCell(text: string, split: string | readonly string[] | undefined): string[] {
+  if (split === undefined || typeof split === 'string') return text.split(split ?? ',');
+  let re = splitters.get(split);
+  if (!re) {
+    re = new RegExp(split.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+    splitters.set(split, re);
+  }
+  return text.split(re);
 }
 
 const lowered = new WeakMap<object, Map<string, string>>();
@@ -101,8 +127,9 @@ function applyRule(text: string, rule: FieldRule | undefined): string | undefine
 
 export class FieldReader {
   private readonly nulls: ReadonlySet<string>;
+  /** `nulls`: cell values that mean "no value", compared trimmed and case-insensitively. */
   constructor(nulls: readonly string[] = []) {
-    this.nulls = new Set(nulls);
+    this.nulls = new Set(nulls.map((n) => n.trim().toLowerCase()));
   }
 
   text(row: unknown, parents: readonly unknown[], spec: FieldSpec | undefined): string | undefined {
@@ -117,11 +144,11 @@ export class FieldReader {
     for (const spec of (Array.isArray(specs) ? specs : [specs]) as FieldSpec[]) {
       const rule = typeof spec === 'string' ? undefined : spec;
       const v = raw(row, parents, spec, this.nulls);
-      const items = Array.isArray(v) ? v.map(textOf) : typeof v === 'string' ? v.split(rule?.split ?? ',') : [textOf(v)];
+      const items = Array.isArray(v) ? v.map(textOf) : typeof v === 'string' ? splitCell(v, rule?.split) : [textOf(v)];
       for (const item of items) {
         if (item === undefined) continue;
         const t = applyRule(item.trim(), rule);
-        if (t !== undefined && !this.nulls.has(t) && !out.includes(t)) out.push(t);
+        if (t !== undefined && !isNull(this.nulls, t) && !out.includes(t)) out.push(t);
         if (out.length >= MAX_LIST) return out;
       }
     }
@@ -184,20 +211,28 @@ export class FieldReader {
       if (text !== undefined) values.push({ value: text, type: fixedType });
     }
     if (values.length === 0) return { skipped: 'no value' };
-    return {
-      record: {
-        line,
-        values,
-        typeName,
-        tags: this.list(row, parents, fields.tags),
-        malware: this.list(row, parents, fields.malware),
-        sectors: this.list(row, parents, fields.sectors),
-        confidence: this.number(row, parents, fields.confidence),
-        firstSeen: this.time(row, parents, fields.firstSeen),
-        lastSeen: this.time(row, parents, fields.lastSeen),
-        reference: this.text(row, parents, fields.reference),
-        expires: this.time(row, parents, fields.expires),
-      },
+    const record: MappedRecord = {
+      line,
+      values,
+      typeName,
+      tags: this.list(row, parents, fields.tags),
+      malware: this.list(row, parents, fields.malware),
+      sectors: this.list(row, parents, fields.sectors),
+      confidence: this.number(row, parents, fields.confidence),
+      firstSeen: this.time(row, parents, fields.firstSeen),
+      lastSeen: this.time(row, parents, fields.lastSeen),
+      reference: this.text(row, parents, fields.reference),
+      expires: this.time(row, parents, fields.expires),
     };
+    if (fields.demote && this.matches(row, parents, fields.demote.where)) demote(record, fields.demote);
+    return { record };
+  }
+
+  private matches(row: unknown, parents: readonly unknown[], where: Readonly<Record<FieldPath, readonly string[]>>): boolean {
+    for (const [path, allowed] of Object.entries(where)) {
+      const v = this.text(row, parents, path)?.toLowerCase();
+      if (v === undefined || !allowed.some((a) => a.toLowerCase() === v)) return false;
+    }
+    return true;
   }
 }

@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
@@ -19,8 +17,8 @@ import { readMisp } from './shapes/misp-shape.js';
 import { readNdjson } from './shapes/ndjson-shape.js';
 import type { ShapeItem } from './shapes/shape-item.js';
 import { readStixBundle, readTaxii } from './shapes/stix-shape.js';
-import { FetchError, fetchSource } from './transport/fetch-source.js';
-import { expandUrl, withQuery } from './url-template.js';
+import { FetchError, type FetchFailure, fetchSource, openLocalFile } from './transport/fetch-source.js';
+import { expandUrl, timeWindows, withQuery } from './url-template.js';
 
 const DAY_MS = 86_400_000;
 /** How far back an incremental source reaches on its first run. */
@@ -58,12 +56,14 @@ export interface RunReport extends RunCounts {
   problems: string[];
   durationMs: number;
   error: string | null;
+  /** What kind of download failure failed the run (network, timeout, http…); null when it did not fail on the download. */
+  failure: FetchFailure | null;
 }
 
 function blankReport(source: string, outcome: RunReport['outcome'], error: string | null = null): RunReport {
   return {
     source, outcome, runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0,
-    excluded: 0, exclusions: [], skipped: {}, problems: [], bytes: 0, durationMs: 0, error,
+    excluded: 0, exclusions: [], skipped: {}, problems: [], bytes: 0, durationMs: 0, error, failure: null,
   };
 }
 
@@ -145,8 +145,11 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     def.fetch.sinceMaxDays ? started - def.fetch.sinceMaxDays * DAY_MS : -Infinity,
   );
   const offset = def.shape.kind === 'json' ? def.shape.paging?.offset : undefined;
-  const urls = (Array.isArray(def.fetch.url) ? def.fetch.url : [def.fetch.url])
-    .map((u) => expandUrl(u as string, { now: started, since, apiKey: src.apiKey }))
+  // NVD: a long gap since the last success is walked in windows the API accepts, none ending after now.
+  const windows = def.fetch.windowDays ? timeWindows(since, started, def.fetch.windowDays * DAY_MS) : [{ since, until: started }];
+  const templates = (Array.isArray(def.fetch.url) ? def.fetch.url : [def.fetch.url]) as string[];
+  const urls = windows
+    .flatMap((w) => templates.map((u) => expandUrl(u, { now: started, since: w.since, until: w.until, apiKey: src.apiKey })))
     .map((u) => (offset ? withQuery(u, { [offset.param]: '0', [offset.sizeParam]: String(offset.size) }) : u));
   const headers: Record<string, string> = { ...def.fetch.headers };
   if (def.apiKey?.header && src.apiKey) headers[def.apiKey.header.toLowerCase()] = src.apiKey;
@@ -164,12 +167,10 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   const get = async (url: string, extra: Record<string, string> = {}, withValidators = false): Promise<Readable | 'not-modified'> => {
     const target = deps.rewriteUrl ? deps.rewriteUrl(url) : url;
     if (target.startsWith('file:')) {
-      // An air-gapped copy: the same cap applies.
-      const path = fileURLToPath(target);
-      const size = (await stat(path)).size;
-      if (size > (def.fetch.maxBytes ?? 256 * 1024 * 1024)) throw new FetchError('too-large', `${path} is larger than the byte cap`);
-      report.bytes += size;
-      return createReadStream(path);
+      // An air-gapped copy: the same cap applies, and a gzip copy is gunzipped as a download would be.
+      const local = await openLocalFile(fileURLToPath(target), def.fetch.maxBytes ?? 256 * 1024 * 1024);
+      report.bytes += local.size;
+      return local.body;
     }
     const res = await fetchSource({
       url: target,
@@ -205,7 +206,10 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   };
 
   async function* items(): AsyncGenerator<ShapeItem> {
-    for (const url of urls) {
+    const pause = def.shape.kind === 'json' ? (def.shape.paging?.delayMs ?? 0) : 0;
+    for (const [i, url] of urls.entries()) {
+      // A paged API's rate limit holds between its windows as between its pages.
+      if (i > 0 && pause > 0) await ctx.sleep(pause);
       if (def.shape.kind === 'taxii') {
         yield* readTaxii(def.shape, url, ctx, {});
         continue;
@@ -306,7 +310,8 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
       lastModified = validators?.lastModified ?? null;
     } else if (def.mode === 'snap' && !def.enrichOnly) {
       // Delisting trusts a snapshot only when it looks like one: a feed that turned into garbage delists nothing.
-      if (accepted + report.excluded === 0) throw new Error('the snapshot held no usable record: nothing delisted (is the URL still serving the list?)');
+      // Records skipped as expired were read fine (Feodo's long-offline C2s): the list is a list, however stale.
+      if (accepted + report.excluded + (report.skipped.expired ?? 0) === 0) throw new Error('the snapshot held no usable record: nothing delisted (is the URL still serving the list?)');
       if (report.rejected > accepted) throw new Error(`${report.rejected} of ${report.records} records were unreadable: nothing delisted`);
       report.delisted = await store.endUnseenSightings(def.id, runId, clock());
     }
@@ -315,6 +320,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   } catch (err) {
     report.outcome = 'failed';
     report.error = err instanceof FetchError ? `${err.kind}: ${err.message}` : (err as Error).message;
+    report.failure = err instanceof FetchError ? err.kind : null;
     await store.finishRun(runId, { ...counts(report), outcome: 'failed', finishedAt: clock(), error: report.error.slice(0, 1000), etag: null, lastModified: null });
   }
   report.durationMs = clock() - started;
@@ -325,9 +331,36 @@ function counts(r: RunReport): RunCounts {
   return { records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes };
 }
 
-/** Runs sources one after the other (their writes would queue on the one writer anyway); a failure stays with its source. */
-export async function runSources(sources: readonly ResolvedSource[], deps: RunnerDeps, opts: { force?: boolean; onReport?: (r: RunReport) => void } = {}): Promise<RunReport[]> {
+/** Failures that say "this host could not be reached" rather than "this source is broken". */
+const NETWORK_FAILURES: ReadonlySet<FetchFailure> = new Set(['network', 'timeout']);
+/** Outcomes of sources that were not attempted: they say nothing of the network. */
+const NOT_ATTEMPTED: ReadonlySet<RunReport['outcome']> = new Set(['disabled', 'too-soon', 'skipped']);
+
+const failedOnNetwork = (r: RunReport) => r.outcome === 'failed' && r.failure !== null && NETWORK_FAILURES.has(r.failure);
+
+/**
+ * One line for a run in which every source that was attempted (two or more) failed on the network (unresolved names,
+ * refused or unreachable hosts, timeouts): the machine is offline, not N sources broken. Undefined otherwise.
+ */
+export function networkDown(reports: readonly RunReport[]): string | undefined {
+  const attempted = reports.filter((r) => !NOT_ATTEMPTED.has(r.outcome));
+  if (attempted.length < 2 || !attempted.every(failedOnNetwork)) return undefined;
+  return `no source could be reached: the network looks down (${attempted.length} sources, first error: ${attempted[0]!.error})`;
+}
+
+/**
+ * Runs sources one after the other (their writes would queue on the one writer anyway); a failure stays with its
+ * source. With `onNetworkDown`, failures on the network are held back while no source has got through: if every
+ * source fails so, the run is reported as that one line (see networkDown) instead of one report per source.
+ */
+export async function runSources(
+  sources: readonly ResolvedSource[],
+  deps: RunnerDeps,
+  opts: { force?: boolean; onReport?: (r: RunReport) => void; onNetworkDown?: (line: string, reports: readonly RunReport[]) => void } = {},
+): Promise<RunReport[]> {
   const reports: RunReport[] = [];
+  let held: RunReport[] = [];
+  let holding = opts.onNetworkDown !== undefined;
   for (const src of sources) {
     let r: RunReport;
     try {
@@ -337,7 +370,23 @@ export async function runSources(sources: readonly ResolvedSource[], deps: Runne
       r = blankReport(src.def.id, 'failed', (err as Error).message);
     }
     reports.push(r);
+    if (holding && (failedOnNetwork(r) || NOT_ATTEMPTED.has(r.outcome))) {
+      held.push(r);
+      continue;
+    }
+    if (holding) {
+      // A source got through (or failed otherwise): the network is up, what was held is reported as usual.
+      holding = false;
+      for (const h of held) opts.onReport?.(h);
+      held = [];
+    }
     opts.onReport?.(r);
   }
+  const down = networkDown(reports);
+  if (holding && down !== undefined) {
+    // Sources not attempted (disabled, needing a key…) are still reported; the network failures are the one line.
+    for (const h of held) if (NOT_ATTEMPTED.has(h.outcome)) opts.onReport?.(h);
+    opts.onNetworkDown!(down, reports);
+  } else for (const h of held) opts.onReport?.(h);
   return reports;
 }

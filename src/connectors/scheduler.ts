@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Store } from '../store/store.js';
-import { type RunReport, type RunnerDeps, runSource } from './runner.js';
+import { networkDown, type RunReport, type RunnerDeps, runSource } from './runner.js';
 import type { ResolvedSource } from './source-config.js';
 
 /** How often the scheduler looks for due sources. */
@@ -100,6 +100,9 @@ export class IngestScheduler {
     if (!(await this.renew())) return [];
     const last = new Map((await this.deps.store.latestRuns()).map((r) => [r.sourceId, r]));
     const reports: RunReport[] = [];
+    // Failure warnings wait while every run of this pass failed on the network: offline, one line says it all.
+    let held: Array<{ fields: object; error: string | null }> = [];
+    let offline = true;
     for (const src of this.sources) {
       // Lost the lease (it lapsed while the process stalled): leave the rest to the new holder.
       if (this.stopped || !this.leader) break;
@@ -109,9 +112,22 @@ export class IngestScheduler {
       const report = await runSource(src, this.deps);
       reports.push(report);
       const fields = { source: report.source, outcome: report.outcome, new: report.inserted, updated: report.updated, delisted: report.delisted, rejected: report.rejected, ms: report.durationMs };
+      const onNetwork = report.outcome === 'failed' && (report.failure === 'network' || report.failure === 'timeout');
+      if (offline && onNetwork) {
+        held.push({ fields, error: report.error });
+        continue;
+      }
+      if (offline && !['disabled', 'too-soon', 'skipped'].includes(report.outcome)) {
+        offline = false;
+        for (const h of held) this.log.warn({ ...h.fields, error: h.error }, 'source run failed');
+        held = [];
+      }
       if (report.outcome === 'failed') this.log.warn({ ...fields, error: report.error }, 'source run failed');
       else this.log.info(fields, 'source run');
     }
+    const down = offline ? networkDown(reports) : undefined;
+    if (down) this.log.warn({ sources: reports.filter((r) => r.outcome === 'failed').map((r) => r.source) }, down);
+    else for (const h of held) this.log.warn({ ...h.fields, error: h.error }, 'source run failed');
     if (!this.stopped && clock() - this.lastDecay >= DECAY_EVERY_MS) {
       this.lastDecay = clock();
       const d = await this.deps.store.decayIocs(clock());

@@ -55,9 +55,16 @@ export interface FetchSpec {
   /**
    * One URL, or several whose union is the source's list (Spamhaus DROP v4 + v6). Templates: `{apiKey}`,
    * `{date:YYYY-MM-DD}` (today, UTC), `{date-1:YYYY-MM-DD}` (yesterday; any `-N` days), `{since:ISO}` (the start of the
-   * last successful run, or 30 days ago on a first run), `{since:YYYY-MM-DD}`, `{now:ISO}`. Values go in unencoded.
+   * last successful run, or 30 days ago on a first run), `{since:YYYY-MM-DD}`, `{until:ISO}` (the end of the window:
+   * the run's time, or see `windowDays`), `{now:ISO}`. Values go in unencoded.
    */
   url: string | readonly string[];
+  /**
+   * The `{since}`…`{until}` span is walked in consecutive windows of at most this many days, oldest first, the last
+   * ending at the run's time (NVD: 120-day windows at most, none ending in the future). Each window is fetched
+   * (and paged) in turn; their union is the run's list.
+   */
+  windowDays?: number;
   headers?: Readonly<Record<string, string>>;
   /** The body is a zip archive: read this member (a name, or `*` for the first file). gzip is detected by itself. */
   zipMember?: string;
@@ -65,7 +72,7 @@ export interface FetchSpec {
   maxBytes?: number;
   /** Whole request deadline, ms (default 120 s). */
   timeoutMs?: number;
-  /** `{since}` never reaches further back than this many days (NVD accepts 120-day windows at most). */
+  /** `{since}` never reaches further back than this many days (what is older is not fetched: see windowDays to walk it). */
   sinceMaxDays?: number;
 }
 
@@ -93,8 +100,11 @@ export interface FieldRule {
   from: FieldPath;
   /** Regex with one capture group (or a named group `v`): keep only that part; no match → field absent. */
   match?: string;
-  /** Cell lists: split on this separator (default `,` for tags/malware/sectors). */
-  split?: string;
+  /**
+   * Cell lists: split on this separator, or on any of several (`[',', ' ']`: CVEs listed with commas or with spaces);
+   * default `,` for tags/malware/sectors. Items are trimmed; empty ones dropped.
+   */
+  split?: string | readonly string[];
   /** Numbers: multiply then clamp to 0–100 (IPsum count×12.5, PhishStats 0–10 ×10, EPSS 0–1 ×100). */
   scale?: number;
   /** Date format when not ISO 8601 / `YYYY-MM-DD HH:MM:SS` (UTC): `DD-MM-YYYY`, `epoch-s`, `epoch-ms`. */
@@ -128,6 +138,21 @@ export interface FieldMap {
   where?: Readonly<Record<FieldPath, readonly string[]>>;
   /** Skip records where any listed field equals one of the values (OTX `is_active: 0`). */
   whereNot?: Readonly<Record<FieldPath, readonly string[]>>;
+  /** Records the source itself marks as stale (Feodo `status: offline`): kept, but scored and aged down. */
+  demote?: Demotion;
+}
+
+/**
+ * A record matching `where` (case-insensitive, as FieldMap.where) takes `confidence` instead of its own, its last
+ * sighting is the source's own date (or, lacking one, its first sighting: never "now"), and it stops being valid
+ * `validDays` after that: once expired it is skipped, so a snapshot source ends its sighting.
+ */
+export interface Demotion {
+  where: Readonly<Record<FieldPath, readonly string[]>>;
+  /** Native confidence 0–100 of a demoted record. */
+  confidence: number;
+  /** Days a demoted record stays valid after its last sighting. */
+  validDays: number;
 }
 
 export type Shape = LineShape | DelimitedShape | JsonShape | NdjsonShape | MispShape | StixBundleShape | TaxiiShape;
@@ -163,7 +188,10 @@ export interface DelimitedShape {
   columns?: readonly string[];
   /** Comment prefix (default `#`); comment lines and blank lines are skipped everywhere. */
   comment?: string;
-  /** Cell values meaning "empty" (`None`, `n/a`); compared after trimming. */
+  /**
+   * Cell values meaning "empty", on top of the ones every delimited source shares (`None`, `null`, `n/a`, `-` and
+   * empty: DELIMITED_NULLS); compared trimmed and case-insensitively.
+   */
   nulls?: readonly string[];
   /** A `#model_version…` line or similar before the header that is not a comment: skip this many lines. */
   skipLines?: number;

@@ -3,6 +3,8 @@ const DAY_MS = 86_400_000;
 export interface TemplateValues {
   now: number;
   since: number;
+  /** End of the fetched window (`{until}`); the run's time when the source has no windows. */
+  until?: number | undefined;
   apiKey?: string | undefined;
 }
 
@@ -22,7 +24,7 @@ function formatTime(t: number, format: string): string {
 
 /**
  * Fills a URL template: `{apiKey}`, `{date:FMT}` (today, UTC), `{date-N:FMT}` (N days ago), `{since:FMT}`,
- * `{now:FMT}`. Values go in as they are (NVD wants `:` unencoded). An unknown placeholder is an error.
+ * `{until:FMT}` (the window's end, default now), `{now:FMT}`. Values go in as they are (NVD wants `:` unencoded). An unknown placeholder is an error.
  */
 export function expandUrl(template: string, v: TemplateValues): string {
   return template.replace(/\{([a-zA-Z]+)(?:-(\d+))?(?::([A-Za-z-]+))?\}/g, (whole, name: string, minus: string | undefined, format: string | undefined) => {
@@ -34,12 +36,25 @@ export function expandUrl(template: string, v: TemplateValues): string {
         return formatTime(v.now - Number(minus ?? 0) * DAY_MS, format ?? 'YYYY-MM-DD');
       case 'since':
         return formatTime(v.since, format ?? 'ISO');
+      case 'until':
+        return formatTime(v.until ?? v.now, format ?? 'ISO');
       case 'now':
         return formatTime(v.now, format ?? 'ISO');
       default:
         throw new Error(`unknown placeholder ${whole} in a URL template`);
     }
   });
+}
+
+/**
+ * [since, until] cut into consecutive windows of at most `maxMs`, oldest first; each window starts where the previous
+ * one ended and the last ends at `until`. A `since` at or after `until` gives the one window [until, until].
+ */
+export function timeWindows(since: number, until: number, maxMs: number): Array<{ since: number; until: number }> {
+  if (!(maxMs > 0) || since >= until) return [{ since: Math.min(since, until), until }];
+  const out: Array<{ since: number; until: number }> = [];
+  for (let start = since; start < until; start += maxMs) out.push({ since: start, until: Math.min(start + maxMs, until) });
+  return out;
 }
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };

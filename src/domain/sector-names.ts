@@ -29,7 +29,7 @@ const NAMES: Record<string, Sector> = {
   medical: 'healthcare-public-health', hospitals: 'healthcare-public-health',
   'information technology': 'information-technology', technology: 'information-technology', it: 'information-technology',
   'high tech': 'information-technology', software: 'information-technology',
-  nuclear: 'nuclear', 'nuclear reactors materials and waste': 'nuclear', 'nuclear reactors materials waste': 'nuclear',
+  nuclear: 'nuclear', 'nuclear reactors': 'nuclear', 'nuclear reactors materials and waste': 'nuclear', 'nuclear reactors materials waste': 'nuclear',
   'transportation systems': 'transportation-systems', transportation: 'transportation-systems', transport: 'transportation-systems',
   logistics: 'transportation-systems', aviation: 'transportation-systems', maritime: 'transportation-systems', shipping: 'transportation-systems',
   'water and wastewater systems': 'water-wastewater', 'water and wastewater': 'water-wastewater', water: 'water-wastewater',

@@ -18,6 +18,8 @@ interface Expectation {
   count: number;
   iocs: Array<{ type: IocType; value: string; tags: string[]; malware: string[]; sectors: string[]; firstSeen: string; lastSeen: string; confidence: number | null }>;
   absent?: string[];
+  /** Records rejected with a warning (default: not checked). */
+  rejected?: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -58,6 +60,7 @@ describe('catalog sources ingest their documented formats', () => {
           { store, settings: ingest, clock: () => now, rewriteUrl: server.rewrite, sleep: async () => {} },
         );
         assert.equal(report.outcome, 'ok', `run failed: ${report.error}; problems: ${report.problems.join(' | ')}`);
+        if (expect.rejected !== undefined) assert.equal(report.rejected, expect.rejected, `rejections: ${report.problems.join(' | ')}`);
         const unfetched = Object.keys(expect.responses).filter((u) => !server.requests.some((r) => r.url === u));
         assert.deepEqual(unfetched, [], 'every response of the sample was requested');
         const ua = server.requests[0]?.headers['user-agent'] ?? '';

@@ -144,6 +144,16 @@ describe('FieldReader.list', () => {
     assert.equal(out[63], 't63');
   });
 
+  it('splits on any of several separators (ICS advisories: CVEs by commas or spaces, sectors by ; or ,)', () => {
+    const cells = { a: 'CVE-2016-1 CVE-2016-2', b: 'CVE-2016-3, CVE-2016-4', c: 'Energy; Chemical', d: 'Energy, Dams;Chemical', e: 'a.b|c' };
+    const spec = (from: string, split: string[]) => ({ from, split });
+    assert.deepEqual(r.list(cells, [], spec('a', [',', ';', ' '])), ['CVE-2016-1', 'CVE-2016-2']);
+    assert.deepEqual(r.list(cells, [], spec('b', [',', ';', ' '])), ['CVE-2016-3', 'CVE-2016-4']);
+    assert.deepEqual(r.list(cells, [], spec('c', [';', ','])), ['Energy', 'Chemical']);
+    assert.deepEqual(r.list(cells, [], spec('d', [';', ','])), ['Energy', 'Dams', 'Chemical']);
+    assert.deepEqual(r.list(cells, [], spec('e', ['.', '|'])), ['a', 'b', 'c'], 'separators are literal, not patterns');
+  });
+
   it('reads parent lists (OTX pulse tags)', () => {
     assert.deepEqual(r.list({ indicator: 'x' }, [{ tags: ['apt28', 'Phishing'] }], ['^tags']), ['apt28', 'Phishing']);
   });
@@ -343,5 +353,44 @@ describe('FieldReader.map', () => {
     assert.equal(record(r.map({ v: 'x', exp: 1767323045 }, [], fields, 1)).expires, Date.UTC(2026, 0, 2, 3, 4, 5));
     assert.equal(record(r.map({ v: 'x', exp: 'None' }, [], fields, 1)).expires, undefined);
     assert.equal(record(r.map({ v: 'x', exp: '2026-03-01T00:00:00Z' }, [], { value: 'v', expires: 'exp' }, 1)).expires, Date.UTC(2026, 2, 1));
+  });
+});
+
+describe('FieldReader.map: demote (Feodo offline C2s)', () => {
+  const r = new FieldReader();
+  const DAY = 86_400_000;
+  const fields: FieldMap = {
+    value: 'ip', confidence: 'conf', firstSeen: 'first', lastSeen: 'last', expires: 'until',
+    demote: { where: { status: ['Offline'] }, confidence: 25, validDays: 7 },
+  };
+  const map = (row: Record<string, unknown>) => {
+    const out = r.map(row, [], fields, 1);
+    assert.ok('record' in out);
+    return out.record;
+  };
+
+  it('a record that does not match is untouched', () => {
+    const rec = map({ ip: '45.133.1.20', status: 'online', conf: '90', first: '2026-11-01', last: '2026-11-10' });
+    assert.deepEqual([rec.confidence, rec.lastSeen, rec.expires], [90, Date.UTC(2026, 10, 10), undefined]);
+  });
+
+  it('a match takes the low confidence and expires validDays after its last sighting (where is case-insensitive)', () => {
+    const rec = map({ ip: '45.133.1.20', status: 'offline', conf: '90', first: '2026-11-01', last: '2026-11-10' });
+    assert.deepEqual([rec.confidence, rec.lastSeen, rec.expires], [25, Date.UTC(2026, 10, 10), Date.UTC(2026, 10, 10) + 7 * DAY]);
+  });
+
+  it('without a last sighting it was last seen when first seen, never "now"', () => {
+    const rec = map({ ip: '45.133.1.20', status: 'OFFLINE', first: '2026-11-01' });
+    assert.deepEqual([rec.lastSeen, rec.expires], [Date.UTC(2026, 10, 1), Date.UTC(2026, 10, 1) + 7 * DAY]);
+  });
+
+  it("the source's own earlier end of validity wins", () => {
+    const rec = map({ ip: '45.133.1.20', status: 'offline', last: '2026-11-10', until: '2026-11-12' });
+    assert.equal(rec.expires, Date.UTC(2026, 10, 12));
+  });
+
+  it('no date at all: no end of validity can be placed (the run time applies)', () => {
+    const rec = map({ ip: '45.133.1.20', status: 'offline' });
+    assert.deepEqual([rec.confidence, rec.lastSeen, rec.expires], [25, undefined, undefined]);
   });
 });

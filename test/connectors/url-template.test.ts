@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { expandUrl, parseDuration, withQuery, type TemplateValues } from '../../src/connectors/url-template.js';
+import { expandUrl, parseDuration, timeWindows, withQuery, type TemplateValues } from '../../src/connectors/url-template.js';
 
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 const SINCE = Date.UTC(2025, 11, 3, 22, 10, 0);
@@ -100,5 +100,23 @@ describe('withQuery', () => {
 
   it('replaces every occurrence of a repeated parameter', () => {
     assert.equal(withQuery('https://x/api?a=1&a=2', { a: '3' }), 'https://x/api?a=3');
+  });
+});
+
+describe('timeWindows (NVD: at most 120 days, the last ending now)', () => {
+  const DAY = 86_400_000;
+  const T = Date.UTC(2026, 10, 20, 12);
+  const days = (ws: Array<{ since: number; until: number }>) => ws.map((w) => [(w.since - T) / DAY, (w.until - T) / DAY]);
+  it('a short span is one window', () => assert.deepEqual(days(timeWindows(T - 30 * DAY, T, 120 * DAY)), [[-30, 0]]));
+  it('exactly 120 days is one window', () => assert.deepEqual(days(timeWindows(T - 120 * DAY, T, 120 * DAY)), [[-120, 0]]));
+  it('a long span: consecutive windows, oldest first, the last one shorter', () =>
+    assert.deepEqual(days(timeWindows(T - 300 * DAY, T, 120 * DAY)), [[-300, -180], [-180, -60], [-60, 0]]));
+  it('since at or after until: one empty window at until (never past it)', () => {
+    assert.deepEqual(days(timeWindows(T, T, 120 * DAY)), [[0, 0]]);
+    assert.deepEqual(days(timeWindows(T + DAY, T, 120 * DAY)), [[0, 0]]);
+  });
+  it('{until} is the window end, or now', () => {
+    assert.equal(expandUrl('e={until:ISO}', { now: T, since: T - DAY, until: T - 3_600_000 }), 'e=2026-11-20T11:00:00.000Z');
+    assert.equal(expandUrl('e={until:ISO}', { now: T, since: T - DAY }), 'e=2026-11-20T12:00:00.000Z');
   });
 });

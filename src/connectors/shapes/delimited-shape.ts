@@ -6,6 +6,13 @@ import { FieldReader } from '../map-fields.js';
 import type { DelimitedShape } from '../source-definition.js';
 import type { ShapeItem } from './shape-item.js';
 
+/**
+ * What every delimited feed means by "no value" (issue 12): URLhaus and ThreatFox write `None`, MalwareBazaar `n/a`,
+ * others `null`, `-` or nothing. Compared trimmed and case-insensitively, on whole cells and on each item of a list
+ * cell; a source's own `nulls` add to these.
+ */
+export const DELIMITED_NULLS: readonly string[] = ['', 'none', 'null', 'n/a', '-'];
+
 /** A quoted field may span lines, but not more than this: past it, the opening quote is taken as a mistake. */
 const MAX_RECORD_LINES = 64;
 
@@ -122,7 +129,7 @@ export async function* readDelimited(body: Readable, shape: DelimitedShape): Asy
     yield { problem: { line: 0, reason: `no ${shape.header === 'commented' ? 'commented ' : ''}header line found` } };
     return;
   }
-  const reader = new FieldReader(shape.nulls);
+  const reader = new FieldReader([...DELIMITED_NULLS, ...(shape.nulls ?? [])]);
   let index = 0;
   const source = Readable.from(records, { objectMode: false });
   const parser = source.pipe(

@@ -1,7 +1,7 @@
 import type { SourceDefinition } from '../source-definition.js';
 
 /**
- * C2-Tracker (montysecurity): IPv4 addresses of C2 servers, malware panels and offensive tools found through
+ * C2-Tracker (montysecurity): IP addresses (mostly IPv4, some IPv6, stored as such) of C2 servers, malware panels and offensive tools found through
  * Shodan searches, refreshed nightly. Only `data/all.txt` is read: the per-family files (`data/<Family> IPs.txt`)
  * carry the family in their file name, which one definition cannot turn into a per-URL malware name.
  */

@@ -24,7 +24,6 @@ export const dshield: SourceDefinition = {
     delimiter: '\t',
     header: 'none',
     columns: ['Start', 'End', 'Netblock', 'Attacks', 'Name', 'Country', 'email'],
-    nulls: ['None'],
     fields: {
       value: { from: '{Start}/{Netblock}' },
     },

@@ -2,9 +2,10 @@ import type { SourceDefinition } from '../source-definition.js';
 
 /**
  * ICS Advisory Project: CISA ICS advisories as one CSV, giving the critical-infrastructure sectors each CVE
- * affects. Enrichment only (adds sectors to CVEs we hold). `CVE_Number` is a `, ` list; recent rows list sectors with
- * `; ` (older rows use `, `, and `Multiple Critical Sectors` names none); dates are M/D/YYYY; the header ends with
- * empty column names and some rows carry junk in those columns.
+ * affects. Enrichment only (adds sectors to CVEs we hold). `CVE_Number` is a `, ` list, in older rows a list separated by
+ * spaces, and `CVE-NA` when the advisory has no CVE (no value, not a bad one); recent rows list sectors with `; `, older
+ * rows with `, ` (`Multiple Critical Sectors` names none, and `Nuclear Reactors, Materials, and Waste` keeps its
+ * first part); dates are M/D/YYYY; the header ends with empty column names and some rows carry junk in those columns.
  */
 export const icsAdvisories: SourceDefinition = {
   id: 'ics-advisories',
@@ -23,9 +24,10 @@ export const icsAdvisories: SourceDefinition = {
   shape: {
     kind: 'delimited',
     header: 'first',
+    nulls: ['CVE-NA'],
     fields: {
-      value: { from: 'CVE_Number', split: ',' },
-      sectors: { from: 'Critical_Infrastructure_Sector', split: ';' },
+      value: { from: 'CVE_Number', split: [',', ';', ' '] },
+      sectors: { from: 'Critical_Infrastructure_Sector', split: [';', ','] },
       firstSeen: { from: 'Original_Release_Date', dateFormat: 'MM/DD/YYYY' },
       lastSeen: { from: 'Last_Updated', dateFormat: 'MM/DD/YYYY' },
       reference: 'https://www.cisa.gov/news-events/ics-advisories/{ICS-CERT_Number}',

@@ -4,7 +4,8 @@ import type { SourceDefinition } from '../source-definition.js';
  * PhishStats phishing score: URLs seen in the last 30 days, each with the IP it resolved to and a 0–10 score.
  * A 9-line `#` banner (whose `# CSV: Date,Score,URL,IP` line is not a usable header), then quoted rows without a
  * header. The IP is often empty, sometimes a sinkhole (127.0.0.1, excluded) or a shared CDN address; some URLs
- * come without a scheme and are rejected rather than guessed. The score is scaled to 0–100.
+ * come without a scheme and are rejected rather than guessed. About one row in eight has an IPv6 address in the IP
+ * column: it is stored as ipv6 (an IP column takes both families). The score is scaled to 0–100.
  */
 export const phishstats: SourceDefinition = {
   id: 'phishstats',

@@ -2,9 +2,10 @@ import type { SourceDefinition } from '../source-definition.js';
 
 /**
  * abuse.ch ThreatFox: IOCs of the last 48 hours (IP:port C2s, domains, URLs, file hashes) with a native confidence.
- * Cells are separated by `", "` (a space before each opening quote), nulls are `None`, lines end in CRLF and a
+ * Cells are separated by `", "` (a space before each opening quote), nulls are `None` (the shared delimited rule), lines end in CRLF and a
  * `# Number of entries` trailer closes the file. An `ip:port` value keeps only the address (the lookahead matches
  * a dotted quad followed by `:port` at the end); every other value is kept whole, so URLs keep their ports.
+ * `malware_printable` reads `Unknown malware` when the family is unknown: that is no family, not one named so.
  */
 export const threatfox: SourceDefinition = {
   id: 'threatfox',
@@ -21,7 +22,6 @@ export const threatfox: SourceDefinition = {
   shape: {
     kind: 'delimited',
     header: 'commented',
-    nulls: ['None'],
     fields: {
       value: { from: 'ioc_value', match: '^(?<v>(?:\\d{1,3}\\.){3}\\d{1,3}(?=:\\d{1,5}$)|.+)' },
       type: 'ioc_type',
@@ -34,7 +34,8 @@ export const threatfox: SourceDefinition = {
         sha256_hash: 'sha256',
       },
       tags: { from: 'tags', split: ',' },
-      malware: 'malware_printable',
+      // `Unknown malware` (fk_malware `unknown`) is ThreatFox's word for "no family": no malware name at all.
+      malware: { from: 'malware_printable', match: '^(?![Uu]nknown [Mm]alware$)(.+)$' },
       confidence: 'confidence_level',
       firstSeen: 'first_seen_utc',
       lastSeen: 'last_seen_utc',

@@ -4,7 +4,8 @@ import type { SourceDefinition } from '../source-definition.js';
  * abuse.ch URLhaus: malware-distribution URLs added in the last 30 days (`csv_recent`).
  * The header is a `#` comment line. URLs already `offline` when we read them are skipped: the recent window keeps
  * them for 30 days and their `last_online` is often empty, which would make them look seen now.
- * `tags` mixes file types, CPU architectures and family names, so it goes to tags, never to malware.
+ * `tags` mixes file types, CPU architectures and family names, so it goes to tags, never to malware; a URL without
+ * tags reads `None` there, which the shared delimited null rule drops.
  */
 export const urlhaus: SourceDefinition = {
   id: 'urlhaus',

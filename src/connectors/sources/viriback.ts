@@ -3,7 +3,7 @@ import type { SourceDefinition } from '../source-definition.js';
 /**
  * ViriBack C2 Tracker: malware command-and-control panels (Lokibot, AgentTesla, Amadey…) with the panel URL and the
  * IP it was hosted on, both listed. CSV with a `Family,URL,IP,FirstSeen` header; dates are day-first (`dd-mm-YYYY`);
- * the IP cell can be empty.
+ * the IP cell can be empty, and holds an IPv6 address for panels hosted on one (stored as ipv6).
  */
 export const viriback: SourceDefinition = {
   id: 'viriback',

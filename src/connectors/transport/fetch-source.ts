@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -48,6 +50,28 @@ export type FetchResult =
   | { status: 'not-modified'; attempts: number }
   | { status: 'ok'; body: Readable; etag: string | null; lastModified: string | null; contentType: string | null; attempts: number };
 
+/**
+ * Resolver answers not worth retrying within a run (getaddrinfo codes as Node names them). ENOTFOUND (NXDOMAIN or no
+ * address), EAI_NODATA and EAI_FAIL are permanent: the name does not resolve and will not in two seconds.
+ * EAI_AGAIN is "try again later", but it comes after the resolver's own retries and timeouts (resolv.conf): offline,
+ * three more rounds only cost time, so it is final for this run and the next scheduled run asks again.
+ */
+const DNS_FINAL: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_NODATA: 'the host name does not resolve to an address',
+  EAI_FAIL: 'DNS failed for good on this name',
+  EAI_AGAIN: 'no DNS server answered (offline?)',
+};
+
+/** The getaddrinfo code of a failed fetch (undici: TypeError "fetch failed" whose cause, or its cause, has it). */
+function dnsCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && Object.hasOwn(DNS_FINAL, code)) return code;
+  }
+  return undefined;
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Retry-After (RFC 9110 §10.2.3): seconds or an HTTP date. */
@@ -89,6 +113,9 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
       clearTimeout(deadline);
       const reason = controller.signal.reason;
       const failure = reason instanceof FetchError ? reason : new FetchError('network', `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : ''}`);
+      // A name that does not resolve fails at once: retrying DNS within seconds only delays the run (offline: ~14 s a source).
+      const dns = reason instanceof FetchError ? undefined : dnsCode(err);
+      if (dns) throw new FetchError('network', `${failure.message} (${DNS_FINAL[dns]}; not retried)`, undefined, attempt);
       if (attempt > retries || failure.kind === 'timeout') throw new FetchError(failure.kind, failure.message, undefined, attempt);
       await sleep(backoff);
       backoff *= 2;
@@ -198,7 +225,7 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
     if (!sniffed) {
       sniffed = true;
       // Gzip files arrive as application/gzip or octet-stream, rarely with Content-Encoding: the magic decides.
-      if (chunk[0] === 0x1f && chunk[1] === 0x8b) {
+      if (isGzipMagic(chunk)) {
         gunzip = createGunzip();
         gunzip.on('error', (err) => fail(new FetchError('bad-gzip', `the gzip stream is broken: ${err.message}`)));
         gunzip.on('drain', release);
@@ -211,4 +238,44 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
   raw.on('error', (err) => fail(err instanceof FetchError ? err : new FetchError('network', `the download broke off: ${err.message}`)));
   out.on('close', finish);
   return out;
+}
+
+/** The gzip magic (RFC 1952 §2.3.1): how every transport tells a gzip file, whatever its name or headers say. */
+export const isGzipMagic = (head: Uint8Array): boolean => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+
+/**
+ * A local copy (`file://`: how air-gapped sites mirror feeds), read as a download is: gunzipped when its first bytes
+ * are the gzip magic (a mirrored `online-valid.json.gz`, or a gzip file under any name), the byte cap applied to the
+ * file and to what it decompresses to. Failures are FetchErrors (`too-large`, `bad-gzip`, `network` for a read error).
+ */
+export async function openLocalFile(path: string, maxBytes: number): Promise<{ body: Readable; size: number }> {
+  const { size } = await stat(path);
+  if (size > maxBytes) throw new FetchError('too-large', `${path} is larger than the byte cap (${maxBytes} bytes)`);
+  const head = Buffer.alloc(2);
+  const fh = await open(path, 'r');
+  let bytesRead: number;
+  try {
+    ({ bytesRead } = await fh.read(head, 0, 2, 0));
+  } finally {
+    await fh.close();
+  }
+  const file = createReadStream(path);
+  if (!isGzipMagic(head.subarray(0, bytesRead))) return { body: file, size };
+  const gunzip = createGunzip();
+  let seen = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > maxBytes) return done(new FetchError('too-large', `${path} decompresses to more than ${maxBytes} bytes`));
+      done(null, chunk);
+    },
+  });
+  file.on('error', (err) => out.destroy(new FetchError('network', `reading ${path} failed: ${err.message}`)));
+  gunzip.on('error', (err) => out.destroy(new FetchError('bad-gzip', `the gzip stream is broken: ${err.message}`)));
+  out.on('close', () => {
+    file.destroy();
+    gunzip.destroy();
+  });
+  file.pipe(gunzip).pipe(out);
+  return { body: out, size };
 }
