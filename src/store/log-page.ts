@@ -18,6 +18,11 @@ export interface LogSqlDialect {
   /** The `latest` flag of alias `t` is set. */
   isLatest(t: string): string;
   falseCondition: string;
+  /**
+   * Whether the byte budget is applied in SQL. SQLite reads the rows as they come and stops at the budget itself
+   * (cheaper there than a window over a subquery); PostgreSQL sends a result whole, so it cuts in SQL.
+   */
+  budgetInSql: boolean;
 }
 
 const BUILTIN = new Set(BUILTIN_COLLECTIONS.map((c) => c.alias));
@@ -86,7 +91,7 @@ export function logPageSql(q: LogQuery, d: LogSqlDialect): string {
     : `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.seq = m.seq
        WHERE m.collection = ${collection} AND ${[position('m'), ...where].join(' AND ')}
        ORDER BY m.date_added, m.seq LIMIT ${limit}`;
-  if (q.maxBytes === undefined) return page;
+  if (q.maxBytes === undefined || !d.budgetInSql) return page;
   // The byte budget, applied to the rows the limit chose: a running sum of their JSON sizes (read from the row
   // headers, without reading the texts), the first row always; `n`, the rows before the cut, tells whether it cut.
   const order = 'p.date_added, p.seq';

@@ -1268,6 +1268,7 @@ export class PostgresStore implements Store {
       objectIn: (t, ids) => `${t}.stix_id = ANY(${p.add(ids, 'text[]')})`,
       isLatest: (t) => `${t}.latest`,
       falseCondition: 'false',
+      budgetInSql: true,
     });
     const all = await this.rows<{ date_added: number; seq: number; stix_id: string; modified: number; spec_version: string; json: string; n?: number }>(sql, p.values, true);
     const { rows, more } = logPageOf(all, q.limit, all[0]?.n);

@@ -639,9 +639,26 @@ export class SqliteStore implements Store {
       objectIn: (t, ids) => `${t}.stix_key IN (${ids.map((id) => param(stixKey(id) ?? -1)).join(', ')}) AND ${t}.stix_id IN (${ids.map((id) => param(id)).join(', ')})`,
       isLatest: (t) => `${t}.latest = 1`,
       falseCondition: '0',
+      budgetInSql: false,
     });
-    const all = this.db.prepare(sql).raw().all(params) as Array<[number, number, string, number, string, string, number?]>;
-    const { rows, more } = logPageOf(all, q.limit, all[0]?.[6]);
+    type Row = [number, number, string, number, string, string];
+    let all: Row[];
+    let before: number | undefined;
+    if (q.maxBytes === undefined) all = this.db.prepare(sql).raw().all(params) as Row[];
+    else {
+      // Rows as they come, until the next would pass the budget (the first always comes).
+      all = [];
+      let bytes = 0;
+      for (const row of this.db.prepare(sql).raw().iterate(params) as IterableIterator<Row>) {
+        bytes += Buffer.byteLength(row[5], 'utf8');
+        if (all.length > 0 && bytes > q.maxBytes) {
+          before = all.length + 1;
+          break;
+        }
+        all.push(row);
+      }
+    }
+    const { rows, more } = logPageOf(all, q.limit, before);
     return {
       items: rows.map(([dateAdded, seq, stixId, modified, specVersion, json]) => ({ dateAdded, seq, stixId, modified, specVersion, json })),
       more,
