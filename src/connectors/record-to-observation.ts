@@ -6,6 +6,7 @@ import { parseTlp, type Tlp } from '../domain/tlp.js';
 import { parseIsoTime } from '../api/iso-time.js';
 import type { Observation } from '../store/types.js';
 import type { RawRecord } from './parsers/raw-record.js';
+import { DELIMITED_NULLS } from './shapes/delimited-shape.js';
 
 /** Names other tools give IOC types (OTX, MISP, STIX object types, our own), lowercase. */
 const TYPE_ALIASES: Record<string, IocType | 'ip'> = {
@@ -32,9 +33,12 @@ export type Converted = { ok: true; observation: Observation } | { ok: false; re
 const MAX_LABELS = 32;
 const MAX_LABEL_LENGTH = 128;
 
+/** The words a feed writes for "no value" (None, null, n/a, -), as delimited sources read them: no label. */
+const NO_VALUE = new Set(DELIMITED_NULLS);
+
 export function labels(list: readonly string[] | undefined): string[] {
   if (!list || list.length === 0) return [];
-  return [...new Set(list.map((s) => s.trim()).filter((s) => s.length > 0 && s.length <= MAX_LABEL_LENGTH && !/[\p{Cc}]/u.test(s)))].slice(0, MAX_LABELS);
+  return [...new Set(list.map((s) => s.trim()).filter((s) => s.length > 0 && s.length <= MAX_LABEL_LENGTH && !NO_VALUE.has(s.toLowerCase()) && !/[\p{Cc}]/u.test(s)))].slice(0, MAX_LABELS);
 }
 
 function confidenceOf(raw: string | number | undefined): number | null | 'invalid' {

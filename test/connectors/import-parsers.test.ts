@@ -296,6 +296,16 @@ describe('CSV (iocs.csv: BOM, header, quoted fields with commas and quotes, a br
     await store.close();
   });
 
+  it('None, null, n/a and - in tag and malware cells are no value, as in delimited feeds', async () => {
+    const store = await freshStore();
+    const { summary } = await importFile(store, 'null-words.csv');
+    assert.equal(summary.inserted, 2);
+    const iocs = await stored(store);
+    assert.deepEqual([one(iocs, 'domain:null-tags.example').tags, one(iocs, 'domain:null-tags.example').malware], [[], []]);
+    assert.deepEqual([one(iocs, 'domain:some-tags.example').tags, one(iocs, 'domain:some-tags.example').malware], [['phishing'], []]);
+    await store.close();
+  });
+
   it(
     'line numbers stay right after a quoted field holding a CRLF line break',
     async () => {
