@@ -91,7 +91,9 @@ export function logPageSql(q: LogQuery, d: LogSqlDialect): string {
     : `SELECT ${columns} FROM collection_members m JOIN object_versions v ON v.seq = m.seq
        WHERE m.collection = ${collection} AND ${[position('m'), ...where].join(' AND ')}
        ORDER BY m.date_added, m.seq LIMIT ${limit}`;
-  if (q.maxBytes === undefined || !d.budgetInSql) return page;
+  // Built-in collections hold only our own objects, rendered by this server, each a few hundred bytes: their rows
+  // come whole and the store cuts them at the budget (cutAtBudget). Elsewhere a writer may have stored large objects.
+  if (q.maxBytes === undefined || !d.budgetInSql || builtin) return page;
   // The byte budget, applied to the rows the limit chose: a running sum of their JSON sizes (read from the row
   // headers, without reading the texts), the first row always; `n`, the rows before the cut, tells whether it cut.
   const order = 'p.date_added, p.seq';
@@ -101,6 +103,20 @@ export function logPageSql(q: LogQuery, d: LogSqlDialect): string {
             FROM (${page}) p) w
           WHERE w.running <= ${d.param(q.maxBytes, 'bigint')} OR w.rn = 1
           ORDER BY date_added, seq`;
+}
+
+/**
+ * The rows of a page fetched whole, cut where their JSON would pass `maxBytes` (the first always stays); `before` is
+ * the row count before a cut (for logPageOf), undefined when nothing was cut.
+ */
+export function cutAtBudget<T>(rows: T[], maxBytes: number | undefined, json: (row: T) => string): { rows: T[]; before: number | undefined } {
+  if (maxBytes === undefined) return { rows, before: undefined };
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    bytes += Buffer.byteLength(json(rows[i]!), 'utf8');
+    if (i > 0 && bytes > maxBytes) return { rows: rows.slice(0, i), before: rows.length };
+  }
+  return { rows, before: undefined };
 }
 
 /** The page a store read with logPageSql: `limit` rows at most; more when the limit or the byte budget cut. */

@@ -412,6 +412,11 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         assert.deepEqual(await walk(100_000, 10), [[1, 2, 3, 4]]);
         assert.deepEqual(await walk(100_000, 3), [[1, 2, 3], [4]]);
         assert.deepEqual(await walk(10, 10), [[1], [2], [3], [4]]);
+        // A built-in collection (our own objects: the identity and TLP markings here) is cut by the same rule.
+        const builtin = await store.pageLog({ collection: 'all-iocs', limit: 100, versions: LAST, maxBytes: 10 });
+        assert.deepEqual([builtin.items.length, builtin.more], [1, true]);
+        const whole = await store.pageLog({ collection: 'all-iocs', limit: 100, versions: LAST, maxBytes: 1_000_000 });
+        assert.ok(whole.items.length > 1 && !whole.more);
       }));
 
       it('a version posted to a writable collection never hides or replaces one of our IOCs in the built-in collections', withStore(async (store) => {

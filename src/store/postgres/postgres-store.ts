@@ -7,7 +7,7 @@ import { IOC_TYPES, type IocType } from '../../domain/ioc-types.js';
 import { decayedScore, scoreOf, validUntil } from '../../domain/scoring.js';
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { dedupeSorted, listJson, parseList } from '../merge.js';
-import { logPageOf, logPageSql } from '../log-page.js';
+import { cutAtBudget, logPageOf, logPageSql } from '../log-page.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import { WriteLock } from '../write-lock.js';
 import { type IocColumns, type KeyRow, newStixId, parseMediaTypes, runOf, type RunRow, toIoc, toKey } from '../rows.js';
@@ -1271,7 +1271,9 @@ export class PostgresStore implements Store {
       budgetInSql: true,
     });
     const all = await this.rows<{ date_added: number; seq: number; stix_id: string; modified: number; spec_version: string; json: string; n?: number }>(sql, p.values, true);
-    const { rows, more } = logPageOf(all, q.limit, all[0]?.n);
+    // The byte budget: cut in SQL (n: the rows before the cut), or here for rows that came whole.
+    const cut = all[0]?.n !== undefined ? { rows: all, before: all[0].n } : cutAtBudget(all, q.maxBytes, (r) => r.json);
+    const { rows, more } = logPageOf(cut.rows, q.limit, cut.before);
     return {
       items: rows.map((r) => ({ dateAdded: r.date_added, seq: r.seq, stixId: r.stix_id, modified: r.modified, specVersion: r.spec_version, json: r.json })),
       more,
