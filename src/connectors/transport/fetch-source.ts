@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { Unzip, UnzipInflate } from 'fflate';
 
 /** Why a download failed; recorded on the source's run, never thrown past the runner. */
 export type FetchFailure = 'timeout' | 'stalled' | 'network' | 'http' | 'too-large' | 'bad-gzip';
@@ -171,11 +172,12 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
   let held = false;
   let heldInWindow = false;
   let windowBytes = 0;
+  let gunzip: Transform | undefined;
   const out = new Transform({
-    transform(chunk: Buffer, _enc, done) {
+    transform(chunk: Buffer, _enc, next) {
       seen += chunk.length;
-      if (seen > maxBytes) return done(new FetchError('too-large', `the source sent more than ${maxBytes} bytes`));
-      done(null, chunk);
+      if (seen > maxBytes) return next(gunzip ? tooLarge(maxBytes) : new FetchError('too-large', `the source sent more than ${maxBytes} bytes`));
+      next(null, chunk);
     },
   });
   const fail = (e: FetchError) => {
@@ -198,7 +200,9 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
     raw.pause();
   };
   const release = () => {
-    if (!held) return;
+    // Only the stream we write into may let the download go on: `out` draining while the inflater is still full
+    // (a bomb expanding) would feed it the rest of the download.
+    if (!held || (gunzip ?? out).writableNeedDrain) return;
     held = false;
     raw.resume();
     armStall();
@@ -208,12 +212,17 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
     clearInterval(rate);
     clearTimeout(deadline);
   };
+  // Over the cap, or our reader gone: the download and the inflater stop, what they hold is freed, the connection closes.
+  const stop = () => {
+    finish();
+    if (!raw.readableEnded) raw.destroy();
+    gunzip?.destroy();
+  };
   armStall();
   controller.signal.addEventListener('abort', () => {
     const reason = controller.signal.reason;
     out.destroy(reason instanceof FetchError ? reason : new FetchError('network', String(reason)));
   });
-  let gunzip: Transform | undefined;
   raw.on('end', () => {
     finish();
     if (gunzip) gunzip.end();
@@ -236,7 +245,7 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
   });
   out.on('drain', release);
   raw.on('error', (err) => fail(err instanceof FetchError ? err : new FetchError('network', `the download broke off: ${err.message}`)));
-  out.on('close', finish);
+  out.on('close', stop);
   return out;
 }
 
@@ -266,7 +275,7 @@ export async function openLocalFile(path: string, maxBytes: number): Promise<{ b
   const out = new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
-      if (seen > maxBytes) return done(new FetchError('too-large', `${path} decompresses to more than ${maxBytes} bytes`));
+      if (seen > maxBytes) return done(tooLarge(maxBytes));
       done(null, chunk);
     },
   });
@@ -278,4 +287,80 @@ export async function openLocalFile(path: string, maxBytes: number): Promise<{ b
   });
   file.pipe(gunzip).pipe(out);
   return { body: out, size };
+}
+
+/** What every decompression fails with when its output passes the cap (zip or gzip, over HTTP or from a file). */
+export const tooLarge = (maxBytes: number): FetchError => new FetchError('too-large', `decompressed size passes the source's limit of ${maxBytes} bytes`);
+
+/**
+ * Compressed bytes handed to the inflater at a time. DEFLATE expands at most ~1032:1, so one step makes at most ~4 MB,
+ * which is checked against the cap before the next step: a zip bomb is stopped a step past the cap, never expanded.
+ */
+const INFLATE_STEP = 4096;
+
+/**
+ * One member of a zip archive (`member`: a name, a name under any folder, or `*` for the first file), streamed as it
+ * inflates with fflate's Unzip (local headers, no central directory), a few KB of input at a time and only as fast as
+ * it is read: no more than one step's output is held (fflate keeps the compressed bytes of members skipped before it,
+ * which the download cap bounds). The output is capped at `maxBytes`: past it the archive stops being read (its
+ * download is cancelled) with `too-large`. Once the member is whole the rest of the archive is not read. A member that
+ * is missing or broken fails the run with a plain Error saying so.
+ */
+export function unzipMember(body: Readable, member: string, maxBytes: number): Readable {
+  async function* inflate(): AsyncGenerator<Buffer> {
+    const ready: Buffer[] = [];
+    let picked = false;
+    let ended = false;
+    let total = 0;
+    let failure: Error | undefined;
+    const unzip = new Unzip((file) => {
+      if (picked || file.name.endsWith('/')) return;
+      if (!(member === '*' || file.name === member || file.name.endsWith(`/${member}`))) return;
+      picked = true;
+      file.ondata = (err, data, final) => {
+        if (failure) return;
+        if (err) {
+          failure = new Error(`the zip archive is broken: ${err.message}`);
+          return;
+        }
+        total += data.length;
+        if (total > maxBytes) {
+          failure = tooLarge(maxBytes);
+          file.terminate();
+          return;
+        }
+        if (data.length) ready.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+        if (final) ended = true;
+      };
+      file.start();
+    });
+    unzip.register(UnzipInflate);
+    const push = (chunk: Uint8Array, final: boolean) => {
+      try {
+        unzip.push(chunk, final);
+      } catch (err) {
+        failure ??= new Error(`the zip archive is broken: ${(err as Error).message}`);
+      }
+    };
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        for (let i = 0; i < chunk.length && !ended; i += INFLATE_STEP) {
+          push(chunk.subarray(i, i + INFLATE_STEP), false);
+          if (failure) throw failure;
+          while (ready.length) yield ready.shift()!;
+        }
+        // The member is whole: the rest of the archive (other members, the central directory) is not read.
+        if (ended) return;
+      }
+      push(new Uint8Array(0), true);
+      if (failure) throw failure;
+      while (ready.length) yield ready.shift()!;
+      if (!picked) throw new Error(`the zip archive has no member ${JSON.stringify(member)}`);
+      if (!ended) throw new Error('the zip archive is broken: its member is cut short');
+    } finally {
+      ready.length = 0;
+      body.destroy();
+    }
+  }
+  return Readable.from(inflate(), { objectMode: false });
 }
