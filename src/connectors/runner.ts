@@ -157,6 +157,8 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
       timeoutMs: transport.timeoutMs ?? def.fetch.timeoutMs ?? 120_000,
       ...(transport.idleTimeoutMs !== undefined ? { idleTimeoutMs: transport.idleTimeoutMs } : {}),
       ...(def.fetch.maxBytes !== undefined ? { maxBytes: def.fetch.maxBytes } : {}),
+      // The key never leaves the configured origin: not in a header (fetchSource drops them all), nor in a redirect's URL.
+      ...(src.apiKey ? { secrets: [src.apiKey] } : {}),
       ...(transport.retries !== undefined ? { retries: transport.retries } : {}),
       ...(transport.backoffMs !== undefined ? { backoffMs: transport.backoffMs } : {}),
       ...(transport.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: transport.maxRetryAfterMs } : {}),

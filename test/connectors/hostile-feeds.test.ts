@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +13,8 @@ import { resolveSources, type ResolvedSource } from '../../src/connectors/source
 import type { SourceDefinition } from '../../src/connectors/source-definition.js';
 import { genericSource } from '../../src/connectors/sources/generic.js';
 import { CATALOG } from '../../src/connectors/sources/index.js';
+import { AddressGuard, addressClass, AddressRefused, redirectAllowed } from '../../src/connectors/transport/address-guard.js';
+import { credentialsMayFollow, FetchError, fetchSource } from '../../src/connectors/transport/fetch-source.js';
 import { FeedServer } from '../support/feed-server.js';
 import { sqliteStore } from '../support/stores.js';
 
@@ -88,10 +92,10 @@ function countingFetch() {
   return { counter, impl };
 }
 
-async function run(def: SourceDefinition, rewrite: (u: string) => string, fetchImpl?: typeof fetch): Promise<{ report: RunReport; stored: string[] }> {
+async function run(def: SourceDefinition, rewrite: (u: string) => string, fetchImpl?: typeof fetch, apiKey?: string): Promise<{ report: RunReport; stored: string[] }> {
   const store = await sqliteStore();
   try {
-    const report = await runSource(resolved(def), {
+    const report = await runSource(resolved(def, apiKey), {
       store, settings: ingest, clock: () => NOW, rewriteUrl: rewrite, sleep: async () => {}, transport: { retries: 0 },
       ...(fetchImpl ? { fetchImpl } : {}),
     });
@@ -172,5 +176,227 @@ describe('decompression bombs: the byte cap holds for what a zip or gzip expands
     const missing = await run({ ...def, id: 'zip-missing', fetch: { ...def.fetch, zipMember: 'absent.txt' } }, server.rewrite);
     assert.equal(missing.report.outcome, 'failed');
     assert.match(String(missing.report.error), /no member "absent\.txt"/);
+  });
+});
+
+/** A second loopback server (another origin: another port) that records every request it gets. */
+class Recorder {
+  readonly requests: Array<{ url: string; headers: IncomingMessage['headers'] }> = [];
+  route: (req: IncomingMessage, res: ServerResponse) => void = (_q, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('45.133.1.50\n45.133.1.51\n');
+  private server: Server | undefined;
+  base = '';
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      this.requests.push({ url: req.url ?? '', headers: req.headers });
+      this.route(req, res);
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.base = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
+  }
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
+  }
+}
+
+const failed = (p: Promise<unknown>) =>
+  p.then(
+    () => assert.fail('expected a FetchError'),
+    (e: unknown) => {
+      assert.ok(e instanceof FetchError, String(e));
+      return e;
+    },
+  );
+
+/**
+ * Issue 13 §10: downloads followed redirects to any host with the source's key headers (only Authorization was
+ * dropped), to any address. Now: credentials stay on the configured origin, a redirect never leads somewhere less
+ * public than the configured URL (checked on literals before the request, on names at connect time), at most 5 hops.
+ */
+describe('redirects: credentials stay home, addresses only get more public, five hops at most', () => {
+  const KEY = 'k3y-0f-the-s0urce-42';
+  const feeds = new FeedServer();
+  const other = new Recorder();
+  before(async () => {
+    await feeds.start();
+    await other.start();
+  });
+  after(async () => {
+    await feeds.stop();
+    await other.stop();
+  });
+  /** A source that sends its key as a header (Auth-Key), adds a header of its own, and puts the key in the query. */
+  const keyed = (id: string): SourceDefinition => {
+    const base = genericSource({ id, generic: 'text', url: `https://feeds.example.invalid/${id}?key={apiKey}&format=txt`, headers: { 'X-Feed-Token': 'static-token' } });
+    return { ...base, apiKey: { env: 'SOCD_TEST_KEY', header: 'Auth-Key' } };
+  };
+  const opts = (url: string, extra: Partial<Parameters<typeof fetchSource>[0]> = {}) => ({
+    url, userAgent: 'SOC-Defenders-test/1.0', retries: 0, sleep: async () => {}, ...extra,
+  });
+
+  it('a redirect to another origin (another port) carries none of the source\'s headers, nor its key in the query', async () => {
+    const def = keyed('cross-origin');
+    const start = `https://feeds.example.invalid/cross-origin?key=${KEY}&format=txt`;
+    feeds.handlers.set(start, (_q, res) => res.writeHead(302, { location: `${other.base}/list?key=${KEY}&page=1` }).end());
+    other.requests.length = 0;
+    const r = await run(def, feeds.rewrite, undefined, KEY);
+    assert.equal(r.report.outcome, 'ok', String(r.report.error));
+    assert.deepEqual(r.stored, ['ipv4 45.133.1.50', 'ipv4 45.133.1.51']);
+    const home = feeds.requests.find((q) => q.url === start)!;
+    assert.equal(home.headers['auth-key'], KEY, 'the configured origin gets the key');
+    assert.equal(home.headers['x-feed-token'], 'static-token');
+    assert.equal(other.requests.length, 1);
+    const away = other.requests[0]!;
+    for (const h of ['auth-key', 'x-feed-token', 'authorization', 'cookie', 'referer']) assert.equal(away.headers[h], undefined, h);
+    assert.equal(away.url, '/list?page=1', 'the key left the query, the rest stayed');
+    assert.ok(!JSON.stringify(away).includes(KEY));
+  });
+
+  it('a redirect within the configured origin keeps the source\'s headers (as before)', async () => {
+    const def = keyed('same-origin');
+    const start = `https://feeds.example.invalid/same-origin?key=${KEY}&format=txt`;
+    const moved = 'https://feeds.example.invalid/moved.txt';
+    feeds.handlers.set(start, (_q, res) => res.writeHead(301, { location: feeds.rewrite(moved) }).end());
+    feeds.handlers.set(moved, (_q, res) => res.writeHead(200).end('45.133.1.52\n'));
+    const r = await run(def, feeds.rewrite, undefined, KEY);
+    assert.equal(r.report.outcome, 'ok', String(r.report.error));
+    const second = feeds.requests.filter((q) => q.url === moved).at(-1)!;
+    assert.equal(second.headers['auth-key'], KEY);
+    assert.equal(second.headers['x-feed-token'], 'static-token');
+  });
+
+  it('a redirect to another origin with the key in its path is not followed', async () => {
+    const def = keyed('key-in-path');
+    feeds.handlers.set(`https://feeds.example.invalid/key-in-path?key=${KEY}&format=txt`, (_q, res) => res.writeHead(307, { location: `${other.base}/${KEY}/list.txt` }).end());
+    other.requests.length = 0;
+    const r = await run(def, feeds.rewrite, undefined, KEY);
+    assert.equal(r.report.outcome, 'failed');
+    assert.match(String(r.report.error), /^redirect: .*carries the source's key/);
+    assert.ok(!String(r.report.error).includes(KEY), 'the error does not print the key');
+    assert.equal(other.requests.length, 0);
+  });
+
+  it('five redirects are followed; the sixth fails with the hop error, and nothing past it is requested', async () => {
+    other.route = (req, res) => {
+      const n = Number(/^\/hop\/(\d+)$/.exec(req.url ?? '')?.[1]);
+      if (n < 10) res.writeHead(302, { location: `/hop/${n + 1}` }).end();
+      else res.writeHead(200).end('ok\n');
+    };
+    try {
+      other.requests.length = 0;
+      const five = await fetchSource(opts(`${other.base}/hop/5`));
+      assert.equal(five.status, 'ok');
+      assert.equal(other.requests.length, 6, 'the request and its five redirects');
+      other.requests.length = 0;
+      const e = await failed(fetchSource(opts(`${other.base}/hop/0`)));
+      assert.equal(e.kind, 'redirect');
+      assert.match(e.message, /more than 5 redirects/);
+      assert.equal(other.requests.length, 6, 'the request and five hops, the sixth not taken');
+    } finally {
+      other.route = (_q, res) => res.writeHead(200).end('45.133.1.50\n');
+    }
+  });
+
+  /** The configured host answers as a public server would (tests cannot reach one); every other URL goes to the real fetch. */
+  const publicStart = (location: string): typeof fetch => async (input, init) =>
+    new URL(String(input)).hostname === 'feeds.example.org' ? new Response(null, { status: 302, headers: { location } }) : fetch(input, init);
+
+  it('from a configured public host, a redirect into 127.0.0.1 is refused before any connection', async () => {
+    other.requests.length = 0;
+    const e = await failed(fetchSource(opts('https://feeds.example.org/list', { fetchImpl: publicStart(`${other.base}/secret`) })));
+    assert.equal(e.kind, 'redirect');
+    assert.match(e.message, /127\.0\.0\.1.*loopback.*less public/);
+    assert.equal(e.attempts, 1, 'not retried');
+    assert.equal(other.requests.length, 0);
+  });
+
+  it('from a configured public host, a redirect to a name that resolves to loopback is refused at connect time', async () => {
+    other.requests.length = 0;
+    const port = new URL(other.base).port;
+    const e = await failed(fetchSource(opts('https://feeds.example.org/list', { fetchImpl: publicStart(`http://localhost:${port}/secret`), retries: 2 })));
+    assert.equal(e.kind, 'address');
+    assert.match(e.message, /localhost is at .*loopback/);
+    assert.equal(e.attempts, 1, 'not retried');
+    assert.equal(other.requests.length, 0);
+  });
+
+  it('a configured loopback URL may be redirected to another loopback origin (tests, mirrors), without credentials', async () => {
+    other.requests.length = 0;
+    const r = await fetchSource(opts(`${feeds.rewrite('https://x.invalid/none')}`, {
+      headers: { authorization: 'Bearer t0ken-value', cookie: 'a=b' },
+      fetchImpl: async (input, init) => (String(input).startsWith(other.base) ? fetch(input, init) : new Response(null, { status: 302, headers: { location: `${other.base}/list` } })),
+    }));
+    assert.equal(r.status, 'ok');
+    assert.equal(other.requests.length, 1);
+    assert.equal(other.requests[0]!.headers.authorization, undefined);
+    assert.equal(other.requests[0]!.headers.cookie, undefined);
+  });
+});
+
+describe('redirectAllowed(from, to, resolvedAddress): never less public than where the download started', () => {
+  const PUBLIC = '93.184.215.14';
+  it('public → private, loopback, link-local (metadata), mapped or unspecified addresses: refused', () => {
+    for (const to of ['10.0.0.5', '172.20.1.1', '192.168.1.10', '100.64.0.1', 'fd00::1', '127.0.0.1', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '169.254.169.254', 'fe80::1', '0.0.0.0', '224.0.0.1']) {
+      assert.equal(redirectAllowed('https://feeds.example.org/list', 'http://internal.example/x', to, PUBLIC), false, to);
+      assert.equal(redirectAllowed(`http://${PUBLIC}/list`, 'http://internal.example/x', to), false, `${to} from a literal`);
+    }
+    // A named start whose address is not known is held to be public.
+    assert.equal(redirectAllowed('https://feeds.example.org/list', 'http://10.0.0.5/x', '10.0.0.5'), false);
+  });
+  it('public → public: allowed (CDNs, mirrors), IPv4 or IPv6', () => {
+    assert.equal(redirectAllowed('https://feeds.example.org/list', 'https://cdn.example.net/list', '151.101.1.1', PUBLIC), true);
+    assert.equal(redirectAllowed('https://feeds.example.org/list', 'https://cdn.example.net/list', '2606:4700::6810:84e5', PUBLIC), true);
+  });
+  it('private → private and private → public: allowed (an air-gapped mirror); private → loopback or link-local: refused', () => {
+    assert.equal(redirectAllowed('http://10.1.2.3/feed', 'http://192.168.5.5/feed', '192.168.5.5'), true);
+    assert.equal(redirectAllowed('http://mirror.corp.example/feed', 'http://10.9.9.9/feed', '10.9.9.9', '10.1.2.3'), true);
+    assert.equal(redirectAllowed('http://10.1.2.3/feed', 'https://feeds.example.org/feed', PUBLIC), true);
+    assert.equal(redirectAllowed('http://10.1.2.3/feed', 'http://127.0.0.1/feed', '127.0.0.1'), false);
+    assert.equal(redirectAllowed('http://10.1.2.3/feed', 'http://169.254.169.254/latest/meta-data/', '169.254.169.254'), false);
+  });
+  it('loopback → loopback (tests) and loopback → private: allowed', () => {
+    assert.equal(redirectAllowed('http://127.0.0.1:8081/a', 'http://127.0.0.1:8082/b', '127.0.0.1'), true);
+    assert.equal(redirectAllowed('http://localhost:8081/a', 'http://[::1]:8082/b', '::1'), true);
+    assert.equal(redirectAllowed('http://127.0.0.1:8081/a', 'http://10.0.0.7/b', '10.0.0.7'), true);
+  });
+  it('only http and https are followed', () => {
+    assert.equal(redirectAllowed('http://127.0.0.1/a', 'file:///etc/passwd', '127.0.0.1'), false);
+    assert.equal(redirectAllowed('http://127.0.0.1/a', 'ftp://127.0.0.1/x', '127.0.0.1'), false);
+  });
+  it('address classes', () => {
+    assert.deepEqual(['8.8.8.8', '10.0.0.1', '127.0.0.2', '169.254.169.254', '2001:4860:4860::8888', 'fc00::1', '::1', '::', '2001:db8::1', 'not-an-ip'].map(addressClass),
+      ['public', 'private', 'loopback', 'special', 'public', 'private', 'loopback', 'special', 'special', 'special']);
+  });
+  it('credentials follow the same origin and an upgrade to https on the same host, nothing else', () => {
+    const u = (s: string) => new URL(s);
+    assert.equal(credentialsMayFollow(u('https://a.example/x'), u('https://a.example/y?z')), true);
+    assert.equal(credentialsMayFollow(u('http://a.example/x'), u('https://a.example/x')), true);
+    assert.equal(credentialsMayFollow(u('https://a.example/x'), u('http://a.example/x')), false, 'a downgrade');
+    assert.equal(credentialsMayFollow(u('http://a.example/x'), u('https://a.example:8443/x')), false);
+    assert.equal(credentialsMayFollow(u('http://127.0.0.1:8081/x'), u('http://127.0.0.1:8082/x')), false, 'another port');
+    assert.equal(credentialsMayFollow(u('https://a.example/x'), u('https://b.example/x')), false);
+  });
+});
+
+describe('AddressGuard: the check at connect time (DNS rebinding)', () => {
+  const a = (address: string) => ({ address, family: address.includes(':') ? 6 : 4 });
+  it('a public start that later resolves to loopback is refused; mixed answers keep the public ones', () => {
+    const g = new AddressGuard(new URL('https://feeds.example.org/list'));
+    assert.deepEqual(g.admit('feeds.example.org', [a('93.184.215.14')]), [a('93.184.215.14')]);
+    assert.throws(() => g.admit('feeds.example.org', [a('127.0.0.1')]), AddressRefused);
+    assert.throws(() => g.admit('cdn.example.net', [a('10.0.0.8')]), AddressRefused);
+    assert.deepEqual(g.admit('cdn.example.net', [a('10.0.0.8'), a('151.101.1.1')]), [a('151.101.1.1')]);
+  });
+  it('a start that resolves to a private address (a mirror) sets the floor there', () => {
+    const g = new AddressGuard(new URL('http://mirror.corp.example/feeds/list'));
+    assert.equal(g.admit('mirror.corp.example', [a('10.1.2.3')]).length, 1);
+    assert.equal(g.admit('other.corp.example', [a('192.168.1.4')]).length, 1);
+    assert.throws(() => g.admit('other.corp.example', [a('127.0.0.1')]), AddressRefused);
+  });
+  it('its lookup answers net.connect with the refusal (localhost from a public start)', async () => {
+    const g = new AddressGuard(new URL('https://feeds.example.org/list'));
+    g.admit('feeds.example.org', [a('93.184.215.14')]);
+    const err = await new Promise<Error | null>((resolve) => g.lookup('localhost', { all: true }, (e) => resolve(e)));
+    assert.ok(err instanceof AddressRefused, String(err));
   });
 });

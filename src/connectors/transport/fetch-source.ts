@@ -3,9 +3,10 @@ import { open, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Unzip, UnzipInflate } from 'fflate';
+import { AddressGuard, AddressRefused, type GuardedDispatcher, guardedDispatcher, precheckName } from './address-guard.js';
 
 /** Why a download failed; recorded on the source's run, never thrown past the runner. */
-export type FetchFailure = 'timeout' | 'stalled' | 'network' | 'http' | 'too-large' | 'bad-gzip';
+export type FetchFailure = 'timeout' | 'stalled' | 'network' | 'http' | 'too-large' | 'bad-gzip' | 'redirect' | 'address';
 
 export class FetchError extends Error {
   override name = 'FetchError';
@@ -33,6 +34,13 @@ export interface FetchOptions {
   rateWindowMs?: number;
   /** Largest body accepted, bytes, after decompression (default 256 MB). */
   maxBytes?: number;
+  /** Redirects followed at most (default 5); one more fails the download as `redirect`. */
+  maxRedirects?: number;
+  /**
+   * Values that must never reach another origin (the source's key): once a redirect leaves the configured origin,
+   * query parameters that carry one are dropped, and a redirect that still carries one elsewhere in its URL is refused.
+   */
+  secrets?: readonly string[];
   /** Further attempts after a network error, a 5xx or a 429 (default 3). */
   retries?: number;
   /** First backoff, doubled at each retry, ms (default 2 s). A Retry-After header wins, up to maxRetryAfterMs. */
@@ -83,13 +91,135 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Redirect statuses followed (300 and 305 are not: no single target, or a proxy we never use). */
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** The AddressRefused in the cause chain of a failed fetch (our lookup refused the address it resolved to). */
+function refusedAddress(err: unknown): AddressRefused | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof AddressRefused) return e;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the source's credentials may go from `from` to `to`: the same origin (scheme, host, port), or the upgrade of
+ * the same host from http to https on its default port (a TLS upgrade is where the key is safer, not less safe).
+ */
+export function credentialsMayFollow(from: URL, to: URL): boolean {
+  if (from.origin === to.origin) return true;
+  return from.protocol === 'http:' && to.protocol === 'https:' && from.hostname === to.hostname && to.port === '';
+}
+
+/**
+ * A cross-origin redirect target without the source's secrets: query parameters carrying one are dropped, as are
+ * user and password; a secret anywhere else in the URL (a path segment) refuses the redirect.
+ */
+function withoutSecrets(to: URL, secrets: readonly string[]): URL {
+  const keys = secrets.filter((k) => k.length >= 4);
+  if (!keys.length) return to;
+  const out = new URL(to);
+  out.username = '';
+  out.password = '';
+  out.hash = '';
+  for (const [name, value] of [...out.searchParams]) if (keys.some((k) => value.includes(k) || name.includes(k))) out.searchParams.delete(name);
+  const spelled = (u: URL) => {
+    let decoded = u.href;
+    try {
+      decoded = decodeURIComponent(u.href);
+    } catch {
+      // a stray % is not a key
+    }
+    return keys.some((k) => u.href.includes(k) || decoded.includes(k));
+  };
+  if (spelled(out)) throw new FetchError('redirect', `a redirect to another origin (${out.origin}) carries the source's key in its URL: not followed`);
+  return out;
+}
+
+interface Hops {
+  start: URL;
+  guard: AddressGuard;
+  dispatcher: GuardedDispatcher | null;
+  doFetch: typeof fetch;
+}
+
+/**
+ * One attempt: the request and the redirects it leads to, followed by hand. Credentials (every header the source
+ * adds: its key header, Authorization, whatever `headers` holds) go only to the configured origin; from the first
+ * hop elsewhere on they are never sent again, and the key is kept out of the URL. Literal addresses are checked here,
+ * names at connect time by the guard's lookup. Redirect problems are FetchErrors of kind `redirect`.
+ */
+async function follow(o: FetchOptions, h: Hops, signal: AbortSignal): Promise<Response> {
+  const max = o.maxRedirects ?? 5;
+  const plain: Record<string, string> = {
+    'user-agent': o.userAgent,
+    accept: '*/*',
+    'accept-encoding': 'gzip',
+    ...(o.etag ? { 'if-none-match': o.etag } : {}),
+    ...(o.lastModified ? { 'if-modified-since': o.lastModified } : {}),
+  };
+  let url = h.start;
+  let credentials = true;
+  for (let hop = 0; ; hop++) {
+    try {
+      h.guard.checkLiteral(url);
+    } catch (e) {
+      throw new FetchError('redirect', `refused a redirect: ${(e as Error).message}`);
+    }
+    if (!h.dispatcher) await precheckName(h.guard, url);
+    const init: RequestInit = {
+      signal,
+      redirect: 'manual',
+      headers: credentials ? { ...plain, ...o.headers } : plain,
+      // Node's undici, whose types the DOM RequestInit borrows: the guard's Agent is one of its dispatchers.
+      ...(h.dispatcher ? { dispatcher: h.dispatcher as unknown as RequestInit['dispatcher'] } : {}),
+    };
+    const res = await h.doFetch(url.href, init);
+    if (!REDIRECTS.has(res.status)) return res;
+    await res.body?.cancel();
+    const location = res.headers.get('location');
+    if (!location) throw new FetchError('http', `HTTP ${res.status} without a Location header`, res.status);
+    if (hop >= max) throw new FetchError('redirect', `more than ${max} redirects (the last one from ${url.origin})`, res.status);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new FetchError('redirect', `HTTP ${res.status} to a Location that is not a URL`, res.status);
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new FetchError('redirect', `a redirect to ${next.protocol} is never followed (http and https only)`, res.status);
+    if (credentials && !credentialsMayFollow(url, next)) credentials = false;
+    url = credentials ? next : withoutSecrets(next, o.secrets ?? []);
+  }
+}
+
 /**
  * Downloads a source: a descriptive User-Agent, conditional requests, a deadline, retries with backoff that honour
- * Retry-After, then a body stream that is gunzipped when the file is gzip (by its first bytes, whatever the
- * headers say), capped in size and watched for stalls. Every failure is a FetchError with a kind.
+ * Retry-After, redirects followed by hand (at most `maxRedirects`, credentials kept to the configured origin, never
+ * to an address less public than the configured one), then a body stream that is gunzipped when the file is gzip
+ * (by its first bytes, whatever the headers say), capped in size and watched for stalls. Every failure is a FetchError
+ * with a kind.
  */
 export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
-  const doFetch = o.fetchImpl ?? fetch;
+  let start: URL;
+  try {
+    start = new URL(o.url);
+  } catch {
+    throw new FetchError('network', `not a URL: ${o.url.slice(0, 200)}`);
+  }
+  const guard = new AddressGuard(start);
+  const dispatcher = await guardedDispatcher(guard);
+  const done = () => void dispatcher?.destroy().catch(() => {});
+  try {
+    const result = await attempts(o, { start, guard, dispatcher, doFetch: o.fetchImpl ?? fetch }, done);
+    if (result.status === 'not-modified') done();
+    return result;
+  } catch (err) {
+    done();
+    throw err;
+  }
+}
+
+async function attempts(o: FetchOptions, hops: Hops, done: () => void): Promise<FetchResult> {
   const sleep = o.sleep ?? defaultSleep;
   const retries = o.retries ?? 3;
   let backoff = o.backoffMs ?? 2000;
@@ -98,21 +228,14 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
     const deadline = setTimeout(() => controller.abort(new FetchError('timeout', `no answer within ${o.timeoutMs ?? 60_000} ms`)), o.timeoutMs ?? 60_000);
     let res: Response;
     try {
-      res = await doFetch(o.url, {
-        signal: controller.signal,
-        redirect: 'follow',
-        headers: {
-          'user-agent': o.userAgent,
-          accept: '*/*',
-          'accept-encoding': 'gzip',
-          ...(o.etag ? { 'if-none-match': o.etag } : {}),
-          ...(o.lastModified ? { 'if-modified-since': o.lastModified } : {}),
-          ...o.headers,
-        },
-      });
+      res = await follow(o, hops, controller.signal);
     } catch (err) {
       clearTimeout(deadline);
       const reason = controller.signal.reason;
+      if (!(reason instanceof FetchError) && err instanceof FetchError) throw new FetchError(err.kind, err.message, err.httpStatus, attempt);
+      // Our lookup refused where a name led (not retried: the answer would be the same).
+      const refused = reason instanceof FetchError ? undefined : refusedAddress(err);
+      if (refused) throw new FetchError('address', `refused to connect: ${refused.message}`, undefined, attempt);
       const failure = reason instanceof FetchError ? reason : new FetchError('network', `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : ''}`);
       // A name that does not resolve fails at once: retrying DNS within seconds only delays the run (offline: ~14 s a source).
       const dns = reason instanceof FetchError ? undefined : dnsCode(err);
@@ -145,7 +268,7 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
     clearTimeout(deadline);
     const bodyMs = o.bodyTimeoutMs ?? 30 * 60_000;
     const bodyDeadline = setTimeout(() => controller.abort(new FetchError('timeout', `the body took longer than ${bodyMs} ms`)), bodyMs);
-    const body = guard(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), o, controller, bodyDeadline);
+    const body = guard(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), o, controller, bodyDeadline, done);
     return {
       status: 'ok',
       body,
@@ -161,7 +284,7 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
  * The body with gzip sniffing, the byte cap, the stall watch and the rate floor; the body deadline holds while it
  * streams. Time when we hold the stream (our consumer is busy storing) never counts against the source.
  */
-function guard(raw: Readable, o: FetchOptions, controller: AbortController, deadline: NodeJS.Timeout): Readable {
+function guard(raw: Readable, o: FetchOptions, controller: AbortController, deadline: NodeJS.Timeout, done: () => void): Readable {
   const maxBytes = o.maxBytes ?? 256 * 1024 * 1024;
   const idle = o.idleTimeoutMs ?? 30_000;
   const windowMs = o.rateWindowMs ?? 60_000;
@@ -217,6 +340,7 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
     finish();
     if (!raw.readableEnded) raw.destroy();
     gunzip?.destroy();
+    done();
   };
   armStall();
   controller.signal.addEventListener('abort', () => {
