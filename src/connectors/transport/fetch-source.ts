@@ -307,9 +307,17 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
     controller.abort(e);
     out.destroy(e);
   };
+  let armed = 0;
+  let over = false;
   const armStall = () => {
     clearTimeout(stallTimer);
-    if (!held) stallTimer = setTimeout(() => fail(new FetchError('stalled', `no data for ${idle} ms`)), idle);
+    if (held) return;
+    const mark = ++armed;
+    // The verdict waits for the I/O already pending: after the event loop was busy (a synchronous batch written to
+    // the store), the data or the error that came meanwhile is heard first. Only a silence the source made stalls.
+    stallTimer = setTimeout(() => setImmediate(() => {
+      if (!over && !held && armed === mark) fail(new FetchError('stalled', `no data for ${idle} ms`));
+    }), idle);
   };
   const rate = setInterval(() => {
     if (!heldInWindow && !held && windowBytes < minBytes) fail(new FetchError('stalled', `less than ${minBytes} bytes in ${windowMs} ms (a trickle)`));
@@ -331,6 +339,7 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
     armStall();
   };
   const finish = () => {
+    over = true;
     clearTimeout(stallTimer);
     clearInterval(rate);
     clearTimeout(deadline);
