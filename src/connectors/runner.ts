@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { unzipSync } from 'fflate';
 import { Exclusions } from '../domain/exclusions.js';
 import { SectorRules } from '../domain/sector-rules.js';
 import type { Store } from '../store/store.js';
@@ -17,7 +16,7 @@ import { readMisp } from './shapes/misp-shape.js';
 import { readNdjson } from './shapes/ndjson-shape.js';
 import type { ShapeItem } from './shapes/shape-item.js';
 import { readStixBundle, readTaxii } from './shapes/stix-shape.js';
-import { FetchError, type FetchFailure, fetchSource, openLocalFile } from './transport/fetch-source.js';
+import { FetchError, type FetchFailure, fetchSource, openLocalFile, unzipMember } from './transport/fetch-source.js';
 import { expandUrl, timeWindows, withQuery } from './url-template.js';
 
 const DAY_MS = 86_400_000;
@@ -98,27 +97,6 @@ async function refuseHtml(body: Readable, def: SourceDefinition): Promise<Readab
   return Readable.from(whole(), { objectMode: false });
 }
 
-async function unzipMember(body: Readable, member: string): Promise<Readable> {
-  const chunks: Buffer[] = [];
-  for await (const c of body) chunks.push(c as Buffer);
-  let files: Record<string, Uint8Array>;
-  try {
-    let picked = false;
-    files = unzipSync(new Uint8Array(Buffer.concat(chunks)), {
-      filter: (f) => {
-        if (picked || f.name.endsWith('/')) return false;
-        picked = member === '*' || f.name === member || f.name.endsWith(`/${member}`);
-        return picked;
-      },
-    });
-  } catch (err) {
-    throw new Error(`the zip archive is broken: ${(err as Error).message}`);
-  }
-  const data = Object.values(files)[0];
-  if (!data) throw new Error(`the zip archive has no member ${JSON.stringify(member)}`);
-  return Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)], { objectMode: false });
-}
-
 /** Runs one source once: fetch → parse → normalize → upsert, then delisting for snapshots; recorded as a run. */
 export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { force?: boolean } = {}): Promise<RunReport> {
   const { def } = src;
@@ -179,6 +157,8 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
       timeoutMs: transport.timeoutMs ?? def.fetch.timeoutMs ?? 120_000,
       ...(transport.idleTimeoutMs !== undefined ? { idleTimeoutMs: transport.idleTimeoutMs } : {}),
       ...(def.fetch.maxBytes !== undefined ? { maxBytes: def.fetch.maxBytes } : {}),
+      // The key never leaves the configured origin: not in a header (fetchSource drops them all), nor in a redirect's URL.
+      ...(src.apiKey ? { secrets: [src.apiKey] } : {}),
       ...(transport.retries !== undefined ? { retries: transport.retries } : {}),
       ...(transport.backoffMs !== undefined ? { backoffMs: transport.backoffMs } : {}),
       ...(transport.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: transport.maxRetryAfterMs } : {}),
@@ -219,7 +199,8 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
         notModified = true;
         return;
       }
-      let body = def.fetch.zipMember ? await unzipMember(fetched, def.fetch.zipMember) : fetched;
+      // The cap holds for what the member inflates to, as it does for a gzip body.
+      let body = def.fetch.zipMember ? unzipMember(fetched, def.fetch.zipMember, def.fetch.maxBytes ?? 256 * 1024 * 1024) : fetched;
       body = await refuseHtml(body, def);
       switch (def.shape.kind) {
         case 'line':

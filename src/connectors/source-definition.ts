@@ -68,7 +68,7 @@ export interface FetchSpec {
   headers?: Readonly<Record<string, string>>;
   /** The body is a zip archive: read this member (a name, or `*` for the first file). gzip is detected by itself. */
   zipMember?: string;
-  /** Largest body accepted, bytes (default 256 MB). */
+  /** Largest body accepted, bytes (default 256 MB): what is downloaded, and what a gzip body or a zip member inflates to. */
   maxBytes?: number;
   /** Whole request deadline, ms (default 120 s). */
   timeoutMs?: number;

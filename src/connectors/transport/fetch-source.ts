@@ -2,9 +2,11 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { Unzip, UnzipInflate } from 'fflate';
+import { AddressGuard, AddressRefused, type GuardedDispatcher, guardedDispatcher, precheckName } from './address-guard.js';
 
 /** Why a download failed; recorded on the source's run, never thrown past the runner. */
-export type FetchFailure = 'timeout' | 'stalled' | 'network' | 'http' | 'too-large' | 'bad-gzip';
+export type FetchFailure = 'timeout' | 'stalled' | 'network' | 'http' | 'too-large' | 'bad-gzip' | 'redirect' | 'address';
 
 export class FetchError extends Error {
   override name = 'FetchError';
@@ -32,6 +34,13 @@ export interface FetchOptions {
   rateWindowMs?: number;
   /** Largest body accepted, bytes, after decompression (default 256 MB). */
   maxBytes?: number;
+  /** Redirects followed at most (default 5); one more fails the download as `redirect`. */
+  maxRedirects?: number;
+  /**
+   * Values that must never reach another origin (the source's key): once a redirect leaves the configured origin,
+   * query parameters that carry one are dropped, and a redirect that still carries one elsewhere in its URL is refused.
+   */
+  secrets?: readonly string[];
   /** Further attempts after a network error, a 5xx or a 429 (default 3). */
   retries?: number;
   /** First backoff, doubled at each retry, ms (default 2 s). A Retry-After header wins, up to maxRetryAfterMs. */
@@ -82,13 +91,135 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Redirect statuses followed (300 and 305 are not: no single target, or a proxy we never use). */
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** The AddressRefused in the cause chain of a failed fetch (our lookup refused the address it resolved to). */
+function refusedAddress(err: unknown): AddressRefused | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof AddressRefused) return e;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the source's credentials may go from `from` to `to`: the same origin (scheme, host, port), or the upgrade of
+ * the same host from http to https on its default port (a TLS upgrade is where the key is safer, not less safe).
+ */
+export function credentialsMayFollow(from: URL, to: URL): boolean {
+  if (from.origin === to.origin) return true;
+  return from.protocol === 'http:' && to.protocol === 'https:' && from.hostname === to.hostname && to.port === '';
+}
+
+/**
+ * A cross-origin redirect target without the source's secrets: query parameters carrying one are dropped, as are
+ * user and password; a secret anywhere else in the URL (a path segment) refuses the redirect.
+ */
+function withoutSecrets(to: URL, secrets: readonly string[]): URL {
+  const keys = secrets.filter((k) => k.length >= 4);
+  if (!keys.length) return to;
+  const out = new URL(to);
+  out.username = '';
+  out.password = '';
+  out.hash = '';
+  for (const [name, value] of [...out.searchParams]) if (keys.some((k) => value.includes(k) || name.includes(k))) out.searchParams.delete(name);
+  const spelled = (u: URL) => {
+    let decoded = u.href;
+    try {
+      decoded = decodeURIComponent(u.href);
+    } catch {
+      // a stray % is not a key
+    }
+    return keys.some((k) => u.href.includes(k) || decoded.includes(k));
+  };
+  if (spelled(out)) throw new FetchError('redirect', `a redirect to another origin (${out.origin}) carries the source's key in its URL: not followed`);
+  return out;
+}
+
+interface Hops {
+  start: URL;
+  guard: AddressGuard;
+  dispatcher: GuardedDispatcher | null;
+  doFetch: typeof fetch;
+}
+
+/**
+ * One attempt: the request and the redirects it leads to, followed by hand. Credentials (every header the source
+ * adds: its key header, Authorization, whatever `headers` holds) go only to the configured origin; from the first
+ * hop elsewhere on they are never sent again, and the key is kept out of the URL. Literal addresses are checked here,
+ * names at connect time by the guard's lookup. Redirect problems are FetchErrors of kind `redirect`.
+ */
+async function follow(o: FetchOptions, h: Hops, signal: AbortSignal): Promise<Response> {
+  const max = o.maxRedirects ?? 5;
+  const plain: Record<string, string> = {
+    'user-agent': o.userAgent,
+    accept: '*/*',
+    'accept-encoding': 'gzip',
+    ...(o.etag ? { 'if-none-match': o.etag } : {}),
+    ...(o.lastModified ? { 'if-modified-since': o.lastModified } : {}),
+  };
+  let url = h.start;
+  let credentials = true;
+  for (let hop = 0; ; hop++) {
+    try {
+      h.guard.checkLiteral(url);
+    } catch (e) {
+      throw new FetchError('redirect', `refused a redirect: ${(e as Error).message}`);
+    }
+    if (!h.dispatcher) await precheckName(h.guard, url);
+    const init: RequestInit = {
+      signal,
+      redirect: 'manual',
+      headers: credentials ? { ...plain, ...o.headers } : plain,
+      // Node's undici, whose types the DOM RequestInit borrows: the guard's Agent is one of its dispatchers.
+      ...(h.dispatcher ? { dispatcher: h.dispatcher as unknown as RequestInit['dispatcher'] } : {}),
+    };
+    const res = await h.doFetch(url.href, init);
+    if (!REDIRECTS.has(res.status)) return res;
+    await res.body?.cancel();
+    const location = res.headers.get('location');
+    if (!location) throw new FetchError('http', `HTTP ${res.status} without a Location header`, res.status);
+    if (hop >= max) throw new FetchError('redirect', `more than ${max} redirects (the last one from ${url.origin})`, res.status);
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      throw new FetchError('redirect', `HTTP ${res.status} to a Location that is not a URL`, res.status);
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new FetchError('redirect', `a redirect to ${next.protocol} is never followed (http and https only)`, res.status);
+    if (credentials && !credentialsMayFollow(url, next)) credentials = false;
+    url = credentials ? next : withoutSecrets(next, o.secrets ?? []);
+  }
+}
+
 /**
  * Downloads a source: a descriptive User-Agent, conditional requests, a deadline, retries with backoff that honour
- * Retry-After, then a body stream that is gunzipped when the file is gzip (by its first bytes, whatever the
- * headers say), capped in size and watched for stalls. Every failure is a FetchError with a kind.
+ * Retry-After, redirects followed by hand (at most `maxRedirects`, credentials kept to the configured origin, never
+ * to an address less public than the configured one), then a body stream that is gunzipped when the file is gzip
+ * (by its first bytes, whatever the headers say), capped in size and watched for stalls. Every failure is a FetchError
+ * with a kind.
  */
 export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
-  const doFetch = o.fetchImpl ?? fetch;
+  let start: URL;
+  try {
+    start = new URL(o.url);
+  } catch {
+    throw new FetchError('network', `not a URL: ${o.url.slice(0, 200)}`);
+  }
+  const guard = new AddressGuard(start);
+  const dispatcher = await guardedDispatcher(guard);
+  const done = () => void dispatcher?.destroy().catch(() => {});
+  try {
+    const result = await attempts(o, { start, guard, dispatcher, doFetch: o.fetchImpl ?? fetch }, done);
+    if (result.status === 'not-modified') done();
+    return result;
+  } catch (err) {
+    done();
+    throw err;
+  }
+}
+
+async function attempts(o: FetchOptions, hops: Hops, done: () => void): Promise<FetchResult> {
   const sleep = o.sleep ?? defaultSleep;
   const retries = o.retries ?? 3;
   let backoff = o.backoffMs ?? 2000;
@@ -97,21 +228,14 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
     const deadline = setTimeout(() => controller.abort(new FetchError('timeout', `no answer within ${o.timeoutMs ?? 60_000} ms`)), o.timeoutMs ?? 60_000);
     let res: Response;
     try {
-      res = await doFetch(o.url, {
-        signal: controller.signal,
-        redirect: 'follow',
-        headers: {
-          'user-agent': o.userAgent,
-          accept: '*/*',
-          'accept-encoding': 'gzip',
-          ...(o.etag ? { 'if-none-match': o.etag } : {}),
-          ...(o.lastModified ? { 'if-modified-since': o.lastModified } : {}),
-          ...o.headers,
-        },
-      });
+      res = await follow(o, hops, controller.signal);
     } catch (err) {
       clearTimeout(deadline);
       const reason = controller.signal.reason;
+      if (!(reason instanceof FetchError) && err instanceof FetchError) throw new FetchError(err.kind, err.message, err.httpStatus, attempt);
+      // Our lookup refused where a name led (not retried: the answer would be the same).
+      const refused = reason instanceof FetchError ? undefined : refusedAddress(err);
+      if (refused) throw new FetchError('address', `refused to connect: ${refused.message}`, undefined, attempt);
       const failure = reason instanceof FetchError ? reason : new FetchError('network', `${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : ''}`);
       // A name that does not resolve fails at once: retrying DNS within seconds only delays the run (offline: ~14 s a source).
       const dns = reason instanceof FetchError ? undefined : dnsCode(err);
@@ -144,7 +268,7 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
     clearTimeout(deadline);
     const bodyMs = o.bodyTimeoutMs ?? 30 * 60_000;
     const bodyDeadline = setTimeout(() => controller.abort(new FetchError('timeout', `the body took longer than ${bodyMs} ms`)), bodyMs);
-    const body = guard(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), o, controller, bodyDeadline);
+    const body = guard(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), o, controller, bodyDeadline, done);
     return {
       status: 'ok',
       body,
@@ -160,7 +284,7 @@ export async function fetchSource(o: FetchOptions): Promise<FetchResult> {
  * The body with gzip sniffing, the byte cap, the stall watch and the rate floor; the body deadline holds while it
  * streams. Time when we hold the stream (our consumer is busy storing) never counts against the source.
  */
-function guard(raw: Readable, o: FetchOptions, controller: AbortController, deadline: NodeJS.Timeout): Readable {
+function guard(raw: Readable, o: FetchOptions, controller: AbortController, deadline: NodeJS.Timeout, done: () => void): Readable {
   const maxBytes = o.maxBytes ?? 256 * 1024 * 1024;
   const idle = o.idleTimeoutMs ?? 30_000;
   const windowMs = o.rateWindowMs ?? 60_000;
@@ -171,20 +295,29 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
   let held = false;
   let heldInWindow = false;
   let windowBytes = 0;
+  let gunzip: Transform | undefined;
   const out = new Transform({
-    transform(chunk: Buffer, _enc, done) {
+    transform(chunk: Buffer, _enc, next) {
       seen += chunk.length;
-      if (seen > maxBytes) return done(new FetchError('too-large', `the source sent more than ${maxBytes} bytes`));
-      done(null, chunk);
+      if (seen > maxBytes) return next(gunzip ? tooLarge(maxBytes) : new FetchError('too-large', `the source sent more than ${maxBytes} bytes`));
+      next(null, chunk);
     },
   });
   const fail = (e: FetchError) => {
     controller.abort(e);
     out.destroy(e);
   };
+  let armed = 0;
+  let over = false;
   const armStall = () => {
     clearTimeout(stallTimer);
-    if (!held) stallTimer = setTimeout(() => fail(new FetchError('stalled', `no data for ${idle} ms`)), idle);
+    if (held) return;
+    const mark = ++armed;
+    // The verdict waits for the I/O already pending: after the event loop was busy (a synchronous batch written to
+    // the store), the data or the error that came meanwhile is heard first. Only a silence the source made stalls.
+    stallTimer = setTimeout(() => setImmediate(() => {
+      if (!over && !held && armed === mark) fail(new FetchError('stalled', `no data for ${idle} ms`));
+    }), idle);
   };
   const rate = setInterval(() => {
     if (!heldInWindow && !held && windowBytes < minBytes) fail(new FetchError('stalled', `less than ${minBytes} bytes in ${windowMs} ms (a trickle)`));
@@ -198,22 +331,31 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
     raw.pause();
   };
   const release = () => {
-    if (!held) return;
+    // Only the stream we write into may let the download go on: `out` draining while the inflater is still full
+    // (a bomb expanding) would feed it the rest of the download.
+    if (!held || (gunzip ?? out).writableNeedDrain) return;
     held = false;
     raw.resume();
     armStall();
   };
   const finish = () => {
+    over = true;
     clearTimeout(stallTimer);
     clearInterval(rate);
     clearTimeout(deadline);
+  };
+  // Over the cap, or our reader gone: the download and the inflater stop, what they hold is freed, the connection closes.
+  const stop = () => {
+    finish();
+    if (!raw.readableEnded) raw.destroy();
+    gunzip?.destroy();
+    done();
   };
   armStall();
   controller.signal.addEventListener('abort', () => {
     const reason = controller.signal.reason;
     out.destroy(reason instanceof FetchError ? reason : new FetchError('network', String(reason)));
   });
-  let gunzip: Transform | undefined;
   raw.on('end', () => {
     finish();
     if (gunzip) gunzip.end();
@@ -236,7 +378,7 @@ function guard(raw: Readable, o: FetchOptions, controller: AbortController, dead
   });
   out.on('drain', release);
   raw.on('error', (err) => fail(err instanceof FetchError ? err : new FetchError('network', `the download broke off: ${err.message}`)));
-  out.on('close', finish);
+  out.on('close', stop);
   return out;
 }
 
@@ -266,7 +408,7 @@ export async function openLocalFile(path: string, maxBytes: number): Promise<{ b
   const out = new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
-      if (seen > maxBytes) return done(new FetchError('too-large', `${path} decompresses to more than ${maxBytes} bytes`));
+      if (seen > maxBytes) return done(tooLarge(maxBytes));
       done(null, chunk);
     },
   });
@@ -278,4 +420,80 @@ export async function openLocalFile(path: string, maxBytes: number): Promise<{ b
   });
   file.pipe(gunzip).pipe(out);
   return { body: out, size };
+}
+
+/** What every decompression fails with when its output passes the cap (zip or gzip, over HTTP or from a file). */
+export const tooLarge = (maxBytes: number): FetchError => new FetchError('too-large', `decompressed size passes the source's limit of ${maxBytes} bytes`);
+
+/**
+ * Compressed bytes handed to the inflater at a time. DEFLATE expands at most ~1032:1, so one step makes at most ~4 MB,
+ * which is checked against the cap before the next step: a zip bomb is stopped a step past the cap, never expanded.
+ */
+const INFLATE_STEP = 4096;
+
+/**
+ * One member of a zip archive (`member`: a name, a name under any folder, or `*` for the first file), streamed as it
+ * inflates with fflate's Unzip (local headers, no central directory), a few KB of input at a time and only as fast as
+ * it is read: no more than one step's output is held (fflate keeps the compressed bytes of members skipped before it,
+ * which the download cap bounds). The output is capped at `maxBytes`: past it the archive stops being read (its
+ * download is cancelled) with `too-large`. Once the member is whole the rest of the archive is not read. A member that
+ * is missing or broken fails the run with a plain Error saying so.
+ */
+export function unzipMember(body: Readable, member: string, maxBytes: number): Readable {
+  async function* inflate(): AsyncGenerator<Buffer> {
+    const ready: Buffer[] = [];
+    let picked = false;
+    let ended = false;
+    let total = 0;
+    let failure: Error | undefined;
+    const unzip = new Unzip((file) => {
+      if (picked || file.name.endsWith('/')) return;
+      if (!(member === '*' || file.name === member || file.name.endsWith(`/${member}`))) return;
+      picked = true;
+      file.ondata = (err, data, final) => {
+        if (failure) return;
+        if (err) {
+          failure = new Error(`the zip archive is broken: ${err.message}`);
+          return;
+        }
+        total += data.length;
+        if (total > maxBytes) {
+          failure = tooLarge(maxBytes);
+          file.terminate();
+          return;
+        }
+        if (data.length) ready.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+        if (final) ended = true;
+      };
+      file.start();
+    });
+    unzip.register(UnzipInflate);
+    const push = (chunk: Uint8Array, final: boolean) => {
+      try {
+        unzip.push(chunk, final);
+      } catch (err) {
+        failure ??= new Error(`the zip archive is broken: ${(err as Error).message}`);
+      }
+    };
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        for (let i = 0; i < chunk.length && !ended; i += INFLATE_STEP) {
+          push(chunk.subarray(i, i + INFLATE_STEP), false);
+          if (failure) throw failure;
+          while (ready.length) yield ready.shift()!;
+        }
+        // The member is whole: the rest of the archive (other members, the central directory) is not read.
+        if (ended) return;
+      }
+      push(new Uint8Array(0), true);
+      if (failure) throw failure;
+      while (ready.length) yield ready.shift()!;
+      if (!picked) throw new Error(`the zip archive has no member ${JSON.stringify(member)}`);
+      if (!ended) throw new Error('the zip archive is broken: its member is cut short');
+    } finally {
+      ready.length = 0;
+      body.destroy();
+    }
+  }
+  return Readable.from(inflate(), { objectMode: false });
 }
