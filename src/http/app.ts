@@ -10,7 +10,7 @@ import type { Store } from '../store/store.js';
 import { installAuthentication } from './auth-hooks.js';
 import { installErrorHandlers } from './error-handler.js';
 import { problem, sendProblem } from './problem.js';
-import { installRateLimit, type SharedCounters } from './rate-limit.js';
+import { installRateLimit, rateLimitCounters, type SharedCounters } from './rate-limit.js';
 import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
@@ -146,10 +146,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { store: deps.store });
 
+  // One store of counters for every limited scope (REST and both TAXII prefixes): one budget per client.
+  const counters = rateLimitCounters(deps.sharedCounters);
   const iocs = new IocService(deps.store, deps.signer, deps.config.rest);
   await app.register(async (api) => {
     installAuthentication(api, deps.authenticator);
-    await installRateLimit(api, deps.config, deps.sharedCounters);
+    await installRateLimit(api, deps.config, counters);
     rejectRepeatedParameters(api);
     api.get('/openapi.json', {
       config: { rateLimit: false },
@@ -183,8 +185,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ],
     loadedDiscovery: loadedDiscovery ? (JSON.parse(loadedDiscovery) as Record<string, unknown>) : null,
   }, new CollectionRegistry(deps.config.taxii.collections, await deps.store.loadedTaxiiCollections()));
-  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: false });
-  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: true });
+  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: false });
+  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: true });
 
   return app;
 }
