@@ -18,6 +18,8 @@ export interface Config {
   /** Signs cursors. Unset → one is generated and kept in the database (shared by every node on it). */
   secret: string | undefined;
   logLevel: string;
+  /** Request log lines carry the request's headers (Authorization, Cookie, X-API-Key redacted). Default off. */
+  logHeaders: boolean;
   /** SQLite page cache per process, MB; undefined: each command's default (64, 256 for bulk imports). */
   sqliteCacheMb: number | undefined;
   /** PostgreSQL connections of this process's request pool (undefined: its cores, at least 2). */
@@ -123,6 +125,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     redisUrl: redisUrl(env.REDIS_URL ?? server.redisUrl),
     secret: secret(env.SOCD_SECRET),
     logLevel: oneOf('LOG_LEVEL', str(env.LOG_LEVEL ?? server.logLevel, 'info'), ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    logHeaders: bool('LOG_HEADERS', env.LOG_HEADERS ?? server.logHeaders, false),
     adminEmail: str(env.SOCD_ADMIN_EMAIL ?? server.adminEmail, 'admin@localhost'),
     sqliteCacheMb: optionalInt('SOCD_SQLITE_CACHE_MB', env.SOCD_SQLITE_CACHE_MB ?? server.sqliteCacheMb, 2, 65536),
     pgPoolSize: optionalInt('SOCD_PG_POOL_SIZE', env.SOCD_PG_POOL_SIZE ?? server.pgPoolSize, 1, 1000),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { IocService } from '../api/ioc-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
@@ -9,8 +9,9 @@ import type { Config } from '../config/config.js';
 import type { Store } from '../store/store.js';
 import { installAuthentication } from './auth-hooks.js';
 import { installErrorHandlers } from './error-handler.js';
+import { loggerOptions, RequestLog } from './logging.js';
 import { problem, sendProblem } from './problem.js';
-import { installRateLimit, type SharedCounters } from './rate-limit.js';
+import { installRateLimit, rateLimitCounters, type SharedCounters } from './rate-limit.js';
 import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
@@ -77,16 +78,11 @@ const DOCS_ROUTES: Record<string, object> = {
 
 /** Builds the HTTP application. Only `socd serve` listens; tests use `inject` or listen on an ephemeral port. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const requestLog = new RequestLog(deps.config);
   const app = Fastify({
-    logger: deps.logger ?? {
-      level: deps.config.logLevel,
-      serializers: {
-        // Headers tell which client polls (User-Agent of a SIEM, proxies); Authorization is redacted below.
-        req: (req: FastifyRequest) => ({ method: req.method, url: req.url, remoteAddress: req.ip, headers: req.headers }),
-      },
-      // Keys travel in Authorization; never let them reach a log line.
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]'], censor: '[redacted]' },
-    },
+    // API keys are cut to their prefix in every log line; a request is one line (RequestLog).
+    logger: loggerOptions(deps.config, deps.logger),
+    logController: requestLog,
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
@@ -95,6 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Errors Fastify raises before routing (bad percent-encoding, over-long path parameters) get our format too.
     frameworkErrors: (error, request, reply) => {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      // Fastify does not report these answers' completion to the log controller: their request line is written here.
+      (reply as FastifyReply).raw.once('finish', () => requestLog.requestCompleted(null, request, reply as FastifyReply));
       // On TAXII paths the answer is a TAXII error resource (§3.6.1), like every other TAXII answer.
       if (/^\/+(api\/+)?taxii2(\/|$)/.test(request.url)) {
         const e = new TaxiiError(status, status === 414 ? 'URI Too Long' : 'Bad Request', error.message);
@@ -146,10 +144,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { store: deps.store });
 
+  // One store of counters for every limited scope (REST and both TAXII prefixes): one budget per client.
+  const counters = rateLimitCounters(deps.sharedCounters);
   const iocs = new IocService(deps.store, deps.signer, deps.config.rest);
   await app.register(async (api) => {
     installAuthentication(api, deps.authenticator);
-    await installRateLimit(api, deps.config, deps.sharedCounters);
+    await installRateLimit(api, deps.config, counters);
     rejectRepeatedParameters(api);
     api.get('/openapi.json', {
       config: { rateLimit: false },
@@ -183,8 +183,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ],
     loadedDiscovery: loadedDiscovery ? (JSON.parse(loadedDiscovery) as Record<string, unknown>) : null,
   }, new CollectionRegistry(deps.config.taxii.collections, await deps.store.loadedTaxiiCollections()));
-  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: false });
-  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, roots: true });
+  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: false });
+  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: true });
 
   return app;
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { TokenSigner } from '../../src/auth/signed-token.js';
-import { loadConfig } from '../../src/config/config.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
 import type { SharedCounters } from '../../src/http/rate-limit.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -15,9 +15,14 @@ import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
 const REDIS_URL = process.env.REDIS_URL;
 
 /** Two API nodes on one database: two apps built on the same store, as two `socd serve` processes would be. */
-async function twoNodes(store: SqliteStore, shared: (node: number) => SharedCounters | undefined): Promise<FastifyInstance[]> {
+async function twoNodes(
+  store: SqliteStore,
+  shared: (node: number) => SharedCounters | undefined,
+  tune: (config: Config) => void = () => {},
+): Promise<FastifyInstance[]> {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
   config.plans.free.rateLimit = { max: 3, windowMs: 60_000 };
+  tune(config);
   const signer = new TokenSigner('s'.repeat(32));
   const apps: FastifyInstance[] = [];
   for (const node of [0, 1]) {
@@ -55,6 +60,40 @@ describe('rate limits shared across API nodes through Redis', { skip: REDIS_URL 
     }
     assert.deepEqual(statuses, [200, 200, 200, 429, 429, 429], 'three requests in all, whichever node answers');
     assert.deepEqual(remaining.slice(0, 3), ['2', '1', '0']);
+    for (const app of apps) await app.close();
+    await store.close();
+  });
+
+  it("one budget across both nodes and every route family: REST, /api/taxii2 and /taxii2 draw on the same counter", async () => {
+    const store = await sqliteStore();
+    // A namespace of its own: key ids restart at 1 in every test's store.
+    const apps = await twoNodes(store, () => ({ redis, namespace: `${namespace}budget:` }), (config) => {
+      config.plans.pro.rateLimit = { max: 4, windowMs: 60_000 };
+    });
+    const { key } = await issueKey(store, 'pro@example.com', 'pro', null);
+    const headers = { authorization: `Bearer ${key}`, accept: 'application/taxii+json;version=2.1' };
+    const routes = ['/api/v1/iocs', '/api/taxii2/api/collections/', '/taxii2/'];
+    const seen: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const url = routes[i % routes.length]!;
+      const res = await apps[i % 2]!.inject({ method: 'GET', url, headers });
+      seen.push(`node ${i % 2} ${url} ${res.statusCode} remaining=${String(res.headers['ratelimit-remaining'])}`);
+      if (res.statusCode === 429) {
+        assert.ok(res.headers['retry-after'], `Retry-After on ${url}`);
+        if (url.includes('taxii2')) assert.equal((res.json() as { http_status: string }).http_status, '429', `a TAXII error resource on ${url}`);
+        else assert.equal((res.json() as { code: string }).code, 'rate_limited');
+      }
+    }
+    assert.deepEqual(seen.map((s) => s.replace(/ remaining=.*/, '')), [
+      'node 0 /api/v1/iocs 200',
+      'node 1 /api/taxii2/api/collections/ 200',
+      'node 0 /taxii2/ 200',
+      'node 1 /api/v1/iocs 200',
+      'node 0 /api/taxii2/api/collections/ 429',
+      'node 1 /taxii2/ 429',
+      'node 0 /api/v1/iocs 429',
+    ], seen.join('\n'));
+    assert.deepEqual(seen.slice(0, 4).map((s) => s.replace(/.* remaining=/, '')), ['3', '2', '1', '0'], seen.join('\n'));
     for (const app of apps) await app.close();
     await store.close();
   });

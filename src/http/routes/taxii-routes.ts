@@ -8,7 +8,7 @@ import { TAXII_MEDIA_TYPE, WWW_AUTHENTICATE } from '../../taxii/constants.js';
 import { forbidden, notAcceptable, notFound, TaxiiError, unauthorized } from '../../taxii/errors.js';
 import type { TaxiiAnswer, TaxiiService } from '../../taxii/service.js';
 import { installAuthentication } from '../auth-hooks.js';
-import { installRateLimit } from '../rate-limit.js';
+import { installRateLimit, type RateLimitCounters } from '../rate-limit.js';
 
 /** Every TAXII answer, success or error: this exact media type, no charset (TAXII.md §1). */
 function send(reply: FastifyReply, a: TaxiiAnswer): FastifyReply {
@@ -40,6 +40,8 @@ export interface TaxiiRouteOptions {
   taxii: TaxiiService;
   authenticator: Authenticator;
   config: Config;
+  /** The app's rate-limit counters, shared with REST: a key has one budget across every route. */
+  counters: RateLimitCounters;
   /** Register under /api/taxii2 (API roots too) or /taxii2 (discovery only, §8.2.1). */
   roots: boolean;
 }
@@ -51,7 +53,7 @@ export async function taxiiRoutes(app: FastifyInstance, opts: TaxiiRouteOptions)
     route.schema = { ...(route.schema ?? {}), hide: true };
   });
   installAuthentication(app, opts.authenticator);
-  await installRateLimit(app, opts.config);
+  await installRateLimit(app, opts.config, opts.counters);
   // Bodies are read by the add-objects endpoint itself, after the checks that come first (TAXII.md §2):
   // any media type passes through unread here, and size and type are judged there.
   app.removeAllContentTypeParsers();
