@@ -13,7 +13,7 @@ import { FeedServer } from '../support/feed-server.js';
 import { sqliteStore } from '../support/stores.js';
 
 /** Short transport settings: every fault resolves in well under a second or two. */
-const TRANSPORT = { retries: 1, backoffMs: 1, idleTimeoutMs: 200, timeoutMs: 1000, maxRetryAfterMs: 50 };
+const TRANSPORT = { retries: 1, backoffMs: 1, idleTimeoutMs: 600, timeoutMs: 2000, maxRetryAfterMs: 50 };
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1, 12);
 const { ingest } = resolveSources(CATALOG, {}, {});
@@ -88,11 +88,11 @@ describe('runner: faulty sources fail alone, with an error that names the fault'
     // (g) more than the 64-byte cap.
     h.set(urlOf(defs.large), (_req, res) =>
       res.writeHead(200, { 'content-type': 'text/plain' }).end(Array.from({ length: 50 }, (_, i) => `45.135.0.${i + 1}`).join('\n')));
-    // (h) one byte every 500 ms, slower than the 200 ms idle timeout.
+    // (h) one byte every 1.5 s, slower than the 600 ms idle timeout (room for a loaded machine's pauses elsewhere).
     h.set(urlOf(defs.stall), (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('4');
-      const t = setInterval(() => res.write('5'), 500);
+      const t = setInterval(() => res.write('5'), 1500);
       timers.add(t);
       res.on('close', () => {
         clearInterval(t);
@@ -188,7 +188,7 @@ describe('runner: faulty sources fail alone, with an error that names the fault'
   });
 
   it('(h) a body trickling slower than the idle timeout: stalled', async () => {
-    await assertFailed('f-stall', /^stalled: no data for 200 ms/);
+    await assertFailed('f-stall', /^stalled: no data for 600 ms/);
   });
 
   it('(i) 404: http, not retried', async () => {
