@@ -118,7 +118,8 @@ function applyRule(text: string, rule: FieldRule | undefined): string | undefine
     t = (m.groups?.v ?? m[1] ?? m[0]).trim();
   }
   if (rule?.map) {
-    const mapped = rule.map[t] ?? lowerKeys(rule.map).get(t.toLowerCase());
+    // Own keys only: a value "constructor" must not map to Object.prototype.constructor.
+    const mapped = (Object.hasOwn(rule.map, t) ? rule.map[t] : undefined) ?? lowerKeys(rule.map).get(t.toLowerCase());
     if (mapped !== undefined) t = mapped;
     else if (rule.strict) return undefined;
   }
@@ -193,7 +194,7 @@ export class FieldReader {
       const t = this.text(row, parents, fields.type)?.toLowerCase();
       if (fields.typeMap) {
         if (t === undefined) return { skipped: 'no type' };
-        fixedType = fields.typeMap[t];
+        fixedType = Object.hasOwn(fields.typeMap, t) ? fields.typeMap[t] : undefined;
         if (fixedType === undefined) return { skipped: `type ${t.slice(0, 40)}` };
       } else typeName = t;
     }

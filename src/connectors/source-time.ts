@@ -5,6 +5,9 @@ const ISO_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\
 const RFC2822 = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s*)?\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{4}\s+([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?\s+(?:GMT|UTC|[+-]\d{4})$/i;
 const DMY = /^(\d{1,2})[-./](\d{1,2})[-./](\d{4})(?:\s+(\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
+/** The largest time value of ECMAScript Dates (±8.64e15 ms, about the year 275760). */
+const MAX_TIME_MS = 8.64e15;
+
 function utc(y: string, mo: string, d: string, h = '0', mi = '0', sec = '0', frac = ''): number | undefined {
   if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return undefined;
   const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
@@ -22,7 +25,9 @@ function utc(y: string, mo: string, d: string, h = '0', mi = '0', sec = '0', fra
 export function parseSourceTime(raw: unknown, format?: FieldRule['dateFormat']): number | undefined {
   if (typeof raw === 'number') {
     if (!Number.isFinite(raw) || raw <= 0) return undefined;
-    return format === 'epoch-ms' || (format === undefined && raw > 1e11) ? Math.floor(raw) : Math.floor(raw * 1000);
+    const ms = format === 'epoch-ms' || (format === undefined && raw > 1e11) ? Math.floor(raw) : Math.floor(raw * 1000);
+    // Past the last time a Date can hold (a huge number of seconds, or Infinity after × 1000): not a time.
+    return ms <= MAX_TIME_MS ? ms : undefined;
   }
   if (typeof raw !== 'string') return undefined;
   const text = raw.trim();

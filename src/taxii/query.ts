@@ -94,9 +94,14 @@ export function parseTaxiiQuery(
   if (versionValues === undefined) versions.last = true;
   else {
     for (const v of versionValues.split(',').map((s) => s.trim())) {
-      if (v === 'last' || v === 'first' || v === 'all') versions[v] = true;
-      else if (STIX_TIMESTAMP.test(v) && !Number.isNaN(Date.parse(v))) versions.modified.push(Date.parse(v));
-      else throw badRequest(`match[version]: ${JSON.stringify(v.slice(0, 80))} is not last, first, all or a STIX timestamp`);
+      if (v === 'last' || v === 'first' || v === 'all') {
+        versions[v] = true;
+        continue;
+      }
+      // A real UTC timestamp, read as added_after is: Date.parse alone reads 2026-02-30 as 2 March.
+      const us = STIX_TIMESTAMP.test(v) ? parseTaxiiTimestamp(v) : undefined;
+      if (us === undefined) throw badRequest(`match[version]: ${JSON.stringify(v.slice(0, 80))} is not last, first, all or a STIX timestamp`);
+      versions.modified.push(Math.floor(us / 1000));
     }
   }
 

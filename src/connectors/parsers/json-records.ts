@@ -18,6 +18,8 @@ export function jsonItemRecord(item: unknown, line: number): ParsedItem {
   const o = item as Record<string, unknown>;
   const value = text(pick(o, 'value', 'indicator', 'ioc', 'observable'));
   if (value === undefined) return { problem: { line, reason: 'object has no "value" (or "indicator", "ioc") string' } };
+  // A string or a number; an object or an array here would reach Number() later and throw or overflow the stack.
+  const confidence = pick(o, 'score', 'confidence');
   const record: RawRecord = {
     line,
     value,
@@ -26,7 +28,7 @@ export function jsonItemRecord(item: unknown, line: number): ParsedItem {
     malware: splitList(pick(o, 'malware', 'malware_family')),
     sectors: splitList(pick(o, 'sectors', 'industry', 'industries')),
     // Our REST answers carry both a band (confidence) and the integer (score): the integer is the finer one.
-    confidence: (pick(o, 'score', 'confidence') as string | number | undefined),
+    confidence: typeof confidence === 'string' || typeof confidence === 'number' ? confidence : undefined,
     tlp: text(pick(o, 'tlp')),
     firstSeen: text(pick(o, 'first_seen', 'firstSeen', 'first_seen_utc')),
     lastSeen: text(pick(o, 'last_seen', 'lastSeen')),
@@ -84,7 +86,8 @@ export async function* parseNdjson(input: Readable): AsyncGenerator<ParsedItem> 
       yield { problem: { line, reason: `not valid JSON: ${(err as Error).message}` } };
       continue;
     }
-    if (typeof item === 'object' && item !== null && typeof (item as { type?: unknown }).type === 'string' && String((item as { id?: unknown }).id ?? '').includes('--')) {
+    const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
+    if (typeof item === 'object' && item !== null && typeof (item as { type?: unknown }).type === 'string' && typeof id === 'string' && id.includes('--')) {
       yield* stixObjectRecords(item, line);
     } else yield jsonItemRecord(item, line);
   }

@@ -32,7 +32,9 @@ export function* stixObjectRecords(obj: unknown, line: number): Generator<Parsed
 
   if (type === 'indicator') {
     if (o.pattern_type !== undefined && o.pattern_type !== 'stix') {
-      yield { skipped: `indicator (pattern_type ${String(o.pattern_type)})` };
+      // Not String(): a deeply nested array overflows the stack, an object with a "toString" key throws.
+      const patternType = typeof o.pattern_type === 'string' ? o.pattern_type.slice(0, 40) : typeof o.pattern_type;
+      yield { skipped: `indicator (pattern_type ${patternType})` };
       return;
     }
     if (typeof o.pattern !== 'string') {

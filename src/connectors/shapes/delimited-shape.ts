@@ -45,8 +45,14 @@ async function prepare(body: Readable, shape: DelimitedShape): Promise<Prepared>
   let candidate: string | undefined;
   let header: string[] | undefined = shape.header === 'none' ? [...(shape.columns ?? [])] : undefined;
   let first: string | undefined;
-  const splitHeader = (text: string) =>
-    (parseSync(text, { delimiter, trim: true, relax_quotes: true, relax_column_count: true }) as string[][])[0]?.map((h) => h.trim()) ?? [];
+  // A line csv-parse cannot read (an unclosed quote in a comment that holds the delimiter) names no columns.
+  const splitHeader = (text: string): string[] => {
+    try {
+      return (parseSync(text, { delimiter, trim: true, relax_quotes: true, relax_column_count: true }) as string[][])[0]?.map((h) => h.trim()) ?? [];
+    } catch {
+      return [];
+    }
+  };
   // Up to the first data line: the header.
   for (;;) {
     const next = await lines.next();

@@ -52,10 +52,12 @@ function readTags(list: unknown, into: Tagged): void {
   }
 }
 
+/** The event's attributes, its objects' included; items that are not objects (null, strings) are left out. */
 function attributes(event: Record<string, unknown>): Array<Record<string, unknown>> {
-  const direct = Array.isArray(event.Attribute) ? (event.Attribute as Array<Record<string, unknown>>) : [];
+  const isObject = (a: unknown): a is Record<string, unknown> => a !== null && typeof a === 'object' && !Array.isArray(a);
+  const direct = Array.isArray(event.Attribute) ? event.Attribute.filter(isObject) : [];
   const inObjects = Array.isArray(event.Object)
-    ? (event.Object as Array<Record<string, unknown>>).flatMap((o) => (Array.isArray(o?.Attribute) ? (o.Attribute as Array<Record<string, unknown>>) : []))
+    ? (event.Object as Array<Record<string, unknown>>).flatMap((o) => (Array.isArray(o?.Attribute) ? o.Attribute.filter(isObject) : []))
     : [];
   return [...direct, ...inObjects];
 }
@@ -74,9 +76,10 @@ export function* eventItems(doc: unknown, shape: MispShape, uuid: string, first:
   let line = first;
   for (const a of attributes(e)) {
     line++;
-    const kind = a.type === 'domain|ip' ? { type: 'domain' as const, part: 0 } : typeof a.type === 'string' ? ATTRIBUTE_TYPES[a.type] : undefined;
+    // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
+    const kind = a.type === 'domain|ip' ? { type: 'domain' as const, part: 0 } : typeof a.type === 'string' && Object.hasOwn(ATTRIBUTE_TYPES, a.type) ? ATTRIBUTE_TYPES[a.type] : undefined;
     if (!kind) {
-      yield { skipped: `attribute ${String(a.type).slice(0, 40)}` };
+      yield { skipped: `attribute ${typeof a.type === 'string' ? a.type.slice(0, 40) : typeof a.type}` };
       continue;
     }
     if (a.deleted === true || (a.to_ids === false && !shape.includeNonIds)) {

@@ -1,0 +1,5 @@
+import { describe } from 'node:test';
+import { PROPERTIES } from './properties/parsers.js';
+import { runProperties } from './support/run.js';
+
+describe('fuzz: import parsers and feed shapes', () => runProperties(PROPERTIES));
