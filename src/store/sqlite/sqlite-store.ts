@@ -589,8 +589,12 @@ export class SqliteStore implements Store {
   }
 
   async tlpLevelsInUse(): Promise<Tlp[]> {
-    const stmt = this.db.prepare('SELECT 1 FROM iocs WHERE tlp = ? AND redistributable = 1 LIMIT 1');
-    return TLP_LEVELS.filter((t) => stmt.get(t) !== undefined);
+    // One query, one probe of iocs_tlp_shared per level.
+    const used = new Set(this.db
+      .prepare('SELECT t.value FROM json_each(?) t WHERE EXISTS (SELECT 1 FROM iocs i WHERE i.tlp = t.value AND i.redistributable = 1)')
+      .pluck()
+      .all(JSON.stringify(TLP_LEVELS)) as Tlp[]);
+    return TLP_LEVELS.filter((t) => used.has(t));
   }
 
   async revokeIocs(stixIds: readonly string[], now: number): Promise<number> {
