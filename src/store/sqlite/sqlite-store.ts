@@ -84,8 +84,12 @@ const sourceOf = (r: SourceRow): SourceRecord => ({
   tlp: r.tlp, noDecay: r.no_decay === 1,
 });
 
-/** Pause after each transaction of a streamed load, so that another process waiting for the lock gets it. */
+/**
+ * Pause after a transaction of a streamed load that held the lock LONG_LOCK_MS or more, so that another process
+ * waiting for the lock (busy-wait.ts tries every few ms) gets it. Short transactions go on at once.
+ */
 const LOCK_GAP_MS = 5;
+const LONG_LOCK_MS = 100;
 
 /** Opens `sqlite:PATH` (or `:memory:`). WAL, foreign keys on, migrations applied by `migrate()`. */
 export class SqliteStore implements Store {
@@ -287,13 +291,21 @@ export class SqliteStore implements Store {
     return this.writes.run(async () => {
       let open = false;
       let pending = 0;
+      let lockedAt = 0;
       try {
         for await (const chunk of chunks) {
           // Exactly batchSize observations per transaction, whatever the size of the chunks.
           for (let at = 0; at < chunk.length; ) {
             if (!open) {
-              await this.whenFree(() => this.db.exec('BEGIN IMMEDIATE'));
+              // At once when the lock is free (no extra turn between chunks), else waited for on a timer.
+              try {
+                this.db.exec('BEGIN IMMEDIATE');
+              } catch (err) {
+                if (!isBusy(err)) throw err;
+                await this.whenFree(() => this.db.exec('BEGIN IMMEDIATE'));
+              }
               open = true;
+              lockedAt = performance.now();
             }
             const take = Math.min(chunk.length - at, opts.batchSize - pending);
             this.apply(source, at === 0 && take === chunk.length ? chunk : chunk.slice(at, at + take), clock(), total, opts);
@@ -304,8 +316,7 @@ export class SqliteStore implements Store {
               open = false;
               pending = 0;
               opts.onCommit?.(total);
-              // The lock stays free a moment: a process waiting for it (busy-wait.ts) tries every few ms.
-              await new Promise<void>((resolve) => setTimeout(resolve, LOCK_GAP_MS));
+              if (performance.now() - lockedAt >= LONG_LOCK_MS) await new Promise<void>((resolve) => setTimeout(resolve, LOCK_GAP_MS));
             }
           }
         }
