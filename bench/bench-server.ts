@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Authenticator } from '../src/auth/authenticator.js';
 import { issueKey } from '../src/auth/key-service.js';
 import { TokenSigner } from '../src/auth/signed-token.js';
-import { loadConfig } from '../src/config/config.js';
+import { type Config, loadConfig } from '../src/config/config.js';
 import { buildApp } from '../src/http/app.js';
 import type { ProducerIdentity } from '../src/stix/identity.js';
 import type { Store } from '../src/store/store.js';
@@ -20,12 +20,22 @@ export interface BenchServer {
 }
 
 export async function startBenchServer(
-  store: Store, identity: ProducerIdentity, opts: { databaseUrl: string; dir: string; plan: Plan; email: string },
+  store: Store,
+  identity: ProducerIdentity,
+  opts: {
+    databaseUrl: string; dir: string; plan: Plan; email: string;
+    /** Changes to the configuration (e.g. a writable TAXII collection). */
+    configure?: (config: Config) => void;
+    /** Writes key last-use times on this timer, as `socd serve` does every 30 s; none by default. */
+    flushEveryMs?: number;
+  },
 ): Promise<BenchServer> {
   const config = loadConfig({ DATABASE_URL: opts.databaseUrl, LOG_LEVEL: 'silent' }, opts.dir);
   config.plans[opts.plan].rateLimit.max = 1e9;
+  opts.configure?.(config);
   const authenticator = new Authenticator(store);
   await authenticator.watch();
+  const flusher = opts.flushEveryMs === undefined ? undefined : setInterval(() => void authenticator.flush().catch(() => {}), opts.flushEveryMs);
   const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { key } = await issueKey(store, opts.email, opts.plan, null);
@@ -33,6 +43,7 @@ export async function startBenchServer(
     origin: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
     key,
     close: async () => {
+      clearInterval(flusher);
       await app.close();
       await authenticator.close();
     },

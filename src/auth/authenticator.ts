@@ -20,7 +20,9 @@ const CACHE_MAX = 10_000;
 
 /**
  * Verifies API keys. Last-use times are gathered in memory and written in one batch by `flush()`
- * (the server calls it on a timer and at shutdown), never one write per request.
+ * (the server calls it on a timer and at shutdown), never one write per request. On the timer the write is best
+ * effort: while another process holds the database (SQLite during `socd import`) it is not waited for, and the times
+ * are kept for the next flush.
  *
  * After `watch()`, on a store that announces key revocations and plan changes from every process (PostgreSQL), the
  * keys it verified are remembered: a request then costs no look-up, which on PostgreSQL is a round trip of its own
@@ -92,10 +94,17 @@ export class Authenticator {
     };
   }
 
-  async flush(): Promise<void> {
+  /** Writes the last-use times gathered so far. `wait`: until the database takes them (at shutdown). */
+  async flush(opts: { wait?: boolean } = {}): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    await this.store.touchApiKeys(batch);
+    let written = false;
+    try {
+      written = await this.store.touchApiKeys(batch, { bestEffort: !opts.wait });
+    } finally {
+      // Not written (busy, or failed): kept for the next flush, merged with the uses seen meanwhile.
+      if (!written) for (const [id, at] of batch) if ((this.pending.get(id) ?? 0) < at) this.pending.set(id, at);
+    }
   }
 }

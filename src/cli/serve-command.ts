@@ -61,7 +61,7 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
       await scheduler?.stop();
       await app.close();
       await redis?.quit().catch(() => undefined);
-      await authenticator.flush();
+      await authenticator.flush({ wait: true });
       await authenticator.close();
       await ctx.store.close();
     } catch (err) {

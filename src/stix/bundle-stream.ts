@@ -38,7 +38,12 @@ export async function* stixBundleChunks(source: StixObjectSource, query: Omit<Io
   };
   // The next page is read while this one is written: a store across the network answers while the socket drains.
   let next: Promise<StixPage> | undefined = remaining > 0 ? read(undefined) : undefined;
+  let first = true;
   while (next) {
+    // A turn of the event loop between pages: with a store that answers synchronously (SQLite) and a socket that
+    // keeps taking data, the whole bundle would otherwise be written without other requests being served.
+    if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+    first = false;
     const page = await next;
     count += page.objects.length;
     remaining -= page.objects.length;

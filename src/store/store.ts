@@ -134,6 +134,10 @@ export interface Store {
    * function that stops it. Absent when the store cannot watch: then keys must be looked up at every request.
    */
   watchKeyChanges?(onChange: (watching: boolean) => void): Promise<() => Promise<void>>;
-  /** Stores last-use times collected in memory, in one write (never one write per request). */
-  touchApiKeys(lastUsed: ReadonlyMap<number, number>): Promise<void>;
+  /**
+   * Stores last-use times collected in memory, in one write (never one write per request). `bestEffort`: when the
+   * database is busy (SQLite locked by another process, e.g. `socd import`), nothing is written and the answer is
+   * false, at once: the caller keeps the times for a later try. Otherwise true.
+   */
+  touchApiKeys(lastUsed: ReadonlyMap<number, number>, opts?: { bestEffort?: boolean }): Promise<boolean>;
 }

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/authenticator.js';
 import { stixMediaType } from '../stix/constants.js';
 import type { Store } from '../store/store.js';
 import type { LoadedRoot, LogEntry } from '../store/types.js';
-import { type AddObjectsRequest, type ObjectLimits, validateEnvelope } from './add-objects.js';
+import { type AddObjectsRequest, type ObjectLimits, storeObjects, validateEnvelope } from './add-objects.js';
 import type { CollectionRegistry, TaxiiCollection } from './collection-registry.js';
 import { HEADER_DATE_ADDED_FIRST, HEADER_DATE_ADDED_LAST, MAX_PAGE_LIMIT, TAXII_MEDIA_TYPE } from './constants.js';
 import { forbidden, notFound } from './errors.js';
@@ -138,7 +138,7 @@ export class TaxiiService {
     if (!c.canWrite(who)) throw forbidden(`this key may not add objects to ${c.alias || c.id}`);
     const requestTimestamp = this.clock() * 1000;
     const checked = await validateEnvelope(request, this.settings.maxContentLength, this.settings.objectLimits);
-    const outcomes = await this.store.addObjects(c.key, checked.valid.map((v) => v.object), this.clock());
+    const outcomes = await storeObjects(this.store, c.key, checked.valid.map((v) => v.object), this.clock());
     const successes = checked.valid.map((v, i) => ({
       id: v.object.stixId,
       version: v.version ?? iso(outcomes[i]!.modified),

@@ -19,7 +19,9 @@ function keyStore(opts: { watch: boolean }) {
       await gate;
       return record && { ...record };
     },
-    async touchApiKeys() {},
+    async touchApiKeys() {
+      return true;
+    },
     ...(opts.watch
       ? {
           async watchKeyChanges(onChange: (watching: boolean) => void) {

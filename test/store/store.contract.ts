@@ -323,6 +323,20 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       assert.deepEqual((await store.pageStixObjects({ status: 'active', limit: 10, types: ['url'] })).objects, []);
     }));
 
+    it('knows every TLP level a redistributable IOC carries, in TLP order, and none that only others carry', withStore(async (store) => {
+      assert.deepEqual(await store.tlpLevelsInUse(), []);
+      await store.upsertSource(source({ id: 'open', tlp: 'clear' }));
+      await store.upsertSource(source({ id: 'closed', redistributable: false, tlp: 'amber' }));
+      await store.upsertObservations('closed', [observation({ type: 'ipv4', value: '198.51.100.1', tlp: 'red' })], 1);
+      await store.upsertObservations('open', [
+        observation({ type: 'ipv4', value: '203.0.113.1', tlp: 'amber+strict' }),
+        observation({ type: 'ipv4', value: '203.0.113.2' }),
+      ], 2);
+      assert.deepEqual(await store.tlpLevelsInUse(), ['clear', 'amber+strict']);
+      await store.upsertObservations('open', [observation({ type: 'domain', value: 'green.example', tlp: 'green' })], 3);
+      assert.deepEqual(await store.tlpLevelsInUse(), ['clear', 'green', 'amber+strict']);
+    }));
+
     describe('the TAXII log of written and loaded collections', () => {
       const ALL = { last: false, first: false, all: true, modified: [] as number[] };
       const LAST = { last: true, first: false, all: false, modified: [] as number[] };
@@ -444,7 +458,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       assert.equal(found?.plan, 'pro');
       assert.equal(found?.email, 'Analyst@Example.com');
       assert.equal(await store.findApiKeyByHash(hashApiKey('sk_live_other')), undefined);
-      await store.touchApiKeys(new Map([[key.id, 500]]));
+      assert.equal(await store.touchApiKeys(new Map([[key.id, 500]]), { bestEffort: true }), true);
       await store.touchApiKeys(new Map([[key.id, 400]]));
       assert.equal((await store.listApiKeys())[0]?.lastUsedAt, 500);
       await store.setAccountPlan(acct.id, 'free');

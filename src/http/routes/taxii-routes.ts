@@ -3,6 +3,7 @@ import type { Authenticator, Principal } from '../../auth/authenticator.js';
 import { planAllows } from '../../auth/plans.js';
 import type { Config } from '../../config/config.js';
 import { AppError } from '../../errors/app-error.js';
+import { warmSchemaValidator } from '../../stix/schema-validator.js';
 import { acceptsTaxii } from '../../taxii/accept.js';
 import { TAXII_MEDIA_TYPE, WWW_AUTHENTICATE } from '../../taxii/constants.js';
 import { forbidden, notAcceptable, notFound, TaxiiError, unauthorized } from '../../taxii/errors.js';
@@ -85,6 +86,8 @@ export async function taxiiRoutes(app: FastifyInstance, opts: TaxiiRouteOptions)
 
   app.get('/', async (r, reply) => send(reply, opts.taxii.discovery(base(r))));
   if (!opts.roots) return;
+  // Writable collections take POSTs: their STIX schemas are compiled before the server serves, not during one.
+  if (opts.config.taxii.collections.length > 0) await warmSchemaValidator();
   app.get('/:root/', async (r, reply) => send(reply, opts.taxii.apiRoot(p(r).root!)));
   app.get('/:root/status/:status/', async (r, reply) => send(reply, await opts.taxii.status(p(r).root!, p(r).status!, principal(r))));
   app.post('/:root/collections/:id/objects/', async (r, reply) =>

@@ -295,4 +295,13 @@ UPDATE object_versions SET latest = true WHERE latest = false AND ioc_id IS NULL
   WHERE v.ioc_id IS NULL GROUP BY v.stix_id);
 `,
   },
+  {
+    version: 9,
+    name: 'iocs: the TLP levels in use found by index',
+    sql: `
+-- A STIX export names the TLP markings in use: one probe of this index per level, not a scan of iocs for each level
+-- no IOC carries.
+CREATE INDEX iocs_tlp_shared ON iocs (tlp) WHERE redistributable;
+`,
+  },
 ];

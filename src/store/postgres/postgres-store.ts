@@ -1589,14 +1589,15 @@ export class PostgresStore implements Store {
     };
   }
 
-  async touchApiKeys(lastUsed: ReadonlyMap<number, number>): Promise<void> {
-    if (lastUsed.size === 0) return;
+  async touchApiKeys(lastUsed: ReadonlyMap<number, number>): Promise<boolean> {
+    if (lastUsed.size === 0) return true;
     // One statement; greatest() keeps the latest use when nodes report out of order.
     await this.pool.query(
       `UPDATE api_keys k SET last_used_at = greatest(coalesce(k.last_used_at, 0), t.at)
        FROM unnest($1::bigint[], $2::bigint[]) AS t(id, at) WHERE k.id = t.id`,
       [[...lastUsed.keys()], [...lastUsed.values()]],
     );
+    return true;
   }
 }
 

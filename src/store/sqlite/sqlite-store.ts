@@ -10,6 +10,8 @@ import { stixKey, valueKey } from '../lookup-keys.js';
 import { logPageOf, logPageSql } from '../log-page.js';
 import { dedupeSorted, listJson, parseList } from '../merge.js';
 import { WriteLock } from '../write-lock.js';
+import { isBusy, whenNotBusy } from './busy-wait.js';
+import { Checkpointer } from './checkpointer.js';
 import { type IocColumns, type KeyRow, newStixId, parseMediaTypes, runOf, type RunRow, toIoc, toKey } from '../rows.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import type { Store } from '../store.js';
@@ -82,6 +84,13 @@ const sourceOf = (r: SourceRow): SourceRecord => ({
   tlp: r.tlp, noDecay: r.no_decay === 1,
 });
 
+/**
+ * Pause after a transaction of a streamed load that held the lock LONG_LOCK_MS or more, so that another process
+ * waiting for the lock (busy-wait.ts tries every few ms) gets it. Short transactions go on at once.
+ */
+const LOCK_GAP_MS = 5;
+const LONG_LOCK_MS = 100;
+
 /** Opens `sqlite:PATH` (or `:memory:`). WAL, foreign keys on, migrations applied by `migrate()`. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -89,6 +98,7 @@ export class SqliteStore implements Store {
   private sourceCache = new Map<string, SourceRecord>();
   private readonly writes = new WriteLock();
   private renderVersion: RenderIocVersion | undefined;
+  private readonly checkpointer: Checkpointer | undefined;
 
   /** `renderVersion` turns an IOC version into its STIX JSON; it may also be set later (setVersionRenderer). */
   constructor(path: string, opts: { renderVersion?: RenderIocVersion; cacheMb?: number } = {}) {
@@ -101,11 +111,32 @@ export class SqliteStore implements Store {
     // NORMAL under WAL is durable across application crashes (a SIGKILL loses nothing committed).
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
+    // Opening may wait for another process (a schema change, WAL recovery); serving never does: see busy-wait.ts.
     this.db.pragma('busy_timeout = 5000');
     // The default 2 MB page cache thrashes on the random inserts of the look-up indexes past ~100k IOCs;
     // 64 MB holds them for millions of IOCs. It is most of the process's memory while a large export runs.
     this.db.pragma(`cache_size = -${Math.round((opts.cacheMb ?? 64) * 1024)}`);
     this.db.pragma('temp_store = MEMORY');
+    this.db.pragma('busy_timeout = 0');
+    if (path !== ':memory:') {
+      // Checkpoints on a thread of their own (checkpointer.ts), never inside this connection's commits.
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Checkpointer(path);
+    }
+  }
+
+  /**
+   * A write under this process's write lock; while another process holds SQLite's, tried again after a timer (the
+   * thread goes on serving). `fn` is one statement or one BEGIN IMMEDIATE transaction: SQLITE_BUSY means nothing
+   * was done.
+   */
+  private write<T>(fn: () => T): Promise<T> {
+    return this.writes.run(() => this.whenFree(fn));
+  }
+
+  /** `fn` tried again while the database is locked by another process (for writes already under this.writes). */
+  private whenFree<T>(fn: () => T, waitMs?: number): Promise<T> {
+    return whenNotBusy(fn, { inTransaction: () => this.db.inTransaction, ...(waitMs !== undefined ? { waitMs } : {}) });
   }
 
   setVersionRenderer(render: RenderIocVersion): void {
@@ -118,17 +149,17 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<string[]> {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    await this.write(() => this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)'));
     const done = new Set(
       this.db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
     );
     const applied: string[] = [];
     for (const m of SQLITE_MIGRATIONS) {
       if (done.has(m.version)) continue;
-      this.db.transaction(() => {
+      await this.write(() => this.db.transaction(() => {
         this.db.exec(m.sql);
         this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-      }).immediate();
+      }).immediate());
       applied.push(`${m.version}: ${m.name}`);
     }
     return applied;
@@ -139,18 +170,19 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
   async getOrCreateSetting(name: string, create: () => string): Promise<string> {
-    await this.writes.run(() => this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, create()));
+    await this.write(() => this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, create()));
     return this.db.prepare('SELECT value FROM settings WHERE name = ?').pluck().get(name) as string;
   }
 
   // --- sources and IOCs -------------------------------------------------------------------------
 
   async upsertSource(s: SourceRecord): Promise<void> {
-    await this.writes.run(() => this.db
+    await this.write(() => this.db
       .prepare(
         `INSERT INTO sources (id, name, reliability, redistributable, aggregate, tlp, no_decay) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, reliability = excluded.reliability,
@@ -244,7 +276,7 @@ export class SqliteStore implements Store {
   async upsertObservations(sourceId: string, batch: readonly Observation[], now: number, opts: UpsertOptions = {}): Promise<UpsertResult> {
     const source = this.source(sourceId);
     const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
-    await this.writes.run(() => this.db.transaction(() => this.apply(source, batch, now, result, opts)).immediate());
+    await this.write(() => this.db.transaction(() => this.apply(source, batch, now, result, opts)).immediate());
     return result;
   }
 
@@ -259,13 +291,21 @@ export class SqliteStore implements Store {
     return this.writes.run(async () => {
       let open = false;
       let pending = 0;
+      let lockedAt = 0;
       try {
         for await (const chunk of chunks) {
           // Exactly batchSize observations per transaction, whatever the size of the chunks.
           for (let at = 0; at < chunk.length; ) {
             if (!open) {
-              this.db.exec('BEGIN IMMEDIATE');
+              // At once when the lock is free (no extra turn between chunks), else waited for on a timer.
+              try {
+                this.db.exec('BEGIN IMMEDIATE');
+              } catch (err) {
+                if (!isBusy(err)) throw err;
+                await this.whenFree(() => this.db.exec('BEGIN IMMEDIATE'));
+              }
               open = true;
+              lockedAt = performance.now();
             }
             const take = Math.min(chunk.length - at, opts.batchSize - pending);
             this.apply(source, at === 0 && take === chunk.length ? chunk : chunk.slice(at, at + take), clock(), total, opts);
@@ -276,6 +316,7 @@ export class SqliteStore implements Store {
               open = false;
               pending = 0;
               opts.onCommit?.(total);
+              if (performance.now() - lockedAt >= LONG_LOCK_MS) await new Promise<void>((resolve) => setTimeout(resolve, LOCK_GAP_MS));
             }
           }
         }
@@ -432,7 +473,7 @@ export class SqliteStore implements Store {
 
   async endUnseenSightings(sourceId: string, run: number, now: number): Promise<number> {
     this.source(sourceId);
-    return this.writes.run(() => {
+    return this.writes.run(async () => {
       const ids = this.db
         .prepare('SELECT ioc_id FROM sightings WHERE source_id = ? AND ended_at IS NULL AND (seen_run IS NULL OR seen_run <> ?)')
         .pluck()
@@ -440,14 +481,14 @@ export class SqliteStore implements Store {
       const end = this.db.prepare('UPDATE sightings SET ended_at = ? WHERE ioc_id = ? AND source_id = ?');
       const get = this.db.prepare('SELECT * FROM iocs WHERE id = ?');
       for (let at = 0; at < ids.length; at += 5000) {
-        this.db.transaction(() => {
+        await this.whenFree(() => this.db.transaction(() => {
           const log = this.versionLog(now);
           for (const id of ids.slice(at, at + 5000)) {
             end.run(now, id, sourceId);
             const row = get.get(id) as IocRow | undefined;
             if (row && row.status === 'active') this.reconcile(row, now, log, undefined, false);
           }
-        }).immediate();
+        }).immediate());
       }
       return ids.length;
     });
@@ -477,7 +518,7 @@ export class SqliteStore implements Store {
     const page = this.db.prepare("SELECT * FROM iocs WHERE id > ? AND status = 'active' ORDER BY id LIMIT 5000");
     let after = 0;
     for (;;) {
-      const done = await this.writes.run(() => this.db.transaction(() => {
+      const done = await this.write(() => this.db.transaction(() => {
         const rows = page.all(after) as IocRow[];
         if (rows.length === 0) return true;
         const log = this.versionLog(now);
@@ -503,7 +544,7 @@ export class SqliteStore implements Store {
   // --- leadership across processes ----------------------------------------------------------------
 
   async tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean> {
-    return this.writes.run(() => {
+    return this.write(() => {
       // One statement: take a free or lapsed lease, or renew our own; the write lock of SQLite orders processes.
       const r = this.db
         .prepare(
@@ -517,13 +558,13 @@ export class SqliteStore implements Store {
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    await this.writes.run(() => this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder));
+    await this.write(() => this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder));
   }
 
   // --- source runs ------------------------------------------------------------------------------
 
   async startRun(sourceId: string, now: number): Promise<number> {
-    return this.writes.run(() => this.db.transaction(() => {
+    return this.write(() => this.db.transaction(() => {
       this.db
         .prepare("UPDATE source_runs SET outcome = 'failed', finished_at = ?, error = 'interrupted: the process stopped during this run' WHERE source_id = ? AND outcome = 'running'")
         .run(now, sourceId);
@@ -532,7 +573,7 @@ export class SqliteStore implements Store {
   }
 
   async finishRun(run: number, r: RunResult): Promise<void> {
-    await this.writes.run(() => this.db
+    await this.write(() => this.db
       .prepare(
         `UPDATE source_runs SET finished_at = ?, outcome = ?, records = ?, inserted = ?, updated = ?, unchanged = ?, delisted = ?,
            rejected = ?, bytes = ?, error = ?, etag = ?, last_modified = ? WHERE id = ?`,
@@ -589,12 +630,16 @@ export class SqliteStore implements Store {
   }
 
   async tlpLevelsInUse(): Promise<Tlp[]> {
-    const stmt = this.db.prepare('SELECT 1 FROM iocs WHERE tlp = ? AND redistributable = 1 LIMIT 1');
-    return TLP_LEVELS.filter((t) => stmt.get(t) !== undefined);
+    // One query, one probe of iocs_tlp_shared per level.
+    const used = new Set(this.db
+      .prepare('SELECT t.value FROM json_each(?) t WHERE EXISTS (SELECT 1 FROM iocs i WHERE i.tlp = t.value AND i.redistributable = 1)')
+      .pluck()
+      .all(JSON.stringify(TLP_LEVELS)) as Tlp[]);
+    return TLP_LEVELS.filter((t) => used.has(t));
   }
 
   async revokeIocs(stixIds: readonly string[], now: number): Promise<number> {
-    return this.writes.run(() =>
+    return this.write(() =>
       this.db.transaction(() => {
         const log = this.versionLog(now);
         let revoked = 0;
@@ -666,7 +711,7 @@ export class SqliteStore implements Store {
   }
 
   async ensureSharedObjects(objects: readonly SharedObject[], collections: readonly string[], now: number): Promise<number> {
-    return this.writes.run(() =>
+    return this.write(() =>
       this.db.transaction(() => {
         const last = this.stmts.positions().get() as { seq: number | null; added: number | null };
         let seq = last.seq ?? 0;
@@ -690,14 +735,16 @@ export class SqliteStore implements Store {
   }
 
   async addObjects(collection: string, objects: readonly NewObject[], now: number): Promise<AddOutcome[]> {
-    return this.writes.run(() =>
+    return this.write(() =>
       this.db.transaction(() => {
         const last = this.stmts.positions().get() as { seq: number | null; added: number | null };
         let seq = last.seq ?? 0;
         let added = last.added ?? 0;
-        // This collection's versions of the object: versions, "latest" and duplicates are per collection.
+        // This collection's versions of the object: versions, "latest" and duplicates are per collection. The object
+        // first (`+` keeps the planner off the collection's key): a walk of every member of the collection for each
+        // object made a 20,000-object POST quadratic.
         const mine = this.db.prepare(
-          `SELECT v.modified, v.json FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND m.collection = ?
+          `SELECT v.modified, v.json FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND +m.collection = ?
            WHERE v.stix_key = ? AND v.stix_id = ?`,
         );
         const insert = this.db.prepare(
@@ -721,10 +768,10 @@ export class SqliteStore implements Store {
   }
 
   async deleteObject(collection: string, stixId: string, versions: ReadonlyArray<{ dateAdded: number; seq: number }> | undefined): Promise<number> {
-    return this.writes.run(() =>
+    return this.write(() =>
       this.db.transaction(() => {
         const rows = this.db
-          .prepare(`SELECT v.date_added, v.seq FROM object_versions v JOIN collection_members m ON m.collection = ? AND m.seq = v.seq
+          .prepare(`SELECT v.date_added, v.seq FROM object_versions v JOIN collection_members m ON +m.collection = ? AND m.seq = v.seq
                     WHERE v.stix_key = ? AND v.stix_id = ?`)
           .all(collection, stixKey(stixId) ?? -1, stixId) as Array<{ date_added: number; seq: number }>;
         const doomed = versions === undefined ? rows : rows.filter((r) => versions.some((x) => x.seq === r.seq && x.dateAdded === r.date_added));
@@ -736,11 +783,11 @@ export class SqliteStore implements Store {
   }
 
   async saveStatus(status: SavedStatus, now: number, pruneBefore: number): Promise<void> {
-    await this.writes.run(() => {
+    await this.write(() => this.db.transaction(() => {
       this.db.prepare('DELETE FROM statuses WHERE created_at < ?').run(pruneBefore);
       this.db.prepare('INSERT INTO statuses (id, collection, account_id, created_at, json) VALUES (?, ?, ?, ?, ?)')
         .run(status.id, status.collection, status.accountId, now, status.json);
-    });
+    }).immediate());
   }
 
   async getStatus(id: string): Promise<SavedStatus | undefined> {
@@ -750,7 +797,7 @@ export class SqliteStore implements Store {
   }
 
   async loadTaxii(data: TaxiiLoad, now: number): Promise<{ versions: number; duplicates: number }> {
-    return this.writes.run(() =>
+    return this.write(() =>
       this.db.transaction(() => {
         if (data.discovery) {
           this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run('taxii_discovery', JSON.stringify(data.discovery));
@@ -775,7 +822,7 @@ export class SqliteStore implements Store {
         let seq = last.seq ?? 0;
         let added = last.added ?? 0;
         const existing = this.db.prepare(
-          `SELECT 1 FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND m.collection = ?
+          `SELECT 1 FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND +m.collection = ?
            WHERE v.stix_key = ? AND v.stix_id = ? AND v.modified = ?`,
         );
         const insert = this.db.prepare(
@@ -822,7 +869,7 @@ export class SqliteStore implements Store {
   }
 
   async setSetting(name: string, value: string): Promise<void> {
-    await this.writes.run(() =>
+    await this.write(() =>
       this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value),
     );
   }
@@ -881,7 +928,7 @@ export class SqliteStore implements Store {
   }
 
   async createAccount(email: string, plan: Plan, now: number): Promise<Account> {
-    const info = await this.writes.run(() => this.db.prepare('INSERT INTO accounts (email, plan, created_at) VALUES (?, ?, ?)').run(email, plan, now));
+    const info = await this.write(() => this.db.prepare('INSERT INTO accounts (email, plan, created_at) VALUES (?, ?, ?)').run(email, plan, now));
     return { id: Number(info.lastInsertRowid), email, plan, createdAt: now };
   }
 
@@ -893,7 +940,7 @@ export class SqliteStore implements Store {
   }
 
   async setAccountPlan(accountId: number, plan: Plan): Promise<void> {
-    await this.writes.run(() => this.db.prepare('UPDATE accounts SET plan = ? WHERE id = ?').run(plan, accountId));
+    await this.write(() => this.db.prepare('UPDATE accounts SET plan = ? WHERE id = ?').run(plan, accountId));
   }
 
   async listAccounts(): Promise<Account[]> {
@@ -904,7 +951,7 @@ export class SqliteStore implements Store {
   }
 
   async insertApiKey(k: Omit<ApiKeyRecord, 'id' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiKeyRecord> {
-    const info = await this.writes.run(() => this.db
+    const info = await this.write(() => this.db
       .prepare('INSERT INTO api_keys (account_id, prefix, hash, name, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(k.accountId, k.prefix, k.hash, k.name, k.createdAt));
     return { ...k, id: Number(info.lastInsertRowid), lastUsedAt: null, revokedAt: null };
@@ -925,16 +972,24 @@ export class SqliteStore implements Store {
   }
 
   async revokeApiKey(prefix: string, now: number): Promise<boolean> {
-    const info = await this.writes.run(() => this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL').run(now, prefix));
+    const info = await this.write(() => this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL').run(now, prefix));
     return info.changes > 0;
   }
 
-  async touchApiKeys(lastUsed: ReadonlyMap<number, number>): Promise<void> {
-    if (lastUsed.size === 0) return;
+  async touchApiKeys(lastUsed: ReadonlyMap<number, number>, opts: { bestEffort?: boolean } = {}): Promise<boolean> {
+    if (lastUsed.size === 0) return true;
     const stmt = this.db.prepare('UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?');
-    await this.writes.run(() => this.db.transaction(() => {
+    const touch = this.db.transaction(() => {
       for (const [id, at] of lastUsed) stmt.run(at, id);
-    })());
+    });
+    try {
+      // Best effort: one try, no wait, when another process holds the lock (the caller keeps the times for later).
+      await this.writes.run(() => this.whenFree(() => touch.immediate(), opts.bestEffort ? 0 : undefined));
+      return true;
+    } catch (err) {
+      if (opts.bestEffort && isBusy(err)) return false;
+      throw err;
+    }
   }
 }
 

@@ -1,0 +1,210 @@
+/**
+ * Bench: does heavy work stall everyone else? A server (bench/stall-server.ts, a process of its own) on a copy of the
+ * read database; while each load runs, GET /healthz and GET /api/v1/iocs?limit=100 are sent every `--interval` ms
+ * (open loop: a new pair goes out on time even while earlier ones wait), and their latencies printed as p50/p99/max.
+ *
+ *   npm run bench:stall -- [--count 200000] [--seed 42] [--interval 20] [--objects 20000] [--import-count N]
+ *                           [--flush-ms 1000] [--loads idle,export1,export4,taxii,import] [--json]
+ *
+ * Loads, one after the other:
+ * - idle: nothing else (the floor);
+ * - 1 and 4 concurrent full STIX exports (GET /api/v1/iocs/stix, no gzip, read as fast as loopback allows);
+ * - one TAXII POST of `--objects` indicators (default 20,000) to a writable collection;
+ * - `socd import` of a generated CSV of `--import-count` new IOCs (default: --count) into the same SQLite file, in a
+ *   process of its own, with its default batch (50,000 IOCs per transaction).
+ * The server writes key last-use times every `--flush-ms` (`socd serve`: every 30 s), so that one such write falls
+ * inside every load. The read database is bench/out/export-<count>-s<seed>.db (bench/bench-database.ts), made with
+ * `socd import` when missing; it is copied to a temporary directory (removed at the end) because the loads write.
+ * SQLite only. --json: the last stdout line is `BENCH_JSON {…}`. Prints figures; asserts nothing.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { benchCsv, benchDatabase } from './bench-database.js';
+import { emitBenchJson, quantile, round } from './bench-output.js';
+
+const { values: args } = parseArgs({
+  options: {
+    count: { type: 'string', default: '200000' },
+    seed: { type: 'string', default: '42' },
+    interval: { type: 'string', default: '20' },
+    objects: { type: 'string', default: '20000' },
+    'import-count': { type: 'string' },
+    'flush-ms': { type: 'string', default: '1000' },
+    loads: { type: 'string', default: 'idle,export1,export4,taxii,import' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const count = Number(args.count);
+const intervalMs = Number(args.interval);
+const objectCount = Number(args.objects);
+const importCount = Number(args['import-count'] ?? count);
+const COLLECTION = 'stall-share';
+
+const { url: readUrl } = await benchDatabase(count, String(args.seed));
+const importCsv = await benchCsv(importCount, '7');
+const dir = mkdtempSync(join(tmpdir(), 'socd-stall-bench-'));
+const dbPath = join(dir, 'socd.db');
+const source = readUrl.slice('sqlite:'.length);
+for (const suffix of ['', '-wal']) if (existsSync(source + suffix)) copyFileSync(source + suffix, dbPath + suffix);
+const dbUrl = `sqlite:${dbPath}`;
+
+/** The server process; resolves with its origin and key once it listens. */
+async function startServer(): Promise<{ child: ChildProcess; origin: string; key: string }> {
+  const child = spawn(process.execPath, [resolve('dist/bench/stall-server.js'), '--database', dbUrl, '--flush-ms', String(args['flush-ms'])], {
+    stdio: ['ignore', 'pipe', 2],
+    env: { ...process.env, SOCD_CONFIG: '' },
+  });
+  const first = await new Promise<string>((resolvePromise, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', resolvePromise);
+    child.once('exit', (code) => reject(new Error(`stall server exited (${code}) before listening`)));
+  });
+  const { origin, key } = JSON.parse(first) as { origin: string; key: string };
+  return { child, origin, key };
+}
+
+const server = await startServer();
+const auth = { authorization: `Bearer ${server.key}` };
+const sampleAgent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function get(path: string, headers: Record<string, string>, agent?: Agent): Promise<{ ms: number; status: number; bytes: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const started = process.hrtime.bigint();
+    request(`${server.origin}${path}`, { headers, ...(agent ? { agent } : {}) }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolvePromise({ ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.statusCode!, bytes }));
+      res.on('error', reject);
+    }).on('error', reject).end();
+  });
+}
+
+interface Samples {
+  healthz: number[];
+  rest: number[];
+  errors: number;
+}
+
+/** Runs `load` while sampling both endpoints every intervalMs; the load's own duration is returned too. */
+async function sampled(load: () => Promise<unknown>): Promise<Samples & { seconds: number }> {
+  const samples: Samples = { healthz: [], rest: [], errors: 0 };
+  const inFlight = new Set<Promise<void>>();
+  const probe = (path: string, headers: Record<string, string>, into: number[]) => {
+    const p = get(path, headers, sampleAgent)
+      .then((r) => (r.status === 200 ? into.push(r.ms) : samples.errors++))
+      .catch(() => samples.errors++)
+      .then(() => {
+        inFlight.delete(p);
+      });
+    inFlight.add(p);
+  };
+  const timer = setInterval(() => {
+    probe('/healthz', {}, samples.healthz);
+    probe('/api/v1/iocs?limit=100', auth, samples.rest);
+  }, intervalMs);
+  const started = process.hrtime.bigint();
+  try {
+    await load();
+  } finally {
+    clearInterval(timer);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await Promise.all(inFlight);
+  return { ...samples, seconds };
+}
+
+const stixExport = async () => {
+  const r = await get('/api/v1/iocs/stix', { ...auth, 'accept-encoding': 'identity' });
+  if (r.status !== 200) throw new Error(`STIX export: ${r.status}`);
+  return r.bytes;
+};
+
+function indicator(i: number): Record<string, unknown> {
+  const t = '2026-05-01T00:00:00.000Z';
+  return {
+    type: 'indicator', spec_version: '2.1', id: `indicator--${randomUUID()}`, created: t, modified: t, name: `stall ${i}`,
+    indicator_types: ['malicious-activity'], pattern: `[ipv4-addr:value = '198.18.${(i >> 8) & 255}.${i & 255}']`,
+    pattern_type: 'stix', pattern_version: '2.1', valid_from: t,
+  };
+}
+
+function taxiiPost(): Promise<void> {
+  const body = JSON.stringify({ objects: Array.from({ length: objectCount }, (_, i) => indicator(i)) });
+  return new Promise((resolvePromise, reject) => {
+    const req = request(`${server.origin}/api/taxii2/api/collections/${COLLECTION}/objects/`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/taxii+json;version=2.1', accept: 'application/taxii+json;version=2.1' },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode !== 202) return reject(new Error(`TAXII POST: ${res.statusCode} ${text.slice(0, 300)}`));
+        const status = JSON.parse(text) as { success_count: number };
+        if (status.success_count !== objectCount) return reject(new Error(`TAXII POST: ${status.success_count} of ${objectCount} stored`));
+        resolvePromise();
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function socdImport(): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [resolve('bin/socd.js'), 'import', importCsv, '--source', 'stall', '--max-errors', '0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, DATABASE_URL: dbUrl, SOCD_CONFIG: '' },
+    });
+    let tail = '';
+    child.stderr!.on('data', (c: Buffer) => (tail = (tail + c.toString()).slice(-2000)));
+    child.on('exit', (code) => (code === 0 || code === 2 ? resolvePromise() : reject(new Error(`socd import: exit ${code}\n${tail}`))));
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const loads: Array<{ name: string; key: string; run: () => Promise<unknown> }> = [
+  { name: 'idle', key: 'idle', run: () => sleep(3000) },
+  { name: '1 STIX export, no gzip', key: 'export1', run: stixExport },
+  { name: '4 STIX exports at once', key: 'export4', run: () => Promise.all([1, 2, 3, 4].map(stixExport)) },
+  { name: `TAXII POST of ${objectCount.toLocaleString('en-US')} objects`, key: 'taxii', run: taxiiPost },
+  { name: `socd import of ${importCount.toLocaleString('en-US')} lines`, key: 'import', run: socdImport },
+];
+
+const figures: Record<string, number> = {};
+const fmt = (xs: number[]) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return [quantile(s, 0.5), quantile(s, 0.99), s[s.length - 1] ?? Number.NaN];
+};
+process.stdout.write(`stall bench: ${count.toLocaleString('en-US')} IOCs, /healthz and a REST page every ${intervalMs} ms, key last-use written every ${args['flush-ms']} ms\n`);
+process.stdout.write(`${'load'.padEnd(34)} ${'s'.padStart(6)}   ${'healthz p50 / p99 / max ms'.padEnd(28)} ${'REST page p50 / p99 / max ms'.padEnd(28)} errors\n`);
+// Warm up (compiled code paths, schema validators, the page cache) before anything is measured.
+for (let i = 0; i < 20; i++) await Promise.all([get('/healthz', {}, sampleAgent), get('/api/v1/iocs?limit=100', auth, sampleAgent)]);
+try {
+  for (const load of loads.filter((l) => String(args.loads).split(',').includes(l.key))) {
+    await sleep(1000);
+    const r = await sampled(load.run);
+    const h = fmt(r.healthz);
+    const p = fmt(r.rest);
+    const cell = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ').padEnd(28);
+    process.stdout.write(`${load.name.padEnd(34)} ${r.seconds.toFixed(1).padStart(6)}   ${cell(h)} ${cell(p)} ${r.errors}\n`);
+    figures[`${load.key}_seconds`] = round(r.seconds, 2);
+    ['p50', 'p99', 'max'].forEach((q, i) => {
+      figures[`${load.key}_healthz_${q}_ms`] = round(h[i]!, 1);
+      figures[`${load.key}_rest_${q}_ms`] = round(p[i]!, 1);
+    });
+    figures[`${load.key}_errors`] = r.errors;
+  }
+} finally {
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+  sampleAgent.destroy();
+  rmSync(dir, { recursive: true, force: true });
+}
+emitBenchJson(args.json, figures);
