@@ -37,6 +37,8 @@
  * `file:hashes.'SHA-256'`). Keywords are case-sensitive; `true` and `false` are the booleans.
  */
 
+import { BACKSLASH, codePointLabel, excerpt as excerptOf, isDigit, isIdentPart, isIdentStart, isWhitespace, QUOTE } from './pattern-chars.js';
+
 /** Patterns longer than this (in UTF-16 code units) are refused before any work is done. */
 export const MAX_PATTERN_GRAMMAR_LENGTH = 65_536;
 
@@ -109,34 +111,6 @@ const KEYWORDS = new Set([
 ]);
 
 /** The WS rule of the grammar: these characters separate tokens and are otherwise ignored. */
-function isWhitespace(c: number): boolean {
-  return (
-    c === 0x20 ||
-    (c >= 0x09 && c <= 0x0d) ||
-    c === 0x85 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  );
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-function isIdentStart(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
-}
-
-function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || isDigit(c) || c === 0x2d;
-}
-
 function isHexDigit(c: number): boolean {
   return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
@@ -145,28 +119,9 @@ function isBase64Char(c: number): boolean {
   return isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2b || c === 0x2f;
 }
 
-const QUOTE = 0x27;
-const BACKSLASH = 0x5c;
-
-// Controls, bidi overrides, zero-width characters and lone surrogates are shown as code points, so that a
-// logged reason cannot hide or reorder text.
-const UNPRINTABLE =
-  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-function codePointLabel(cp: number): string {
-  return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
 /** A short, printable rendering of source text for a reason. */
 function excerpt(text: string, max = 32): string {
-  let short = text;
-  if (text.length > max) {
-    let end = max;
-    const last = text.charCodeAt(end - 1);
-    if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-    short = `${text.slice(0, end)}…`;
-  }
-  return short.replace(UNPRINTABLE, (ch) => `<${codePointLabel(ch.charCodeAt(0))}>`);
+  return excerptOf(text, max);
 }
 
 function describeChar(s: string, i: number): string {
