@@ -50,6 +50,18 @@ const SCHEMES: readonly Token[] = [
 ];
 
 export function refang(raw: string): string {
+  // Nested tokens (`[[.]]`) leave a token behind after one pass: repeat until nothing changes (each pass shortens
+  // the text, and nesting deeper than a few levels is no defanging anyone writes), so refang(refang(x)) = refang(x).
+  let current = refangOnce(raw);
+  for (let pass = 0; pass < 8; pass++) {
+    const next = refangOnce(current);
+    if (next === current) break;
+    current = next;
+  }
+  return current;
+}
+
+function refangOnce(raw: string): string {
   const trimmed = raw.trim();
   const unbracketed = replaceTokens(trimmed, BRACKET_TOKENS, BRACKET_OPENERS);
   const withScheme = refangScheme(unbracketed);

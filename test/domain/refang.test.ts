@@ -32,7 +32,7 @@ const REFANGED: ReadonlyArray<readonly [string, string]> = [
   ['hxxp://evil(.)com/a(.)php', 'http://evil.com/a(.)php'],
   ['hxxp://evil(dot)com?q=(at)', 'http://evil.com?q=(at)'],
   ['[.][.]', '..'],
-  ['[[.]]', '[.]'],
+  ['[[.]]', '.'], // nested: refang repeats until nothing changes (idempotent)
 ];
 
 /** Real values that contain nothing defanged: only surrounding whitespace may change. */

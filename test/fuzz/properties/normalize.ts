@@ -60,7 +60,7 @@ export function checkRoundTrip(type: PatternIocType, value: string): void {
  * again. The properties tolerate exactly that case (the accepted value still holds a defanging token) so that the
  * suite stays green; the corpus replays it strictly.
  */
-export const TOLERATE_KNOWN_ISSUES = { tolerateKnownIssues: true } as const;
+export const TOLERATE_KNOWN_ISSUES = { tolerateKnownIssues: false } as const;
 type Options = { tolerateKnownIssues?: boolean };
 const stillDefanged = (value: string) => refang(value) !== value;
 
