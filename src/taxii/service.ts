@@ -6,6 +6,7 @@ import type { LoadedRoot, LogEntry } from '../store/types.js';
 import { type AddObjectsRequest, type ObjectLimits, storeObjects, validateEnvelope } from './add-objects.js';
 import type { CollectionRegistry, TaxiiCollection } from './collection-registry.js';
 import { HEADER_DATE_ADDED_FIRST, HEADER_DATE_ADDED_LAST, MAX_PAGE_LIMIT, TAXII_MEDIA_TYPE } from './constants.js';
+import { stringifyInTurns } from './envelope-text.js';
 import { forbidden, notFound } from './errors.js';
 import type { NextTokens } from './next-token.js';
 import { canonicalFilters, type PageLimits, type PagedEndpoint, parseTaxiiQuery } from './query.js';
@@ -155,7 +156,7 @@ export class TaxiiService {
       ...(checked.failures.length ? { failures: checked.failures } : {}),
       pending_count: 0,
     };
-    const body = JSON.stringify(status);
+    const body = await stringifyInTurns(status);
     const now = this.clock();
     await this.store.saveStatus({ id: status.id, collection: c.key, accountId: who.accountId, json: body }, now, now - 7 * 86_400_000);
     return { status: 202, body, headers: {} };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseJsonInTurns } from '../../src/taxii/envelope-text.js';
+import fc from 'fast-check';
+import { parseJsonInTurns, stringifyInTurns } from '../../src/taxii/envelope-text.js';
 
 /** The value JSON.parse gives, or its error message. */
 function reference(text: string): { value?: unknown; error?: string } {
@@ -36,5 +37,23 @@ describe('parseJsonInTurns', () => {
       big.slice(0, -10), `${big.slice(0, 5000)},,${big.slice(5000)}`,
     ];
     for (const text of texts) assert.deepEqual(await inTurns(text), reference(text), text.slice(0, 80));
+  });
+});
+
+describe('stringifyInTurns', () => {
+  it('writes exactly what JSON.stringify writes, for a 20,000-entry status and for any plain object', async () => {
+    const status = {
+      id: 'b4f0e2a4-5d7c-4a8e-9d0b-1f2e3d4c5b6a', status: 'complete', request_timestamp: '2026-12-02T19:00:00.000000Z',
+      total_count: 20_001, success_count: 20_000,
+      successes: Array.from({ length: 20_000 }, (_, i) => ({ id: `indicator--${i}`, version: '2026-12-02T19:00:00.000Z', ...(i % 7 ? {} : { message: 'already "there" \\ <script>' }) })),
+      failure_count: 1, failures: [{ id: 'indicator--x', message: 'bad \u2028 pattern' }], pending_count: 0,
+    };
+    assert.equal(await stringifyInTurns(status), JSON.stringify(status));
+    for (const value of [{}, { a: undefined }, { a: [] }, { a: [undefined, () => 1, null] }, { a: undefined, b: 1 }, { a: 1, b: undefined }, { a: [1], b: { c: [2] } }]) {
+      assert.equal(await stringifyInTurns(value as Record<string, unknown>), JSON.stringify(value));
+    }
+    await fc.assert(fc.asyncProperty(fc.dictionary(fc.string(), fc.jsonValue()), async (value) => {
+      assert.equal(await stringifyInTurns(value), JSON.stringify(value));
+    }), { seed: 20260513, numRuns: 300 });
   });
 });
