@@ -342,3 +342,10 @@ export interface SavedStatus {
   accountId: number | null;
   json: string;
 }
+
+/** One version of a dialect's schema (sqlite/migrations.ts, postgres/migrations.ts). Never edit an applied one. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}

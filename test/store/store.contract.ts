@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hashApiKey } from '../../src/auth/api-keys.js';
-import type { Store } from '../../src/store/store.js';
 import { decayedScore, NO_EXPIRY, validUntil } from '../../src/domain/scoring.js';
 import type { Ioc, IocQuery, LogQuery, Observation, RunResult } from '../../src/store/types.js';
 import { observation, source } from '../support/builders.js';
+import type { TestStore } from '../support/stores.js';
 
 /**
- * The behaviour every Store implementation must show. Each implementation's test file calls this with a
- * factory that returns a fresh, migrated, empty store.
+ * The behaviour every Store implementation must show (with the test methods of test/support/stores.ts). Each
+ * implementation's test file calls this with a factory that returns a fresh, migrated, empty store.
  */
-export function storeContract(name: string, makeStore: () => Promise<Store>): void {
-  const withStore = (fn: (s: Store) => Promise<void>) => async () => {
+export function storeContract(name: string, makeStore: () => Promise<TestStore>): void {
+  const withStore = (fn: (s: TestStore) => Promise<void>) => async () => {
     const store = await makeStore();
     try {
       await fn(store);
@@ -20,7 +20,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     }
   };
 
-  const walk = async (store: Store, q: Omit<IocQuery, 'after' | 'limit' | 'status'> & Partial<IocQuery>, limit: number) => {
+  const walk = async (store: TestStore, q: Omit<IocQuery, 'after' | 'limit' | 'status'> & Partial<IocQuery>, limit: number) => {
     const out: Ioc[] = [];
     let after: IocQuery['after'];
     for (let pages = 0; pages < 10_000; pages++) {
@@ -344,7 +344,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const A = 'indicator--0a0a0a0a-1b1b-4c2c-8d3d-4e4e4e4e4e4e';
       const obj = (stixId: string, modified: number | null, specVersion = '2.1', extra = '') =>
         ({ stixId, type: stixId.split('--')[0]!, modified, specVersion, json: `{"id":"${stixId}","m":${modified}${extra}}` });
-      const page = (store: Store, collection: string, versions: typeof ALL, extra: Partial<LogQuery> = {}) =>
+      const page = (store: TestStore, collection: string, versions: typeof ALL, extra: Partial<LogQuery> = {}) =>
         store.pageLog({ collection, limit: 100, versions, ...extra }).then((p) => p.items.map((e) => [e.stixId, e.modified, e.specVersion]));
 
       it('last and first are by version (modified), not by the order versions arrived, and are per collection', withStore(async (store) => {
@@ -490,12 +490,12 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const HOUR = 3_600_000;
       const DAY = 86_400_000;
       const T0 = Date.UTC(2026, 4, 17, 12);
-      const byValue = async (store: Store, value: string) => {
+      const byValue = async (store: TestStore, value: string) => {
         const ioc = (await store.queryIocs({ status: 'all', value, limit: 1 })).items[0];
         assert.ok(ioc, `${value} is stored`);
         return ioc;
       };
-      const sightingBy = async (store: Store, id: string, src: string) => {
+      const sightingBy = async (store: TestStore, id: string, src: string) => {
         const s = (await store.getIoc(id))?.sightings.find((x) => x.source === src);
         assert.ok(s, `${id} has a sighting by ${src}`);
         return s;
