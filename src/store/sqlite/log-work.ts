@@ -23,6 +23,23 @@ export interface EvidenceRow {
 }
 
 /**
+ * Log positions for versions that are not an IOC's (shared objects, TAXII writes and loads), inside the caller's
+ * write transaction: the next seq, and date_added as given (loaded history, kept exactly) or ours, epoch µs,
+ * max(now, last + 1).
+ */
+export function objectPositions(conn: SqliteConnection, now: number): { next(dateAdded?: number | null): { seq: number; dateAdded: number } } {
+  const last = conn.positions();
+  let seq = last.seq ?? 0;
+  let added = last.added ?? 0;
+  return {
+    next(dateAdded = null) {
+      seq++;
+      return { seq, dateAdded: dateAdded ?? (added = Math.max(now * 1000, added + 1)) };
+    },
+  };
+}
+
+/**
  * The writes of one transaction to IOCs and the version log, inside the caller's write transaction: hands out row
  * ids, version seqs and date_added (the single writer reads the last ones once, here), and applies the rules of
  * ingestion (ingest-rules.ts) and the reconcile decision (ioc-reconcile.ts) statement by statement. date_added is

@@ -6,6 +6,7 @@ import {
 } from '../taxii-load.js';
 import type { AddOutcome, LoadedCollection, LoadedRoot, NewObject, SavedStatus, TaxiiLoad } from '../types.js';
 import type { SqliteConnection } from './connection.js';
+import { objectPositions } from './log-work.js';
 
 const INSERT_OBJECT_VERSION = `INSERT INTO object_versions (seq, date_added, stix_id, stix_key, ioc_id, type, modified, spec_version, latest, revoked, json)
            VALUES (?, ?, ?, ?, NULL, ?, ?, ?, 0, ?, ?)`;
@@ -18,9 +19,7 @@ export class SqliteTaxiiCollections implements TaxiiStore {
     const { db, stmts } = this.conn;
     return this.conn.write(() =>
       db.transaction(() => {
-        const last = this.conn.positions();
-        let seq = last.seq ?? 0;
-        let added = last.added ?? 0;
+        const log = objectPositions(this.conn, now);
         // This collection's versions of the object: versions, "latest" and duplicates are per collection. The object
         // first (`+` keeps the planner off the collection's key): a walk of every member of the collection for each
         // object made a 20,000-object POST quadratic.
@@ -33,8 +32,7 @@ export class SqliteTaxiiCollections implements TaxiiStore {
           const key = stixKey(o.stixId) ?? -1;
           const same = sameVersion(mine.all(collection, key, o.stixId) as Array<{ modified: number; json: string }>, o);
           if (same) return duplicate(same);
-          seq++;
-          added = Math.max(now * 1000, added + 1);
+          const { seq, dateAdded: added } = log.next();
           const modified = versionOf(o.modified, added);
           insert.run(seq, added, o.stixId, key, o.type, modified, o.specVersion, isRevokedJson(o.json) ? 1 : 0, o.json);
           stmts.insertMember().run(collection, added, seq);
@@ -98,9 +96,7 @@ export class SqliteTaxiiCollections implements TaxiiStore {
         const status = db.prepare('INSERT INTO statuses (id, collection, created_at, json) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
         for (const st of data.statuses) status.run(st.id, st.root, now, st.json);
 
-        const last = this.conn.positions();
-        let seq = last.seq ?? 0;
-        let added = last.added ?? 0;
+        const log = objectPositions(this.conn, now);
         const existing = db.prepare(
           `SELECT 1 FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND +m.collection = ?
            WHERE v.stix_key = ? AND v.stix_id = ? AND v.modified = ?`,
@@ -114,9 +110,8 @@ export class SqliteTaxiiCollections implements TaxiiStore {
             duplicates++;
             continue;
           }
-          seq++;
           // A version without a date_added of its own gets ours: now, strictly after the log's last.
-          const dateAdded = v.dateAdded ?? (added = Math.max(now * 1000, added + 1));
+          const { seq, dateAdded } = log.next(v.dateAdded);
           const modified = versionOf(v.object.modified, dateAdded);
           insert.run(seq, dateAdded, v.object.stixId, key, v.object.type, modified, v.object.specVersion, isRevokedJson(v.object.json) ? 1 : 0, v.object.json);
           stmts.insertMember().run(v.collection, dateAdded, seq);

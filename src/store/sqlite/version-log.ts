@@ -3,6 +3,7 @@ import { stixKey } from '../lookup-keys.js';
 import type { VersionLog } from '../store.js';
 import type { LogPage, LogQuery, SharedObject } from '../types.js';
 import type { SqliteConnection } from './connection.js';
+import { objectPositions } from './log-work.js';
 
 /** The version log that TAXII pages walk, and the objects every collection shares (store.ts VersionLog). */
 export class SqliteVersionLog implements VersionLog {
@@ -53,9 +54,7 @@ export class SqliteVersionLog implements VersionLog {
     const { db, stmts } = this.conn;
     return this.conn.write(() =>
       db.transaction(() => {
-        const last = this.conn.positions();
-        let seq = last.seq ?? 0;
-        let added = last.added ?? 0;
+        const log = objectPositions(this.conn, now);
         let appended = 0;
         for (const o of objects) {
           const current = db
@@ -63,8 +62,7 @@ export class SqliteVersionLog implements VersionLog {
             .get(stixKey(o.stixId) ?? -1, o.stixId) as { seq: number; json: string } | undefined;
           if (current?.json === o.json) continue;
           if (current) stmts.supersede().run(current.seq);
-          seq++;
-          added = Math.max(now * 1000, added + 1);
+          const { seq, dateAdded: added } = log.next();
           stmts.insertVersion().run(seq, added, o.stixId, stixKey(o.stixId) ?? -1, null, o.type, o.modified, 0, o.json);
           for (const c of collections) stmts.insertMember().run(c, added, seq);
           appended++;
