@@ -1,6 +1,6 @@
 import { filterDigest, type TokenSigner } from '../auth/signed-token.js';
 import { InvalidParameterError, NotFoundError } from '../errors/app-error.js';
-import type { Store } from '../store/store.js';
+import type { IocReads } from '../store/store.js';
 import type { IocPosition } from '../store/types.js';
 import { normalizeAny } from '../domain/normalize.js';
 import { type ListLimits, parseIocListQuery } from './ioc-query.js';
@@ -11,7 +11,7 @@ const STIX_ID = /^(indicator|vulnerability)--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3
 /** REST reads of IOCs: query parsing, keyset paging with signed cursors, representation. No HTTP here. */
 export class IocService {
   constructor(
-    private readonly store: Store,
+    private readonly store: IocReads,
     private readonly signer: TokenSigner,
     private readonly limits: ListLimits,
   ) {}

@@ -1,5 +1,5 @@
 import type { ResolvedSource } from '../connectors/source-config.js';
-import type { Store } from '../store/store.js';
+import type { SourceRunStore } from '../store/store.js';
 import type { SourceRun } from '../store/types.js';
 import { isoMs } from './iso-time.js';
 
@@ -56,7 +56,7 @@ export function runView(r: SourceRun): RunView {
 /** The catalog and custom sources with their configuration and last run. No key material ever leaves here. */
 export class SourceService {
   constructor(
-    private readonly store: Store,
+    private readonly store: SourceRunStore,
     private readonly sources: readonly ResolvedSource[],
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { AccountStore } from '../store/store.js';
 import type { ApiKeyWithAccount, Plan } from '../store/types.js';
 import { hashApiKey, looksLikeApiKey } from './api-keys.js';
 import { parseAuthorization } from './credentials.js';
@@ -39,7 +39,7 @@ export class Authenticator {
   private unwatch: (() => Promise<void>) | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: AccountStore,
     private readonly clock: () => number = Date.now,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { AccountStore } from '../store/store.js';
 import type { Account, Plan } from '../store/types.js';
 import { generateApiKey } from './api-keys.js';
 
@@ -41,7 +41,7 @@ export class PlanRequiredForNewAccountError extends Error {
  * silently change what the account's other keys may do): a different `plan` is a PlanMismatchError, and no key is
  * made. `plan` may be omitted for an existing account.
  */
-export async function issueKey(store: Store, email: string, plan: Plan | undefined, name: string | null, now = Date.now()): Promise<IssuedKey> {
+export async function issueKey(store: AccountStore, email: string, plan: Plan | undefined, name: string | null, now = Date.now()): Promise<IssuedKey> {
   const normalized = email.trim();
   if (!EMAIL_SHAPE.test(normalized)) throw new InvalidEmailError(`not an email address: ${JSON.stringify(email)}`);
   let account = await store.findAccountByEmail(normalized);
@@ -59,7 +59,7 @@ export async function issueKey(store: Store, email: string, plan: Plan | undefin
 }
 
 /** On an empty database, the first admin account and its key; undefined when accounts already exist. */
-export async function bootstrapAdmin(store: Store, email: string, now = Date.now()): Promise<IssuedKey | undefined> {
+export async function bootstrapAdmin(store: AccountStore, email: string, now = Date.now()): Promise<IssuedKey | undefined> {
   if ((await store.countAccounts()) > 0) return undefined;
   return issueKey(store, email, 'admin', 'bootstrap', now);
 }

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { TokenSigner } from '../auth/signed-token.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { openStore } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
+import type { SettingStore, Store } from '../store/store.js';
 import type { ProducerIdentity } from '../stix/identity.js';
 import { iocStixRenderer } from '../stix/render-ioc.js';
 import { sharedObjects } from '../stix/shared-objects.js';
@@ -36,7 +36,7 @@ export async function openContext(opts: ContextOptions = {}): Promise<Context> {
  * The identity every STIX object names as its producer: from configuration, else made once and kept in the
  * database, so that ids never change between restarts or nodes.
  */
-async function producerIdentity(config: Config, store: Store): Promise<ProducerIdentity> {
+async function producerIdentity(config: Config, store: SettingStore): Promise<ProducerIdentity> {
   const id = config.stix.identityId ?? (await store.getOrCreateSetting('stix_identity_id', () => `identity--${randomUUID()}`));
   const created = Number(await store.getOrCreateSetting('stix_identity_created', () => String(Date.now())));
   const name = config.stix.identityName;

@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import { IOC_LIST_PARAMS, parseIocListQuery } from '../api/ioc-query.js';
 import { iocView } from '../api/ioc-view.js';
 import { MAX_EXPORT_LIMIT, StixExportService } from '../api/stix-export-service.js';
-import type { Store } from '../store/store.js';
+import type { IocReads } from '../store/store.js';
 import type { IocQuery } from '../store/types.js';
 import { withContext } from './context.js';
 
@@ -29,7 +29,7 @@ export interface ExportOptions {
 const CSV_COLUMNS = ['id', 'type', 'value', 'confidence', 'score', 'first_seen', 'last_seen', 'added_at', 'sources', 'tags', 'malware', 'sectors', 'tlp', 'status', 'valid_until'] as const;
 
 /** IOCs in REST order, page by page, as the REST representation. */
-async function* iocViews(store: Store, query: Omit<IocQuery, 'after'>, onProgress: (n: number) => void) {
+async function* iocViews(store: IocReads, query: Omit<IocQuery, 'after'>, onProgress: (n: number) => void) {
   let after: IocQuery['after'];
   let remaining = query.limit;
   let count = 0;

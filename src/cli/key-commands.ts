@@ -1,6 +1,6 @@
 import { hashApiKey, KEY_PREFIX, looksLikeApiKey, publicPrefix } from '../auth/api-keys.js';
 import { issueKey, PlanMismatchError, PlanRequiredForNewAccountError } from '../auth/key-service.js';
-import { PLANS, type Plan } from '../store/types.js';
+import { PLANS, type Plan } from '../domain/plans.js';
 import { withContext } from './context.js';
 import { table } from './table.js';
 

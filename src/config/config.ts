@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PLANS, type Plan } from '../store/types.js';
+import { PLANS, type Plan } from '../domain/plans.js';
 
 export interface RateLimit {
   /** Requests allowed per window. */

@@ -1,5 +1,5 @@
 import type { ExclusionRules } from '../domain/exclusions.js';
-import type { Store } from '../store/store.js';
+import type { IngestWrites } from '../store/store.js';
 import type { Observation } from '../store/types.js';
 import type { ParsedItem } from './parsers/raw-record.js';
 import { type RecordDefaults, recordToObservation } from './record-to-observation.js';
@@ -83,7 +83,7 @@ export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: 
  * Stores converted chunks, one transaction per batch: a bad line costs that line only, and a crash loses at
  * most the batch in flight (never leaves half of one). The exclusions apply on the way (write-observations.ts).
  */
-export async function storeChunks(store: Store, chunks: AsyncIterable<ConvertedChunk>, opts: ImportOptions): Promise<ImportSummary> {
+export async function storeChunks(store: IngestWrites, chunks: AsyncIterable<ConvertedChunk>, opts: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = { read: 0, inserted: 0, updated: 0, unchanged: 0, ignored: 0, rejected: 0, excluded: 0, skipped: {}, batches: 0 };
   async function* observations(): AsyncGenerator<ConvertedChunk> {
     for await (const chunk of chunks) {
@@ -113,7 +113,7 @@ export async function storeChunks(store: Store, chunks: AsyncIterable<ConvertedC
 }
 
 /** The whole pipeline in this thread. */
-export async function runImport(store: Store, items: AsyncIterable<ParsedItem>, opts: ImportOptions): Promise<ImportSummary> {
+export async function runImport(store: IngestWrites, items: AsyncIterable<ParsedItem>, opts: ImportOptions): Promise<ImportSummary> {
   const now = (opts.clock ?? Date.now)();
   return storeChunks(store, convertItems(items, { type: opts.type, confidence: opts.confidence, tlp: opts.tlp, now }), opts);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Store } from '../store/store.js';
+import type { IngestWrites, SourceRunStore } from '../store/store.js';
 import { networkDown, type RunReport, type RunnerDeps, runSource } from './runner.js';
 import type { ResolvedSource } from './source-config.js';
 
@@ -39,7 +39,7 @@ export class IngestScheduler {
 
   constructor(
     private readonly sources: readonly ResolvedSource[],
-    private readonly deps: RunnerDeps & { store: Store },
+    private readonly deps: RunnerDeps & { store: IngestWrites & SourceRunStore },
     private readonly log: SchedulerLog,
     private readonly tickMs = TICK_MS,
   ) {}

@@ -1,6 +1,6 @@
 import type { ExclusionRules } from '../domain/exclusions.js';
 import type { IocType } from '../domain/ioc-types.js';
-import type { Store } from '../store/store.js';
+import type { IngestWrites } from '../store/store.js';
 import type { Observation, UpsertOptions, UpsertResult } from '../store/types.js';
 
 /**
@@ -71,7 +71,7 @@ export function admit(chunk: ObservationChunk, rules: ExclusionRules, onExcluded
 
 /** Stores a stream of observation chunks, one transaction per `batchSize`, minus the excluded values. */
 export async function writeObservations(
-  store: Store,
+  store: IngestWrites,
   source: string,
   chunks: AsyncIterable<ObservationChunk>,
   opts: WriteOptions,

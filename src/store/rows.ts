@@ -2,12 +2,88 @@ import { randomUUID } from 'node:crypto';
 import type { IocType } from '../domain/ioc-types.js';
 import type { Tlp } from '../domain/tlp.js';
 import { parseList } from './merge.js';
-import type { ApiKeyWithAccount, Ioc, IocStatus, Plan, RunOutcome, SourceRun } from './types.js';
+import type { IocFacts } from './ioc-reconcile.js';
+import type { Account, ApiKeyWithAccount, Ioc, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, StixVersion } from './types.js';
 
 /**
  * Rows both stores read the same way (snake_case columns, numbers for times): their shapes and mappers, written
- * once. Rows whose booleans differ by driver (SQLite 0/1, PostgreSQL true/false) stay in each store.
+ * once. Booleans differ by driver (SQLite 0/1, PostgreSQL true/false): a row type takes theirs as `B`, and `flag`
+ * reads either.
  */
+
+/** A boolean column as the driver returns it: SQLite 0/1, PostgreSQL true/false. */
+export type Flag = number | boolean;
+
+export function flag(v: Flag): boolean {
+  return v === true || v === 1;
+}
+
+export interface SourceRow<B extends Flag> {
+  id: string;
+  name: string;
+  reliability: number;
+  redistributable: B;
+  aggregate: B;
+  tlp: Tlp;
+  no_decay: B;
+}
+
+export const sourceOf = (r: SourceRow<Flag>): SourceRecord => ({
+  id: r.id, name: r.name, reliability: r.reliability, redistributable: flag(r.redistributable), aggregate: flag(r.aggregate),
+  tlp: r.tlp, noDecay: flag(r.no_decay),
+});
+
+export interface AccountRow {
+  id: number;
+  email: string;
+  plan: Plan;
+  created_at: number;
+}
+
+export const accountOf = (r: AccountRow): Account => ({ id: r.id, email: r.email, plan: r.plan, createdAt: r.created_at });
+
+export interface SightingColumns {
+  source_id: string;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+  confidence: number | null;
+  reference: string | null;
+  ended_at: number | null;
+}
+
+export const sightingOf = (s: SightingColumns): Sighting => ({
+  source: s.source_id,
+  firstSeen: s.first_seen,
+  lastSeen: s.last_seen,
+  count: s.count,
+  confidence: s.confidence,
+  reference: s.reference,
+  endedAt: s.ended_at,
+});
+
+/** The sources of each IOC, from (ioc_id, source_id) rows in source order. */
+export function sourcesByIoc(rows: ReadonlyArray<{ ioc_id: number; source_id: string }>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const r of rows) {
+    const list = out.get(r.ioc_id);
+    if (list) list.push(r.source_id);
+    else out.set(r.ioc_id, [r.source_id]);
+  }
+  return out;
+}
+
+export interface VersionColumns<B extends Flag> {
+  date_added: number;
+  modified: number;
+  latest: B;
+  revoked: B;
+  json: string;
+}
+
+export const stixVersionOf = (r: VersionColumns<Flag>): StixVersion => ({
+  dateAdded: r.date_added, modified: r.modified, latest: flag(r.latest), revoked: flag(r.revoked), json: r.json,
+});
 export interface RunRow {
   id: number;
   source_id: string;
@@ -74,6 +150,25 @@ export interface IocColumns {
   status: IocStatus;
   valid_until: number;
 }
+
+/** An `iocs` row: the columns the API reads, and the state of reconciling and versioning. */
+export interface IocStateColumns<B extends Flag> extends IocColumns {
+  id: number;
+  redistributable: B;
+  modified: number | null;
+  version_seq: number | null;
+  versioned_score: number | null;
+  versioned_valid_until: number | null;
+  base_score: number | null;
+  no_decay: B;
+}
+
+/** What the reconcile decision reads of a row (ioc-reconcile.ts). */
+export const factsOf = (row: IocStateColumns<Flag>): IocFacts => ({
+  type: row.type, score: row.score, baseScore: row.base_score, firstSeen: row.first_seen, lastSeen: row.last_seen, tlp: row.tlp,
+  redistributable: flag(row.redistributable), noDecay: flag(row.no_decay), tags: row.tags, malware: row.malware, sectors: row.sectors,
+  validUntil: row.valid_until, status: row.status, versionedScore: row.versioned_score, versionedValidUntil: row.versioned_valid_until,
+});
 
 /** An `iocs` row as the API sees it; `redistributable` is passed normalized (SQLite stores 0/1). */
 export function toIoc(r: IocColumns, redistributable: boolean, sources: string[]): Ioc {

@@ -23,16 +23,19 @@ import type {
   UpsertOptions,
   SourceRecord,
   StixPage,
-  StixVersion,
   UpsertResult,
 } from './types.js';
 import type { Tlp } from '../domain/tlp.js';
 
 /**
- * The one seam between the application and its database. `sqlite/` and `postgres/` implement it; the contract
- * suite in test/store/ runs against each. Nothing here knows of HTTP. Times are epoch ms unless a name says µs.
+ * The one seam between the application and its database, as roles: each consumer takes the roles it uses (as
+ * `StixObjectSource` does), and `Store` is their sum. `sqlite/` and `postgres/` implement each role in a file of the
+ * same name; the contract suite in test/store/ runs against each. Nothing here knows of HTTP. Times are epoch ms
+ * unless a name says µs.
  */
-export interface Store {
+
+/** Opening, schema and health. */
+export interface StoreLifecycle {
   /** What the backend is, for logs and /readyz. */
   readonly kind: 'sqlite' | 'postgres';
 
@@ -41,18 +44,35 @@ export interface Store {
   /** Answers when the database does. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
 
+/** Values kept in the database. */
+export interface SettingStore {
   /** A value kept in the database (the cursor-signing secret when SOCD_SECRET is unset). Set once; first writer wins. */
   getOrCreateSetting(name: string, create: () => string): Promise<string>;
+  getSetting(name: string): Promise<string | undefined>;
+  setSetting(name: string, value: string): Promise<void>;
+}
 
-  // --- sources and IOCs -------------------------------------------------------------------------
-  upsertSource(source: SourceRecord): Promise<void>;
-  listSources(): Promise<SourceRecord[]>;
-  /** Records what `source` saw, in one transaction. One IOC per (type, value); one sighting per (IOC, source). */
-  upsertObservations(source: string, batch: readonly Observation[], now: number, opts?: UpsertOptions): Promise<UpsertResult>;
+/** The IOCs as the REST API and the STIX export read them. */
+export interface IocReads {
+  queryIocs(query: IocQuery): Promise<IocPage>;
+  /** The stored STIX JSON of the latest version of each IOC the query selects, redistributable sources only. */
+  pageStixObjects(query: IocQuery): Promise<StixPage>;
+  /** TLP levels that redistributable IOCs carry: the marking definitions an export needs. */
+  tlpLevelsInUse(): Promise<Tlp[]>;
+  getIoc(id: string): Promise<IocDetail | undefined>;
+  countIocs(): Promise<number>;
+}
+
+/** What ingestion writes: observations, the end of a snapshot, relisting, decay and revocation. */
+export interface IngestWrites {
+  /** The renderer of STIX versions (see RenderIocVersion); IOC writes need one. */
+  setVersionRenderer(render: RenderIocVersion): void;
   /**
-   * The same for a long stream: one transaction per `batchSize` observations, written while the producer makes
-   * the next chunk, so a bulk load keeps both busy and memory flat. A failure loses the batch in flight only.
+   * Records what `source` saw: one IOC per (type, value), one sighting per (IOC, source). One transaction per
+   * `batchSize` observations, written while the producer makes the next chunk, so a bulk load keeps both busy and
+   * memory flat. A failure loses the batch in flight only.
    */
   upsertObservationStream(
     source: string,
@@ -68,37 +88,20 @@ export interface Store {
   relistSource(source: string, run: number, now: number): Promise<UpsertResult>;
   /** Ages every active IOC to `now`: rescores it, and revokes those past their valid_until. Batched transactions. */
   decayIocs(now: number): Promise<DecayResult>;
-
-  // --- leadership across processes ----------------------------------------------------------------
-  /**
-   * Takes or renews the lease `name` for `holder`: true when `holder` holds it now. A lease lapses `ttlMs` after its
-   * last renewal (or, where the backend can tell, when the holding process dies), and another holder may take it.
-   */
-  tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
-  /** Gives the lease up (a clean shutdown hands it over at once). */
-  releaseLease(name: string, holder: string): Promise<void>;
-
-  // --- source runs ------------------------------------------------------------------------------
-  /** Opens a run (outcome `running`); runs still `running` for this source were interrupted and become `failed`. */
-  startRun(source: string, now: number): Promise<number>;
-  finishRun(run: number, result: RunResult): Promise<void>;
-  /** The latest run of each source that has one. */
-  latestRuns(): Promise<SourceRun[]>;
-  /** The latest run of a source with one of these outcomes (validators, `since`, minimum interval). */
-  lastRun(source: string, outcomes: readonly string[]): Promise<SourceRun | undefined>;
-  queryIocs(query: IocQuery): Promise<IocPage>;
-  /** The stored STIX JSON of the latest version of each IOC the query selects, redistributable sources only. */
-  pageStixObjects(query: IocQuery): Promise<StixPage>;
-  /** TLP levels that redistributable IOCs carry: the marking definitions an export needs. */
-  tlpLevelsInUse(): Promise<Tlp[]>;
   /** Withdraws IOCs: each gets a final version with `revoked: true`. Returns how many were active. */
   revokeIocs(stixIds: readonly string[], now: number): Promise<number>;
-  /** Every version of a STIX object, oldest first. */
-  listVersions(stixId: string): Promise<StixVersion[]>;
+}
+
+/** The version log that TAXII pages walk, and the objects every collection shares. */
+export interface VersionLog {
   /** A page of one collection's version log (TAXII objects, manifest, object and versions endpoints). */
   pageLog(query: LogQuery): Promise<LogPage>;
   /** Puts shared objects in the log once (again only when their JSON changes), member of every collection. */
   ensureSharedObjects(objects: readonly SharedObject[], collections: readonly string[], now: number): Promise<number>;
+}
+
+/** TAXII writes, statuses, and the roots and collections loaded from another server. */
+export interface TaxiiStore {
   /** Adds objects to a writable collection, in one transaction; an (id, version) already there is a duplicate. */
   addObjects(collection: string, objects: readonly NewObject[], now: number): Promise<AddOutcome[]>;
   /** Removes versions of an object from a collection: all, or those at these log positions; how many were removed. */
@@ -110,14 +113,10 @@ export interface Store {
   loadTaxii(data: TaxiiLoad, now: number): Promise<{ versions: number; duplicates: number }>;
   loadedTaxiiRoots(): Promise<LoadedRoot[]>;
   loadedTaxiiCollections(): Promise<LoadedCollection[]>;
-  getSetting(name: string): Promise<string | undefined>;
-  setSetting(name: string, value: string): Promise<void>;
-  /** The renderer of STIX versions (see RenderIocVersion); IOC writes need one. */
-  setVersionRenderer(render: RenderIocVersion): void;
-  getIoc(id: string): Promise<IocDetail | undefined>;
-  countIocs(): Promise<number>;
+}
 
-  // --- accounts and keys ------------------------------------------------------------------------
+/** Accounts and their API keys. */
+export interface AccountStore {
   countAccounts(): Promise<number>;
   createAccount(email: string, plan: Plan, now: number): Promise<Account>;
   findAccountByEmail(email: string): Promise<Account | undefined>;
@@ -141,3 +140,27 @@ export interface Store {
    */
   touchApiKeys(lastUsed: ReadonlyMap<number, number>, opts?: { bestEffort?: boolean }): Promise<boolean>;
 }
+
+/** The sources, their runs, and the leases that elect one scheduler across processes. */
+export interface SourceRunStore {
+  upsertSource(source: SourceRecord): Promise<void>;
+  listSources(): Promise<SourceRecord[]>;
+  /**
+   * Takes or renews the lease `name` for `holder`: true when `holder` holds it now. A lease lapses `ttlMs` after its
+   * last renewal (or, where the backend can tell, when the holding process dies), and another holder may take it.
+   */
+  tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Gives the lease up (a clean shutdown hands it over at once). */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Opens a run (outcome `running`); runs still `running` for this source were interrupted and become `failed`. */
+  startRun(source: string, now: number): Promise<number>;
+  finishRun(run: number, result: RunResult): Promise<void>;
+  /** The latest run of each source that has one. */
+  latestRuns(): Promise<SourceRun[]>;
+  /** The latest run of a source with one of these outcomes (validators, `since`, minimum interval). */
+  lastRun(source: string, outcomes: readonly string[]): Promise<SourceRun | undefined>;
+}
+
+/** The whole store: every role, and its lifecycle. */
+export interface Store
+  extends StoreLifecycle, SettingStore, IocReads, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore {}

@@ -1,9 +1,9 @@
 import type { ConfidenceBand } from '../domain/confidence.js';
 import type { IocType } from '../domain/ioc-types.js';
+import type { Plan } from '../domain/plans.js';
 import type { Tlp } from '../domain/tlp.js';
 
-export const PLANS = ['free', 'pro', 'admin'] as const;
-export type Plan = (typeof PLANS)[number];
+export { PLANS, type Plan } from '../domain/plans.js';
 
 export const IOC_STATUSES = ['active', 'revoked'] as const;
 export type IocStatus = (typeof IOC_STATUSES)[number];
@@ -341,4 +341,11 @@ export interface SavedStatus {
   /** The account whose key made the request; null for statuses loaded from another server. */
   accountId: number | null;
   json: string;
+}
+
+/** One version of a dialect's schema (sqlite/migrations.ts, postgres/migrations.ts). Never edit an applied one. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
 }

@@ -1,7 +1,7 @@
 import { schemaErrors } from '../stix/schema-validator.js';
 import { STIX_IDENTIFIER, specVersionOf, versionOf } from '../stix/object-version.js';
 import { checkPatternGrammar } from '../stix/pattern-grammar.js';
-import type { Store } from '../store/store.js';
+import type { TaxiiStore } from '../store/store.js';
 import type { AddOutcome, NewObject } from '../store/types.js';
 import { parseJsonInTurns } from './envelope-text.js';
 import { TaxiiError } from './errors.js';
@@ -93,7 +93,7 @@ export async function validateEnvelope(
  * still a duplicate. A request cut short (a crash) keeps the slices already committed.
  */
 export async function storeObjects(
-  store: Pick<Store, 'addObjects'>, collection: string, objects: readonly NewObject[], now: number,
+  store: Pick<TaxiiStore, 'addObjects'>, collection: string, objects: readonly NewObject[], now: number,
 ): Promise<AddOutcome[]> {
   const outcomes: AddOutcome[] = [];
   for (let at = 0; at < objects.length; at += OBJECTS_PER_TRANSACTION) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/authenticator.js';
 import { stixMediaType } from '../stix/constants.js';
-import type { Store } from '../store/store.js';
+import type { TaxiiStore, VersionLog } from '../store/store.js';
 import type { LoadedRoot, LogEntry } from '../store/types.js';
 import { type AddObjectsRequest, type ObjectLimits, storeObjects, validateEnvelope } from './add-objects.js';
 import type { CollectionRegistry, TaxiiCollection } from './collection-registry.js';
@@ -52,7 +52,7 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
  */
 export class TaxiiService {
   constructor(
-    private readonly store: Store,
+    private readonly store: VersionLog & TaxiiStore,
     private readonly tokens: NextTokens,
     private readonly settings: TaxiiSettings,
     private readonly collectionsOf: CollectionRegistry,

@@ -4,11 +4,10 @@ import { runSources, type RunnerDeps } from '../../src/connectors/runner.js';
 import { resolveSources, type ResolvedSource } from '../../src/connectors/source-config.js';
 import { CATALOG } from '../../src/connectors/sources/index.js';
 import { BUILTIN_COLLECTIONS } from '../../src/domain/collections.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { observation, source } from '../support/builders.js';
 import { FeedServer } from '../support/feed-server.js';
 import { startServer, type TestServer } from '../support/server.js';
-import { sqliteStore } from '../support/stores.js';
+import { sqliteStore, type SqliteTestStore } from '../support/stores.js';
 
 const TRANSPORT = { retries: 1, backoffMs: 1, idleTimeoutMs: 200, timeoutMs: 1000, maxRetryAfterMs: 50 };
 const NOW = Date.UTC(2026, 10, 1, 12);
@@ -47,7 +46,7 @@ const BUNDLE = {
 describe('custom sources (customSources with "generic")', () => {
   const feeds = new FeedServer();
   let upstream: TestServer;
-  let store: SqliteStore;
+  let store: SqliteTestStore;
   let proKey: string;
   const EMAIL = 'ingest@example.com';
   const sleeps: number[] = [];

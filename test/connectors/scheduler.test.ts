@@ -4,11 +4,10 @@ import type { RunReport } from '../../src/connectors/runner.js';
 import { IngestScheduler, type SchedulerLog } from '../../src/connectors/scheduler.js';
 import { resolveSources } from '../../src/connectors/source-config.js';
 import { decayedScore } from '../../src/domain/scoring.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { observation, source } from '../support/builders.js';
 import { FeedServer } from '../support/feed-server.js';
-import { sqliteStore } from '../support/stores.js';
+import { sqliteStore, type SqliteTestStore } from '../support/stores.js';
 
 const TRANSPORT = { retries: 1, backoffMs: 1, idleTimeoutMs: 200, timeoutMs: 1000, maxRetryAfterMs: 50 };
 const MINUTE = 60_000;
@@ -32,7 +31,7 @@ class RecordingLog implements SchedulerLog {
 
 describe('IngestScheduler.runDue: schedules from the last run, fails alone, ages IOCs hourly', () => {
   const server = new FeedServer();
-  let store: SqliteStore;
+  let store: SqliteTestStore;
   let spied: Store;
   const decays: number[] = [];
   const log = new RecordingLog();
@@ -171,7 +170,7 @@ describe('IngestScheduler.runDue: schedules from the last run, fails alone, ages
 
 describe('IngestScheduler: several processes on one database, one ingests', () => {
   const server = new FeedServer();
-  let store: SqliteStore;
+  let store: SqliteTestStore;
   let now = T0;
   const { sources, ingest } = resolveSources([], { customSources: [{ id: 'shared-list', generic: 'text', url: url('shared-list'), schedule: '1m' }] }, {});
   const make = () => new IngestScheduler(sources, { store, settings: ingest, clock: () => now, rewriteUrl: server.rewrite, transport: TRANSPORT, sleep: async () => {} }, new RecordingLog());

@@ -1,4 +1,3 @@
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -8,14 +7,14 @@ import { issueKey } from '../../src/auth/key-service.js';
 import { TokenSigner, filterDigest } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
-import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
+import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from '../support/stores.js';
 
 const SECRET = 'x'.repeat(32);
 const SEEDED = '203.0.113.7';
 
 interface Server {
   app: FastifyInstance;
-  store: SqliteStore;
+  store: SqliteTestStore;
   base: string;
   port: number;
 }
@@ -30,7 +29,7 @@ async function startServer(tune: (config: Config) => void): Promise<Server> {
   return { app, store, base: `http://127.0.0.1:${port}`, port };
 }
 
-async function seed(store: SqliteStore): Promise<void> {
+async function seed(store: SqliteTestStore): Promise<void> {
   await store.upsertSource({ id: 'test', name: 'Test', reliability: 0.8, redistributable: true, aggregate: false, tlp: 'clear' });
   const now = Date.now();
   // Three IOCs added at three instants, so that limit=1 gives a next_cursor.

@@ -7,9 +7,8 @@ import Database from 'better-sqlite3';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { isBusy, whenNotBusy } from '../../src/store/sqlite/busy-wait.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { observation, source } from '../support/builders.js';
-import { sqliteStore } from '../support/stores.js';
+import { sqliteStore, type SqliteTestStore } from '../support/stores.js';
 
 const turns = (n: number) => (async () => {
   for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
@@ -64,7 +63,7 @@ describe('whenNotBusy', () => {
 
 describe('SQLite store while another process holds the write lock', () => {
   let dir: string;
-  let store: SqliteStore;
+  let store: SqliteTestStore;
   let other: Database.Database;
 
   before(async () => {

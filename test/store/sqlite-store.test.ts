@@ -2,8 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteStore } from '../support/stores.js';
+import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
 
 storeContract('sqlite (memory)', () => sqliteStore());
 
 storeContract('sqlite (file, WAL)', () => sqliteStore(join(mkdtempSync(join(tmpdir(), 'socd-store-')), 'socd.db')));
+
+storeRolesContract('sqlite (memory)', () => sqliteStore());
+
+storeRolesContract('sqlite (file, WAL)', () => sqliteStore(join(mkdtempSync(join(tmpdir(), 'socd-store-')), 'socd.db')));

@@ -1,16 +1,15 @@
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { AddressInfo } from 'node:net';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { TokenSigner } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { buildApp } from '../../src/http/app.js';
-import { sqliteStore, TEST_IDENTITY } from './stores.js';
+import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from './stores.js';
 import type { Plan } from '../../src/store/types.js';
 
 export interface TestServer {
   base: string;
-  store: SqliteStore;
+  store: SqliteTestStore;
   config: Config;
   authenticator: Authenticator;
   keyFor(email: string, plan: Plan): Promise<string>;
@@ -18,7 +17,7 @@ export interface TestServer {
 }
 
 /** A real listening server on an ephemeral loopback port, on an in-memory database. */
-export async function startServer(tune: (c: Config) => void = () => {}, prepare: (store: SqliteStore) => Promise<void> = async () => {}): Promise<TestServer> {
+export async function startServer(tune: (c: Config) => void = () => {}, prepare: (store: SqliteTestStore) => Promise<void> = async () => {}): Promise<TestServer> {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
   for (const p of Object.values(config.plans)) p.rateLimit.max = 1_000_000;
   config.anonymousRateLimit.max = 1_000_000;

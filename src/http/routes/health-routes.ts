@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '../../store/store.js';
+import type { StoreLifecycle } from '../../store/store.js';
 import { problem, sendProblem } from '../problem.js';
 
 /** Liveness and readiness for load balancers and orchestrators; no authentication, no rate limit. */
-export async function healthRoutes(app: FastifyInstance, opts: { store: Store }): Promise<void> {
+export async function healthRoutes(app: FastifyInstance, opts: { store: StoreLifecycle }): Promise<void> {
   app.get('/healthz', {
     config: { rateLimit: false },
     schema: {

@@ -1,13 +1,10 @@
+import type { Migration } from '../types.js';
+import type { SqliteConnection } from './connection.js';
+
 /**
  * SQLite schema, one entry per version, applied in order inside a transaction at start (`socd migrate` too).
  * Never edit an applied migration: append a new one.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -250,3 +247,22 @@ CREATE INDEX iocs_tlp_shared ON iocs (tlp) WHERE redistributable = 1;
 `,
   },
 ];
+
+/** Brings the schema to the latest version, one transaction per migration; the names of those applied now. */
+export async function migrate(conn: SqliteConnection): Promise<string[]> {
+  const { db } = conn;
+  await conn.write(() => db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)'));
+  const done = new Set(
+    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
+  );
+  const applied: string[] = [];
+  for (const m of SQLITE_MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    await conn.write(() => db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    }).immediate());
+    applied.push(`${m.version}: ${m.name}`);
+  }
+  return applied;
+}

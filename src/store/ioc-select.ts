@@ -1,0 +1,68 @@
+import { BAND_RANGES } from '../domain/confidence.js';
+import { IOC_TYPES, type IocType } from '../domain/ioc-types.js';
+import type { IocQuery } from './types.js';
+
+/**
+ * What the REST-order walk of IOCs needs from a dialect (log-page.ts's habit: the SQL logic written once, the
+ * dialect supplies placeholders and the few conditions each database indexes its own way). The dialect collects
+ * the bound values in the order it hands out placeholders.
+ */
+export interface IocSqlDialect {
+  /** A placeholder bound to `value`. */
+  param(value: number | string, type: 'bigint' | 'integer' | 'text'): string;
+  /** The IOC `i` has this exact value, of one of `types` (the look-up of a value by its index). */
+  valueIs(types: readonly IocType[], value: string): string;
+  /** `i.type` is one of several `types`, as a filter that keeps the planner on the REST-order index. */
+  typeIn(types: readonly IocType[]): string;
+  /** The boolean column `column` is set. */
+  isSet(column: string): string;
+}
+
+/**
+ * The REST-order walk of IOCs under a query, as SQL: the driving table is the most selective index in
+ * (added_at, id) order — the sector or source tables when those filters are given — so every page is a range scan.
+ * `limit + 1` rows, so that the caller knows whether more follow (iocPageOf).
+ */
+export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join: string, d: IocSqlDialect): string {
+  const where: string[] = [];
+  let from = 'iocs i';
+  let k = { at: 'i.added_at', id: 'i.id' };
+  if (q.sector !== undefined) {
+    from = 'ioc_sectors d JOIN iocs i ON i.id = d.ioc_id';
+    k = { at: 'd.ioc_added_at', id: 'd.ioc_id' };
+    where.push(`d.sector = ${d.param(q.sector, 'text')}`);
+  } else if (q.source !== undefined) {
+    from = 'sightings d JOIN iocs i ON i.id = d.ioc_id';
+    k = { at: 'd.ioc_added_at', id: 'd.ioc_id' };
+    where.push(`d.source_id = ${d.param(q.source, 'text')}`);
+  }
+  if (q.source !== undefined && q.sector !== undefined) {
+    where.push(`EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ${d.param(q.source, 'text')})`);
+  }
+  // A value is of one type: look it up by each type asked for (all when none is).
+  if (q.value !== undefined) where.push(d.valueIs(q.types ?? IOC_TYPES, q.value));
+  if (q.types && q.types.length === 1 && from === 'iocs i') {
+    // (type, added_at, id) index: a pure range scan for one type.
+    where.push(`i.type = ${d.param(q.types[0]!, 'text')}`);
+  } else if (q.types && q.types.length > 0) {
+    where.push(d.typeIn(q.types));
+  }
+  if (q.since !== undefined) where.push(`${k.at} > ${d.param(q.since, 'bigint')}`);
+  if (q.after) where.push(`(${k.at}, ${k.id}) > (${d.param(q.after.addedAt, 'bigint')}, ${d.param(q.after.rowId, 'bigint')})`);
+  if (q.band) where.push(`i.score BETWEEN ${d.param(BAND_RANGES[q.band].min, 'integer')} AND ${d.param(BAND_RANGES[q.band].max, 'integer')}`);
+  if (q.status !== 'all') where.push(`i.status = ${d.param(q.status, 'text')}`);
+  if (q.redistributableOnly) where.push(d.isSet('i.redistributable'));
+  const limit = d.param(q.limit + 1, 'bigint');
+  return `SELECT ${columns} FROM ${from} ${join} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT ${limit}`;
+}
+
+/** The columns and join of a STIX export page (pageStixObjects): the JSON of each IOC's latest version. */
+export const STIX_PAGE = { columns: 'v.json, i.added_at, i.id', join: 'JOIN object_versions v ON v.seq = i.version_seq' } as const;
+
+/** A page read with iocSelectSql: `limit` rows at most, and the position of the last when more follow. */
+export function iocPageOf<T>(rows: T[], limit: number, position: (row: T) => { addedAt: number; rowId: number }): { rows: T[]; next: { addedAt: number; rowId: number } | null } {
+  const more = rows.length > limit;
+  if (more) rows.length = limit;
+  const last = rows[rows.length - 1];
+  return { rows, next: more && last ? position(last) : null };
+}

@@ -1,0 +1,72 @@
+import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
+import { iocPageOf, iocSelectSql, STIX_PAGE } from '../ioc-select.js';
+import { sightingOf, sourcesByIoc, toIoc } from '../rows.js';
+import type { IocReads } from '../store.js';
+import type { IocDetail, IocPage, IocQuery, StixPage } from '../types.js';
+import type { PgConnection } from './connection.js';
+import { Params } from './copy-rows.js';
+import type { IocRow, SightingRow } from './log-work.js';
+
+/** ioc-select.ts in PostgreSQL: typed `$n` placeholders; a value by its (type, md5(value)) index. */
+function pgIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = ''): { sql: string; params: unknown[] } {
+  const p = new Params();
+  const sql = iocSelectSql(q, columns, join, {
+    param: (value, type) => p.add(value, type),
+    valueIs: (types, value) => {
+      const v = p.add(value, 'text');
+      return `i.type = ANY(${p.add(types, 'text[]')}) AND md5(i.value) = md5(${v}) AND i.value = ${v}`;
+    },
+    typeIn: (types) => `i.type = ANY(${p.add(types, 'text[]')})`,
+    isSet: (column) => column,
+  });
+  return { sql, params: p.values };
+}
+
+/** The IOCs as the REST API and the STIX export read them (store.ts IocReads). */
+export class PgIocReads implements IocReads {
+  constructor(private readonly conn: PgConnection) {}
+
+  async queryIocs(q: IocQuery): Promise<IocPage> {
+    if (q.types?.length === 0) return { items: [], next: null };
+    const { sql, params } = pgIocSql(q, 'i.*');
+    const { rows, next } = iocPageOf(await this.conn.rows<IocRow>(sql, params), q.limit, (r) => ({ addedAt: r.added_at, rowId: r.id }));
+    const sources = await sourcesOf(this.conn, rows.map((r) => r.id));
+    return { items: rows.map((r) => toIoc(r, r.redistributable, sources.get(r.id) ?? [])), next };
+  }
+
+  async pageStixObjects(q: IocQuery): Promise<StixPage> {
+    if (q.types?.length === 0) return { objects: [], next: null };
+    const { sql, params } = pgIocSql({ ...q, redistributableOnly: true }, STIX_PAGE.columns, STIX_PAGE.join);
+    const all = await this.conn.rows<{ json: string; added_at: number; id: number }>(sql, params, true);
+    const { rows, next } = iocPageOf(all, q.limit, (r) => ({ addedAt: r.added_at, rowId: r.id }));
+    return { objects: rows.map((r) => r.json), next };
+  }
+
+  async tlpLevelsInUse(): Promise<Tlp[]> {
+    const rows = await this.conn.rows<{ tlp: Tlp }>(
+      'SELECT t.tlp FROM unnest($1::text[]) AS t(tlp) WHERE EXISTS (SELECT 1 FROM iocs i WHERE i.tlp = t.tlp AND i.redistributable)',
+      [TLP_LEVELS],
+    );
+    const used = new Set(rows.map((r) => r.tlp));
+    return TLP_LEVELS.filter((t) => used.has(t));
+  }
+
+  async getIoc(id: string): Promise<IocDetail | undefined> {
+    const row = await this.conn.one<IocRow>('SELECT * FROM iocs WHERE stix_id = $1', [id]);
+    if (!row) return undefined;
+    const sightings = await this.conn.rows<SightingRow>('SELECT * FROM sightings WHERE ioc_id = $1 ORDER BY source_id', [row.id]);
+    return { ...toIoc(row, row.redistributable, sightings.map((s) => s.source_id)), sightings: sightings.map(sightingOf) };
+  }
+
+  async countIocs(): Promise<number> {
+    return (await this.conn.one<{ n: number }>('SELECT count(*) AS n FROM iocs'))!.n;
+  }
+}
+
+async function sourcesOf(conn: PgConnection, ids: readonly number[]): Promise<Map<number, string[]>> {
+  if (ids.length === 0) return new Map();
+  return sourcesByIoc(await conn.rows<{ ioc_id: number; source_id: string }>(
+    'SELECT ioc_id, source_id FROM sightings WHERE ioc_id = ANY($1::bigint[]) ORDER BY source_id',
+    [ids],
+  ));
+}

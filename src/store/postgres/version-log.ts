@@ -1,0 +1,54 @@
+import { cutAtBudget, logPageOf, logPageSql } from '../log-page.js';
+import type { VersionLog } from '../store.js';
+import type { LogPage, LogQuery, SharedObject } from '../types.js';
+import type { PgConnection } from './connection.js';
+import { Params } from './copy-rows.js';
+
+/** The version log that TAXII pages walk, and the objects every collection shares (store.ts VersionLog). */
+export class PgVersionLog implements VersionLog {
+  constructor(private readonly conn: PgConnection) {}
+
+  async pageLog(q: LogQuery): Promise<LogPage> {
+    if (q.ids?.length === 0 || q.types?.length === 0 || q.specVersions?.length === 0) return { items: [], more: false };
+    const p = new Params();
+    const sql = logPageSql(q, {
+      param: (value, type) => p.add(value, type),
+      inList: (expr, values, type) => `${expr} = ANY(${p.add(values, `${type}[]`)})`,
+      sameObject: (a, b) => `${a}.stix_id = ${b}.stix_id`,
+      objectIn: (t, ids) => `${t}.stix_id = ANY(${p.add(ids, 'text[]')})`,
+      isLatest: (t) => `${t}.latest`,
+      falseCondition: 'false',
+      budgetInSql: true,
+    });
+    const all = await this.conn.rows<{ date_added: number; seq: number; stix_id: string; modified: number; spec_version: string; json: string; n?: number }>(sql, p.values, true);
+    // The byte budget: cut in SQL (n: the rows before the cut), or here for rows that came whole.
+    const cut = all[0]?.n !== undefined ? { rows: all, before: all[0].n } : cutAtBudget(all, q.maxBytes, (r) => r.json);
+    const { rows, more } = logPageOf(cut.rows, q.limit, cut.before);
+    return {
+      items: rows.map((r) => ({ dateAdded: r.date_added, seq: r.seq, stixId: r.stix_id, modified: r.modified, specVersion: r.spec_version, json: r.json })),
+      more,
+    };
+  }
+
+  async ensureSharedObjects(objects: readonly SharedObject[], collections: readonly string[], now: number): Promise<number> {
+    if (objects.length === 0) return 0;
+    return this.conn.logTx(async (c, work) => {
+      const { rows } = await c.query(
+        'SELECT DISTINCT ON (stix_id) stix_id, seq, json FROM object_versions WHERE stix_id = ANY($1::text[]) AND latest ORDER BY stix_id, seq',
+        [objects.map((o) => o.stixId)],
+      );
+      const current = new Map((rows as Array<{ stix_id: string; seq: number; json: string }>).map((r) => [r.stix_id, r]));
+      let appended = 0;
+      for (const o of objects) {
+        const cur = current.get(o.stixId);
+        if (cur?.json === o.json) continue;
+        if (cur) work.supersede(cur.seq);
+        const v = work.appendObject({ stix_id: o.stixId, type: o.type, modified: o.modified, spec_version: '2.1', latest: true, revoked: false, json: o.json }, collections, now);
+        current.set(o.stixId, { stix_id: o.stixId, seq: v.seq, json: o.json });
+        appended++;
+      }
+      await work.flush(c);
+      return appended;
+    });
+  }
+}

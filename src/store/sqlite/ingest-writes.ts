@@ -1,0 +1,165 @@
+import type { IocType } from '../../domain/ioc-types.js';
+import type { Tlp } from '../../domain/tlp.js';
+import { decayDue, oneChunk, RELIST_BATCH, relistedOf } from '../ingest-rules.js';
+import { stixKey } from '../lookup-keys.js';
+import type { IngestWrites } from '../store.js';
+import type { DecayResult, Observation, RenderIocVersion, UpsertOptions, UpsertResult } from '../types.js';
+import { isBusy } from './busy-wait.js';
+import type { SqliteConnection } from './connection.js';
+import { type IocRow, LogWork } from './log-work.js';
+
+/**
+ * Pause after a transaction of a streamed load that held the lock LONG_LOCK_MS or more, so that another process
+ * waiting for the lock (busy-wait.ts tries every few ms) gets it. Short transactions go on at once.
+ */
+const LOCK_GAP_MS = 5;
+const LONG_LOCK_MS = 100;
+/** IOCs per transaction of a delisting and of a decay pass. */
+const DELIST_PAGE = 5000;
+const DECAY_PAGE = 5000;
+
+/** Ingestion writes: observations, the end of a snapshot, relisting, decay and revocation (store.ts IngestWrites). */
+export class SqliteIngestWrites implements IngestWrites {
+  constructor(private readonly conn: SqliteConnection) {}
+
+  setVersionRenderer(render: RenderIocVersion): void {
+    this.conn.renderVersion = render;
+  }
+
+  async upsertObservationStream(
+    sourceId: string,
+    chunks: AsyncIterable<readonly Observation[]>,
+    opts: UpsertOptions & { batchSize: number; clock?: () => number; onCommit?: (total: Readonly<UpsertResult>) => void },
+  ): Promise<UpsertResult> {
+    const { db } = this.conn;
+    const source = this.conn.source(sourceId);
+    const clock = opts.clock ?? Date.now;
+    const total: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
+    return this.conn.writes.run(async () => {
+      let open = false;
+      let pending = 0;
+      let lockedAt = 0;
+      try {
+        for await (const chunk of chunks) {
+          // Exactly batchSize observations per transaction, whatever the size of the chunks.
+          for (let at = 0; at < chunk.length; ) {
+            if (!open) {
+              // At once when the lock is free (no extra turn between chunks), else waited for on a timer.
+              try {
+                db.exec('BEGIN IMMEDIATE');
+              } catch (err) {
+                if (!isBusy(err)) throw err;
+                await this.conn.whenFree(() => db.exec('BEGIN IMMEDIATE'));
+              }
+              open = true;
+              lockedAt = performance.now();
+            }
+            const take = Math.min(chunk.length - at, opts.batchSize - pending);
+            new LogWork(this.conn, clock()).apply(source, at === 0 && take === chunk.length ? chunk : chunk.slice(at, at + take), total, opts);
+            at += take;
+            pending += take;
+            if (pending >= opts.batchSize) {
+              db.exec('COMMIT');
+              open = false;
+              pending = 0;
+              opts.onCommit?.(total);
+              if (performance.now() - lockedAt >= LONG_LOCK_MS) await new Promise<void>((resolve) => setTimeout(resolve, LOCK_GAP_MS));
+            }
+          }
+        }
+        if (open) {
+          db.exec('COMMIT');
+          open = false;
+          opts.onCommit?.(total);
+        }
+        return total;
+      } finally {
+        // A failing producer or write loses the batch in flight, never a committed one.
+        if (open && db.inTransaction) db.exec('ROLLBACK');
+      }
+    });
+  }
+
+  async endUnseenSightings(sourceId: string, run: number, now: number): Promise<number> {
+    const { db } = this.conn;
+    this.conn.source(sourceId);
+    return this.conn.writes.run(async () => {
+      const ids = db
+        .prepare('SELECT ioc_id FROM sightings WHERE source_id = ? AND ended_at IS NULL AND (seen_run IS NULL OR seen_run <> ?)')
+        .pluck()
+        .all(sourceId, run) as number[];
+      const end = db.prepare('UPDATE sightings SET ended_at = ? WHERE ioc_id = ? AND source_id = ?');
+      const get = db.prepare('SELECT * FROM iocs WHERE id = ?');
+      for (let at = 0; at < ids.length; at += DELIST_PAGE) {
+        await this.conn.whenFree(() => db.transaction(() => {
+          const work = new LogWork(this.conn, now);
+          for (const id of ids.slice(at, at + DELIST_PAGE)) {
+            end.run(now, id, sourceId);
+            const row = get.get(id) as IocRow | undefined;
+            if (row && row.status === 'active') work.reconcile(row, undefined, false);
+          }
+        }).immediate());
+      }
+      return ids.length;
+    });
+  }
+
+  async relistSource(sourceId: string, run: number, now: number): Promise<UpsertResult> {
+    const source = this.conn.source(sourceId);
+    const rows = this.conn.db
+      .prepare(
+        `SELECT i.type, i.value, s.first_seen, s.confidence, s.reference, i.tlp FROM sightings s JOIN iocs i ON i.id = s.ioc_id
+         WHERE s.source_id = ? AND s.ended_at IS NULL`,
+      )
+      .raw()
+      .all(sourceId) as Array<[IocType, string, number, number | null, string | null, Tlp]>;
+    const observations = rows.map(([type, value, firstSeen, confidence, reference, tlp]) => relistedOf(type, value, firstSeen, confidence, reference, tlp, now));
+    return this.upsertObservationStream(source.id, oneChunk(observations), { batchSize: RELIST_BATCH, run, clock: () => now });
+  }
+
+  async decayIocs(now: number): Promise<DecayResult> {
+    const { db } = this.conn;
+    const result: DecayResult = { rescored: 0, revoked: 0, versions: 0 };
+    const page = db.prepare(`SELECT * FROM iocs WHERE id > ? AND status = 'active' ORDER BY id LIMIT ${DECAY_PAGE}`);
+    let after = 0;
+    for (;;) {
+      const done = await this.conn.write(() => db.transaction(() => {
+        const rows = page.all(after) as IocRow[];
+        if (rows.length === 0) return true;
+        const work = new LogWork(this.conn, now);
+        const seqBefore = work.nextSeq();
+        for (const row of rows) {
+          after = row.id;
+          if (!decayDue(row, now)) continue;
+          const outcome = work.reconcile(row, undefined, false);
+          if (outcome === 'revoked') result.revoked++;
+          else if (outcome === 'updated') result.rescored++;
+        }
+        result.versions += work.nextSeq() - seqBefore;
+        return false;
+      }).immediate());
+      if (done) return result;
+      // Let readers in between batches.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  async revokeIocs(stixIds: readonly string[], now: number): Promise<number> {
+    const { db } = this.conn;
+    return this.conn.write(() =>
+      db.transaction(() => {
+        const work = new LogWork(this.conn, now);
+        let revoked = 0;
+        for (const id of stixIds) {
+          const key = stixKey(id);
+          if (key === undefined) continue;
+          const row = db.prepare("SELECT * FROM iocs WHERE stix_key = ? AND stix_id = ? AND status = 'active'").get(key, id) as IocRow | undefined;
+          if (!row) continue;
+          work.revoke(row, work.evidence(row.id).map((e) => ({ id: e.source_id, name: e.name })));
+          revoked++;
+        }
+        return revoked;
+      }).immediate(),
+    );
+  }
+}

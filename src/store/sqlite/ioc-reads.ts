@@ -1,0 +1,77 @@
+import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
+import { iocPageOf, iocSelectSql, type IocSqlDialect, STIX_PAGE } from '../ioc-select.js';
+import { stixKey, valueKey } from '../lookup-keys.js';
+import { type SightingColumns, sightingOf, sourcesByIoc, toIoc } from '../rows.js';
+import type { IocReads } from '../store.js';
+import type { IocDetail, IocPage, IocQuery, StixPage } from '../types.js';
+import type { SqliteConnection } from './connection.js';
+import type { IocRow } from './log-work.js';
+
+/** ioc-select.ts in SQLite: `?` placeholders; a value by its integer key (lookup-keys.ts). */
+function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = ''): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return '?';
+  };
+  const dialect: IocSqlDialect = {
+    param,
+    // A value is of one type per key.
+    valueIs: (types, value) => `i.value_key IN (${types.map((t) => param(valueKey(t, value))).join(', ')}) AND i.value = ${param(value)}`,
+    // Unary + keeps the planner on the REST-order index: a filter, not a sort of every matching row.
+    typeIn: (types) => `+i.type IN (${types.map((t) => param(t)).join(', ')})`,
+    isSet: (column) => `${column} = 1`,
+  };
+  const sql = iocSelectSql(q, columns, join, dialect);
+  return { sql, params };
+}
+
+/** The IOCs as the REST API and the STIX export read them (store.ts IocReads). */
+export class SqliteIocReads implements IocReads {
+  constructor(private readonly conn: SqliteConnection) {}
+
+  async queryIocs(q: IocQuery): Promise<IocPage> {
+    if (q.types?.length === 0) return { items: [], next: null };
+    const { sql, params } = sqliteIocSql(q, 'i.*');
+    const { rows, next } = iocPageOf(this.conn.db.prepare(sql).all(...params) as IocRow[], q.limit, (r) => ({ addedAt: r.added_at, rowId: r.id }));
+    const sources = sourcesOf(this.conn, rows.map((r) => r.id));
+    return { items: rows.map((r) => toIoc(r, r.redistributable === 1, sources.get(r.id) ?? [])), next };
+  }
+
+  async pageStixObjects(q: IocQuery): Promise<StixPage> {
+    if (q.types?.length === 0) return { objects: [], next: null };
+    const { sql, params } = sqliteIocSql({ ...q, redistributableOnly: true }, STIX_PAGE.columns, STIX_PAGE.join);
+    const all = this.conn.db.prepare(sql).raw().all(...params) as Array<[string, number, number]>;
+    const { rows, next } = iocPageOf(all, q.limit, (r) => ({ addedAt: r[1], rowId: r[2] }));
+    return { objects: rows.map((r) => r[0]), next };
+  }
+
+  async tlpLevelsInUse(): Promise<Tlp[]> {
+    // One query, one probe of iocs_tlp_shared per level.
+    const used = new Set(this.conn.db
+      .prepare('SELECT t.value FROM json_each(?) t WHERE EXISTS (SELECT 1 FROM iocs i WHERE i.tlp = t.value AND i.redistributable = 1)')
+      .pluck()
+      .all(JSON.stringify(TLP_LEVELS)) as Tlp[]);
+    return TLP_LEVELS.filter((t) => used.has(t));
+  }
+
+  async getIoc(id: string): Promise<IocDetail | undefined> {
+    const key = stixKey(id);
+    if (key === undefined) return undefined;
+    const row = this.conn.db.prepare('SELECT * FROM iocs WHERE stix_key = ? AND stix_id = ?').get(key, id) as IocRow | undefined;
+    if (!row) return undefined;
+    const sightings = this.conn.db.prepare('SELECT * FROM sightings WHERE ioc_id = ? ORDER BY source_id').all(row.id) as SightingColumns[];
+    return { ...toIoc(row, row.redistributable === 1, sightings.map((s) => s.source_id)), sightings: sightings.map(sightingOf) };
+  }
+
+  async countIocs(): Promise<number> {
+    return this.conn.db.prepare('SELECT count(*) FROM iocs').pluck().get() as number;
+  }
+}
+
+function sourcesOf(conn: SqliteConnection, ids: readonly number[]): Map<number, string[]> {
+  if (ids.length === 0) return new Map();
+  return sourcesByIoc(conn.db
+    .prepare(`SELECT ioc_id, source_id FROM sightings WHERE ioc_id IN (SELECT value FROM json_each(?)) ORDER BY source_id`)
+    .all(JSON.stringify(ids)) as Array<{ ioc_id: number; source_id: string }>);
+}

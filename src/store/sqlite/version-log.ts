@@ -1,0 +1,74 @@
+import { logPageOf, logPageSql } from '../log-page.js';
+import { stixKey } from '../lookup-keys.js';
+import type { VersionLog } from '../store.js';
+import type { LogPage, LogQuery, SharedObject } from '../types.js';
+import type { SqliteConnection } from './connection.js';
+import { objectPositions } from './log-work.js';
+
+/** The version log that TAXII pages walk, and the objects every collection shares (store.ts VersionLog). */
+export class SqliteVersionLog implements VersionLog {
+  constructor(private readonly conn: SqliteConnection) {}
+
+  async pageLog(q: LogQuery): Promise<LogPage> {
+    if (q.ids?.length === 0 || q.types?.length === 0 || q.specVersions?.length === 0) return { items: [], more: false };
+    const params: Record<string, number | string> = {};
+    const param = (value: number | string) => {
+      const name = `p${Object.keys(params).length}`;
+      params[name] = value;
+      return `@${name}`;
+    };
+    const sql = logPageSql(q, {
+      param,
+      inList: (expr, values) => `${expr} IN (${values.map((v) => param(v)).join(', ')})`,
+      sameObject: (a, b) => `${a}.stix_key = ${b}.stix_key AND ${a}.stix_id = ${b}.stix_id`,
+      objectIn: (t, ids) => `${t}.stix_key IN (${ids.map((id) => param(stixKey(id) ?? -1)).join(', ')}) AND ${t}.stix_id IN (${ids.map((id) => param(id)).join(', ')})`,
+      isLatest: (t) => `${t}.latest = 1`,
+      falseCondition: '0',
+      budgetInSql: false,
+    });
+    type Row = [number, number, string, number, string, string];
+    let all: Row[];
+    let before: number | undefined;
+    if (q.maxBytes === undefined) all = this.conn.db.prepare(sql).raw().all(params) as Row[];
+    else {
+      // Rows as they come, until the next would pass the budget (the first always comes).
+      all = [];
+      let bytes = 0;
+      for (const row of this.conn.db.prepare(sql).raw().iterate(params) as IterableIterator<Row>) {
+        bytes += Buffer.byteLength(row[5], 'utf8');
+        if (all.length > 0 && bytes > q.maxBytes) {
+          before = all.length + 1;
+          break;
+        }
+        all.push(row);
+      }
+    }
+    const { rows, more } = logPageOf(all, q.limit, before);
+    return {
+      items: rows.map(([dateAdded, seq, stixId, modified, specVersion, json]) => ({ dateAdded, seq, stixId, modified, specVersion, json })),
+      more,
+    };
+  }
+
+  async ensureSharedObjects(objects: readonly SharedObject[], collections: readonly string[], now: number): Promise<number> {
+    const { db, stmts } = this.conn;
+    return this.conn.write(() =>
+      db.transaction(() => {
+        const log = objectPositions(this.conn, now);
+        let appended = 0;
+        for (const o of objects) {
+          const current = db
+            .prepare('SELECT seq, json FROM object_versions WHERE stix_key = ? AND stix_id = ? AND latest = 1')
+            .get(stixKey(o.stixId) ?? -1, o.stixId) as { seq: number; json: string } | undefined;
+          if (current?.json === o.json) continue;
+          if (current) stmts.supersede().run(current.seq);
+          const { seq, dateAdded: added } = log.next();
+          stmts.insertVersion().run(seq, added, o.stixId, stixKey(o.stixId) ?? -1, null, o.type, o.modified, 0, o.json);
+          for (const c of collections) stmts.insertMember().run(c, added, seq);
+          appended++;
+        }
+        return appended;
+      }).immediate(),
+    );
+  }
+}

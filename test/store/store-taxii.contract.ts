@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { LogQuery } from '../../src/store/types.js';
+import { observation, source } from '../support/builders.js';
+import type { TestStore } from '../support/stores.js';
+import type { WithStore } from './store.contract.js';
+
+/** The store contract, the TAXII log: writes, deletes and loads of collections, and how their pages select versions. */
+export function taxiiLogContract(withStore: WithStore): void {
+  describe('the TAXII log of written and loaded collections', () => {
+    const ALL = { last: false, first: false, all: true, modified: [] as number[] };
+    const LAST = { last: true, first: false, all: false, modified: [] as number[] };
+    const FIRST = { last: false, first: true, all: false, modified: [] as number[] };
+    const A = 'indicator--0a0a0a0a-1b1b-4c2c-8d3d-4e4e4e4e4e4e';
+    const obj = (stixId: string, modified: number | null, specVersion = '2.1', extra = '') =>
+      ({ stixId, type: stixId.split('--')[0]!, modified, specVersion, json: `{"id":"${stixId}","m":${modified}${extra}}` });
+    const page = (store: TestStore, collection: string, versions: typeof ALL, extra: Partial<LogQuery> = {}) =>
+      store.pageLog({ collection, limit: 100, versions, ...extra }).then((p) => p.items.map((e) => [e.stixId, e.modified, e.specVersion]));
+
+    it('last and first are by version (modified), not by the order versions arrived, and are per collection', withStore(async (store) => {
+      const now = Date.UTC(2026, 4, 17);
+      await store.addObjects('team', [obj(A, 1000), obj(A, 3000)], now);
+      const late = await store.addObjects('team', [obj(A, 2000), obj(A, 3000)], now + 1);
+      assert.deepEqual(late, [{ outcome: 'added', modified: 2000 }, { outcome: 'duplicate', modified: 3000 }]);
+      assert.deepEqual(await page(store, 'team', LAST), [[A, 3000, '2.1']]);
+      assert.deepEqual(await page(store, 'team', FIRST), [[A, 1000, '2.1']]);
+      assert.deepEqual(await page(store, 'team', LAST, { ids: [A] }), [[A, 3000, '2.1']]);
+      assert.deepEqual(await page(store, 'team', FIRST, { ids: [A] }), [[A, 1000, '2.1']]);
+      assert.equal((await page(store, 'team', ALL)).length, 3);
+      // A later version in another collection changes nothing here, and the other collection has only its own.
+      await store.addObjects('other', [obj(A, 9000)], now + 2);
+      assert.deepEqual(await page(store, 'team', LAST), [[A, 3000, '2.1']]);
+      assert.deepEqual(await page(store, 'other', FIRST), [[A, 9000, '2.1']]);
+      // Deleting this collection's last version makes the one before it the last.
+      const [v3] = (await store.pageLog({ collection: 'team', limit: 10, versions: LAST })).items;
+      assert.equal(await store.deleteObject('team', A, [{ dateAdded: v3!.dateAdded, seq: v3!.seq }]), 1);
+      assert.deepEqual(await page(store, 'team', LAST), [[A, 2000, '2.1']]);
+      assert.deepEqual(await page(store, 'other', LAST), [[A, 9000, '2.1']]);
+      assert.equal(await store.deleteObject('team', A, undefined), 2);
+      assert.deepEqual(await page(store, 'team', ALL), []);
+    }));
+
+    it('serves the versions of each object\'s latest spec version unless spec versions are named', withStore(async (store) => {
+      const B = 'malware--1a1a1a1a-2b2b-4c3c-8d4d-5e5e5e5e5e5e';
+      const C = 'campaign--2a2a2a2a-3b3b-4c4c-8d5d-6e6e6e6e6e6e';
+      await store.loadTaxii({
+        discovery: null,
+        roots: [{ name: 'partner', title: 'Partner', description: null, maxContentLength: 1000 }],
+        collections: [{ id: '9a9a9a9a-8b8b-4c7c-8d6d-5e5e5e5e5e5e', root: 'partner', title: 'Mixed', description: null, alias: null, canRead: true, canWrite: false,
+          mediaTypes: ['application/stix+json;version=2.0', 'application/stix+json;version=2.1'] }],
+        versions: [
+          { collection: '9a9a9a9a-8b8b-4c7c-8d6d-5e5e5e5e5e5e', object: obj(B, 5000, '2.0'), dateAdded: 10 },
+          { collection: '9a9a9a9a-8b8b-4c7c-8d6d-5e5e5e5e5e5e', object: obj(B, 1000, '2.1'), dateAdded: 20 },
+          { collection: '9a9a9a9a-8b8b-4c7c-8d6d-5e5e5e5e5e5e', object: obj(B, 2000, '2.1'), dateAdded: 30 },
+          { collection: '9a9a9a9a-8b8b-4c7c-8d6d-5e5e5e5e5e5e', object: obj(C, 4000, '2.0'), dateAdded: 40 },
+        ],
+        statuses: [],
+      }, Date.UTC(2026, 4, 17));
+      const mixed = '9a9a9a9a-8b8b-4c7c-8d6d-5e5e5e5e5e5e';
+      assert.deepEqual((await store.loadedTaxiiCollections())[0]!.mediaTypes, ['application/stix+json;version=2.0', 'application/stix+json;version=2.1']);
+      assert.deepEqual(await page(store, mixed, LAST), [[B, 2000, '2.1'], [C, 4000, '2.0']]);
+      assert.deepEqual(await page(store, mixed, ALL), [[B, 1000, '2.1'], [B, 2000, '2.1'], [C, 4000, '2.0']]);
+      assert.deepEqual(await page(store, mixed, FIRST, { ids: [B] }), [[B, 1000, '2.1']]);
+      assert.deepEqual(await page(store, mixed, LAST, { specVersions: ['2.0'] }), [[B, 5000, '2.0'], [C, 4000, '2.0']]);
+      assert.deepEqual(await page(store, mixed, LAST, { specVersions: ['2.0', '2.1'] }), [[B, 5000, '2.0'], [C, 4000, '2.0']]);
+      assert.deepEqual(await page(store, mixed, FIRST, { specVersions: ['2.0', '2.1'] }), [[B, 1000, '2.1'], [C, 4000, '2.0']]);
+      assert.deepEqual(await page(store, mixed, { ...ALL, all: false, modified: [5000] }), [], 'exact versions within the latest spec version');
+    }));
+
+    it('versions an object without modified or created by the time it was added; the same object again is a duplicate', withStore(async (store) => {
+      const IP = 'ipv4-addr--3a3a3a3a-4b4b-5c5c-8d6d-7e7e7e7e7e7e';
+      const now = Date.UTC(2026, 4, 17, 10);
+      const [first] = await store.addObjects('team', [obj(IP, null, '2.1', ',"value":"198.51.100.7"')], now);
+      assert.equal(first!.outcome, 'added');
+      assert.ok(first!.modified >= now && first!.modified < now + 1000, String(first!.modified));
+      const [again] = await store.addObjects('team', [obj(IP, null, '2.1', ',"value":"198.51.100.7"')], now + 5000);
+      assert.deepEqual(again, { outcome: 'duplicate', modified: first!.modified });
+      assert.deepEqual(await page(store, 'team', { ...ALL, all: false, modified: [first!.modified] }), [[IP, first!.modified, '2.1']]);
+    }));
+
+    it('ends a page at a byte budget as well as at the limit; the first object always comes', withStore(async (store) => {
+      const big = (n: number, size: number) => obj(`note--00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, 1000, '2.1', `,"pad":"${'x'.repeat(size)}"`);
+      await store.addObjects('team', [big(1, 5000), big(2, 3000), big(3, 3000), big(4, 100)], Date.UTC(2026, 4, 17));
+      const walk = async (maxBytes: number, limit: number) => {
+        const pages: number[][] = [];
+        let after: LogQuery['after'];
+        for (;;) {
+          const p = await store.pageLog({ collection: 'team', limit, versions: LAST, maxBytes, after });
+          pages.push(p.items.map((e) => Number(e.stixId.slice(-2))));
+          const last = p.items[p.items.length - 1];
+          if (!p.more || !last) return pages;
+          after = { dateAdded: last.dateAdded, seq: last.seq };
+        }
+      };
+      assert.deepEqual(await walk(6200, 10), [[1], [2, 3], [4]]);
+      assert.deepEqual(await walk(100_000, 10), [[1, 2, 3, 4]]);
+      assert.deepEqual(await walk(100_000, 3), [[1, 2, 3], [4]]);
+      assert.deepEqual(await walk(10, 10), [[1], [2], [3], [4]]);
+      // A built-in collection (our own objects: the identity and TLP markings here) is cut by the same rule.
+      const builtin = await store.pageLog({ collection: 'all-iocs', limit: 100, versions: LAST, maxBytes: 10 });
+      assert.deepEqual([builtin.items.length, builtin.more], [1, true]);
+      const whole = await store.pageLog({ collection: 'all-iocs', limit: 100, versions: LAST, maxBytes: 1_000_000 });
+      assert.ok(whole.items.length > 1 && !whole.more);
+    }));
+
+    it('a version posted to a writable collection never hides or replaces one of our IOCs in the built-in collections', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'a' }));
+      await store.upsertObservations('a', [observation({ type: 'domain', value: 'c2.example.net' })], Date.UTC(2026, 4, 17));
+      const ours = (await store.pageLog({ collection: 'domains', limit: 10, versions: LAST, types: ['indicator'] })).items;
+      assert.equal(ours.length, 1);
+      const id = ours[0]!.stixId;
+      await store.addObjects('team', [obj(id, Date.UTC(2030, 0, 1))], Date.UTC(2026, 4, 18));
+      const after = (await store.pageLog({ collection: 'domains', limit: 10, versions: LAST, types: ['indicator'] })).items;
+      assert.deepEqual(after.map((e) => [e.stixId, e.json]), ours.map((e) => [e.stixId, e.json]));
+      assert.equal((await store.pageLog({ collection: 'all-iocs', limit: 10, versions: LAST, ids: [id] })).items.length, 1);
+    }));
+  });
+}
