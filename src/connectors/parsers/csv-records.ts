@@ -1,105 +1,192 @@
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { parse as parseSync, type Options } from 'csv-parse/sync';
+
+/**
+ * CSV (RFC 4180) records for both readers, the file import (parsers/delimited.ts) and the feeds
+ * (shapes/delimited-shape.ts), in two steps:
+ * 1. the pre-splitter decides where each record starts and ends, by one rule (quote parity): a line with an odd
+ *    number of quotes opens a quoted field that the next line with an odd number closes; one that never closes
+ *    within MAX_RECORD_LINES (or MAX_RECORD_BYTES) is reported and dropped, and the lines after it are read again;
+ * 2. each record is parsed on its own, so one bad record is reported at its own line and never swallows or shifts
+ *    the ones after it. For speed, a batch of records (about 64 KB) is parsed in one csv-parse call, and record by
+ *    record only when that call fails or does not give back exactly one row per record, at the line it started on.
+ * Memory stays bounded by a batch and the work linear in the input.
+ */
 
 /** A quoted field may span lines, but not more than this: past it, the opening quote is taken as a mistake. */
 const MAX_RECORD_LINES = 64;
 const MAX_RECORD_BYTES = 1024 * 1024;
+const BATCH_CHARS = 65536;
 
 export interface LineProblem {
   line: number;
   reason: string;
 }
 
-const excerpt = (line: string): string => JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);
+/** One record as the pre-splitter cut it: its text (lines joined with `\n`, no final break) and its first line. */
+export interface CsvRecord {
+  text: string;
+  line: number;
+}
 
-const ignorable = (line: string): boolean => line.trim() === '' || line.startsWith('#');
+export type CsvPiece = { record: CsvRecord } | { problem: LineProblem };
 
-const quoteParityOdd = (line: string): boolean => {
+/** A line as a problem report quotes it. */
+export const excerpt = (line: string): string => JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);
+
+export const quoteParityOdd = (line: string): boolean => {
   let odd = false;
   for (let i = line.indexOf('"'); i !== -1; i = line.indexOf('"', i + 1)) odd = !odd;
   return odd;
 };
 
-/**
- * Splits CSV text into whole records before csv-parse sees it, so that one bad line costs one line:
- * an unterminated quote (a line whose quote never closes within MAX_RECORD_LINES) is reported and dropped, and
- * parsing resumes on the next line. Blank lines and `#` comment lines are dropped here too, so every record
- * emitted is one record for csv-parse; the physical line each starts on is pushed to `starts`, in order.
- */
-async function* wholeRecordsByLine(input: Readable, onProblem: (p: LineProblem) => void, starts: number[]): AsyncGenerator<string> {
-  let pending: string[] = [];
-  let pendingBytes = 0;
-  let lineNo = 0;
-
-  // Lines already read that must be looked at again after an unterminated quote was dropped.
-  function* settle(lines: string[], final: boolean): Generator<string> {
-    let i = 0;
-    while (i < lines.length) {
-      const first = lines[i]!;
-      if (!quoteParityOdd(first)) {
-        if (!ignorable(first)) {
-          starts.push(lineNo - lines.length + i + 1);
-          yield `${first}\n`;
-        }
-        i++;
-        continue;
-      }
-      let j = i + 1;
-      let odd = true;
-      let bytes = first.length;
-      while (j < lines.length && odd && j - i < MAX_RECORD_LINES && bytes < MAX_RECORD_BYTES) {
-        if (quoteParityOdd(lines[j]!)) odd = false;
-        bytes += lines[j]!.length;
-        j++;
-      }
-      if (!odd) {
-        starts.push(lineNo - lines.length + i + 1);
-        yield `${lines.slice(i, j).join('\n')}\n`;
-        i = j;
-        continue;
-      }
-      if (!final && j === lines.length && j - i < MAX_RECORD_LINES && bytes < MAX_RECORD_BYTES) {
-        // Still open and may close on a line not read yet.
-        pending = lines.slice(i);
-        pendingBytes = bytes;
-        return;
-      }
-      onProblem({ line: lineNo - lines.length + i + 1, reason: `unbalanced quote: a quoted field opened on this line never closes: ${excerpt(first)}` });
-      i++;
-    }
-    pending = [];
-    pendingBytes = 0;
-  }
-
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    lineNo++;
-    const line = lineNo === 1 ? text.replace(/^\uFEFF/, '') : text;
-    if (pending.length === 0 && !quoteParityOdd(line)) {
-      if (!ignorable(line)) {
-        starts.push(lineNo);
-        yield `${line}\n`;
-      }
-      continue;
-    }
-    pending.push(line);
-    pendingBytes += line.length;
-    if (pending.length === 1) continue;
-    if (quoteParityOdd(line) || pending.length >= MAX_RECORD_LINES || pendingBytes >= MAX_RECORD_BYTES) {
-      yield* settle(pending, false);
-    }
-  }
-  if (pending.length > 0) yield* settle(pending, true);
+export interface SplitOptions {
+  /** Lines starting with this are comments (default `#`). */
+  comment?: string;
+  /** The reason given for a quote that never closes, from the line it opened on. */
+  unbalanced: (firstLine: string) => string;
 }
 
-/** The records of `wholeRecordsByLine`, joined into chunks of about 64 KB: one stream write per chunk, not per line. */
-export async function* wholeCsvRecords(input: Readable, onProblem: (p: LineProblem) => void, starts: number[]): AsyncGenerator<string> {
-  let chunk = '';
-  for await (const record of wholeRecordsByLine(input, onProblem, starts)) {
-    chunk += record;
-    if (chunk.length >= 65536) {
-      yield chunk;
-      chunk = '';
+/**
+ * Numbered lines → whole records (or problems), in line order. Blank lines and comment lines are dropped; a
+ * quoted field that spans lines is joined.
+ */
+export async function* splitCsvRecords(lines: AsyncIterable<CsvRecord>, opts: SplitOptions): AsyncGenerator<CsvPiece> {
+  const comment = opts.comment ?? '#';
+  let pending: CsvRecord[] = [];
+  let pendingBytes = 0;
+
+  function* consider(l: CsvRecord): Generator<CsvPiece> {
+    if (pending.length > 0) {
+      pending.push(l);
+      pendingBytes += l.text.length;
+      if (quoteParityOdd(l.text)) {
+        yield { record: { text: pending.map((p) => p.text).join('\n'), line: pending[0]!.line } };
+        pending = [];
+      } else if (pending.length >= MAX_RECORD_LINES || pendingBytes >= MAX_RECORD_BYTES) {
+        yield* giveUp();
+      }
+      return;
+    }
+    if (l.text.trim() === '' || l.text.startsWith(comment)) return;
+    if (quoteParityOdd(l.text)) {
+      pending = [l];
+      pendingBytes = l.text.length;
+      return;
+    }
+    yield { record: l };
+  }
+  // The opening line is a mistake: report it, and read the lines after it again.
+  function* giveUp(): Generator<CsvPiece> {
+    const [first, ...rest] = pending;
+    pending = [];
+    pendingBytes = 0;
+    yield { problem: { line: first!.line, reason: opts.unbalanced(first!.text) } };
+    for (const l of rest) yield* consider(l);
+  }
+
+  for await (const l of lines) yield* consider(l);
+  while (pending.length > 0) yield* giveUp();
+}
+
+/** csv-parse's "at line N" counts from the text it was given: say the file's line instead. */
+export const fileLines = (message: string, start: number): string => message.replace(/\bat line (\d+)/g, (_, n: string) => `at line ${start + Number(n) - 1}`);
+
+type Row = Record<string, string>;
+export type CsvRow = { row: Row; line: number } | { problem: LineProblem };
+
+/**
+ * Records → rows, with `options` for csv-parse and the column names `columns()` gives at the time (errors are
+ * caught here, not skipped by csv-parse). Records and problems come out in the order they went in.
+ */
+export async function* parseCsvRecords(pieces: AsyncIterable<CsvPiece>, options: Options, columns: () => string[]): AsyncGenerator<CsvRow> {
+  const parseText = (text: string, strict: boolean) =>
+    parseSync(text, { ...options, columns: columns(), skip_records_with_error: false, ...(strict ? { relax_quotes: false } : {}) }) as unknown as Row[];
+  // One record alone: its row, its problem, or (a mid-field quote that joined lines, read as a character under
+  // relax_quotes) each of its lines alone.
+  function* one(r: CsvRecord): Generator<CsvRow> {
+    let rows: Row[];
+    try {
+      rows = parseText(`${r.text}\n`, false);
+    } catch (err) {
+      yield { problem: { line: r.line, reason: err instanceof Error ? fileLines(err.message, r.line) : 'unreadable row' } };
+      return;
+    }
+    const parts = r.text.split('\n');
+    if (rows.length <= 1 || parts.length === 1) {
+      for (const row of rows) yield { row, line: r.line };
+      return;
+    }
+    for (const [i, text] of parts.entries()) if (text.trim() !== '') yield* one({ text, line: r.line + i });
+  }
+
+  // Rows for records read together, or undefined unless csv-parse read them as the splitter cut them. Read
+  // strictly (no relax_quotes), a text whose every record has even quote parity cannot leave a quoted field open
+  // across a record's end: success with one row per record means each row is its record's (and relax_quotes
+  // changes nothing on a text that reads strictly).
+  const together = (records: CsvRecord[]): Row[] | undefined => {
+    try {
+      const rows = parseText(records.map((r) => `${r.text}\n`).join(''), true);
+      return rows.length === records.length ? rows : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  // A batch that fails is halved until the records that fail are alone: a few bad records cost a few more
+  // calls (about 2·log2 of the batch each), not one call per record.
+  function* group(records: CsvRecord[]): Generator<CsvRow> {
+    if (records.length === 1) return yield* one(records[0]!);
+    const rows = together(records);
+    if (rows !== undefined) {
+      for (const [i, row] of rows.entries()) yield { row, line: records[i]!.line };
+      return;
+    }
+    const half = records.length >> 1;
+    yield* group(records.slice(0, half));
+    yield* group(records.slice(half));
+  }
+  function* batch(items: CsvPiece[]): Generator<CsvRow> {
+    let records: CsvRecord[] = [];
+    for (const it of items) {
+      if ('record' in it) {
+        records.push(it.record);
+        continue;
+      }
+      if (records.length > 0) yield* group(records);
+      records = [];
+      yield it;
+    }
+    if (records.length > 0) yield* group(records);
+  }
+
+  let pending: CsvPiece[] = [];
+  let size = 0;
+  for await (const piece of pieces) {
+    pending.push(piece);
+    if ('record' in piece) size += piece.record.text.length + 1;
+    if (size >= BATCH_CHARS) {
+      yield* batch(pending);
+      pending = [];
+      size = 0;
     }
   }
-  if (chunk) yield chunk;
+  if (pending.length > 0) yield* batch(pending);
+}
+
+/** Parses one record alone, for a header line: its cells, or undefined when csv-parse cannot read it. */
+export function csvCells(text: string, options: Options): string[] | undefined {
+  try {
+    return (parseSync(text, { ...options, columns: false, info: false }) as string[][])[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lines of a text stream, numbered from 1 (LF, CRLF or a lone CR; a byte order mark dropped from the first). */
+export async function* numberedLines(input: AsyncIterable<unknown> & NodeJS.ReadableStream): AsyncGenerator<CsvRecord> {
+  let line = 0;
+  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+    line++;
+    yield { text: line === 1 ? text.replace(/^\uFEFF/, '') : text, line };
+  }
 }

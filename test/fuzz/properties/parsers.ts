@@ -37,18 +37,13 @@ import { chunkCuts, cutBytes, hostileString, mutated, NASTY_CHARS } from '../sup
 import type { CorpusChecks, FuzzProperty } from '../support/fuzz.js';
 
 /**
- * Known issues (corpus parsers.json, todo), both in the CSV readers (parsers/delimited.ts, shapes/delimited-shape.ts):
- * - once csv-parse reports an error in a record, the line numbers of the records after it are wrong (one
- *   on_skip per error, not per record), and after an invalid closing quote (`"a"b`) every later record of the
- *   file is lost (csv-parse stays inside the quoted field);
- * - the pre-splitter joins lines by quote parity, but csv-parse with relax_quotes reads a quote inside an unquoted
- *   field as a character: two lines like `a"b` are one record for the one and two for the other, so the line
- *   numbers after them drift (the last record gets line 0).
- * While this is true, the CSV properties assert line numbers and conservation only while csv-parse reported
- * nothing (and at most one line has an odd number of quotes), and the catalog property allows record line 0 for
- * delimited sources; the corpus replays the failing inputs strictly. Set to false once fixed.
+ * Issue 13's CSV findings (csv-parse losing or misnumbering the records after a bad quote; feed line numbers
+ * drifting on mid-field quotes) are fixed: the pre-splitter decides record boundaries and each record is parsed on
+ * its own (parsers/csv-records.ts). While this flag was true, the CSV properties asserted line numbers and
+ * conservation only while csv-parse reported nothing, and the catalog property allowed record line 0 for delimited
+ * sources. It stays as a switch, false: every property is strict.
  */
-export const TOLERATE_CSV_PARSE_ERRORS = true;
+export const TOLERATE_CSV_PARSE_ERRORS = false;
 
 // ---------------------------------------------------------------------------------------------------------
 // Running a parser
