@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
-import { importFile } from '../connectors/file-import.js';
-import type { ImportProblem } from '../connectors/import-pipeline.js';
-import { detectFileFormat, type FileFormat } from '../connectors/parsers/open-file-records.js';
-import { exclusionSettings } from '../connectors/source-config.js';
-import type { ExcludedValue } from '../connectors/write-observations.js';
+import { importFile } from '../connectors/pipeline/file-import.js';
+import type { ImportProblem } from '../connectors/pipeline/import-pipeline.js';
+import { detectFileFormat, type FileFormat } from '../connectors/formats/open-file-records.js';
+import { exclusionSettings } from '../connectors/catalog/source-config.js';
+import type { ExcludedValue } from '../connectors/pipeline/write-observations.js';
 import { BAND_RANGES, isConfidenceBand } from '../domain/confidence.js';
 import { Exclusions } from '../domain/exclusions.js';
 import type { IocType } from '../domain/ioc-types.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FieldReader, readPath, type MappedRecord, type MapOutcome } from '../../src/connectors/map-fields.js';
-import type { FieldMap, FieldSpec } from '../../src/connectors/source-definition.js';
+import { FieldReader, readPath, type MappedRecord, type MapOutcome } from '../../src/connectors/formats/map-fields.js';
+import type { FieldMap, FieldSpec } from '../../src/connectors/catalog/source-definition.js';
 
 const record = (o: MapOutcome): MappedRecord => {
   assert.ok('record' in o, `skipped: ${'skipped' in o ? o.skipped : ''}`);

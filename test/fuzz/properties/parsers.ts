@@ -1,5 +1,5 @@
 /**
- * Import parsers (src/connectors/parsers/*) and feed shapes (src/connectors/shapes/*) on in-memory text.
+ * Import readers and feed shapes (src/connectors/formats/*) on in-memory text.
  *
  * - total: arbitrary and mutated input ends (every property is awaited) and never throws anything but the
  *   documented errors (MissingValueColumnError for a CSV without a value column; an Error naming the document for
@@ -16,23 +16,23 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { IOC_TYPES } from '../../../src/domain/ioc-types.js';
 import { SectorRules } from '../../../src/domain/sector-rules.js';
-import { FeedConverter } from '../../../src/connectors/feed-converter.js';
-import { recordToObservation } from '../../../src/connectors/record-to-observation.js';
-import { MissingValueColumnError, parseDelimited } from '../../../src/connectors/parsers/delimited.js';
-import { jsonItemRecord, parseJsonDocument, parseNdjson } from '../../../src/connectors/parsers/json-records.js';
-import { parseLineList } from '../../../src/connectors/parsers/line-list.js';
-import type { ParsedItem } from '../../../src/connectors/parsers/raw-record.js';
-import { stixObjectRecords } from '../../../src/connectors/parsers/stix-objects.js';
-import { readDelimited } from '../../../src/connectors/shapes/delimited-shape.js';
-import type { FetchContext } from '../../../src/connectors/shapes/fetch-context.js';
-import { readJson } from '../../../src/connectors/shapes/json-shape.js';
-import { readLines } from '../../../src/connectors/shapes/line-shape.js';
-import { eventItems, readMisp } from '../../../src/connectors/shapes/misp-shape.js';
-import { readNdjson } from '../../../src/connectors/shapes/ndjson-shape.js';
-import type { ShapeItem } from '../../../src/connectors/shapes/shape-item.js';
-import { readStixBundle, readTaxii } from '../../../src/connectors/shapes/stix-shape.js';
-import type { DelimitedShape, MispShape, SourceDefinition } from '../../../src/connectors/source-definition.js';
-import { CATALOG } from '../../../src/connectors/sources/index.js';
+import { FeedConverter } from '../../../src/connectors/pipeline/feed-converter.js';
+import { recordToObservation } from '../../../src/connectors/pipeline/record-to-observation.js';
+import { MissingValueColumnError, parseDelimited } from '../../../src/connectors/formats/delimited.js';
+import { jsonItemRecord, parseJsonDocument, parseNdjson } from '../../../src/connectors/formats/json-records.js';
+import { parseLineList } from '../../../src/connectors/formats/line-list.js';
+import type { ParsedItem } from '../../../src/connectors/formats/raw-record.js';
+import { stixObjectRecords } from '../../../src/connectors/formats/stix-objects.js';
+import { readDelimited } from '../../../src/connectors/formats/delimited-shape.js';
+import type { FetchContext } from '../../../src/connectors/transport/fetch-context.js';
+import { readJson } from '../../../src/connectors/formats/json-shape.js';
+import { readLines } from '../../../src/connectors/formats/line-shape.js';
+import { eventItems, readMisp } from '../../../src/connectors/formats/misp-shape.js';
+import { readNdjson } from '../../../src/connectors/formats/ndjson-shape.js';
+import type { ShapeItem } from '../../../src/connectors/formats/shape-item.js';
+import { readStixBundle, readTaxii } from '../../../src/connectors/formats/stix-shape.js';
+import type { DelimitedShape, MispShape, SourceDefinition } from '../../../src/connectors/catalog/source-definition.js';
+import { CATALOG } from '../../../src/connectors/catalog/sources/index.js';
 import { chunkCuts, cutBytes, hostileString, mutated, NASTY_CHARS } from '../support/arbitraries.js';
 import type { CorpusChecks, FuzzProperty } from '../support/fuzz.js';
 

@@ -1,12 +1,12 @@
-import type { IocType } from '../domain/ioc-types.js';
-import { detectType, normalize, normalizeAny } from '../domain/normalize.js';
-import { sectorOf } from '../domain/sector-names.js';
-import type { SectorRules } from '../domain/sector-rules.js';
-import { parseTlp } from '../domain/tlp.js';
-import type { Observation } from '../store/types.js';
-import type { MappedRecord } from './map-fields.js';
+import type { IocType } from '../../domain/ioc-types.js';
+import { detectType, normalize, normalizeAny } from '../../domain/normalize.js';
+import { sectorOf } from '../../domain/sector-names.js';
+import type { SectorRules } from '../../domain/sector-rules.js';
+import { parseTlp } from '../../domain/tlp.js';
+import type { Observation } from '../../store/types.js';
+import type { MappedRecord } from '../formats/map-fields.js';
 import { labels, typeOf } from './record-to-observation.js';
-import type { RecordDefaults } from './source-definition.js';
+import type { RecordDefaults } from '../catalog/source-definition.js';
 
 export interface Converted {
   observations: Observation[];

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import { type CsvRecord, csvCells, numberedLines, parseCsvRecords, splitCsvRecords } from '../parsers/csv-records.js';
-import { FieldReader } from '../map-fields.js';
-import type { DelimitedShape } from '../source-definition.js';
+import { type CsvRecord, csvCells, numberedLines, parseCsvRecords, splitCsvRecords } from './csv-records.js';
+import { FieldReader } from './map-fields.js';
+import type { DelimitedShape } from '../catalog/source-definition.js';
 import type { ShapeItem } from './shape-item.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
-import { FieldReader, readPath } from '../map-fields.js';
-import type { JsonShape } from '../source-definition.js';
-import { withQuery } from '../url-template.js';
-import type { FetchContext } from './fetch-context.js';
+import { FieldReader, readPath } from './map-fields.js';
+import type { JsonShape } from '../catalog/source-definition.js';
+import { withQuery } from '../catalog/url-template.js';
+import type { FetchContext } from '../transport/fetch-context.js';
 import { bodyText, type ShapeItem } from './shape-item.js';
 
 const DEFAULT_MAX_PAGES = 100;

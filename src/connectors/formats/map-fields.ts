@@ -1,5 +1,5 @@
-import type { IocType } from '../domain/ioc-types.js';
-import type { Demotion, FieldMap, FieldPath, FieldRule, FieldSpec } from './source-definition.js';
+import type { IocType } from '../../domain/ioc-types.js';
+import type { Demotion, FieldMap, FieldPath, FieldRule, FieldSpec } from '../catalog/source-definition.js';
 import { parseSourceTime } from './source-time.js';
 
 /** A record as a source's FieldMap reads it: values (with a type when the map fixes one) and the fields around them. */

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { FieldReader } from '../map-fields.js';
-import type { NdjsonShape } from '../source-definition.js';
+import { FieldReader } from './map-fields.js';
+import type { NdjsonShape } from '../catalog/source-definition.js';
 import type { ShapeItem } from './shape-item.js';
 
 /** One JSON object per line (shape NJ). A line that is not an object is a problem; one without the value is skipped. */

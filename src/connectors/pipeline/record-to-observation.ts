@@ -1,12 +1,12 @@
-import { BAND_RANGES, isConfidenceBand } from '../domain/confidence.js';
-import { isIocType, type IocType } from '../domain/ioc-types.js';
-import { detectType, normalize, normalizeAny } from '../domain/normalize.js';
-import { isSector } from '../domain/sectors.js';
-import { parseTlp, type Tlp } from '../domain/tlp.js';
-import { parseIsoTime } from '../api/iso-time.js';
-import type { Observation } from '../store/types.js';
-import type { RawRecord } from './parsers/raw-record.js';
-import { DELIMITED_NULLS } from './shapes/delimited-shape.js';
+import { BAND_RANGES, isConfidenceBand } from '../../domain/confidence.js';
+import { isIocType, type IocType } from '../../domain/ioc-types.js';
+import { detectType, normalize, normalizeAny } from '../../domain/normalize.js';
+import { isSector } from '../../domain/sectors.js';
+import { parseTlp, type Tlp } from '../../domain/tlp.js';
+import { parseIsoTime } from '../../domain/iso-time.js';
+import type { Observation } from '../../store/types.js';
+import type { RawRecord } from '../formats/raw-record.js';
+import { DELIMITED_NULLS } from '../formats/delimited-shape.js';
 
 /** Names other tools give IOC types (OTX, MISP, STIX object types, our own), lowercase. */
 const TYPE_ALIASES: Record<string, IocType | 'ip'> = {

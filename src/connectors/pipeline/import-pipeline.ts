@@ -1,7 +1,7 @@
-import type { ExclusionRules } from '../domain/exclusions.js';
-import type { Store } from '../store/store.js';
-import type { Observation } from '../store/types.js';
-import type { ParsedItem } from './parsers/raw-record.js';
+import type { ExclusionRules } from '../../domain/exclusions.js';
+import type { Store } from '../../store/store.js';
+import type { Observation } from '../../store/types.js';
+import type { ParsedItem } from '../formats/raw-record.js';
 import { type RecordDefaults, recordToObservation } from './record-to-observation.js';
 import { type ExcludedValue, writeObservations } from './write-observations.js';
 

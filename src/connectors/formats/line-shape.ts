@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { LineShape } from '../source-definition.js';
-import { parseSourceTime } from '../source-time.js';
+import type { LineShape } from '../catalog/source-definition.js';
+import { parseSourceTime } from './source-time.js';
 import type { ShapeItem } from './shape-item.js';
 
 const DEFAULT_COMMENTS = ['#', ';', '//'];

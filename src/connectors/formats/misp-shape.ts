@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { IocType } from '../../domain/ioc-types.js';
 import { sectorOf } from '../../domain/sector-names.js';
-import type { MappedRecord } from '../map-fields.js';
-import type { MispShape } from '../source-definition.js';
-import { parseSourceTime } from '../source-time.js';
-import type { FetchContext } from './fetch-context.js';
+import type { MappedRecord } from './map-fields.js';
+import type { MispShape } from '../catalog/source-definition.js';
+import { parseSourceTime } from './source-time.js';
+import type { FetchContext } from '../transport/fetch-context.js';
 import { bodyText, type ShapeItem } from './shape-item.js';
 
 const DAY_MS = 86_400_000;

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import { stixObjectRecords } from '../parsers/stix-objects.js';
-import type { ParsedItem } from '../parsers/raw-record.js';
-import { parseSourceTime } from '../source-time.js';
-import type { TaxiiShape } from '../source-definition.js';
-import type { FetchContext } from './fetch-context.js';
+import { stixObjectRecords } from './stix-objects.js';
+import type { ParsedItem } from './raw-record.js';
+import { parseSourceTime } from './source-time.js';
+import type { TaxiiShape } from '../catalog/source-definition.js';
+import type { FetchContext } from '../transport/fetch-context.js';
 import { bodyText, type ShapeItem } from './shape-item.js';
 
 /** A parsed STIX record (stix-objects.ts) as a shape item. */

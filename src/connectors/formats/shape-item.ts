@@ -1,4 +1,4 @@
-import type { MappedRecord } from '../map-fields.js';
+import type { MappedRecord } from './map-fields.js';
 
 /** What a shape reader yields: a record, a record skipped on purpose (counted by reason), or an unreadable one. */
 export type ShapeItem = { record: MappedRecord } | { skipped: string } | { problem: { line: number; reason: string } };
