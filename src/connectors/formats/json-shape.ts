@@ -4,6 +4,7 @@ import type { JsonShape } from '../catalog/source-definition.js';
 import { withQuery } from '../catalog/url-template.js';
 import type { FetchContext } from '../transport/fetch-context.js';
 import { bodyText, type ShapeItem } from './shape-item.js';
+import { parseJson } from './json-text.js';
 
 const DEFAULT_MAX_PAGES = 100;
 
@@ -49,11 +50,9 @@ export function* documentItems(doc: unknown, shape: JsonShape, reader: FieldRead
 }
 
 function parse(text: string, page: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Error(`page ${page} is not JSON: ${(err as Error).message.slice(0, 120)}`);
-  }
+  const json = parseJson(text);
+  if (!json.ok) throw new Error(`page ${page} is not JSON: ${json.message.slice(0, 120)}`);
+  return json.value;
 }
 
 /** A JSON document (shape J), or a paged API (shape A): `next` URLs or offsets, a pause between pages. */

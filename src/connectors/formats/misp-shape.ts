@@ -6,6 +6,7 @@ import type { MispShape } from '../catalog/source-definition.js';
 import { parseSourceTime } from './source-time.js';
 import type { FetchContext } from '../transport/fetch-context.js';
 import { bodyText, type ShapeItem } from './shape-item.js';
+import { parseJson } from './json-text.js';
 
 const DAY_MS = 86_400_000;
 
@@ -120,12 +121,9 @@ export function* eventItems(doc: unknown, shape: MispShape, uuid: string, first:
  * run (and not older than maxAgeDays) are fetched as `<uuid>.json`.
  */
 export async function* readMisp(manifestBody: Readable, shape: MispShape, baseUrl: string, ctx: FetchContext): AsyncGenerator<ShapeItem> {
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(await bodyText(manifestBody));
-  } catch (err) {
-    throw new Error(`manifest.json is not JSON: ${(err as Error).message.slice(0, 120)}`);
-  }
+  const json = parseJson(await bodyText(manifestBody));
+  if (!json.ok) throw new Error(`manifest.json is not JSON: ${json.message.slice(0, 120)}`);
+  const manifest = json.value;
   if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) throw new Error('manifest.json is not an object of events');
   const oldest = ctx.now - (shape.maxAgeDays ?? 30) * DAY_MS;
   const wanted = Object.entries(manifest as Record<string, Record<string, unknown>>)
@@ -135,14 +133,12 @@ export async function* readMisp(manifestBody: Readable, shape: MispShape, baseUr
   let line = 0;
   for (const { uuid } of wanted) {
     const text = await bodyText(await ctx.get(new URL(`${uuid}.json`, baseUrl).toString()));
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch {
+    const doc = parseJson(text);
+    if (!doc.ok) {
       yield { problem: { line: ++line, reason: `event ${uuid}: not JSON` } };
       continue;
     }
-    for (const item of eventItems(doc, shape, uuid, line)) {
+    for (const item of eventItems(doc.value, shape, uuid, line)) {
       line++;
       yield item;
     }

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { FieldReader } from './map-fields.js';
 import type { NdjsonShape } from '../catalog/source-definition.js';
 import type { ShapeItem } from './shape-item.js';
+import { parseJson } from './json-text.js';
 
 /** One JSON object per line (shape NJ). A line that is not an object is a problem; one without the value is skipped. */
 export async function* readNdjson(body: Readable, shape: NdjsonShape): AsyncGenerator<ShapeItem> {
@@ -12,13 +13,12 @@ export async function* readNdjson(body: Readable, shape: NdjsonShape): AsyncGene
     line++;
     const text = raw.trim();
     if (text === '') continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(text);
-    } catch {
+    const json = parseJson(text);
+    if (!json.ok) {
       yield { problem: { line, reason: `not JSON: ${JSON.stringify(text.slice(0, 80))}` } };
       continue;
     }
+    const row = json.value;
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
       yield { problem: { line, reason: 'not a JSON object' } };
       continue;
