@@ -28,7 +28,7 @@ const SOURCE_ID = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
 
 /**
  * `--confidence`: an integer 0–100, or a band as in a CSV `confidence` cell, mapped to the same numbers (low 15,
- * medium 50, high 85: each band's canonical value, record-to-observation.ts).
+ * medium 50, high 85: each band's canonical value, connectors/formats/file-record.ts).
  */
 export function parseConfidenceOption(v: string): number {
   const band = v.trim().toLowerCase();

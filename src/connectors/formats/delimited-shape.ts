@@ -1,22 +1,17 @@
 import type { Readable } from 'node:stream';
 import { type CsvRecord, csvCells, numberedLines, parseCsvRecords, splitCsvRecords } from './csv-records.js';
 import { FieldReader } from './map-fields.js';
+import { DELIMITED_NULLS } from './record.js';
 import type { DelimitedShape } from '../catalog/source-definition.js';
-import type { ShapeItem } from './shape-item.js';
+import type { RecordItem } from './record.js';
 
-/**
- * What every delimited feed means by "no value" (issue 12): URLhaus and ThreatFox write `None`, MalwareBazaar `n/a`,
- * others `null`, `-` or nothing. Compared trimmed and case-insensitively, on whole cells and on each item of a list
- * cell; a source's own `nulls` add to these.
- */
-export const DELIMITED_NULLS: readonly string[] = ['', 'none', 'null', 'n/a', '-'];
 
 /**
  * Delimited text (SOURCES.md shape D): skips the first `skipLines`, blank lines and comment lines (and finds a
  * commented header among them), then reads whole records (parsers/csv-records.ts), columns from the header or
  * the definition.
  */
-export async function* readDelimited(body: Readable, shape: DelimitedShape): AsyncGenerator<ShapeItem> {
+export async function* readDelimited(body: Readable, shape: DelimitedShape): AsyncGenerator<RecordItem> {
   const comment = shape.comment ?? '#';
   const delimiter = shape.delimiter ?? ',';
   const csv = { delimiter, trim: true, relax_quotes: true, relax_column_count: true, max_record_size: 1024 * 1024 };

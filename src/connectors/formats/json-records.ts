@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { type ParsedItem, type RawRecord, splitList } from './raw-record.js';
 import { stixObjectRecords } from './stix-objects.js';
 import { parseJson } from './json-text.js';
-import { bodyText } from './shape-item.js';
+import { bodyText } from './body-text.js';
 
 const pick = (o: Record<string, unknown>, ...names: string[]): unknown => {
   for (const n of names) if (o[n] !== undefined && o[n] !== null && o[n] !== '') return o[n];

@@ -2,12 +2,12 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { LineShape } from '../catalog/source-definition.js';
 import { parseSourceTime } from './source-time.js';
-import type { ShapeItem } from './shape-item.js';
+import type { RecordItem } from './record.js';
 
 const DEFAULT_COMMENTS = ['#', ';', '//'];
 
 /** One value per line (SOURCES.md shape L): comments, a keep filter, a pattern with named groups, header lines. */
-export async function* readLines(body: Readable, shape: LineShape): AsyncGenerator<ShapeItem> {
+export async function* readLines(body: Readable, shape: LineShape): AsyncGenerator<RecordItem> {
   const comments = shape.comments ?? DEFAULT_COMMENTS;
   const keep = shape.keep ? new RegExp(shape.keep) : undefined;
   const pattern = shape.pattern ? new RegExp(shape.pattern) : undefined;

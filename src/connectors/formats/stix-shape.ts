@@ -4,11 +4,12 @@ import type { ParsedItem } from './raw-record.js';
 import { parseSourceTime } from './source-time.js';
 import type { TaxiiShape } from '../catalog/source-definition.js';
 import type { FetchContext } from '../transport/fetch-context.js';
-import { bodyText, type ShapeItem } from './shape-item.js';
+import { bodyText } from './body-text.js';
+import type { RecordItem } from './record.js';
 import { parseJson } from './json-text.js';
 
 /** A parsed STIX record (stix-objects.ts) as a shape item. */
-export function fromParsed(item: ParsedItem): ShapeItem {
+export function fromParsed(item: ParsedItem): RecordItem {
   if (!('record' in item)) return item;
   const r = item.record;
   const confidence = r.confidence === undefined ? undefined : Number(r.confidence);
@@ -36,7 +37,7 @@ function objectsOf(doc: unknown): unknown[] | undefined {
 }
 
 /** A STIX 2.1 bundle (shape S): indicators with STIX patterns, vulnerabilities; other objects are counted as skipped. */
-export async function* readStixBundle(body: Readable): AsyncGenerator<ShapeItem> {
+export async function* readStixBundle(body: Readable): AsyncGenerator<RecordItem> {
   const json = parseJson(await bodyText(body));
   if (!json.ok) throw new Error(`not a JSON document: ${json.message.slice(0, 120)}`);
   const doc = json.value;
@@ -52,7 +53,7 @@ export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
  * A TAXII 2.1 collection (shape S, our own client): GET its objects endpoint (§5.4) with `added_after` = the last
  * successful run and `limit`, following `next` while `more` is true.
  */
-export async function* readTaxii(shape: TaxiiShape, objectsUrl: string, ctx: FetchContext, headers: Record<string, string>): AsyncGenerator<ShapeItem> {
+export async function* readTaxii(shape: TaxiiShape, objectsUrl: string, ctx: FetchContext, headers: Record<string, string>): AsyncGenerator<RecordItem> {
   const url = new URL(objectsUrl);
   url.searchParams.set('added_after', new Date(ctx.since).toISOString());
   url.searchParams.set('limit', String(shape.pageSize ?? 1000));

@@ -2,7 +2,7 @@ import type { ExclusionRules } from '../../domain/exclusions.js';
 import type { Store } from '../../store/store.js';
 import type { Observation } from '../../store/types.js';
 import type { ParsedItem } from '../formats/raw-record.js';
-import { type RecordDefaults, recordToObservation } from './record-to-observation.js';
+import { fileConverter, type RecordDefaults, recordToObservation } from './record-to-observation.js';
 import { type ExcludedValue, writeObservations } from './write-observations.js';
 
 export interface ImportProblem {
@@ -57,6 +57,7 @@ export const DEFAULT_BATCH_SIZE = 5000;
 /** parse → normalize, in chunks: runs wherever parsing runs (in-process, or in a worker thread). */
 export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: RecordDefaults): AsyncGenerator<ConvertedChunk> {
   let chunk: ConvertedChunk = { observations: [], lines: [], problems: [], skipped: {}, read: 0 };
+  const converter = fileConverter(defaults);
   for await (const item of items) {
     if ('skipped' in item) {
       chunk.skipped[item.skipped] = (chunk.skipped[item.skipped] ?? 0) + 1;
@@ -65,7 +66,7 @@ export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: 
     chunk.read++;
     if ('problem' in item) chunk.problems.push(item.problem);
     else {
-      const converted = recordToObservation(item.record, defaults);
+      const converted = recordToObservation(item.record, defaults, converter);
       if (converted.ok) {
         chunk.observations.push(converted.observation);
         chunk.lines.push(item.record.line);

@@ -4,7 +4,7 @@ import { Exclusions } from '../../domain/exclusions.js';
 import { SectorRules } from '../../domain/sector-rules.js';
 import type { Store } from '../../store/store.js';
 import type { Observation, RunCounts, SourceRun, UpsertResult } from '../../store/types.js';
-import { FeedConverter } from './feed-converter.js';
+import { RecordConverter } from './record-converter.js';
 import { type ObservationChunk, writeObservations } from './write-observations.js';
 import type { IngestSettings, ResolvedSource } from '../catalog/source-config.js';
 import type { SourceDefinition } from '../catalog/source-definition.js';
@@ -14,7 +14,7 @@ import { readJson } from '../formats/json-shape.js';
 import { readLines } from '../formats/line-shape.js';
 import { readMisp } from '../formats/misp-shape.js';
 import { readNdjson } from '../formats/ndjson-shape.js';
-import type { ShapeItem } from '../formats/shape-item.js';
+import type { RecordItem } from '../formats/record.js';
 import { readStixBundle, readTaxii } from '../formats/stix-shape.js';
 import { FetchError, type FetchFailure, fetchSource, openLocalFile, unzipMember } from '../transport/fetch-source.js';
 import { expandUrl, timeWindows, withQuery } from '../catalog/url-template.js';
@@ -105,7 +105,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   const started = clock();
   const report = blankReport(def.id, 'running');
   await store.upsertSource(sourceRecordOf(def));
-  const converter = new FeedConverter(def.defaults ?? {}, new SectorRules(deps.settings.sectorRules), started);
+  const converter = new RecordConverter(def.defaults ?? {}, new SectorRules(deps.settings.sectorRules), started);
   if (!src.enabled) return { ...report, outcome: 'disabled', error: src.reason ?? 'disabled' };
   const lastOk = await store.lastRun(def.id, ['ok', 'not-modified']);
   if (!opts.force && lastOk && src.minIntervalMs > 0 && started - lastOk.startedAt < src.minIntervalMs) {
@@ -185,7 +185,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
   };
 
-  async function* items(): AsyncGenerator<ShapeItem> {
+  async function* items(): AsyncGenerator<RecordItem> {
     const pause = def.shape.kind === 'json' ? (def.shape.paging?.delayMs ?? 0) : 0;
     for (const [i, url] of urls.entries()) {
       // A paged API's rate limit holds between its windows as between its pages.

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { IOC_TYPES } from '../../../src/domain/ioc-types.js';
 import { SectorRules } from '../../../src/domain/sector-rules.js';
-import { FeedConverter } from '../../../src/connectors/pipeline/feed-converter.js';
+import { RecordConverter } from '../../../src/connectors/pipeline/record-converter.js';
 import { recordToObservation } from '../../../src/connectors/pipeline/record-to-observation.js';
 import { MissingValueColumnError, parseDelimited } from '../../../src/connectors/formats/delimited.js';
 import { jsonItemRecord, parseJsonDocument, parseNdjson } from '../../../src/connectors/formats/json-records.js';
@@ -29,7 +29,7 @@ import { readJson } from '../../../src/connectors/formats/json-shape.js';
 import { readLines } from '../../../src/connectors/formats/line-shape.js';
 import { eventItems, readMisp } from '../../../src/connectors/formats/misp-shape.js';
 import { readNdjson } from '../../../src/connectors/formats/ndjson-shape.js';
-import type { ShapeItem } from '../../../src/connectors/formats/shape-item.js';
+import type { RecordItem } from '../../../src/connectors/formats/record.js';
 import { readStixBundle, readTaxii } from '../../../src/connectors/formats/stix-shape.js';
 import type { DelimitedShape, MispShape, SourceDefinition } from '../../../src/connectors/catalog/source-definition.js';
 import { CATALOG } from '../../../src/connectors/catalog/sources/index.js';
@@ -110,9 +110,9 @@ export function checkParsedItem(item: ParsedItem, minRecordLine = 1): void {
   assert.equal(typeof converted.ok, 'boolean');
 }
 
-const converter = (def?: SourceDefinition) => new FeedConverter(def?.defaults ?? {}, new SectorRules(), Date.UTC(2026, 4, 13));
+const converter = (def?: SourceDefinition) => new RecordConverter(def?.defaults ?? {}, new SectorRules(), Date.UTC(2026, 4, 13));
 
-export function checkShapeItem(item: ShapeItem, def?: SourceDefinition, minRecordLine = 1): void {
+export function checkShapeItem(item: RecordItem, def?: SourceDefinition, minRecordLine = 1): void {
   const keys = Object.keys(item);
   assert.equal(keys.length, 1, `item has keys ${keys.join(', ')}`);
   if ('problem' in item) return checkProblem(item.problem);
@@ -355,7 +355,7 @@ export async function checkFeed(input: FeedInput, options: { tolerate?: boolean 
   assert.ok(def, `unknown source ${input.source}`);
   const b = body(input);
   const more = input.more ?? [];
-  let gen: AsyncIterable<ShapeItem>;
+  let gen: AsyncIterable<RecordItem>;
   let allowed: (e: Error) => boolean = never;
   const shape = def.shape;
   switch (shape.kind) {

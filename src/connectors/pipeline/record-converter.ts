@@ -2,10 +2,9 @@ import type { IocType } from '../../domain/ioc-types.js';
 import { detectType, normalize, normalizeAny } from '../../domain/normalize.js';
 import { sectorOf } from '../../domain/sector-names.js';
 import type { SectorRules } from '../../domain/sector-rules.js';
-import { parseTlp } from '../../domain/tlp.js';
+import { parseTlp, type Tlp } from '../../domain/tlp.js';
 import type { Observation } from '../../store/types.js';
-import type { MappedRecord } from '../formats/map-fields.js';
-import { labels, typeOf } from './record-to-observation.js';
+import { labels, type SourceRecord, typeOf } from '../formats/record.js';
 import type { RecordDefaults } from '../catalog/source-definition.js';
 
 export interface Converted {
@@ -32,19 +31,33 @@ export function ipFamily(declared: IocType | undefined, value: string): IocType 
   return detected === 'ipv4' || detected === 'ipv6' ? detected : declared;
 }
 
+/** Where feeds and file imports differ on the way from a record to observations. */
+export interface ConvertPolicy {
+  /** A declared IP family gives way to the one the value has (feeds: see ipFamily); a file's type is taken at its word. */
+  ipFamily: boolean;
+  /** Times after `now` are brought back to it (a feed's clock runs ahead); a file's times are kept as written. */
+  clampToNow: boolean;
+  /** The TLP of a record that carries none (a file import's `--tlp`); feeds leave it to the source. */
+  tlp?: Tlp | null | undefined;
+}
+
+export const FEED_POLICY: ConvertPolicy = { ipFamily: true, clampToNow: true };
+
 /**
- * A source's mapped record → normalized observations: type resolution, normalization, sectors (names, defaults,
- * rules), defaults, and the time rules (UTC, no date → the run's time, never in the future). The exclusions apply
- * where every write path meets the store (write-observations.ts).
+ * The one converter (issue 14): a record of any source, feed or file → normalized observations: type resolution,
+ * normalization, sectors (names, defaults, rules), defaults, and the time rules (UTC, no date → the run's time,
+ * never in the future for a feed). The exclusions apply where every write path meets the store
+ * (write-observations.ts).
  */
-export class FeedConverter {
+export class RecordConverter {
   constructor(
     private readonly defaults: RecordDefaults,
     private readonly rules: SectorRules,
     private readonly now: number,
+    private readonly policy: ConvertPolicy = FEED_POLICY,
   ) {}
 
-  convert(r: MappedRecord): Converted {
+  convert(r: SourceRecord): Converted {
     const out: Converted = { observations: [], rejected: [] };
     const tags = labels(union(r.tags, this.defaults.tags));
     const malware = labels(union(r.malware, this.defaults.malware));
@@ -54,11 +67,11 @@ export class FeedConverter {
       if (s && !sectors.includes(s)) sectors.push(s);
     }
     for (const s of this.rules.sectorsFor(malware, tags)) if (!sectors.includes(s)) sectors.push(s);
-    const clamp = (t: number | undefined) => (t === undefined ? undefined : Math.min(t, this.now));
+    const clamp = (t: number | undefined) => (t === undefined || !this.policy.clampToNow ? t : Math.min(t, this.now));
     const lastKnown = clamp(r.lastSeen);
     const firstSeen = clamp(r.firstSeen) ?? lastKnown ?? this.now;
     const lastSeen = Math.max(lastKnown ?? this.now, firstSeen);
-    const tlp = r.tlp === undefined ? null : (parseTlp(r.tlp) ?? null);
+    const tlp = r.tlp === undefined ? (this.policy.tlp ?? null) : (parseTlp(r.tlp) ?? null);
     const confidence = r.confidence ?? this.defaults.confidence ?? null;
     for (const v of r.values) {
       const declared = v.type ?? (r.typeName !== undefined ? typeOf(r.typeName, v.value, this.defaults.type) : this.defaults.type);
@@ -66,7 +79,7 @@ export class FeedConverter {
         out.rejected.push(`${v.value.slice(0, 80)}: unknown type ${JSON.stringify(r.typeName?.slice(0, 40))}`);
         continue;
       }
-      const type = ipFamily(declared, v.value);
+      const type = this.policy.ipFamily ? ipFamily(declared, v.value) : declared;
       const n = type === undefined ? normalizeAny(v.value) : normalize(type, v.value);
       if (!n.ok) {
         out.rejected.push(n.reason);
