@@ -48,45 +48,51 @@ export interface SplitOptions {
 }
 
 /**
- * Numbered lines → whole records (or problems), in line order. Blank lines and comment lines are dropped; a
- * quoted field that spans lines is joined.
+ * Numbered lines → whole records (or problems), in line order: `push` each line, then `end`. Blank lines and
+ * comment lines are dropped; a quoted field that spans lines is joined.
  */
-export async function* splitCsvRecords(lines: AsyncIterable<CsvRecord>, opts: SplitOptions): AsyncGenerator<CsvPiece> {
-  const comment = opts.comment ?? '#';
-  let pending: CsvRecord[] = [];
-  let pendingBytes = 0;
+class CsvSplitter {
+  private readonly comment: string;
+  private pending: CsvRecord[] = [];
+  private pendingBytes = 0;
 
-  function* consider(l: CsvRecord): Generator<CsvPiece> {
-    if (pending.length > 0) {
-      pending.push(l);
-      pendingBytes += l.text.length;
+  constructor(private readonly opts: SplitOptions) {
+    this.comment = opts.comment ?? '#';
+  }
+
+  push(l: CsvRecord, out: CsvPiece[]): void {
+    if (this.pending.length > 0) {
+      this.pending.push(l);
+      this.pendingBytes += l.text.length;
       if (quoteParityOdd(l.text)) {
-        yield { record: { text: pending.map((p) => p.text).join('\n'), line: pending[0]!.line } };
-        pending = [];
-      } else if (pending.length >= MAX_RECORD_LINES || pendingBytes >= MAX_RECORD_BYTES) {
-        yield* giveUp();
+        out.push({ record: { text: this.pending.map((p) => p.text).join('\n'), line: this.pending[0]!.line } });
+        this.pending = [];
+      } else if (this.pending.length >= MAX_RECORD_LINES || this.pendingBytes >= MAX_RECORD_BYTES) {
+        this.giveUp(out);
       }
       return;
     }
-    if (l.text.trim() === '' || l.text.startsWith(comment)) return;
+    if (l.text.trim() === '' || l.text.startsWith(this.comment)) return;
     if (quoteParityOdd(l.text)) {
-      pending = [l];
-      pendingBytes = l.text.length;
+      this.pending = [l];
+      this.pendingBytes = l.text.length;
       return;
     }
-    yield { record: l };
-  }
-  // The opening line is a mistake: report it, and read the lines after it again.
-  function* giveUp(): Generator<CsvPiece> {
-    const [first, ...rest] = pending;
-    pending = [];
-    pendingBytes = 0;
-    yield { problem: { line: first!.line, reason: opts.unbalanced(first!.text) } };
-    for (const l of rest) yield* consider(l);
+    out.push({ record: l });
   }
 
-  for await (const l of lines) yield* consider(l);
-  while (pending.length > 0) yield* giveUp();
+  end(out: CsvPiece[]): void {
+    while (this.pending.length > 0) this.giveUp(out);
+  }
+
+  // The opening line is a mistake: report it, and read the lines after it again.
+  private giveUp(out: CsvPiece[]): void {
+    const [first, ...rest] = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    out.push({ problem: { line: first!.line, reason: this.opts.unbalanced(first!.text) } });
+    for (const l of rest) this.push(l, out);
+  }
 }
 
 /** csv-parse's "at line N" counts from the text it was given: say the file's line instead. */
@@ -99,7 +105,7 @@ export type CsvRow = { row: Row; line: number } | { problem: LineProblem };
  * Records → rows, with `options` for csv-parse and the column names `columns()` gives at the time (errors are
  * caught here, not skipped by csv-parse). Records and problems come out in the order they went in.
  */
-export async function* parseCsvRecords(pieces: AsyncIterable<CsvPiece>, options: Options, columns: () => string[]): AsyncGenerator<CsvRow> {
+function csvParser(options: Options, columns: () => string[]): (items: CsvPiece[]) => Generator<CsvRow> {
   const parseText = (text: string, strict: boolean) =>
     parseSync(text, { ...options, columns: columns(), skip_records_with_error: false, ...(strict ? { relax_quotes: false } : {}) }) as unknown as Row[];
   // One record alone: its row, its problem, or (a mid-field quote that joined lines, read as a character under
@@ -159,18 +165,55 @@ export async function* parseCsvRecords(pieces: AsyncIterable<CsvPiece>, options:
     if (records.length > 0) yield* group(records);
   }
 
+  return batch;
+}
+
+export interface CsvReadOptions {
+  /** A line already read, to take before `lines`. */
+  first?: CsvRecord;
+  split: SplitOptions;
+  /** csv-parse options for every record (`columns` comes from `columns()`). */
+  parse: Options;
+  columns: () => string[];
+  /** Sees each piece before it is parsed: returns it, another piece in its place, or undefined to drop it. */
+  intercept?: (piece: CsvPiece) => CsvPiece | undefined;
+}
+
+/**
+ * The two steps on a stream of numbered lines: one async step per line, the rest synchronous, and the event loop
+ * given back after each batch (and every 512 lines), so that a long feed never holds it.
+ */
+export async function* readCsvRecords(lines: AsyncIterable<CsvRecord>, o: CsvReadOptions): AsyncGenerator<CsvRow> {
+  const splitter = new CsvSplitter(o.split);
+  const parse = csvParser(o.parse, o.columns);
+  const cut: CsvPiece[] = [];
   let pending: CsvPiece[] = [];
   let size = 0;
-  for await (const piece of pieces) {
-    pending.push(piece);
-    if ('record' in piece) size += piece.record.text.length + 1;
+  let seen = 0;
+  const take = () => {
+    for (const piece of cut) {
+      const p = o.intercept ? o.intercept(piece) : piece;
+      if (p === undefined) continue;
+      pending.push(p);
+      if ('record' in p) size += p.record.text.length + 1;
+    }
+    cut.length = 0;
+  };
+  if (o.first) splitter.push(o.first, cut);
+  for await (const l of lines) {
+    splitter.push(l, cut);
+    if (cut.length > 0) take();
     if (size >= BATCH_CHARS) {
-      yield* batch(pending);
+      const ready = pending;
       pending = [];
       size = 0;
-    }
+      yield* parse(ready);
+      await new Promise((r) => setImmediate(r));
+    } else if (++seen % 512 === 0) await new Promise((r) => setImmediate(r));
   }
-  if (pending.length > 0) yield* batch(pending);
+  splitter.end(cut);
+  take();
+  if (pending.length > 0) yield* parse(pending);
 }
 
 /** Parses one record alone, for a header line: its cells, or undefined when csv-parse cannot read it. */

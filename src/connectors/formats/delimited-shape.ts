@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { type CsvRecord, csvCells, numberedLines, parseCsvRecords, splitCsvRecords } from './csv-records.js';
+import { type CsvRecord, csvCells, numberedLines, readCsvRecords } from './csv-records.js';
 import { FieldReader } from './map-fields.js';
 import { DELIMITED_NULLS } from './record.js';
 import type { DelimitedShape } from '../catalog/source-definition.js';
@@ -47,17 +47,15 @@ export async function* readDelimited(body: Readable, shape: DelimitedShape): Asy
     return;
   }
   const columns = header;
-  async function* rest(): AsyncGenerator<CsvRecord> {
-    if (first !== undefined) yield first;
-    for (;;) {
-      const next = await lines.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  const pieces = splitCsvRecords(rest(), { comment, unbalanced: () => 'unbalanced quote: a quoted field opened on this line never closes' });
+  // The lines left, after the first data line read above.
+  const rows = readCsvRecords({ [Symbol.asyncIterator]: () => lines }, {
+    ...(first !== undefined ? { first } : {}),
+    split: { comment, unbalanced: () => 'unbalanced quote: a quoted field opened on this line never closes' },
+    parse: csv,
+    columns: () => columns,
+  });
   const reader = new FieldReader([...DELIMITED_NULLS, ...(shape.nulls ?? [])]);
-  for await (const item of parseCsvRecords(pieces, csv, () => columns)) {
+  for await (const item of rows) {
     if ('problem' in item) yield item;
     else yield reader.map(item.row, [], shape.fields, item.line);
   }

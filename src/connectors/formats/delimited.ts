@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { parse as parseSync } from 'csv-parse/sync';
-import { type CsvPiece, excerpt, fileLines, numberedLines, parseCsvRecords, splitCsvRecords } from './csv-records.js';
+import { type CsvPiece, excerpt, fileLines, numberedLines, readCsvRecords } from './csv-records.js';
 import { type ParsedItem, type RawRecord, splitList } from './raw-record.js';
 
 /** Header names we understand, first match wins; compared lowercase with spaces and dashes as underscores. */
@@ -28,24 +28,25 @@ export class MissingValueColumnError extends Error {
  */
 export async function* parseDelimited(input: Readable, opts: { delimiter?: string } = {}): AsyncGenerator<ParsedItem> {
   const csv = { delimiter: opts.delimiter ?? ',', trim: true, relax_column_count: true, max_record_size: 1024 * 1024 };
-  const pieces = splitCsvRecords(numberedLines(input), { unbalanced: (first) => `unbalanced quote: a quoted field opened on this line never closes: ${excerpt(first)}` });
   // The header, consumed as column names, is the first record csv-parse can read.
   let header: string[] | undefined;
-  const records: AsyncGenerator<CsvPiece> = (async function* () {
-    for await (const piece of pieces) {
-      if (header === undefined && 'record' in piece) {
-        try {
-          header = (parseSync(`${piece.record.text}\n`, csv) as string[][])[0]?.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_')) ?? [];
-        } catch (err) {
-          yield { problem: { line: piece.record.line, reason: err instanceof Error ? fileLines(err.message, piece.record.line) : 'unreadable row' } };
-        }
-        continue;
-      }
-      yield piece;
+  const intercept = (piece: CsvPiece): CsvPiece | undefined => {
+    if (header !== undefined || !('record' in piece)) return piece;
+    try {
+      header = (parseSync(`${piece.record.text}\n`, csv) as string[][])[0]?.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_')) ?? [];
+      return undefined;
+    } catch (err) {
+      return { problem: { line: piece.record.line, reason: err instanceof Error ? fileLines(err.message, piece.record.line) : 'unreadable row' } };
     }
-  })();
+  };
+  const rows = readCsvRecords(numberedLines(input), {
+    split: { unbalanced: (first) => `unbalanced quote: a quoted field opened on this line never closes: ${excerpt(first)}` },
+    parse: csv,
+    columns: () => header ?? [],
+    intercept,
+  });
   let map: Partial<Record<keyof typeof COLUMNS, string>> | undefined;
-  for await (const item of parseCsvRecords(records, csv, () => header ?? [])) {
+  for await (const item of rows) {
     if ('problem' in item) {
       yield item;
       continue;

@@ -4,7 +4,7 @@ import { sectorOf } from '../../domain/sector-names.js';
 import type { SectorRules } from '../../domain/sector-rules.js';
 import { parseTlp, type Tlp } from '../../domain/tlp.js';
 import type { Observation } from '../../store/types.js';
-import { labels, type SourceRecord, typeOf } from '../formats/record.js';
+import { labels, type RecordItem, type SourceRecord, typeOf } from '../formats/record.js';
 import type { RecordDefaults } from '../catalog/source-definition.js';
 
 export interface Converted {
@@ -92,4 +92,23 @@ export class RecordConverter {
     }
     return out;
   }
+}
+
+/** What one item of any format comes to: skipped (counted as read or not), or read, with its observations and problems. */
+export type ItemOutcome =
+  | { skipped: string; read: boolean }
+  | { skipped?: undefined; read: true; line: number; observations: Observation[]; problems: Array<{ line: number; reason: string }> };
+
+/**
+ * The one step every item takes, feed or file: a skip is counted by kind, an unreadable record is a problem at its
+ * line, a record past its source's end of validity is read but skipped as `expired`, and a record is converted
+ * (each value that fails normalization a problem at the record's line).
+ */
+export function convertItem(item: RecordItem, converter: RecordConverter, now: number): ItemOutcome {
+  if ('skipped' in item) return { skipped: item.skipped, read: false };
+  if ('problem' in item) return { read: true, line: item.problem.line, observations: [], problems: [item.problem] };
+  const { line } = item.record;
+  if (item.record.expires !== undefined && item.record.expires <= now) return { skipped: 'expired', read: true };
+  const c = converter.convert(item.record);
+  return { read: true, line, observations: c.observations, problems: c.rejected.map((reason) => ({ line, reason })) };
 }

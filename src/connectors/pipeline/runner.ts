@@ -4,7 +4,7 @@ import { Exclusions } from '../../domain/exclusions.js';
 import { SectorRules } from '../../domain/sector-rules.js';
 import type { Store } from '../../store/store.js';
 import type { Observation, RunCounts, SourceRun, UpsertResult } from '../../store/types.js';
-import { RecordConverter } from './record-converter.js';
+import { convertItem, RecordConverter } from './record-converter.js';
 import { type ObservationChunk, writeObservations } from './write-observations.js';
 import type { IngestSettings, ResolvedSource } from '../catalog/source-config.js';
 import type { SourceDefinition } from '../catalog/source-definition.js';
@@ -234,25 +234,17 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     let chunk: Observation[] = [];
     let lines: number[] = [];
     for await (const item of items()) {
-      if ('skipped' in item) {
-        report.skipped[item.skipped] = (report.skipped[item.skipped] ?? 0) + 1;
+      const out = convertItem(item, converter, started);
+      if (out.read) report.records++;
+      if (out.skipped !== undefined) {
+        report.skipped[out.skipped] = (report.skipped[out.skipped] ?? 0) + 1;
         continue;
       }
-      report.records++;
-      if ('problem' in item) {
-        problem(item.problem.line ? `record ${item.problem.line}: ${item.problem.reason}` : item.problem.reason);
-        continue;
-      }
-      if (item.record.expires !== undefined && item.record.expires <= started) {
-        report.skipped.expired = (report.skipped.expired ?? 0) + 1;
-        continue;
-      }
-      const c = converter.convert(item.record);
-      for (const r of c.rejected) problem(`record ${item.record.line}: ${r}`);
-      accepted += c.observations.length;
-      for (const o of c.observations) {
+      for (const p of out.problems) problem(p.line ? `record ${p.line}: ${p.reason}` : p.reason);
+      accepted += out.observations.length;
+      for (const o of out.observations) {
         chunk.push(o);
-        lines.push(item.record.line);
+        lines.push(out.line);
       }
       if (chunk.length >= CHUNK) {
         yield { observations: chunk, lines };
