@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { parse as parseSync, type Options } from 'csv-parse/sync';
 
 /**
@@ -222,14 +221,5 @@ export function csvCells(text: string, options: Options): string[] | undefined {
     return (parseSync(text, { ...options, columns: false, info: false }) as string[][])[0];
   } catch {
     return undefined;
-  }
-}
-
-/** The lines of a text stream, numbered from 1 (LF, CRLF or a lone CR; a byte order mark dropped from the first). */
-export async function* numberedLines(input: AsyncIterable<unknown> & NodeJS.ReadableStream): AsyncGenerator<CsvRecord> {
-  let line = 0;
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    line++;
-    yield { text: line === 1 ? text.replace(/^\uFEFF/, '') : text, line };
   }
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { type CsvRecord, csvCells, numberedLines, readCsvRecords } from './csv-records.js';
+import { type CsvRecord, csvCells, readCsvRecords } from './csv-records.js';
+import { numberedLines } from './lines.js';
 import { FieldReader } from './map-fields.js';
 import { DELIMITED_NULLS } from './record.js';
 import type { DelimitedShape } from '../catalog/source-definition.js';

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { parse as parseSync } from 'csv-parse/sync';
-import { type CsvPiece, excerpt, fileLines, numberedLines, readCsvRecords } from './csv-records.js';
+import { type CsvPiece, excerpt, fileLines, readCsvRecords } from './csv-records.js';
+import { numberedLines } from './lines.js';
 import { type ParsedItem, type RawRecord, splitList } from './raw-record.js';
 
 /** Header names we understand, first match wins; compared lowercase with spaces and dashes as underscores. */

@@ -1,9 +1,9 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { type ParsedItem, type RawRecord, splitList } from './raw-record.js';
 import { stixObjectRecords } from './stix-objects.js';
 import { parseJson } from './json-text.js';
 import { bodyText } from './body-text.js';
+import { numberedLines } from './lines.js';
 
 const pick = (o: Record<string, unknown>, ...names: string[]): unknown => {
   for (const n of names) if (o[n] !== undefined && o[n] !== null && o[n] !== '') return o[n];
@@ -73,10 +73,7 @@ export async function* parseJsonDocument(input: Readable): AsyncGenerator<Parsed
 
 /** NDJSON / JSON Lines: one item per line, blank lines ignored. */
 export async function* parseNdjson(input: Readable): AsyncGenerator<ParsedItem> {
-  let line = 0;
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    line++;
-    const raw = line === 1 ? text.replace(/^\uFEFF/, '') : text;
+  for await (const { text: raw, line } of numberedLines(input)) {
     if (raw.trim() === '') continue;
     const json = parseJson(raw);
     if (!json.ok) {
