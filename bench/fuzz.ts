@@ -15,8 +15,8 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { readLines } from '../src/connectors/shapes/line-shape.js';
-import { CATALOG } from '../src/connectors/sources/index.js';
+import { readLines } from '../src/connectors/formats/line-shape.js';
+import { CATALOG } from '../src/connectors/catalog/sources/index.js';
 import { normalize, normalizeAny } from '../src/domain/normalize.js';
 import { refang } from '../src/domain/refang.js';
 import { checkPatternGrammar } from '../src/stix/pattern-grammar.js';

@@ -16,7 +16,7 @@
  */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { importFile } from '../src/connectors/file-import.js';
+import { importFile } from '../src/connectors/pipeline/file-import.js';
 import { Exclusions } from '../src/domain/exclusions.js';
 import { backendOf, benchCsv, databaseBytes, displayUrl, freshDatabase, OUT_DIR, openBenchStore } from './bench-database.js';
 import { emitBenchJson, mb, MiB, median, peakRssBytes, round } from './bench-output.js';

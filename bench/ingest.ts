@@ -19,8 +19,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { runSource } from '../src/connectors/runner.js';
-import { DEFAULT_INGEST_BATCH, resolveSources } from '../src/connectors/source-config.js';
+import { runSource } from '../src/connectors/pipeline/runner.js';
+import { DEFAULT_INGEST_BATCH, resolveSources } from '../src/connectors/catalog/source-config.js';
 import { backendOf, benchCsv, benchIpList, databaseBytes, displayUrl, freshDatabase, isPostgresUrl, openBenchStore, postgresSchema } from './bench-database.js';
 import { BENCH_JSON_PREFIX, emitBenchJson, mb, MiB, parseBenchJson, peakRssBytes, round } from './bench-output.js';
 

@@ -4,7 +4,7 @@ import { normalizeAny } from '../domain/normalize.js';
 import { SECTORS, isSector } from '../domain/sectors.js';
 import { InvalidParameterError } from '../errors/app-error.js';
 import { IOC_STATUSES, type IocQuery } from '../store/types.js';
-import { parseIsoTime } from './iso-time.js';
+import { parseIsoTime } from '../domain/iso-time.js';
 
 /** Query parameters of GET /api/v1/iocs (and of the STIX export, which adds nothing but shares them). */
 export const IOC_LIST_PARAMS = ['type', 'since', 'industry', 'confidence', 'source', 'status', 'q', 'limit', 'cursor'] as const;

@@ -1,6 +1,6 @@
 import { bandOf } from '../domain/confidence.js';
 import type { Ioc, IocDetail } from '../store/types.js';
-import { isoMs } from './iso-time.js';
+import { isoMs } from '../domain/iso-time.js';
 
 /** The REST representation of an IOC (snake_case, ISO times); one place so list and detail agree. */
 export function iocView(ioc: Ioc) {

@@ -1,7 +1,7 @@
-import type { ResolvedSource } from '../connectors/source-config.js';
+import type { ResolvedSource } from '../connectors/catalog/source-config.js';
 import type { SourceRunStore } from '../store/store.js';
 import type { SourceRun } from '../store/types.js';
-import { isoMs } from './iso-time.js';
+import { isoMs } from '../domain/iso-time.js';
 
 /** A source as `GET /api/v1/sources` and `socd sources` show it. */
 export interface SourceView {

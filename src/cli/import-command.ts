@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
-import { importFile } from '../connectors/file-import.js';
-import type { ImportProblem } from '../connectors/import-pipeline.js';
-import { detectFileFormat, type FileFormat } from '../connectors/parsers/open-file-records.js';
-import { exclusionSettings } from '../connectors/source-config.js';
-import type { ExcludedValue } from '../connectors/write-observations.js';
+import { importFile } from '../connectors/pipeline/file-import.js';
+import type { ImportProblem } from '../connectors/pipeline/import-pipeline.js';
+import { detectFileFormat, type FileFormat } from '../connectors/formats/open-file-records.js';
+import { exclusionSettings } from '../connectors/catalog/source-config.js';
+import type { ExcludedValue } from '../connectors/pipeline/write-observations.js';
 import { BAND_RANGES, isConfidenceBand } from '../domain/confidence.js';
 import { Exclusions } from '../domain/exclusions.js';
 import type { IocType } from '../domain/ioc-types.js';
@@ -28,7 +28,7 @@ const SOURCE_ID = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
 
 /**
  * `--confidence`: an integer 0–100, or a band as in a CSV `confidence` cell, mapped to the same numbers (low 15,
- * medium 50, high 85: each band's canonical value, record-to-observation.ts).
+ * medium 50, high 85: each band's canonical value, connectors/formats/file-record.ts).
  */
 export function parseConfidenceOption(v: string): number {
   const band = v.trim().toLowerCase();

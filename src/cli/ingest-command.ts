@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
-import { type RunReport, runSources } from '../connectors/runner.js';
-import { resolveSources } from '../connectors/source-config.js';
-import { CATALOG } from '../connectors/sources/index.js';
+import { type RunReport, runSources } from '../connectors/pipeline/runner.js';
+import { resolveSources } from '../connectors/catalog/source-config.js';
+import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { withContext } from './context.js';
 import { table } from './table.js';
 

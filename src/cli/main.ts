@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { FILE_FORMATS } from '../connectors/parsers/open-file-records.js';
+import { FILE_FORMATS } from '../connectors/formats/open-file-records.js';
 import { IOC_TYPES } from '../domain/ioc-types.js';
 import { parseTlp } from '../domain/tlp.js';
 import { PLANS } from '../store/types.js';

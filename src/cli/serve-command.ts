@@ -3,9 +3,9 @@ import { Authenticator } from '../auth/authenticator.js';
 import { bootstrapAdmin } from '../auth/key-service.js';
 import { buildApp } from '../http/app.js';
 import { openContext, tokenSigner } from './context.js';
-import { IngestScheduler } from '../connectors/scheduler.js';
-import { resolveSources } from '../connectors/source-config.js';
-import { CATALOG } from '../connectors/sources/index.js';
+import { IngestScheduler } from '../connectors/pipeline/scheduler.js';
+import { resolveSources } from '../connectors/catalog/source-config.js';
+import { CATALOG } from '../connectors/catalog/sources/index.js';
 
 const LAST_USED_FLUSH_MS = 30_000;
 /** How long a clean close may take before the process exits anyway (status 1). */

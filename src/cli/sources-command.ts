@@ -1,6 +1,6 @@
 import { SourceService } from '../api/source-service.js';
-import { type ResolvedSource, resolveSources } from '../connectors/source-config.js';
-import { CATALOG } from '../connectors/sources/index.js';
+import { type ResolvedSource, resolveSources } from '../connectors/catalog/source-config.js';
+import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { withContext } from './context.js';
 import { shorten, table } from './table.js';
 

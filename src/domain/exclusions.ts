@@ -5,7 +5,7 @@ import type { IocType } from './ioc-types.js';
  * Values never stored, whatever a source says (SOURCES.md, "Exclusions before scoring"): addresses that are not
  * public (private, reserved, bogon), the public resolvers, a short list of top domains whose blocking would cut
  * an organisation off, and the hashes of the empty file. Applied to every write of observations (feeds, `socd
- * import`, any later API) by the one gate in front of the store, connectors/write-observations.ts; configurable
+ * import`, any later API) by the one gate in front of the store, connectors/pipeline/write-observations.ts; configurable
  * (config `exclusions`).
  */
 export interface ExclusionConfig {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runSources, type RunnerDeps } from '../../src/connectors/runner.js';
-import { resolveSources, type ResolvedSource } from '../../src/connectors/source-config.js';
-import { CATALOG } from '../../src/connectors/sources/index.js';
+import { runSources, type RunnerDeps } from '../../src/connectors/pipeline/runner.js';
+import { resolveSources, type ResolvedSource } from '../../src/connectors/catalog/source-config.js';
+import { CATALOG } from '../../src/connectors/catalog/sources/index.js';
 import { BUILTIN_COLLECTIONS } from '../../src/domain/collections.js';
 import { observation, source } from '../support/builders.js';
 import { FeedServer } from '../support/feed-server.js';

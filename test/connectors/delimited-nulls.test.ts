@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import type { MappedRecord } from '../../src/connectors/map-fields.js';
-import { readDelimited } from '../../src/connectors/shapes/delimited-shape.js';
-import type { DelimitedShape } from '../../src/connectors/source-definition.js';
+import type { SourceRecord } from '../../src/connectors/formats/record.js';
+import { readDelimited } from '../../src/connectors/formats/delimited-shape.js';
+import type { DelimitedShape } from '../../src/connectors/catalog/source-definition.js';
 
-async function records(text: string, shape: DelimitedShape): Promise<MappedRecord[]> {
-  const out: MappedRecord[] = [];
+async function records(text: string, shape: DelimitedShape): Promise<SourceRecord[]> {
+  const out: SourceRecord[] = [];
   for await (const item of readDelimited(Readable.from([Buffer.from(text)]), shape)) if ('record' in item) out.push(item.record);
   return out;
 }

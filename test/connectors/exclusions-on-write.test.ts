@@ -5,14 +5,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import { importFile } from '../../src/connectors/file-import.js';
-import { runImport } from '../../src/connectors/import-pipeline.js';
-import { parseStream } from '../../src/connectors/parsers/open-file-records.js';
-import { runSource } from '../../src/connectors/runner.js';
-import { resolveSources } from '../../src/connectors/source-config.js';
-import { genericSource } from '../../src/connectors/sources/generic.js';
-import { CATALOG } from '../../src/connectors/sources/index.js';
-import { writeObservations, type ExcludedValue } from '../../src/connectors/write-observations.js';
+import { importFile } from '../../src/connectors/pipeline/file-import.js';
+import { runImport } from '../../src/connectors/pipeline/import-pipeline.js';
+import { parseStream } from '../../src/connectors/formats/open-file-records.js';
+import { runSource } from '../../src/connectors/pipeline/runner.js';
+import { resolveSources } from '../../src/connectors/catalog/source-config.js';
+import { genericSource } from '../../src/connectors/catalog/sources/generic.js';
+import { CATALOG } from '../../src/connectors/catalog/sources/index.js';
+import { writeObservations, type ExcludedValue } from '../../src/connectors/pipeline/write-observations.js';
 import { Exclusions } from '../../src/domain/exclusions.js';
 import type { Observation } from '../../src/store/types.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -129,7 +129,7 @@ describe('exclusions apply to every write path', () => {
   });
 
   it('nothing outside the store and the observation writer calls the store\'s write methods', () => {
-    // The one gate (src/connectors/write-observations.ts) applies the exclusions: a new write path that called the
+    // The one gate (src/connectors/pipeline/write-observations.ts) applies the exclusions: a new write path that called the
     // store directly would skip them.
     const root = path.resolve(process.cwd(), 'src');
     const offenders: string[] = [];
@@ -139,7 +139,7 @@ describe('exclusions apply to every write path', () => {
         if (statSync(p).isDirectory()) walk(p);
         else if (p.endsWith('.ts')) {
           const rel = path.relative(root, p).split(path.sep).join('/');
-          if (rel.startsWith('store/') || rel === 'connectors/write-observations.ts') continue;
+          if (rel.startsWith('store/') || rel === 'connectors/pipeline/write-observations.ts') continue;
           if (/\.upsertObservation(s|Stream)\b/.test(readFileSync(p, 'utf8'))) offenders.push(rel);
         }
       }

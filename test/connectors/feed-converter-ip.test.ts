@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FeedConverter, ipFamily } from '../../src/connectors/feed-converter.js';
+import { RecordConverter as FeedConverter, ipFamily } from '../../src/connectors/pipeline/record-converter.js';
 import { SectorRules } from '../../src/domain/sector-rules.js';
 
 const NOW = Date.UTC(2026, 10, 20, 12);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runSource } from '../../src/connectors/runner.js';
-import { resolveSources, type ResolvedSource } from '../../src/connectors/source-config.js';
-import { CATALOG } from '../../src/connectors/sources/index.js';
-import { feodo } from '../../src/connectors/sources/feodo.js';
+import { runSource } from '../../src/connectors/pipeline/runner.js';
+import { resolveSources, type ResolvedSource } from '../../src/connectors/catalog/source-config.js';
+import { CATALOG } from '../../src/connectors/catalog/sources/index.js';
+import { feodo } from '../../src/connectors/catalog/sources/feodo.js';
 import { FeedServer } from '../support/feed-server.js';
 import { sqliteStore } from '../support/stores.js';
 

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { runSource } from '../../src/connectors/runner.js';
-import { resolveSources, type ResolvedSource } from '../../src/connectors/source-config.js';
-import type { SourceDefinition } from '../../src/connectors/source-definition.js';
-import { CATALOG } from '../../src/connectors/sources/index.js';
-import { genericSource } from '../../src/connectors/sources/generic.js';
-import { phishtank } from '../../src/connectors/sources/phishtank.js';
+import { runSource } from '../../src/connectors/pipeline/runner.js';
+import { resolveSources, type ResolvedSource } from '../../src/connectors/catalog/source-config.js';
+import type { SourceDefinition } from '../../src/connectors/catalog/source-definition.js';
+import { CATALOG } from '../../src/connectors/catalog/sources/index.js';
+import { genericSource } from '../../src/connectors/catalog/sources/generic.js';
+import { phishtank } from '../../src/connectors/catalog/sources/phishtank.js';
 import { FEEDS, FeedServer } from '../support/feed-server.js';
 import { sqliteStore } from '../support/stores.js';
 

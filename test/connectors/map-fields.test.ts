@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FieldReader, readPath, type MappedRecord, type MapOutcome } from '../../src/connectors/map-fields.js';
-import type { FieldMap, FieldSpec } from '../../src/connectors/source-definition.js';
+import { FieldReader, readPath, type MapOutcome } from '../../src/connectors/formats/map-fields.js';
+import type { SourceRecord } from '../../src/connectors/formats/record.js';
+import type { FieldMap, FieldSpec } from '../../src/connectors/catalog/source-definition.js';
 
-const record = (o: MapOutcome): MappedRecord => {
+const record = (o: MapOutcome): SourceRecord => {
   assert.ok('record' in o, `skipped: ${'skipped' in o ? o.skipped : ''}`);
   return o.record;
 };

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { runSource, type RunReport } from '../../src/connectors/runner.js';
-import { resolveSources, type ResolvedSource } from '../../src/connectors/source-config.js';
-import { CATALOG } from '../../src/connectors/sources/index.js';
-import { nvd } from '../../src/connectors/sources/nvd.js';
+import { runSource, type RunReport } from '../../src/connectors/pipeline/runner.js';
+import { resolveSources, type ResolvedSource } from '../../src/connectors/catalog/source-config.js';
+import { CATALOG } from '../../src/connectors/catalog/sources/index.js';
+import { nvd } from '../../src/connectors/catalog/sources/nvd.js';
 import { sqliteStore } from '../support/stores.js';
 
 const DAY = 86_400_000;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { networkDown, runSources, type RunReport } from '../../src/connectors/runner.js';
-import { IngestScheduler, type SchedulerLog } from '../../src/connectors/scheduler.js';
-import { resolveSources, type ResolvedSource } from '../../src/connectors/source-config.js';
-import type { SourceDefinition } from '../../src/connectors/source-definition.js';
-import { CATALOG } from '../../src/connectors/sources/index.js';
-import { genericSource } from '../../src/connectors/sources/generic.js';
+import { networkDown, runSources, type RunReport } from '../../src/connectors/pipeline/runner.js';
+import { IngestScheduler, type SchedulerLog } from '../../src/connectors/pipeline/scheduler.js';
+import { resolveSources, type ResolvedSource } from '../../src/connectors/catalog/source-config.js';
+import type { SourceDefinition } from '../../src/connectors/catalog/source-definition.js';
+import { CATALOG } from '../../src/connectors/catalog/sources/index.js';
+import { genericSource } from '../../src/connectors/catalog/sources/generic.js';
 import { FetchError, fetchSource } from '../../src/connectors/transport/fetch-source.js';
 import { FeedServer } from '../support/feed-server.js';
 import { sqliteStore } from '../support/stores.js';

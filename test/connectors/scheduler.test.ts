@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RunReport } from '../../src/connectors/runner.js';
-import { IngestScheduler, type SchedulerLog } from '../../src/connectors/scheduler.js';
-import { resolveSources } from '../../src/connectors/source-config.js';
+import type { RunReport } from '../../src/connectors/pipeline/runner.js';
+import { IngestScheduler, type SchedulerLog } from '../../src/connectors/pipeline/scheduler.js';
+import { resolveSources } from '../../src/connectors/catalog/source-config.js';
 import { decayedScore } from '../../src/domain/scoring.js';
 import type { Store } from '../../src/store/store.js';
 import { observation, source } from '../support/builders.js';

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/config/config.js';
-import { checkDefinition, DEFAULT_USER_AGENT, resolveSources, type ResolvedSource, DEFAULT_INGEST_BATCH } from '../../src/connectors/source-config.js';
-import type { SourceDefinition } from '../../src/connectors/source-definition.js';
-import { CATALOG } from '../../src/connectors/sources/index.js';
-import { parseDuration } from '../../src/connectors/url-template.js';
+import { checkDefinition, DEFAULT_USER_AGENT, resolveSources, type ResolvedSource, DEFAULT_INGEST_BATCH } from '../../src/connectors/catalog/source-config.js';
+import type { SourceDefinition } from '../../src/connectors/catalog/source-definition.js';
+import { CATALOG } from '../../src/connectors/catalog/sources/index.js';
+import { parseDuration } from '../../src/connectors/catalog/url-template.js';
 import { DEFAULT_SECTOR_RULES } from '../../src/domain/sector-rules.js';
 
 type Env = Record<string, string | undefined>;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSourceTime } from '../../src/connectors/source-time.js';
-import type { FieldRule } from '../../src/connectors/source-definition.js';
+import { parseSourceTime } from '../../src/connectors/formats/source-time.js';
+import type { FieldRule } from '../../src/connectors/catalog/source-definition.js';
 
 type Format = FieldRule['dateFormat'];
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { stixObjectRecords } from '../../src/connectors/parsers/stix-objects.js';
+import { stixObjectRecords } from '../../src/connectors/formats/stix-objects.js';
 import { TLP2_MARKING_IDS, tlpOfMarkings } from '../../src/stix/tlp-markings.js';
 
 const indicator = (extra: Record<string, unknown>) => ({

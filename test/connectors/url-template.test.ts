@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { expandUrl, parseDuration, timeWindows, withQuery, type TemplateValues } from '../../src/connectors/url-template.js';
+import { expandUrl, parseDuration, timeWindows, withQuery, type TemplateValues } from '../../src/connectors/catalog/url-template.js';
 
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 const SINCE = Date.UTC(2025, 11, 3, 22, 10, 0);

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CATALOG } from '../../src/connectors/sources/index.js';
+import { CATALOG } from '../../src/connectors/catalog/sources/index.js';
 import { loadConfig } from '../../src/config/config.js';
 import { observation, source } from '../support/builders.js';
 import { startServer, type TestServer } from '../support/server.js';

@@ -1,5 +1,5 @@
 /**
- * Import parsers (src/connectors/parsers/*) and feed shapes (src/connectors/shapes/*) on in-memory text.
+ * Import readers and feed shapes (src/connectors/formats/*) on in-memory text.
  *
  * - total: arbitrary and mutated input ends (every property is awaited) and never throws anything but the
  *   documented errors (MissingValueColumnError for a CSV without a value column; an Error naming the document for
@@ -16,39 +16,34 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { IOC_TYPES } from '../../../src/domain/ioc-types.js';
 import { SectorRules } from '../../../src/domain/sector-rules.js';
-import { FeedConverter } from '../../../src/connectors/feed-converter.js';
-import { recordToObservation } from '../../../src/connectors/record-to-observation.js';
-import { MissingValueColumnError, parseDelimited } from '../../../src/connectors/parsers/delimited.js';
-import { jsonItemRecord, parseJsonDocument, parseNdjson } from '../../../src/connectors/parsers/json-records.js';
-import { parseLineList } from '../../../src/connectors/parsers/line-list.js';
-import type { ParsedItem } from '../../../src/connectors/parsers/raw-record.js';
-import { stixObjectRecords } from '../../../src/connectors/parsers/stix-objects.js';
-import { readDelimited } from '../../../src/connectors/shapes/delimited-shape.js';
-import type { FetchContext } from '../../../src/connectors/shapes/fetch-context.js';
-import { readJson } from '../../../src/connectors/shapes/json-shape.js';
-import { readLines } from '../../../src/connectors/shapes/line-shape.js';
-import { eventItems, readMisp } from '../../../src/connectors/shapes/misp-shape.js';
-import { readNdjson } from '../../../src/connectors/shapes/ndjson-shape.js';
-import type { ShapeItem } from '../../../src/connectors/shapes/shape-item.js';
-import { readStixBundle, readTaxii } from '../../../src/connectors/shapes/stix-shape.js';
-import type { DelimitedShape, MispShape, SourceDefinition } from '../../../src/connectors/source-definition.js';
-import { CATALOG } from '../../../src/connectors/sources/index.js';
+import { RecordConverter } from '../../../src/connectors/pipeline/record-converter.js';
+import { recordToObservation } from '../../../src/connectors/pipeline/record-to-observation.js';
+import { MissingValueColumnError, parseDelimited } from '../../../src/connectors/formats/delimited.js';
+import { jsonItemRecord, parseJsonDocument, parseNdjson } from '../../../src/connectors/formats/json-records.js';
+import { parseLineList } from '../../../src/connectors/formats/line-list.js';
+import type { ParsedItem } from '../../../src/connectors/formats/raw-record.js';
+import { stixObjectRecords } from '../../../src/connectors/formats/stix-objects.js';
+import { readDelimited } from '../../../src/connectors/formats/delimited-shape.js';
+import type { FetchContext } from '../../../src/connectors/transport/fetch-context.js';
+import { readJson } from '../../../src/connectors/formats/json-shape.js';
+import { readLines } from '../../../src/connectors/formats/line-shape.js';
+import { eventItems, readMisp } from '../../../src/connectors/formats/misp-shape.js';
+import { readNdjson } from '../../../src/connectors/formats/ndjson-shape.js';
+import type { RecordItem } from '../../../src/connectors/formats/record.js';
+import { readStixBundle, readTaxii } from '../../../src/connectors/formats/stix-shape.js';
+import type { DelimitedShape, MispShape, SourceDefinition } from '../../../src/connectors/catalog/source-definition.js';
+import { CATALOG } from '../../../src/connectors/catalog/sources/index.js';
 import { chunkCuts, cutBytes, hostileString, mutated, NASTY_CHARS } from '../support/arbitraries.js';
 import type { CorpusChecks, FuzzProperty } from '../support/fuzz.js';
 
 /**
- * Known issues (corpus parsers.json, todo), both in the CSV readers (parsers/delimited.ts, shapes/delimited-shape.ts):
- * - once csv-parse reports an error in a record, the line numbers of the records after it are wrong (one
- *   on_skip per error, not per record), and after an invalid closing quote (`"a"b`) every later record of the
- *   file is lost (csv-parse stays inside the quoted field);
- * - the pre-splitter joins lines by quote parity, but csv-parse with relax_quotes reads a quote inside an unquoted
- *   field as a character: two lines like `a"b` are one record for the one and two for the other, so the line
- *   numbers after them drift (the last record gets line 0).
- * While this is true, the CSV properties assert line numbers and conservation only while csv-parse reported
- * nothing (and at most one line has an odd number of quotes), and the catalog property allows record line 0 for
- * delimited sources; the corpus replays the failing inputs strictly. Set to false once fixed.
+ * Issue 13's CSV findings (csv-parse losing or misnumbering the records after a bad quote; feed line numbers
+ * drifting on mid-field quotes) are fixed: the pre-splitter decides record boundaries and each record is parsed on
+ * its own (parsers/csv-records.ts). While this flag was true, the CSV properties asserted line numbers and
+ * conservation only while csv-parse reported nothing, and the catalog property allowed record line 0 for delimited
+ * sources. It stays as a switch, false: every property is strict.
  */
-export const TOLERATE_CSV_PARSE_ERRORS = true;
+export const TOLERATE_CSV_PARSE_ERRORS = false;
 
 // ---------------------------------------------------------------------------------------------------------
 // Running a parser
@@ -115,9 +110,9 @@ export function checkParsedItem(item: ParsedItem, minRecordLine = 1): void {
   assert.equal(typeof converted.ok, 'boolean');
 }
 
-const converter = (def?: SourceDefinition) => new FeedConverter(def?.defaults ?? {}, new SectorRules(), Date.UTC(2026, 4, 13));
+const converter = (def?: SourceDefinition) => new RecordConverter(def?.defaults ?? {}, new SectorRules(), Date.UTC(2026, 4, 13));
 
-export function checkShapeItem(item: ShapeItem, def?: SourceDefinition, minRecordLine = 1): void {
+export function checkShapeItem(item: RecordItem, def?: SourceDefinition, minRecordLine = 1): void {
   const keys = Object.keys(item);
   assert.equal(keys.length, 1, `item has keys ${keys.join(', ')}`);
   if ('problem' in item) return checkProblem(item.problem);
@@ -360,7 +355,7 @@ export async function checkFeed(input: FeedInput, options: { tolerate?: boolean 
   assert.ok(def, `unknown source ${input.source}`);
   const b = body(input);
   const more = input.more ?? [];
-  let gen: AsyncIterable<ShapeItem>;
+  let gen: AsyncIterable<RecordItem>;
   let allowed: (e: Error) => boolean = never;
   const shape = def.shape;
   switch (shape.kind) {

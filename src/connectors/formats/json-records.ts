@@ -1,7 +1,9 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { type ParsedItem, type RawRecord, splitList } from './raw-record.js';
 import { stixObjectRecords } from './stix-objects.js';
+import { parseJson } from './json-text.js';
+import { bodyText } from './body-text.js';
+import { numberedLines } from './lines.js';
 
 const pick = (o: Record<string, unknown>, ...names: string[]): unknown => {
   for (const n of names) if (o[n] !== undefined && o[n] !== null && o[n] !== '') return o[n];
@@ -42,16 +44,13 @@ export function jsonItemRecord(item: unknown, line: number): ParsedItem {
  * Items are numbered from 1 in error reports.
  */
 export async function* parseJsonDocument(input: Readable): AsyncGenerator<ParsedItem> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of input) chunks.push(chunk as Buffer);
-  let doc: unknown;
-  try {
-    // A UTF-8 byte order mark is common in files saved on Windows; JSON.parse refuses it.
-    doc = JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''));
-  } catch (err) {
-    yield { problem: { line: 0, reason: `not valid JSON: ${(err as Error).message}` } };
+  // bodyText drops a UTF-8 byte order mark (common in files saved on Windows), which JSON.parse refuses.
+  const json = parseJson(await bodyText(input));
+  if (!json.ok) {
+    yield { problem: { line: 0, reason: `not valid JSON: ${json.message}` } };
     return;
   }
+  let doc = json.value;
   if (typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
     const o = doc as Record<string, unknown>;
     if (o.type === 'bundle' && Array.isArray(o.objects)) {
@@ -74,18 +73,14 @@ export async function* parseJsonDocument(input: Readable): AsyncGenerator<Parsed
 
 /** NDJSON / JSON Lines: one item per line, blank lines ignored. */
 export async function* parseNdjson(input: Readable): AsyncGenerator<ParsedItem> {
-  let line = 0;
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    line++;
-    const raw = line === 1 ? text.replace(/^\uFEFF/, '') : text;
+  for await (const { text: raw, line } of numberedLines(input)) {
     if (raw.trim() === '') continue;
-    let item: unknown;
-    try {
-      item = JSON.parse(raw);
-    } catch (err) {
-      yield { problem: { line, reason: `not valid JSON: ${(err as Error).message}` } };
+    const json = parseJson(raw);
+    if (!json.ok) {
+      yield { problem: { line, reason: `not valid JSON: ${json.message}` } };
       continue;
     }
+    const item = json.value;
     const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
     if (typeof item === 'object' && item !== null && typeof (item as { type?: unknown }).type === 'string' && typeof id === 'string' && id.includes('--')) {
       yield* stixObjectRecords(item, line);

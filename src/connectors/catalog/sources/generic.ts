@@ -1,5 +1,5 @@
-import type { IocType } from '../../domain/ioc-types.js';
-import type { Tlp } from '../../domain/tlp.js';
+import type { IocType } from '../../../domain/ioc-types.js';
+import type { Tlp } from '../../../domain/tlp.js';
 import type { FieldMap, SourceDefinition } from '../source-definition.js';
 
 /** The generic sources users point at their own feeds (config `customSources` with `"generic": …`). */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { IngestWrites, SourceRunStore } from '../store/store.js';
+import type { IngestWrites, SourceRunStore } from '../../store/store.js';
 import { networkDown, type RunReport, type RunnerDeps, runSource } from './runner.js';
-import type { ResolvedSource } from './source-config.js';
+import type { ResolvedSource } from '../catalog/source-config.js';
 
 /** How often the scheduler looks for due sources. */
 const TICK_MS = 60_000;

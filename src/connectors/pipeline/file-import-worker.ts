@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { convertItems } from './import-pipeline.js';
-import { type FileFormat, openFileRecords } from './parsers/open-file-records.js';
+import { type FileFormat, openFileRecords } from '../formats/open-file-records.js';
 import type { RecordDefaults } from './record-to-observation.js';
 
 export interface WorkerInput {

@@ -1,23 +1,23 @@
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Exclusions } from '../domain/exclusions.js';
-import { SectorRules } from '../domain/sector-rules.js';
-import type { IngestWrites, SourceRunStore } from '../store/store.js';
-import type { Observation, RunCounts, SourceRun, UpsertResult } from '../store/types.js';
-import { FeedConverter } from './feed-converter.js';
+import { Exclusions } from '../../domain/exclusions.js';
+import { SectorRules } from '../../domain/sector-rules.js';
+import type { IngestWrites, SourceRunStore } from '../../store/store.js';
+import type { Observation, RunCounts, SourceRun, UpsertResult } from '../../store/types.js';
+import { convertItem, RecordConverter } from './record-converter.js';
 import { type ObservationChunk, writeObservations } from './write-observations.js';
-import type { IngestSettings, ResolvedSource } from './source-config.js';
-import type { SourceDefinition } from './source-definition.js';
-import { readDelimited } from './shapes/delimited-shape.js';
-import type { FetchContext } from './shapes/fetch-context.js';
-import { readJson } from './shapes/json-shape.js';
-import { readLines } from './shapes/line-shape.js';
-import { readMisp } from './shapes/misp-shape.js';
-import { readNdjson } from './shapes/ndjson-shape.js';
-import type { ShapeItem } from './shapes/shape-item.js';
-import { readStixBundle, readTaxii } from './shapes/stix-shape.js';
-import { FetchError, type FetchFailure, fetchSource, openLocalFile, unzipMember } from './transport/fetch-source.js';
-import { expandUrl, timeWindows, withQuery } from './url-template.js';
+import type { IngestSettings, ResolvedSource } from '../catalog/source-config.js';
+import type { SourceDefinition } from '../catalog/source-definition.js';
+import { readDelimited } from '../formats/delimited-shape.js';
+import type { FetchContext } from '../transport/fetch-context.js';
+import { readJson } from '../formats/json-shape.js';
+import { readLines } from '../formats/line-shape.js';
+import { readMisp } from '../formats/misp-shape.js';
+import { readNdjson } from '../formats/ndjson-shape.js';
+import type { RecordItem } from '../formats/record.js';
+import { readStixBundle, readTaxii } from '../formats/stix-shape.js';
+import { FetchError, type FetchFailure, fetchSource, openLocalFile, unzipMember } from '../transport/fetch-source.js';
+import { expandUrl, timeWindows, withQuery } from '../catalog/url-template.js';
 
 const DAY_MS = 86_400_000;
 /** How far back an incremental source reaches on its first run. */
@@ -105,7 +105,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   const started = clock();
   const report = blankReport(def.id, 'running');
   await store.upsertSource(sourceRecordOf(def));
-  const converter = new FeedConverter(def.defaults ?? {}, new SectorRules(deps.settings.sectorRules), started);
+  const converter = new RecordConverter(def.defaults ?? {}, new SectorRules(deps.settings.sectorRules), started);
   if (!src.enabled) return { ...report, outcome: 'disabled', error: src.reason ?? 'disabled' };
   const lastOk = await store.lastRun(def.id, ['ok', 'not-modified']);
   if (!opts.force && lastOk && src.minIntervalMs > 0 && started - lastOk.startedAt < src.minIntervalMs) {
@@ -185,7 +185,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
   };
 
-  async function* items(): AsyncGenerator<ShapeItem> {
+  async function* items(): AsyncGenerator<RecordItem> {
     const pause = def.shape.kind === 'json' ? (def.shape.paging?.delayMs ?? 0) : 0;
     for (const [i, url] of urls.entries()) {
       // A paged API's rate limit holds between its windows as between its pages.
@@ -234,25 +234,17 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     let chunk: Observation[] = [];
     let lines: number[] = [];
     for await (const item of items()) {
-      if ('skipped' in item) {
-        report.skipped[item.skipped] = (report.skipped[item.skipped] ?? 0) + 1;
+      const out = convertItem(item, converter, started);
+      if (out.read) report.records++;
+      if (out.skipped !== undefined) {
+        report.skipped[out.skipped] = (report.skipped[out.skipped] ?? 0) + 1;
         continue;
       }
-      report.records++;
-      if ('problem' in item) {
-        problem(item.problem.line ? `record ${item.problem.line}: ${item.problem.reason}` : item.problem.reason);
-        continue;
-      }
-      if (item.record.expires !== undefined && item.record.expires <= started) {
-        report.skipped.expired = (report.skipped.expired ?? 0) + 1;
-        continue;
-      }
-      const c = converter.convert(item.record);
-      for (const r of c.rejected) problem(`record ${item.record.line}: ${r}`);
-      accepted += c.observations.length;
-      for (const o of c.observations) {
+      for (const p of out.problems) problem(p.line ? `record ${p.line}: ${p.reason}` : p.reason);
+      accepted += out.observations.length;
+      for (const o of out.observations) {
         chunk.push(o);
-        lines.push(item.record.line);
+        lines.push(out.line);
       }
       if (chunk.length >= CHUNK) {
         yield { observations: chunk, lines };

@@ -1,9 +1,11 @@
 import type { Readable } from 'node:stream';
-import { FieldReader, readPath } from '../map-fields.js';
-import type { JsonShape } from '../source-definition.js';
-import { withQuery } from '../url-template.js';
-import type { FetchContext } from './fetch-context.js';
-import { bodyText, type ShapeItem } from './shape-item.js';
+import { FieldReader, readPath } from './map-fields.js';
+import type { JsonShape } from '../catalog/source-definition.js';
+import { withQuery } from '../catalog/url-template.js';
+import type { FetchContext } from '../transport/fetch-context.js';
+import { bodyText } from './body-text.js';
+import type { RecordItem } from './record.js';
+import { parseJson } from './json-text.js';
 
 const DEFAULT_MAX_PAGES = 100;
 
@@ -36,7 +38,7 @@ export function splitRecordsPath(path: string): string[] {
 }
 
 /** The records of one parsed document, mapped. Items are numbered across pages for error reports. */
-export function* documentItems(doc: unknown, shape: JsonShape, reader: FieldReader, first: number): Generator<ShapeItem> {
+export function* documentItems(doc: unknown, shape: JsonShape, reader: FieldReader, first: number): Generator<RecordItem> {
   let line = first;
   for (const { row, parents } of walk(doc, splitRecordsPath(shape.records), [])) {
     line++;
@@ -49,15 +51,13 @@ export function* documentItems(doc: unknown, shape: JsonShape, reader: FieldRead
 }
 
 function parse(text: string, page: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Error(`page ${page} is not JSON: ${(err as Error).message.slice(0, 120)}`);
-  }
+  const json = parseJson(text);
+  if (!json.ok) throw new Error(`page ${page} is not JSON: ${json.message.slice(0, 120)}`);
+  return json.value;
 }
 
 /** A JSON document (shape J), or a paged API (shape A): `next` URLs or offsets, a pause between pages. */
-export async function* readJson(body: Readable, shape: JsonShape, firstUrl: string, ctx: FetchContext): AsyncGenerator<ShapeItem> {
+export async function* readJson(body: Readable, shape: JsonShape, firstUrl: string, ctx: FetchContext): AsyncGenerator<RecordItem> {
   const reader = new FieldReader();
   let doc = parse(await bodyText(body), 1);
   let seen = 0;

@@ -1,4 +1,4 @@
-import type { FieldRule } from './source-definition.js';
+import type { FieldRule } from '../catalog/source-definition.js';
 
 const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(?:\s*(?:UTC|GMT|Z|\+00:?00))?$/i;
 const ISO_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?\s*[+-]\d{2}:?\d{2}$/;

@@ -1,8 +1,10 @@
-import type { ExclusionRules } from '../domain/exclusions.js';
-import type { IngestWrites } from '../store/store.js';
-import type { Observation } from '../store/types.js';
-import type { ParsedItem } from './parsers/raw-record.js';
-import { type RecordDefaults, recordToObservation } from './record-to-observation.js';
+import type { ExclusionRules } from '../../domain/exclusions.js';
+import type { IngestWrites } from '../../store/store.js';
+import type { Observation } from '../../store/types.js';
+import type { ParsedItem } from '../formats/raw-record.js';
+import { fileRecord } from '../formats/file-record.js';
+import { convertItem } from './record-converter.js';
+import { fileConverter, type RecordDefaults } from './record-to-observation.js';
 import { type ExcludedValue, writeObservations } from './write-observations.js';
 
 export interface ImportProblem {
@@ -57,19 +59,21 @@ export const DEFAULT_BATCH_SIZE = 5000;
 /** parse → normalize, in chunks: runs wherever parsing runs (in-process, or in a worker thread). */
 export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: RecordDefaults): AsyncGenerator<ConvertedChunk> {
   let chunk: ConvertedChunk = { observations: [], lines: [], problems: [], skipped: {}, read: 0 };
-  for await (const item of items) {
-    if ('skipped' in item) {
-      chunk.skipped[item.skipped] = (chunk.skipped[item.skipped] ?? 0) + 1;
-      continue;
-    }
-    chunk.read++;
-    if ('problem' in item) chunk.problems.push(item.problem);
-    else {
-      const converted = recordToObservation(item.record, defaults);
-      if (converted.ok) {
-        chunk.observations.push(converted.observation);
-        chunk.lines.push(item.record.line);
-      } else chunk.problems.push({ line: item.record.line, reason: converted.reason });
+  const converter = fileConverter(defaults);
+  for await (const parsed of items) {
+    // A file's cells become a record as an import checks them (formats/file-record.ts), then take the one step.
+    const item = 'record' in parsed ? fileRecord(parsed.record, defaults.type) : parsed;
+    const out = convertItem(item, converter, defaults.now);
+    if (out.read) chunk.read++;
+    if (out.skipped !== undefined) {
+      chunk.skipped[out.skipped] = (chunk.skipped[out.skipped] ?? 0) + 1;
+      if (!out.read) continue;
+    } else {
+      chunk.problems.push(...out.problems);
+      for (const o of out.observations) {
+        chunk.observations.push(o);
+        chunk.lines.push(out.line);
+      }
     }
     if (chunk.read >= CONVERT_CHUNK) {
       yield chunk;

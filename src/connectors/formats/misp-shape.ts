@@ -1,11 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { IocType } from '../../domain/ioc-types.js';
 import { sectorOf } from '../../domain/sector-names.js';
-import type { MappedRecord } from '../map-fields.js';
-import type { MispShape } from '../source-definition.js';
-import { parseSourceTime } from '../source-time.js';
-import type { FetchContext } from './fetch-context.js';
-import { bodyText, type ShapeItem } from './shape-item.js';
+import type { SourceRecord } from './record.js';
+import type { MispShape } from '../catalog/source-definition.js';
+import { parseSourceTime } from './source-time.js';
+import type { FetchContext } from '../transport/fetch-context.js';
+import { bodyText } from './body-text.js';
+import type { RecordItem } from './record.js';
+import { parseJson } from './json-text.js';
 
 const DAY_MS = 86_400_000;
 
@@ -63,7 +65,7 @@ function attributes(event: Record<string, unknown>): Array<Record<string, unknow
 }
 
 /** One MISP event's attributes as records; `to_ids: false` attributes are context and are skipped unless asked for. */
-export function* eventItems(doc: unknown, shape: MispShape, uuid: string, first: number): Generator<ShapeItem> {
+export function* eventItems(doc: unknown, shape: MispShape, uuid: string, first: number): Generator<RecordItem> {
   const event = (doc as { Event?: unknown })?.Event;
   if (event === null || typeof event !== 'object') {
     yield { problem: { line: first, reason: `event ${uuid}: no "Event" object` } };
@@ -97,7 +99,7 @@ export function* eventItems(doc: unknown, shape: MispShape, uuid: string, first:
       yield { problem: { line, reason: `event ${uuid}: composite attribute ${a.type as string} without its part` } };
       continue;
     }
-    const record: MappedRecord = {
+    const record: SourceRecord = {
       line,
       values: [{ value: raw, type: kind.type === 'ip' ? undefined : kind.type }],
       tags: tagged.tags,
@@ -119,13 +121,10 @@ export function* eventItems(doc: unknown, shape: MispShape, uuid: string, first:
  * A MISP feed (shape M): `manifest.json` lists events (uuid → info, date, timestamp); events changed since the last
  * run (and not older than maxAgeDays) are fetched as `<uuid>.json`.
  */
-export async function* readMisp(manifestBody: Readable, shape: MispShape, baseUrl: string, ctx: FetchContext): AsyncGenerator<ShapeItem> {
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(await bodyText(manifestBody));
-  } catch (err) {
-    throw new Error(`manifest.json is not JSON: ${(err as Error).message.slice(0, 120)}`);
-  }
+export async function* readMisp(manifestBody: Readable, shape: MispShape, baseUrl: string, ctx: FetchContext): AsyncGenerator<RecordItem> {
+  const json = parseJson(await bodyText(manifestBody));
+  if (!json.ok) throw new Error(`manifest.json is not JSON: ${json.message.slice(0, 120)}`);
+  const manifest = json.value;
   if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) throw new Error('manifest.json is not an object of events');
   const oldest = ctx.now - (shape.maxAgeDays ?? 30) * DAY_MS;
   const wanted = Object.entries(manifest as Record<string, Record<string, unknown>>)
@@ -135,14 +134,12 @@ export async function* readMisp(manifestBody: Readable, shape: MispShape, baseUr
   let line = 0;
   for (const { uuid } of wanted) {
     const text = await bodyText(await ctx.get(new URL(`${uuid}.json`, baseUrl).toString()));
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch {
+    const doc = parseJson(text);
+    if (!doc.ok) {
       yield { problem: { line: ++line, reason: `event ${uuid}: not JSON` } };
       continue;
     }
-    for (const item of eventItems(doc, shape, uuid, line)) {
+    for (const item of eventItems(doc.value, shape, uuid, line)) {
       line++;
       yield item;
     }

@@ -1,7 +1,7 @@
-import type { ExclusionRules } from '../domain/exclusions.js';
-import type { IocType } from '../domain/ioc-types.js';
-import type { IngestWrites } from '../store/store.js';
-import type { Observation, UpsertOptions, UpsertResult } from '../store/types.js';
+import type { ExclusionRules } from '../../domain/exclusions.js';
+import type { IocType } from '../../domain/ioc-types.js';
+import type { IngestWrites } from '../../store/store.js';
+import type { Observation, UpsertOptions, UpsertResult } from '../../store/types.js';
 
 /**
  * The one gate between converted observations and the store: every path that writes IOCs (the feed runner,

@@ -1,33 +1,15 @@
-import type { IocType } from '../domain/ioc-types.js';
-import type { Demotion, FieldMap, FieldPath, FieldRule, FieldSpec } from './source-definition.js';
+import type { IocType } from '../../domain/ioc-types.js';
+import type { SourceRecord } from './record.js';
+import type { Demotion, FieldMap, FieldPath, FieldRule, FieldSpec } from '../catalog/source-definition.js';
 import { parseSourceTime } from './source-time.js';
 
-/** A record as a source's FieldMap reads it: values (with a type when the map fixes one) and the fields around them. */
-export interface MappedRecord {
-  line: number;
-  values: Array<{ value: string; type?: IocType | undefined }>;
-  /** The source's own type name (lowercase), when the map reads one and has no typeMap. */
-  typeName?: string | undefined;
-  tags: string[];
-  malware: string[];
-  sectors: string[];
-  confidence?: number | undefined;
-  firstSeen?: number | undefined;
-  lastSeen?: number | undefined;
-  reference?: string | undefined;
-  /** The source's own end of validity, epoch ms. */
-  expires?: number | undefined;
-  /** A TLP marking the record carries (STIX, MISP), overriding the source's default. */
-  tlp?: string | undefined;
-}
-
-export type MapOutcome = { record: MappedRecord } | { skipped: string };
+export type MapOutcome = { record: SourceRecord } | { skipped: string };
 
 const MAX_LIST = 64;
 const DAY_MS = 86_400_000;
 
 /** Applies a source's Demotion to a record it matched (see Demotion). */
-function demote(record: MappedRecord, d: Demotion): void {
+function demote(record: SourceRecord, d: Demotion): void {
   record.confidence = Math.max(0, Math.min(100, Math.round(d.confidence)));
   record.lastSeen ??= record.firstSeen;
   if (record.lastSeen !== undefined) {
@@ -198,7 +180,7 @@ export class FieldReader {
         if (fixedType === undefined) return { skipped: `type ${t.slice(0, 40)}` };
       } else typeName = t;
     }
-    const values: MappedRecord['values'] = [];
+    const values: SourceRecord['values'] = [];
     if (Array.isArray(fields.value)) {
       for (const v of fields.value as ReadonlyArray<{ value: FieldSpec; type?: IocType }>) {
         const text = this.text(row, parents, v.value);
@@ -212,7 +194,7 @@ export class FieldReader {
       if (text !== undefined) values.push({ value: text, type: fixedType });
     }
     if (values.length === 0) return { skipped: 'no value' };
-    const record: MappedRecord = {
+    const record: SourceRecord = {
       line,
       values,
       typeName,

@@ -1,9 +1,9 @@
-import { ConfigError } from '../config/config.js';
-import { type ExclusionConfig, Exclusions } from '../domain/exclusions.js';
-import { IOC_TYPES } from '../domain/ioc-types.js';
-import { DEFAULT_SECTOR_RULES, type SectorRule } from '../domain/sector-rules.js';
-import { isSector } from '../domain/sectors.js';
-import { TLP_LEVELS } from '../domain/tlp.js';
+import { ConfigError } from '../../config/config.js';
+import { type ExclusionConfig, Exclusions } from '../../domain/exclusions.js';
+import { IOC_TYPES } from '../../domain/ioc-types.js';
+import { DEFAULT_SECTOR_RULES, type SectorRule } from '../../domain/sector-rules.js';
+import { isSector } from '../../domain/sectors.js';
+import { TLP_LEVELS } from '../../domain/tlp.js';
 import type { SourceDefinition } from './source-definition.js';
 import { GENERIC_KINDS, genericSource, type GenericOptions } from './sources/generic.js';
 import { parseDuration } from './url-template.js';

@@ -1,5 +1,5 @@
-import type { IocType } from '../domain/ioc-types.js';
-import type { Tlp } from '../domain/tlp.js';
+import type { IocType } from '../../domain/ioc-types.js';
+import type { Tlp } from '../../domain/tlp.js';
 
 /**
  * A source as data (SOURCES.md, "What the framework needs"): where to fetch, how to read, what it is worth.

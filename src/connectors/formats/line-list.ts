@@ -1,5 +1,5 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { numberedLines } from './lines.js';
 import type { ParsedItem } from './raw-record.js';
 
 const COMMENT = /^\s*(#|;|\/\/)/;
@@ -9,10 +9,7 @@ const COMMENT = /^\s*(#|;|\/\/)/;
  * The value is the first whitespace-separated token: no IOC contains whitespace, and many lists append notes.
  */
 export async function* parseLineList(input: Readable): AsyncGenerator<ParsedItem> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of lines) {
-    line++;
+  for await (const { text, line } of numberedLines(input)) {
     if (text.trim() === '' || COMMENT.test(text)) continue;
     const value = text.trim().split(/\s/, 1)[0]!;
     yield { record: { line, value } };

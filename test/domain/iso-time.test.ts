@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseIsoTime } from '../../src/api/iso-time.js';
+import { parseIsoTime } from '../../src/domain/iso-time.js';
 
 describe('parseIsoTime', () => {
   it('reads dates and date-times, with and without offsets and fractions', () => {

@@ -1,8 +1,3 @@
-import type { MappedRecord } from '../map-fields.js';
-
-/** What a shape reader yields: a record, a record skipped on purpose (counted by reason), or an unreadable one. */
-export type ShapeItem = { record: MappedRecord } | { skipped: string } | { problem: { line: number; reason: string } };
-
 /** Reads a whole body into text, for the shapes that need the document at once (JSON). The fetch layer caps its size. */
 export async function bodyText(body: AsyncIterable<Buffer | string>): Promise<string> {
   const chunks: Buffer[] = [];

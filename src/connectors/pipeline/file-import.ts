@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import type { IngestWrites } from '../store/store.js';
+import type { IngestWrites } from '../../store/store.js';
 import type { WorkerInput, WorkerMessage } from './file-import-worker.js';
 import { type ConvertedChunk, type ImportOptions, type ImportSummary, convertItems, storeChunks } from './import-pipeline.js';
-import { type FileFormat, openFileRecords } from './parsers/open-file-records.js';
+import { type FileFormat, openFileRecords } from '../formats/open-file-records.js';
 
 export interface FileImportOptions extends ImportOptions {
   format: FileFormat;

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
-import { wholeCsvRecords } from './csv-records.js';
+import { parse as parseSync } from 'csv-parse/sync';
+import { type CsvPiece, excerpt, fileLines, readCsvRecords } from './csv-records.js';
+import { numberedLines } from './lines.js';
 import { type ParsedItem, type RawRecord, splitList } from './raw-record.js';
 
 /** Header names we understand, first match wins; compared lowercase with spaces and dashes as underscores. */
@@ -27,40 +28,31 @@ export class MissingValueColumnError extends Error {
  * the rest of the file still loads (an unterminated quote included: see csv-records.ts).
  */
 export async function* parseDelimited(input: Readable, opts: { delimiter?: string } = {}): AsyncGenerator<ParsedItem> {
-  const problems: Array<{ line: number; reason: string }> = [];
-  // The start line of every record csv-parse will see, in order; consumed by on_record / on_skip, which csv-parse
-  // calls in input order (the header, consumed as column names, takes the first).
-  const starts: number[] = [];
-  let next = 1;
-  const takeLine = () => {
-    const line = starts[next++] ?? 0;
-    if (next > 65_536) {
-      starts.splice(0, next);
-      next = 0;
+  const csv = { delimiter: opts.delimiter ?? ',', trim: true, relax_column_count: true, max_record_size: 1024 * 1024 };
+  // The header, consumed as column names, is the first record csv-parse can read.
+  let header: string[] | undefined;
+  const intercept = (piece: CsvPiece): CsvPiece | undefined => {
+    if (header !== undefined || !('record' in piece)) return piece;
+    try {
+      header = (parseSync(`${piece.record.text}\n`, csv) as string[][])[0]?.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_')) ?? [];
+      return undefined;
+    } catch (err) {
+      return { problem: { line: piece.record.line, reason: err instanceof Error ? fileLines(err.message, piece.record.line) : 'unreadable row' } };
     }
-    return line;
   };
-  const records = Readable.from(wholeCsvRecords(input, (p) => problems.push(p), starts), { objectMode: false });
-  const parser = records.pipe(
-    parse({
-      delimiter: opts.delimiter ?? ',',
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_')),
-      trim: true,
-      relax_column_count: true,
-      skip_records_with_error: true,
-      max_record_size: 1024 * 1024,
-      on_record: (record: Record<string, string>) => ({ record, line: takeLine() }),
-      on_skip: (err) => {
-        problems.push({ line: takeLine(), reason: err?.message ?? 'unreadable row' });
-      },
-    }),
-  );
-  // pipe() does not forward errors: a read that fails must fail the import, not crash the process.
-  records.on('error', (err) => parser.destroy(err));
+  const rows = readCsvRecords(numberedLines(input), {
+    split: { unbalanced: (first) => `unbalanced quote: a quoted field opened on this line never closes: ${excerpt(first)}` },
+    parse: csv,
+    columns: () => header ?? [],
+    intercept,
+  });
   let map: Partial<Record<keyof typeof COLUMNS, string>> | undefined;
-  for await (const item of parser as AsyncIterable<{ record: Record<string, string>; line: number }>) {
-    while (problems.length) yield { problem: problems.shift()! };
-    const row = item.record;
+  for await (const item of rows) {
+    if ('problem' in item) {
+      yield item;
+      continue;
+    }
+    const row = item.row;
     if (!map) {
       map = {};
       const names = Object.keys(row);
@@ -98,5 +90,4 @@ export async function* parseDelimited(input: Readable, opts: { delimiter?: strin
       },
     };
   }
-  while (problems.length) yield { problem: problems.shift()! };
 }

@@ -1,21 +1,19 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { LineShape } from '../source-definition.js';
-import { parseSourceTime } from '../source-time.js';
-import type { ShapeItem } from './shape-item.js';
+import type { LineShape } from '../catalog/source-definition.js';
+import { parseSourceTime } from './source-time.js';
+import { numberedLines } from './lines.js';
+import type { RecordItem } from './record.js';
 
 const DEFAULT_COMMENTS = ['#', ';', '//'];
 
 /** One value per line (SOURCES.md shape L): comments, a keep filter, a pattern with named groups, header lines. */
-export async function* readLines(body: Readable, shape: LineShape): AsyncGenerator<ShapeItem> {
+export async function* readLines(body: Readable, shape: LineShape): AsyncGenerator<RecordItem> {
   const comments = shape.comments ?? DEFAULT_COMMENTS;
   const keep = shape.keep ? new RegExp(shape.keep) : undefined;
   const pattern = shape.pattern ? new RegExp(shape.pattern) : undefined;
-  let line = 0;
-  for await (const raw of createInterface({ input: body, crlfDelay: Infinity })) {
-    line++;
+  for await (const { text: raw, line } of numberedLines(body)) {
     if (line <= (shape.skipLines ?? 0)) continue;
-    const text = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
+    const text = raw.trim();
     if (text === '' || comments.some((c) => text.startsWith(c))) continue;
     if (keep && !keep.test(text)) continue;
     if (!pattern) {
