@@ -1,6 +1,7 @@
 import type { IocType } from '../domain/ioc-types.js';
 import type { Demotion, FieldMap, FieldPath, FieldRule, FieldSpec } from './source-definition.js';
 import { parseSourceTime } from './source-time.js';
+import { DAY_MS } from '../domain/durations.js';
 
 /** A record as a source's FieldMap reads it: values (with a type when the map fixes one) and the fields around them. */
 export interface MappedRecord {
@@ -24,7 +25,6 @@ export interface MappedRecord {
 export type MapOutcome = { record: MappedRecord } | { skipped: string };
 
 const MAX_LIST = 64;
-const DAY_MS = 86_400_000;
 
 /** Applies a source's Demotion to a record it matched (see Demotion). */
 function demote(record: MappedRecord, d: Demotion): void {

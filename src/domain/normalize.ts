@@ -32,6 +32,7 @@
 import { domainToASCII } from 'node:url';
 import { isIocType, type IocType } from './ioc-types.js';
 import { refang } from './refang.js';
+import { codePointLabel } from './code-point.js';
 
 export type Normalized = { ok: true; type: IocType; value: string } | { ok: false; reason: string };
 
@@ -161,10 +162,6 @@ function escapeForDisplay(ch: string): string {
   if (json !== ch) return json;
   const cp = ch.codePointAt(0) ?? 0;
   return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`;
-}
-
-function codePointLabel(cp: number): string {
-  return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** A fragment of the input inside a reason, quoted and shortened like displayValue. */

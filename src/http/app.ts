@@ -20,7 +20,7 @@ import { iocRoutes } from './routes/ioc-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
 import { taxiiRoutes } from './routes/taxii-routes.js';
 import { sourceRoutes } from './routes/source-routes.js';
-import { TAXII_MEDIA_TYPE } from '../taxii/constants.js';
+import { TAXII_MEDIA_TYPE } from '../stix/constants.js';
 import { TaxiiError } from '../taxii/errors.js';
 import { iocDetailSchema, iocSchema, problemSchema } from './schemas.js';
 

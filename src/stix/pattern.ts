@@ -7,7 +7,8 @@
  * (deep parentheses cannot overflow the stack) and never throws on hostile input.
  */
 import type { IocType } from '../domain/ioc-types.js';
-import { BACKSLASH, codePointLabel, excerpt, isDigit, isIdentPart, isIdentStart, isWhitespace, QUOTE } from './pattern-chars.js';
+import { codePointLabel } from '../domain/code-point.js';
+import { BACKSLASH, excerpt, isDigit, isIdentPart, isIdentStart, isWhitespace, QUOTE } from './pattern-chars.js';
 
 export type PatternIocType = Exclude<IocType, 'cve'>;
 

@@ -6,8 +6,8 @@ import type { MispShape } from '../source-definition.js';
 import { parseSourceTime } from '../source-time.js';
 import type { FetchContext } from './fetch-context.js';
 import { bodyText, type ShapeItem } from './shape-item.js';
+import { DAY_MS } from '../../domain/durations.js';
 
-const DAY_MS = 86_400_000;
 
 /** MISP attribute types → ours; composites give their indicator part (`filename|sha256` → the hash). */
 const ATTRIBUTE_TYPES: Record<string, { type: IocType | 'ip'; part?: number }> = {

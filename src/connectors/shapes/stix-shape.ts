@@ -5,6 +5,7 @@ import { parseSourceTime } from '../source-time.js';
 import type { TaxiiShape } from '../source-definition.js';
 import type { FetchContext } from './fetch-context.js';
 import { bodyText, type ShapeItem } from './shape-item.js';
+import { TAXII_MEDIA_TYPE } from '../../stix/constants.js';
 
 /** A parsed STIX record (stix-objects.ts) as a shape item. */
 export function fromParsed(item: ParsedItem): ShapeItem {
@@ -47,8 +48,6 @@ export async function* readStixBundle(body: Readable): AsyncGenerator<ShapeItem>
   let line = 0;
   for (const o of objects) for (const item of stixObjectRecords(o, ++line)) yield fromParsed(item);
 }
-
-export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 
 /**
  * A TAXII 2.1 collection (shape S, our own client): GET its objects endpoint (§5.4) with `added_after` = the last
