@@ -10,9 +10,9 @@ import type { Config } from '../config/config.js';
 import type { Store } from '../store/store.js';
 import type { TaxiiService } from '../taxii/service.js';
 import { installAuthentication } from './auth-hooks.js';
-import { installErrorHandlers } from './error-handler.js';
+import { ErrorSurfaces } from './error-surface.js';
+import { restErrors } from './rest-errors.js';
 import { loggerOptions, RequestLog } from './logging.js';
-import { problem, sendProblem } from './problem.js';
 import { installRateLimit, rateLimitCounters, type SharedCounters } from './rate-limit.js';
 import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -20,8 +20,6 @@ import { iocRoutes } from './routes/ioc-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
 import { taxiiRoutes } from './routes/taxii-routes.js';
 import { sourceRoutes } from './routes/source-routes.js';
-import { TAXII_MEDIA_TYPE } from '../stix/constants.js';
-import { TaxiiError } from '../taxii/errors.js';
 import { iocDetailSchema, iocSchema, problemSchema } from './schemas.js';
 
 /** How the application runs: shared rate-limit counters, the logger, a route observer. */
@@ -79,6 +77,7 @@ const DOCS_ROUTES: Record<string, object> = {
 /** Builds the HTTP application. Only `socd serve` listens; tests use `inject` or listen on an ephemeral port. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const requestLog = new RequestLog(deps.config);
+  const surfaces = new ErrorSurfaces();
   const app = Fastify({
     // API keys are cut to their prefix in every log line; a request is one line (RequestLog).
     logger: loggerOptions(deps.config, deps.logger),
@@ -93,18 +92,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
       // Fastify does not report these answers' completion to the log controller: their request line is written here.
       (reply as FastifyReply).raw.once('finish', () => requestLog.requestCompleted(null, request, reply as FastifyReply));
-      // On TAXII paths the answer is a TAXII error resource (§3.6.1), like every other TAXII answer.
-      if (/^\/+(api\/+)?taxii2(\/|$)/.test(request.url)) {
-        const e = new TaxiiError(status, status === 414 ? 'URI Too Long' : 'Bad Request', error.message);
-        void (reply as FastifyReply).code(status).header('content-type', TAXII_MEDIA_TYPE).send(Buffer.from(JSON.stringify(e.resource())));
-        return;
-      }
-      void sendProblem(reply, problem(status, status === 414 ? 'uri_too_long' : 'bad_url', error.message));
+      // No route yet: the surface of the scope that owns the path answers (a TAXII error resource under TAXII, §3.6.1).
+      void surfaces.surfaceOf(request.url).onRefused(reply as FastifyReply, status, error.message);
     },
   });
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
-  installErrorHandlers(app);
+  surfaces.install(app, restErrors);
   app.addSchema(problemSchema);
   app.addSchema(iocSchema);
   app.addSchema(iocDetailSchema);
@@ -166,8 +160,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }, { prefix: '/api/v1' });
 
   const taxii = deps.taxii;
-  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: false });
-  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: true });
+  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: false, surfaces });
+  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: true, surfaces });
 
   return app;
 }
