@@ -1,6 +1,6 @@
 /**
  * The characters of STIX Patterning (STIX 2.1 §9) and how a refusal quotes them: shared by the pattern reader of
- * our own indicators (pattern.ts) and the grammar check of posted ones (pattern-grammar.ts).
+ * patterns read back (pattern-parse.ts) and the grammar check of posted ones (pattern-grammar.ts).
  */
 import { codePointLabel } from '../domain/code-point.js';
 
