@@ -159,7 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(sourceRoutes, { sources: deps.sources });
   }, { prefix: '/api/v1' });
 
-  const taxii = deps.taxii;
+  const { taxii } = deps;
   await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: false, surfaces });
   await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: true, surfaces });
 
