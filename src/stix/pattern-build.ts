@@ -3,21 +3,12 @@
  * comparison per IOC exactly as the table in shared/STIX.md (§4.7 indicator, §9.2 string constants).
  * Reading patterns back is pattern-parse.ts.
  */
-import type { IocType } from '../domain/ioc-types.js';
+import { IOC_TYPES, type IocType } from '../domain/ioc-types.js';
 
 export type PatternIocType = Exclude<IocType, 'cve'>;
 
 /** Every IOC type that becomes an indicator; cve becomes a vulnerability and has no pattern. */
-export const PATTERN_TYPES: readonly PatternIocType[] = Object.freeze([
-  'ipv4',
-  'ipv6',
-  'domain',
-  'url',
-  'md5',
-  'sha1',
-  'sha256',
-  'email',
-] as const);
+export const PATTERN_TYPES: readonly PatternIocType[] = Object.freeze(IOC_TYPES.filter((t): t is PatternIocType => t !== 'cve'));
 
 // Hash names containing '-' must be quoted: an unquoted path component is an identifier without hyphen (§9).
 const OBJECT_PATHS: Readonly<Record<PatternIocType, string>> = Object.freeze({
