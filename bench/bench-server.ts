@@ -7,7 +7,7 @@ import { Authenticator } from '../src/auth/authenticator.js';
 import { issueKey } from '../src/auth/key-service.js';
 import { TokenSigner } from '../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../src/config/config.js';
-import { buildApp } from '../src/http/app.js';
+import { wireApp } from '../src/cli/wiring.js';
 import type { ProducerIdentity } from '../src/stix/identity.js';
 import type { Store } from '../src/store/store.js';
 import type { Plan } from '../src/store/types.js';
@@ -36,7 +36,7 @@ export async function startBenchServer(
   const authenticator = new Authenticator(store);
   await authenticator.watch();
   const flusher = opts.flushEveryMs === undefined ? undefined : setInterval(() => void authenticator.flush().catch(() => {}), opts.flushEveryMs);
-  const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
+  const app = await wireApp({ store, config, authenticator, signer: new TokenSigner('b'.repeat(32)), identity, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { key } = await issueKey(store, opts.email, opts.plan, null);
   return {

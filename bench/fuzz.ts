@@ -20,7 +20,7 @@ import { CATALOG } from '../src/connectors/catalog/sources/index.js';
 import { normalize, normalizeAny } from '../src/domain/normalize.js';
 import { refang } from '../src/domain/refang.js';
 import { checkPatternGrammar } from '../src/stix/pattern-grammar.js';
-import { parsePattern } from '../src/stix/pattern.js';
+import { parsePattern } from '../src/stix/pattern-parse.js';
 import { parseAccept } from '../src/taxii/accept.js';
 import { parseTaxiiQuery } from '../src/taxii/query.js';
 import { PROPERTIES as NORMALIZE } from '../test/fuzz/properties/normalize.js';

@@ -1,9 +1,9 @@
 import { CONFIDENCE_BANDS, isConfidenceBand } from '../domain/confidence.js';
-import { IOC_TYPES, isIocType, type IocType } from '../domain/ioc-types.js';
+import { IOC_STATUSES, IOC_TYPES, isIocType, type IocType } from '../domain/ioc-types.js';
 import { normalizeAny } from '../domain/normalize.js';
 import { SECTORS, isSector } from '../domain/sectors.js';
 import { InvalidParameterError } from '../errors/app-error.js';
-import { IOC_STATUSES, type IocQuery } from '../store/types.js';
+import type { IocQuery } from '../store/types.js';
 import { parseIsoTime } from '../domain/iso-time.js';
 
 /** Query parameters of GET /api/v1/iocs (and of the STIX export, which adds nothing but shares them). */

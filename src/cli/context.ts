@@ -1,9 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { TokenSigner } from '../auth/signed-token.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { openStore } from '../store/open-store.js';
 import type { SettingStore, Store } from '../store/store.js';
 import type { ProducerIdentity } from '../stix/identity.js';
+import { producerIdentity } from '../stix/producer-identity.js';
 import { iocStixRenderer } from '../stix/render-ioc.js';
 import { sharedObjects } from '../stix/shared-objects.js';
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
@@ -26,31 +27,10 @@ export async function openContext(opts: ContextOptions = {}): Promise<Context> {
   const config = loadConfig();
   const store = await openStore(config.databaseUrl, { sqliteCacheMb: config.sqliteCacheMb ?? opts.sqliteCacheMb ?? 64, pgPoolSize: config.pgPoolSize });
   const migrated = await store.migrate();
-  const identity = await producerIdentity(config, store);
+  const identity = await producerIdentity(store, config.stix);
   store.setVersionRenderer(iocStixRenderer(identity.id));
   await store.ensureSharedObjects(sharedObjects(identity), BUILTIN_COLLECTIONS.map((c) => c.alias), Date.now());
   return { config, store, identity, migrated };
-}
-
-/**
- * The identity every STIX object names as its producer: from configuration, else made once and kept in the
- * database, so that ids never change between restarts or nodes.
- */
-async function producerIdentity(config: Config, store: SettingStore): Promise<ProducerIdentity> {
-  const id = config.stix.identityId ?? (await store.getOrCreateSetting('stix_identity_id', () => `identity--${randomUUID()}`));
-  const created = Number(await store.getOrCreateSetting('stix_identity_created', () => String(Date.now())));
-  const name = config.stix.identityName;
-  let modified = Number((await store.getSetting('stix_identity_modified')) ?? created);
-  const stored = await store.getSetting('stix_identity_name');
-  if (stored !== name) {
-    // A renamed identity is a new version of the same object: STIX 2.1 §3.6 wants a later `modified`.
-    if (stored !== undefined) {
-      modified = Math.max(Date.now(), modified + 1);
-      await store.setSetting('stix_identity_modified', String(modified));
-    }
-    await store.setSetting('stix_identity_name', name);
-  }
-  return { id, name, created, modified };
 }
 
 /** SOCD_SECRET, or the one kept in the database so that every node on it signs alike. */

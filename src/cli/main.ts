@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { FILE_FORMATS } from '../connectors/formats/open-file-records.js';
+import { CONFIDENCE_BANDS } from '../domain/confidence.js';
 import { IOC_TYPES } from '../domain/ioc-types.js';
 import { parseTlp } from '../domain/tlp.js';
 import { PLANS } from '../store/types.js';
@@ -122,7 +123,7 @@ program
   .option('--type <types>', 'one type or a comma list')
   .option('--since <time>', 'ISO 8601: IOCs added after it')
   .option('--industry <sector>', 'CISA sector slug')
-  .addOption(new Option('--confidence <band>', 'confidence band').choices(['low', 'medium', 'high']))
+  .addOption(new Option('--confidence <band>', 'confidence band').choices(CONFIDENCE_BANDS))
   .option('--source <id>', 'source id')
   .option('--status <status>', 'active (default), revoked or all')
   .option('--q <value>', 'one exact value')

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { Authenticator } from '../auth/authenticator.js';
 import { bootstrapAdmin } from '../auth/key-service.js';
-import { buildApp } from '../http/app.js';
 import { openContext, tokenSigner } from './context.js';
+import { wireApp } from './wiring.js';
 import { IngestScheduler } from '../connectors/pipeline/scheduler.js';
 import { resolveSources } from '../connectors/catalog/source-config.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
@@ -18,7 +18,7 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
   const authenticator = new Authenticator(ctx.store);
   // Fail fast while Redis is away (no offline queue): the rate limiter then serves instead of waiting.
   const redis = ctx.config.redisUrl ? new Redis(ctx.config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
-  const app = await buildApp({
+  const app = await wireApp({
     store: ctx.store, config: ctx.config, authenticator, signer: await tokenSigner(ctx), identity: ctx.identity, sources,
     ...(redis ? { sharedCounters: { redis, namespace: 'socd:rl:' } } : {}),
   });

@@ -20,3 +20,8 @@ export function bandOf(score: number): ConfidenceBand {
 export function isConfidenceBand(value: string): value is ConfidenceBand {
   return (CONFIDENCE_BANDS as readonly string[]).includes(value);
 }
+
+/** The bands with their score ranges, as the API documents them: `low 0–29, medium 30–69, high 70–100`. */
+export function describeBands(): string {
+  return CONFIDENCE_BANDS.map((b) => `${b} ${BAND_RANGES[b].min}–${BAND_RANGES[b].max}`).join(', ');
+}

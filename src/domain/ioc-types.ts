@@ -5,3 +5,7 @@ export type IocType = (typeof IOC_TYPES)[number];
 export function isIocType(value: string): value is IocType {
   return (IOC_TYPES as readonly string[]).includes(value);
 }
+
+/** An IOC's status: active until revoked (by decay, a source's withdrawal or `socd revoke`); the SQL CHECK lists the same. */
+export const IOC_STATUSES = ['active', 'revoked'] as const;
+export type IocStatus = (typeof IOC_STATUSES)[number];

@@ -1,4 +1,5 @@
 import type { IocType } from './ioc-types.js';
+import { DAY_MS } from './durations.js';
 
 /** Evidence one source gives for one IOC: the source's reliability prior and its own confidence, if any. */
 export interface Evidence {
@@ -27,7 +28,6 @@ export function scoreOf(evidence: readonly Evidence[]): number {
   return Math.round((1 - miss) * 100);
 }
 
-const DAY_MS = 86_400_000;
 
 /** How long an IOC of each type stays valid after its last sighting (OpenCTI's decay lifetimes, SOURCES.md). */
 export const LIFETIME_DAYS: Record<IocType, number> = {

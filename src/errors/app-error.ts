@@ -1,6 +1,6 @@
 /**
  * Errors with stable codes. Thrown anywhere below http/, mapped to an HTTP answer in one place
- * (http/error-handler.ts): a JSON problem on REST routes, a TAXII error resource on TAXII routes.
+ * (http/rest-errors.ts, http/taxii-errors.ts): a JSON problem on REST routes, a TAXII error resource on TAXII routes.
  */
 export class AppError extends Error {
   override name = 'AppError';

@@ -2,15 +2,17 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
-import { IocService } from '../api/ioc-service.js';
+import type { IocService } from '../api/ioc-service.js';
+import type { SourceService } from '../api/source-service.js';
+import type { StixExportService } from '../api/stix-export-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { TokenSigner } from '../auth/signed-token.js';
 import type { Config } from '../config/config.js';
 import type { Store } from '../store/store.js';
+import type { TaxiiService } from '../taxii/service.js';
 import { installAuthentication } from './auth-hooks.js';
-import { installErrorHandlers } from './error-handler.js';
+import { ErrorSurfaces } from './error-surface.js';
+import { restErrors } from './rest-errors.js';
 import { loggerOptions, RequestLog } from './logging.js';
-import { problem, sendProblem } from './problem.js';
 import { installRateLimit, rateLimitCounters, type SharedCounters } from './rate-limit.js';
 import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -18,32 +20,28 @@ import { iocRoutes } from './routes/ioc-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
 import { taxiiRoutes } from './routes/taxii-routes.js';
 import { sourceRoutes } from './routes/source-routes.js';
-import { SourceService } from '../api/source-service.js';
-import { resolveSources, type ResolvedSource } from '../connectors/catalog/source-config.js';
-import { CATALOG } from '../connectors/catalog/sources/index.js';
-import { NextTokens } from '../taxii/next-token.js';
-import { TaxiiService } from '../taxii/service.js';
-import { CollectionRegistry, OUR_ROOT } from '../taxii/collection-registry.js';
-import { TAXII_MEDIA_TYPE } from '../taxii/constants.js';
-import { TaxiiError } from '../taxii/errors.js';
-import { StixExportService } from '../api/stix-export-service.js';
-import type { ProducerIdentity } from '../stix/identity.js';
 import { iocDetailSchema, iocSchema, problemSchema } from './schemas.js';
 
-export interface AppDeps {
-  store: Store;
-  config: Config;
+/** How the application runs: shared rate-limit counters, the logger, a route observer. */
+export interface AppOptions {
   authenticator: Authenticator;
-  signer: TokenSigner;
-  identity: ProducerIdentity;
-  /** The sources `GET /api/v1/sources` lists (the catalog and custom sources, resolved with the configuration). */
-  sources?: readonly ResolvedSource[];
   /** Rate-limit counters shared across API nodes (REDIS_URL); absent: in-process. */
   sharedCounters?: SharedCounters;
   /** Fastify's logger option; tests pass false. */
   logger?: FastifyServerOptions['logger'];
   /** Told of every route as it is registered (before any other): tests check that the OpenAPI document has them all. */
   onRoute?: (route: RouteOptions) => void;
+}
+
+/** The built services the routes adapt (assembled by the composition root, cli/wiring.ts). */
+export interface AppDeps extends AppOptions {
+  /** The health probes ask it whether the database answers. */
+  store: Store;
+  config: Config;
+  iocs: IocService;
+  stix: StixExportService;
+  sources: SourceService;
+  taxii: TaxiiService;
 }
 
 /** package.json's version: dist/src/http/app.js and src/http/app.ts are both three levels below the checkout. */
@@ -79,6 +77,7 @@ const DOCS_ROUTES: Record<string, object> = {
 /** Builds the HTTP application. Only `socd serve` listens; tests use `inject` or listen on an ephemeral port. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const requestLog = new RequestLog(deps.config);
+  const surfaces = new ErrorSurfaces();
   const app = Fastify({
     // API keys are cut to their prefix in every log line; a request is one line (RequestLog).
     logger: loggerOptions(deps.config, deps.logger),
@@ -93,18 +92,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
       // Fastify does not report these answers' completion to the log controller: their request line is written here.
       (reply as FastifyReply).raw.once('finish', () => requestLog.requestCompleted(null, request, reply as FastifyReply));
-      // On TAXII paths the answer is a TAXII error resource (§3.6.1), like every other TAXII answer.
-      if (/^\/+(api\/+)?taxii2(\/|$)/.test(request.url)) {
-        const e = new TaxiiError(status, status === 414 ? 'URI Too Long' : 'Bad Request', error.message);
-        void (reply as FastifyReply).code(status).header('content-type', TAXII_MEDIA_TYPE).send(Buffer.from(JSON.stringify(e.resource())));
-        return;
-      }
-      void sendProblem(reply, problem(status, status === 414 ? 'uri_too_long' : 'bad_url', error.message));
+      // No route yet: the surface of the scope that owns the path answers (a TAXII error resource under TAXII, §3.6.1).
+      void surfaces.surfaceOf(request.url).onRefused(reply as FastifyReply, status, error.message);
     },
   });
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
-  installErrorHandlers(app);
+  surfaces.install(app, restErrors);
   app.addSchema(problemSchema);
   app.addSchema(iocSchema);
   app.addSchema(iocDetailSchema);
@@ -146,7 +140,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // One store of counters for every limited scope (REST and both TAXII prefixes): one budget per client.
   const counters = rateLimitCounters(deps.sharedCounters);
-  const iocs = new IocService(deps.store, deps.signer, deps.config.rest);
   await app.register(async (api) => {
     installAuthentication(api, deps.authenticator);
     await installRateLimit(api, deps.config, counters);
@@ -161,30 +154,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         response: { 200: { type: 'object', additionalProperties: true, description: 'an OpenAPI 3.1 document' } },
       },
     }, async () => app.swagger());
-    await api.register(stixRoutes, { stix: new StixExportService(deps.store, deps.identity) });
-    await api.register(iocRoutes, { iocs });
-    await api.register(sourceRoutes, { sources: new SourceService(deps.store, deps.sources ?? resolveSources(CATALOG, deps.config.file).sources) });
+    await api.register(stixRoutes, { stix: deps.stix });
+    await api.register(iocRoutes, { iocs: deps.iocs });
+    await api.register(sourceRoutes, { sources: deps.sources });
   }, { prefix: '/api/v1' });
 
-  // Roots and collections loaded from another server (socd taxii load) are read once here: restart after a load.
-  const loadedDiscovery = await deps.store.getSetting('taxii_discovery');
-  const taxii = new TaxiiService(deps.store, new NextTokens(deps.signer), {
-    title: deps.config.taxii.title,
-    description: deps.config.taxii.description,
-    contact: deps.config.taxii.contact,
-    rootName: OUR_ROOT,
-    maxContentLength: deps.config.taxii.maxContentLength,
-    pageLimits: { defaultLimit: deps.config.taxii.defaultPageLimit, maxLimit: deps.config.taxii.maxPageLimit },
-    objectLimits: { maxObjectBytes: deps.config.taxii.maxObjectBytes, maxObjectDepth: deps.config.taxii.maxObjectDepth },
-    maxPageBytes: deps.config.taxii.maxPageBytes,
-    loadedRoots: [
-      ...deps.config.taxii.roots,
-      ...(await deps.store.loadedTaxiiRoots()).filter((r) => !deps.config.taxii.roots.some((c) => c.name === r.name)),
-    ],
-    loadedDiscovery: loadedDiscovery ? (JSON.parse(loadedDiscovery) as Record<string, unknown>) : null,
-  }, new CollectionRegistry(deps.config.taxii.collections, await deps.store.loadedTaxiiCollections()));
-  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: false });
-  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: true });
+  const { taxii } = deps;
+  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: false, surfaces });
+  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: true, surfaces });
 
   return app;
 }

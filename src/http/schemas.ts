@@ -1,5 +1,5 @@
-import { CONFIDENCE_BANDS } from '../domain/confidence.js';
-import { IOC_TYPES } from '../domain/ioc-types.js';
+import { CONFIDENCE_BANDS, describeBands } from '../domain/confidence.js';
+import { IOC_STATUSES, IOC_TYPES } from '../domain/ioc-types.js';
 import { SECTORS } from '../domain/sectors.js';
 import { TLP_LEVELS } from '../domain/tlp.js';
 import { STATUS_FILTERS } from '../api/ioc-query.js';
@@ -29,7 +29,7 @@ const iocProperties = {
   id: { type: 'string', description: 'STIX id, stable forever: indicator--<uuid4> (vulnerability--<uuid4> for CVEs)' },
   type: { type: 'string', enum: IOC_TYPES },
   value: { type: 'string', description: 'canonical (normalized) value' },
-  confidence: { type: 'string', enum: CONFIDENCE_BANDS, description: 'band of the score: low 0–29, medium 30–69, high 70–100' },
+  confidence: { type: 'string', enum: CONFIDENCE_BANDS, description: `band of the score: ${describeBands()}` },
   score: { type: 'integer', minimum: 0, maximum: 100 },
   first_seen: isoTime,
   last_seen: isoTime,
@@ -39,7 +39,7 @@ const iocProperties = {
   malware: stringList,
   sectors: { type: 'array', items: { type: 'string', enum: SECTORS } },
   tlp: { type: 'string', enum: TLP_LEVELS },
-  status: { type: 'string', enum: ['active', 'revoked'] },
+  status: { type: 'string', enum: IOC_STATUSES },
   valid_until: isoTime,
 } as const;
 

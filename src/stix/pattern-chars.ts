@@ -1,7 +1,8 @@
 /**
  * The characters of STIX Patterning (STIX 2.1 §9) and how a refusal quotes them: shared by the pattern reader of
- * our own indicators (pattern.ts) and the grammar check of posted ones (pattern-grammar.ts).
+ * patterns read back (pattern-parse.ts) and the grammar check of posted ones (pattern-grammar.ts).
  */
+import { codePointLabel } from '../domain/code-point.js';
 
 /** Whitespace as the OASIS grammar's WS rule takes it, Unicode spaces and line separators included. */
 export function isWhitespace(c: number): boolean {
@@ -39,10 +40,6 @@ export const BACKSLASH = 0x5c;
 // about what it shows (Trojan Source) or break consumers that expect well-formed UTF-16: shown as code points.
 const UNPRINTABLE =
   /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-export function codePointLabel(cp: number): string {
-  return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-}
 
 /** Keeps reasons short and printable even when the offending text is a 100 000-character hostile token. */
 export function excerpt(text: string, max = 40): string {

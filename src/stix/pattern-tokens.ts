@@ -4,7 +4,8 @@
  * validator checks. A refusal is thrown as a GrammarError whose message is the reason.
  */
 
-import { BACKSLASH, codePointLabel, excerpt as excerptOf, isDigit, isIdentPart, isIdentStart, isWhitespace, QUOTE } from './pattern-chars.js';
+import { codePointLabel } from '../domain/code-point.js';
+import { BACKSLASH, excerpt as excerptOf, isDigit, isIdentPart, isIdentStart, isWhitespace, QUOTE } from './pattern-chars.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Tokens

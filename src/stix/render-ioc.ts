@@ -1,7 +1,7 @@
 import type { IocType } from '../domain/ioc-types.js';
 import type { IocVersionInput, RenderIocVersion } from '../store/types.js';
 import { SPEC_VERSION } from './constants.js';
-import { buildPattern } from './pattern.js';
+import { buildPattern } from './pattern-build.js';
 import { TLP2_MARKING_IDS } from './tlp-markings.js';
 
 const LABEL: Record<IocType, string> = {

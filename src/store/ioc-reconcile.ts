@@ -4,11 +4,12 @@ import { decayedScore, scoreOf, validUntil } from '../domain/scoring.js';
 import { leastRestrictive, type Tlp } from '../domain/tlp.js';
 import { parseList, unionSorted } from './merge.js';
 import type { IocStatus } from './types.js';
+import { DAY_MS } from '../domain/durations.js';
 
 /** A score move of this much or more is a new STIX version even inside one band (DESIGN.md). */
 const SCORE_STEP = 5;
 /** valid_until moving to a later week is a new version; within the week it is not. */
-const WEEK_MS = 7 * 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
 
 /** The stored state of an IOC that the decision reads (both stores' rows, booleans normalized). */
 export interface IocFacts {

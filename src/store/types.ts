@@ -1,12 +1,11 @@
 import type { ConfidenceBand } from '../domain/confidence.js';
-import type { IocType } from '../domain/ioc-types.js';
+import type { IocStatus, IocType } from '../domain/ioc-types.js';
 import type { Plan } from '../domain/plans.js';
 import type { Tlp } from '../domain/tlp.js';
 
 export { PLANS, type Plan } from '../domain/plans.js';
 
-export const IOC_STATUSES = ['active', 'revoked'] as const;
-export type IocStatus = (typeof IOC_STATUSES)[number];
+export { IOC_STATUSES, type IocStatus } from '../domain/ioc-types.js';
 
 /** A source as the store knows it: enough to score and to decide what may be redistributed. */
 export interface SourceRecord {

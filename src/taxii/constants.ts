@@ -1,5 +1,4 @@
 /** TAXII 2.1 constants in one place (TAXII 2.1 §1.6.8 media types, §3.3 headers, §3.5 paging). */
-export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 export const TAXII_VERSION = '2.1';
 export const HEADER_DATE_ADDED_FIRST = 'X-TAXII-Date-Added-First';
 export const HEADER_DATE_ADDED_LAST = 'X-TAXII-Date-Added-Last';

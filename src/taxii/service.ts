@@ -5,12 +5,14 @@ import type { TaxiiStore, VersionLog } from '../store/store.js';
 import type { LoadedRoot, LogEntry } from '../store/types.js';
 import { type AddObjectsRequest, type ObjectLimits, storeObjects, validateEnvelope } from './add-objects.js';
 import type { CollectionRegistry, TaxiiCollection } from './collection-registry.js';
-import { HEADER_DATE_ADDED_FIRST, HEADER_DATE_ADDED_LAST, MAX_PAGE_LIMIT, TAXII_MEDIA_TYPE } from './constants.js';
+import { TAXII_MEDIA_TYPE } from '../stix/constants.js';
+import { HEADER_DATE_ADDED_FIRST, HEADER_DATE_ADDED_LAST, MAX_PAGE_LIMIT } from './constants.js';
 import { stringifyInTurns } from './envelope-text.js';
 import { forbidden, notFound } from './errors.js';
 import type { NextTokens } from './next-token.js';
 import { canonicalFilters, type PageLimits, type PagedEndpoint, parseTaxiiQuery } from './query.js';
 import { formatTaxiiTimestamp } from './timestamps.js';
+import { DAY_MS } from '../domain/durations.js';
 
 export interface TaxiiSettings {
   title: string;
@@ -158,7 +160,7 @@ export class TaxiiService {
     };
     const body = await stringifyInTurns(status);
     const now = this.clock();
-    await this.store.saveStatus({ id: status.id, collection: c.key, accountId: who.accountId, json: body }, now, now - 7 * 86_400_000);
+    await this.store.saveStatus({ id: status.id, collection: c.key, accountId: who.accountId, json: body }, now, now - 7 * DAY_MS);
     return { status: 202, body, headers: {} };
   }
 

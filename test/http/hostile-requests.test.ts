@@ -6,7 +6,7 @@ import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { TokenSigner, filterDigest } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
-import { buildApp } from '../../src/http/app.js';
+import { wireApp } from '../../src/cli/wiring.js';
 import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from '../support/stores.js';
 
 const SECRET = 'x'.repeat(32);
@@ -23,7 +23,7 @@ async function startServer(tune: (config: Config) => void): Promise<Server> {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent-dir');
   tune(config);
   const store = await sqliteStore();
-  const app = await buildApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner(SECRET), identity: TEST_IDENTITY, logger: false });
+  const app = await wireApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner(SECRET), identity: TEST_IDENTITY, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as net.AddressInfo).port;
   return { app, store, base: `http://127.0.0.1:${port}`, port };

@@ -7,7 +7,7 @@ import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { TokenSigner } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
-import { buildApp } from '../../src/http/app.js';
+import { wireApp } from '../../src/cli/wiring.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
 
@@ -40,7 +40,7 @@ async function startLogged(tune: (c: Config) => void = () => {}): Promise<Logged
       done();
     },
   });
-  const app = await buildApp({
+  const app = await wireApp({
     store, config, authenticator: new Authenticator(store), signer: new TokenSigner('l'.repeat(32)), identity: TEST_IDENTITY,
     logger: { level: 'info', stream },
   });

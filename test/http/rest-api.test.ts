@@ -4,7 +4,7 @@ import type { RouteOptions } from 'fastify';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { TokenSigner } from '../../src/auth/signed-token.js';
 import { loadConfig } from '../../src/config/config.js';
-import { buildApp } from '../../src/http/app.js';
+import { wireApp } from '../../src/cli/wiring.js';
 import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
 import { observation, source } from '../support/builders.js';
 import { startServer, type TestServer } from '../support/server.js';
@@ -262,7 +262,7 @@ describe('the OpenAPI document', () => {
     const routes: RouteOptions[] = [];
     const store = await sqliteStore();
     const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
-    const app = await buildApp({
+    const app = await wireApp({
       store, config, authenticator: new Authenticator(store), signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false,
       onRoute: (r) => routes.push(r),
     });

@@ -7,7 +7,7 @@ import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { TokenSigner } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
-import { buildApp } from '../../src/http/app.js';
+import { wireApp } from '../../src/cli/wiring.js';
 import type { SharedCounters } from '../../src/http/rate-limit.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
@@ -27,7 +27,7 @@ async function twoNodes(
   const apps: FastifyInstance[] = [];
   for (const node of [0, 1]) {
     const counters = shared(node);
-    apps.push(await buildApp({
+    apps.push(await wireApp({
       store, config, authenticator: new Authenticator(store), signer, identity: TEST_IDENTITY, logger: false,
       ...(counters ? { sharedCounters: counters } : {}),
     }));

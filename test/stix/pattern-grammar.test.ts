@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkPatternGrammar, MAX_PATTERN_GRAMMAR_LENGTH, MAX_PATTERN_NESTING } from '../../src/stix/pattern-grammar.js';
-import { buildPattern, PATTERN_TYPES, type PatternIocType } from '../../src/stix/pattern.js';
+import { buildPattern, PATTERN_TYPES, type PatternIocType } from '../../src/stix/pattern-build.js';
 import { iocStixObject } from '../../src/stix/render-ioc.js';
 import type { IocVersionInput } from '../../src/store/types.js';
 

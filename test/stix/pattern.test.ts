@@ -1,14 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  buildPattern,
-  parsePattern,
-  PATTERN_TYPES,
-  MAX_PATTERN_LENGTH,
-  type PatternIocType,
-  type PatternTerm,
-  type ParsedPattern,
-} from '../../src/stix/pattern.js';
+import { buildPattern, PATTERN_TYPES, type PatternIocType } from '../../src/stix/pattern-build.js';
+import { parsePattern, MAX_PATTERN_LENGTH, type PatternTerm, type ParsedPattern } from '../../src/stix/pattern-parse.js';
 
 const MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 const SHA1 = 'da39a3ee5e6b4b0d3255bfef95601890afd80709';

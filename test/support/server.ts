@@ -3,7 +3,7 @@ import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { TokenSigner } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
-import { buildApp } from '../../src/http/app.js';
+import { wireApp } from '../../src/cli/wiring.js';
 import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from './stores.js';
 import type { Plan } from '../../src/store/types.js';
 
@@ -25,7 +25,7 @@ export async function startServer(tune: (c: Config) => void = () => {}, prepare:
   const store = await sqliteStore();
   await prepare(store);
   const authenticator = new Authenticator(store);
-  const app = await buildApp({ store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false });
+  const app = await wireApp({ store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return {

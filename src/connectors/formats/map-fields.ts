@@ -2,11 +2,11 @@ import type { IocType } from '../../domain/ioc-types.js';
 import type { SourceRecord } from './record.js';
 import type { Demotion, FieldMap, FieldPath, FieldRule, FieldSpec } from '../catalog/source-definition.js';
 import { parseSourceTime } from './source-time.js';
+import { DAY_MS } from '../../domain/durations.js';
 
 export type MapOutcome = { record: SourceRecord } | { skipped: string };
 
 const MAX_LIST = 64;
-const DAY_MS = 86_400_000;
 
 /** Applies a source's Demotion to a record it matched (see Demotion). */
 function demote(record: SourceRecord, d: Demotion): void {

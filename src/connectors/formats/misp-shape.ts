@@ -8,8 +8,8 @@ import type { FetchContext } from '../transport/fetch-context.js';
 import { bodyText } from './body-text.js';
 import type { RecordItem } from './record.js';
 import { parseJson } from './json-text.js';
+import { DAY_MS } from '../../domain/durations.js';
 
-const DAY_MS = 86_400_000;
 
 /** MISP attribute types → ours; composites give their indicator part (`filename|sha256` → the hash). */
 const ATTRIBUTE_TYPES: Record<string, { type: IocType | 'ip'; part?: number }> = {

@@ -1,4 +1,4 @@
-import { parsePattern } from '../../stix/pattern.js';
+import { parsePattern } from '../../stix/pattern-parse.js';
 import { tlpOfMarkings } from '../../stix/tlp-markings.js';
 import type { ParsedItem } from './raw-record.js';
 

@@ -7,6 +7,7 @@ import type { FetchContext } from '../transport/fetch-context.js';
 import { bodyText } from './body-text.js';
 import type { RecordItem } from './record.js';
 import { parseJson } from './json-text.js';
+import { TAXII_MEDIA_TYPE } from '../../stix/constants.js';
 
 /** A parsed STIX record (stix-objects.ts) as a shape item. */
 export function fromParsed(item: ParsedItem): RecordItem {
@@ -46,8 +47,6 @@ export async function* readStixBundle(body: Readable): AsyncGenerator<RecordItem
   let line = 0;
   for (const o of objects) for (const item of stixObjectRecords(o, ++line)) yield fromParsed(item);
 }
-
-export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 
 /**
  * A TAXII 2.1 collection (shape S, our own client): GET its objects endpoint (§5.4) with `added_after` = the last

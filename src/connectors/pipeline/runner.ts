@@ -18,8 +18,8 @@ import type { RecordItem } from '../formats/record.js';
 import { readStixBundle, readTaxii } from '../formats/stix-shape.js';
 import { FetchError, type FetchFailure, fetchSource, openLocalFile, unzipMember } from '../transport/fetch-source.js';
 import { expandUrl, timeWindows, withQuery } from '../catalog/url-template.js';
+import { DAY_MS } from '../../domain/durations.js';
 
-const DAY_MS = 86_400_000;
 /** How far back an incremental source reaches on its first run. */
 const FIRST_RUN_DAYS = 30;
 /** Observations handed to the store at a time. */

@@ -1,36 +1,15 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from '../../auth/authenticator.js';
 import { planAllows } from '../../auth/plans.js';
 import type { Config } from '../../config/config.js';
-import { AppError } from '../../errors/app-error.js';
 import { warmSchemaValidator } from '../../stix/schema-validator.js';
 import { acceptsTaxii } from '../../taxii/accept.js';
-import { TAXII_MEDIA_TYPE, WWW_AUTHENTICATE } from '../../taxii/constants.js';
-import { forbidden, notAcceptable, notFound, TaxiiError, unauthorized } from '../../taxii/errors.js';
-import type { TaxiiAnswer, TaxiiService } from '../../taxii/service.js';
+import { forbidden, notAcceptable, unauthorized } from '../../taxii/errors.js';
+import type { TaxiiService } from '../../taxii/service.js';
 import { installAuthentication } from '../auth-hooks.js';
+import type { ErrorSurfaces } from '../error-surface.js';
 import { installRateLimit, type RateLimitCounters } from '../rate-limit.js';
-
-/** Every TAXII answer, success or error: this exact media type, no charset (TAXII.md §1). */
-function send(reply: FastifyReply, a: TaxiiAnswer): FastifyReply {
-  for (const [k, v] of Object.entries(a.headers)) reply.header(k, v);
-  return reply.code(a.status).header('content-type', TAXII_MEDIA_TYPE).send(Buffer.from(a.body, 'utf8'));
-}
-
-function sendError(reply: FastifyReply, e: TaxiiError): FastifyReply {
-  if (e.status === 401) reply.header('www-authenticate', WWW_AUTHENTICATE);
-  return send(reply, { status: e.status, body: JSON.stringify(e.resource()), headers: {} });
-}
-
-/** Any error in the TAXII scope as a TAXII error resource (§3.6.1), never a REST problem. */
-function toTaxiiError(err: FastifyError | Error): TaxiiError | undefined {
-  if (err instanceof TaxiiError) return err;
-  if (err instanceof AppError) return new TaxiiError(err.status, err.code, err.message);
-  const status = (err as FastifyError).statusCode;
-  if (status === 429) return new TaxiiError(429, 'Too Many Requests', err.message);
-  if (typeof status === 'number' && status >= 400 && status < 500) return new TaxiiError(status, 'Bad Request', err.message);
-  return undefined;
-}
+import { sendTaxii as send, taxiiErrors } from '../taxii-errors.js';
 
 const principal = (request: FastifyRequest): Principal => {
   if (!request.auth?.ok) throw unauthorized(`authentication required: ${request.auth?.reason ?? 'missing Authorization header'}; use HTTP Basic (account email, API key) or Bearer`);
@@ -45,6 +24,8 @@ export interface TaxiiRouteOptions {
   counters: RateLimitCounters;
   /** Register under /api/taxii2 (API roots too) or /taxii2 (discovery only, §8.2.1). */
   roots: boolean;
+  /** The app's error surfaces: this scope answers its errors as TAXII error resources (§3.6.1). */
+  surfaces: ErrorSurfaces;
 }
 
 /** TAXII 2.1: a thin adapter over taxii/TaxiiService, registered under /taxii2 and /api/taxii2. */
@@ -67,16 +48,7 @@ export async function taxiiRoutes(app: FastifyInstance, opts: TaxiiRouteOptions)
     if (!planAllows(who.plan, 'taxii')) throw forbidden('TAXII needs the Pro plan; upgrade the account\'s plan to pro to use it');
   });
 
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const e = toTaxiiError(err);
-    if (e) return sendError(reply, e);
-    request.log.error({ err }, 'unhandled TAXII error');
-    return sendError(reply, new TaxiiError(500, 'Internal Server Error', 'internal error; the server log has the details'));
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const who = request.auth?.ok ? undefined : unauthorized('authentication required');
-    return sendError(reply, who ?? notFound(`no TAXII endpoint ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`));
-  });
+  opts.surfaces.install(app, taxiiErrors);
 
   // Discovery URLs come from the configured public URL, never from what a client (or a proxy's cache) sent as Host,
   // unless that Host is in the configured allow-list.

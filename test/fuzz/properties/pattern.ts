@@ -11,7 +11,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { checkPatternGrammar, MAX_PATTERN_GRAMMAR_LENGTH, MAX_PATTERN_NESTING } from '../../../src/stix/pattern-grammar.js';
-import { buildPattern, MAX_PATTERN_LENGTH, parsePattern, PATTERN_TYPES, type PatternIocType } from '../../../src/stix/pattern.js';
+import { buildPattern, PATTERN_TYPES, type PatternIocType } from '../../../src/stix/pattern-build.js';
+import { MAX_PATTERN_LENGTH, parsePattern } from '../../../src/stix/pattern-parse.js';
 import { anyString, mutated, WORK_UNITS } from '../support/arbitraries.js';
 import type { CorpusChecks, FuzzProperty } from '../support/fuzz.js';
 import { workRatio } from '../support/work-meter.js';

@@ -1,61 +1,15 @@
 /**
- * STIX 2.1 indicator patterns (§9, STIX Patterning) for the IOC types we store.
- *
- * `buildPattern` renders one comparison per IOC exactly as the table in shared/STIX.md (§4.7 indicator,
- * §9.2 string constants). `parsePattern` reads the simple forms other producers send us back into IOC terms:
- * a hand-written tokenizer and an explicit state machine, so that it runs in linear time, never recurses
- * (deep parentheses cannot overflow the stack) and never throws on hostile input.
+ * STIX 2.1 indicator patterns (§9, STIX Patterning) read back: `parsePattern` reads the simple forms other
+ * producers send us into IOC terms, with a hand-written tokenizer and an explicit state machine, so that it runs
+ * in linear time, never recurses (deep parentheses cannot overflow the stack) and never throws on hostile input.
+ * Building patterns is pattern-build.ts.
  */
-import type { IocType } from '../domain/ioc-types.js';
-import { BACKSLASH, codePointLabel, excerpt, isDigit, isIdentPart, isIdentStart, isWhitespace, QUOTE } from './pattern-chars.js';
-
-export type PatternIocType = Exclude<IocType, 'cve'>;
-
-/** Every IOC type that becomes an indicator; cve becomes a vulnerability and has no pattern. */
-export const PATTERN_TYPES: readonly PatternIocType[] = Object.freeze([
-  'ipv4',
-  'ipv6',
-  'domain',
-  'url',
-  'md5',
-  'sha1',
-  'sha256',
-  'email',
-] as const);
-
-// Hash names containing '-' must be quoted: an unquoted path component is an identifier without hyphen (§9).
-const OBJECT_PATHS: Readonly<Record<PatternIocType, string>> = Object.freeze({
-  ipv4: 'ipv4-addr:value',
-  ipv6: 'ipv6-addr:value',
-  domain: 'domain-name:value',
-  url: 'url:value',
-  md5: 'file:hashes.MD5',
-  sha1: "file:hashes.'SHA-1'",
-  sha256: "file:hashes.'SHA-256'",
-  email: 'email-addr:value',
-});
+import { codePointLabel } from '../domain/code-point.js';
+import { type PatternIocType, quoteStringLiteral } from './pattern-build.js';
+import { BACKSLASH, excerpt, isDigit, isIdentPart, isIdentStart, isWhitespace, QUOTE } from './pattern-chars.js';
 
 /** Inputs longer than this are refused before tokenizing; real single-IOC patterns are far shorter. */
 export const MAX_PATTERN_LENGTH = 100_000;
-
-/**
- * STIX 2.1 §9.2 string constant: wrapped in single quotes, and the only escapes are `\\` and `\'`.
- * Backslash must be escaped first, otherwise the backslashes introduced for quotes would be doubled.
- */
-function quoteStringLiteral(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/**
- * Renders the single-comparison pattern for one IOC (STIX 2.1 §9.2 escaping). The value is written as given:
- * callers validate and normalize IOCs before they reach STIX, so this function cannot second-guess them.
- */
-export function buildPattern(type: PatternIocType, value: string): string {
-  // Runtime guard for untyped callers: a 'cve' or a typo must not silently produce `[undefined = …]`.
-  if (!Object.hasOwn(OBJECT_PATHS, type)) throw new TypeError(`no STIX pattern for IOC type '${String(type)}'`);
-  if (typeof value !== 'string') throw new TypeError('pattern value must be a string');
-  return `[${OBJECT_PATHS[type]} = ${quoteStringLiteral(value)}]`;
-}
 
 export interface PatternTerm {
   type: PatternIocType;

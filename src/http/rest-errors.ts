@@ -1,5 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError } from 'fastify';
 import { AppError } from '../errors/app-error.js';
+import type { ErrorSurface } from './error-surface.js';
 import { problem, sendProblem } from './problem.js';
 
 /** Fastify's own client-error codes and what they mean to a caller. */
@@ -14,11 +15,12 @@ const FASTIFY_CODES: Record<string, { status: number; code: string }> = {
 };
 
 /**
- * The one place errors become HTTP answers on REST routes. A client's mistake is a 4xx problem that says what
- * was wrong; anything else is logged and answered as a plain 500 without internals.
+ * The one place errors become HTTP answers on REST routes (and every route outside TAXII): a JSON problem
+ * (RFC 9457). A client's mistake is a 4xx problem that says what was wrong; anything else is logged and answered
+ * as a plain 500 without internals.
  */
-export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
+export const restErrors: ErrorSurface = {
+  onError(err: FastifyError, request, reply) {
     if (err instanceof AppError) {
       if (err.status === 401) {
         reply.header('WWW-Authenticate', 'Bearer realm="socd", Basic realm="socd", charset="UTF-8"');
@@ -40,14 +42,18 @@ export function installErrorHandlers(app: FastifyInstance): void {
     }
     request.log.error({ err }, 'unhandled error');
     return sendProblem(reply, problem(500, 'internal_error', 'internal error; the server log has the details'));
-  });
+  },
 
-  app.setNotFoundHandler((request, reply) => {
+  onNotFound(request, reply) {
     const path = request.url.split('?')[0]!;
     // `/api/v1/iocs/http://evil.example/x`: a value with slashes in the path must be percent-encoded.
     const hint = /^\/api\/v1\/iocs\/[^/]+\//.test(path)
       ? '; to look an IOC up by a value that holds /, percent-encode it (/api/v1/iocs/http%3A%2F%2F…) or use GET /api/v1/iocs?q=VALUE'
       : '';
     return sendProblem(reply, problem(404, 'not_found', `no route ${request.method} ${path.slice(0, 200)}${hint}`));
-  });
-}
+  },
+
+  onRefused(reply, status, message) {
+    return sendProblem(reply, problem(status, status === 414 ? 'uri_too_long' : 'bad_url', message));
+  },
+};

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { IocService } from '../api/ioc-service.js';
+import { SourceService } from '../api/source-service.js';
+import { StixExportService } from '../api/stix-export-service.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { TokenSigner } from '../auth/signed-token.js';
+import type { Config } from '../config/config.js';
+import { resolveSources, type ResolvedSource } from '../connectors/catalog/source-config.js';
+import { CATALOG } from '../connectors/catalog/sources/index.js';
+import { type AppOptions, buildApp } from '../http/app.js';
+import type { ProducerIdentity } from '../stix/identity.js';
+import type { Store } from '../store/store.js';
+import { CollectionRegistry, OUR_ROOT } from '../taxii/collection-registry.js';
+import { NextTokens } from '../taxii/next-token.js';
+import { TaxiiService } from '../taxii/service.js';
+
+/** What the HTTP application is assembled from (the composition root: `socd serve`, and tests that build the app). */
+export interface AppWiring extends AppOptions {
+  store: Store;
+  config: Config;
+  authenticator: Authenticator;
+  signer: TokenSigner;
+  identity: ProducerIdentity;
+  /** The sources `GET /api/v1/sources` lists (the catalog and custom sources, resolved with the configuration). */
+  sources?: readonly ResolvedSource[];
+}
+
+/**
+ * The TAXII service, with the roots and collections loaded from another server (socd taxii load) as stored now:
+ * they are read once here, so a load takes effect at the next start.
+ */
+export async function taxiiService(store: Store, config: Config, signer: TokenSigner): Promise<TaxiiService> {
+  const loadedDiscovery = await store.getSetting('taxii_discovery');
+  return new TaxiiService(store, new NextTokens(signer), {
+    title: config.taxii.title,
+    description: config.taxii.description,
+    contact: config.taxii.contact,
+    rootName: OUR_ROOT,
+    maxContentLength: config.taxii.maxContentLength,
+    pageLimits: { defaultLimit: config.taxii.defaultPageLimit, maxLimit: config.taxii.maxPageLimit },
+    objectLimits: { maxObjectBytes: config.taxii.maxObjectBytes, maxObjectDepth: config.taxii.maxObjectDepth },
+    maxPageBytes: config.taxii.maxPageBytes,
+    loadedRoots: [
+      ...config.taxii.roots,
+      ...(await store.loadedTaxiiRoots()).filter((r) => !config.taxii.roots.some((c) => c.name === r.name)),
+    ],
+    loadedDiscovery: loadedDiscovery ? (JSON.parse(loadedDiscovery) as Record<string, unknown>) : null,
+  }, new CollectionRegistry(config.taxii.collections, await store.loadedTaxiiCollections()));
+}
+
+/** The HTTP application with its services built from the store, the configuration and the source catalog. */
+export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
+  const { store, config, signer, identity, sources, ...options } = w;
+  return buildApp({
+    ...options,
+    store,
+    config,
+    iocs: new IocService(store, signer, config.rest),
+    stix: new StixExportService(store, identity),
+    sources: new SourceService(store, sources ?? resolveSources(CATALOG, config.file).sources),
+    taxii: await taxiiService(store, config, signer),
+  });
+}
