@@ -7,6 +7,9 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 
 const SOCD = resolve(process.cwd(), 'bin/socd.js');
+const PAUSING_IMPORT = resolve(process.cwd(), 'dist/test/support/import-until-paused.js');
+const PAUSED = 'paused after batch 1';
+const BATCH_SIZE = 5000;
 
 describe('socd import killed with SIGKILL', () => {
   it('leaves a consistent database with whole batches only, and the next run completes', async () => {
@@ -20,29 +23,25 @@ describe('socd import killed with SIGKILL', () => {
     for (let i = 0; i < count; i++) lines.push(`3${(i >> 16) + 1}.${(i >> 8) & 255}.${i & 255}.${1 + (i % 200)}`);
     writeFileSync(file, `${lines.join('\n')}\n`);
 
-    // Kill as soon as the first batches are committed: poll the database from outside.
-    const child = spawn(process.execPath, [SOCD, 'import', file, '--type', 'ipv4', '--batch-size', '5000'], { env, stdio: 'ignore' });
+    // The child imports through the real pipeline and stops for good once the first batch is committed, with the
+    // second batch's transaction open (test/support/import-until-paused.ts): the kill lands there every time.
+    const child = spawn(process.execPath, [PAUSING_IMPORT, file, String(BATCH_SIZE)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
-    let committed = 0;
-    for (let i = 0; i < 600 && committed === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      try {
-        const probe = new Database(db, { readonly: true, fileMustExist: true });
-        committed = probe.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'iocs'").pluck().get() ? (probe.prepare('SELECT count(*) FROM iocs').pluck().get() as number) : 0;
-        probe.close();
-      } catch {
-        // not created yet
-      }
-    }
+    let out = '';
+    await new Promise<void>((paused, failed) => {
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes(PAUSED)) paused();
+      });
+      child.on('exit', (code, signal) => failed(new Error(`the import ended before its pause (${code ?? signal}): ${out}`)));
+    });
     child.kill('SIGKILL');
     assert.equal(await exited, 'SIGKILL');
-    assert.ok(committed > 0, 'the import had committed batches before the kill');
 
     const check = new Database(db);
     assert.equal(check.pragma('integrity_check', { simple: true }), 'ok');
     const iocs = check.prepare('SELECT count(*) FROM iocs').pluck().get() as number;
-    assert.ok(iocs < count, `killed before the end (${iocs} of ${count})`);
-    assert.equal(iocs % 5000, 0, 'only whole batches are committed');
+    assert.equal(iocs, BATCH_SIZE, 'the committed batch, whole, and nothing of the open one');
     // Every IOC has its sighting and its one STIX version, and nothing points nowhere.
     assert.equal(check.prepare('SELECT count(*) FROM sightings').pluck().get(), iocs);
     assert.equal(check.prepare('SELECT count(*) FROM object_versions WHERE latest = 1 AND ioc_id IS NOT NULL').pluck().get(), iocs);

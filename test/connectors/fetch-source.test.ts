@@ -7,6 +7,17 @@ import { FetchError, fetchSource, retryAfterMs } from '../../src/connectors/tran
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/**
+ * The deadline, stall watch and rate floor run on timers; the tests that exercise them mock setTimeout and
+ * setInterval (node:test mock timers) and move time on themselves, once the server has done its part, so no verdict
+ * depends on how fast the machine is. setImmediate stays real: the stall verdict waits one turn for pending I/O.
+ */
+const TIMERS = { apis: ['setTimeout', 'setInterval'] as Array<'setTimeout' | 'setInterval'> };
+/** Lets pending I/O and callbacks run until `ready()` holds. */
+async function until(ready: () => boolean): Promise<void> {
+  while (!ready()) await new Promise((r) => setImmediate(r));
+}
+
 describe('fetchSource against a local server', () => {
   let server: Server;
   let base: string;
@@ -98,19 +109,33 @@ describe('fetchSource against a local server', () => {
     assert.deepEqual([e404.kind, e404.httpStatus, e404.attempts], ['http', 404, 1], 'a 4xx is not retried');
   });
 
-  it('stops a silent server at the deadline, a trickling one as stalled, and a huge one at the byte cap', async () => {
-    routes.set('/silent', () => {});
-    const timeout = await failure(fetchSource(opts('/silent', { timeoutMs: 150 })));
+  it('stops a silent server at the deadline, a trickling one as stalled, and a huge one at the byte cap', async (t) => {
+    t.mock.timers.enable(TIMERS);
+    let asked = false;
+    routes.set('/silent', () => void (asked = true));
+    let settled = false;
+    const silent = failure(fetchSource(opts('/silent', { timeoutMs: 150 }))).finally(() => (settled = true));
+    await until(() => asked);
+    t.mock.timers.tick(149);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(settled, false, 'no verdict before the deadline');
+    t.mock.timers.tick(1);
+    const timeout = await silent;
     assert.equal(timeout.kind, 'timeout');
 
+    // One byte, then silence (the connection stays open): the stall watch fires when its 200 ms have passed.
     routes.set('/trickle', (_q, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('1');
-      const t = setInterval(() => res.write('2'), 1000);
-      res.on('close', () => clearInterval(t));
     });
-    const stalled = await failure(fetchSource(opts('/trickle', { idleTimeoutMs: 200, timeoutMs: 10_000 })));
-    assert.equal(stalled.kind, 'stalled');
+    const r = await fetchSource(opts('/trickle', { idleTimeoutMs: 200, timeoutMs: 10_000 }));
+    assert.ok(r.status === 'ok');
+    const body = r.body[Symbol.asyncIterator]();
+    assert.equal(String((await body.next()).value), '1');
+    const stalled = body.next().then(() => assert.fail('expected a FetchError'), (e: unknown) => e as FetchError);
+    t.mock.timers.tick(200);
+    assert.ok((await stalled) instanceof FetchError);
+    assert.equal((await stalled).kind, 'stalled');
 
     routes.set('/huge', (_q, res) => {
       res.writeHead(200);
@@ -129,27 +154,42 @@ describe('fetchSource against a local server', () => {
     assert.equal(huge.kind, 'too-large');
   });
 
-  it('a steady trickle below the rate floor is stalled, though it is never silent long enough for the stall watch', async () => {
+  it('a steady trickle below the rate floor is stalled, though it is never silent long enough for the stall watch', async (t) => {
+    t.mock.timers.enable(TIMERS);
+    let drip: ServerResponse | undefined;
     routes.set('/slow-drip', (_q, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      const t = setInterval(() => res.write('x'), 40);
-      res.on('close', () => clearInterval(t));
+      res.writeHead(200, { 'content-type': 'text/plain' }).flushHeaders();
+      drip = res;
     });
-    const e = await failure(fetchSource(opts('/slow-drip', { idleTimeoutMs: 5000, rateWindowMs: 300, minBytesPerWindow: 64 })));
+    const r = await fetchSource(opts('/slow-drip', { idleTimeoutMs: 5000, rateWindowMs: 300, minBytesPerWindow: 64 }));
+    assert.ok(r.status === 'ok');
+    const body = r.body[Symbol.asyncIterator]();
+    // A byte every 40 ms: 8 in the first window of 300 ms, far below 64, and never a silence near 5 s.
+    let e: unknown;
+    for (let ms = 0; e === undefined; ms += 40) {
+      assert.ok(ms < 400, 'the rate floor judged the first window');
+      drip!.write('x');
+      e = await body.next().then(() => undefined, (err: unknown) => err);
+      if (e === undefined) t.mock.timers.tick(40);
+    }
+    assert.ok(e instanceof FetchError, String(e));
     assert.equal(e.kind, 'stalled');
     assert.match(e.message, /trickle/);
   });
 
-  it('time our consumer spends not reading counts against neither the stall watch nor the rate floor', async () => {
+  it('time our consumer spends not reading counts against neither the stall watch nor the rate floor', async (t) => {
+    t.mock.timers.enable(TIMERS);
     const payload = Buffer.alloc(2 * 1024 * 1024, 0x42);
     routes.set('/big-fast', (_q, res) => res.writeHead(200).end(payload));
     const res = await fetchSource(opts('/big-fast', { idleTimeoutMs: 100, rateWindowMs: 100, minBytesPerWindow: 1 }));
     assert.equal(res.status, 'ok');
     if (res.status !== 'ok') return;
-    // Read a little, then stop reading for several idle periods (a long commit), then read the rest.
+    // Read a little, then stop reading for several idle periods (a long commit), then read the rest. The pause
+    // starts once the buffers are full and the download is held (our side of the stream needs a drain).
     const it = res.body[Symbol.asyncIterator]();
     let got = (await it.next()).value.length as number;
-    await new Promise((r) => setTimeout(r, 450));
+    await until(() => (res.body as unknown as { writableNeedDrain: boolean }).writableNeedDrain);
+    t.mock.timers.tick(450);
     for (;;) {
       const n = await it.next();
       if (n.done) break;

@@ -720,8 +720,8 @@ describe('never throws, never hangs', () => {
   ];
 
   for (const [i, input] of hostile.entries()) {
+    // Their times are printed by bench/worst-case.ts (and bench/fuzz.ts at n and 8n); here, only the answers.
     it(`hostile input #${i} ${label(input)}`, () => {
-      const started = performance.now();
       for (const type of IOC_TYPES) {
         const result = normalize(type, input);
         assert.equal(typeof result.ok, 'boolean');
@@ -729,14 +729,12 @@ describe('never throws, never hangs', () => {
       }
       detectType(input);
       normalizeAny(input);
-      assert.ok(performance.now() - started < 1000, `took ${Math.round(performance.now() - started)} ms`);
     });
   }
 
-  it('rejects a 1 MB value in well under a millisecond per call', () => {
-    const started = performance.now();
-    for (let i = 0; i < 100; i += 1) normalize('url', ONE_MB);
-    assert.ok(performance.now() - started < 100);
+  it('rejects a 1 MB value by its length, before any other work (bench/worst-case.ts prints the time per call)', () => {
+    const result = normalize('url', ONE_MB);
+    assert.ok(!result.ok && /: value too long \(1048576 characters, max 8192\)$/.test(result.reason), JSON.stringify(result).slice(0, 200));
   });
 
   it('survives wrong runtime types from JavaScript callers', () => {

@@ -202,10 +202,9 @@ describe('stix-validator: schema errors (OASIS JSON schemas)', () => {
     assert.ok(errs.every((e) => e.startsWith('/objects/1')), errs.join('\n'));
   });
 
-  it('a long invalid custom type in a bundle fails fast (no catastrophic regex backtracking)', () => {
-    const t0 = Date.now();
+  // Its time is printed by bench/worst-case.ts (catastrophic backtracking would take minutes there, and hang here).
+  it('a long invalid custom type in a bundle is reported (no catastrophic regex backtracking)', () => {
     const errs = schemaErrors(variant(BUNDLE, { objects: [{ ...IDENTITY, type: `${'a'.repeat(40)}_` }] }));
-    assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
     assertHas(errs, /^\/objects\/0\/type must match pattern/);
   });
 });
