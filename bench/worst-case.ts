@@ -14,7 +14,7 @@ import { RangeTable } from '../src/domain/cdn-ranges.js';
 import { IOC_TYPES } from '../src/domain/ioc-types.js';
 import { MAX_VALUE_LENGTH, detectType, normalize, normalizeAny } from '../src/domain/normalize.js';
 import { checkPatternGrammar, MAX_PATTERN_GRAMMAR_LENGTH } from '../src/stix/pattern-grammar.js';
-import { MAX_PATTERN_LENGTH, parsePattern } from '../src/stix/pattern.js';
+import { MAX_PATTERN_LENGTH, parsePattern } from '../src/stix/pattern-parse.js';
 import { schemaErrors } from '../src/stix/schema-validator.js';
 
 function best(fn: () => unknown): number {

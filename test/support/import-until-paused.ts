@@ -10,9 +10,9 @@
  *   node dist/test/support/import-until-paused.js FILE BATCH_SIZE
  */
 import { writeSync } from 'node:fs';
-import { runImport } from '../../src/connectors/import-pipeline.js';
-import { openFileRecords } from '../../src/connectors/parsers/open-file-records.js';
-import { exclusionSettings } from '../../src/connectors/source-config.js';
+import { runImport } from '../../src/connectors/pipeline/import-pipeline.js';
+import { openFileRecords } from '../../src/connectors/formats/open-file-records.js';
+import { exclusionSettings } from '../../src/connectors/catalog/source-config.js';
 import { Exclusions } from '../../src/domain/exclusions.js';
 import { openContext } from '../../src/cli/context.js';
 
