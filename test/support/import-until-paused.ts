@@ -17,6 +17,8 @@ import { Exclusions } from '../../src/domain/exclusions.js';
 import { openContext } from '../../src/cli/context.js';
 
 const [file, batchSize] = [process.argv[2], Number(process.argv[3])];
+// `node --test dist/test/` runs every file under it, this one too, without arguments: then there is nothing to do.
+if (file === undefined) process.exit(0);
 if (!file || !Number.isSafeInteger(batchSize)) throw new Error('usage: import-until-paused FILE BATCH_SIZE');
 
 let committed = 0;
