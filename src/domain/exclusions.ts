@@ -2,7 +2,7 @@ import { CDN_PROVIDERS, type CdnProvider, RangeTable } from './cdn-ranges.js';
 import type { IocType } from './ioc-types.js';
 
 /**
- * Values never stored, whatever a source says (SOURCES.md, "Exclusions before scoring"): addresses that are not
+ * Values never stored, whatever a source says (docs/sources.md §7): addresses that are not
  * public (private, reserved, bogon), the public resolvers, a short list of top domains whose blocking would cut
  * an organisation off, and the hashes of the empty file. Applied to every write of observations (feeds, `socd
  * import`, any later API) by the one gate in front of the store, connectors/pipeline/write-observations.ts; configurable

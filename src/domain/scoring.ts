@@ -14,7 +14,7 @@ export interface Evidence {
 const clamp01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : x);
 
 /**
- * Noisy-OR of independent sources: 1 − Π(1 − prior·evidence), as a 0–100 integer (SOURCES.md, scoring).
+ * Noisy-OR of independent sources: 1 − Π(1 − prior·evidence), as a 0–100 integer (docs/sources.md §5).
  * An aggregate only counts when none of the other sources saw the value.
  */
 export function scoreOf(evidence: readonly Evidence[]): number {
@@ -29,7 +29,7 @@ export function scoreOf(evidence: readonly Evidence[]): number {
 }
 
 
-/** How long an IOC of each type stays valid after its last sighting (OpenCTI's decay lifetimes, SOURCES.md). */
+/** How long an IOC of each type stays valid after its last sighting (OpenCTI's decay lifetimes, docs/sources.md §6). */
 export const LIFETIME_DAYS: Record<IocType, number> = {
   ipv4: 47,
   ipv6: 47,

@@ -6,7 +6,7 @@ import { notFound, TaxiiError, unauthorized } from '../taxii/errors.js';
 import type { TaxiiAnswer } from '../taxii/service.js';
 import type { ErrorSurface } from './error-surface.js';
 
-/** Every TAXII answer, success or error: this exact media type, no charset (TAXII.md §1). */
+/** Every TAXII answer, success or error: this exact media type, no charset (docs/taxii-conformance.md §1). */
 export function sendTaxii(reply: FastifyReply, a: TaxiiAnswer): FastifyReply {
   for (const [k, v] of Object.entries(a.headers)) reply.header(k, v);
   return reply.code(a.status).header('content-type', TAXII_MEDIA_TYPE).send(Buffer.from(a.body, 'utf8'));

@@ -1,6 +1,6 @@
 /**
  * STIX 2.1 indicator patterns (§9, STIX Patterning) for the IOC types we store, built: `buildPattern` renders one
- * comparison per IOC exactly as the table in shared/STIX.md (§4.7 indicator, §9.2 string constants).
+ * comparison per IOC exactly as the table in docs/stix-mapping.md §4 (STIX 2.1 §4.7 indicator, §9.2 string constants).
  * Reading patterns back is pattern-parse.ts.
  */
 import { IOC_TYPES, type IocType } from '../domain/ioc-types.js';

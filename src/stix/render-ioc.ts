@@ -52,8 +52,8 @@ function description(v: IocVersionInput): string {
 }
 
 /**
- * One IOC version as STIX 2.1 (STIX.md): an `indicator` (§4.7) for the eight pattern types, a `vulnerability`
- * (§4.18) for CVEs. Property order is fixed, so the same input always gives the same text.
+ * One IOC version as STIX 2.1 (docs/stix-mapping.md §1): an `indicator` (STIX 2.1 §4.7) for the eight pattern types, a `vulnerability`
+ * (STIX 2.1 §4.19) for CVEs. Property order is fixed, so the same input always gives the same text.
  */
 export function iocStixObject(v: IocVersionInput, identityId: string): Record<string, unknown> {
   const o: Record<string, unknown> = {

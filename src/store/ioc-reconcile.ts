@@ -6,7 +6,7 @@ import { parseList, unionSorted } from './merge.js';
 import type { IocStatus } from './types.js';
 import { DAY_MS } from '../domain/durations.js';
 
-/** A score move of this much or more is a new STIX version even inside one band (DESIGN.md). */
+/** A score move of this much or more is a new STIX version even inside one band (docs/design.md §2.1). */
 const SCORE_STEP = 5;
 /** valid_until moving to a later week is a new version; within the week it is not. */
 const WEEK_MS = 7 * DAY_MS;
@@ -58,7 +58,7 @@ export type Decision =
   | { kind: 'revoke'; sources: Array<{ id: string; name: string }> }
   | {
       kind: 'update';
-      /** A new STIX version is due (DESIGN.md: something a consumer acts on changed). */
+      /** A new STIX version is due (docs/design.md §2.1: something a consumer acts on changed). */
       newVersion: boolean;
       /** It was revoked and a source lists it again: a new STIX object (revoked is final). */
       reactivated: boolean;

@@ -64,7 +64,7 @@ function toRange([type, ...rawParams]: string[]): MediaRange | undefined {
 }
 
 /**
- * Whether a TAXII 2.1 answer is acceptable (TAXII 2.1 §1.6.8, App. B, and TAXII.md §1): no Accept header, or an
+ * Whether a TAXII 2.1 answer is acceptable (TAXII 2.1 §1.6.8, App. B, and docs/taxii-conformance.md §1): no Accept header, or an
  * entry with q > 0 that is `application/taxii+json` without a version or with version=2.1, `*∕*` or
  * `application/*` (ours: 406 on `*∕*` broke OpenCTI). Otherwise the client gets 406.
  */

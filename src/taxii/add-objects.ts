@@ -66,7 +66,7 @@ export async function validateEnvelope(
   } catch (err) {
     throw new TaxiiError(422, 'Unprocessable Content', `the body is not JSON: ${(err as Error).message}`);
   }
-  // ours (TAXII.md §3): a STIX bundle is accepted as well as an envelope.
+  // ours (docs/taxii-conformance.md §3): a STIX bundle is accepted as well as an envelope.
   const objects = typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? (doc as { objects?: unknown }).objects : undefined;
   if (!Array.isArray(objects)) throw new TaxiiError(422, 'Unprocessable Content', 'the body must be a TAXII envelope (or a STIX bundle) with an "objects" list');
   if (objects.length > MAX_OBJECTS) throw new TaxiiError(422, 'Unprocessable Content', `at most ${MAX_OBJECTS} objects per request`);

@@ -80,13 +80,13 @@ export class CollectionRegistry {
     this.all = [...builtins, ...configured, ...imported];
   }
 
-  /** By id or alias (TAXII.md §1), within one API root. */
+  /** By id or alias (docs/taxii-conformance.md §1), within one API root. */
   find(root: string, ref: string): TaxiiCollection | undefined {
     const r = ref.toLowerCase();
     return this.all.find((c) => c.root === root && (c.id === r || (c.alias !== '' && c.alias === r)));
   }
 
-  /** Visible to a key in a root: it may read or write there (TAXII.md §2: the others are omitted and answer 404). */
+  /** Visible to a key in a root: it may read or write there (docs/taxii-conformance.md §2: the others are omitted and answer 404). */
   visible(root: string, who: Principal): TaxiiCollection[] {
     return this.all.filter((c) => c.root === root && (c.canRead(who) || c.canWrite(who)));
   }

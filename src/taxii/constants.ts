@@ -3,9 +3,9 @@ export const TAXII_VERSION = '2.1';
 export const HEADER_DATE_ADDED_FIRST = 'X-TAXII-Date-Added-First';
 export const HEADER_DATE_ADDED_LAST = 'X-TAXII-Date-Added-Last';
 
-/** ours (TAXII.md §5): default and largest page. */
+/** ours (docs/taxii-conformance.md §5): default and largest page. */
 export const DEFAULT_PAGE_LIMIT = 1000;
 export const MAX_PAGE_LIMIT = 10_000;
 
-/** §3.6.1 with TAXII.md §2: Basic for taxii2-client and Sentinel, Bearer for our keys. */
+/** §3.6.1 with docs/taxii-conformance.md §2: Basic for taxii2-client and Sentinel, Bearer for our keys. */
 export const WWW_AUTHENTICATE = 'Basic realm="SOC Defenders TAXII", charset="UTF-8", Bearer realm="SOC Defenders TAXII"';

@@ -39,7 +39,7 @@ const MATCH = /^match\[([^\]]*)\]$/;
 
 /**
  * The query parameters of a paged TAXII endpoint. Several match fields AND, comma-separated values OR; a field
- * given twice, a malformed value, limit 0 → 400; an unknown match field is ignored (§3.4, TAXII.md §4).
+ * given twice, a malformed value, limit 0 → 400; an unknown match field is ignored (§3.4, docs/taxii-conformance.md §4).
  * `limit` is clamped to our maximum (§3.5).
  */
 export interface PageLimits {

@@ -50,7 +50,7 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
 /**
  * TAXII 2.1 (OASIS, 10 June 2021) over the version log, without a web framework: each method is one endpoint
  * of §4–§5 and returns the answer; `http/` only adapts. The caller has authenticated the key and checked
- * Accept; collection visibility, permissions and parameters are checked here in the order of TAXII.md §2.
+ * Accept; collection visibility, permissions and parameters are checked here in the order of docs/taxii-conformance.md §2.
  */
 export class TaxiiService {
   constructor(
@@ -168,12 +168,12 @@ export class TaxiiService {
    * §5.7 Delete an Object. What goes is what GET …/objects/{id}/ would return with the same match[version] and
    * match[spec_version] (first and last by the version rule of store/log-page.ts, the latest spec version unless
    * one is named), except that match[version] defaults to all; with neither parameter every version goes (ours,
-   * TAXII.md §3), so that the object is gone from objects and manifest.
+   * docs/taxii-conformance.md §3), so that the object is gone from objects and manifest.
    */
   async deleteObject(root: string, ref: string, objectId: string, raw: Record<string, unknown>, who: Principal): Promise<TaxiiAnswer> {
     this.requireRoot(root);
     const c = this.requireCollection(root, ref, who);
-    // §5.7 and TAXII.md §2: both rights to delete; a visible collection without one of them is a 403.
+    // §5.7 and docs/taxii-conformance.md §2: both rights to delete; a visible collection without one of them is a 403.
     if (!c.canRead(who) || !c.canWrite(who)) throw forbidden(`deleting from ${c.alias || c.id} needs both read and write access`);
     const q = parseTaxiiQuery(raw, 'object', this.limits);
     await this.requireObject(c, objectId);
@@ -237,7 +237,7 @@ export class TaxiiService {
       maxBytes: endpoint === 'objects' || endpoint === 'object' ? (this.settings.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES) : undefined,
     });
     const last = page.items[page.items.length - 1];
-    // §3.5 and TAXII.md §5: more: true always comes with a next.
+    // §3.5 and docs/taxii-conformance.md §5: more: true always comes with a next.
     const next = page.more && last ? this.tokens.issue({ dateAdded: last.dateAdded, seq: last.seq }, canonical) : undefined;
     return { ...page, next };
   }
@@ -278,7 +278,7 @@ export class TaxiiService {
     return loaded;
   }
 
-  /** A collection this key may see (TAXII.md §2: the others answer 404, as if they did not exist). */
+  /** A collection this key may see (docs/taxii-conformance.md §2: the others answer 404, as if they did not exist). */
   private requireCollection(root: string, ref: string, who: Principal): TaxiiCollection {
     const c = this.collectionsOf.find(root, ref);
     if (!c || !(c.canRead(who) || c.canWrite(who))) throw notFound(`no collection ${JSON.stringify(ref.slice(0, 80))}; GET the collections endpoint for the list`);

@@ -1,5 +1,5 @@
 /**
- * TAXII timestamps (§3.2 and TAXII.md §1): RFC 3339 UTC with microseconds. We keep them as epoch µs integers
+ * TAXII timestamps (§3.2 and docs/taxii-conformance.md §1): RFC 3339 UTC with microseconds. We keep them as epoch µs integers
  * end to end (a JavaScript Date holds milliseconds only), emit exactly six fractional digits and read 0 to 9.
  */
 

@@ -35,7 +35,7 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Two `socd serve` processes on one PostgreSQL schema with one Redis (DESIGN.md, Scale): any node continues any
+ * Two `socd serve` processes on one PostgreSQL schema with one Redis (docs/design.md §3, Scale): any node continues any
  * TAXII walk, a key's rate limit holds across both, and one node ingests at a time, the other taking over.
  */
 describe('two API nodes on one PostgreSQL', { skip: ready ? false : 'needs DATABASE_URL=postgres://… and REDIS_URL (CI sets both)' }, () => {

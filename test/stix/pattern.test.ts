@@ -23,7 +23,7 @@ function expectRejected(parsed: ParsedPattern): string {
 // buildPattern
 // ---------------------------------------------------------------------------------------------------------
 
-/** The rows of the pattern table in shared/STIX.md, plus the escaping rule (§9.2). */
+/** The rows of the pattern table in docs/stix-mapping.md §4, plus the escaping rule (§9.2). */
 const BUILD_CASES: ReadonlyArray<[PatternIocType, string, string]> = [
   ['ipv4', '203.0.113.42', "[ipv4-addr:value = '203.0.113.42']"],
   ['ipv4', '198.51.100.0/24', "[ipv4-addr:value = '198.51.100.0/24']"],
@@ -35,7 +35,7 @@ const BUILD_CASES: ReadonlyArray<[PatternIocType, string, string]> = [
   ['sha1', SHA1, `[file:hashes.'SHA-1' = '${SHA1}']`],
   ['sha256', SHA256, `[file:hashes.'SHA-256' = '${SHA256}']`],
   ['email', 'a@example.com', "[email-addr:value = 'a@example.com']"],
-  // The example from STIX.md: http://x/a'b\c
+  // The example from docs/stix-mapping.md §4: http://x/a'b\c
   ['url', "http://x/a'b\\c", "[url:value = 'http://x/a\\'b\\\\c']"],
   // Backslash-then-quote: escaping the quote first would turn \' into \\\\' (an unterminated literal).
   ['url', "\\'", "[url:value = '\\\\\\'']"],

@@ -8,7 +8,7 @@ const TLP_EXT = 'extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d';
 const TLP_CLEAR = 'marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487';
 const IDENTITY_ID = 'identity--21852fb8-5d68-4e9e-9759-1262813eb5c4';
 
-/** The five TLP 2.0 marking-definition objects exactly as shared/STIX.md gives them. */
+/** The five TLP 2.0 marking-definition objects exactly as docs/stix-mapping.md §7 gives them. */
 const TLP2_MARKINGS: Obj[] = (
   [
     ['CLEAR', 'clear', TLP_CLEAR],
@@ -102,7 +102,7 @@ describe('stix-validator: valid objects pass both layers', () => {
     assertClean(VULNERABILITY, 'vulnerability');
   });
 
-  it('the five TLP 2.0 marking definitions of STIX.md', () => {
+  it('the five TLP 2.0 marking definitions of docs/stix-mapping.md §7', () => {
     assert.equal(TLP2_MARKINGS.length, 5);
     for (const m of TLP2_MARKINGS) assertClean(m, String(m.name));
   });
@@ -128,7 +128,7 @@ describe('stix-validator: valid objects pass both layers', () => {
     assertClean(variant(INDICATOR, { external_references: [ref] }), 'url with hashes');
   });
 
-  it('other types the vendored schemas cover: SCOs (STIX.md UUIDv5 vectors) and a relationship', () => {
+  it('other types the vendored schemas cover: SCOs (docs/stix-mapping.md §2 UUIDv5 vectors) and a relationship', () => {
     assertClean({ type: 'ipv4-addr', spec_version: '2.1', id: 'ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4', value: '198.51.100.3' }, 'ipv4-addr');
     assertClean({ type: 'domain-name', spec_version: '2.1', id: 'domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7', value: 'example.com' }, 'domain-name');
     assertClean(

@@ -1,5 +1,5 @@
 /**
- * STIX 2.1 test harness: the OASIS JSON schemas (src/stix/schema-validator.ts), plus the SHOULD-level checks a strict STIX 2.1 validator warns about (docs: shared STIX.md).
+ * STIX 2.1 test harness: the OASIS JSON schemas (src/stix/schema-validator.ts), plus the SHOULD-level checks a strict STIX 2.1 validator warns about (docs/stix-mapping.md §10).
  *
  * Nothing runs at import time: the schemas are loaded and compiled on the first call.
  */
@@ -33,7 +33,7 @@ const SCO_TYPES = new Set([
 ]);
 
 const TLP2_EXTENSION_ID = 'extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d';
-/** TLP 2.0 (`tlp_2_0` value → id, name), STIX.md. */
+/** TLP 2.0 (`tlp_2_0` value → id, name), docs/stix-mapping.md §7. */
 const TLP2: Readonly<Record<string, { id: string; name: string }>> = {
   clear: { id: 'marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487', name: 'TLP:CLEAR' },
   green: { id: 'marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb', name: 'TLP:GREEN' },
@@ -142,7 +142,7 @@ const COMMON: Check[] = [
           !isObj(r)
             ? `external_references[${i}] must be an object`
             : 'url' in r && !(isObj(r.hashes) && Object.keys(r.hashes).length > 0) &&
-              `external_references[${i}] has url ${JSON.stringify(r.url)} without hashes (§2.5; STIX.md: never emit url)`,
+              `external_references[${i}] has url ${JSON.stringify(r.url)} without hashes (§2.5; docs/stix-mapping.md §4: never emit url)`,
         ),
   (o) =>
     'object_marking_refs' in o && !Array.isArray(o.object_marking_refs)
@@ -192,7 +192,7 @@ const BY_TYPE: Readonly<Record<string, Check[]>> = {
   vulnerability: [(o) => [!nonEmptyString(o.name) && 'vulnerability should have a non-empty name']],
 };
 
-/** What a strict STIX 2.1 validator would warn about (STIX.md "zero warnings" goal), as messages; [] when clean. */
+/** What a strict STIX 2.1 validator would warn about (docs/stix-mapping.md §10 "zero warnings" goal), as messages; [] when clean. */
 export function strictWarnings(obj: unknown): string[] {
   if (!isObj(obj)) return [`not a STIX object (a JSON object), got ${describe(obj)}`];
   if (typeof obj.type !== 'string') return ['type missing or not a string'];

@@ -13,7 +13,7 @@ import { startServer, type TestServer } from '../support/server.js';
  * (test/fixtures/taxii/reference-data.json: medallion/test/data/default_data.json, trimmed to what the tests use).
  *
  * Each `it` names the medallion test it mirrors. Where medallion asserts one of its own choices that we make
- * differently on purpose (TAXII.md), the test asserts OUR behaviour and says so in a comment starting "DIFFERENCE".
+ * differently on purpose (docs/taxii-conformance.md), the test asserts OUR behaviour and says so in a comment starting "DIFFERENCE".
  *
  * Mapping: medallion's API root `trustgroup1` is loaded under the same name and served at /api/taxii2/trustgroup1/
  * (our own root is `api`); collection ids are kept. Medallion's Basic user admin:Password0 is an `admin` key sent as
@@ -132,7 +132,7 @@ describe('medallion test_backends.py against our server (loaded with medallion\'
     ok(r);
     // DIFFERENCE (test_server_discovery): medallion asserts its hard-coded api_roots[0] "http://localhost:5000/api1/".
     // Ours: the URLs are built from the request, our own root comes first, the loaded roots follow, and the loaded
-    // default (trustgroup1) is kept (TAXII.md §1: our own discovery URL and API root URLs).
+    // default (trustgroup1) is kept (docs/taxii-conformance.md §1: our own discovery URL and API root URLs).
     const paths = (r.body.api_roots as string[]).map((u) => new URL(u).pathname);
     assert.deepEqual(paths, ['/api/taxii2/api/', '/api/taxii2/api1/', '/api/taxii2/api2/', '/api/taxii2/trustgroup1/']);
     assert.equal(new URL(r.body.default).pathname, '/api/taxii2/trustgroup1/');
@@ -158,7 +158,7 @@ describe('medallion test_backends.py against our server (loaded with medallion\'
     ok(r);
     const found = (r.body.collections as Array<{ id: string; can_read: boolean; can_write: boolean }>).map((c) => c.id).sort();
     // DIFFERENCE (test_get_collections): medallion lists 5 collections, including 64993447 (can_read and can_write
-    // false). Ours: a collection the key may neither read nor write is omitted and answers 404 (TAXII.md §2), so 4.
+    // false). Ours: a collection the key may neither read nor write is omitted and answers 404 (docs/taxii-conformance.md §2), so 4.
     assert.deepEqual(found, [
       '365fed99-08fa-fdcd-a1b3-fb247eb41d01',
       '472c94ae-3113-4e3e-a4dd-a9f4ac7471d4',
@@ -611,7 +611,7 @@ describe('medallion test_backends.py against our server (loaded with medallion\'
       decryption_key: 'My voice is my passport',
     };
     // DIFFERENCE (test_SCO_versioning): medallion stores this artifact; it has neither payload_bin nor url, which
-    // STIX 2.1 §6.1 requires (exactly one of them), so ours refuses it as a failure of the status (TAXII.md §3) and
+    // STIX 2.1 §6.1 requires (exactly one of them), so ours refuses it as a failure of the status (docs/taxii-conformance.md §3) and
     // the object is not there.
     const refused = await call('POST', ADD_OBJECTS_EP, { body: { objects: [artifact] } });
     ok(refused, 202);
@@ -674,7 +674,7 @@ describe('medallion test_backends.py against our server (loaded with medallion\'
 
   it('test_get_object_manifest_403', async () => {
     // DIFFERENCE (test_get_object_manifest_403): medallion answers 403 for 64993447 (can_read false, can_write
-    // false). Ours: a collection the key may neither read nor write answers 404, as if it did not exist (TAXII.md §2).
+    // false). Ours: a collection the key may neither read nor write answers 404, as if it did not exist (docs/taxii-conformance.md §2).
     ok(await get(`${FORBIDDEN_COLLECTION_EP}manifest/`), 404);
     // A collection the key sees but may not read (472c94ae: can_write only) is our 403.
     ok(await get(`${WRITE_ONLY_COLLECTION_EP}manifest/`), 403);
@@ -689,7 +689,7 @@ describe('medallion test_backends.py against our server (loaded with medallion\'
   });
 
   it('test_get_object_403', async () => {
-    // DIFFERENCE (test_get_object_403): medallion answers 403 for an object of 64993447; ours 404 (TAXII.md §2).
+    // DIFFERENCE (test_get_object_403): medallion answers 403 for an object of 64993447; ours 404 (docs/taxii-conformance.md §2).
     ok(await get(`${FORBIDDEN_COLLECTION_EP}objects/indicator--b81f86b9-975b-bb0b-775e-810c5bd45b4f/`), 404);
     ok(await get(`${WRITE_ONLY_COLLECTION_EP}objects/indicator--b81f86b9-975b-bb0b-775e-810c5bd45b4f/`), 403);
   });
@@ -704,7 +704,7 @@ describe('medallion test_backends.py against our server (loaded with medallion\'
   });
 
   it('get_or_add_objects_403 (not collected by pytest in this version: no test_ prefix)', async () => {
-    // Medallion means 403 for GET and POST on 64993447; ours 404 (TAXII.md §2). Our 403s: GET where the key may
+    // Medallion means 403 for GET and POST on 64993447; ours 404 (docs/taxii-conformance.md §2). Our 403s: GET where the key may
     // not read, POST where it may not write.
     ok(await get(`${FORBIDDEN_COLLECTION_EP}objects/`), 404);
     ok(await call('POST', `${FORBIDDEN_COLLECTION_EP}objects/`, { body: TEST_OBJECT }), 404);
@@ -824,7 +824,7 @@ describe('medallion test_memory_backend.py (HTTP cases, TAXII 2.1 form) against 
     const again = await call('POST', ADD_OBJECTS_EP, { body: API_OBJECTS_2(newId) });
     ok(again, 202);
     // This older medallion test wanted the repeat to fail ("Unable to process object"); medallion's later
-    // test_object_already_present wants it to succeed, as ours does (TAXII.md §3: duplicates are successes).
+    // test_object_already_present wants it to succeed, as ours does (docs/taxii-conformance.md §3: duplicates are successes).
     assert.equal(again.body.success_count, 1);
     assert.equal(again.body.failure_count, 0);
     const r = await get(`${GET_OBJECTS_EP}?match[id]=${newId}`);

@@ -2,12 +2,12 @@ import type { IocType } from '../../domain/ioc-types.js';
 import type { Tlp } from '../../domain/tlp.js';
 
 /**
- * A source as data (SOURCES.md, "What the framework needs"): where to fetch, how to read, what it is worth.
+ * A source as data (docs/sources.md §4): where to fetch, how to read, what it is worth.
  * The catalog in `sources/` is a list of these; `customSources` in the config file are the same shape in JSON,
  * so nothing here may be a function.
  */
 export interface SourceDefinition {
-  /** Stable id (SOURCES.md), lowercase `[a-z0-9-]`: the config key, `?source=` filter and STIX source name. */
+  /** Stable id (docs/sources.md §1, §4), lowercase `[a-z0-9-]`: the config key, `?source=` filter and STIX source name. */
   id: string;
   name: string;
   homepage: string;

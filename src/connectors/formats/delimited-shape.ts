@@ -8,7 +8,7 @@ import type { RecordItem } from './record.js';
 
 
 /**
- * Delimited text (SOURCES.md shape D): skips the first `skipLines`, blank lines and comment lines (and finds a
+ * Delimited text (docs/sources.md §2, shape D): skips the first `skipLines`, blank lines and comment lines (and finds a
  * commented header among them), then reads whole records (parsers/csv-records.ts), columns from the header or
  * the definition.
  */

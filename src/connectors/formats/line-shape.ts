@@ -6,7 +6,7 @@ import type { RecordItem } from './record.js';
 
 const DEFAULT_COMMENTS = ['#', ';', '//'];
 
-/** One value per line (SOURCES.md shape L): comments, a keep filter, a pattern with named groups, header lines. */
+/** One value per line (docs/sources.md §2, shape L): comments, a keep filter, a pattern with named groups, header lines. */
 export async function* readLines(body: Readable, shape: LineShape): AsyncGenerator<RecordItem> {
   const comments = shape.comments ?? DEFAULT_COMMENTS;
   const keep = shape.keep ? new RegExp(shape.keep) : undefined;

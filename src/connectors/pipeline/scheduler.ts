@@ -24,7 +24,7 @@ export interface SchedulerLog {
 /**
  * Runs each enabled source when its schedule says (from its last run, any outcome, so a failing source waits its
  * turn too), one source at a time, and ages IOCs every hour. Inside `socd serve` unless switched off. Several
- * processes on one database elect one scheduler through a lease (DESIGN.md: one ingestion worker at a time); the
+ * processes on one database elect one scheduler through a lease (docs/design.md §3: one ingestion worker at a time); the
  * others wait and take over within a tick or two of its death.
  */
 export class IngestScheduler {

@@ -36,12 +36,12 @@ export async function taxiiRoutes(app: FastifyInstance, opts: TaxiiRouteOptions)
   });
   installAuthentication(app, opts.authenticator);
   await installRateLimit(app, opts.config, opts.counters);
-  // Bodies are read by the add-objects endpoint itself, after the checks that come first (TAXII.md §2):
+  // Bodies are read by the add-objects endpoint itself, after the checks that come first (docs/taxii-conformance.md §2):
   // any media type passes through unread here, and size and type are judged there.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  // TAXII.md §2 check order: authenticate → Accept → (API root, collection, permission, parameters in the service).
+  // docs/taxii-conformance.md §2 check order: authenticate → Accept → (API root, collection, permission, parameters in the service).
   app.addHook('preHandler', async (request) => {
     const who = principal(request);
     if (!acceptsTaxii(request.headers.accept)) throw notAcceptable();

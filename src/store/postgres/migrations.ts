@@ -105,7 +105,7 @@ CREATE INDEX api_keys_account ON api_keys (account_id);
     version: 2,
     name: 'STIX version log and collection membership',
     sql: `
--- The state of an IOC's latest STIX version, to decide whether a change deserves a new one (DESIGN.md rules).
+-- The state of an IOC's latest STIX version, to decide whether a change deserves a new one (docs/design.md §2.1).
 -- created: the first version's time of the IOC's current STIX object (its STIX \`created\`).
 ALTER TABLE iocs ADD COLUMN modified BIGINT;
 ALTER TABLE iocs ADD COLUMN version_seq BIGINT;

@@ -99,7 +99,7 @@ CREATE TABLE api_keys (
     version: 2,
     name: 'STIX version log and collection membership',
     sql: `
--- The state of an IOC's latest STIX version, to decide whether a change deserves a new one (DESIGN.md rules).
+-- The state of an IOC's latest STIX version, to decide whether a change deserves a new one (docs/design.md §2.1).
 ALTER TABLE iocs ADD COLUMN modified INTEGER;
 ALTER TABLE iocs ADD COLUMN version_seq INTEGER;
 ALTER TABLE iocs ADD COLUMN versioned_score INTEGER;

@@ -128,7 +128,7 @@ export interface AcceptElement {
 
 const acceptableType = (t: string) => ['*/*', 'application/*', 'application/taxii+json'].includes(t.trim().toLowerCase());
 
-/** The rules of acceptsTaxii (TAXII 2.1 §1.6.8 and TAXII.md §1), on a header built from known pieces. */
+/** The rules of acceptsTaxii (TAXII 2.1 §1.6.8 and docs/taxii-conformance.md §1), on a header built from known pieces. */
 export function modelAccepts(elements: readonly AcceptElement[]): boolean {
   return elements.some((e) => {
     const n = e.q === undefined ? 1 : Number(e.q);

@@ -40,7 +40,7 @@ import { digitalside } from './digitalside.js';
 import { tweetfeed } from './tweetfeed.js';
 import { malshare } from './malshare.js';
 
-/** The catalog (SOURCES.md), in its order: abuse.ch, vulnerabilities, IP reputation, phishing/URLs/domains, multi-type. */
+/** The catalog (docs/sources.md §1), in its order: abuse.ch, vulnerabilities, IP reputation, phishing/URLs/domains, multi-type. */
 export const CATALOG: readonly SourceDefinition[] = [
   urlhaus,
   threatfox,

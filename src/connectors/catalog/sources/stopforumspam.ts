@@ -3,7 +3,7 @@ import type { SourceDefinition } from '../source-definition.js';
 /**
  * StopForumSpam: email addresses used to register spam accounts on forums and blogs, reported in the last 24 hours
  * (`listed_email_1`), one a line inside a zip archive. A rolling one-day window, not the whole database: an address
- * that leaves it is not delisted, so the mode is `inc` (SOURCES.md says snap). Malformed addresses (spammers type
+ * that leaves it is not delisted, so the mode is `inc` (the upstream catalog says snap; docs/sources.md §1). Malformed addresses (spammers type
  * anything) are rejected by the normalizer.
  */
 export const stopforumspam: SourceDefinition = {
