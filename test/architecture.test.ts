@@ -9,7 +9,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
 /**
  * What each folder of src/ may import, besides itself. The layers, lowest first: errors, domain, config; store;
- * stix; auth and connectors; taxii and api (the REST surface's services); http; cli, the composition root. Nothing
+ * stix; auth and connectors; taxii and rest (the REST surface's services); http; cli, the composition root. Nothing
  * below http imports http/ or cli/.
  */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
@@ -21,9 +21,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   auth: ['errors', 'domain', 'config', 'store'],
   connectors: ['errors', 'domain', 'config', 'store', 'stix'],
   taxii: ['errors', 'domain', 'config', 'store', 'stix', 'auth'],
-  api: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors'],
-  http: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors', 'taxii', 'api'],
-  cli: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors', 'taxii', 'api', 'http'],
+  rest: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors'],
+  http: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors', 'taxii', 'rest'],
+  cli: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors', 'taxii', 'rest', 'http'],
 };
 
 /** Database drivers, and the only folders that may load them (open-store.ts reaches them through those folders). */
@@ -111,13 +111,13 @@ describe('architecture: layers that hold', () => {
     assert.match(check('store/rows.ts', '../http/app.js')!, /imports http\/app\.ts/);
     assert.match(check('taxii/service.ts', '../cli/wiring.js')!, /imports cli\/wiring\.ts/);
     assert.match(check('http/app.ts', '../cli/wiring.js')!, /http\/ may import only/);
-    assert.match(check('api/ioc-export.ts', 'better-sqlite3')!, /driver better-sqlite3/);
+    assert.match(check('rest/ioc-export.ts', 'better-sqlite3')!, /driver better-sqlite3/);
     assert.match(check('cli/serve-command.ts', 'pg')!, /driver pg/);
     assert.match(check('domain/x.ts', '../../test/support/stores.js')!, /outside src/);
     assert.equal(check('store/sqlite/sqlite-store.ts', 'better-sqlite3'), undefined);
     assert.equal(check('store/postgres/copy.ts', 'pg-copy-streams'), undefined);
     assert.equal(check('cli/serve-command.ts', '../http/app.js'), undefined);
-    assert.equal(check('connectors/shapes/stix-shape.ts', '../../stix/constants.js'), undefined);
+    assert.equal(check('connectors/formats/stix-shape.ts', '../../stix/constants.js'), undefined);
     assert.deepEqual(
       importsOf('a/b.ts', "import type { X } from './x.js';\nexport { Y } from '../y/z.js';\nimport './side.js';\nconst m = await import('./lazy.js');\nimport {\n  A,\n  B,\n} from './multi.js';")
         .map((i) => i.specifier),

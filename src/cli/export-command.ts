@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
-import { type ExportFilters, type ExportFormat, IocExport } from '../api/ioc-export.js';
+import { type ExportFilters, type ExportFormat, IocExport } from '../rest/ioc-export.js';
 import { withContext } from './context.js';
 
-export { EXPORT_FORMATS, type ExportFormat } from '../api/ioc-export.js';
+export { EXPORT_FORMATS, type ExportFormat } from '../rest/ioc-export.js';
 
 export interface ExportOptions extends ExportFilters {
   format: ExportFormat;

@@ -1,4 +1,4 @@
-import { SourceService } from '../api/source-service.js';
+import { SourceService } from '../rest/source-service.js';
 import { type ResolvedSource, resolveSources } from '../connectors/catalog/source-config.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { withContext } from './context.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { IocService } from '../api/ioc-service.js';
-import { SourceService } from '../api/source-service.js';
-import { StixExportService } from '../api/stix-export-service.js';
+import { IocService } from '../rest/ioc-service.js';
+import { SourceService } from '../rest/source-service.js';
+import { StixExportService } from '../rest/stix-export-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
 import type { Config } from '../config/config.js';

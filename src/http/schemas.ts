@@ -2,7 +2,7 @@ import { CONFIDENCE_BANDS, describeBands } from '../domain/confidence.js';
 import { IOC_STATUSES, IOC_TYPES } from '../domain/ioc-types.js';
 import { SECTORS } from '../domain/sectors.js';
 import { TLP_LEVELS } from '../domain/tlp.js';
-import { STATUS_FILTERS } from '../api/ioc-query.js';
+import { STATUS_FILTERS } from '../rest/ioc-query.js';
 
 /** JSON schemas of the REST API: they document it (OpenAPI) and serialize answers. Derived from the domain lists. */
 const isoTime = { type: 'string', format: 'date-time' } as const;

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { iocView } from '../../src/api/ioc-view.js';
+import { iocView } from '../../src/rest/ioc-view.js';
 import { runImport, type ImportOptions, type ImportProblem, type ImportSummary } from '../../src/connectors/pipeline/import-pipeline.js';
 import { detectFileFormat, openFileRecords, parseStream, type FileFormat } from '../../src/connectors/formats/open-file-records.js';
 import type { ParsedItem } from '../../src/connectors/formats/raw-record.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StixExportService } from '../../src/api/stix-export-service.js';
+import { StixExportService } from '../../src/rest/stix-export-service.js';
 import { type StixObjectSource, stixBundleChunks } from '../../src/stix/bundle-stream.js';
 import { identityObject } from '../../src/stix/identity.js';
 import { tlpMarkingObject } from '../../src/stix/tlp-markings.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { IocService } from '../../api/ioc-service.js';
+import type { IocService } from '../../rest/ioc-service.js';
 import { requireFeature } from '../auth-hooks.js';
 import { errorResponses, iocListQuerySchema, iocListSchema } from '../schemas.js';
 

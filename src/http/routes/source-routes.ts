@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { SourceService } from '../../api/source-service.js';
+import type { SourceService } from '../../rest/source-service.js';
 import { requireFeature } from '../auth-hooks.js';
 import { errorResponses } from '../schemas.js';
 

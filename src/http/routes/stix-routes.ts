@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import negotiate from '@fastify/accept-negotiator';
 import type { FastifyInstance } from 'fastify';
-import type { StixExportService } from '../../api/stix-export-service.js';
+import type { StixExportService } from '../../rest/stix-export-service.js';
 import { STIX_MEDIA_TYPE } from '../../stix/constants.js';
 import { requireFeature } from '../auth-hooks.js';
 import { errorResponses, iocListQuerySchema } from '../schemas.js';

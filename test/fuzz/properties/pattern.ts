@@ -1,5 +1,5 @@
 /**
- * STIX patterns: the grammar checker (src/stix/pattern-grammar.ts) and the IOC pattern parser (src/stix/pattern.ts).
+ * STIX patterns: the grammar checker (src/stix/pattern-grammar.ts) and the IOC pattern parser (src/stix/pattern-parse.ts).
  *
  * - total: any string → `{ok: true}` or a short printable reason, never a throw or the "internal error" fallback;
  * - complete: every pattern from a generator of the STIX 2.1 grammar (every operator, literal kind, qualifier,

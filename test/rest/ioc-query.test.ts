@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ListLimits, parseIocListQuery } from '../../src/api/ioc-query.js';
+import { type ListLimits, parseIocListQuery } from '../../src/rest/ioc-query.js';
 import { InvalidParameterError } from '../../src/errors/app-error.js';
 
 // Unit tests of the REST query parser (GET /api/v1/iocs and the STIX export); test/http/rest-api.test.ts covers the

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { IocExport } from '../../src/api/ioc-export.js';
+import { IocExport } from '../../src/rest/ioc-export.js';
 import { observation, source } from '../support/builders.js';
 import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
 
