@@ -1,12 +1,13 @@
 /**
  * STIX 2.1 indicator patterns (§9, STIX Patterning) read back: `parsePattern` reads the simple forms other
- * producers send us into IOC terms, with a hand-written tokenizer and an explicit state machine, so that it runs
- * in linear time, never recurses (deep parentheses cannot overflow the stack) and never throws on hostile input.
- * Building patterns is pattern-build.ts.
+ * producers send us into IOC terms, with the language's tokenizer (pattern-tokens.ts, shared with the grammar
+ * check) and an explicit state machine, so that it runs in linear time, never recurses (deep parentheses cannot
+ * overflow the stack) and never throws on hostile input. Building patterns is pattern-build.ts.
  */
 import { codePointLabel } from '../domain/code-point.js';
 import { type PatternIocType, quoteStringLiteral } from './pattern-build.js';
-import { BACKSLASH, excerpt, isDigit, isIdentPart, isIdentStart, isWhitespace, QUOTE } from './pattern-chars.js';
+import { excerpt } from './pattern-chars.js';
+import { GrammarError, type Token, tokenize } from './pattern-tokens.js';
 
 /** Inputs longer than this are refused before tokenizing; real single-IOC patterns are far shorter. */
 export const MAX_PATTERN_LENGTH = 100_000;
@@ -19,144 +20,6 @@ export interface PatternTerm {
 export type ParsedPattern =
   | { ok: true; terms: PatternTerm[]; joiner: 'AND' | 'OR' | 'single' }
   | { ok: false; reason: string };
-
-// ---------------------------------------------------------------------------------------------------------
-// Tokenizer
-// ---------------------------------------------------------------------------------------------------------
-
-type TokenKind =
-  | '['
-  | ']'
-  | '('
-  | ')'
-  | ':'
-  | '.'
-  | ','
-  | '*'
-  | 'op' // = == != <> < <= > >=
-  | 'word' // identifiers and keywords; keywords are told apart by position, as the grammar does
-  | 'string' // text holds the unescaped value
-  | 'typed' // h'…' b'…' t'…' literals; text holds the prefix letter
-  | 'number';
-
-interface Token {
-  kind: TokenKind;
-  text: string;
-  at: number;
-}
-
-type Tokenized = { ok: true; tokens: Token[] } | { ok: false; reason: string };
-
-/** Whitespace skipped by the reference STIX pattern grammar (the WS lexer rule), not only ASCII space. */
-function describeChar(s: string, i: number): string {
-  const cp = s.codePointAt(i) ?? 0;
-  return cp > 0x20 && cp < 0x7f ? `'${String.fromCharCode(cp)}' (${codePointLabel(cp)})` : codePointLabel(cp);
-}
-
-/**
- * Scans a §9.2 string literal whose opening quote is at `start`. Unescaped text is collected as slices between
- * escapes so the work stays linear in the literal's length.
- */
-function scanString(s: string, start: number): { ok: true; value: string; end: number } | { ok: false; reason: string } {
-  const parts: string[] = [];
-  let i = start + 1;
-  let segment = i;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c === QUOTE) {
-      parts.push(s.slice(segment, i));
-      return { ok: true, value: parts.join(''), end: i + 1 };
-    }
-    if (c === BACKSLASH) {
-      if (i + 1 >= s.length) break;
-      const next = s.charCodeAt(i + 1);
-      if (next !== BACKSLASH && next !== QUOTE) {
-        return {
-          ok: false,
-          reason: `invalid escape '\\' followed by ${describeChar(s, i + 1)} at offset ${i} (only \\\\ and \\' are allowed)`,
-        };
-      }
-      parts.push(s.slice(segment, i), next === QUOTE ? "'" : '\\');
-      i += 2;
-      segment = i;
-      continue;
-    }
-    i += 1;
-  }
-  return { ok: false, reason: `unterminated string literal starting at offset ${start}` };
-}
-
-function tokenize(s: string): Tokenized {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (isWhitespace(c)) {
-      i += 1;
-      continue;
-    }
-    const start = i;
-    // Comments are skipped by the reference grammar; a '//' inside a URL value never gets here (it is in a string).
-    if (c === 0x2f && s.charCodeAt(i + 1) === 0x2a) {
-      const close = s.indexOf('*/', i + 2);
-      if (close < 0) return { ok: false, reason: `unterminated comment starting at offset ${start}` };
-      i = close + 2;
-      continue;
-    }
-    if (c === 0x2f && s.charCodeAt(i + 1) === 0x2f) {
-      while (i < s.length && s.charCodeAt(i) !== 0x0a && s.charCodeAt(i) !== 0x0d) i += 1;
-      continue;
-    }
-    if (c === QUOTE) {
-      const str = scanString(s, i);
-      if (!str.ok) return str;
-      tokens.push({ kind: 'string', text: str.value, at: start });
-      i = str.end;
-      continue;
-    }
-    if (isIdentStart(c)) {
-      i += 1;
-      while (i < s.length && isIdentPart(s.charCodeAt(i))) i += 1;
-      const word = s.slice(start, i);
-      // h'…', b'…' and t'…' are hex, binary and timestamp constants (§9.2); recognising them here gives a
-      // precise reason instead of "unexpected string after word".
-      if (i - start === 1 && s.charCodeAt(i) === QUOTE && (word === 'h' || word === 'b' || word === 't')) {
-        const str = scanString(s, i);
-        if (!str.ok) return str;
-        tokens.push({ kind: 'typed', text: word, at: start });
-        i = str.end;
-        continue;
-      }
-      tokens.push({ kind: 'word', text: word, at: start });
-      continue;
-    }
-    if (isDigit(c) || ((c === 0x2d || c === 0x2b) && isDigit(s.charCodeAt(i + 1)))) {
-      i += 1;
-      while (i < s.length && (isDigit(s.charCodeAt(i)) || s.charCodeAt(i) === 0x2e)) i += 1;
-      tokens.push({ kind: 'number', text: s.slice(start, i), at: start });
-      continue;
-    }
-    const two = s.slice(i, i + 2);
-    if (two === '==' || two === '!=' || two === '<>' || two === '<=' || two === '>=') {
-      tokens.push({ kind: 'op', text: two, at: start });
-      i += 2;
-      continue;
-    }
-    const one = s[i] as string;
-    if (one === '=' || one === '<' || one === '>') {
-      tokens.push({ kind: 'op', text: one, at: start });
-      i += 1;
-      continue;
-    }
-    if (one === '[' || one === ']' || one === '(' || one === ')' || one === ':' || one === '.' || one === ',' || one === '*') {
-      tokens.push({ kind: one, text: one, at: start });
-      i += 1;
-      continue;
-    }
-    return { ok: false, reason: `unexpected character ${describeChar(s, i)} at offset ${i}` };
-  }
-  return { ok: true, tokens };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Object paths
@@ -218,16 +81,22 @@ const QUALIFIERS = new Set(['WITHIN', 'START', 'STOP', 'REPEATS']);
 
 class PatternError extends Error {}
 
+/** An identifier, keyword or boolean: the reader tells keywords apart by position, as the grammar does. */
+type Word = Token & { kind: 'ident' | 'keyword' | 'bool' };
+
+function isWord(t: Token | undefined): t is Word {
+  return t !== undefined && (t.kind === 'ident' || t.kind === 'keyword' || t.kind === 'bool');
+}
+
+function isTyped(t: Token | undefined): boolean {
+  return t !== undefined && (t.kind === 'hex' || t.kind === 'binary' || t.kind === 'timestamp');
+}
+
 function describe(token: Token | undefined): string {
   if (token === undefined) return 'end of pattern';
-  switch (token.kind) {
-    case 'string':
-      return `string literal at offset ${token.at}`;
-    case 'typed':
-      return `${token.text}'…' literal at offset ${token.at}`;
-    default:
-      return `'${excerpt(token.text)}' at offset ${token.at}`;
-  }
+  if (token.kind === 'string') return `string literal at offset ${token.at}`;
+  if (isTyped(token)) return `${token.text.charAt(0)}'…' literal at offset ${token.at}`;
+  return `'${excerpt(token.text)}' at offset ${token.at}`;
 }
 
 function fail(reason: string): never {
@@ -247,14 +116,14 @@ function parseComparison(tokens: Token[], start: number): { term: PatternTerm; o
   const components: PathComponent[] = [];
   for (;;) {
     const t = tokens[i];
-    if (t?.kind === 'word') {
+    if (isWord(t)) {
       // Unquoted property names are identifiers without hyphen (§9); 'SHA-256' must be written quoted.
-      if (t.text.includes('-')) {
+      if (t.hyphen === true) {
         fail(`object path component '${excerpt(t.text)}' at offset ${t.at} contains '-' and must be quoted`);
       }
       components.push({ text: t.text, quoted: false });
     } else if (t?.kind === 'string') {
-      components.push({ text: t.text, quoted: true });
+      components.push({ text: t.value as string, quoted: true });
     } else {
       fail(`expected an object path component, got ${describe(t)}`);
     }
@@ -277,7 +146,7 @@ function parseComparison(tokens: Token[], start: number): { term: PatternTerm; o
   if (op === undefined) fail(`expected '=' after object path, got end of pattern`);
   if (op.kind === 'op') {
     if (op.text !== '=' && op.text !== '==') fail(`unsupported operator '${op.text}' at offset ${op.at}`);
-  } else if (op.kind === 'word' && UNSUPPORTED_OPERATORS.has(op.text)) {
+  } else if (isWord(op) && UNSUPPORTED_OPERATORS.has(op.text)) {
     fail(`unsupported operator '${op.text}' at offset ${op.at}`);
   } else {
     fail(`expected '=' after object path, got ${describe(op)}`);
@@ -286,10 +155,10 @@ function parseComparison(tokens: Token[], start: number): { term: PatternTerm; o
 
   const literal = tokens[i];
   if (literal?.kind !== 'string') {
-    if (literal?.kind === 'typed') fail(`expected a string literal, got ${describe(literal)}`);
+    if (isTyped(literal)) fail(`expected a string literal, got ${describe(literal)}`);
     fail(`expected a string literal after '=', got ${describe(literal)}`);
   }
-  return { term: { type, value: literal.text }, objectType, next: i + 1 };
+  return { term: { type, value: literal.value as string }, objectType, next: i + 1 };
 }
 
 type State = 'observation' | 'afterObservation' | 'comparison' | 'afterComparison';
@@ -337,7 +206,7 @@ function parseTokens(tokens: Token[]): { terms: PatternTerm[]; joiner: 'AND' | '
         if (t.kind === '(') {
           innerDepth += 1;
           i += 1;
-        } else if (t.kind === 'word') {
+        } else if (isWord(t)) {
           const parsed = parseComparison(tokens, i);
           terms.push(parsed.term);
           observationTypes.add(parsed.objectType);
@@ -364,7 +233,7 @@ function parseTokens(tokens: Token[]): { terms: PatternTerm[]; joiner: 'AND' | '
           }
           state = 'afterObservation';
           i += 1;
-        } else if (t.kind === 'word' && (t.text === 'AND' || t.text === 'OR')) {
+        } else if (isWord(t) && (t.text === 'AND' || t.text === 'OR')) {
           if (observationJoiner !== undefined && observationJoiner !== t.text) {
             fail(`mixed AND and OR in the observation at offset ${observationAt}; only one joiner is supported`);
           }
@@ -373,7 +242,7 @@ function parseTokens(tokens: Token[]): { terms: PatternTerm[]; joiner: 'AND' | '
           else sawOr = true;
           state = 'comparison';
           i += 1;
-        } else if (t.kind === 'word' && t.text === 'FOLLOWEDBY') {
+        } else if (isWord(t) && t.text === 'FOLLOWEDBY') {
           fail(`FOLLOWEDBY at offset ${t.at} is not supported`);
         } else {
           fail(`expected AND, OR or ']' after a comparison, got ${describe(t)}`);
@@ -393,14 +262,14 @@ function parseTokens(tokens: Token[]): { terms: PatternTerm[]; joiner: 'AND' | '
           if (outerDepth === 0) fail(`unbalanced parentheses: ')' at offset ${t.at} has no matching '('`);
           outerDepth -= 1;
           i += 1;
-        } else if (t.kind === 'word' && t.text === 'OR') {
+        } else if (isWord(t) && t.text === 'OR') {
           state = 'observation';
           i += 1;
-        } else if (t.kind === 'word' && t.text === 'AND') {
+        } else if (isWord(t) && t.text === 'AND') {
           fail(`observation expressions joined by AND at offset ${t.at} are not supported`);
-        } else if (t.kind === 'word' && t.text === 'FOLLOWEDBY') {
+        } else if (isWord(t) && t.text === 'FOLLOWEDBY') {
           fail(`FOLLOWEDBY at offset ${t.at} is not supported`);
-        } else if (t.kind === 'word' && QUALIFIERS.has(t.text)) {
+        } else if (isWord(t) && QUALIFIERS.has(t.text)) {
           fail(`qualifier '${t.text}' at offset ${t.at} is not supported`);
         } else if (t.kind === ']') {
           fail(`unbalanced brackets: ']' at offset ${t.at} has no matching '['`);
@@ -414,6 +283,18 @@ function parseTokens(tokens: Token[]): { terms: PatternTerm[]; joiner: 'AND' | '
 }
 
 /**
+ * The reader's wording of a refusal by the shared tokenizer, where the reader has always worded it otherwise:
+ * "unterminated string literal", a printable unexpected character shown with its code point, and a sign
+ * without a number reported as an unexpected character. Other refusals keep the tokenizer's wording.
+ */
+function readerReason(reason: string): string {
+  return reason
+    .replace(/^unterminated string starting at/, 'unterminated string literal starting at')
+    .replace(/^unexpected '([+-])' at offset (\d+) \(a sign must be followed by a number\)$/, "unexpected character '$1' at offset $2")
+    .replace(/^unexpected character '(.)'/, (_all, ch: string) => `unexpected character '${ch}' (${codePointLabel(ch.charCodeAt(0))})`);
+}
+
+/**
  * Parses the simple STIX 2.1 patterns (§9) that map onto IOCs: comparisons `path = 'string'` joined by one
  * joiner inside an observation, and observations joined by OR. Values are returned unescaped but otherwise raw.
  * Anything else — other operators, qualifiers, FOLLOWEDBY, unknown paths, malformed input — yields a reason.
@@ -424,12 +305,11 @@ export function parsePattern(pattern: string): ParsedPattern {
     return { ok: false, reason: `pattern is ${pattern.length} characters long; the limit is ${MAX_PATTERN_LENGTH}` };
   }
   try {
-    const tokenized = tokenize(pattern);
-    if (!tokenized.ok) return tokenized;
-    const { terms, joiner } = parseTokens(tokenized.tokens);
+    const { terms, joiner } = parseTokens(tokenize(pattern));
     return { ok: true, terms, joiner };
   } catch (err) {
     if (err instanceof PatternError) return { ok: false, reason: err.message };
+    if (err instanceof GrammarError) return { ok: false, reason: readerReason(err.message) };
     // Patterns arrive from untrusted upstreams; a parser bug must reject one object, not crash an import.
     return { ok: false, reason: `internal pattern parser error: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -1,7 +1,9 @@
 /**
- * The tokens of STIX 2.1 Patterning for the grammar check (pattern-grammar.ts): their kinds, the tokenizer with
- * the validation of every literal kind (strings, timestamps, binary, hex), and the hash forms the reference
- * validator checks. A refusal is thrown as a GrammarError whose message is the reason.
+ * The tokens of STIX 2.1 Patterning, the one tokenizer of the language: their kinds, the tokenizer with the
+ * validation of every literal kind (strings, timestamps, binary, hex), and the hash forms the reference validator
+ * checks. The grammar check (pattern-grammar.ts) reads tokens on demand with `nextToken`; the pattern reader
+ * (pattern-parse.ts) takes them all at once with `tokenize`. A refusal is thrown as a GrammarError whose message
+ * is the reason.
  */
 
 import { codePointLabel } from '../domain/code-point.js';
@@ -335,6 +337,16 @@ export function nextToken(s: string, from: number): Token {
     fail(`unexpected character ${describeChar(s, i)} at offset ${i}`);
   }
   return { kind: 'eof', text: '', at: s.length, end: s.length };
+}
+
+/**
+ * Every token of `s` in order, the final 'eof' left out: `nextToken` from the start to the end, so the whole
+ * pattern is scanned (in linear time) before any of it is parsed, and its first lexical refusal is thrown.
+ */
+export function tokenize(s: string): Token[] {
+  const tokens: Token[] = [];
+  for (let t = nextToken(s, 0); t.kind !== 'eof'; t = nextToken(s, t.end)) tokens.push(t);
+  return tokens;
 }
 
 // ---------------------------------------------------------------------------------------------------------
