@@ -4,7 +4,7 @@ import type { Tlp } from '../../domain/tlp.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import { firstVersionOf, newIocOf, nextVersionOf, revocationOf, updatedVersionOf } from '../ingest-rules.js';
 import { listJson } from '../merge.js';
-import { factsOf, type IocStateColumns } from '../rows.js';
+import { factsOf, type IocStateColumns, type SightingColumns } from '../rows.js';
 import type { IocVersionInput, Observation, RenderIocVersion, SourceRecord } from '../types.js';
 import { type Col, copyRows, Params, type Send, Sequence, unnestOf } from './copy-rows.js';
 
@@ -25,15 +25,9 @@ export interface SourceFacts {
   no_decay: boolean;
 }
 
-export interface SightingRow {
+/** A whole `sightings` row: the columns every reader maps (rows.ts), with what only the writer reads. */
+export interface SightingRow extends SightingColumns {
   ioc_id: number;
-  source_id: string;
-  first_seen: number;
-  last_seen: number;
-  count: number;
-  confidence: number | null;
-  reference: string | null;
-  ended_at: number | null;
   ioc_added_at: number;
   seen_run: number | null;
 }
