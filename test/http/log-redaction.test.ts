@@ -20,6 +20,8 @@ interface LoggedServer {
   base: string;
   raw: string[];
   lines: () => Array<Record<string, unknown>>;
+  /** Resolves once the lines written so far satisfy `done` (checked now, then after every line). */
+  until(done: (raw: readonly string[]) => boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ async function startLogged(tune: (c: Config) => void = () => {}): Promise<Logged
   tune(config);
   const store = await sqliteStore();
   const raw: string[] = [];
+  const waiting = new Set<() => void>();
   let pending = '';
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -37,6 +40,7 @@ async function startLogged(tune: (c: Config) => void = () => {}): Promise<Logged
         raw.push(pending.slice(0, nl));
         pending = pending.slice(nl + 1);
       }
+      for (const check of waiting) check();
       done();
     },
   });
@@ -49,6 +53,15 @@ async function startLogged(tune: (c: Config) => void = () => {}): Promise<Logged
   return {
     app, store, raw, base: `http://127.0.0.1:${port}`,
     lines: () => raw.map((l) => JSON.parse(l) as Record<string, unknown>),
+    until: (done) => new Promise<void>((resolve) => {
+      const check = () => {
+        if (!done(raw)) return;
+        waiting.delete(check);
+        resolve();
+      };
+      waiting.add(check);
+      check();
+    }),
     close: async () => {
       await app.close();
       await store.close();
@@ -57,7 +70,9 @@ async function startLogged(tune: (c: Config) => void = () => {}): Promise<Logged
 }
 
 const prefixOf = (key: string) => key.slice(0, 'sk_live_'.length + 8);
-const settle = () => new Promise((r) => setTimeout(r, 50));
+/** Lines are awaited, not slept for: a test whose line never comes fails at this timeout (a hang guard only). */
+const HANG_GUARD = { timeout: 60_000 };
+const requestLineCount = (raw: readonly string[]) => raw.filter((l) => (JSON.parse(l) as { msg?: unknown }).msg === 'request').length;
 
 describe('API keys never reach the log, and a request is one log line', () => {
   let server: LoggedServer;
@@ -73,7 +88,7 @@ describe('API keys never reach the log, and a request is one log line', () => {
     await server.close();
   });
 
-  it('a key in the query, X-API-Key, the path, a Basic password, a Bearer: redacted to its prefix, one line a request, no headers', async () => {
+  it('a key in the query, X-API-Key, the path, a Basic password, a Bearer: redacted to its prefix, one line a request, no headers', HANG_GUARD, async () => {
     const basic = `Basic ${Buffer.from(`pro@example.com:${key}`).toString('base64')}`;
     const requests: Array<{ path: string; headers: Record<string, string>; status: number; authenticated: boolean }> = [
       { path: `/api/v1/iocs?api_key=${key}`, headers: {}, status: 401, authenticated: false },
@@ -90,7 +105,8 @@ describe('API keys never reach the log, and a request is one log line', () => {
       assert.equal(res.status, r.status, r.path);
       await res.arrayBuffer();
     }
-    await settle();
+    // The request line is written when the answer is finished, which may be after the client has it.
+    await server.until((raw) => requestLineCount(raw) >= requests.length);
 
     for (const secret of [key, stray]) {
       const leaks = server.raw.filter((l) => l.includes(secret) || l.includes(secret.slice(16)));
@@ -128,11 +144,11 @@ describe('API keys never reach the log, and a request is one log line', () => {
     for (const id of reqIds) assert.equal(lines.filter((l) => l.reqId === id).length, 1, `one line for request ${String(id)}`);
   });
 
-  it('any line, whoever writes it (errors, bodies, child loggers), is redacted', async () => {
+  it('any line, whoever writes it (errors, bodies, child loggers), is redacted', HANG_GUARD, async () => {
     const before = server.raw.length;
     server.app.log.error({ err: new Error(`source rejected the key ${key}`), body: { apiKey: key, nested: [stray] } }, `echo of ${stray}`);
     server.app.log.child({ component: 'ingest' }).warn({ url: `https://feed.example/x?key=${key}` }, 'fetch failed');
-    await settle();
+    await server.until((raw) => raw.length >= before + 2);
     const written = server.raw.slice(before);
     assert.equal(written.length, 2);
     for (const l of written) {
@@ -156,13 +172,13 @@ describe('LOG_HEADERS=true', () => {
     await server.close();
   });
 
-  it('the request line carries the headers, with Authorization, Cookie and X-API-Key redacted', async () => {
+  it('the request line carries the headers, with Authorization, Cookie and X-API-Key redacted', HANG_GUARD, async () => {
     const res = await fetch(`${server.base}/api/v1/iocs`, {
       headers: { authorization: `Bearer ${key}`, cookie: 'session=abc', 'x-api-key': 'whatever-it-is', 'user-agent': 'siem/1.0', 'x-note': `see ${key}` },
     });
     assert.equal(res.status, 200);
     await res.arrayBuffer();
-    await settle();
+    await server.until((raw) => requestLineCount(raw) >= 1);
     const lines = server.lines().filter((l) => l.msg === 'request');
     assert.equal(lines.length, 1);
     const headers = lines[0]!.headers as Record<string, string>;

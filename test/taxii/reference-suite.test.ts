@@ -114,7 +114,6 @@ function ok(r: Answer, status = 200): void {
 
 const ids = (objects: Obj[] | Record_[]) => objects.map((o) => o.id);
 const firstLast = (r: Answer) => [r.headers.get('x-taxii-date-added-first'), r.headers.get('x-taxii-date-added-last')];
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 describe('medallion test_backends.py against our server (loaded with medallion\'s default_data.json)', () => {
   let s: { srv: TestServer; auth: string };
@@ -625,13 +624,17 @@ describe('medallion test_backends.py against our server (loaded with medallion\'
     const stored = await call('POST', ADD_OBJECTS_EP, { body: { objects: [valid] } });
     ok(stored, 202);
     assert.equal(stored.body.success_count, 1, JSON.stringify(stored.body));
+    let addedAt = '';
     for (const filter of ['?match[version]=all', '?match[version]=first', '?match[version]=last', '?added_after=2017-01-27T13:49:53.935Z']) {
       const r = await get(`${ADD_OBJECTS_EP}${valid.id}${filter}`);
       ok(r);
       assert.equal(r.body.objects.length, 1, filter);
+      addedAt = r.headers.get('x-taxii-date-added-last') ?? '';
     }
-    await sleep(5);
-    const later = await get(`${ADD_OBJECTS_EP}${valid.id}?added_after=${new Date().toISOString()}`);
+    // Medallion sleeps and asks for added_after=now; the object's own date_added says the same without a clock
+    // (added_after is exclusive, §3.4.1).
+    assert.match(addedAt, /^\d{4}-\d{2}-\d{2}T[\d:]+\.\d{6}Z$/);
+    const later = await get(`${ADD_OBJECTS_EP}${valid.id}?added_after=${addedAt}`);
     ok(later);
     assert.deepEqual(later.body, {});
   });
