@@ -1,5 +1,8 @@
 import type {
   Account,
+  AllowEntry,
+  AllowEntryPage,
+  NewAllowEntry,
   ApiKeyRecord,
   ApiKeyWithAccount,
   IocDetail,
@@ -161,6 +164,20 @@ export interface SourceRunStore {
   lastRun(source: string, outcomes: readonly string[]): Promise<SourceRun | undefined>;
 }
 
+/**
+ * The allow-list (domain/allowlist.ts): entries an administrator adds and removes. An entry is unique by its kind
+ * and canonical value. The write gate loads the whole list at the start of each run or import (it is small).
+ */
+export interface AllowListStore {
+  /** Adds an entry; undefined when one with the same kind, type and value exists (it is left as it is). */
+  addAllowEntry(entry: NewAllowEntry): Promise<AllowEntry | undefined>;
+  /** Entries in id order after `after` (keyset), expired ones included. */
+  listAllowEntries(opts: { after?: number; limit: number }): Promise<AllowEntryPage>;
+  getAllowEntry(id: number): Promise<AllowEntry | undefined>;
+  /** Removes an entry; false when there is none with this id. */
+  removeAllowEntry(id: number): Promise<boolean>;
+}
+
 /** The whole store: every role, and its lifecycle. */
 export interface Store
-  extends StoreLifecycle, SettingStore, IocReads, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore {}
+  extends StoreLifecycle, SettingStore, IocReads, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}

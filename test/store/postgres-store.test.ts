@@ -5,6 +5,7 @@ import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { dropPostgresSchema } from '../../src/store/postgres/postgres-store.js';
 import { postgresStore } from '../support/stores.js';
+import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
 
@@ -26,6 +27,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   };
   storeContract('postgres', () => postgresStore(url, fresh()));
   storeRolesContract('postgres', () => postgresStore(url, fresh()));
+  storeAllowListContract('postgres', () => postgresStore(url, fresh()));
 
   describe('PostgreSQL: key changes reach every process', () => {
     it('a key revoked or re-planned through another connection is refused, or re-planned, within moments', async () => {

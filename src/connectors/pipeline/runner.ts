@@ -61,7 +61,7 @@ export interface RunReport extends RunCounts {
 
 function blankReport(source: string, outcome: RunReport['outcome'], error: string | null = null): RunReport {
   return {
-    source, outcome, runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0,
+    source, outcome, runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0,
     excluded: 0, exclusions: [], skipped: {}, problems: [], bytes: 0, durationMs: 0, error, failure: null,
   };
 }
@@ -301,7 +301,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
 }
 
 function counts(r: RunReport): RunCounts {
-  return { records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes };
+  return { records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, allowlisted: r.allowlisted, bytes: r.bytes };
 }
 
 /** Failures that say "this host could not be reached" rather than "this source is broken". */
