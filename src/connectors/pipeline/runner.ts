@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Exclusions } from '../../domain/exclusions.js';
 import { SectorRules } from '../../domain/sector-rules.js';
-import type { IngestWrites, SourceRunStore } from '../../store/store.js';
+import type { AllowListStore, IngestWrites, SourceRunStore } from '../../store/store.js';
 import type { Observation, RunCounts, SourceRun, UpsertResult } from '../../store/types.js';
 import { convertItem, RecordConverter } from './record-converter.js';
-import { type ObservationChunk, writeObservations } from './write-observations.js';
+import { loadAllowList, type ObservationChunk, writeObservations } from './write-observations.js';
 import type { IngestSettings, ResolvedSource } from '../catalog/source-config.js';
 import type { SourceDefinition } from '../catalog/source-definition.js';
 import { readDelimited } from '../formats/delimited-shape.js';
@@ -29,7 +29,7 @@ const SAMPLE_PROBLEMS = 20;
 
 /** The seams of a run: tests give a clock, a fetch, a sleep and a URL rewriter (fixtures on a local server). */
 export interface RunnerDeps {
-  store: IngestWrites & SourceRunStore;
+  store: IngestWrites & SourceRunStore & AllowListStore;
   settings: IngestSettings;
   clock?: () => number;
   fetchImpl?: typeof fetch;
@@ -47,7 +47,7 @@ export interface RunReport extends RunCounts {
   runId: number | undefined;
   /** Values refused by the exclusion rules. */
   excluded: number;
-  /** The first excluded values, with their record and reason (the count is `excluded`). */
+  /** The first excluded and allow-listed values, with their record and reason (the counts are `excluded`, `allowlisted`). */
   exclusions: string[];
   /** Records skipped on purpose (filters, unmapped types), by reason. */
   skipped: Record<string, number>;
@@ -258,6 +258,13 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   try {
     const total = await writeObservations(store, def.id, observations(), {
       exclusions: new Exclusions(deps.settings.exclusions),
+      // Read at the start of each run: an entry added or removed meanwhile counts from the next one.
+      allowlist: await loadAllowList(store, started),
+      onAllowlisted: (e) => {
+        report.allowlisted++;
+        accepted--;
+        if (report.exclusions.length < SAMPLE_PROBLEMS) report.exclusions.push(`record ${e.line}: ${e.reason}`);
+      },
       onExcluded: (e) => {
         report.excluded++;
         accepted--;
@@ -284,7 +291,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     } else if (def.mode === 'snap' && !def.enrichOnly) {
       // Delisting trusts a snapshot only when it looks like one: a feed that turned into garbage delists nothing.
       // Records skipped as expired were read fine (Feodo's long-offline C2s): the list is a list, however stale.
-      if (accepted + report.excluded + (report.skipped.expired ?? 0) === 0) throw new Error('the snapshot held no usable record: nothing delisted (is the URL still serving the list?)');
+      if (accepted + report.excluded + report.allowlisted + (report.skipped.expired ?? 0) === 0) throw new Error('the snapshot held no usable record: nothing delisted (is the URL still serving the list?)');
       if (report.rejected > accepted) throw new Error(`${report.rejected} of ${report.records} records were unreadable: nothing delisted`);
       report.delisted = await store.endUnseenSightings(def.id, runId, clock());
     }

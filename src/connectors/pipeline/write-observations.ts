@@ -1,12 +1,13 @@
+import { type AllowEntry, AllowListMatcher, entryText } from '../../domain/allowlist.js';
 import type { ExclusionRules } from '../../domain/exclusions.js';
 import type { IocType } from '../../domain/ioc-types.js';
-import type { IngestWrites } from '../../store/store.js';
+import type { AllowListStore, IngestWrites } from '../../store/store.js';
 import type { Observation, UpsertOptions, UpsertResult } from '../../store/types.js';
 
 /**
  * The one gate between converted observations and the store: every path that writes IOCs (the feed runner,
- * `socd import`, and any later API) goes through `writeObservations`, which applies the exclusion rules before the
- * store sees a value. Nothing else calls the store's write methods (test/connectors/exclusions-on-write.test.ts
+ * `socd import`, and any later API such as submissions) goes through `writeObservations`, which applies the exclusion
+ * rules, then the allow-list, before the store sees a value. Nothing else calls the store's write methods (test/connectors/exclusions-on-write.test.ts
  * checks it), so a new write path cannot forget the exclusions.
  */
 
@@ -25,8 +26,37 @@ export interface ExcludedValue {
   reason: string;
 }
 
+/** What the gate asks of the allow-list: the entry that allows a value (domain/allowlist.ts AllowListMatcher). */
+export interface AllowRules {
+  match(type: IocType, value: string): AllowEntry | undefined;
+}
+
+/**
+ * The allow-list in force at `now`, read whole from the store (it is small): loaded at the start of each run and
+ * import, so an administrator's change takes effect at the next run, on every node.
+ */
+export async function loadAllowList(store: AllowListStore, now: number): Promise<AllowListMatcher> {
+  const entries: AllowEntry[] = [];
+  for (let after: number | undefined; ; ) {
+    const page = await store.listAllowEntries({ ...(after !== undefined ? { after } : {}), limit: 1000 });
+    entries.push(...page.items);
+    if (page.next === null) break;
+    after = page.next;
+  }
+  return entries.length ? new AllowListMatcher(entries, now) : AllowListMatcher.EMPTY;
+}
+
+/** The reason given for a value the allow-list holds back: `"<value>: excluded by allow-list: <entry>"`. */
+export function allowlistReason(value: string, entry: AllowEntry): string {
+  return `${value}: excluded by allow-list: ${entryText(entry)}`;
+}
+
 export interface WriteOptions extends UpsertOptions {
   exclusions: ExclusionRules;
+  /** Applied after the exclusions; absent: nothing is allow-listed. */
+  allowlist?: AllowRules;
+  /** Told of each value the allow-list held back (reason `"<value>: excluded by allow-list: <entry>"`). */
+  onAllowlisted?: (e: ExcludedValue) => void;
   /** Observations per transaction. */
   batchSize: number;
   clock?: () => number;
@@ -36,6 +66,8 @@ export interface WriteOptions extends UpsertOptions {
 
 export interface WriteResult extends UpsertResult {
   excluded: number;
+  /** Held back by the allow-list. */
+  allowlisted: number;
 }
 
 /**
@@ -43,7 +75,12 @@ export interface WriteResult extends UpsertResult {
  * infrastructure (a CDN or a hosting platform) is context, not an IOC: the other values of its record (the URL,
  * the domain) are kept and tagged `hosted-on:<provider>`.
  */
-export function admit(chunk: ObservationChunk, rules: ExclusionRules, onExcluded: (e: ExcludedValue) => void): Observation[] {
+export function admit(
+  chunk: ObservationChunk,
+  rules: ExclusionRules,
+  onExcluded: (e: ExcludedValue) => void,
+  allow?: { rules: AllowRules; onAllowlisted: (e: ExcludedValue) => void },
+): Observation[] {
   const verdicts = chunk.observations.map((o) => rules.judge(o.type, o.value));
   let hostedOn: Map<number, string[]> | undefined;
   verdicts.forEach((v, i) => {
@@ -63,13 +100,18 @@ export function admit(chunk: ObservationChunk, rules: ExclusionRules, onExcluded
       onExcluded({ line, type: o.type, value: o.value, reason: why.reason });
       return;
     }
+    const allowed = allow?.rules.match(o.type, o.value);
+    if (allowed) {
+      allow!.onAllowlisted({ line, type: o.type, value: o.value, reason: allowlistReason(o.value, allowed) });
+      return;
+    }
     const context = hostedOn?.get(line)?.filter((t) => !o.tags.includes(t));
     kept.push(context?.length ? { ...o, tags: [...o.tags, ...context] } : o);
   });
   return kept;
 }
 
-/** Stores a stream of observation chunks, one transaction per `batchSize`, minus the excluded values. */
+/** Stores a stream of observation chunks, one transaction per `batchSize`, minus the excluded and allow-listed values. */
 export async function writeObservations(
   store: IngestWrites,
   source: string,
@@ -81,10 +123,18 @@ export async function writeObservations(
     excluded++;
     opts.onExcluded?.(e);
   };
+  let allowlisted = 0;
+  const allow = opts.allowlist && {
+    rules: opts.allowlist,
+    onAllowlisted: (e: ExcludedValue) => {
+      allowlisted++;
+      opts.onAllowlisted?.(e);
+    },
+  };
   async function* admitted(): AsyncGenerator<readonly Observation[]> {
-    for await (const chunk of chunks) yield admit(chunk, opts.exclusions, onExcluded);
+    for await (const chunk of chunks) yield admit(chunk, opts.exclusions, onExcluded, allow);
   }
-  const { exclusions: _rules, onExcluded: _report, ...upsert } = opts;
+  const { exclusions: _rules, onExcluded: _report, allowlist: _allow, onAllowlisted: _told, ...upsert } = opts;
   const total = await store.upsertObservationStream(source, admitted(), upsert);
-  return { ...total, excluded };
+  return { ...total, excluded, allowlisted };
 }
