@@ -28,6 +28,7 @@ import type {
   StixPage,
   UpsertResult,
 } from './types.js';
+import type { IocType } from '../domain/ioc-types.js';
 import type { Tlp } from '../domain/tlp.js';
 
 /**
@@ -87,8 +88,11 @@ export interface IngestWrites {
    * IOCs (an IOC left without live sightings gets its final revoked version). Returns how many ended.
    */
   endUnseenSightings(source: string, run: number, now: number): Promise<number>;
-  /** A snapshot that did not change (HTTP 304): its live sightings are seen again now, marked by `run`. */
-  relistSource(source: string, run: number, now: number): Promise<UpsertResult>;
+  /**
+   * A snapshot that did not change (HTTP 304): its live sightings are seen again now, marked by `run`. `skip` leaves
+   * out the values it returns true for (the allow-list: a relisting must not bring back what it holds back).
+   */
+  relistSource(source: string, run: number, now: number, opts?: { skip?: (type: IocType, value: string) => boolean }): Promise<UpsertResult>;
   /** Ages every active IOC to `now`: rescores it, and revokes those past their valid_until. Batched transactions. */
   decayIocs(now: number): Promise<DecayResult>;
   /** Withdraws IOCs: each gets a final version with `revoked: true`. Returns how many were active. */

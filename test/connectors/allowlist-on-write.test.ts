@@ -16,6 +16,9 @@ import { loadAllowList } from '../../src/connectors/pipeline/write-observations.
 import { parseAllowValue } from '../../src/domain/allowlist.js';
 import { Exclusions } from '../../src/domain/exclusions.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { TokenSigner } from '../../src/auth/signed-token.js';
+import { AllowListService } from '../../src/rest/allowlist-service.js';
+import { FeedServer } from '../support/feed-server.js';
 import { sqliteStore } from '../support/stores.js';
 
 const NOW = Date.UTC(2026, 4, 6);
@@ -106,5 +109,34 @@ describe('the allow-list holds on every write path', () => {
     assert.equal(second.outcome, 'ok', second.error ?? '');
     assert.deepEqual([second.allowlisted, second.delisted], [1, 1]);
     await store.close();
+  });
+
+  it('a snapshot that did not change (304) relists its values, but not what the allow-list holds back', async () => {
+    const store = await sqliteStore();
+    const feed = new FeedServer();
+    await feed.start();
+    const url = 'https://feeds.example/etag-list.txt';
+    feed.handlers.set(url, (req, res) => {
+      if (req.headers['if-none-match'] === '"v1"') res.writeHead(304).end();
+      else res.writeHead(200, { etag: '"v1"', 'content-type': 'text/plain' }).end('45.133.1.50\n45.133.1.51\n');
+    });
+    try {
+      const def = genericSource({ id: 'etag-list', generic: 'text', url });
+      const { ingest } = resolveSources(CATALOG, {}, {});
+      const src = { def, enabled: true, reason: undefined, apiKey: undefined, username: undefined, custom: true, scheduleMs: 3_600_000, minIntervalMs: 0 };
+      const run = () => runSource(src, { store, settings: ingest, rewriteUrl: feed.rewrite, sleep: async () => {} });
+      assert.equal((await run()).inserted, 2);
+      const service = new AllowListService(store, new TokenSigner('t'.repeat(32)), { defaultLimit: 100, maxLimit: 1000 });
+      assert.equal((await service.add({ value: '45.133.1.50', reason: 'ours' }, null)).revoked, 1);
+      const second = await run();
+      assert.equal(second.outcome, 'not-modified', second.error ?? '');
+      assert.deepEqual([second.allowlisted, second.updated + second.unchanged], [1, 1]);
+      const status = async (v: string) => (await store.queryIocs({ status: 'all', value: v, types: ['ipv4'], limit: 1 })).items[0]?.status;
+      assert.equal(await status('45.133.1.50'), 'revoked', 'the relisting did not bring it back');
+      assert.equal(await status('45.133.1.51'), 'active');
+    } finally {
+      await feed.stop();
+      await store.close();
+    }
   });
 });

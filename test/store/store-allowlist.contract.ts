@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NewAllowEntry } from '../../src/store/types.js';
+import { observation, source } from '../support/builders.js';
 import type { TestStore } from '../support/stores.js';
 
 /** The allow-list role (store.ts AllowListStore), against each implementation. */
@@ -57,6 +58,23 @@ export function storeAllowListContract(name: string, makeStore: () => Promise<Te
       await store.removeAllowEntry(ids[4]!);
       const again = await store.addAllowEntry(entry({ value: '198.51.100.9' }));
       assert.ok(again!.id > ids[4]!, 'a new entry gets a new id');
+    }));
+
+    it('relisting an unchanged snapshot leaves out what `skip` holds back: a revoked value stays revoked', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'feed' }));
+      const seen = (value: string) => observation({ type: 'ipv4', value, firstSeen: now, lastSeen: now });
+      const run1 = await store.startRun('feed', now);
+      await store.upsertObservations('feed', [seen('45.133.1.60'), seen('45.133.1.61')], now, { run: run1 });
+      const held = (await store.queryIocs({ status: 'active', value: '45.133.1.60', types: ['ipv4'], limit: 1 })).items[0]!;
+      assert.equal(await store.revokeIocs([held.id], now + 1), 1);
+      const run2 = await store.startRun('feed', now + 3_600_000);
+      const skipped: string[] = [];
+      const r = await store.relistSource('feed', run2, now + 3_600_000, { skip: (_t, v) => v === '45.133.1.60' && skipped.push(v) > 0 });
+      assert.deepEqual(skipped, ['45.133.1.60']);
+      assert.equal(r.updated + r.unchanged, 1);
+      const status = async (v: string) => (await store.queryIocs({ status: 'all', value: v, types: ['ipv4'], limit: 1 })).items[0]?.status;
+      assert.equal(await status('45.133.1.60'), 'revoked');
+      assert.equal(await status('45.133.1.61'), 'active');
     }));
   });
 }

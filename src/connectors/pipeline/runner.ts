@@ -256,10 +256,11 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   }
 
   try {
+    // Read at the start of each run: an entry added or removed meanwhile counts from the next one.
+    const allowlist = await loadAllowList(store, started);
     const total = await writeObservations(store, def.id, observations(), {
       exclusions: new Exclusions(deps.settings.exclusions),
-      // Read at the start of each run: an entry added or removed meanwhile counts from the next one.
-      allowlist: await loadAllowList(store, started),
+      allowlist,
       onAllowlisted: (e) => {
         report.allowlisted++;
         accepted--;
@@ -282,7 +283,13 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
       outcome = 'not-modified';
       if (def.mode === 'snap') {
         // The list is what it was: everything on it is seen again now.
-        const again = await store.relistSource(def.id, runId, clock());
+        // Not what the allow-list holds back: relisting is a write like any other.
+        const skip = (type: Observation['type'], value: string) => {
+          if (!allowlist.match(type, value)) return false;
+          report.allowlisted++;
+          return true;
+        };
+        const again = await store.relistSource(def.id, runId, clock(), { skip });
         report.updated += again.updated;
         report.unchanged += again.unchanged;
       }
