@@ -139,4 +139,19 @@ describe('the allow-list holds on every write path', () => {
       await store.close();
     }
   });
+
+  it('a value held back but active all the same (written by a run that began before its entry) is revoked by the next write', async () => {
+    const store = await sqliteStore();
+    await store.upsertSource({ id: 'file', name: 'File', reliability: 1, redistributable: true, aggregate: false, tlp: 'clear' });
+    const list = () => parseStream(Readable.from([Buffer.from('45.133.1.70\n45.133.1.71\n')]), 'text');
+    assert.equal((await runImport(store, list(), { source: 'file', clock: () => NOW, exclusions: new Exclusions() })).inserted, 2);
+    // The entry lands in the store without its revocation, as when a run that loaded the list earlier wrote after it.
+    await allow(store, '45.133.1.70');
+    const summary = await runImport(store, list(), { source: 'file', clock: () => NOW + 1000, exclusions: new Exclusions(), allowlist: await loadAllowList(store, NOW + 1000) });
+    assert.deepEqual([summary.allowlisted, summary.updated + summary.unchanged], [1, 1]);
+    const status = async (v: string) => (await store.queryIocs({ status: 'all', value: v, types: ['ipv4'], limit: 1 })).items[0]?.status;
+    assert.equal(await status('45.133.1.70'), 'revoked');
+    assert.equal(await status('45.133.1.71'), 'active');
+    await store.close();
+  });
 });

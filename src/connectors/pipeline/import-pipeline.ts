@@ -1,11 +1,10 @@
 import type { ExclusionRules } from '../../domain/exclusions.js';
-import type { IngestWrites } from '../../store/store.js';
 import type { Observation } from '../../store/types.js';
 import type { ParsedItem } from '../formats/raw-record.js';
 import { fileRecord } from '../formats/file-record.js';
 import { convertItem } from './record-converter.js';
 import { fileConverter, type RecordDefaults } from './record-to-observation.js';
-import { type AllowRules, type ExcludedValue, writeObservations } from './write-observations.js';
+import { type AllowRules, type ExcludedValue, type GateStore, writeObservations } from './write-observations.js';
 
 export interface ImportProblem {
   line: number;
@@ -93,7 +92,7 @@ export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: 
  * Stores converted chunks, one transaction per batch: a bad line costs that line only, and a crash loses at
  * most the batch in flight (never leaves half of one). The exclusions apply on the way (write-observations.ts).
  */
-export async function storeChunks(store: IngestWrites, chunks: AsyncIterable<ConvertedChunk>, opts: ImportOptions): Promise<ImportSummary> {
+export async function storeChunks(store: GateStore, chunks: AsyncIterable<ConvertedChunk>, opts: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = { read: 0, inserted: 0, updated: 0, unchanged: 0, ignored: 0, rejected: 0, excluded: 0, allowlisted: 0, skipped: {}, batches: 0 };
   async function* observations(): AsyncGenerator<ConvertedChunk> {
     for await (const chunk of chunks) {
@@ -123,12 +122,12 @@ export async function storeChunks(store: IngestWrites, chunks: AsyncIterable<Con
       opts.onBatch?.(summary);
     },
   });
-  const { excluded: _counted, allowlisted: _held, ...counts } = total;
+  const { excluded: _counted, allowlisted: _held, allowlistRevoked: _revoked, ...counts } = total;
   return Object.assign(summary, counts);
 }
 
 /** The whole pipeline in this thread. */
-export async function runImport(store: IngestWrites, items: AsyncIterable<ParsedItem>, opts: ImportOptions): Promise<ImportSummary> {
+export async function runImport(store: GateStore, items: AsyncIterable<ParsedItem>, opts: ImportOptions): Promise<ImportSummary> {
   const now = (opts.clock ?? Date.now)();
   return storeChunks(store, convertItems(items, { type: opts.type, confidence: opts.confidence, tlp: opts.tlp, now }), opts);
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Exclusions } from '../../domain/exclusions.js';
 import { SectorRules } from '../../domain/sector-rules.js';
-import type { AllowListStore, IngestWrites, SourceRunStore } from '../../store/store.js';
+import type { AllowListStore, IngestWrites, IocReads, SourceRunStore } from '../../store/store.js';
 import type { Observation, RunCounts, SourceRun, UpsertResult } from '../../store/types.js';
 import { convertItem, RecordConverter } from './record-converter.js';
 import { loadAllowList, type ObservationChunk, writeObservations } from './write-observations.js';
@@ -29,7 +29,7 @@ const SAMPLE_PROBLEMS = 20;
 
 /** The seams of a run: tests give a clock, a fetch, a sleep and a URL rewriter (fixtures on a local server). */
 export interface RunnerDeps {
-  store: IngestWrites & SourceRunStore & AllowListStore;
+  store: IngestWrites & Pick<IocReads, 'queryIocs'> & SourceRunStore & AllowListStore;
   settings: IngestSettings;
   clock?: () => number;
   fetchImpl?: typeof fetch;

@@ -1,7 +1,7 @@
 import { type AllowEntry, AllowListMatcher, entryText } from '../../domain/allowlist.js';
 import type { ExclusionRules } from '../../domain/exclusions.js';
 import type { IocType } from '../../domain/ioc-types.js';
-import type { AllowListStore, IngestWrites } from '../../store/store.js';
+import type { AllowListStore, IngestWrites, IocReads } from '../../store/store.js';
 import type { Observation, UpsertOptions, UpsertResult } from '../../store/types.js';
 
 /**
@@ -68,7 +68,15 @@ export interface WriteResult extends UpsertResult {
   excluded: number;
   /** Held back by the allow-list. */
   allowlisted: number;
+  /** Held-back values found active all the same (written by a run that began before their entry), revoked now. */
+  allowlistRevoked: number;
 }
+
+/** What the gate writes to, and reads to revoke held-back values found active. */
+export type GateStore = IngestWrites & Pick<IocReads, 'queryIocs'>;
+
+/** Distinct held-back values checked for an active IOC per write (each is one indexed look-up). */
+const MAX_HELD_CHECKS = 10_000;
 
 /**
  * Drops the excluded observations of one chunk, reporting each; returns what may be stored. An address of shared
@@ -113,7 +121,7 @@ export function admit(
 
 /** Stores a stream of observation chunks, one transaction per `batchSize`, minus the excluded and allow-listed values. */
 export async function writeObservations(
-  store: IngestWrites,
+  store: GateStore,
   source: string,
   chunks: AsyncIterable<ObservationChunk>,
   opts: WriteOptions,
@@ -124,10 +132,12 @@ export async function writeObservations(
     opts.onExcluded?.(e);
   };
   let allowlisted = 0;
+  const held = new Map<string, { type: IocType; value: string }>();
   const allow = opts.allowlist && {
     rules: opts.allowlist,
     onAllowlisted: (e: ExcludedValue) => {
       allowlisted++;
+      if (held.size < MAX_HELD_CHECKS) held.set(`${e.type} ${e.value}`, { type: e.type, value: e.value });
       opts.onAllowlisted?.(e);
     },
   };
@@ -136,5 +146,13 @@ export async function writeObservations(
   }
   const { exclusions: _rules, onExcluded: _report, allowlist: _allow, onAllowlisted: _told, ...upsert } = opts;
   const total = await store.upsertObservationStream(source, admitted(), upsert);
-  return { ...total, excluded, allowlisted };
+  // Adding an entry revokes what it matches, but a run that began before it may have written a value since: what
+  // this write held back and finds active is revoked now, so no race leaves an allowed value served.
+  const ids: string[] = [];
+  for (const { type, value } of held.values()) {
+    const [ioc] = (await store.queryIocs({ status: 'active', types: [type], value, limit: 1 })).items;
+    if (ioc) ids.push(ioc.id);
+  }
+  const allowlistRevoked = ids.length ? await store.revokeIocs(ids, (opts.clock ?? Date.now)()) : 0;
+  return { ...total, excluded, allowlisted, allowlistRevoked };
 }
