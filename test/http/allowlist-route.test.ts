@@ -158,6 +158,13 @@ describe('the allow-list end to end: ingest, allow, ingest again, remove, ingest
     assert.equal(revoked.body.id, before.body.id);
     assert.equal((await ioc('http://185.220.101.77/gate.php')).body.status, 'revoked');
     assert.equal((await ioc('45.133.1.30')).body.status, 'active', 'what the entry does not match is left alone');
+    // What a polling SIEM reads: the TAXII collection's latest version of the object is revoked.
+    const taxii = await fetch(`${srv.base}/api/taxii2/api/collections/all-iocs/objects/?match[id]=${before.body.id}`, {
+      headers: { authorization: `Bearer ${admin}`, accept: 'application/taxii+json;version=2.1' },
+    });
+    assert.equal(taxii.status, 200);
+    const envelope = (await taxii.json()) as { objects: Array<{ id: string; revoked?: boolean }> };
+    assert.deepEqual(envelope.objects.map((o) => [o.id, o.revoked]), [[before.body.id, true]]);
     const versions = await srv.store.listVersions(before.body.id);
     assert.equal(versions.at(-1)!.revoked, true);
     assert.equal(JSON.parse(versions.at(-1)!.json).revoked, true, 'the final STIX version says revoked: true');
