@@ -122,6 +122,30 @@ describe('/api/v1/allowlist through a real server', () => {
   });
 });
 
+describe('/api/v1/allowlist: the rate limits apply as on every route', () => {
+  it('an admin past its budget gets 429 problems on each allow-list route', async () => {
+    const srv = await startServer((c) => {
+      c.plans.admin.rateLimit = { max: 3, windowMs: 3_600_000 };
+    });
+    try {
+      const admin = await srv.keyFor('admin@example.com', 'admin');
+      const statuses: number[] = [];
+      for (const [method, path, body] of [['GET', '/api/v1/allowlist'], ['POST', '/api/v1/allowlist', { value: '45.133.8.1', reason: 'x' }], ['DELETE', '/api/v1/allowlist/999']] as const) {
+        statuses.push((await call(srv.base, method, path, admin, body)).status);
+      }
+      assert.deepEqual(statuses, [200, 201, 404]);
+      for (const [method, path, body] of [['GET', '/api/v1/allowlist'], ['POST', '/api/v1/allowlist', { value: '45.133.8.2', reason: 'x' }], ['DELETE', '/api/v1/allowlist/1']] as const) {
+        const r = await call(srv.base, method, path, admin, body);
+        assert.equal(r.status, 429, `${method} ${path}`);
+        assert.equal(r.body.code, 'rate_limited');
+      }
+      assert.equal((await srv.store.listAllowEntries({ limit: 10 })).items.length, 1, 'nothing past the budget was done');
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
 describe('the allow-list end to end: ingest, allow, ingest again, remove, ingest again', () => {
   let srv: TestServer;
   const feed = new FeedServer();
