@@ -7,7 +7,8 @@ import { runSource } from '../../src/connectors/pipeline/runner.js';
 import { FeedServer } from '../support/feed-server.js';
 import { startServer, type TestServer } from '../support/server.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** Answers as parsed JSON: the tests read them field by field. */
+type Json = Record<string, any>;
 
 async function call(base: string, method: string, path: string, key: string | null, body?: unknown) {
   const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
