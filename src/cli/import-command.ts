@@ -5,7 +5,7 @@ import { importFile } from '../connectors/pipeline/file-import.js';
 import type { ImportProblem } from '../connectors/pipeline/import-pipeline.js';
 import { detectFileFormat, type FileFormat } from '../connectors/formats/open-file-records.js';
 import { exclusionSettings } from '../connectors/catalog/source-config.js';
-import type { ExcludedValue } from '../connectors/pipeline/write-observations.js';
+import { type ExcludedValue, loadAllowList } from '../connectors/pipeline/write-observations.js';
 import { BAND_RANGES, isConfidenceBand } from '../domain/confidence.js';
 import { Exclusions } from '../domain/exclusions.js';
 import type { IocType } from '../domain/ioc-types.js';
@@ -49,6 +49,7 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
   const format = opts.format ?? (await detectFileFormat(file));
   await withContext(async ({ store, config }) => {
     const exclusions = new Exclusions(exclusionSettings(config.file));
+    const allowlist = await loadAllowList(store, Date.now());
     const known = (await store.listSources()).find((s) => s.id === sourceId);
     if (!known) {
       // A file's confidence is the operator's own statement: reliability 1, so a line's score is its confidence.
@@ -84,6 +85,8 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
       exclusions,
       onProblem: report,
       onExcluded: reportExcluded,
+      allowlist,
+      onAllowlisted: (e) => print(e.line, e.reason),
       onBatch: (s) => bar?.update(bytes, { records: s.read, rejected: s.rejected, excluded: s.excluded }),
     });
     bar?.update(size, { records: summary.read, rejected: summary.rejected, excluded: summary.excluded });
@@ -93,9 +96,9 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
     const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ');
     process.stderr.write(
       `${file} (${format}): ${summary.read} records in ${seconds.toFixed(1)} s — ${summary.inserted} new, ${summary.updated} updated, ` +
-        `${summary.unchanged} unchanged, ${summary.rejected} rejected, ${summary.excluded} excluded${skipped ? `; skipped ${skipped}` : ''}\n`,
+        `${summary.unchanged} unchanged, ${summary.rejected} rejected, ${summary.excluded} excluded, ${summary.allowlisted} excluded by allow-list${skipped ? `; skipped ${skipped}` : ''}\n`,
     );
-    // Excluded values are the policy working, not bad input: only rejected lines make the exit status 2.
+    // Excluded and allow-listed values are the policy working, not bad input: only rejected lines make the exit status 2.
     if (summary.rejected > 0) process.exitCode = 2;
   }, { sqliteCacheMb: 256 });
 }

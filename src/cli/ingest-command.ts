@@ -57,10 +57,10 @@ export async function ingestCommand(opts: IngestOptions): Promise<void> {
       process.stdout.write(`${JSON.stringify({ runs: reports, decay }, null, 2)}\n`);
     } else {
       process.stdout.write(table(
-        ['SOURCE', 'OUTCOME', 'RECORDS', 'NEW', 'UPDATED', 'UNCHANGED', 'DELISTED', 'REJECTED', 'EXCLUDED', 'SECONDS', 'ERROR'],
+        ['SOURCE', 'OUTCOME', 'RECORDS', 'NEW', 'UPDATED', 'UNCHANGED', 'DELISTED', 'REJECTED', 'EXCLUDED', 'ALLOWLISTED', 'SECONDS', 'ERROR'],
         reports.map((r) => [
           r.source, r.outcome, String(r.records), String(r.inserted), String(r.updated), String(r.unchanged), String(r.delisted),
-          String(r.rejected), String(r.excluded), (r.durationMs / 1000).toFixed(1), (r.error ?? '').slice(0, 80),
+          String(r.rejected), String(r.excluded), String(r.allowlisted), (r.durationMs / 1000).toFixed(1), (r.error ?? '').slice(0, 80),
         ]),
       ));
       process.stdout.write(`aged IOCs: ${decay.rescored} rescored, ${decay.revoked} revoked\n`);

@@ -6,6 +6,7 @@ import { IOC_TYPES } from '../domain/ioc-types.js';
 import { parseTlp } from '../domain/tlp.js';
 import { PLANS } from '../store/types.js';
 import { accountsList, accountsSetPlan } from './account-commands.js';
+import { allowlistAdd, allowlistList, allowlistRemove } from './allowlist-commands.js';
 import { withContext } from './context.js';
 import { EXPORT_FORMATS, exportCommand } from './export-command.js';
 import { importCommand, parseConfidenceOption } from './import-command.js';
@@ -114,6 +115,21 @@ program
   .argument('<values...>', 'values (defanged forms accepted)')
   .addOption(new Option('--type <type>', 'type of the values (default: detected)').choices(IOC_TYPES))
   .action(revokeCommand);
+
+const allowlist = program.command('allowlist').description('values never served, whatever a source says: adding one revokes what it matches');
+allowlist
+  .command('add')
+  .description('add an entry (a value, a CIDR or *.domain) and revoke the active IOCs it matches; prints the entry id')
+  .argument('<value>', 'an IOC value (defanged forms accepted), a CIDR such as 203.0.113.0/24, or a domain suffix such as *.example.com')
+  .requiredOption('--reason <reason>', 'why it is allowed')
+  .option('--expires <time>', 'ISO 8601: the entry stops matching then')
+  .action(allowlistAdd);
+allowlist.command('list', { isDefault: true }).description('list the entries (author cli: added with socd)').option('--json', 'JSON output').action(allowlistList);
+allowlist
+  .command('remove')
+  .description('remove an entry; the values it held back come back at their next sighting, as new STIX objects')
+  .argument('<id>', 'the entry id (from allowlist list)')
+  .action(allowlistRemove);
 
 program
   .command('export')

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AllowListService } from '../rest/allowlist-service.js';
 import { IocService } from '../rest/ioc-service.js';
 import { SourceService } from '../rest/source-service.js';
 import { StixExportService } from '../rest/stix-export-service.js';
@@ -58,6 +59,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     iocs: new IocService(store, signer, config.rest),
     stix: new StixExportService(store, identity),
     sources: new SourceService(store, sources ?? resolveSources(CATALOG, config.file).sources),
+    allowlist: new AllowListService(store, signer, config.rest),
     taxii: await taxiiService(store, config, signer),
   });
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import type { AllowListService } from '../rest/allowlist-service.js';
 import type { IocService } from '../rest/ioc-service.js';
 import type { SourceService } from '../rest/source-service.js';
 import type { StixExportService } from '../rest/stix-export-service.js';
@@ -15,6 +16,7 @@ import { restErrors } from './rest-errors.js';
 import { loggerOptions, RequestLog } from './logging.js';
 import { installRateLimit, rateLimitCounters, type SharedCounters } from './rate-limit.js';
 import { rejectRepeatedParameters } from './repeated-parameters.js';
+import { allowlistRoutes } from './routes/allowlist-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
@@ -41,6 +43,7 @@ export interface AppDeps extends AppOptions {
   iocs: IocService;
   stix: StixExportService;
   sources: SourceService;
+  allowlist: AllowListService;
   taxii: TaxiiService;
 }
 
@@ -126,6 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'iocs', description: 'Indicators of compromise' },
         { name: 'stix', description: 'STIX 2.1 exports (Pro plan)' },
         { name: 'sources', description: 'The feeds IOCs come from' },
+        { name: 'allowlist', description: 'Values never served, whatever a source says (admin)' },
         { name: 'health', description: 'Liveness and readiness probes (no key)' },
         { name: 'docs', description: 'This document and its browsable reference (no key)' },
       ],
@@ -157,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(stixRoutes, { stix: deps.stix });
     await api.register(iocRoutes, { iocs: deps.iocs });
     await api.register(sourceRoutes, { sources: deps.sources });
+    await api.register(allowlistRoutes, { allowlist: deps.allowlist });
   }, { prefix: '/api/v1' });
 
   const { taxii } = deps;

@@ -27,6 +27,15 @@ export function principalOf(request: FastifyRequest): Principal {
   return auth.principal;
 }
 
+/**
+ * The guard of administration routes (the allow-list): today "admin" is the `admin` plan; when accounts get roles,
+ * this one function changes. Refuses with a 403 naming what is missing. Run it before the body is validated
+ * (preValidation), so a caller without the right learns that first.
+ */
+export function requireAdmin(label: string) {
+  return requireFeature('admin', label);
+}
+
 /** A preHandler that demands a key whose plan includes `feature`. */
 export function requireFeature(feature: Feature, label: string) {
   return async (request: FastifyRequest) => {

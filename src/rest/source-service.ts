@@ -31,6 +31,8 @@ export interface RunView {
   unchanged: number;
   delisted: number;
   rejected: number;
+  /** Values the allow-list held back. */
+  allowlisted: number;
   bytes: number;
   duration_ms: number | null;
   error: string | null;
@@ -47,6 +49,7 @@ export function runView(r: SourceRun): RunView {
     unchanged: r.unchanged,
     delisted: r.delisted,
     rejected: r.rejected,
+    allowlisted: r.allowlisted,
     bytes: r.bytes,
     duration_ms: r.finishedAt === null ? null : r.finishedAt - r.startedAt,
     error: r.error,

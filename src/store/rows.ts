@@ -3,7 +3,7 @@ import type { IocType } from '../domain/ioc-types.js';
 import type { Tlp } from '../domain/tlp.js';
 import { parseList } from './merge.js';
 import type { IocFacts } from './ioc-reconcile.js';
-import type { Account, ApiKeyWithAccount, Ioc, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, StixVersion } from './types.js';
+import type { Account, AllowEntry, ApiKeyWithAccount, Ioc, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, StixVersion } from './types.js';
 
 /**
  * Rows both stores read the same way (snake_case columns, numbers for times): their shapes and mappers, written
@@ -96,6 +96,7 @@ export interface RunRow {
   unchanged: number;
   delisted: number;
   rejected: number;
+  allowlisted: number;
   bytes: number;
   error: string | null;
   etag: string | null;
@@ -104,7 +105,8 @@ export interface RunRow {
 
 export const runOf = (r: RunRow): SourceRun => ({
   id: r.id, sourceId: r.source_id, startedAt: r.started_at, finishedAt: r.finished_at, outcome: r.outcome, records: r.records,
-  inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes,
+  inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected,
+  allowlisted: Number(r.allowlisted), bytes: r.bytes,
   error: r.error, etag: r.etag, lastModified: r.last_modified,
 });
 
@@ -189,3 +191,21 @@ export function parseMediaTypes(text: string | null): string[] | null {
     return null;
   }
 }
+
+/** An `allowlist` row, as both databases return it (PostgreSQL BIGINTs may come back as strings). */
+export interface AllowRow {
+  id: number | string;
+  kind: AllowEntry['kind'];
+  type: AllowEntry['type'];
+  value: string;
+  reason: string;
+  author: number | string | null;
+  created_at: number | string;
+  expires_at: number | string | null;
+}
+
+export const allowEntryOf = (r: AllowRow): AllowEntry => ({
+  id: Number(r.id), kind: r.kind, type: r.type, value: r.value, reason: r.reason,
+  author: r.author === null ? null : Number(r.author), createdAt: Number(r.created_at),
+  expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+});

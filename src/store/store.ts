@@ -1,5 +1,8 @@
 import type {
   Account,
+  AllowEntry,
+  AllowEntryPage,
+  NewAllowEntry,
   ApiKeyRecord,
   ApiKeyWithAccount,
   IocDetail,
@@ -25,6 +28,7 @@ import type {
   StixPage,
   UpsertResult,
 } from './types.js';
+import type { IocType } from '../domain/ioc-types.js';
 import type { Tlp } from '../domain/tlp.js';
 
 /**
@@ -84,8 +88,11 @@ export interface IngestWrites {
    * IOCs (an IOC left without live sightings gets its final revoked version). Returns how many ended.
    */
   endUnseenSightings(source: string, run: number, now: number): Promise<number>;
-  /** A snapshot that did not change (HTTP 304): its live sightings are seen again now, marked by `run`. */
-  relistSource(source: string, run: number, now: number): Promise<UpsertResult>;
+  /**
+   * A snapshot that did not change (HTTP 304): its live sightings are seen again now, marked by `run`. `skip` leaves
+   * out the values it returns true for (the allow-list: a relisting must not bring back what it holds back).
+   */
+  relistSource(source: string, run: number, now: number, opts?: { skip?: (type: IocType, value: string) => boolean }): Promise<UpsertResult>;
   /** Ages every active IOC to `now`: rescores it, and revokes those past their valid_until. Batched transactions. */
   decayIocs(now: number): Promise<DecayResult>;
   /** Withdraws IOCs: each gets a final version with `revoked: true`. Returns how many were active. */
@@ -161,6 +168,20 @@ export interface SourceRunStore {
   lastRun(source: string, outcomes: readonly string[]): Promise<SourceRun | undefined>;
 }
 
+/**
+ * The allow-list (domain/allowlist.ts): entries an administrator adds and removes. An entry is unique by its kind
+ * and canonical value. The write gate loads the whole list at the start of each run or import (it is small).
+ */
+export interface AllowListStore {
+  /** Adds an entry; undefined when one with the same kind, type and value exists (it is left as it is). */
+  addAllowEntry(entry: NewAllowEntry): Promise<AllowEntry | undefined>;
+  /** Entries in id order after `after` (keyset), expired ones included. */
+  listAllowEntries(opts: { after?: number; limit: number }): Promise<AllowEntryPage>;
+  getAllowEntry(id: number): Promise<AllowEntry | undefined>;
+  /** Removes an entry; false when there is none with this id. */
+  removeAllowEntry(id: number): Promise<boolean>;
+}
+
 /** The whole store: every role, and its lifecycle. */
 export interface Store
-  extends StoreLifecycle, SettingStore, IocReads, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore {}
+  extends StoreLifecycle, SettingStore, IocReads, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}

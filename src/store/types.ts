@@ -2,6 +2,9 @@ import type { ConfidenceBand } from '../domain/confidence.js';
 import type { IocStatus, IocType } from '../domain/ioc-types.js';
 import type { Plan } from '../domain/plans.js';
 import type { Tlp } from '../domain/tlp.js';
+import type { AllowEntry } from '../domain/allowlist.js';
+
+export type { AllowEntry } from '../domain/allowlist.js';
 
 export { PLANS, type Plan } from '../domain/plans.js';
 
@@ -64,6 +67,8 @@ export interface RunCounts {
   /** Sightings a snapshot no longer lists, ended by this run. */
   delisted: number;
   rejected: number;
+  /** Values the allow-list held back (domain/allowlist.ts), counted apart from `rejected` and the exclusions. */
+  allowlisted: number;
   bytes: number;
 }
 
@@ -347,4 +352,13 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+}
+
+/** An allow-list entry as added: its canonical target (domain/allowlist.ts parseAllowValue) and who added it why. */
+export type NewAllowEntry = Omit<AllowEntry, 'id'>;
+
+/** A page of the allow-list in id order (keyset: `next` is the id to continue after, null at the end). */
+export interface AllowEntryPage {
+  items: AllowEntry[];
+  next: number | null;
 }

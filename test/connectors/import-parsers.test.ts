@@ -107,7 +107,7 @@ describe('plain list (list.txt: comments, blank lines, CRLF, defanged values, tr
     const { format, summary, problems } = await importFile(store, 'list.txt');
     assert.equal(format, 'text');
     // 19 lines: 6 are comments or blank (#, ;, //, whitespace-only), 13 carry a value.
-    assert.deepEqual(summary, { read: 13, inserted: 9, updated: 0, unchanged: 1, ignored: 0, rejected: 3, excluded: 0, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 13, inserted: 9, updated: 0, unchanged: 1, ignored: 0, rejected: 3, excluded: 0, allowlisted: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems, [
       { line: 11, reason: '999.1.1.1: octet out of range' },
       { line: 12, reason: 'not_a_value: cannot detect the IOC type (not a CVE id, hash, URL, email, IP address or domain)' },
@@ -185,7 +185,7 @@ describe('CSV (iocs.csv: BOM, header, quoted fields with commas and quotes, a br
     const { format, summary, problems } = await importFile(store, 'iocs.csv');
     assert.equal(format, 'csv');
     // 17 lines: header, a # comment and a blank line carry no record; 14 rows are read.
-    assert.deepEqual(summary, { read: 14, inserted: 8, updated: 1, unchanged: 0, ignored: 0, rejected: 5, excluded: 0, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 14, inserted: 8, updated: 1, unchanged: 0, ignored: 0, rejected: 5, excluded: 0, allowlisted: 0, skipped: {}, batches: 1 });
     const sorted = [...problems].sort(byLine);
     assert.deepEqual(sorted.map((p) => p.line), [7, 9, 10, 11, 12]);
     // Line 7 has a quote in the middle of an unquoted field: the row is refused, quoted in the reason.
@@ -333,7 +333,7 @@ describe('TSV (iocs.tsv: other header names, type aliases)', () => {
     const store = await freshStore();
     const { format, summary, problems } = await importFile(store, 'iocs.tsv');
     assert.equal(format, 'tsv');
-    assert.deepEqual(summary, { read: 5, inserted: 4, updated: 0, unchanged: 0, ignored: 0, rejected: 1, excluded: 0, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 5, inserted: 4, updated: 0, unchanged: 0, ignored: 0, rejected: 1, excluded: 0, allowlisted: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems, [{ line: 4, reason: 'file-hash-wrong-length: invalid character "i" (SHA-256 is 64 hex characters)' }]);
     const iocs = await stored(store);
     assert.deepEqual(
@@ -364,7 +364,7 @@ describe('JSON array of strings and objects (list.json)', () => {
     const store = await freshStore();
     const { format, summary, problems } = await importFile(store, 'list.json');
     assert.equal(format, 'json');
-    assert.deepEqual(summary, { read: 11, inserted: 5, updated: 0, unchanged: 0, ignored: 0, rejected: 6, excluded: 0, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 11, inserted: 5, updated: 0, unchanged: 0, ignored: 0, rejected: 6, excluded: 0, allowlisted: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems, [
       { line: 5, reason: 'expected a string or an object with a "value" field' }, // 42
       { line: 6, reason: 'expected a string or an object with a "value" field' }, // null
@@ -434,7 +434,7 @@ describe('our own REST output ({"data": [...]}, rest-page.json)', () => {
     const store = await freshStore();
     const { format, summary, problems } = await importFile(store, 'rest-page.json');
     assert.equal(format, 'json');
-    assert.deepEqual(summary, { read: 3, inserted: 3, updated: 0, unchanged: 0, ignored: 0, rejected: 0, excluded: 0, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 3, inserted: 3, updated: 0, unchanged: 0, ignored: 0, rejected: 0, excluded: 0, allowlisted: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems, []);
     const iocs = await stored(store);
     assert.deepEqual([...iocs.keys()].sort(), ['cve:CVE-2023-4966', 'domain:rest.example', 'ipv4:203.0.113.50']);
@@ -485,7 +485,7 @@ describe('NDJSON (lines.ndjson: one broken line)', () => {
     const { format, summary, problems } = await importFile(store, 'lines.ndjson');
     assert.equal(format, 'ndjson');
     // 10 lines, 2 blank (one whitespace-only).
-    assert.deepEqual(summary, { read: 8, inserted: 5, updated: 0, unchanged: 0, ignored: 0, rejected: 3, excluded: 0, skipped: {}, batches: 1 });
+    assert.deepEqual(summary, { read: 8, inserted: 5, updated: 0, unchanged: 0, ignored: 0, rejected: 3, excluded: 0, allowlisted: 0, skipped: {}, batches: 1 });
     assert.deepEqual(problems.map((p) => p.line), [4, 7, 8]);
     assert.match(problems[0]!.reason, /^not valid JSON: /);
     assert.equal(problems[1]!.reason, 'expected a string or an object with a "value" field');
@@ -521,6 +521,7 @@ describe('STIX 2.1 bundle (bundle.stix.json)', () => {
       ignored: 0,
       rejected: 1,
       excluded: 0,
+      allowlisted: 0,
       skipped: {
         identity: 1,
         'marking-definition': 1,

@@ -152,7 +152,7 @@ describe('offline runs: DNS failures are final, and an all-down run says so once
 
   describe('networkDown: which runs look like "the network is down"', () => {
     const report = (source: string, outcome: RunReport['outcome'], error: string | null = null, failure: RunReport['failure'] = null): RunReport => ({
-      source, outcome, runId: 1, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, excluded: 0, exclusions: [], skipped: {}, problems: [],
+      source, outcome, runId: 1, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0, excluded: 0, exclusions: [], skipped: {}, problems: [],
       bytes: 0, durationMs: 0, error, failure,
     });
     const dns = (s: string) => report(s, 'failed', `network: fetch failed: getaddrinfo ENOTFOUND ${s}.example`, 'network');

@@ -281,7 +281,7 @@ describe('the OpenAPI document', () => {
       const documented = new Set(Object.entries(spec.paths).flatMap(([path, ops]) =>
         Object.keys(ops).filter((m) => METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${path}`)));
       assert.deepEqual([...documented].sort(), [...registered].sort());
-      for (const r of ['GET /healthz', 'GET /readyz', 'GET /api/v1/openapi.json', 'GET /api/v1/iocs', 'GET /api/v1/iocs/{id}', 'GET /api/v1/iocs/stix', 'GET /api/v1/sources']) {
+      for (const r of ['GET /healthz', 'GET /readyz', 'GET /api/v1/openapi.json', 'GET /api/v1/iocs', 'GET /api/v1/iocs/{id}', 'GET /api/v1/iocs/stix', 'GET /api/v1/sources', 'GET /api/v1/allowlist', 'POST /api/v1/allowlist', 'DELETE /api/v1/allowlist/{id}']) {
         assert.ok(documented.has(r), r);
       }
 
@@ -290,8 +290,11 @@ describe('the OpenAPI document', () => {
           if (!METHODS.includes(method)) continue;
           const where = `${method.toUpperCase()} ${path}`;
           assert.ok(op.summary, `${where}: a summary`);
-          const ok = op.responses?.['200'];
-          assert.ok(ok?.content && Object.values(ok.content).some((c) => c.schema), `${where}: the shape of its 200 answer`);
+          // The success answer: 200, or 201 for a creation; a 204 has no body to describe.
+          const ok = op.responses?.['200'] ?? op.responses?.['201'];
+          if (!(ok === undefined && op.responses?.['204'])) {
+            assert.ok(ok?.content && Object.values(ok.content).some((c) => c.schema), `${where}: the shape of its 200 (or 201) answer`);
+          }
           for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
             assert.ok(op.parameters?.some((p) => p.in === 'path' && p.name === name), `${where}: path parameter ${name}`);
           }

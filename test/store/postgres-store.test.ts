@@ -6,6 +6,7 @@ import type { AccountStore } from '../../src/store/store.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { dropPostgresSchema } from '../../src/store/postgres/postgres-store.js';
 import { postgresStore } from '../support/stores.js';
+import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
 
@@ -27,6 +28,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   };
   storeContract('postgres', () => postgresStore(url, fresh()));
   storeRolesContract('postgres', () => postgresStore(url, fresh()));
+  storeAllowListContract('postgres', () => postgresStore(url, fresh()));
 
   describe('PostgreSQL: key changes reach every process', () => {
     // The authenticator's clock stands still, so a remembered key never ages out of its cache: only the announced

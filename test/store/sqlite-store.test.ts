@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteStore } from '../support/stores.js';
+import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
 
@@ -12,3 +13,5 @@ storeContract('sqlite (file, WAL)', () => sqliteStore(join(mkdtempSync(join(tmpd
 storeRolesContract('sqlite (memory)', () => sqliteStore());
 
 storeRolesContract('sqlite (file, WAL)', () => sqliteStore(join(mkdtempSync(join(tmpdir(), 'socd-store-')), 'socd.db')));
+
+storeAllowListContract('sqlite (memory)', () => sqliteStore());

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { IngestWrites } from '../../store/store.js';
 import type { WorkerInput, WorkerMessage } from './file-import-worker.js';
+import type { GateStore } from './write-observations.js';
 import { type ConvertedChunk, type ImportOptions, type ImportSummary, convertItems, storeChunks } from './import-pipeline.js';
 import { type FileFormat, openFileRecords } from '../formats/open-file-records.js';
 
@@ -12,7 +12,7 @@ export interface FileImportOptions extends ImportOptions {
 }
 
 /** Imports a file: parsing and normalizing in a worker thread, storing here, one transaction per batch. */
-export async function importFile(store: IngestWrites, path: string, opts: FileImportOptions): Promise<ImportSummary> {
+export async function importFile(store: GateStore, path: string, opts: FileImportOptions): Promise<ImportSummary> {
   const defaults = { type: opts.type, confidence: opts.confidence, tlp: opts.tlp, now: (opts.clock ?? Date.now)() };
   if (opts.parallel === false) {
     let bytes = 0;

@@ -1,11 +1,10 @@
 import type { ExclusionRules } from '../../domain/exclusions.js';
-import type { IngestWrites } from '../../store/store.js';
 import type { Observation } from '../../store/types.js';
 import type { ParsedItem } from '../formats/raw-record.js';
 import { fileRecord } from '../formats/file-record.js';
 import { convertItem } from './record-converter.js';
 import { fileConverter, type RecordDefaults } from './record-to-observation.js';
-import { type ExcludedValue, writeObservations } from './write-observations.js';
+import { type AllowRules, type ExcludedValue, type GateStore, writeObservations } from './write-observations.js';
 
 export interface ImportProblem {
   line: number;
@@ -33,6 +32,8 @@ export interface ImportSummary {
   rejected: number;
   /** Valid values the exclusion rules refused (private ranges, resolvers, top domains, the empty file…). */
   excluded: number;
+  /** Valid values the allow-list held back ("excluded by allow-list"). */
+  allowlisted: number;
   /** Objects of kinds we do not import (e.g. STIX relationships), by kind. */
   skipped: Record<string, number>;
   batches: number;
@@ -44,6 +45,10 @@ export interface ImportOptions extends Omit<RecordDefaults, 'now'> {
   exclusions: ExclusionRules;
   /** Called for each excluded value, with its line and reason (as `onProblem` for a rejected line). */
   onExcluded?: (e: ExcludedValue) => void;
+  /** The allow-list in force (write-observations.ts loadAllowList); absent: nothing is allow-listed. */
+  allowlist?: AllowRules;
+  /** Called for each value the allow-list held back, with its line and reason. */
+  onAllowlisted?: (e: ExcludedValue) => void;
   /** Observations per transaction. */
   batchSize?: number;
   clock?: () => number;
@@ -87,8 +92,8 @@ export async function* convertItems(items: AsyncIterable<ParsedItem>, defaults: 
  * Stores converted chunks, one transaction per batch: a bad line costs that line only, and a crash loses at
  * most the batch in flight (never leaves half of one). The exclusions apply on the way (write-observations.ts).
  */
-export async function storeChunks(store: IngestWrites, chunks: AsyncIterable<ConvertedChunk>, opts: ImportOptions): Promise<ImportSummary> {
-  const summary: ImportSummary = { read: 0, inserted: 0, updated: 0, unchanged: 0, ignored: 0, rejected: 0, excluded: 0, skipped: {}, batches: 0 };
+export async function storeChunks(store: GateStore, chunks: AsyncIterable<ConvertedChunk>, opts: ImportOptions): Promise<ImportSummary> {
+  const summary: ImportSummary = { read: 0, inserted: 0, updated: 0, unchanged: 0, ignored: 0, rejected: 0, excluded: 0, allowlisted: 0, skipped: {}, batches: 0 };
   async function* observations(): AsyncGenerator<ConvertedChunk> {
     for await (const chunk of chunks) {
       summary.read += chunk.read;
@@ -104,6 +109,11 @@ export async function storeChunks(store: IngestWrites, chunks: AsyncIterable<Con
       summary.excluded++;
       opts.onExcluded?.(e);
     },
+    ...(opts.allowlist ? { allowlist: opts.allowlist } : {}),
+    onAllowlisted: (e) => {
+      summary.allowlisted++;
+      opts.onAllowlisted?.(e);
+    },
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     ...(opts.clock ? { clock: opts.clock } : {}),
     onCommit: (t) => {
@@ -112,12 +122,12 @@ export async function storeChunks(store: IngestWrites, chunks: AsyncIterable<Con
       opts.onBatch?.(summary);
     },
   });
-  const { excluded: _counted, ...counts } = total;
+  const { excluded: _counted, allowlisted: _held, allowlistRevoked: _revoked, ...counts } = total;
   return Object.assign(summary, counts);
 }
 
 /** The whole pipeline in this thread. */
-export async function runImport(store: IngestWrites, items: AsyncIterable<ParsedItem>, opts: ImportOptions): Promise<ImportSummary> {
+export async function runImport(store: GateStore, items: AsyncIterable<ParsedItem>, opts: ImportOptions): Promise<ImportSummary> {
   const now = (opts.clock ?? Date.now)();
   return storeChunks(store, convertItems(items, { type: opts.type, confidence: opts.confidence, tlp: opts.tlp, now }), opts);
 }

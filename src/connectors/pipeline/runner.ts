@@ -2,10 +2,10 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Exclusions } from '../../domain/exclusions.js';
 import { SectorRules } from '../../domain/sector-rules.js';
-import type { IngestWrites, SourceRunStore } from '../../store/store.js';
+import type { AllowListStore, IngestWrites, IocReads, SourceRunStore } from '../../store/store.js';
 import type { Observation, RunCounts, SourceRun, UpsertResult } from '../../store/types.js';
 import { convertItem, RecordConverter } from './record-converter.js';
-import { type ObservationChunk, writeObservations } from './write-observations.js';
+import { loadAllowList, type ObservationChunk, writeObservations } from './write-observations.js';
 import type { IngestSettings, ResolvedSource } from '../catalog/source-config.js';
 import type { SourceDefinition } from '../catalog/source-definition.js';
 import { readDelimited } from '../formats/delimited-shape.js';
@@ -29,7 +29,7 @@ const SAMPLE_PROBLEMS = 20;
 
 /** The seams of a run: tests give a clock, a fetch, a sleep and a URL rewriter (fixtures on a local server). */
 export interface RunnerDeps {
-  store: IngestWrites & SourceRunStore;
+  store: IngestWrites & Pick<IocReads, 'queryIocs'> & SourceRunStore & AllowListStore;
   settings: IngestSettings;
   clock?: () => number;
   fetchImpl?: typeof fetch;
@@ -47,7 +47,7 @@ export interface RunReport extends RunCounts {
   runId: number | undefined;
   /** Values refused by the exclusion rules. */
   excluded: number;
-  /** The first excluded values, with their record and reason (the count is `excluded`). */
+  /** The first excluded and allow-listed values, with their record and reason (the counts are `excluded`, `allowlisted`). */
   exclusions: string[];
   /** Records skipped on purpose (filters, unmapped types), by reason. */
   skipped: Record<string, number>;
@@ -61,7 +61,7 @@ export interface RunReport extends RunCounts {
 
 function blankReport(source: string, outcome: RunReport['outcome'], error: string | null = null): RunReport {
   return {
-    source, outcome, runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0,
+    source, outcome, runId: undefined, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0,
     excluded: 0, exclusions: [], skipped: {}, problems: [], bytes: 0, durationMs: 0, error, failure: null,
   };
 }
@@ -256,8 +256,16 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   }
 
   try {
+    // Read at the start of each run: an entry added or removed meanwhile counts from the next one.
+    const allowlist = await loadAllowList(store, started);
     const total = await writeObservations(store, def.id, observations(), {
       exclusions: new Exclusions(deps.settings.exclusions),
+      allowlist,
+      onAllowlisted: (e) => {
+        report.allowlisted++;
+        accepted--;
+        if (report.exclusions.length < SAMPLE_PROBLEMS) report.exclusions.push(`record ${e.line}: ${e.reason}`);
+      },
       onExcluded: (e) => {
         report.excluded++;
         accepted--;
@@ -275,7 +283,13 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
       outcome = 'not-modified';
       if (def.mode === 'snap') {
         // The list is what it was: everything on it is seen again now.
-        const again = await store.relistSource(def.id, runId, clock());
+        // Not what the allow-list holds back: relisting is a write like any other.
+        const skip = (type: Observation['type'], value: string) => {
+          if (!allowlist.match(type, value)) return false;
+          report.allowlisted++;
+          return true;
+        };
+        const again = await store.relistSource(def.id, runId, clock(), { skip });
         report.updated += again.updated;
         report.unchanged += again.unchanged;
       }
@@ -284,7 +298,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     } else if (def.mode === 'snap' && !def.enrichOnly) {
       // Delisting trusts a snapshot only when it looks like one: a feed that turned into garbage delists nothing.
       // Records skipped as expired were read fine (Feodo's long-offline C2s): the list is a list, however stale.
-      if (accepted + report.excluded + (report.skipped.expired ?? 0) === 0) throw new Error('the snapshot held no usable record: nothing delisted (is the URL still serving the list?)');
+      if (accepted + report.excluded + report.allowlisted + (report.skipped.expired ?? 0) === 0) throw new Error('the snapshot held no usable record: nothing delisted (is the URL still serving the list?)');
       if (report.rejected > accepted) throw new Error(`${report.rejected} of ${report.records} records were unreadable: nothing delisted`);
       report.delisted = await store.endUnseenSightings(def.id, runId, clock());
     }
@@ -301,7 +315,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
 }
 
 function counts(r: RunReport): RunCounts {
-  return { records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, bytes: r.bytes };
+  return { records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, allowlisted: r.allowlisted, bytes: r.bytes };
 }
 
 /** Failures that say "this host could not be reached" rather than "this source is broken". */

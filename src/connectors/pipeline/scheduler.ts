@@ -111,7 +111,7 @@ export class IngestScheduler {
       if (prev && clock() - prev.startedAt < src.scheduleMs) continue;
       const report = await runSource(src, this.deps);
       reports.push(report);
-      const fields = { source: report.source, outcome: report.outcome, new: report.inserted, updated: report.updated, delisted: report.delisted, rejected: report.rejected, ms: report.durationMs };
+      const fields = { source: report.source, outcome: report.outcome, new: report.inserted, updated: report.updated, delisted: report.delisted, rejected: report.rejected, allowlisted: report.allowlisted, ms: report.durationMs };
       const onNetwork = report.outcome === 'failed' && (report.failure === 'network' || report.failure === 'timeout');
       if (offline && onNetwork) {
         held.push({ fields, error: report.error });

@@ -214,6 +214,6 @@ function groupsToBigInt(groups: readonly number[]): bigint {
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
 }
 
-function bigIntToGroups(n: bigint): number[] {
+export function bigIntToGroups(n: bigint): number[] {
   return [7, 6, 5, 4, 3, 2, 1, 0].map((i) => Number((n >> BigInt(i * 16)) & 0xffffn));
 }

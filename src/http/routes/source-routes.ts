@@ -15,6 +15,7 @@ const runSchema = {
     unchanged: { type: 'integer' },
     delisted: { type: 'integer' },
     rejected: { type: 'integer' },
+    allowlisted: { type: 'integer', description: 'values the allow-list held back (excluded by allow-list)' },
     bytes: { type: 'integer' },
     duration_ms: { type: ['integer', 'null'] },
     error: { type: ['string', 'null'] },

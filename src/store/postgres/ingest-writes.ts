@@ -141,14 +141,14 @@ export class PgIngestWrites implements IngestWrites {
     });
   }
 
-  async relistSource(sourceId: string, run: number, now: number): Promise<UpsertResult> {
+  async relistSource(sourceId: string, run: number, now: number, opts: { skip?: (type: IocType, value: string) => boolean } = {}): Promise<UpsertResult> {
     const source = await this.conn.source(sourceId);
     const rows = await this.conn.rows<{ type: IocType; value: string; first_seen: number; confidence: number | null; reference: string | null; tlp: Tlp }>(
       `SELECT i.type, i.value, s.first_seen, s.confidence, s.reference, i.tlp FROM sightings s JOIN iocs i ON i.id = s.ioc_id
        WHERE s.source_id = $1 AND s.ended_at IS NULL`,
       [sourceId],
     );
-    const observations = rows.map((r) => relistedOf(r.type, r.value, r.first_seen, r.confidence, r.reference, r.tlp, now));
+    const observations = rows.filter((r) => !opts.skip?.(r.type, r.value)).map((r) => relistedOf(r.type, r.value, r.first_seen, r.confidence, r.reference, r.tlp, now));
     return this.upsertObservationStream(source.id, oneChunk(observations), { batchSize: RELIST_BATCH, run, clock: () => now });
   }
 

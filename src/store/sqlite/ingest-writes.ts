@@ -104,7 +104,7 @@ export class SqliteIngestWrites implements IngestWrites {
     });
   }
 
-  async relistSource(sourceId: string, run: number, now: number): Promise<UpsertResult> {
+  async relistSource(sourceId: string, run: number, now: number, opts: { skip?: (type: IocType, value: string) => boolean } = {}): Promise<UpsertResult> {
     const source = this.conn.source(sourceId);
     const rows = this.conn.db
       .prepare(
@@ -113,7 +113,9 @@ export class SqliteIngestWrites implements IngestWrites {
       )
       .raw()
       .all(sourceId) as Array<[IocType, string, number, number | null, string | null, Tlp]>;
-    const observations = rows.map(([type, value, firstSeen, confidence, reference, tlp]) => relistedOf(type, value, firstSeen, confidence, reference, tlp, now));
+    const observations = rows
+      .filter(([type, value]) => !opts.skip?.(type, value))
+      .map(([type, value, firstSeen, confidence, reference, tlp]) => relistedOf(type, value, firstSeen, confidence, reference, tlp, now));
     return this.upsertObservationStream(source.id, oneChunk(observations), { batchSize: RELIST_BATCH, run, clock: () => now });
   }
 

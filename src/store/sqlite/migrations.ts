@@ -246,6 +246,28 @@ UPDATE object_versions SET latest = 1 WHERE latest = 0 AND ioc_id IS NULL AND se
 CREATE INDEX iocs_tlp_shared ON iocs (tlp) WHERE redistributable = 1;
 `,
   },
+  {
+    version: 7,
+    name: 'allow-list: values, networks and domain suffixes never served; runs count what it held back',
+    sql: `
+-- One row per entry (domain/allowlist.ts): kind value, cidr or suffix; value canonical (a network as
+-- network/prefix, a suffix without "*."). author: the account that added it, NULL for the CLI. Times epoch ms.
+-- AUTOINCREMENT: a removed entry's id is never given to another (an id in a log or a script stays meaningful).
+CREATE TABLE allowlist (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind       TEXT NOT NULL CHECK (kind IN ('value', 'cidr', 'suffix')),
+  type       TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  reason     TEXT NOT NULL,
+  author     INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER
+);
+CREATE UNIQUE INDEX allowlist_entry ON allowlist (kind, type, value);
+
+ALTER TABLE source_runs ADD COLUMN allowlisted INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 /** Brings the schema to the latest version, one transaction per migration; the names of those applied now. */

@@ -1,7 +1,8 @@
 import { adoptRoles } from '../compose.js';
 import type {
-  AccountStore, IngestWrites, IocReads, SettingStore, SourceRunStore, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, IngestWrites, IocReads, SettingStore, SourceRunStore, Store, TaxiiStore, VersionLog,
 } from '../store.js';
+import { SqliteAllowList } from './allowlist.js';
 import type { RenderIocVersion } from '../types.js';
 import { SqliteAccounts } from './accounts.js';
 import { SqliteConnection } from './connection.js';
@@ -14,7 +15,7 @@ import { SqliteTaxiiCollections } from './taxii-collections.js';
 import { SqliteVersionLog } from './version-log.js';
 
 /** The roles a SqliteStore takes on from the files of this folder (compose.ts). */
-export interface SqliteStore extends SettingStore, IocReads, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore {}
+export interface SqliteStore extends SettingStore, IocReads, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}
 
 /**
  * Opens `sqlite:PATH` (or `:memory:`). WAL, foreign keys on, migrations applied by `migrate()`. One connection
@@ -31,7 +32,7 @@ export class SqliteStore implements Store {
     const conn = (this.conn = new SqliteConnection(path, opts));
     adoptRoles(this, [
       new SqliteSettings(conn), new SqliteIocReads(conn), new SqliteIngestWrites(conn), new SqliteVersionLog(conn),
-      new SqliteTaxiiCollections(conn), new SqliteAccounts(conn), new SqliteSourceRuns(conn),
+      new SqliteTaxiiCollections(conn), new SqliteAccounts(conn), new SqliteSourceRuns(conn), new SqliteAllowList(conn),
     ]);
   }
 
