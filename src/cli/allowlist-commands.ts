@@ -1,6 +1,6 @@
+import { allAllowEntries } from '../connectors/pipeline/write-observations.js';
 import { AppError } from '../errors/app-error.js';
 import { allowEntryView, AllowListService } from '../rest/allowlist-service.js';
-import type { AllowEntry } from '../store/types.js';
 import { type Context, tokenSigner, withContext } from './context.js';
 import { shorten, table } from './table.js';
 
@@ -37,13 +37,7 @@ export async function allowlistAdd(value: string, opts: { reason: string; expire
 /** `socd allowlist list [--json]`: every entry, expired ones marked. */
 export async function allowlistList(opts: { json?: boolean }): Promise<void> {
   await withContext(async ({ store }) => {
-    const entries: AllowEntry[] = [];
-    for (let after: number | undefined; ; ) {
-      const page = await store.listAllowEntries({ ...(after !== undefined ? { after } : {}), limit: 1000 });
-      entries.push(...page.items);
-      if (page.next === null) break;
-      after = page.next;
-    }
+    const entries = await allAllowEntries(store);
     const now = Date.now();
     const views = entries.map((e) => allowEntryView(e, now));
     if (opts.json) {

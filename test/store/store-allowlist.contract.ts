@@ -3,17 +3,11 @@ import { describe, it } from 'node:test';
 import type { NewAllowEntry } from '../../src/store/types.js';
 import { observation, source } from '../support/builders.js';
 import type { TestStore } from '../support/stores.js';
+import { withStoreOf } from './store.contract.js';
 
 /** The allow-list role (store.ts AllowListStore), against each implementation. */
 export function storeAllowListContract(name: string, makeStore: () => Promise<TestStore>): void {
-  const withStore = (fn: (s: TestStore) => Promise<void>) => async () => {
-    const store = await makeStore();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  };
+  const withStore = withStoreOf(makeStore);
   const now = Date.UTC(2026, 4, 17, 12);
   const entry = (over: Partial<NewAllowEntry> & Pick<NewAllowEntry, 'value'>): NewAllowEntry =>
     ({ kind: 'value', type: 'ipv4', reason: 'ours', author: null, createdAt: now, expiresAt: null, ...over });

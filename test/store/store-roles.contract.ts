@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { LogQuery, SharedObject } from '../../src/store/types.js';
 import { observation, source } from '../support/builders.js';
 import type { TestStore } from '../support/stores.js';
+import { withStoreOf } from './store.contract.js';
 
 /**
  * The methods of each store role that store.contract.ts does not reach: lifecycle, settings, sources, shared
@@ -10,14 +11,7 @@ import type { TestStore } from '../support/stores.js';
  * against each implementation.
  */
 export function storeRolesContract(name: string, makeStore: () => Promise<TestStore>): void {
-  const withStore = (fn: (s: TestStore) => Promise<void>) => async () => {
-    const store = await makeStore();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  };
+  const withStore = withStoreOf(makeStore);
   const now = Date.UTC(2026, 4, 17, 12);
   const LAST = { last: true, first: false, all: false, modified: [] as number[] };
   const ALL = { last: false, first: false, all: true, modified: [] as number[] };

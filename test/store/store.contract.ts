@@ -10,19 +10,22 @@ import { taxiiLogContract } from './store-taxii.contract.js';
 /** A test of the contract, run on a fresh store that it closes after. */
 export type WithStore = (fn: (s: TestStore) => Promise<void>) => () => Promise<void>;
 
+/** A test body run on a new store, closed afterwards whatever happens (every contract file uses it). */
+export const withStoreOf = (makeStore: () => Promise<TestStore>): WithStore => (fn) => async () => {
+  const store = await makeStore();
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+  }
+};
+
 /**
  * The behaviour every Store implementation must show (with the test methods of test/support/stores.ts). Each
  * implementation's test file calls this with a factory that returns a fresh, migrated, empty store.
  */
 export function storeContract(name: string, makeStore: () => Promise<TestStore>): void {
-  const withStore: WithStore = (fn) => async () => {
-    const store = await makeStore();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  };
+  const withStore = withStoreOf(makeStore);
 
   const walk = async (store: TestStore, q: Omit<IocQuery, 'after' | 'limit' | 'status'> & Partial<IocQuery>, limit: number) => {
     const out: Ioc[] = [];

@@ -31,18 +31,23 @@ export interface AllowRules {
   match(type: IocType, value: string): AllowEntry | undefined;
 }
 
+/** Every allow-list entry, expired ones included, in the order they were added (a few pages of 1,000). */
+export async function allAllowEntries(store: AllowListStore): Promise<AllowEntry[]> {
+  const entries: AllowEntry[] = [];
+  for (let after: number | undefined; ; ) {
+    const page = await store.listAllowEntries({ ...(after !== undefined ? { after } : {}), limit: 1000 });
+    entries.push(...page.items);
+    if (page.next === null) return entries;
+    after = page.next;
+  }
+}
+
 /**
  * The allow-list in force at `now`, read whole from the store (it is small): loaded at the start of each run and
  * import, so an administrator's change takes effect at the next run, on every node.
  */
 export async function loadAllowList(store: AllowListStore, now: number): Promise<AllowListMatcher> {
-  const entries: AllowEntry[] = [];
-  for (let after: number | undefined; ; ) {
-    const page = await store.listAllowEntries({ ...(after !== undefined ? { after } : {}), limit: 1000 });
-    entries.push(...page.items);
-    if (page.next === null) break;
-    after = page.next;
-  }
+  const entries = await allAllowEntries(store);
   return entries.length ? new AllowListMatcher(entries, now) : AllowListMatcher.EMPTY;
 }
 
