@@ -5,7 +5,7 @@
  * IPv4 as a number, IPv6 as a BigInt. Input is canonical (domain/normalize.ts): an address or `network/prefix`.
  */
 import type { IocType } from './ioc-types.js';
-import { bigIntToGroups, formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from './normalize/ip.js';
+import { bigIntToGroups, formatIpv6, parseIpv4, parseIpv6 } from './normalize/ip.js';
 
 /** A canonical address or network, as numbers: the first address and the prefix length. */
 export interface Cidr {
@@ -33,11 +33,20 @@ export function parseCidr(type: IocType, value: string): Cidr | undefined {
 
 /** The canonical text of the network of prefix `length` that holds `start`. */
 export function networkText(v6: boolean, start: bigint, length: number): string {
-  const bits = v6 ? 128 : 32;
+  if (!v6) return v4NetworkText(Number(start), length);
+  const bits = 128;
   const host = BigInt(bits - length);
   const net = (start >> host) << host;
-  const address = v6 ? formatIpv6(bigIntToGroups(net)) : formatIpv4(Number(net));
+  const address = formatIpv6(bigIntToGroups(net));
   return length === bits ? address : `${address}/${length}`;
+}
+
+/** IPv4 in plain numbers (the hot path: one call per address and prefix length in use). */
+function v4NetworkText(n: number, length: number): string {
+  const size = 2 ** (32 - length);
+  const net = n - (n % size);
+  const address = `${Math.floor(net / 16_777_216)}.${Math.floor(net / 65_536) % 256}.${Math.floor(net / 256) % 256}.${net % 256}`;
+  return length === 32 ? address : `${address}/${length}`;
 }
 
 /**

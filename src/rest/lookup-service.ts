@@ -111,18 +111,47 @@ export class LookupService {
       ipv4: entries.some((e) => e.type !== 'ipv6') ? await this.store.networkPrefixLengths('ipv4') : [],
       ipv6: entries.some((e) => e.type !== 'ipv4') ? await this.store.networkPrefixLengths('ipv6') : [],
     };
-    const out: LookupResult[] = [];
-    for (let at = 0; at < entries.length; at += CHUNK) {
-      if (at > 0) await turn();
-      const chunk = entries.slice(at, at + CHUNK);
-      const plans = chunk.map((e) => ({ e, wider: widerKeys(e, lengths) }));
+    // Chunks of CHUNK values: the store answers one while the previous one is judged (two in flight at most), and
+    // the event loop gets a turn between chunks.
+    const planOf = (at: number) => entries.slice(at, at + CHUNK).map((e) => ({ e, wider: widerKeys(e, lengths) }));
+    const fetch = (chunk: ReadonlyArray<{ e: Key; wider: Key[] }>) => {
       const keys: Key[] = [];
-      for (const p of plans) keys.push(p.e, ...p.wider);
-      const found = new Map<string, IocDetail>();
-      for (const ioc of await this.store.lookupValues(keys)) found.set(`${ioc.type} ${ioc.value}`, ioc);
-      for (const p of plans) out.push(verdictOf(p.e, p.wider, found, allow));
+      for (const p of chunk) keys.push(p.e, ...p.wider);
+      const answer = this.store.lookupValues(keys);
+      answer.catch(() => {}); // awaited below; not an unhandled rejection while the event loop takes its turn
+      return answer;
+    };
+    const out: LookupResult[] = [];
+    let plan = planOf(0);
+    let next = fetch(plan);
+    for (let at = 0; at < entries.length; at += CHUNK) {
+      const current = await next;
+      const judged = plan;
+      if (at + CHUNK < entries.length) {
+        plan = planOf(at + CHUNK);
+        next = fetch(plan);
+      }
+      const found = new Found(current);
+      for (const p of judged) out.push(verdictOf(p.e, p.wider, found, allow));
+      if (at + CHUNK < entries.length) await turn();
     }
     return out;
+  }
+}
+
+/** The IOCs a chunk found, by type then value (no key strings built per probe). */
+class Found {
+  private readonly byType = new Map<IocType, Map<string, IocDetail>>();
+  constructor(iocs: readonly IocDetail[]) {
+    for (const ioc of iocs) {
+      let m = this.byType.get(ioc.type);
+      if (!m) this.byType.set(ioc.type, (m = new Map()));
+      m.set(ioc.value, ioc);
+    }
+  }
+
+  get(k: Key): IocDetail | undefined {
+    return this.byType.get(k.type)?.get(k.value);
   }
 }
 
@@ -158,13 +187,17 @@ function hostKeys(host: string, lengths: { ipv4: readonly number[]; ipv6: readon
   return [{ type: 'domain', value: n.value }, ...parentDomains(n.value).map((value) => ({ type: 'domain' as const, value }))];
 }
 
-function verdictOf(e: Key & { input: string }, wider: readonly Key[], found: ReadonlyMap<string, IocDetail>, allow: AllowListMatcher): LookupResult {
+function verdictOf(e: Key & { input: string }, wider: readonly Key[], found: Found, allow: AllowListMatcher): LookupResult {
   const base = { input: e.input, type: e.type, value: e.value };
   const entry = allow.match(e.type, e.value);
   if (entry) return { ...base, verdict: 'allowlisted', ioc_ids: [], allowlist_entry: { id: entry.id, value: entryText(entry), reason: entry.reason } };
-  const self = found.get(`${e.type} ${e.value}`);
+  const self = found.get(e);
   if (self?.status === 'active') return { ...base, verdict: 'listed', ioc_ids: [self.id], ...details(self) };
-  const active = wider.map((k) => found.get(`${k.type} ${k.value}`)).filter((i): i is IocDetail => i?.status === 'active');
+  const active: IocDetail[] = [];
+  for (const k of wider) {
+    const ioc = found.get(k);
+    if (ioc?.status === 'active') active.push(ioc);
+  }
   const best = active[0];
   if (best) {
     const verdict: Verdict = e.type === 'ipv4' || e.type === 'ipv6' ? 'listed-network' : 'listed-host';
