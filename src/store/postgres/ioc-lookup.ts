@@ -6,7 +6,7 @@ import type { PgConnection } from './connection.js';
 import type { IocRow, SightingRow } from './log-work.js';
 
 /** Keys per statement. */
-const CHUNK = 5000;
+const CHUNK = 1500;
 
 /** Many values at once by the (type, md5(value)) index, and the network prefix lengths (store.ts IocLookup). */
 export class PgIocLookup implements IocLookup {
@@ -20,16 +20,16 @@ export class PgIocLookup implements IocLookup {
       seen.add(id);
       return true;
     });
-    const rows: IocRow[] = [];
-    for (let at = 0; at < unique.length; at += CHUNK) {
-      const part = unique.slice(at, at + CHUNK);
+    // Parts of CHUNK keys sent at once: the pool runs them on as many connections (PostgreSQL probes in parallel).
+    const parts: Array<typeof unique> = [];
+    for (let at = 0; at < unique.length; at += CHUNK) parts.push(unique.slice(at, at + CHUNK));
+    const answers = await Promise.all(parts.map((part) => this.conn.rows<IocRow>(
       // One probe of iocs_type_value per key (a nested loop over the unnested keys), never a scan of iocs.
-      rows.push(...await this.conn.rows<IocRow>(
-        `SELECT i.* FROM unnest($1::text[], $2::text[]) AS k(type, value)
-         JOIN iocs i ON i.type = k.type AND md5(i.value) = md5(k.value) AND i.value = k.value`,
-        [part.map((k) => k.type), part.map((k) => k.value)],
-      ));
-    }
+      `SELECT i.* FROM unnest($1::text[], $2::text[]) AS k(type, value)
+       JOIN iocs i ON i.type = k.type AND md5(i.value) = md5(k.value) AND i.value = k.value`,
+      [part.map((k) => k.type), part.map((k) => k.value)],
+    )));
+    const rows = answers.flat();
     if (rows.length === 0) return [];
     const sightings = new Map<number, SightingRow[]>();
     for (const s of await this.conn.rows<SightingRow>(
