@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AllowListService } from '../rest/allowlist-service.js';
 import { IocService } from '../rest/ioc-service.js';
+import { LookupService } from '../rest/lookup-service.js';
 import { SourceService } from '../rest/source-service.js';
 import { StixExportService } from '../rest/stix-export-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -57,6 +58,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     store,
     config,
     iocs: new IocService(store, signer, config.rest),
+    lookup: new LookupService(store, config.plans),
     stix: new StixExportService(store, identity),
     sources: new SourceService(store, sources ?? resolveSources(CATALOG, config.file).sources),
     allowlist: new AllowListService(store, signer, config.rest),

@@ -35,7 +35,8 @@ export interface Config {
   allowedHosts: string[];
   /** Where the config file came from, if any. */
   configFile: string | undefined;
-  plans: Record<Plan, { rateLimit: RateLimit }>;
+  /** Per plan: the request budget, and the most values one look-up (POST /api/v1/lookup) takes. */
+  plans: Record<Plan, { rateLimit: RateLimit; lookupBatch: number }>;
   /** Unauthenticated requests (401s included) are limited per client address. */
   anonymousRateLimit: RateLimit;
   rest: { defaultLimit: number; maxLimit: number };
@@ -86,9 +87,9 @@ export class ConfigError extends Error {
 }
 
 const DEFAULT_PLANS: Config['plans'] = {
-  free: { rateLimit: { max: 60, windowMs: 60_000 } },
-  pro: { rateLimit: { max: 600, windowMs: 60_000 } },
-  admin: { rateLimit: { max: 6000, windowMs: 60_000 } },
+  free: { rateLimit: { max: 60, windowMs: 60_000 }, lookupBatch: 100 },
+  pro: { rateLimit: { max: 600, windowMs: 60_000 }, lookupBatch: 10_000 },
+  admin: { rateLimit: { max: 6000, windowMs: 60_000 }, lookupBatch: 10_000 },
 };
 
 type Env = Record<string, string | undefined>;
@@ -223,17 +224,20 @@ function rateLimit(name: string, v: unknown, fallback: RateLimit): RateLimit {
 }
 
 function plans(v: unknown): Config['plans'] {
-  if (v === undefined) return DEFAULT_PLANS;
+  if (v === undefined) return structuredClone(DEFAULT_PLANS);
   if (!isObject(v)) throw new ConfigError('plans must be an object keyed by plan (free, pro, admin)');
   for (const k of Object.keys(v)) {
     if (!(PLANS as readonly string[]).includes(k)) throw new ConfigError(`plans.${k}: unknown plan; plans are ${PLANS.join(', ')}`);
   }
-  const out = { ...DEFAULT_PLANS };
+  const out = structuredClone(DEFAULT_PLANS);
   for (const plan of PLANS) {
     const p = v[plan];
     if (p === undefined) continue;
     if (!isObject(p)) throw new ConfigError(`plans.${plan} must be an object`);
-    out[plan] = { rateLimit: rateLimit(`plans.${plan}.rateLimit`, p.rateLimit, DEFAULT_PLANS[plan].rateLimit) };
+    out[plan] = {
+      rateLimit: rateLimit(`plans.${plan}.rateLimit`, p.rateLimit, DEFAULT_PLANS[plan].rateLimit),
+      lookupBatch: int(`plans.${plan}.lookupBatch`, p.lookupBatch, DEFAULT_PLANS[plan].lookupBatch, 1, 100_000),
+    };
   }
   return out;
 }

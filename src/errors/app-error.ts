@@ -38,3 +38,17 @@ export class NotFoundError extends AppError {
     super(404, 'not_found', message);
   }
 }
+
+/** A request carries more than its limit allows (a look-up batch over the plan's size). */
+export class TooLargeError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(413, 'too_large', message, details);
+  }
+}
+
+/** A body in a media type the route does not read. */
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string, supported: readonly string[]) {
+    super(415, 'unsupported_media_type', message, { supported });
+  }
+}

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { AllowListService } from '../rest/allowlist-service.js';
 import type { IocService } from '../rest/ioc-service.js';
+import type { LookupService } from '../rest/lookup-service.js';
 import type { SourceService } from '../rest/source-service.js';
 import type { StixExportService } from '../rest/stix-export-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -19,6 +20,7 @@ import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { allowlistRoutes } from './routes/allowlist-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
+import { lookupRoutes } from './routes/lookup-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
 import { taxiiRoutes } from './routes/taxii-routes.js';
 import { sourceRoutes } from './routes/source-routes.js';
@@ -41,6 +43,7 @@ export interface AppDeps extends AppOptions {
   store: Store;
   config: Config;
   iocs: IocService;
+  lookup: LookupService;
   stix: StixExportService;
   sources: SourceService;
   allowlist: AllowListService;
@@ -127,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       tags: [
         { name: 'iocs', description: 'Indicators of compromise' },
+        { name: 'lookup', description: 'Verdicts for values or free text (every plan)' },
         { name: 'stix', description: 'STIX 2.1 exports (Pro plan)' },
         { name: 'sources', description: 'The feeds IOCs come from' },
         { name: 'allowlist', description: 'Values never served, whatever a source says (admin)' },
@@ -160,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }, async () => app.swagger());
     await api.register(stixRoutes, { stix: deps.stix });
     await api.register(iocRoutes, { iocs: deps.iocs });
+    await api.register(lookupRoutes, { lookup: deps.lookup });
     await api.register(sourceRoutes, { sources: deps.sources });
     await api.register(allowlistRoutes, { allowlist: deps.allowlist });
   }, { prefix: '/api/v1' });

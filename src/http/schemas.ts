@@ -21,6 +21,8 @@ export const problemSchema = {
     parameter: { type: 'string' },
     allowed: {},
     required_plan: { type: 'string' },
+    limit: { type: 'integer', description: 'the limit a request went over (a look-up batch: the plan\'s size)' },
+    plan: { type: 'string' },
   },
   required: ['type', 'title', 'status', 'detail', 'code'],
 } as const;

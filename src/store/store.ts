@@ -69,6 +69,18 @@ export interface IocReads {
   countIocs(): Promise<number>;
 }
 
+/**
+ * Finding many values at once (the look-up of /api/v1/lookup): exact (type, value) probes of the value index, and
+ * the prefix lengths of the stored networks, so that containment is a handful of exact probes per address
+ * (domain/network.ts), never a scan of the networks.
+ */
+export interface IocLookup {
+  /** The IOCs, active or revoked, with these exact canonical (type, value) pairs, with their sightings. Any order. */
+  lookupValues(keys: ReadonlyArray<{ type: IocType; value: string }>): Promise<IocDetail[]>;
+  /** The prefix lengths (< 32 for ipv4, < 128 for ipv6) of the stored networks of a family, ascending; revoked included. */
+  networkPrefixLengths(type: 'ipv4' | 'ipv6'): Promise<number[]>;
+}
+
 /** What ingestion writes: observations, the end of a snapshot, relisting, decay and revocation. */
 export interface IngestWrites {
   /** The renderer of STIX versions (see RenderIocVersion); IOC writes need one. */
@@ -184,4 +196,4 @@ export interface AllowListStore {
 
 /** The whole store: every role, and its lifecycle. */
 export interface Store
-  extends StoreLifecycle, SettingStore, IocReads, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}
+  extends StoreLifecycle, SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     assert.equal(c.databaseUrl, 'sqlite:./data/socd.db');
     assert.equal(c.secret, undefined);
     assert.equal(c.configFile, undefined);
-    assert.deepEqual(c.plans.free.rateLimit, { max: 60, windowMs: 60_000 });
+    assert.deepEqual(c.plans.free, { rateLimit: { max: 60, windowMs: 60_000 }, lookupBatch: 100 });
     assert.deepEqual(c.rest, { defaultLimit: 100, maxLimit: 1000 });
     assert.equal(c.pgPoolSize, undefined, 'the store picks: the cores of the machine, at least 2');
     assert.equal(loadConfig({ SOCD_PG_POOL_SIZE: '6' }, emptyDir()).pgPoolSize, 6);
@@ -25,7 +25,7 @@ describe('loadConfig', () => {
     const dir = emptyDir();
     writeFileSync(join(dir, 'socd.config.json'), JSON.stringify({
       server: { port: 9000, host: '127.0.0.1' },
-      plans: { pro: { rateLimit: { max: 1200, windowSeconds: 30 } } },
+      plans: { pro: { rateLimit: { max: 1200, windowSeconds: 30 } }, free: { lookupBatch: 50 } },
       sources: { urlhaus: { enabled: false } },
     }));
     const c = loadConfig({ PORT: '9100' }, dir);
@@ -33,6 +33,8 @@ describe('loadConfig', () => {
     assert.equal(c.host, '127.0.0.1');
     assert.deepEqual(c.plans.pro.rateLimit, { max: 1200, windowMs: 30_000 });
     assert.deepEqual(c.plans.free.rateLimit, { max: 60, windowMs: 60_000 });
+    assert.equal(c.plans.free.lookupBatch, 50);
+    assert.equal(c.plans.pro.lookupBatch, 10_000, 'the default look-up batch of a plan the file leaves out');
     assert.deepEqual(c.file.sources, { urlhaus: { enabled: false } });
     assert.equal(c.configFile, join(dir, 'socd.config.json'));
   });
@@ -58,6 +60,7 @@ describe('loadConfig', () => {
     bad('b.json', '[1, 2]', /top level must be a JSON object/);
     bad('c.json', '{"plans": {"gold": {}}}', /plans\.gold: unknown plan/);
     bad('d.json', '{"plans": {"pro": {"rateLimit": {"max": 0}}}}', /plans\.pro\.rateLimit\.max/);
+    bad('d2.json', '{"plans": {"free": {"lookupBatch": 0}}}', /plans\.free\.lookupBatch must be an integer from 1 to 100000/);
     bad('e.json', '{"taxii": {"roots": [{"name": "api", "title": "x"}]}}', /taxii\.roots\[0\]\.name/);
     bad('f.json', '{"taxii": {"collections": [{"id": "5b9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d", "alias": "x", "title": "X", "root": "nope"}]}}', /root must be api or a root of taxii\.roots/);
     bad('g.json', '{"taxii": {"collections": [{"id": "not-a-uuid", "alias": "x", "title": "X"}]}}', /id must be a lowercase UUIDv4/);

@@ -323,6 +323,17 @@ CREATE UNIQUE INDEX allowlist_entry ON allowlist (kind, type, md5(value));
 ALTER TABLE source_runs ADD COLUMN allowlisted BIGINT NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 11,
+    name: 'iocs: the prefix lengths of stored networks found by index (lookup containment)',
+    sql: `
+-- Networks are ipv4/ipv6 IOCs whose value carries "/prefix". The look-up (store/ioc-lookup.ts) asks which prefix
+-- lengths are in use, per family: a loose scan of this small partial index (one probe per length), never a scan of
+-- the networks. Revoked networks stay in it (a superset of lengths is only a few more exact look-ups).
+CREATE INDEX iocs_network_prefix ON iocs (type, (split_part(value, '/', 2)::int))
+  WHERE strpos(value, '/') > 0 AND type IN ('ipv4', 'ipv6');
+`,
+  },
 ];
 
 /** The advisory lock of migrations: one bigint key, 'socdmig'. */

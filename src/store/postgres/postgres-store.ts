@@ -1,12 +1,13 @@
 import pg from 'pg';
 import { adoptRoles } from '../compose.js';
 import type {
-  AccountStore, AllowListStore, IngestWrites, IocReads, SettingStore, SourceRunStore, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, Store, TaxiiStore, VersionLog,
 } from '../store.js';
 import { PgAllowList } from './allowlist.js';
 import { PgAccounts } from './accounts.js';
 import { PgConnection, type PostgresStoreOptions, SCHEMA_NAME } from './connection.js';
 import { PgIngestWrites } from './ingest-writes.js';
+import { PgIocLookup } from './ioc-lookup.js';
 import { PgIocReads } from './ioc-reads.js';
 import { migrate } from './migrations.js';
 import { PgSettings } from './settings.js';
@@ -17,7 +18,7 @@ import { PgVersionLog } from './version-log.js';
 export type { PostgresStoreOptions } from './connection.js';
 
 /** The roles a PostgresStore takes on from the files of this folder (compose.ts). */
-export interface PostgresStore extends SettingStore, IocReads, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}
+export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}
 
 /**
  * Opens `postgres://…`. One pg.Pool; times are BIGINT epoch ms (date_added µs); migrations applied by `migrate()`.
@@ -34,7 +35,7 @@ export class PostgresStore implements Store {
   constructor(connectionString: string, opts: PostgresStoreOptions = {}) {
     const conn = (this.conn = new PgConnection(connectionString, opts));
     adoptRoles(this, [
-      new PgSettings(conn), new PgIocReads(conn), new PgIngestWrites(conn), new PgVersionLog(conn),
+      new PgSettings(conn), new PgIocReads(conn), new PgIocLookup(conn), new PgIngestWrites(conn), new PgVersionLog(conn),
       new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn),
     ]);
   }

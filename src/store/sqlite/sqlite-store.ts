@@ -1,12 +1,13 @@
 import { adoptRoles } from '../compose.js';
 import type {
-  AccountStore, AllowListStore, IngestWrites, IocReads, SettingStore, SourceRunStore, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, Store, TaxiiStore, VersionLog,
 } from '../store.js';
 import { SqliteAllowList } from './allowlist.js';
 import type { RenderIocVersion } from '../types.js';
 import { SqliteAccounts } from './accounts.js';
 import { SqliteConnection } from './connection.js';
 import { SqliteIngestWrites } from './ingest-writes.js';
+import { SqliteIocLookup } from './ioc-lookup.js';
 import { SqliteIocReads } from './ioc-reads.js';
 import { migrate } from './migrations.js';
 import { SqliteSettings } from './settings.js';
@@ -15,7 +16,7 @@ import { SqliteTaxiiCollections } from './taxii-collections.js';
 import { SqliteVersionLog } from './version-log.js';
 
 /** The roles a SqliteStore takes on from the files of this folder (compose.ts). */
-export interface SqliteStore extends SettingStore, IocReads, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}
+export interface SqliteStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}
 
 /**
  * Opens `sqlite:PATH` (or `:memory:`). WAL, foreign keys on, migrations applied by `migrate()`. One connection
@@ -31,7 +32,7 @@ export class SqliteStore implements Store {
   constructor(path: string, opts: { renderVersion?: RenderIocVersion; cacheMb?: number } = {}) {
     const conn = (this.conn = new SqliteConnection(path, opts));
     adoptRoles(this, [
-      new SqliteSettings(conn), new SqliteIocReads(conn), new SqliteIngestWrites(conn), new SqliteVersionLog(conn),
+      new SqliteSettings(conn), new SqliteIocReads(conn), new SqliteIocLookup(conn), new SqliteIngestWrites(conn), new SqliteVersionLog(conn),
       new SqliteTaxiiCollections(conn), new SqliteAccounts(conn), new SqliteSourceRuns(conn), new SqliteAllowList(conn),
     ]);
   }

@@ -1,0 +1,222 @@
+import { setImmediate as turn } from 'node:timers/promises';
+import { loadAllowList } from '../connectors/pipeline/write-observations.js';
+import type { AllowListMatcher } from '../domain/allowlist.js';
+import { entryText, urlHost } from '../domain/allowlist.js';
+import { bandOf } from '../domain/confidence.js';
+import { extractValues } from '../domain/extract.js';
+import type { IocType } from '../domain/ioc-types.js';
+import { isoMs } from '../domain/iso-time.js';
+import { containingNetworks, parentDomains } from '../domain/network.js';
+import { displayValue, normalizeAny } from '../domain/normalize.js';
+import type { Plan } from '../domain/plans.js';
+import { InvalidParameterError, TooLargeError } from '../errors/app-error.js';
+import type { AllowListStore, IocLookup } from '../store/store.js';
+import type { IocDetail } from '../store/types.js';
+
+export const VERDICTS = ['listed', 'listed-network', 'listed-host', 'allowlisted', 'revoked', 'unknown'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** Values per store round trip; the event loop gets a turn between chunks. */
+const CHUNK = 500;
+
+interface Key {
+  type: IocType;
+  value: string;
+}
+
+/** What a look-up answers per value (snake_case, as the REST API). */
+export interface LookupResult {
+  input: string;
+  type: IocType;
+  value: string;
+  verdict: Verdict;
+  /** listed-network / listed-host: the stored network or host (domain, parent domain, address) that matched. */
+  matched?: Key;
+  /** The STIX ids of the matching IOCs, the deciding one first (revoked: the revoked IOC). */
+  ioc_ids: string[];
+  score?: number;
+  confidence?: string;
+  tlp?: string;
+  tags?: string[];
+  malware?: string[];
+  sectors?: string[];
+  sources?: Array<{ source: string; first_seen: string; last_seen: string; ended_at: string | null }>;
+  allowlist_entry?: { id: number; value: string; reason: string };
+}
+
+export interface Rejected {
+  input: string;
+  reason: string;
+}
+
+/**
+ * The look-up (GET/POST /api/v1/lookup): values or free text → a verdict per value. Order of verdicts: allowlisted
+ * (the allow-list matcher) > listed (the active IOC itself) > listed-network (an address inside a stored active
+ * network, the longest prefix wins) / listed-host (a URL on a listed host, a domain or a URL or an email under a
+ * listed parent domain, the most specific wins) > revoked (the IOC exists but is revoked) > unknown. Containment is
+ * exact look-ups only (domain/network.ts). No HTTP here.
+ */
+export class LookupService {
+  constructor(
+    private readonly store: IocLookup & AllowListStore,
+    private readonly plans: Readonly<Record<Plan, { lookupBatch: number }>>,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** GET /api/v1/lookup?value=V: one value; a 400 when it is missing or is no IOC value. */
+  async lookupOne(raw: unknown): Promise<LookupResult> {
+    if (typeof raw !== 'string' || raw.trim() === '') throw new InvalidParameterError('value', 'give one value to look up: ?value=185.220.101.5');
+    const n = normalizeAny(raw);
+    if (!n.ok) throw new InvalidParameterError('value', n.reason);
+    const [result] = await this.resolve([{ input: raw, type: n.type, value: n.value }]);
+    return result!;
+  }
+
+  /** POST /api/v1/lookup: a JSON array of values (`json`) or free text (`text`), at most the plan's batch size. */
+  async lookupMany(body: { json: unknown } | { text: string }, plan: Plan): Promise<{ data: LookupResult[]; rejected: Rejected[]; limit: number }> {
+    const limit = this.plans[plan].lookupBatch;
+    const entries: Array<Key & { input: string }> = [];
+    const rejected: Rejected[] = [];
+    if ('text' in body) {
+      const found = extractValues(body.text, limit + 1);
+      if (found.length > limit) throw tooMany(limit, plan, 'more than that many values were found in the text');
+      for (const f of found) entries.push({ input: f.value, ...f });
+    } else {
+      if (!Array.isArray(body.json)) throw new InvalidParameterError('body', 'expected a JSON array of values (strings), or free text as text/plain');
+      if (body.json.length > limit) throw tooMany(limit, plan, `the array has ${body.json.length} values`);
+      const seen = new Set<string>();
+      for (const v of body.json as unknown[]) {
+        if (typeof v !== 'string') {
+          rejected.push({ input: JSON.stringify(v)?.slice(0, 80) ?? String(v), reason: 'not a string' });
+          continue;
+        }
+        const n = normalizeAny(v);
+        if (!n.ok) {
+          rejected.push({ input: displayValue(v), reason: n.reason });
+          continue;
+        }
+        const id = `${n.type} ${n.value}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        entries.push({ input: v, type: n.type, value: n.value });
+      }
+    }
+    return { data: await this.resolve(entries), rejected, limit };
+  }
+
+  private async resolve(entries: ReadonlyArray<Key & { input: string }>): Promise<LookupResult[]> {
+    if (entries.length === 0) return [];
+    const allow = await loadAllowList(this.store, this.clock());
+    const lengths = {
+      ipv4: entries.some((e) => e.type !== 'ipv6') ? await this.store.networkPrefixLengths('ipv4') : [],
+      ipv6: entries.some((e) => e.type !== 'ipv4') ? await this.store.networkPrefixLengths('ipv6') : [],
+    };
+    // Chunks of CHUNK values: the store answers one while the previous one is judged (two in flight at most), and
+    // the event loop gets a turn between chunks.
+    const planOf = (at: number) => entries.slice(at, at + CHUNK).map((e) => ({ e, wider: widerKeys(e, lengths) }));
+    const fetch = (chunk: ReadonlyArray<{ e: Key; wider: Key[] }>) => {
+      const keys: Key[] = [];
+      for (const p of chunk) keys.push(p.e, ...p.wider);
+      const answer = this.store.lookupValues(keys);
+      answer.catch(() => {}); // awaited below; not an unhandled rejection while the event loop takes its turn
+      return answer;
+    };
+    const out: LookupResult[] = [];
+    let plan = planOf(0);
+    let next = fetch(plan);
+    for (let at = 0; at < entries.length; at += CHUNK) {
+      const current = await next;
+      const judged = plan;
+      if (at + CHUNK < entries.length) {
+        plan = planOf(at + CHUNK);
+        next = fetch(plan);
+      }
+      const found = new Found(current);
+      for (const p of judged) out.push(verdictOf(p.e, p.wider, found, allow));
+      if (at + CHUNK < entries.length) await turn();
+    }
+    return out;
+  }
+}
+
+/** The IOCs a chunk found, by type then value (no key strings built per probe). */
+class Found {
+  private readonly byType = new Map<IocType, Map<string, IocDetail>>();
+  constructor(iocs: readonly IocDetail[]) {
+    for (const ioc of iocs) {
+      let m = this.byType.get(ioc.type);
+      if (!m) this.byType.set(ioc.type, (m = new Map()));
+      m.set(ioc.value, ioc);
+    }
+  }
+
+  get(k: Key): IocDetail | undefined {
+    return this.byType.get(k.type)?.get(k.value);
+  }
+}
+
+function tooMany(limit: number, plan: Plan, what: string): TooLargeError {
+  return new TooLargeError(`a look-up takes at most ${limit} values on the ${plan} plan; ${what}: split the batch`, { limit, plan });
+}
+
+/** The keys that contain a value, most specific first: networks of an address, the host of a URL, parent domains. */
+export function widerKeys(k: Key, lengths: { ipv4: readonly number[]; ipv6: readonly number[] }): Key[] {
+  switch (k.type) {
+    case 'ipv4':
+    case 'ipv6':
+      return containingNetworks(k.type, k.value, lengths[k.type]).map((value) => ({ type: k.type, value }));
+    case 'domain':
+      return parentDomains(k.value).map((value) => ({ type: 'domain', value }));
+    case 'url': {
+      const host = urlHost(k.value);
+      return host === undefined ? [] : hostKeys(host, lengths);
+    }
+    case 'email':
+      return hostKeys(k.value.slice(k.value.lastIndexOf('@') + 1), lengths);
+    default:
+      return [];
+  }
+}
+
+function hostKeys(host: string, lengths: { ipv4: readonly number[]; ipv6: readonly number[] }): Key[] {
+  const literal = host.startsWith('[') ? host.slice(1, -1).replace(/^ipv6:/i, '') : host;
+  const n = normalizeAny(literal);
+  if (!n.ok) return [];
+  if (n.type === 'ipv4' || n.type === 'ipv6') return [{ type: n.type, value: n.value }, ...widerKeys({ type: n.type, value: n.value }, lengths)];
+  if (n.type !== 'domain') return [];
+  return [{ type: 'domain', value: n.value }, ...parentDomains(n.value).map((value) => ({ type: 'domain' as const, value }))];
+}
+
+function verdictOf(e: Key & { input: string }, wider: readonly Key[], found: Found, allow: AllowListMatcher): LookupResult {
+  const base = { input: e.input, type: e.type, value: e.value };
+  const entry = allow.match(e.type, e.value);
+  if (entry) return { ...base, verdict: 'allowlisted', ioc_ids: [], allowlist_entry: { id: entry.id, value: entryText(entry), reason: entry.reason } };
+  const self = found.get(e);
+  if (self?.status === 'active') return { ...base, verdict: 'listed', ioc_ids: [self.id], ...details(self) };
+  const active: IocDetail[] = [];
+  for (const k of wider) {
+    const ioc = found.get(k);
+    if (ioc?.status === 'active') active.push(ioc);
+  }
+  const best = active[0];
+  if (best) {
+    const verdict: Verdict = e.type === 'ipv4' || e.type === 'ipv6' ? 'listed-network' : 'listed-host';
+    return { ...base, verdict, matched: { type: best.type, value: best.value }, ioc_ids: active.map((i) => i.id), ...details(best) };
+  }
+  if (self) return { ...base, verdict: 'revoked', ioc_ids: [self.id] };
+  return { ...base, verdict: 'unknown', ioc_ids: [] };
+}
+
+function details(ioc: IocDetail) {
+  return {
+    score: ioc.score,
+    confidence: bandOf(ioc.score),
+    tlp: ioc.tlp,
+    tags: ioc.tags,
+    malware: ioc.malware,
+    sectors: ioc.sectors,
+    sources: ioc.sightings.map((s) => ({
+      source: s.source, first_seen: isoMs(s.firstSeen), last_seen: isoMs(s.lastSeen), ended_at: s.endedAt === null ? null : isoMs(s.endedAt),
+    })),
+  };
+}

@@ -1,0 +1,63 @@
+import type { IocType } from '../../domain/ioc-types.js';
+import { sightingOf, toIoc } from '../rows.js';
+import type { IocLookup } from '../store.js';
+import type { IocDetail } from '../types.js';
+import type { PgConnection } from './connection.js';
+import type { IocRow, SightingRow } from './log-work.js';
+
+/** Keys per statement. */
+const CHUNK = 1500;
+
+/** Many values at once by the (type, md5(value)) index, and the network prefix lengths (store.ts IocLookup). */
+export class PgIocLookup implements IocLookup {
+  constructor(private readonly conn: PgConnection) {}
+
+  async lookupValues(keys: ReadonlyArray<{ type: IocType; value: string }>): Promise<IocDetail[]> {
+    const seen = new Set<string>();
+    const unique = keys.filter((k) => {
+      const id = `${k.type} ${k.value}`;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+    // Parts of CHUNK keys sent at once: the pool runs them on as many connections (PostgreSQL probes in parallel).
+    const parts: Array<typeof unique> = [];
+    for (let at = 0; at < unique.length; at += CHUNK) parts.push(unique.slice(at, at + CHUNK));
+    const answers = await Promise.all(parts.map((part) => this.conn.rows<IocRow>(
+      // One probe of iocs_type_value per key (a nested loop over the unnested keys), never a scan of iocs.
+      `SELECT i.* FROM unnest($1::text[], $2::text[]) AS k(type, value)
+       JOIN iocs i ON i.type = k.type AND md5(i.value) = md5(k.value) AND i.value = k.value`,
+      [part.map((k) => k.type), part.map((k) => k.value)],
+    )));
+    const rows = answers.flat();
+    if (rows.length === 0) return [];
+    const sightings = new Map<number, SightingRow[]>();
+    for (const s of await this.conn.rows<SightingRow>(
+      'SELECT * FROM sightings WHERE ioc_id = ANY($1::bigint[]) ORDER BY ioc_id, source_id',
+      [rows.map((r) => r.id)],
+    )) {
+      const list = sightings.get(s.ioc_id);
+      if (list) list.push(s);
+      else sightings.set(s.ioc_id, [s]);
+    }
+    return rows.map((r) => {
+      const s = sightings.get(r.id) ?? [];
+      return { ...toIoc(r, r.redistributable, s.map((x) => x.source_id)), sightings: s.map(sightingOf) };
+    });
+  }
+
+  async networkPrefixLengths(type: 'ipv4' | 'ipv6'): Promise<number[]> {
+    // A loose scan of iocs_network_prefix: the next length above the last, one index probe each (at most 129).
+    const rows = await this.conn.rows<{ n: number | null }>(
+      `WITH RECURSIVE l(n) AS (
+         SELECT min(split_part(value, '/', 2)::int) FROM iocs WHERE strpos(value, '/') > 0 AND type IN ('ipv4', 'ipv6') AND type = $1
+         UNION ALL
+         SELECT (SELECT min(split_part(value, '/', 2)::int) FROM iocs
+                 WHERE strpos(value, '/') > 0 AND type IN ('ipv4', 'ipv6') AND type = $1 AND split_part(value, '/', 2)::int > l.n)
+         FROM l WHERE l.n IS NOT NULL)
+       SELECT n FROM l WHERE n IS NOT NULL ORDER BY n`,
+      [type],
+    );
+    return rows.map((r) => Number(r.n));
+  }
+}

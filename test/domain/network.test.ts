@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { cidrContains, containingNetworks, networkText, parentDomains, parseCidr } from '../../src/domain/network.js';
+import { normalize } from '../../src/domain/normalize.js';
+import { bigIntToGroups, formatIpv4, formatIpv6 } from '../../src/domain/normalize/ip.js';
+
+describe('network arithmetic (domain/network.ts)', () => {
+  it('names the containing networks of an address, most specific first, for the lengths in use only', () => {
+    assert.deepEqual(containingNetworks('ipv4', '10.1.2.3', [8, 16, 24]), ['10.1.2.0/24', '10.1.0.0/16', '10.0.0.0/8']);
+    assert.deepEqual(containingNetworks('ipv4', '10.1.0.0/16', [8, 16, 24]), ['10.0.0.0/8'], 'a network: wider ones only');
+    assert.deepEqual(containingNetworks('ipv4', '10.1.2.3', [0]), ['0.0.0.0/0']);
+    assert.deepEqual(containingNetworks('ipv6', '2001:db8:aa01::5', [32, 40]), ['2001:db8:aa00::/40', '2001:db8::/32']);
+    assert.deepEqual(containingNetworks('ipv6', '::ffff:10.1.2.3', [104]), ['::ffff:10.0.0.0/104'], 'mixed notation as normalize writes it');
+    assert.deepEqual(containingNetworks('domain', 'example.com', [8]), []);
+  });
+
+  it('every candidate is canonical (normalize leaves it as it is)', () => {
+    fc.assert(fc.property(fc.nat({ max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 31 }), (n, l) => {
+      const [net] = containingNetworks('ipv4', formatIpv4(n), [l]);
+      const again = normalize('ipv4', net!);
+      assert.ok(again.ok && again.value === net, net);
+    }));
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), fc.integer({ min: 0, max: 127 }), (n, l) => {
+      const [net] = containingNetworks('ipv6', formatIpv6(bigIntToGroups(n)), [l]);
+      const again = normalize('ipv6', net!);
+      assert.ok(again.ok && again.value === net, net);
+    }));
+  });
+
+  it('containment by exact candidates agrees with a brute-force check over random networks (IPv4 and IPv6)', () => {
+    const family = (v6: boolean) => fc.record({
+      nets: fc.array(fc.tuple(fc.bigInt({ min: 0n, max: (1n << (v6 ? 128n : 32n)) - 1n }), fc.integer({ min: 0, max: v6 ? 127 : 31 })), { maxLength: 20 }),
+      address: fc.bigInt({ min: 0n, max: (1n << (v6 ? 128n : 32n)) - 1n }),
+      near: fc.nat({ max: 20 }),
+    });
+    for (const v6 of [false, true]) {
+      const type = v6 ? 'ipv6' : 'ipv4';
+      fc.assert(fc.property(family(v6), ({ nets, address, near }) => {
+        const stored = new Set(nets.map(([s, l]) => networkText(v6, s, l)));
+        // Often an address inside one of the networks: its start with random host bits.
+        const pick = nets[near % Math.max(1, nets.length)];
+        const a = pick && near % 2 === 0 ? pick[0] ^ (address & ((1n << BigInt((v6 ? 128 : 32) - pick[1])) - 1n)) : address;
+        const text = networkText(v6, a, v6 ? 128 : 32);
+        const lengths = [...new Set(nets.map(([, l]) => l))];
+        const found = containingNetworks(type, text, lengths).filter((c) => stored.has(c));
+        const inner = parseCidr(type, text)!;
+        const brute = [...stored].filter((s) => cidrContains(parseCidr(type, s)!, inner)).sort((x, y) => parseCidr(type, y)!.prefix - parseCidr(type, x)!.prefix);
+        assert.deepEqual(found, brute);
+      }));
+    }
+  });
+
+  it('parent domains, nearest first, never a lone top-level domain', () => {
+    assert.deepEqual(parentDomains('a.b.example.com'), ['b.example.com', 'example.com']);
+    assert.deepEqual(parentDomains('example.com'), []);
+    assert.deepEqual(parentDomains('com'), []);
+  });
+});
