@@ -18,6 +18,7 @@ import { LookupService, type Verdict } from '../src/rest/lookup-service.js';
 import type { Observation } from '../src/store/types.js';
 import { backendOf, displayUrl, isPostgresUrl, openBenchStore, OUT_DIR, postgresSchema, withSchema } from './bench-database.js';
 import { emitBenchJson, quantile, round } from './bench-output.js';
+import { Rng } from './generator.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,19 +35,8 @@ const networks = Number(args.networks);
 const batch = Number(args.batch);
 const batches = Number(args.batches);
 
-/** A seeded PRNG (mulberry32): the same database and batches every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(42);
-const int = (n: number) => Math.floor(rand() * n);
+const rand = new Rng(42);
+const int = (n: number) => rand.below(n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
 const v4 = () => BigInt(16_777_216 + int(0xdf000000 - 16_777_216)); // 1.0.0.0 … 223.255.255.255
 const v6 = () => (0x2001n << 112n) | (BigInt(int(2 ** 30)) << 80n) | BigInt(int(2 ** 30));

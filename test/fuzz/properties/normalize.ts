@@ -18,7 +18,7 @@ import { buildPattern, type PatternIocType } from '../../../src/stix/pattern-bui
 import { parsePattern } from '../../../src/stix/pattern-parse.js';
 import { anyString, hostileString, mutated, withFragments, WORK_UNITS } from '../support/arbitraries.js';
 import type { CorpusChecks, FuzzProperty } from '../support/fuzz.js';
-import { workRatio } from '../support/work-meter.js';
+import { assertLinearWork } from '../support/work-meter.js';
 
 /** Characters a reason must never carry raw: they could hide, reorder or forge log text. */
 const UNSAFE_IN_REASON = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u;
@@ -125,20 +125,8 @@ export const WORK_TARGETS: Record<string, { fn: (s: string) => unknown; maxInput
   'display-value': { fn: displayValue, maxInput: 64_000 },
 };
 
-/** Linear code: 8× the input costs ≤ 8× the work (16× allowed for fixed overheads); quadratic costs 64×. */
-export const MAX_WORK_RATIO = 16;
-/** Measured work per input character is 3–70 for these functions; a rescan per token would cost hundreds. */
-export const MAX_WORK_PER_CHAR = 256;
-
 export function checkLinearWork(input: { target: string; unit: string; n?: number }): void {
-  const target = WORK_TARGETS[input.target];
-  assert.ok(target, `unknown work target ${input.target}`);
-  const n = input.n ?? Math.max(1, Math.floor(target.maxInput / 8 / Math.max(1, input.unit.length)));
-  const { small, large, ratio } = workRatio(target.fn, input.unit, n);
-  assert.ok(ratio <= MAX_WORK_RATIO, `${input.target}: ${JSON.stringify(input.unit)}×${n} cost ${small}, ×${8 * n} cost ${large} (ratio ${ratio.toFixed(1)})`);
-  // And a bound per character, so that a constant-factor blow-up (a rescan per token) is caught too.
-  const length = input.unit.length * 8 * n + 32;
-  assert.ok(large <= MAX_WORK_PER_CHAR * length, `${input.target}: ${large} units of work for ${length} characters`);
+  assertLinearWork(WORK_TARGETS, input);
 }
 
 // ---------------------------------------------------------------------------------------------------------

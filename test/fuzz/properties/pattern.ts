@@ -15,7 +15,7 @@ import { buildPattern, PATTERN_TYPES, type PatternIocType } from '../../../src/s
 import { MAX_PATTERN_LENGTH, parsePattern } from '../../../src/stix/pattern-parse.js';
 import { anyString, mutated, WORK_UNITS } from '../support/arbitraries.js';
 import type { CorpusChecks, FuzzProperty } from '../support/fuzz.js';
-import { workRatio } from '../support/work-meter.js';
+import { assertLinearWork } from '../support/work-meter.js';
 
 /** What a reason must not hold raw (the modules' own UNPRINTABLE set). */
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -269,17 +269,8 @@ export const WORK_TARGETS: Record<string, { fn: (s: string) => unknown; maxInput
   'parse-in-string': { fn: (s) => parsePattern(`[url:value = '${s}']`), maxInput: MAX_PATTERN_LENGTH - 20, tail: '' },
 };
 
-export const MAX_WORK_RATIO = 16;
-export const MAX_WORK_PER_CHAR = 256;
-
 export function checkLinearWork(input: { target: string; unit: string; n?: number }): void {
-  const target = WORK_TARGETS[input.target];
-  assert.ok(target, `unknown work target ${input.target}`);
-  const n = input.n ?? Math.max(1, Math.floor(target.maxInput / 8 / Math.max(1, input.unit.length)));
-  const { small, large, ratio } = workRatio(target.fn, input.unit, n);
-  assert.ok(ratio <= MAX_WORK_RATIO, `${input.target}: ${JSON.stringify(input.unit)}×${n} cost ${small}, ×${8 * n} cost ${large} (ratio ${ratio.toFixed(1)})`);
-  const length = input.unit.length * 8 * n + 32;
-  assert.ok(large <= MAX_WORK_PER_CHAR * length, `${input.target}: ${large} units of work for ${length} characters`);
+  assertLinearWork(WORK_TARGETS, input);
 }
 
 const PATTERN_UNITS = [...WORK_UNITS, OBS, "a:b = 'x' AND ", "[a:b = 1] WITHIN 1 SECONDS ", "t'2020-01-01T00:00:00Z' ", "h'00' ", "b'AAAA' ", '( [', '/**/', "'\\'", ' '];

@@ -13,6 +13,7 @@
  *
  * Wrapping is synchronous and undone in `finally`; nothing else runs while `fn` runs.
  */
+import assert from 'node:assert/strict';
 
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -119,4 +120,29 @@ export function workRatio(fn: (input: string) => unknown, unit: string, n: numbe
   const small = measureWork(() => fn(unit.repeat(n))).work;
   const large = measureWork(() => fn(unit.repeat(8 * n))).work;
   return { small, large, ratio: large / Math.max(1, small) };
+}
+
+/** Linear code: 8× the input costs ≤ 8× the work (16× allowed for fixed overheads); quadratic costs 64×. */
+export const MAX_WORK_RATIO = 16;
+/** Measured work per input character is 3–70 for the functions checked; a rescan per token would cost hundreds. */
+export const MAX_WORK_PER_CHAR = 256;
+
+/** A function the fuzz suite checks for linear work, and the longest input it takes. */
+export interface WorkTarget {
+  fn: (s: string) => unknown;
+  maxInput: number;
+}
+
+/**
+ * Asserts that `targets[target]` does linear work on `unit` repeated: the ratio between n and 8n repeats, and a bound
+ * per character, so that a constant-factor blow-up (a rescan per token) is caught too.
+ */
+export function assertLinearWork(targets: Readonly<Record<string, WorkTarget>>, input: { target: string; unit: string; n?: number }): void {
+  const target = targets[input.target];
+  assert.ok(target, `unknown work target ${input.target}`);
+  const n = input.n ?? Math.max(1, Math.floor(target.maxInput / 8 / Math.max(1, input.unit.length)));
+  const { small, large, ratio } = workRatio(target.fn, input.unit, n);
+  assert.ok(ratio <= MAX_WORK_RATIO, `${input.target}: ${JSON.stringify(input.unit)}×${n} cost ${small}, ×${8 * n} cost ${large} (ratio ${ratio.toFixed(1)})`);
+  const length = input.unit.length * 8 * n + 32;
+  assert.ok(large <= MAX_WORK_PER_CHAR * length, `${input.target}: ${large} units of work for ${length} characters`);
 }
