@@ -1,4 +1,5 @@
 import type { AccountStore } from '../store/store.js';
+import type { Role } from '../domain/roles.js';
 import type { ApiKeyWithAccount, Plan } from '../store/types.js';
 import { hashApiKey, looksLikeApiKey } from './api-keys.js';
 import { parseAuthorization } from './credentials.js';
@@ -9,6 +10,13 @@ export interface Principal {
   accountId: number;
   email: string;
   plan: Plan;
+  /** What the account may do (domain/roles.ts). */
+  roles: Role[];
+}
+
+/** The roles of a key's account. Until accounts store roles, the admin plan holds the admin role. */
+function rolesOf(record: ApiKeyWithAccount): Role[] {
+  return record.plan === 'admin' ? ['admin'] : [];
 }
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: string };
@@ -90,7 +98,7 @@ export class Authenticator {
     this.pending.set(record.id, this.clock());
     return {
       ok: true,
-      principal: { keyId: record.id, keyPrefix: record.prefix, accountId: record.accountId, email: record.email, plan: record.plan },
+      principal: { keyId: record.id, keyPrefix: record.prefix, accountId: record.accountId, email: record.email, plan: record.plan, roles: rolesOf(record) },
     };
   }
 

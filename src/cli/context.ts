@@ -8,6 +8,7 @@ import { producerIdentity } from '../stix/producer-identity.js';
 import { iocStixRenderer } from '../stix/render-ioc.js';
 import { sharedObjects } from '../stix/shared-objects.js';
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
+import { type AuditTrail, NO_AUDIT } from '../domain/audit.js';
 
 export interface Context {
   config: Config;
@@ -15,6 +16,8 @@ export interface Context {
   identity: ProducerIdentity;
   /** Migrations applied while opening (empty when the schema was current). */
   migrated: string[];
+  /** Where commands that change things record them (domain/audit.ts). */
+  audit: AuditTrail;
 }
 
 export interface ContextOptions {
@@ -30,7 +33,7 @@ export async function openContext(opts: ContextOptions = {}): Promise<Context> {
   const identity = await producerIdentity(store, config.stix);
   store.setVersionRenderer(iocStixRenderer(identity.id));
   await store.ensureSharedObjects(sharedObjects(identity), BUILTIN_COLLECTIONS.map((c) => c.alias), Date.now());
-  return { config, store, identity, migrated };
+  return { config, store, identity, migrated, audit: NO_AUDIT };
 }
 
 /** SOCD_SECRET, or the one kept in the database so that every node on it signs alike. */

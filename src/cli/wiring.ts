@@ -7,6 +7,7 @@ import { StixExportService } from '../rest/stix-export-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
 import type { Config } from '../config/config.js';
+import { type AuditTrail, NO_AUDIT } from '../domain/audit.js';
 import { resolveSources, type ResolvedSource } from '../connectors/catalog/source-config.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { type AppOptions, buildApp } from '../http/app.js';
@@ -25,6 +26,8 @@ export interface AppWiring extends AppOptions {
   identity: ProducerIdentity;
   /** The sources `GET /api/v1/sources` lists (the catalog and custom sources, resolved with the configuration). */
   sources?: readonly ResolvedSource[];
+  /** Where changes are recorded; the store's audit log unless a test says otherwise. */
+  audit?: AuditTrail;
 }
 
 /**
@@ -52,7 +55,7 @@ export async function taxiiService(store: Store, config: Config, signer: TokenSi
 
 /** The HTTP application with its services built from the store, the configuration and the source catalog. */
 export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
-  const { store, config, signer, identity, sources, ...options } = w;
+  const { store, config, signer, identity, sources, audit, ...options } = w;
   return buildApp({
     ...options,
     store,
@@ -63,5 +66,6 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     sources: new SourceService(store, sources ?? resolveSources(CATALOG, config.file).sources),
     allowlist: new AllowListService(store, signer, config.rest),
     taxii: await taxiiService(store, config, signer),
+    audit: audit ?? NO_AUDIT,
   });
 }

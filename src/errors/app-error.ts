@@ -32,6 +32,12 @@ export class PlanRequiredError extends AppError {
   }
 }
 
+/** The account lacks the role a route needs (domain/roles.ts): the 403 names it. */
+export class RoleRequiredError extends AppError {
+  constructor(action: string, role: string) {
+    super(403, 'role_required', `${action} needs the ${role} role; an administrator can grant it to the account`, { required_role: role });
+  }
+}
 
 export class NotFoundError extends AppError {
   constructor(message: string) {

@@ -8,6 +8,7 @@ import type { LookupService } from '../rest/lookup-service.js';
 import type { SourceService } from '../rest/source-service.js';
 import type { StixExportService } from '../rest/stix-export-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { AuditTrail } from '../domain/audit.js';
 import type { Config } from '../config/config.js';
 import type { Store } from '../store/store.js';
 import type { TaxiiService } from '../taxii/service.js';
@@ -48,6 +49,8 @@ export interface AppDeps extends AppOptions {
   sources: SourceService;
   allowlist: AllowListService;
   taxii: TaxiiService;
+  /** Where routes that change things record who did what (domain/audit.ts). */
+  audit: AuditTrail;
 }
 
 /** package.json's version: dist/src/http/app.js and src/http/app.ts are both three levels below the checkout. */
@@ -133,7 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'lookup', description: 'Verdicts for values or free text (every plan)' },
         { name: 'stix', description: 'STIX 2.1 exports (Pro plan)' },
         { name: 'sources', description: 'The feeds IOCs come from' },
-        { name: 'allowlist', description: 'Values never served, whatever a source says (admin)' },
+        { name: 'allowlist', description: 'Values never served, whatever a source says (analyst role)' },
         { name: 'health', description: 'Liveness and readiness probes (no key)' },
         { name: 'docs', description: 'This document and its browsable reference (no key)' },
       ],

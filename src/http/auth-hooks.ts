@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthResult, Authenticator, Principal } from '../auth/authenticator.js';
 import { type Feature, planAllows } from '../auth/plans.js';
-import { PlanRequiredError, UnauthorizedError } from '../errors/app-error.js';
+import type { Actor } from '../domain/audit.js';
+import { hasRole, type Role } from '../domain/roles.js';
+import { PlanRequiredError, RoleRequiredError, UnauthorizedError } from '../errors/app-error.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,12 +30,21 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 /**
- * The guard of administration routes (the allow-list): today "admin" is the `admin` plan; when accounts get roles,
- * this one function changes. Refuses with a 403 naming what is missing. Run it before the body is validated
- * (preValidation), so a caller without the right learns that first.
+ * The guard of routes that change things: demands an account holding `role` (or a higher one, domain/roles.ts) and
+ * refuses with a 403 naming the missing role. Run it before the body is validated (preValidation), so a caller
+ * without the right learns that first.
  */
-export function requireAdmin(label: string) {
-  return requireFeature('admin', label);
+export function requireRole(role: Role, label: string) {
+  return async (request: FastifyRequest) => {
+    const principal = principalOf(request);
+    if (!hasRole(principal.roles, role)) throw new RoleRequiredError(label, role);
+  };
+}
+
+/** Who is acting, for the audit trail: the key's account and the client's address. */
+export function actorOf(request: FastifyRequest): Actor {
+  const p = principalOf(request);
+  return { accountId: p.accountId, email: p.email, keyPrefix: p.keyPrefix, via: 'api', origin: request.ip };
 }
 
 /** A preHandler that demands a key whose plan includes `feature`. */

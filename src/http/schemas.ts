@@ -21,6 +21,7 @@ export const problemSchema = {
     parameter: { type: 'string' },
     allowed: {},
     required_plan: { type: 'string' },
+    required_role: { type: 'string', enum: ['submitter', 'analyst', 'admin'], description: 'role_required: the role the route needs' },
     limit: { type: 'integer', description: 'the limit a request went over (a look-up batch: the plan\'s size)' },
     plan: { type: 'string' },
   },

@@ -31,7 +31,7 @@ describe('/api/v1/allowlist through a real server', () => {
   });
   after(() => srv.close());
 
-  it('every route refuses a key without the admin plan with a 403 problem naming what is missing, and no key with a 401', async () => {
+  it('every route refuses a key without the analyst role with a 403 problem naming the missing role, and no key with a 401', async () => {
     const routes: Array<[string, string, unknown?]> = [
       ['GET', '/api/v1/allowlist'],
       ['POST', '/api/v1/allowlist', { value: '45.133.9.9', reason: 'x' }],
@@ -43,9 +43,9 @@ describe('/api/v1/allowlist through a real server', () => {
         const r = await call(srv.base, method, path, key, body);
         assert.equal(r.status, 403, `${method} ${path}`);
         assert.match(r.type, /^application\/problem\+json/);
-        assert.equal(r.body.code, 'plan_required');
-        assert.equal(r.body.required_plan, 'admin');
-        assert.match(r.body.detail, /the allow-list needs the admin plan/);
+        assert.equal(r.body.code, 'role_required');
+        assert.equal(r.body.required_role, 'analyst');
+        assert.match(r.body.detail, /the allow-list needs the analyst role/);
       }
       const anonymous = await call(srv.base, method, path, null, body);
       assert.equal(anonymous.status, 401, `${method} ${path} without a key`);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ALLOW_KINDS } from '../../domain/allowlist.js';
 import { IOC_TYPES } from '../../domain/ioc-types.js';
 import type { AllowListService } from '../../rest/allowlist-service.js';
-import { principalOf, requireAdmin } from '../auth-hooks.js';
+import { principalOf, requireRole } from '../auth-hooks.js';
 import { errorResponses } from '../schemas.js';
 
 const entrySchema = {
@@ -24,18 +24,18 @@ const entrySchema = {
 const example = { value: '*.partner.example', reason: "our partner's mail and web servers", expires_at: '2027-01-01T00:00:00Z' };
 
 /**
- * GET/POST /api/v1/allowlist and DELETE /api/v1/allowlist/{id}: administrators only (requireAdmin), answered by the
+ * GET/POST /api/v1/allowlist and DELETE /api/v1/allowlist/{id}: the analyst role (requireRole), answered by the
  * AllowListService. Adding an entry revokes the active IOCs it matches and keeps them from coming back.
  */
 export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: AllowListService }): Promise<void> {
   const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { basicAuth: [] }];
-  const guard = requireAdmin('the allow-list');
+  const guard = requireRole('analyst', 'the allow-list');
   const tags = ['allowlist'];
   app.get('/allowlist', {
     preValidation: guard,
     schema: {
       summary: 'List the allow-list',
-      description: 'Entries in the order they were added, expired ones included. Follow pagination.next_cursor while has_more. Admin only.',
+      description: 'Entries in the order they were added, expired ones included. Follow pagination.next_cursor while has_more. Analyst role.',
       tags,
       security,
       querystring: {
@@ -72,7 +72,7 @@ export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: A
         'A value of any IOC type (normalized), an IPv4/IPv6 CIDR (normalized to its network; it also matches URLs and email address ' +
         'literals on addresses in it), or a domain suffix `*.example.com` (the domain, its subdomains, URLs on them, emails at them). ' +
         'Every active IOC it matches is revoked at once (a final STIX version with revoked: true), and no write path stores a matching ' +
-        'value while the entry is in force: runs count them as `allowlisted`. `revoked` says how many IOCs were revoked. Admin only.',
+        'value while the entry is in force: runs count them as `allowlisted`. `revoked` says how many IOCs were revoked. Analyst role.',
       tags,
       security,
       body: {
@@ -101,7 +101,7 @@ export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: A
     preValidation: guard,
     schema: {
       summary: 'Remove an allow-list entry',
-      description: 'Nothing is restored at once: a value it held back comes back at its next sighting, as a new STIX object. Admin only.',
+      description: 'Nothing is restored at once: a value it held back comes back at its next sighting, as a new STIX object. Analyst role.',
       tags,
       security,
       params: { type: 'object', properties: { id: { type: 'string', description: 'the entry id' } }, required: ['id'] },
