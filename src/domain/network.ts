@@ -1,7 +1,12 @@
 /**
- * Address and network arithmetic for the look-up's containment (rest/lookup-service.ts): a stored network of prefix
- * L contains an address A exactly when the canonical text `network(A, L)/L` is a stored IOC value, so containment is
- * a few exact look-ups of the value index per address (one per prefix length in use), never a scan of the networks.
+ * Address and network arithmetic for the look-up's containment (rest/lookup-service.ts), two index paths
+ * (docs/architecture.md §5.3):
+ * - a network of prefix L shorter than the bucket (/16 for IPv4, /32 for IPv6) contains an address A exactly when the
+ *   canonical text `network(A, L)/L` is a stored IOC value: one exact probe per such length in use;
+ * - networks of the bucket's length or longer all lie inside A's bucket, and their canonical texts all begin with the
+ *   bucket's text (`bucketPrefixes`): one range scan of the networks' text index per bucket gives every candidate,
+ *   and containment is then decided here, in memory. A batch of addresses costs one scan per distinct bucket instead of
+ *   one probe per address and length.
  * IPv4 as a number, IPv6 as a BigInt. Input is canonical (domain/normalize.ts): an address or `network/prefix`.
  */
 import type { IocType } from './ioc-types.js';
@@ -58,6 +63,32 @@ export function containingNetworks(type: IocType, value: string, lengths: readon
   if (!c) return [];
   const fitting = lengths.filter((l) => l < c.prefix).sort((a, b) => b - a);
   return fitting.map((l) => networkText(c.v6, c.start, l));
+}
+
+/** The bucket's prefix length per family: networks at least this long lie inside one bucket (bucketPrefixes). */
+export const BUCKET_BITS = { ipv4: 16, ipv6: 32 } as const;
+
+/**
+ * The texts every canonical network of its bucket's length or longer inside `c`'s bucket begins with. IPv4: `a.b.`.
+ * IPv6 (RFC 5952 text): `g1:g2:`, and where the first two groups are zero the compressed forms too — `g1::` when only
+ * the second is zero (its zero run may be the one compressed), `::` when both are. Each text bounds a range scan
+ * (textRange); a few extra candidates are harmless, containment is checked afterwards.
+ */
+export function bucketPrefixes(c: Cidr): string[] {
+  if (!c.v6) {
+    const n = Number(c.start);
+    return [`${Math.floor(n / 16_777_216)}.${Math.floor(n / 65_536) % 256}.`];
+  }
+  const g1 = Number((c.start >> 112n) & 0xffffn).toString(16);
+  const g2 = Number((c.start >> 96n) & 0xffffn).toString(16);
+  const out = [`${g1}:${g2}:`];
+  if (g2 === '0') out.push(g1 === '0' ? '::' : `${g1}::`);
+  return out;
+}
+
+/** The half-open text range [prefix, next) holding exactly the ASCII texts that begin with `prefix`. */
+export function textRange(prefix: string): [string, string] {
+  return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)];
 }
 
 /** Whether network `outer` contains `inner` (both canonical of one family): the brute-force check of the tests. */

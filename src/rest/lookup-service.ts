@@ -1,13 +1,13 @@
 import { setImmediate as turn } from 'node:timers/promises';
 import { loadAllowList } from '../connectors/pipeline/write-observations.js';
 import type { AllowListMatcher } from '../domain/allowlist.js';
-import { entryText, urlHost } from '../domain/allowlist.js';
+import { entryText } from '../domain/allowlist.js';
 import { bandOf } from '../domain/confidence.js';
 import { extractValues } from '../domain/extract.js';
 import type { IocType } from '../domain/ioc-types.js';
 import { isoMs } from '../domain/iso-time.js';
-import { containingNetworks, parentDomains } from '../domain/network.js';
 import { displayValue, normalizeAny } from '../domain/normalize.js';
+import { Containment, type Key } from './lookup-containment.js';
 import type { Plan } from '../domain/plans.js';
 import { InvalidParameterError, TooLargeError } from '../errors/app-error.js';
 import type { AllowListStore, IocLookup } from '../store/store.js';
@@ -19,10 +19,6 @@ export type Verdict = (typeof VERDICTS)[number];
 /** Values per store round trip; the event loop gets a turn between chunks. */
 const CHUNK = 500;
 
-interface Key {
-  type: IocType;
-  value: string;
-}
 
 /** What a look-up answers per value (snake_case, as the REST API). */
 export interface LookupResult {
@@ -107,32 +103,26 @@ export class LookupService {
   private async resolve(entries: ReadonlyArray<Key & { input: string }>): Promise<LookupResult[]> {
     if (entries.length === 0) return [];
     const allow = await loadAllowList(this.store, this.clock());
-    const lengths = {
-      ipv4: entries.some((e) => e.type !== 'ipv6') ? await this.store.networkPrefixLengths('ipv4') : [],
-      ipv6: entries.some((e) => e.type !== 'ipv4') ? await this.store.networkPrefixLengths('ipv6') : [],
-    };
+    const containment = await Containment.of(this.store, entries);
     // Chunks of CHUNK values: the store answers one while the previous one is judged (two in flight at most), and
     // the event loop gets a turn between chunks.
-    const planOf = (at: number) => entries.slice(at, at + CHUNK).map((e) => ({ e, wider: widerKeys(e, lengths) }));
-    const fetch = (chunk: ReadonlyArray<{ e: Key; wider: Key[] }>) => {
+    const fetch = async (at: number) => {
+      const chunk = entries.slice(at, at + CHUNK);
+      await containment.load(chunk);
+      const plan = chunk.map((e) => ({ e, wider: containment.widerKeys(e) }));
       const keys: Key[] = [];
-      for (const p of chunk) keys.push(p.e, ...p.wider);
-      const answer = this.store.lookupValues(keys);
-      answer.catch(() => {}); // awaited below; not an unhandled rejection while the event loop takes its turn
-      return answer;
+      for (const p of plan) keys.push(p.e, ...p.wider);
+      return { plan, found: new Found(await this.store.lookupValues(keys)) };
     };
     const out: LookupResult[] = [];
-    let plan = planOf(0);
-    let next = fetch(plan);
+    let next = fetch(0);
     for (let at = 0; at < entries.length; at += CHUNK) {
       const current = await next;
-      const judged = plan;
       if (at + CHUNK < entries.length) {
-        plan = planOf(at + CHUNK);
-        next = fetch(plan);
+        next = fetch(at + CHUNK);
+        next.catch(() => {}); // awaited above at the next turn; not an unhandled rejection meanwhile
       }
-      const found = new Found(current);
-      for (const p of judged) out.push(verdictOf(p.e, p.wider, found, allow));
+      for (const p of current.plan) out.push(verdictOf(p.e, p.wider, current.found, allow));
       if (at + CHUNK < entries.length) await turn();
     }
     return out;
@@ -157,34 +147,6 @@ class Found {
 
 function tooMany(limit: number, plan: Plan, what: string): TooLargeError {
   return new TooLargeError(`a look-up takes at most ${limit} values on the ${plan} plan; ${what}: split the batch`, { limit, plan });
-}
-
-/** The keys that contain a value, most specific first: networks of an address, the host of a URL, parent domains. */
-export function widerKeys(k: Key, lengths: { ipv4: readonly number[]; ipv6: readonly number[] }): Key[] {
-  switch (k.type) {
-    case 'ipv4':
-    case 'ipv6':
-      return containingNetworks(k.type, k.value, lengths[k.type]).map((value) => ({ type: k.type, value }));
-    case 'domain':
-      return parentDomains(k.value).map((value) => ({ type: 'domain', value }));
-    case 'url': {
-      const host = urlHost(k.value);
-      return host === undefined ? [] : hostKeys(host, lengths);
-    }
-    case 'email':
-      return hostKeys(k.value.slice(k.value.lastIndexOf('@') + 1), lengths);
-    default:
-      return [];
-  }
-}
-
-function hostKeys(host: string, lengths: { ipv4: readonly number[]; ipv6: readonly number[] }): Key[] {
-  const literal = host.startsWith('[') ? host.slice(1, -1).replace(/^ipv6:/i, '') : host;
-  const n = normalizeAny(literal);
-  if (!n.ok) return [];
-  if (n.type === 'ipv4' || n.type === 'ipv6') return [{ type: n.type, value: n.value }, ...widerKeys({ type: n.type, value: n.value }, lengths)];
-  if (n.type !== 'domain') return [];
-  return [{ type: 'domain', value: n.value }, ...parentDomains(n.value).map((value) => ({ type: 'domain' as const, value }))];
 }
 
 function verdictOf(e: Key & { input: string }, wider: readonly Key[], found: Found, allow: AllowListMatcher): LookupResult {

@@ -79,6 +79,12 @@ export interface IocLookup {
   lookupValues(keys: ReadonlyArray<{ type: IocType; value: string }>): Promise<IocDetail[]>;
   /** The prefix lengths (< 32 for ipv4, < 128 for ipv6) of the stored networks of a family, ascending; revoked included. */
   networkPrefixLengths(type: 'ipv4' | 'ipv6'): Promise<number[]>;
+  /**
+   * The stored networks (values with `/prefix`, active or revoked) of a family whose canonical text lies in one of the
+   * half-open ranges [lo, hi): one range scan of the networks' text index per range (domain/network.ts
+   * bucketPrefixes). Each value once, any order.
+   */
+  networksInRanges(type: 'ipv4' | 'ipv6', ranges: ReadonlyArray<readonly [string, string]>): Promise<string[]>;
 }
 
 /** What ingestion writes: observations, the end of a snapshot, relisting, decay and revocation. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { cidrContains, containingNetworks, networkText, parentDomains, parseCidr } from '../../src/domain/network.js';
+import { BUCKET_BITS, bucketPrefixes, cidrContains, containingNetworks, networkText, parentDomains, parseCidr, textRange } from '../../src/domain/network.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { bigIntToGroups, formatIpv4, formatIpv6 } from '../../src/domain/normalize/ip.js';
 
@@ -48,6 +48,28 @@ describe('network arithmetic (domain/network.ts)', () => {
         const brute = [...stored].filter((s) => cidrContains(parseCidr(type, s)!, inner)).sort((x, y) => parseCidr(type, y)!.prefix - parseCidr(type, x)!.prefix);
         assert.deepEqual(found, brute);
       }));
+    }
+  });
+
+  it('a network at least as long as the bucket begins with one of its bucket\'s texts (zero groups and RFC 5952 "::" included)', () => {
+    assert.deepEqual(bucketPrefixes(parseCidr('ipv4', '1.2.3.4')!), ['1.2.']);
+    assert.deepEqual(bucketPrefixes(parseCidr('ipv6', '2001:db8::1')!), ['2001:db8:']);
+    assert.deepEqual(bucketPrefixes(parseCidr('ipv6', '2001::1')!), ['2001:0:', '2001::']);
+    assert.deepEqual(bucketPrefixes(parseCidr('ipv6', '::1')!), ['0:0:', '::']);
+    assert.deepEqual(textRange('1.2.'), ['1.2.', '1.2/']);
+    assert.deepEqual(textRange('2001::'), ['2001::', '2001:;']);
+    // Groups drawn from a few values, zero often, so that every placement of the compressed run occurs.
+    const group = fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0xffff), fc.integer({ min: 1, max: 0xffff }));
+    const v6 = fc.array(group, { minLength: 8, maxLength: 8 }).map((g) => g.reduce((acc, x) => (acc << 16n) | BigInt(x), 0n));
+    for (const [isV6, address, bits] of [[false, fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }), 32], [true, v6, 128]] as const) {
+      const type = isV6 ? 'ipv6' : 'ipv4';
+      fc.assert(fc.property(address, fc.integer({ min: isV6 ? BUCKET_BITS.ipv6 : BUCKET_BITS.ipv4, max: bits }), (a, length) => {
+        const net = networkText(isV6, a, length);
+        const prefixes = bucketPrefixes(parseCidr(type, networkText(isV6, a, bits))!);
+        assert.ok(prefixes.some((p) => net.startsWith(p)), `${net} begins with none of ${prefixes.join(' ')}`);
+        const [lo, hi] = textRange(prefixes.find((p) => net.startsWith(p))!);
+        assert.ok(net >= lo && net < hi, 'inside the range scanned');
+      }), { seed: 1505, numRuns: 2000 });
     }
   });
 

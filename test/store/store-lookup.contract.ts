@@ -91,6 +91,40 @@ export function storeLookupContract(name: string, makeStore: () => Promise<TestS
       assert.deepEqual(await v('10.1.0.0/16'), ['listed-network', '10.0.0.0/8'], 'a revoked network is still inside a listed one');
     }));
 
+    it('containment by bucket: networks at or past /16 (IPv4) and /32 (IPv6) found by their text, zero groups and "::" forms included', withStore(async (store) => {
+      const nets: Array<[Observation['type'], string]> = [
+        ['ipv4', '1.2.0.0/16'], ['ipv4', '1.20.0.0/16'], ['ipv4', '1.2.3.0/24'], ['ipv4', '1.2.3.128/25'], ['ipv4', '10.0.0.0/8'],
+        ['ipv6', '2001::/32'], ['ipv6', '2001:0:1::/48'], ['ipv6', '::/64'], ['ipv6', '0:0:1::/48'], ['ipv6', '64:ff9b::1.2.3.0/120'],
+        ['ipv6', '::ffff:10.0.0.0/104'], ['ipv6', '2001:db8:0:1::/64'],
+      ];
+      await put(store, nets.map(([type, value]) => observation({ type, value })));
+      await put(store, [observation({ type: 'ipv4', value: '1.2.9.9' })]);
+      assert.deepEqual((await store.networksInRanges('ipv4', [['1.2.', '1.2/']])).sort(), ['1.2.0.0/16', '1.2.3.0/24', '1.2.3.128/25'], 'networks only, not 1.20.x nor the address 1.2.9.9');
+      assert.deepEqual((await store.networksInRanges('ipv6', [['2001::', '2001:;'], ['2001:0:', '2001:0;'], ['2001::', '2001:;']])).sort(), ['2001:0:1::/48', '2001::/32'], 'each once');
+      assert.deepEqual(await store.networksInRanges('ipv4', []), []);
+      const lookup = service(store);
+      const v = async (value: string) => {
+        const r = await lookup.lookupOne(value);
+        return [r.verdict, r.matched?.value, r.ioc_ids.length];
+      };
+      assert.deepEqual(await v('1.2.3.200'), ['listed-network', '1.2.3.128/25', 3]);
+      assert.deepEqual(await v('1.2.3.5'), ['listed-network', '1.2.3.0/24', 2]);
+      assert.deepEqual(await v('1.20.3.5'), ['listed-network', '1.20.0.0/16', 1]);
+      assert.deepEqual(await v('1.21.3.5'), ['unknown', undefined, 0]);
+      assert.deepEqual(await v('10.200.0.1'), ['listed-network', '10.0.0.0/8', 1]);
+      assert.deepEqual(await v('2001:0:1::9'), ['listed-network', '2001:0:1::/48', 2]);
+      assert.deepEqual(await v('2001::9'), ['listed-network', '2001::/32', 1]);
+      assert.deepEqual(await v('::9'), ['listed-network', '::/64', 1]);
+      assert.deepEqual(await v('0:0:1::9'), ['listed-network', '0:0:1::/48', 1]);
+      assert.deepEqual(await v('64:ff9b::1.2.3.4'), ['listed-network', '64:ff9b::1.2.3.0/120', 1]);
+      assert.deepEqual(await v('::ffff:10.1.2.3'), ['listed-network', '::ffff:10.0.0.0/104', 2], 'inside ::/64 too');
+      assert.deepEqual(await v('2001:db8:0:1::5'), ['listed-network', '2001:db8:0:1::/64', 1]);
+      const url = await lookup.lookupOne('http://[2001:0:1::7]/x');
+      assert.deepEqual([url.verdict, url.matched?.value], ['listed-host', '2001:0:1::/48'], 'a URL on an address inside a network');
+      const batch = await lookup.lookupMany({ json: ['1.2.3.200', '1.20.0.1', '2001::1', '8.8.8.8'] }, 'pro');
+      assert.deepEqual(batch.data.map((r) => r.verdict), ['listed-network', 'listed-network', 'listed-network', 'unknown']);
+    }));
+
     it('hosts and parents: a URL on a listed host or address, a subdomain of a listed domain; the most specific wins; revoked and unknown', withStore(async (store) => {
       await put(store, [
         observation({ type: 'domain', value: 'example.com' }),

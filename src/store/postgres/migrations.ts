@@ -334,6 +334,16 @@ CREATE INDEX iocs_network_prefix ON iocs (type, (split_part(value, '/', 2)::int)
   WHERE strpos(value, '/') > 0 AND type IN ('ipv4', 'ipv6');
 `,
   },
+  {
+    version: 16,
+    name: 'iocs: the stored networks by text (lookup containment by bucket)',
+    sql: `
+-- The look-up finds the networks of an address's bucket (/16, /32 for IPv6) by a range scan of their canonical text
+-- (domain/network.ts bucketPrefixes): a small partial index, the networks only, in byte order whatever the
+-- database's collation.
+CREATE INDEX iocs_network_text ON iocs (type, (value COLLATE "C")) WHERE strpos(value, '/') > 0 AND type IN ('ipv4', 'ipv6');
+`,
+  },
 ];
 
 /** The advisory lock of migrations: one bigint key, 'socdmig'. */

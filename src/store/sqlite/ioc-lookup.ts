@@ -40,6 +40,21 @@ export class SqliteIocLookup implements IocLookup {
     });
   }
 
+  async networksInRanges(type: 'ipv4' | 'ipv6', ranges: ReadonlyArray<readonly [string, string]>): Promise<string[]> {
+    // One statement per CHUNK ranges, each a seek of the partial index iocs_network_text (the WHERE repeats the
+    // index's own, so SQLite may use it; CROSS JOIN keeps the ranges the outer loop).
+    const scan = this.conn.db.prepare(
+      `SELECT DISTINCT i.value FROM json_each(?) r CROSS JOIN iocs i
+        ON instr(i.value, '/') > 0 AND i.type IN ('ipv4', 'ipv6') AND i.type = ?
+       AND i.value >= r.value ->> '$[0]' AND i.value < r.value ->> '$[1]'`,
+    ).pluck();
+    const out = new Set<string>();
+    for (let at = 0; at < ranges.length; at += CHUNK) {
+      for (const v of scan.all(JSON.stringify(ranges.slice(at, at + CHUNK)), type) as string[]) out.add(v);
+    }
+    return [...out];
+  }
+
   async networkPrefixLengths(type: 'ipv4' | 'ipv6'): Promise<number[]> {
     // A loose scan of iocs_network_prefix: the next length above the last, one index probe each (at most 129).
     const prefix = "CAST(substr(value, instr(value, '/') + 1) AS INTEGER)";

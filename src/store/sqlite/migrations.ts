@@ -279,6 +279,15 @@ CREATE INDEX iocs_network_prefix ON iocs (type, CAST(substr(value, instr(value, 
   WHERE instr(value, '/') > 0 AND type IN ('ipv4', 'ipv6');
 `,
   },
+  {
+    version: 13,
+    name: 'iocs: the stored networks by text (lookup containment by bucket)',
+    sql: `
+-- The look-up finds the networks of an address's bucket (/16, /32 for IPv6) by a range scan of their canonical text
+-- (domain/network.ts bucketPrefixes): a small partial index, the networks only.
+CREATE INDEX iocs_network_text ON iocs (type, value) WHERE instr(value, '/') > 0 AND type IN ('ipv4', 'ipv6');
+`,
+  },
 ];
 
 /** Brings the schema to the latest version, one transaction per migration; the names of those applied now. */
