@@ -17,7 +17,9 @@
  *   fresh database, then the same unchanged snapshot again (a source's every later run: each IOC re-seen, no new version);
  * - REST: bench/rest-load.ts, GET /api/v1/iocs?limit=100 by 32 concurrent clients (1,000 requests at --quick, 3,200 at 1M);
  * - TAXII: bench/taxii-walk.ts, all-iocs walked by `next`, deep/shallow page, 32 concurrent clients (5 s at --quick, 10 s);
- * - STIX export: bench/export.ts, GET /api/v1/iocs/stix and the bare write of the stored JSON.
+ * - STIX export: bench/export.ts, GET /api/v1/iocs/stix and the bare write of the stored JSON;
+ * - lookup: bench/lookup.ts, batches of 10,000 values against <count> IOCs of which <count>/10 networks (its own
+ *   database, bench/out/lookup-*.db or the schema bench_lookup_*, made once and kept).
  * The fresh databases of import and ingest (a temporary SQLite file, a bench_fresh_* schema) are removed after each
  * run. The read databases (bench/out/export-<count>-s<seed>.db, the schema bench_<count>_s<seed>) are made with
  * `socd import` once and kept for the next run; --fresh makes them again. Prints figures; asserts nothing.
@@ -239,6 +241,8 @@ for (const { backend, name, database } of backends) {
   r.rest = await runBench(`${name} REST load`, 'rest-load.js', [...common, ...dbArgs, '--requests', String(restRequests)]);
   r.taxii = await runBench(`${name} TAXII walk`, 'taxii-walk.js', [...common, ...dbArgs, '--seconds', String(taxiiSeconds)]);
   r.export = await runBench(`${name} STIX export`, 'export.js', [...common, ...dbArgs]);
+  // Its own database (N IOCs of which N/10 networks), made once and kept like the read database.
+  r.lookup = await runBench(`${name} lookup`, 'lookup.js', ['--count', String(count), '--networks', String(Math.round(count / 10)), ...dbArgs]);
 }
 
 // --- the table --------------------------------------------------------------------------------------------------------
@@ -266,6 +270,8 @@ const rows: Row[] = [
   { label: 'STIX export, indicators/s', bench: 'export', key: 'stix_objects_per_s', digits: 0 },
   { label: 'STIX export, peak RSS MB', bench: 'export', key: 'stix_peak_rss_mb', digits: 0 },
   { label: 'bare write of stored JSON, obj/s', bench: 'export', key: 'bare_objects_per_s', digits: 0 },
+  { label: 'lookup of 10,000 values, median ms', bench: 'lookup', key: 'lookup_batch_median_ms', digits: 0 },
+  { label: 'lookup of 10,000 values, p99 ms', bench: 'lookup', key: 'lookup_batch_p99_ms', digits: 0 },
 ];
 
 const hasPg = backends.length > 1;
@@ -305,6 +311,7 @@ out.push(`ingest: socd ingest (connector runner, its defaults) of a ${human(coun
 out.push(`REST: GET /api/v1/iocs?limit=100, 32 keep-alive clients each walking by next_cursor from its own start, ${restRequests.toLocaleString('en')} requests; last/first: a page at the end vs the first (median of 21).`);
 out.push(`TAXII: all-iocs walked by next with limit=1000; a page at depth 0.9·N vs depth 0 (median of 21); 32 clients on limit=100 pages at random depths for ${taxiiSeconds} s.`);
 out.push('STIX export: one GET /api/v1/iocs/stix of every IOC; the bare write streams the same stored JSON with no application code.');
+out.push(`lookup: POST /api/v1/lookup's service, batches of 10,000 mixed values (40 % addresses inside stored networks) against ${human(count)} IOCs of which ${human(Math.round(count / 10))} networks; its own database, kept.`);
 out.push("Peak RSS: the benchmark process's (client and server in one; PostgreSQL's own processes are not in it). PG/SQLite: PostgreSQL's figure over SQLite's.");
 const failures = backends.flatMap(({ backend, name }) => Object.entries(results[backend]).filter(([, v]) => v.error).map(([k, v]) => `${name} ${k}: ${v.error}`));
 if (failures.length) out.push(`Failed: ${failures.join('; ')} (see the output above).`);
