@@ -71,37 +71,48 @@ export function scrubKeys(s: string): string {
 
 /** Details within AUDIT_DETAILS_BYTES as JSON; `truncated: true` says something was cut. */
 export function boundDetails(details: Record<string, unknown>): Record<string, unknown> {
-  const first = plain(details, FIRST, 0) as Record<string, unknown>;
-  if (bytes(first) <= AUDIT_DETAILS_BYTES) return first;
-  const second = plain(details, SECOND, 0) as Record<string, unknown>;
-  if (bytes({ ...second, truncated: true }) <= AUDIT_DETAILS_BYTES) return { ...second, truncated: true };
+  for (const limits of [FIRST, SECOND]) {
+    const state = { cut: false };
+    const copy = plain(details, limits, 0, state) as Record<string, unknown>;
+    const out = state.cut ? { ...copy, truncated: true } : copy;
+    if (bytes(out) <= AUDIT_DETAILS_BYTES) return out;
+  }
   return { truncated: true, keys: Object.keys(details).slice(0, 20).map((k) => k.slice(0, 100)) };
 }
 
 const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
 
 /** A JSON-safe copy with strings and lists cut and keys scrubbed; deeper than MAX_DEPTH becomes a marker. */
-function plain(v: unknown, limits: { chars: number; items: number }, depth: number): unknown {
+function plain(v: unknown, limits: { chars: number; items: number }, depth: number, state: { cut: boolean }): unknown {
   if (v === null || typeof v === 'boolean') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (typeof v === 'string') return cut(scrubKeys(v), limits.chars);
+  if (typeof v === 'string') {
+    if (v.length > limits.chars) state.cut = true;
+    return cut(scrubKeys(v), limits.chars);
+  }
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (typeof v !== 'object') return null;
-  if (depth >= MAX_DEPTH) return '…';
+  if (depth >= MAX_DEPTH) {
+    state.cut = true;
+    return '…';
+  }
   if (Array.isArray(v)) {
-    const items = v.slice(0, limits.items).map((x) => plain(x, limits, depth + 1));
-    return v.length > limits.items ? [...items, `… ${v.length - limits.items} more`] : items;
+    const items = v.slice(0, limits.items).map((x) => plain(x, limits, depth + 1, state));
+    if (v.length <= limits.items) return items;
+    state.cut = true;
+    return [...items, `… ${v.length - limits.items} more`];
   }
   const out: Record<string, unknown> = {};
   let n = 0;
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     if (x === undefined) continue;
     if (n++ >= limits.items) {
+      state.cut = true;
       out['…'] = 'more keys';
       break;
     }
-    out[cut(scrubKeys(k), 100)!] = plain(x, limits, depth + 1);
+    out[cut(scrubKeys(k), 100)!] = plain(x, limits, depth + 1, state);
   }
   return out;
 }
