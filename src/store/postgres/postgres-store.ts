@@ -25,7 +25,7 @@ export interface PostgresStore extends SettingStore, IocReads, IocLookup, Ingest
  * Opens `postgres://…`. One pg.Pool; times are BIGINT epoch ms (date_added µs); migrations applied by `migrate()`.
  * Several nodes may write at once: the version log is serialized by a transaction-level advisory lock
  * (connection.ts). Its roles, one file each: ioc-reads, ingest-writes (with log-work and the COPY paths of
- * copy-rows and copy-binary), version-log, taxii-collections, accounts, source-runs, settings; the same files as
+ * copy-rows and copy-binary), version-log, taxii-collections, accounts, source-runs, allowlist, audit-log, settings; the same files as
  * sqlite/.
  */
 export class PostgresStore implements Store {

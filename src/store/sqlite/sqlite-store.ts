@@ -22,7 +22,7 @@ export interface SqliteStore extends SettingStore, IocReads, IocLookup, IngestWr
 /**
  * Opens `sqlite:PATH` (or `:memory:`). WAL, foreign keys on, migrations applied by `migrate()`. One connection
  * (connection.ts) shared by its roles, one file each: ioc-reads, ingest-writes (with log-work), version-log,
- * taxii-collections, accounts, source-runs, settings; the same files as postgres/.
+ * taxii-collections, accounts, source-runs, allowlist, audit-log, settings; the same files as postgres/.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
