@@ -83,13 +83,18 @@ export class AllowListService {
     if (!entry) {
       throw new AppError(409, 'conflict', `${entryText(parsed.target)} is on the allow-list already; remove that entry first to change it`, { value: entryText(parsed.target) });
     }
-    const revoked = await this.revokeMatching(entry, now);
     const view = allowEntryView(entry, now);
-    await this.audit.record(actor, {
-      action: 'allowlist.add',
-      target: view.value,
-      details: { id: view.id, kind: view.kind, type: view.type, reason: view.reason, expires_at: view.expires_at, revoked },
-    });
+    // The entry is in from here: it is recorded even if revoking what it matches fails (revoked: null then).
+    let revoked: number | null = null;
+    try {
+      revoked = await this.revokeMatching(entry, now);
+    } finally {
+      await this.audit.record(actor, {
+        action: 'allowlist.add',
+        target: view.value,
+        details: { id: view.id, kind: view.kind, type: view.type, reason: view.reason, expires_at: view.expires_at, revoked },
+      });
+    }
     return { entry: view, revoked };
   }
 
