@@ -1,5 +1,5 @@
 import type { Plan } from '../store/types.js';
-import { withContext } from './context.js';
+import { cliActor, withContext } from './context.js';
 import { table } from './table.js';
 
 export async function accountsList(opts: { json?: boolean }): Promise<void> {
@@ -18,7 +18,7 @@ export async function accountsList(opts: { json?: boolean }): Promise<void> {
 }
 
 export async function accountsSetPlan(email: string, plan: Plan): Promise<void> {
-  await withContext(async ({ store }) => {
+  await withContext(async ({ store, audit }) => {
     const account = await store.findAccountByEmail(email.trim());
     if (!account) {
       process.stderr.write(`no account ${email} (socd keys create --email ${email} --plan ${plan} creates it)\n`);
@@ -26,6 +26,7 @@ export async function accountsSetPlan(email: string, plan: Plan): Promise<void> 
       return;
     }
     await store.setAccountPlan(account.id, plan);
+    await audit.record(cliActor(), { action: 'account.update', target: account.email, details: { account_id: account.id, plan: { from: account.plan, to: plan } } });
     process.stderr.write(`${account.email}: ${account.plan} → ${plan}\n`);
   });
 }

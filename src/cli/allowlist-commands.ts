@@ -1,7 +1,7 @@
 import { allAllowEntries } from '../connectors/pipeline/write-observations.js';
 import { AppError } from '../errors/app-error.js';
 import { allowEntryView, AllowListService } from '../rest/allowlist-service.js';
-import { type Context, tokenSigner, withContext } from './context.js';
+import { cliActor, type Context, tokenSigner, withContext } from './context.js';
 import { shorten, table } from './table.js';
 
 /**
@@ -11,7 +11,7 @@ import { shorten, table } from './table.js';
  */
 
 async function service(ctx: Context): Promise<AllowListService> {
-  return new AllowListService(ctx.store, await tokenSigner(ctx), ctx.config.rest);
+  return new AllowListService(ctx.store, await tokenSigner(ctx), ctx.config.rest, ctx.audit);
 }
 
 /** A refused entry (bad value, duplicate, unknown id) is the caller's mistake: its message and exit status 2. */
@@ -28,7 +28,7 @@ async function refusing(fn: () => Promise<void>): Promise<void> {
 /** `socd allowlist add VALUE --reason R [--expires ISO]`: prints the new entry's id alone on stdout. */
 export async function allowlistAdd(value: string, opts: { reason: string; expires?: string }): Promise<void> {
   await withContext(async (ctx) => refusing(async () => {
-    const { entry, revoked } = await (await service(ctx)).add({ value, reason: opts.reason, ...(opts.expires !== undefined ? { expires_at: opts.expires } : {}) }, null);
+    const { entry, revoked } = await (await service(ctx)).add({ value, reason: opts.reason, ...(opts.expires !== undefined ? { expires_at: opts.expires } : {}) }, cliActor());
     process.stdout.write(`${entry.id}\n`);
     process.stderr.write(`allow-listed ${entry.value} (${entry.kind}${entry.expires_at ? `, until ${entry.expires_at}` : ''}); revoked ${revoked} IOC${revoked === 1 ? '' : 's'}\n`);
   }));
@@ -57,7 +57,7 @@ export async function allowlistList(opts: { json?: boolean }): Promise<void> {
 /** `socd allowlist remove ID`: the values it held back come back at their next sighting. */
 export async function allowlistRemove(id: string): Promise<void> {
   await withContext(async (ctx) => refusing(async () => {
-    const removed = await (await service(ctx)).remove(id);
+    const removed = await (await service(ctx)).remove(id, cliActor());
     process.stderr.write(`removed allow-list entry ${removed.id} (${removed.value}); its values come back at their next sighting\n`);
   }));
 }

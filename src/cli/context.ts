@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { TokenSigner } from '../auth/signed-token.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { openStore } from '../store/open-store.js';
@@ -8,7 +9,8 @@ import { producerIdentity } from '../stix/producer-identity.js';
 import { iocStixRenderer } from '../stix/render-ioc.js';
 import { sharedObjects } from '../stix/shared-objects.js';
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
-import { type AuditTrail, NO_AUDIT } from '../domain/audit.js';
+import type { Actor, AuditTrail } from '../domain/audit.js';
+import { StoreAuditTrail } from '../auth/audit-trail.js';
 
 export interface Context {
   config: Config;
@@ -33,7 +35,22 @@ export async function openContext(opts: ContextOptions = {}): Promise<Context> {
   const identity = await producerIdentity(store, config.stix);
   store.setVersionRenderer(iocStixRenderer(identity.id));
   await store.ensureSharedObjects(sharedObjects(identity), BUILTIN_COLLECTIONS.map((c) => c.alias), Date.now());
-  return { config, store, identity, migrated, audit: NO_AUDIT };
+  return { config, store, identity, migrated, audit: new StoreAuditTrail(store) };
+}
+
+/**
+ * Who acts from the shell, for the audit trail: the CLI has no account (whoever can run socd against the database is
+ * its administrator), so the record names the operating-system user and host.
+ */
+export function cliActor(): Actor {
+  let user: string;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry (a container running under an arbitrary uid).
+    user = process.env.USER ?? process.env.LOGNAME ?? `uid ${process.getuid?.() ?? '?'}`;
+  }
+  return { accountId: null, email: null, keyPrefix: null, via: 'cli', origin: `${user}@${os.hostname()}` };
 }
 
 /** SOCD_SECRET, or the one kept in the database so that every node on it signs alike. */

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import { importFile } from '../connectors/pipeline/file-import.js';
@@ -10,7 +11,7 @@ import { BAND_RANGES, isConfidenceBand } from '../domain/confidence.js';
 import { Exclusions } from '../domain/exclusions.js';
 import type { IocType } from '../domain/ioc-types.js';
 import type { Tlp } from '../domain/tlp.js';
-import { withContext } from './context.js';
+import { cliActor, withContext } from './context.js';
 
 export interface ImportCommandOptions {
   type?: IocType;
@@ -47,7 +48,7 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
   if (!SOURCE_ID.test(sourceId)) throw new Error(`--source ${JSON.stringify(opts.source)}: use lowercase letters, digits, . _ : - (max 64)`);
   const size = (await stat(file)).size;
   const format = opts.format ?? (await detectFileFormat(file));
-  await withContext(async ({ store, config }) => {
+  await withContext(async ({ store, config, audit }) => {
     const exclusions = new Exclusions(exclusionSettings(config.file));
     const allowlist = await loadAllowList(store, Date.now());
     const known = (await store.listSources()).find((s) => s.id === sourceId);
@@ -92,6 +93,15 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
     bar?.update(size, { records: summary.read, rejected: summary.rejected, excluded: summary.excluded });
     multi?.stop();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // One record per import (not per value): the file, where it went, and what came of it.
+    await audit.record(cliActor(), {
+      action: 'ioc.import',
+      target: sourceId,
+      details: {
+        file: basename(file), path: resolve(file), format, source: sourceId, source_created: !known, read: summary.read, inserted: summary.inserted,
+        updated: summary.updated, unchanged: summary.unchanged, rejected: summary.rejected, excluded: summary.excluded, allowlisted: summary.allowlisted,
+      },
+    });
     if (shown > opts.maxErrors) process.stderr.write(`… ${shown - opts.maxErrors} more rejected or excluded lines not shown (--max-errors)\n`);
     const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ');
     process.stderr.write(

@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import { type RunReport, runSources } from '../connectors/pipeline/runner.js';
 import { resolveSources } from '../connectors/catalog/source-config.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
-import { withContext } from './context.js';
+import { cliActor, withContext } from './context.js';
 import { table } from './table.js';
 
 export interface IngestOptions {
@@ -17,7 +17,7 @@ export interface IngestOptions {
  * --source it runs every enabled source (--all too). Exit 0 when every run succeeded, 2 when any failed.
  */
 export async function ingestCommand(opts: IngestOptions): Promise<void> {
-  await withContext(async ({ store, config }) => {
+  await withContext(async ({ store, config, audit }) => {
     const { sources, ingest } = resolveSources(CATALOG, config.file);
     let chosen = sources.filter((s) => s.enabled);
     if (opts.source?.length) {
@@ -25,6 +25,10 @@ export async function ingestCommand(opts: IngestOptions): Promise<void> {
       if (unknown.length) throw new Error(`unknown source ${unknown.join(', ')} (see \`socd sources\`)`);
       chosen = sources.filter((s) => opts.source!.includes(s.def.id));
     }
+    // Runs started by hand are recorded before they start (one record per source),
+    // so an interrupted run is on record too; their outcomes are in source_runs (`socd sources`).
+    const actor = cliActor();
+    for (const s of chosen) await audit.record(actor, { action: 'source.run', target: s.def.id, details: { force: opts.force ?? false } });
     const tty = process.stderr.isTTY && !opts.json;
     const bar = tty
       ? new cliProgress.SingleBar({ format: '{source} | {stored} stored | {elapsed}s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)

@@ -1,7 +1,7 @@
 import { hashApiKey, KEY_PREFIX, looksLikeApiKey, publicPrefix } from '../auth/api-keys.js';
 import { issueKey, PlanMismatchError, PlanRequiredForNewAccountError } from '../auth/key-service.js';
 import { PLANS, type Plan } from '../domain/plans.js';
-import { withContext } from './context.js';
+import { cliActor, withContext } from './context.js';
 import { table } from './table.js';
 
 /** A date for JSON: ISO 8601, or null when there is none (the table shows `-`). */
@@ -14,7 +14,7 @@ const cell = (ms: number | null) => iso(ms) ?? '-';
  * error rather than a silent change for every other key of the account.
  */
 export async function keysCreate(opts: { email: string; plan?: Plan; name?: string }): Promise<void> {
-  await withContext(async ({ store }) => {
+  await withContext(async ({ store, audit }) => {
     let issued;
     try {
       issued = await issueKey(store, opts.email, opts.plan, opts.name ?? null);
@@ -31,6 +31,11 @@ export async function keysCreate(opts: { email: string; plan?: Plan; name?: stri
       }
       throw err;
     }
+    await audit.record(cliActor(), {
+      action: 'key.create',
+      target: issued.prefix,
+      details: { email: issued.account.email, account_id: issued.account.id, plan: issued.account.plan, name: opts.name ?? null, account_created: issued.accountCreated },
+    });
     const created = issued.accountCreated ? `new account ${issued.account.email}` : issued.account.email;
     process.stderr.write(`created key ${issued.prefix}… for ${created} (${issued.account.plan}); it is shown only once:\n`);
     process.stdout.write(`${issued.key}\n`);
@@ -60,7 +65,7 @@ export async function keysRevoke(given: string): Promise<void> {
   const input = given.trim().replace(/(…|\.\.\.)$/, '');
   // What may be shown of the argument: never more than a public prefix of something that may be a secret.
   const shown = input.length > publicPrefix(input).length ? `${publicPrefix(input)}…` : input;
-  await withContext(async ({ store }) => {
+  await withContext(async ({ store, audit }) => {
     const fail = (message: string) => {
       process.stderr.write(`${message}\n`);
       process.exitCode = 1;
@@ -78,6 +83,8 @@ export async function keysRevoke(given: string): Promise<void> {
       return fail(`${shown}: neither an API key (sk_live_ and 40 characters) nor a key prefix as socd keys list shows it (sk_live_ and 8 characters)`);
     }
     if (await store.revokeApiKey(prefix, Date.now())) {
+      const key = (await store.listApiKeys()).find((k) => k.prefix === prefix);
+      await audit.record(cliActor(), { action: 'key.revoke', target: prefix, details: { email: key?.email ?? null, account_id: key?.accountId ?? null } });
       process.stderr.write(`revoked ${prefix}\n`);
       return;
     }

@@ -7,6 +7,7 @@ import { parseTlp } from '../domain/tlp.js';
 import { PLANS } from '../store/types.js';
 import { accountsList, accountsSetPlan } from './account-commands.js';
 import { allowlistAdd, allowlistList, allowlistRemove } from './allowlist-commands.js';
+import { auditCommand } from './audit-command.js';
 import { withContext } from './context.js';
 import { EXPORT_FORMATS, exportCommand } from './export-command.js';
 import { importCommand, parseConfidenceOption } from './import-command.js';
@@ -130,6 +131,18 @@ allowlist
   .description('remove an entry; the values it held back come back at their next sighting, as new STIX objects')
   .argument('<id>', 'the entry id (from allowlist list)')
   .action(allowlistRemove);
+
+program
+  .command('audit')
+  .description('show the audit log, newest first: who changed what, when, from where (API and CLI changes, failed sign-in bursts)')
+  .option('--action <action>', 'an exact action (allowlist.add) or a prefix ending in .* (key.*)')
+  .option('--email <email>', "the acting account's email")
+  .option('--target <target>', 'the exact target (an allow-list value, a key prefix, an email, an address…)')
+  .option('--since <time>', 'ISO 8601: records at or after it')
+  .option('--until <time>', 'ISO 8601: records before it')
+  .option('--limit <n>', 'at most this many records (default 50; maximum as the REST lists)')
+  .option('--json', 'JSON output')
+  .action(auditCommand);
 
 program
   .command('export')

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { Authenticator } from '../auth/authenticator.js';
 import { bootstrapAdmin } from '../auth/key-service.js';
@@ -28,6 +29,11 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
 
   const admin = await bootstrapAdmin(ctx.store, ctx.config.adminEmail);
   if (admin) {
+    // The server made this key itself, on an empty database: recorded as the system, never with the key.
+    await ctx.audit.record(
+      { accountId: null, email: null, keyPrefix: null, via: 'system', origin: hostname() },
+      { action: 'key.create', target: admin.prefix, details: { email: admin.account.email, account_id: admin.account.id, plan: admin.account.plan, name: 'bootstrap', account_created: true } },
+    );
     // Printed once, on stdout, and never logged: it is not stored anywhere in clear.
     process.stdout.write(
       `\nCreated the first admin account ${admin.account.email}. Its API key (shown only once, keep it safe):\n\n${admin.key}\n\n`,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parseMedallionData } from '../taxii/medallion-load.js';
-import { withContext } from './context.js';
+import { cliActor, withContext } from './context.js';
 
 /** `socd taxii load FILE`: moves a medallion server's data (roots, collections, objects, statuses) here. */
 export async function taxiiLoadCommand(file: string): Promise<void> {
@@ -18,8 +19,16 @@ export async function taxiiLoadCommand(file: string): Promise<void> {
   }
   const { load, problems } = parseMedallionData(doc);
   for (const p of problems) process.stderr.write(`${file}: ${p}\n`);
-  await withContext(async ({ store }) => {
+  await withContext(async ({ store, audit }) => {
     const r = await store.loadTaxii(load, Date.now());
+    await audit.record(cliActor(), {
+      action: 'taxii.load',
+      target: basename(file),
+      details: {
+        file, roots: load.roots.length, collections: load.collections.length, versions: r.versions, duplicates: r.duplicates,
+        statuses: load.statuses.length, problems: problems.length,
+      },
+    });
     process.stderr.write(
       `${file}: ${load.roots.length} API roots, ${load.collections.length} collections, ${r.versions} object versions loaded ` +
         `(${r.duplicates} already here), ${load.statuses.length} statuses${load.discovery ? ', discovery values' : ''}; ` +

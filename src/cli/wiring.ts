@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { AllowListService } from '../rest/allowlist-service.js';
+import { AuditService } from '../rest/audit-service.js';
 import { IocService } from '../rest/ioc-service.js';
 import { LookupService } from '../rest/lookup-service.js';
 import { SourceService } from '../rest/source-service.js';
 import { StixExportService } from '../rest/stix-export-service.js';
+import { StoreAuditTrail } from '../auth/audit-trail.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
 import type { Config } from '../config/config.js';
-import { type AuditTrail, NO_AUDIT } from '../domain/audit.js';
+import type { AuditTrail } from '../domain/audit.js';
 import { resolveSources, type ResolvedSource } from '../connectors/catalog/source-config.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { type AppOptions, buildApp } from '../http/app.js';
@@ -56,7 +58,9 @@ export async function taxiiService(store: Store, config: Config, signer: TokenSi
 /** The HTTP application with its services built from the store, the configuration and the source catalog. */
 export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
   const { store, config, signer, identity, sources, audit, ...options } = w;
-  return buildApp({
+  const stored = audit ? undefined : new StoreAuditTrail(store);
+  const trail = audit ?? stored!;
+  const app = await buildApp({
     ...options,
     store,
     config,
@@ -64,8 +68,12 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     lookup: new LookupService(store, config.plans),
     stix: new StixExportService(store, identity),
     sources: new SourceService(store, sources ?? resolveSources(CATALOG, config.file).sources),
-    allowlist: new AllowListService(store, signer, config.rest),
+    allowlist: new AllowListService(store, signer, config.rest, trail),
     taxii: await taxiiService(store, config, signer),
-    audit: audit ?? NO_AUDIT,
+    audit: trail,
+    auditLog: new AuditService(store, signer, config.rest),
   });
+  // A record that cannot be written does not fail the change it records (auth/audit-trail.ts): it is logged.
+  if (stored) stored.onFailure = (err, event) => app.log.error({ err, action: event.action }, 'audit record lost');
+  return app;
 }

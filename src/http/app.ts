@@ -3,11 +3,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { AllowListService } from '../rest/allowlist-service.js';
+import type { AuditService } from '../rest/audit-service.js';
 import type { IocService } from '../rest/ioc-service.js';
 import type { LookupService } from '../rest/lookup-service.js';
 import type { SourceService } from '../rest/source-service.js';
 import type { StixExportService } from '../rest/stix-export-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import { FailedSignIns, type SignInBurstLimits } from '../auth/failed-sign-ins.js';
 import type { AuditTrail } from '../domain/audit.js';
 import type { Config } from '../config/config.js';
 import type { Store } from '../store/store.js';
@@ -19,6 +21,7 @@ import { loggerOptions, RequestLog } from './logging.js';
 import { installRateLimit, rateLimitCounters, type SharedCounters } from './rate-limit.js';
 import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { allowlistRoutes } from './routes/allowlist-routes.js';
+import { auditRoutes } from './routes/audit-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { lookupRoutes } from './routes/lookup-routes.js';
@@ -36,6 +39,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Told of every route as it is registered (before any other): tests check that the OpenAPI document has them all. */
   onRoute?: (route: RouteOptions) => void;
+  /** What makes a failed sign-in burst (auth/failed-sign-ins.ts); SIGN_IN_BURST unless a test says otherwise. */
+  signInBurst?: SignInBurstLimits;
 }
 
 /** The built services the routes adapt (assembled by the composition root, cli/wiring.ts). */
@@ -51,6 +56,7 @@ export interface AppDeps extends AppOptions {
   taxii: TaxiiService;
   /** Where routes that change things record who did what (domain/audit.ts). */
   audit: AuditTrail;
+  auditLog: AuditService;
 }
 
 /** package.json's version: dist/src/http/app.js and src/http/app.ts are both three levels below the checkout. */
@@ -137,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'stix', description: 'STIX 2.1 exports (Pro plan)' },
         { name: 'sources', description: 'The feeds IOCs come from' },
         { name: 'allowlist', description: 'Values never served, whatever a source says (analyst role)' },
+        { name: 'audit', description: 'Who changed what, when, from where (admin role)' },
         { name: 'health', description: 'Liveness and readiness probes (no key)' },
         { name: 'docs', description: 'This document and its browsable reference (no key)' },
       ],
@@ -151,8 +158,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // One store of counters for every limited scope (REST and both TAXII prefixes): one budget per client.
   const counters = rateLimitCounters(deps.sharedCounters);
+  // One count of failed sign-ins for every scope (REST and both TAXII prefixes): a burst is one client's, wherever it knocks.
+  const failures = new FailedSignIns(deps.audit, deps.signInBurst);
   await app.register(async (api) => {
-    installAuthentication(api, deps.authenticator);
+    installAuthentication(api, deps.authenticator, failures);
     await installRateLimit(api, deps.config, counters);
     rejectRepeatedParameters(api);
     api.get('/openapi.json', {
@@ -170,11 +179,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(lookupRoutes, { lookup: deps.lookup });
     await api.register(sourceRoutes, { sources: deps.sources });
     await api.register(allowlistRoutes, { allowlist: deps.allowlist });
+    await api.register(auditRoutes, { auditLog: deps.auditLog });
   }, { prefix: '/api/v1' });
 
   const { taxii } = deps;
-  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: false, surfaces });
-  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, config: deps.config, counters, roots: true, surfaces });
+  await app.register(taxiiRoutes, { prefix: '/taxii2', taxii, authenticator: deps.authenticator, failures, config: deps.config, counters, roots: false, surfaces });
+  await app.register(taxiiRoutes, { prefix: '/api/taxii2', taxii, authenticator: deps.authenticator, failures, config: deps.config, counters, roots: true, surfaces });
 
   return app;
 }

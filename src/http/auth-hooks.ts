@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthResult, Authenticator, Principal } from '../auth/authenticator.js';
+import type { FailedSignIns } from '../auth/failed-sign-ins.js';
 import { type Feature, planAllows } from '../auth/plans.js';
 import type { Actor } from '../domain/audit.js';
 import { hasRole, type Role } from '../domain/roles.js';
@@ -16,10 +17,16 @@ declare module 'fastify' {
  * (a route-level onRequest hook, which runs after this one) can count per key or per address; `requireAuth`
  * then refuses what is not authenticated.
  */
-export function installAuthentication(app: FastifyInstance, authenticator: Authenticator): void {
+export function installAuthentication(app: FastifyInstance, authenticator: Authenticator, failures?: FailedSignIns): void {
   app.decorateRequest('auth', undefined);
   app.addHook('onRequest', async (request) => {
-    request.auth = await authenticator.authenticate(request.headers.authorization);
+    const authorization = request.headers.authorization;
+    request.auth = await authenticator.authenticate(authorization);
+    // Credentials sent and refused count towards a failed sign-in burst of the address (auth/failed-sign-ins.ts);
+    // no credentials at all is an anonymous request (the public routes, or a 401 that asks for a key), not a failure.
+    if (failures && !request.auth.ok && authorization !== undefined && authorization.trim() !== '') {
+      await failures.failed(request.ip, request.auth.reason);
+    }
   });
 }
 

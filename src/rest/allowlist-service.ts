@@ -1,6 +1,7 @@
 import { setImmediate as turn } from 'node:timers/promises';
 import type { TokenSigner } from '../auth/signed-token.js';
 import { type AllowEntry, AllowListMatcher, entryText, parseAllowValue } from '../domain/allowlist.js';
+import { type Actor, type AuditTrail, NO_AUDIT } from '../domain/audit.js';
 import type { IocType } from '../domain/ioc-types.js';
 import { isoMs, parseIsoTime } from '../domain/iso-time.js';
 import { AppError, InvalidParameterError, NotFoundError } from '../errors/app-error.js';
@@ -49,11 +50,16 @@ export class AllowListService {
     private readonly store: AllowListServiceStore,
     private readonly signer: TokenSigner,
     private readonly limits: { defaultLimit: number; maxLimit: number },
+    private readonly audit: AuditTrail = NO_AUDIT,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Checks and adds an entry, then revokes what it matches; `author` is the account (null: the CLI). */
-  async add(body: unknown, author: number | null): Promise<{ entry: AllowEntryView; revoked: number }> {
+  /**
+   * Checks and adds an entry, then revokes what it matches, and records it (`allowlist.add`). The entry's author is
+   * the actor's account (null: the CLI).
+   */
+  async add(body: unknown, actor: Actor): Promise<{ entry: AllowEntryView; revoked: number }> {
+    const author = actor.accountId;
     const input = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     for (const k of Object.keys(input)) {
       if (!['value', 'reason', 'expires_at'].includes(k)) throw new InvalidParameterError(k.slice(0, 50), 'unknown field', ['value', 'reason', 'expires_at']);
@@ -77,8 +83,19 @@ export class AllowListService {
     if (!entry) {
       throw new AppError(409, 'conflict', `${entryText(parsed.target)} is on the allow-list already; remove that entry first to change it`, { value: entryText(parsed.target) });
     }
-    const revoked = await this.revokeMatching(entry, now);
-    return { entry: allowEntryView(entry, now), revoked };
+    const view = allowEntryView(entry, now);
+    // The entry is in from here: it is recorded even if revoking what it matches fails (revoked: null then).
+    let revoked: number | null = null;
+    try {
+      revoked = await this.revokeMatching(entry, now);
+    } finally {
+      await this.audit.record(actor, {
+        action: 'allowlist.add',
+        target: view.value,
+        details: { id: view.id, kind: view.kind, type: view.type, reason: view.reason, expires_at: view.expires_at, revoked },
+      });
+    }
+    return { entry: view, revoked };
   }
 
   async list(rawQuery: Record<string, unknown>) {
@@ -110,12 +127,19 @@ export class AllowListService {
     return { data: page.items.map((e) => allowEntryView(e, now)), pagination: { limit, next_cursor: next, has_more: next !== null } };
   }
 
-  async remove(idText: string | number): Promise<AllowEntryView> {
+  /** Removes an entry and records it (`allowlist.remove`). */
+  async remove(idText: string | number, actor: Actor): Promise<AllowEntryView> {
     const id = Number(idText);
     if (!Number.isSafeInteger(id) || id < 1 || !/^\d+$/.test(String(idText))) throw new InvalidParameterError('id', 'an allow-list entry id (a positive integer)');
     const entry = await this.store.getAllowEntry(id);
     if (!entry || !(await this.store.removeAllowEntry(id))) throw new NotFoundError(`no allow-list entry ${id}`);
-    return allowEntryView(entry, this.clock());
+    const view = allowEntryView(entry, this.clock());
+    await this.audit.record(actor, {
+      action: 'allowlist.remove',
+      target: view.value,
+      details: { id: view.id, kind: view.kind, type: view.type, reason: view.reason, expires_at: view.expires_at, author: view.author },
+    });
+    return view;
   }
 
   /** Revokes the active IOCs `entry` matches; how many were revoked. */

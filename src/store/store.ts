@@ -2,6 +2,10 @@ import type {
   Account,
   AllowEntry,
   AllowEntryPage,
+  AuditPage,
+  AuditQuery,
+  NewAuditRecord,
+  AuditRecord,
   NewAllowEntry,
   ApiKeyRecord,
   ApiKeyWithAccount,
@@ -200,6 +204,18 @@ export interface AllowListStore {
   removeAllowEntry(id: number): Promise<boolean>;
 }
 
+/**
+ * The audit log (domain/audit.ts): append-only. There is no method to change or remove a record, and the database
+ * refuses UPDATE and DELETE on the table (triggers), so a bug or a stolen admin key cannot rewrite history; an
+ * operator archives it out of band (README "Audit").
+ */
+export interface AuditLog {
+  appendAudit(record: NewAuditRecord): Promise<AuditRecord>;
+  /** Newest first, keyset paged (AuditQuery). */
+  listAudit(query: AuditQuery): Promise<AuditPage>;
+}
+
 /** The whole store: every role, and its lifecycle. */
 export interface Store
-  extends StoreLifecycle, SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}
+  extends StoreLifecycle, SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore,
+    AuditLog {}

@@ -362,3 +362,46 @@ export interface AllowEntryPage {
   items: AllowEntry[];
   next: number | null;
 }
+
+/** One record of the audit log (domain/audit.ts): who did what, when, from where. Append-only. */
+export interface AuditRecord {
+  id: number;
+  /** Epoch ms. */
+  at: number;
+  accountId: number | null;
+  email: string | null;
+  keyPrefix: string | null;
+  via: 'api' | 'cli' | 'system';
+  origin: string | null;
+  action: string;
+  target: string | null;
+  /** Secret-free JSON, bounded (auth/audit-trail.ts). */
+  details: Record<string, unknown>;
+}
+
+export type NewAuditRecord = Omit<AuditRecord, 'id'>;
+
+/**
+ * A page of the audit log, newest first (an admin reads the latest changes first): keyset on the id, `before` the id
+ * to continue below. Filters combine with AND; `actionPrefix` matches actions that start with it (`allowlist.`).
+ */
+export interface AuditQuery {
+  before?: number;
+  limit: number;
+  action?: string;
+  actionPrefix?: string;
+  /** Compared without regard to ASCII case. */
+  email?: string;
+  accountId?: number;
+  target?: string;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, exclusive. */
+  until?: number;
+}
+
+export interface AuditPage {
+  items: AuditRecord[];
+  /** The id to continue below, null at the end. */
+  next: number | null;
+}

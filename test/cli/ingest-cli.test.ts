@@ -61,6 +61,8 @@ describe('socd ingest and socd sources', () => {
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /SOURCE\s+OUTCOME\s+RECORDS\s+NEW/);
     assert.match(first.stdout, /team-list\s+ok\s+5\s+3\s+0\s+0\s+0\s+1\s+1/, first.stdout);
+    const started = JSON.parse((await socd('audit', '--json', '--action', 'source.run')).stdout) as Array<{ target: string; actor: { via: string }; details: unknown }>;
+    assert.deepEqual(started.map((r) => [r.target, r.actor.via, r.details]), [['team-list', 'cli', { force: false }]], 'the run started by hand is recorded');
     const versions = () => {
       const d = new Database(db, { readonly: true });
       const n = d.prepare('SELECT count(*) FROM object_versions').pluck().get() as number;

@@ -262,6 +262,9 @@ describe('socd CLI', () => {
     const list = JSON.parse(socd('keys', 'list', '--json').stdout);
     assert.equal(list[0].plan, 'admin');
     assert.equal(typeof list[0].last_used_at, 'string', 'last use is written at shutdown');
+    const created = JSON.parse(socd('audit', '--json').stdout) as Array<{ action: string; target: string; actor: { via: string } }>;
+    assert.deepEqual(created.map((r) => [r.action, r.target, r.actor.via]), [['key.create', first.key!.slice(0, 16), 'system']], 'the bootstrap key is on record');
+    assert.ok(!JSON.stringify(created).includes(first.key!));
   });
 
   it('a closed stdout (socd … | head) ends the command quietly with exit status 0', async () => {

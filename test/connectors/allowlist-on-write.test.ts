@@ -127,7 +127,7 @@ describe('the allow-list holds on every write path', () => {
       const run = () => runSource(src, { store, settings: ingest, rewriteUrl: feed.rewrite, sleep: async () => {} });
       assert.equal((await run()).inserted, 2);
       const service = new AllowListService(store, new TokenSigner('t'.repeat(32)), { defaultLimit: 100, maxLimit: 1000 });
-      assert.equal((await service.add({ value: '45.133.1.50', reason: 'ours' }, null)).revoked, 1);
+      assert.equal((await service.add({ value: '45.133.1.50', reason: 'ours' }, { accountId: null, email: null, keyPrefix: null, via: 'cli', origin: 'test' })).revoked, 1);
       const second = await run();
       assert.equal(second.outcome, 'not-modified', second.error ?? '');
       assert.deepEqual([second.allowlisted, second.updated + second.unchanged], [1, 1]);

@@ -7,6 +7,7 @@ import { issueKey } from '../../src/auth/key-service.js';
 import { dropPostgresSchema } from '../../src/store/postgres/postgres-store.js';
 import { postgresStore } from '../support/stores.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
+import { storeAuditContract } from './store-audit.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
@@ -31,6 +32,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeRolesContract('postgres', () => postgresStore(url, fresh()));
   storeAllowListContract('postgres', () => postgresStore(url, fresh()));
   storeLookupContract('postgres', () => postgresStore(url, fresh()));
+  storeAuditContract('postgres', () => postgresStore(url, fresh()));
 
   describe('PostgreSQL: key changes reach every process', () => {
     // The authenticator's clock stands still, so a remembered key never ages out of its cache: only the announced

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteStore } from '../support/stores.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
+import { storeAuditContract } from './store-audit.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
@@ -18,3 +19,5 @@ storeRolesContract('sqlite (file, WAL)', () => sqliteStore(join(mkdtempSync(join
 storeAllowListContract('sqlite (memory)', () => sqliteStore());
 
 storeLookupContract('sqlite (memory)', () => sqliteStore());
+
+storeAuditContract('sqlite (memory)', () => sqliteStore());

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ALLOW_KINDS } from '../../domain/allowlist.js';
 import { IOC_TYPES } from '../../domain/ioc-types.js';
 import type { AllowListService } from '../../rest/allowlist-service.js';
-import { principalOf, requireRole } from '../auth-hooks.js';
+import { actorOf, requireRole } from '../auth-hooks.js';
 import { errorResponses } from '../schemas.js';
 
 const entrySchema = {
@@ -92,7 +92,7 @@ export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: A
       },
     },
     handler: async (request, reply) => {
-      const added = await opts.allowlist.add(request.body, principalOf(request).accountId);
+      const added = await opts.allowlist.add(request.body, actorOf(request));
       return reply.code(201).header('location', `/api/v1/allowlist/${added.entry.id}`).send(added);
     },
   });
@@ -108,7 +108,7 @@ export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: A
       response: { 204: { type: 'null', description: 'removed' }, ...errorResponses },
     },
     handler: async (request, reply) => {
-      await opts.allowlist.remove((request.params as { id: string }).id);
+      await opts.allowlist.remove((request.params as { id: string }).id, actorOf(request));
       return reply.code(204).send();
     },
   });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from '../../auth/authenticator.js';
+import type { FailedSignIns } from '../../auth/failed-sign-ins.js';
 import { planAllows } from '../../auth/plans.js';
 import type { Config } from '../../config/config.js';
 import { warmSchemaValidator } from '../../stix/schema-validator.js';
@@ -19,6 +20,8 @@ const principal = (request: FastifyRequest): Principal => {
 export interface TaxiiRouteOptions {
   taxii: TaxiiService;
   authenticator: Authenticator;
+  /** The app's count of failed sign-ins per address, shared with REST (auth/failed-sign-ins.ts). */
+  failures?: FailedSignIns;
   config: Config;
   /** The app's rate-limit counters, shared with REST: a key has one budget across every route. */
   counters: RateLimitCounters;
@@ -34,7 +37,7 @@ export async function taxiiRoutes(app: FastifyInstance, opts: TaxiiRouteOptions)
   app.addHook('onRoute', (route) => {
     route.schema = { ...(route.schema ?? {}), hide: true };
   });
-  installAuthentication(app, opts.authenticator);
+  installAuthentication(app, opts.authenticator, opts.failures);
   await installRateLimit(app, opts.config, opts.counters);
   // Bodies are read by the add-objects endpoint itself, after the checks that come first (docs/taxii-conformance.md §2):
   // any media type passes through unread here, and size and type are judged there.

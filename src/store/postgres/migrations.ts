@@ -335,6 +335,40 @@ CREATE INDEX iocs_network_prefix ON iocs (type, (split_part(value, '/', 2)::int)
 `,
   },
   {
+    version: 13,
+    name: 'audit_log: who changed what, when, from where; append-only',
+    sql: `
+-- One row per change made through the API or the CLI (domain/audit.ts). at: epoch ms. account_id has no foreign key:
+-- a record outlives its account, and ON DELETE SET NULL would be an UPDATE, which the trigger refuses. via: api (a
+-- key over HTTP; origin the client address), cli (origin user@host), system (the server itself). details:
+-- secret-free JSON, bounded. action in byte order (COLLATE "C"): a prefix filter is a range on its index.
+CREATE TABLE audit_log (
+  id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at         BIGINT NOT NULL,
+  account_id BIGINT,
+  email      TEXT CHECK (char_length(email) <= 320),
+  key_prefix TEXT CHECK (char_length(key_prefix) <= 64),
+  via        TEXT NOT NULL CHECK (via IN ('api', 'cli', 'system')),
+  origin     TEXT CHECK (char_length(origin) <= 300),
+  action     TEXT COLLATE "C" NOT NULL CHECK (char_length(action) BETWEEN 1 AND 100),
+  target     TEXT CHECK (char_length(target) <= 500),
+  details    TEXT NOT NULL CHECK (octet_length(details) <= 16384)
+);
+-- The filters of GET /api/v1/audit and socd audit, each walked newest first (store/audit-select.ts).
+CREATE INDEX audit_log_action ON audit_log (action, id);
+CREATE INDEX audit_log_email ON audit_log (lower(email), id);
+CREATE INDEX audit_log_account ON audit_log (account_id, id);
+CREATE INDEX audit_log_target ON audit_log (target, id);
+CREATE INDEX audit_log_at ON audit_log (at);
+-- Append-only, whoever writes: the application has no method to change a record, and the database refuses UPDATE,
+-- DELETE and TRUNCATE. Archiving is an operator's act, out of band (README "Audit").
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$fn$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
     version: 16,
     name: 'iocs: the stored networks by text (lookup containment by bucket)',
     sql: `

@@ -280,6 +280,35 @@ CREATE INDEX iocs_network_prefix ON iocs (type, CAST(substr(value, instr(value, 
 `,
   },
   {
+    version: 10,
+    name: 'audit_log: who changed what, when, from where; append-only',
+    sql: `
+-- One row per change made through the API or the CLI (domain/audit.ts). at: epoch ms. account_id has no foreign key:
+-- a record outlives its account, and ON DELETE SET NULL would be an UPDATE, which the triggers refuse. via: api (a
+-- key over HTTP; origin the client address), cli (origin user@host), system (the server itself, e.g. a failed
+-- sign-in burst). details: secret-free JSON, bounded. Sizes are checked here too, whatever the writer.
+CREATE TABLE audit_log (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  at         INTEGER NOT NULL,
+  account_id INTEGER,
+  email      TEXT CHECK (email IS NULL OR length(email) <= 320),
+  key_prefix TEXT CHECK (key_prefix IS NULL OR length(key_prefix) <= 64),
+  via        TEXT NOT NULL CHECK (via IN ('api', 'cli', 'system')),
+  origin     TEXT CHECK (origin IS NULL OR length(origin) <= 300),
+  action     TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND 100),
+  target     TEXT CHECK (target IS NULL OR length(target) <= 500),
+  details    TEXT NOT NULL CHECK (length(CAST(details AS BLOB)) <= 16384)
+);
+-- The filters of GET /api/v1/audit and socd audit, each walked newest first (store/audit-select.ts).
+CREATE INDEX audit_log_action ON audit_log (action, id);
+CREATE INDEX audit_log_email ON audit_log (lower(email), id);
+CREATE INDEX audit_log_account ON audit_log (account_id, id);
+CREATE INDEX audit_log_target ON audit_log (target, id);
+CREATE INDEX audit_log_at ON audit_log (at);
+-- Append-only, whoever writes: the application has no method to change a record, and the database refuses to.
+-- Archiving is an operator's act, out of band (README "Audit").
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     version: 13,
     name: 'iocs: the stored networks by text (lookup containment by bucket)',
     sql: `
