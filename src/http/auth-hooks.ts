@@ -51,6 +51,6 @@ export function actorOf(request: FastifyRequest): Actor {
 export function requireFeature(feature: Feature, label: string) {
   return async (request: FastifyRequest) => {
     const principal = principalOf(request);
-    if (!planAllows(principal.plan, feature)) throw new PlanRequiredError(label, feature === 'admin' ? 'admin' : 'pro');
+    if (!planAllows(principal.plan, feature)) throw new PlanRequiredError(label, 'pro');
   };
 }

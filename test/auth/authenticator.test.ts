@@ -35,7 +35,7 @@ function keyStore(opts: { watch: boolean }) {
       : {}),
     add(plan: Plan) {
       const k = generateApiKey();
-      keys.set(k.hash, { id: keys.size + 1, accountId: keys.size + 1, prefix: k.prefix, hash: k.hash, name: null, createdAt: 0, lastUsedAt: null, revokedAt: null, email: `${k.prefix}@example.com`, plan });
+      keys.set(k.hash, { id: keys.size + 1, accountId: keys.size + 1, prefix: k.prefix, hash: k.hash, name: null, createdAt: 0, lastUsedAt: null, revokedAt: null, email: `${k.prefix}@example.com`, plan, roles: [], disabledAt: null });
       return { key: k.key, record: keys.get(k.hash)! };
     },
     announce: (watching = true) => announce!(watching),

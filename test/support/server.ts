@@ -5,14 +5,15 @@ import { TokenSigner } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { wireApp } from '../../src/cli/wiring.js';
 import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from './stores.js';
-import type { Plan } from '../../src/store/types.js';
+import type { PlanInput } from '../../src/store/types.js';
 
 export interface TestServer {
   base: string;
   store: SqliteTestStore;
   config: Config;
   authenticator: Authenticator;
-  keyFor(email: string, plan: Plan): Promise<string>;
+  /** A key of the account (created on `plan` when new; `admin`: Pro plus the admin role). */
+  keyFor(email: string, plan: PlanInput): Promise<string>;
   close(): Promise<void>;
 }
 
