@@ -36,6 +36,13 @@ export class PlanRequiredForNewAccountError extends Error {
   }
 }
 
+/** The email trimmed; an InvalidEmailError when it does not look like one. */
+export function checkEmail(email: string): string {
+  const normalized = email.trim();
+  if (!EMAIL_SHAPE.test(normalized)) throw new InvalidEmailError(`not an email address: ${JSON.stringify(email.slice(0, 320))}`);
+  return normalized;
+}
+
 /**
  * Creates a key for the account with this email, creating the account on `plan` when it is new. An existing
  * account keeps its plan whatever is asked (every key of an account shares its plan, so changing it here would
@@ -44,8 +51,7 @@ export class PlanRequiredForNewAccountError extends Error {
  * role (domain/plans.ts resolvePlan).
  */
 export async function issueKey(store: AccountStore, email: string, plan: PlanInput | undefined, name: string | null, now = Date.now()): Promise<IssuedKey> {
-  const normalized = email.trim();
-  if (!EMAIL_SHAPE.test(normalized)) throw new InvalidEmailError(`not an email address: ${JSON.stringify(email)}`);
+  const normalized = checkEmail(email);
   let account = await store.findAccountByEmail(normalized);
   let accountCreated = false;
   if (!account) {

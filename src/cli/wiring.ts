@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AccountService } from '../rest/account-service.js';
 import { AllowListService } from '../rest/allowlist-service.js';
 import { IocService } from '../rest/ioc-service.js';
 import { LookupService } from '../rest/lookup-service.js';
@@ -66,6 +67,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     sources: new SourceService(store, sources ?? resolveSources(CATALOG, config.file).sources),
     allowlist: new AllowListService(store, signer, config.rest),
     taxii: await taxiiService(store, config, signer),
+    accounts: new AccountService(store, signer, config, audit ?? NO_AUDIT),
     audit: audit ?? NO_AUDIT,
   });
 }

@@ -29,6 +29,11 @@ export function principalOf(request: FastifyRequest): Principal {
   return auth.principal;
 }
 
+/** The guard of routes open to any key, whatever its plan and roles: authentication only (a 401 otherwise). */
+export async function requireKey(request: FastifyRequest): Promise<void> {
+  principalOf(request);
+}
+
 /**
  * The guard of routes that change things: demands an account holding `role` (or a higher one, domain/roles.ts) and
  * refuses with a 403 naming the missing role. Run it before the body is validated (preValidation), so a caller
