@@ -1,8 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccountService } from '../../rest/account-service.js';
 import { actorOf, principalOf, requireKey, requireRole } from '../auth-hooks.js';
 import { errorResponses } from '../schemas.js';
 import { idParams, keyListSchema, keySchema, newKeyBody, newKeySchema, prefixProperty, security } from './account-schemas.js';
+
+/** A key's body is optional: no body is `{}` (a key without a name), checked as such. Run after the guard. */
+const noBodyIsEmpty = async (request: FastifyRequest) => {
+  if (request.body === undefined || request.body === null) request.body = {};
+};
 
 const created = { 201: { ...newKeySchema, description: 'the new key, shown in this answer only' } };
 
@@ -28,7 +33,7 @@ export async function keyRoutes(app: FastifyInstance, opts: { accounts: AccountS
   });
 
   app.post('/keys', {
-    preValidation: requireKey,
+    preValidation: [requireKey, noBodyIsEmpty],
     schema: {
       summary: 'Create a key for your account',
       description: 'The key is in this answer only: store it now. It has the account\'s plan and roles. Every plan.',
@@ -70,7 +75,7 @@ export async function keyRoutes(app: FastifyInstance, opts: { accounts: AccountS
   });
 
   app.post('/accounts/:id/keys', {
-    preValidation: admin,
+    preValidation: [admin, noBodyIsEmpty],
     schema: {
       summary: 'Create a key for an account',
       description: 'The key is in this answer only: hand it over now. Admin role.',
