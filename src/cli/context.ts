@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
 import { TokenSigner } from '../auth/signed-token.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { openStore } from '../store/open-store.js';
@@ -8,7 +9,7 @@ import { producerIdentity } from '../stix/producer-identity.js';
 import { iocStixRenderer } from '../stix/render-ioc.js';
 import { sharedObjects } from '../stix/shared-objects.js';
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
-import { type AuditTrail, NO_AUDIT } from '../domain/audit.js';
+import { type Actor, type AuditTrail, NO_AUDIT } from '../domain/audit.js';
 
 export interface Context {
   config: Config;
@@ -50,4 +51,15 @@ export async function withContext<T>(fn: (ctx: Context) => Promise<T>, opts: Con
   } finally {
     await ctx.store.close();
   }
+}
+
+/** Who acts for the audit trail when a command changes things: the host user (`user@hostname`), via the CLI. */
+export function cliActor(): Actor {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the environment's name.
+  }
+  return { accountId: null, email: null, keyPrefix: null, via: 'cli', origin: `${user}@${hostname()}` };
 }

@@ -1,7 +1,7 @@
 import { hashApiKey, KEY_PREFIX, looksLikeApiKey, publicPrefix } from '../auth/api-keys.js';
 import { issueKey, PlanMismatchError, PlanRequiredForNewAccountError } from '../auth/key-service.js';
-import { PLANS, type Plan } from '../domain/plans.js';
-import { withContext } from './context.js';
+import { PLAN_INPUTS, type PlanInput } from '../domain/plans.js';
+import { cliActor, withContext } from './context.js';
 import { table } from './table.js';
 
 /** A date for JSON: ISO 8601, or null when there is none (the table shows `-`). */
@@ -13,8 +13,8 @@ const cell = (ms: number | null) => iso(ms) ?? '-';
  * account; an existing account keeps its own (`socd accounts set-plan` changes it), and a different `--plan` is an
  * error rather than a silent change for every other key of the account.
  */
-export async function keysCreate(opts: { email: string; plan?: Plan; name?: string }): Promise<void> {
-  await withContext(async ({ store }) => {
+export async function keysCreate(opts: { email: string; plan?: PlanInput; name?: string }): Promise<void> {
+  await withContext(async ({ store, audit }) => {
     let issued;
     try {
       issued = await issueKey(store, opts.email, opts.plan, opts.name ?? null);
@@ -27,12 +27,19 @@ export async function keysCreate(opts: { email: string; plan?: Plan; name?: stri
         );
       }
       if (err instanceof PlanRequiredForNewAccountError) {
-        throw new Error(`there is no account ${err.email}: give its plan with --plan ${PLANS.join('|')}`);
+        throw new Error(`there is no account ${err.email}: give its plan with --plan ${PLAN_INPUTS.join('|')} (admin: pro with the admin role)`);
       }
       throw err;
     }
+    const actor = cliActor();
+    const { account } = issued;
+    if (issued.accountCreated) {
+      await audit.record(actor, { action: 'account.create', target: `account:${account.id}`, details: { email: account.email, plan: account.plan, roles: account.roles } });
+    }
+    await audit.record(actor, { action: 'key.create', target: `account:${account.id}`, details: { prefix: issued.prefix, name: opts.name ?? null } });
     const created = issued.accountCreated ? `new account ${issued.account.email}` : issued.account.email;
-    process.stderr.write(`created key ${issued.prefix}… for ${created} (${issued.account.plan}); it is shown only once:\n`);
+    const roles = account.roles.length ? `, ${account.roles.join(',')}` : '';
+    process.stderr.write(`created key ${issued.prefix}… for ${created} (${account.plan}${roles}); it is shown only once:\n`);
     process.stdout.write(`${issued.key}\n`);
   });
 }
@@ -41,12 +48,13 @@ export async function keysList(opts: { json?: boolean }): Promise<void> {
   await withContext(async ({ store }) => {
     const keys = await store.listApiKeys();
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify(keys.map((k) => ({ prefix: k.prefix, email: k.email, plan: k.plan, name: k.name, created_at: iso(k.createdAt), last_used_at: iso(k.lastUsedAt), revoked_at: iso(k.revokedAt) })), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(keys.map((k) => ({ prefix: k.prefix, email: k.email, plan: k.plan, roles: k.roles, account_disabled: k.disabledAt !== null, name: k.name, created_at: iso(k.createdAt), last_used_at: iso(k.lastUsedAt), revoked_at: iso(k.revokedAt) })), null, 2)}\n`);
       return;
     }
     process.stdout.write(
-      table(['PREFIX', 'EMAIL', 'PLAN', 'NAME', 'CREATED', 'LAST USED', 'STATUS'],
-        keys.map((k) => [k.prefix, k.email, k.plan, k.name ?? '-', cell(k.createdAt), cell(k.lastUsedAt), k.revokedAt === null ? 'active' : `revoked ${cell(k.revokedAt)}`])),
+      table(['PREFIX', 'EMAIL', 'PLAN', 'ROLES', 'NAME', 'CREATED', 'LAST USED', 'STATUS'],
+        keys.map((k) => [k.prefix, k.email, k.plan, k.roles.join(',') || '-', k.name ?? '-', cell(k.createdAt), cell(k.lastUsedAt),
+          k.revokedAt !== null ? `revoked ${cell(k.revokedAt)}` : k.disabledAt !== null ? 'account disabled' : 'active'])),
     );
   });
 }
@@ -60,7 +68,7 @@ export async function keysRevoke(given: string): Promise<void> {
   const input = given.trim().replace(/(…|\.\.\.)$/, '');
   // What may be shown of the argument: never more than a public prefix of something that may be a secret.
   const shown = input.length > publicPrefix(input).length ? `${publicPrefix(input)}…` : input;
-  await withContext(async ({ store }) => {
+  await withContext(async ({ store, audit }) => {
     const fail = (message: string) => {
       process.stderr.write(`${message}\n`);
       process.exitCode = 1;
@@ -78,6 +86,8 @@ export async function keysRevoke(given: string): Promise<void> {
       return fail(`${shown}: neither an API key (sk_live_ and 40 characters) nor a key prefix as socd keys list shows it (sk_live_ and 8 characters)`);
     }
     if (await store.revokeApiKey(prefix, Date.now())) {
+      const key = await store.findApiKeyByPrefix(prefix);
+      await audit.record(cliActor(), { action: 'key.revoke', target: key ? `account:${key.accountId}` : null, details: { prefix } });
       process.stderr.write(`revoked ${prefix}\n`);
       return;
     }
