@@ -318,9 +318,6 @@ const ALIAS = /^[a-z0-9][a-z0-9-]{0,62}$/;
 function grant(where: string, v: unknown, fallback: Grant): Grant {
   if (v === undefined) return fallback;
   if (!isObject(v)) throw new ConfigError(`${where} must be an object like {"plans": ["pro"], "roles": ["analyst"], "accounts": ["a@example.com"]}`);
-  for (const k of Object.keys(v)) {
-    if (!['plans', 'roles', 'accounts'].includes(k)) throw new ConfigError(`${where}.${k}: unknown; a grant has plans, roles and accounts`);
-  }
   const plansList = v.plans === undefined ? [] : v.plans;
   const rolesList = v.roles === undefined ? [] : v.roles;
   const accounts = v.accounts === undefined ? [] : v.accounts;

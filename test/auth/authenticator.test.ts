@@ -136,4 +136,17 @@ describe('Authenticator', () => {
     await auth.authenticate(bearer(key));
     assert.equal(store.lookups, 2);
   });
+
+  it("gives the account's roles to the principal, and refuses every key of a disabled account with a reason", async () => {
+    const store = keyStore({ watch: false });
+    const auth = new Authenticator(store as unknown as Store);
+    const { key, record } = store.add('pro');
+    record.roles = ['analyst'];
+    const ok = await auth.authenticate(bearer(key));
+    assert.deepEqual(ok.ok && [ok.principal.plan, ok.principal.roles], ['pro', ['analyst']]);
+    record.disabledAt = 1;
+    const refused = await auth.authenticate(bearer(key));
+    assert.equal(refused.ok, false);
+    assert.match(refused.ok ? '' : refused.reason, /account disabled/);
+  });
 });
