@@ -151,8 +151,8 @@ export function toKey(r: KeyRow): ApiKeyWithAccount {
   };
 }
 
-/** A key without its account's columns. */
-export function keyRecordOf(r: KeyRow): ApiKeyRecord {
+/** A key without its account's columns (an `api_keys` row). */
+export function keyRecordOf(r: Omit<KeyRow, 'email' | 'plan' | 'roles' | 'disabled_at'>): ApiKeyRecord {
   return {
     id: r.id, accountId: r.account_id, prefix: r.prefix, hash: r.hash, name: r.name, createdAt: r.created_at,
     lastUsedAt: r.last_used_at, revokedAt: r.revoked_at,

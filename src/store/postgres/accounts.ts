@@ -96,7 +96,7 @@ export class PgAccounts implements AccountStore {
   }
 
   async listApiKeysOf(accountId: number): Promise<ApiKeyRecord[]> {
-    const rows = await this.conn.rows<KeyRow>(`SELECT k.*, ${KEY_ACCOUNT_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.account_id = $1 ORDER BY k.id`, [accountId]);
+    const rows = await this.conn.rows<KeyRow>('SELECT * FROM api_keys WHERE account_id = $1 ORDER BY id', [accountId]);
     return rows.map(keyRecordOf);
   }
 

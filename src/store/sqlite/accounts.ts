@@ -92,7 +92,7 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async listApiKeysOf(accountId: number): Promise<ApiKeyRecord[]> {
-    const rows = this.conn.db.prepare(`SELECT k.*, ${KEY_ACCOUNT_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.account_id = ? ORDER BY k.id`).all(accountId) as KeyRow[];
+    const rows = this.conn.db.prepare('SELECT * FROM api_keys WHERE account_id = ? ORDER BY id').all(accountId) as KeyRow[];
     return rows.map(keyRecordOf);
   }
 

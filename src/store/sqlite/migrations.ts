@@ -296,6 +296,8 @@ CREATE TRIGGER accounts_plan_insert BEFORE INSERT ON accounts WHEN NEW.plan NOT 
   BEGIN SELECT RAISE(ABORT, 'accounts.plan must be free or pro'); END;
 CREATE TRIGGER accounts_plan_update BEFORE UPDATE OF plan ON accounts WHEN NEW.plan NOT IN ('free', 'pro')
   BEGIN SELECT RAISE(ABORT, 'accounts.plan must be free or pro'); END;
+-- An account's keys (its key listing, the active key counts of the account listing), as PostgreSQL has had from 1.
+CREATE INDEX api_keys_account ON api_keys (account_id);
 `,
   },
 ];
