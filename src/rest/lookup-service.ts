@@ -156,7 +156,8 @@ class Found {
 }
 
 function tooMany(limit: number, plan: LimitTier, what: string): TooLargeError {
-  return new TooLargeError(`a look-up takes at most ${limit} values on the ${plan} plan; ${what}: split the batch`, { limit, plan });
+  const who = plan === 'admin' ? 'for accounts with the admin role' : `on the ${plan} plan`;
+  return new TooLargeError(`a look-up takes at most ${limit} values ${who}; ${what}: split the batch`, { limit, plan });
 }
 
 /** The keys that contain a value, most specific first: networks of an address, the host of a URL, parent domains. */
