@@ -10,7 +10,7 @@ import { type Config, loadConfig } from '../src/config/config.js';
 import { wireApp } from '../src/cli/wiring.js';
 import type { ProducerIdentity } from '../src/stix/identity.js';
 import type { Store } from '../src/store/store.js';
-import type { Plan } from '../src/store/types.js';
+import type { PlanInput } from '../src/store/types.js';
 
 export interface BenchServer {
   /** http://127.0.0.1:PORT */
@@ -23,7 +23,7 @@ export async function startBenchServer(
   store: Store,
   identity: ProducerIdentity,
   opts: {
-    databaseUrl: string; dir: string; plan: Plan; email: string;
+    databaseUrl: string; dir: string; plan: PlanInput; email: string;
     /** Changes to the configuration (e.g. a writable TAXII collection). */
     configure?: (config: Config) => void;
     /** Writes key last-use times on this timer, as `socd serve` does every 30 s; none by default. */

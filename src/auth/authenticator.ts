@@ -10,13 +10,8 @@ export interface Principal {
   accountId: number;
   email: string;
   plan: Plan;
-  /** What the account may do (domain/roles.ts). */
+  /** What the account may do (domain/roles.ts), as granted; requireRole applies the nesting. */
   roles: Role[];
-}
-
-/** The roles of a key's account. Until accounts store roles, the admin plan holds the admin role. */
-function rolesOf(record: ApiKeyWithAccount): Role[] {
-  return record.plan === 'admin' ? ['admin'] : [];
 }
 
 export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: string };
@@ -32,10 +27,10 @@ const CACHE_MAX = 10_000;
  * effort: while another process holds the database (SQLite during `socd import`) it is not waited for, and the times
  * are kept for the next flush.
  *
- * After `watch()`, on a store that announces key revocations and plan changes from every process (PostgreSQL), the
+ * After `watch()`, on a store that announces key revocations and account changes (plan, roles, disabled) from every process (PostgreSQL), the
  * keys it verified are remembered: a request then costs no look-up, which on PostgreSQL is a round trip of its own
  * (32 TAXII clients: ~650 → ~1,100 req/s on 2 cores). Any announced change empties the cache, so a key revoked by
- * `socd keys revoke` anywhere is refused as soon as the notification arrives (milliseconds); while changes cannot be
+ * `socd keys revoke` anywhere (or of an account disabled anywhere) is refused as soon as the notification arrives (milliseconds); while changes cannot be
  * seen, nothing is remembered. Without watch() (SQLite, where a look-up costs microseconds), every request asks.
  */
 export class Authenticator {
@@ -92,13 +87,14 @@ export class Authenticator {
     const record = await this.lookUp(hashApiKey(c.key));
     if (!record) return { ok: false, reason: 'invalid API key' };
     if (record.revokedAt !== null) return { ok: false, reason: 'API key revoked' };
+    if (record.disabledAt !== null) return { ok: false, reason: 'account disabled: every key of this account is refused until an admin enables it' };
     if (c.scheme === 'basic' && c.username.toLowerCase() !== record.email.toLowerCase()) {
       return { ok: false, reason: 'the Basic username must be the email of the key\'s account' };
     }
     this.pending.set(record.id, this.clock());
     return {
       ok: true,
-      principal: { keyId: record.id, keyPrefix: record.prefix, accountId: record.accountId, email: record.email, plan: record.plan, roles: rolesOf(record) },
+      principal: { keyId: record.id, keyPrefix: record.prefix, accountId: record.accountId, email: record.email, plan: record.plan, roles: record.roles },
     };
   }
 

@@ -1,6 +1,6 @@
 import { hashApiKey, KEY_PREFIX, looksLikeApiKey, publicPrefix } from '../auth/api-keys.js';
 import { issueKey, PlanMismatchError, PlanRequiredForNewAccountError } from '../auth/key-service.js';
-import { PLANS, type Plan } from '../domain/plans.js';
+import { PLAN_INPUTS, type PlanInput } from '../domain/plans.js';
 import { cliActor, withContext } from './context.js';
 import { table } from './table.js';
 
@@ -13,7 +13,7 @@ const cell = (ms: number | null) => iso(ms) ?? '-';
  * account; an existing account keeps its own (`socd accounts set-plan` changes it), and a different `--plan` is an
  * error rather than a silent change for every other key of the account.
  */
-export async function keysCreate(opts: { email: string; plan?: Plan; name?: string }): Promise<void> {
+export async function keysCreate(opts: { email: string; plan?: PlanInput; name?: string }): Promise<void> {
   await withContext(async ({ store, audit }) => {
     let issued;
     try {
@@ -27,17 +27,19 @@ export async function keysCreate(opts: { email: string; plan?: Plan; name?: stri
         );
       }
       if (err instanceof PlanRequiredForNewAccountError) {
-        throw new Error(`there is no account ${err.email}: give its plan with --plan ${PLANS.join('|')}`);
+        throw new Error(`there is no account ${err.email}: give its plan with --plan ${PLAN_INPUTS.join('|')} (admin: pro with the admin role)`);
       }
       throw err;
     }
-    await audit.record(cliActor(), {
-      action: 'key.create',
-      target: issued.prefix,
-      details: { email: issued.account.email, account_id: issued.account.id, plan: issued.account.plan, name: opts.name ?? null, account_created: issued.accountCreated },
-    });
+    const actor = cliActor();
+    const { account } = issued;
+    if (issued.accountCreated) {
+      await audit.record(actor, { action: 'account.create', target: `account:${account.id}`, details: { email: account.email, plan: account.plan, roles: account.roles } });
+    }
+    await audit.record(actor, { action: 'key.create', target: `account:${account.id}`, details: { prefix: issued.prefix, name: opts.name ?? null } });
     const created = issued.accountCreated ? `new account ${issued.account.email}` : issued.account.email;
-    process.stderr.write(`created key ${issued.prefix}… for ${created} (${issued.account.plan}); it is shown only once:\n`);
+    const roles = account.roles.length ? `, ${account.roles.join(',')}` : '';
+    process.stderr.write(`created key ${issued.prefix}… for ${created} (${account.plan}${roles}); it is shown only once:\n`);
     process.stdout.write(`${issued.key}\n`);
   });
 }
@@ -46,12 +48,13 @@ export async function keysList(opts: { json?: boolean }): Promise<void> {
   await withContext(async ({ store }) => {
     const keys = await store.listApiKeys();
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify(keys.map((k) => ({ prefix: k.prefix, email: k.email, plan: k.plan, name: k.name, created_at: iso(k.createdAt), last_used_at: iso(k.lastUsedAt), revoked_at: iso(k.revokedAt) })), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(keys.map((k) => ({ prefix: k.prefix, email: k.email, plan: k.plan, roles: k.roles, account_disabled: k.disabledAt !== null, name: k.name, created_at: iso(k.createdAt), last_used_at: iso(k.lastUsedAt), revoked_at: iso(k.revokedAt) })), null, 2)}\n`);
       return;
     }
     process.stdout.write(
-      table(['PREFIX', 'EMAIL', 'PLAN', 'NAME', 'CREATED', 'LAST USED', 'STATUS'],
-        keys.map((k) => [k.prefix, k.email, k.plan, k.name ?? '-', cell(k.createdAt), cell(k.lastUsedAt), k.revokedAt === null ? 'active' : `revoked ${cell(k.revokedAt)}`])),
+      table(['PREFIX', 'EMAIL', 'PLAN', 'ROLES', 'NAME', 'CREATED', 'LAST USED', 'STATUS'],
+        keys.map((k) => [k.prefix, k.email, k.plan, k.roles.join(',') || '-', k.name ?? '-', cell(k.createdAt), cell(k.lastUsedAt),
+          k.revokedAt !== null ? `revoked ${cell(k.revokedAt)}` : k.disabledAt !== null ? 'account disabled' : 'active'])),
     );
   });
 }
@@ -83,8 +86,8 @@ export async function keysRevoke(given: string): Promise<void> {
       return fail(`${shown}: neither an API key (sk_live_ and 40 characters) nor a key prefix as socd keys list shows it (sk_live_ and 8 characters)`);
     }
     if (await store.revokeApiKey(prefix, Date.now())) {
-      const key = (await store.listApiKeys()).find((k) => k.prefix === prefix);
-      await audit.record(cliActor(), { action: 'key.revoke', target: prefix, details: { email: key?.email ?? null, account_id: key?.accountId ?? null } });
+      const key = await store.findApiKeyByPrefix(prefix);
+      await audit.record(cliActor(), { action: 'key.revoke', target: key ? `account:${key.accountId}` : null, details: { prefix } });
       process.stderr.write(`revoked ${prefix}\n`);
       return;
     }

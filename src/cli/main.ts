@@ -4,8 +4,10 @@ import { FILE_FORMATS } from '../connectors/formats/open-file-records.js';
 import { CONFIDENCE_BANDS } from '../domain/confidence.js';
 import { IOC_TYPES } from '../domain/ioc-types.js';
 import { parseTlp } from '../domain/tlp.js';
-import { PLANS } from '../store/types.js';
-import { accountsList, accountsSetPlan } from './account-commands.js';
+import { PLAN_INPUTS } from '../domain/plans.js';
+import {
+  accountsCreate, accountsDisable, accountsEnable, accountsList, accountsSetPlan, accountsSetRoles,
+} from './account-commands.js';
 import { allowlistAdd, allowlistList, allowlistRemove } from './allowlist-commands.js';
 import { auditCommand } from './audit-command.js';
 import { withContext } from './context.js';
@@ -48,7 +50,7 @@ keys
   .command('create')
   .description("create a key (and the account if it is new); prints the key alone on stdout; never changes an existing account's plan")
   .requiredOption('--email <email>', 'account email')
-  .addOption(new Option('--plan <plan>', 'plan of a new account (an existing one keeps its plan: socd accounts set-plan changes it)').choices(PLANS))
+  .addOption(new Option('--plan <plan>', 'plan of a new account (an existing one keeps its plan: socd accounts set-plan changes it); admin: pro with the admin role').choices(PLAN_INPUTS))
   .option('--name <name>', 'a label for the key')
   .action(keysCreate);
 keys.command('list').description('list keys (prefix, account, plan, last use)').option('--json', 'JSON output').action(keysList);
@@ -58,14 +60,34 @@ keys
   .argument('<key-or-prefix>', 'e.g. sk_live_AbCd1234, or the whole sk_live_… key (never printed back)')
   .action(keysRevoke);
 
-const accounts = program.command('accounts').description('accounts and plans');
-accounts.command('list', { isDefault: true }).description('list accounts').option('--json', 'JSON output').action(accountsList);
+const accounts = program.command('accounts').description('accounts: plans (what they may see), roles (what they may do), disabling');
+accounts.command('list', { isDefault: true }).description('list accounts with their plan, roles, active keys and status').option('--json', 'JSON output').action(accountsList);
+accounts
+  .command('create')
+  .description('create an account without a key (socd keys create --email EMAIL makes one)')
+  .argument('<email>')
+  .addOption(new Option('--plan <plan>', 'free or pro (admin: pro with the admin role)').choices(PLAN_INPUTS).makeOptionMandatory())
+  .option('--roles <roles>', 'comma-separated: submitter, analyst, admin')
+  .action(accountsCreate);
 accounts
   .command('set-plan')
-  .description("change an account's plan")
+  .description("change an account's plan, for all its keys at once (admin: pro, and the admin role added)")
   .argument('<email>')
-  .addArgument(new Argument('<plan>').choices(PLANS))
+  .addArgument(new Argument('<plan>').choices(PLAN_INPUTS))
   .action(accountsSetPlan);
+accounts
+  .command('set-roles')
+  .description("replace an account's roles: ROLE[,ROLE] among submitter, analyst, admin, or none")
+  .argument('<email>')
+  .argument('<roles>')
+  .action(accountsSetRoles);
+accounts
+  .command('disable')
+  .description('refuse every key of the account at once, on every node (enable restores them)')
+  .argument('<email>')
+  .option('--reason <reason>', 'why (shown by accounts list and GET /api/v1/accounts)')
+  .action(accountsDisable);
+accounts.command('enable').description('accept the keys of a disabled account again').argument('<email>').action(accountsEnable);
 
 program
   .command('import')

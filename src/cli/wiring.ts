@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AccountService } from '../rest/account-service.js';
 import { AllowListService } from '../rest/allowlist-service.js';
 import { AuditService } from '../rest/audit-service.js';
 import { IocService } from '../rest/ioc-service.js';
@@ -72,6 +73,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     taxii: await taxiiService(store, config, signer),
     audit: trail,
     auditLog: new AuditService(store, signer, config.rest),
+    accounts: new AccountService(store, signer, config, trail),
   });
   // A record that cannot be written does not fail the change it records (auth/audit-trail.ts): it is logged.
   if (stored) stored.onFailure = (err, event) => app.log.error({ err, action: event.action }, 'audit record lost');

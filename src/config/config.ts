@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PLANS, type Plan } from '../domain/plans.js';
+import { type LimitTier, PLAN_INPUTS, type PlanInput } from '../domain/plans.js';
+import { isRole, ROLES, type Role } from '../domain/roles.js';
 
 export interface RateLimit {
   /** Requests allowed per window. */
@@ -35,8 +36,11 @@ export interface Config {
   allowedHosts: string[];
   /** Where the config file came from, if any. */
   configFile: string | undefined;
-  /** Per plan: the request budget, and the most values one look-up (POST /api/v1/lookup) takes. */
-  plans: Record<Plan, { rateLimit: RateLimit; lookupBatch: number }>;
+  /**
+   * Per plan, and `admin` for accounts holding the admin role whatever their plan (domain/plans.ts limitTier: the
+   * limits of the former admin plan): the request budget, and the most values one look-up (POST /api/v1/lookup) takes.
+   */
+  plans: Record<LimitTier, { rateLimit: RateLimit; lookupBatch: number }>;
   /** Unauthenticated requests (401s included) are limited per client address. */
   anonymousRateLimit: RateLimit;
   rest: { defaultLimit: number; maxLimit: number };
@@ -64,9 +68,13 @@ export interface Config {
   file: Record<string, unknown>;
 }
 
-/** Who may read or write a configured collection: plans and/or account emails. */
+/**
+ * Who may read or write a configured collection: plans, roles (held or implied) and/or account emails. `admin` among
+ * the plans (the plan of earlier versions) means the admin role (taxii/collection-registry.ts).
+ */
 export interface Grant {
-  plans: Plan[];
+  plans: PlanInput[];
+  roles?: Role[];
   accounts: string[];
 }
 
@@ -225,12 +233,12 @@ function rateLimit(name: string, v: unknown, fallback: RateLimit): RateLimit {
 
 function plans(v: unknown): Config['plans'] {
   if (v === undefined) return structuredClone(DEFAULT_PLANS);
-  if (!isObject(v)) throw new ConfigError('plans must be an object keyed by plan (free, pro, admin)');
+  if (!isObject(v)) throw new ConfigError('plans must be an object keyed by plan (free, pro; admin: accounts with the admin role)');
   for (const k of Object.keys(v)) {
-    if (!(PLANS as readonly string[]).includes(k)) throw new ConfigError(`plans.${k}: unknown plan; plans are ${PLANS.join(', ')}`);
+    if (!(PLAN_INPUTS as readonly string[]).includes(k)) throw new ConfigError(`plans.${k}: unknown plan; plans are ${PLAN_INPUTS.join(', ')} (admin: accounts with the admin role)`);
   }
   const out = structuredClone(DEFAULT_PLANS);
-  for (const plan of PLANS) {
+  for (const plan of PLAN_INPUTS) {
     const p = v[plan];
     if (p === undefined) continue;
     if (!isObject(p)) throw new ConfigError(`plans.${plan} must be an object`);
@@ -309,16 +317,18 @@ const ALIAS = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 function grant(where: string, v: unknown, fallback: Grant): Grant {
   if (v === undefined) return fallback;
-  if (!isObject(v)) throw new ConfigError(`${where} must be an object like {"plans": ["pro"], "accounts": ["a@example.com"]}`);
+  if (!isObject(v)) throw new ConfigError(`${where} must be an object like {"plans": ["pro"], "roles": ["analyst"], "accounts": ["a@example.com"]}`);
   const plansList = v.plans === undefined ? [] : v.plans;
+  const rolesList = v.roles === undefined ? [] : v.roles;
   const accounts = v.accounts === undefined ? [] : v.accounts;
-  if (!Array.isArray(plansList) || !plansList.every((p) => typeof p === 'string' && (PLANS as readonly string[]).includes(p))) {
-    throw new ConfigError(`${where}.plans must be a list of ${PLANS.join(', ')}`);
+  if (!Array.isArray(plansList) || !plansList.every((p) => typeof p === 'string' && (PLAN_INPUTS as readonly string[]).includes(p))) {
+    throw new ConfigError(`${where}.plans must be a list of ${PLAN_INPUTS.join(', ')} (admin: the admin role)`);
   }
+  if (!Array.isArray(rolesList) || !rolesList.every(isRole)) throw new ConfigError(`${where}.roles must be a list of ${ROLES.join(', ')}`);
   if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && a.includes('@'))) {
     throw new ConfigError(`${where}.accounts must be a list of account emails`);
   }
-  return { plans: plansList as Plan[], accounts: (accounts as string[]).map((a) => a.toLowerCase()) };
+  return { plans: plansList as PlanInput[], roles: rolesList as Role[], accounts: (accounts as string[]).map((a) => a.toLowerCase()) };
 }
 
 function writableCollections(v: unknown, roots: ReadonlySet<string>): WritableCollectionConfig[] {
@@ -338,8 +348,8 @@ function writableCollections(v: unknown, roots: ReadonlySet<string>): WritableCo
       alias: c.alias,
       title: c.title,
       description: typeof c.description === 'string' ? c.description : '',
-      read: grant(`${where}.read`, c.read, { plans: ['pro', 'admin'], accounts: [] }),
-      write: grant(`${where}.write`, c.write, { plans: ['admin'], accounts: [] }),
+      read: grant(`${where}.read`, c.read, { plans: ['pro'], roles: ['admin'], accounts: [] }),
+      write: grant(`${where}.write`, c.write, { plans: [], roles: ['admin'], accounts: [] }),
     };
   });
 }

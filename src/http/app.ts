@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import type { AccountService } from '../rest/account-service.js';
 import type { AllowListService } from '../rest/allowlist-service.js';
 import type { AuditService } from '../rest/audit-service.js';
 import type { IocService } from '../rest/ioc-service.js';
@@ -20,8 +21,10 @@ import { restErrors } from './rest-errors.js';
 import { loggerOptions, RequestLog } from './logging.js';
 import { installRateLimit, rateLimitCounters, type SharedCounters } from './rate-limit.js';
 import { rejectRepeatedParameters } from './repeated-parameters.js';
+import { accountRoutes } from './routes/account-routes.js';
 import { allowlistRoutes } from './routes/allowlist-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
+import { keyRoutes } from './routes/key-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { lookupRoutes } from './routes/lookup-routes.js';
@@ -53,6 +56,8 @@ export interface AppDeps extends AppOptions {
   stix: StixExportService;
   sources: SourceService;
   allowlist: AllowListService;
+  /** Accounts and keys: /me, /keys, /accounts. */
+  accounts: AccountService;
   taxii: TaxiiService;
   /** Where routes that change things record who did what (domain/audit.ts). */
   audit: AuditTrail;
@@ -144,6 +149,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'sources', description: 'The feeds IOCs come from' },
         { name: 'allowlist', description: 'Values never served, whatever a source says (analyst role)' },
         { name: 'audit', description: 'Who changed what, when, from where (admin role)' },
+        { name: 'account', description: 'Your account and your keys (every plan)' },
+        { name: 'admin', description: 'Accounts and any account\'s keys (admin role)' },
         { name: 'health', description: 'Liveness and readiness probes (no key)' },
         { name: 'docs', description: 'This document and its browsable reference (no key)' },
       ],
@@ -180,6 +187,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(sourceRoutes, { sources: deps.sources });
     await api.register(allowlistRoutes, { allowlist: deps.allowlist });
     await api.register(auditRoutes, { auditLog: deps.auditLog });
+    await api.register(accountRoutes, { accounts: deps.accounts });
+    await api.register(keyRoutes, { accounts: deps.accounts });
   }, { prefix: '/api/v1' });
 
   const { taxii } = deps;

@@ -36,6 +36,11 @@ export function principalOf(request: FastifyRequest): Principal {
   return auth.principal;
 }
 
+/** The guard of routes open to any key, whatever its plan and roles: authentication only (a 401 otherwise). */
+export async function requireKey(request: FastifyRequest): Promise<void> {
+  principalOf(request);
+}
+
 /**
  * The guard of routes that change things: demands an account holding `role` (or a higher one, domain/roles.ts) and
  * refuses with a 403 naming the missing role. Run it before the body is validated (preValidation), so a caller
@@ -58,6 +63,6 @@ export function actorOf(request: FastifyRequest): Actor {
 export function requireFeature(feature: Feature, label: string) {
   return async (request: FastifyRequest) => {
     const principal = principalOf(request);
-    if (!planAllows(principal.plan, feature)) throw new PlanRequiredError(label, feature === 'admin' ? 'admin' : 'pro');
+    if (!planAllows(principal.plan, feature)) throw new PlanRequiredError(label, 'pro');
   };
 }

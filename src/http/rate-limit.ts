@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import type { Principal } from '../auth/authenticator.js';
+import { limitTier } from '../domain/plans.js';
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -54,10 +56,13 @@ export async function installRateLimit(app: FastifyInstance, config: Config, cou
     skipOnError: true,
     enableDraftSpec: true,
     keyGenerator: rateLimitKey,
-    max: async (request) => (request.auth?.ok ? config.plans[request.auth.principal.plan].rateLimit.max : config.anonymousRateLimit.max),
-    timeWindow: async (request) => (request.auth?.ok ? config.plans[request.auth.principal.plan].rateLimit.windowMs : config.anonymousRateLimit.windowMs),
+    // Per plan, or `plans.admin` for an account with the admin role (domain/plans.ts limitTier).
+    max: async (request) => (request.auth?.ok ? config.plans[tierOf(request.auth.principal)].rateLimit.max : config.anonymousRateLimit.max),
+    timeWindow: async (request) => (request.auth?.ok ? config.plans[tierOf(request.auth.principal)].rateLimit.windowMs : config.anonymousRateLimit.windowMs),
     // Thrown by the plugin; the scope's error handler turns it into a 429 (REST problem, TAXII error resource).
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error(`rate limit of ${context.max} requests exceeded; retry in ${context.after}`), { statusCode: 429 }),
   });
 }
+
+const tierOf = (p: Principal) => limitTier(p.plan, p.roles);

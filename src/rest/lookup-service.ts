@@ -8,7 +8,7 @@ import type { IocType } from '../domain/ioc-types.js';
 import { isoMs } from '../domain/iso-time.js';
 import { displayValue, normalizeAny } from '../domain/normalize.js';
 import { Containment, type Key } from './lookup-containment.js';
-import type { Plan } from '../domain/plans.js';
+import type { LimitTier } from '../domain/plans.js';
 import { InvalidParameterError, TooLargeError } from '../errors/app-error.js';
 import type { AllowListStore, IocLookup } from '../store/store.js';
 import type { IocDetail } from '../store/types.js';
@@ -55,7 +55,7 @@ export interface Rejected {
 export class LookupService {
   constructor(
     private readonly store: IocLookup & AllowListStore,
-    private readonly plans: Readonly<Record<Plan, { lookupBatch: number }>>,
+    private readonly plans: Readonly<Record<LimitTier, { lookupBatch: number }>>,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -69,7 +69,7 @@ export class LookupService {
   }
 
   /** POST /api/v1/lookup: a JSON array of values (`json`) or free text (`text`), at most the plan's batch size. */
-  async lookupMany(body: { json: unknown } | { text: string }, plan: Plan): Promise<{ data: LookupResult[]; rejected: Rejected[]; limit: number }> {
+  async lookupMany(body: { json: unknown } | { text: string }, plan: LimitTier): Promise<{ data: LookupResult[]; rejected: Rejected[]; limit: number }> {
     const limit = this.plans[plan].lookupBatch;
     const entries: Array<Key & { input: string }> = [];
     const rejected: Rejected[] = [];
@@ -145,8 +145,9 @@ class Found {
   }
 }
 
-function tooMany(limit: number, plan: Plan, what: string): TooLargeError {
-  return new TooLargeError(`a look-up takes at most ${limit} values on the ${plan} plan; ${what}: split the batch`, { limit, plan });
+function tooMany(limit: number, plan: LimitTier, what: string): TooLargeError {
+  const who = plan === 'admin' ? 'for accounts with the admin role' : `on the ${plan} plan`;
+  return new TooLargeError(`a look-up takes at most ${limit} values ${who}; ${what}: split the batch`, { limit, plan });
 }
 
 function verdictOf(e: Key & { input: string }, wider: readonly Key[], found: Found, allow: AllowListMatcher): LookupResult {

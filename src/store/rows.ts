@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IocType } from '../domain/ioc-types.js';
+import { roleSet } from '../domain/plans.js';
+import { isRole, type Role } from '../domain/roles.js';
 import type { Tlp } from '../domain/tlp.js';
 import { parseList } from './merge.js';
 import type { IocFacts } from './ioc-reconcile.js';
-import type { Account, AllowEntry, ApiKeyWithAccount, Ioc, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, StixVersion } from './types.js';
+import type { Account, AllowEntry, ApiKeyRecord, ApiKeyWithAccount, Ioc, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, StixVersion } from './types.js';
 
 /**
  * Rows both stores read the same way (snake_case columns, numbers for times): their shapes and mappers, written
@@ -37,10 +39,26 @@ export interface AccountRow {
   id: number;
   email: string;
   plan: Plan;
+  roles: string;
   created_at: number;
+  disabled_at: number | null;
+  disabled_reason: string | null;
 }
 
-export const accountOf = (r: AccountRow): Account => ({ id: r.id, email: r.email, plan: r.plan, createdAt: r.created_at });
+export const accountOf = (r: AccountRow): Account => ({
+  id: r.id, email: r.email, plan: r.plan, roles: rolesFromText(r.roles), createdAt: r.created_at,
+  disabledAt: r.disabled_at, disabledReason: r.disabled_reason,
+});
+
+/**
+ * Roles are stored as one TEXT column, the names comma-separated in ROLES order (`analyst,admin`; '' for none), so
+ * both databases hold them alike and a CHECK lists every allowed text (migrations: SQLite 9, PostgreSQL 12).
+ */
+export const rolesText = (roles: readonly Role[]): string => roleSet(roles).join(',');
+export const rolesFromText = (text: string): Role[] => roleSet(text.split(',').filter(isRole));
+
+/** The columns of an account a key row carries (`k.*, ${KEY_ACCOUNT_COLUMNS}` joined on the account). */
+export const KEY_ACCOUNT_COLUMNS = 'a.email, a.plan, a.roles, a.disabled_at';
 
 export interface SightingColumns {
   source_id: string;
@@ -121,12 +139,23 @@ export interface KeyRow {
   revoked_at: number | null;
   email: string;
   plan: Plan;
+  roles: string;
+  disabled_at: number | null;
 }
 
 export function toKey(r: KeyRow): ApiKeyWithAccount {
   return {
     id: r.id, accountId: r.account_id, prefix: r.prefix, hash: r.hash, name: r.name, createdAt: r.created_at,
-    lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, email: r.email, plan: r.plan,
+    lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, email: r.email, plan: r.plan, roles: rolesFromText(r.roles),
+    disabledAt: r.disabled_at,
+  };
+}
+
+/** A key without its account's columns (an `api_keys` row). */
+export function keyRecordOf(r: Omit<KeyRow, 'email' | 'plan' | 'roles' | 'disabled_at'>): ApiKeyRecord {
+  return {
+    id: r.id, accountId: r.account_id, prefix: r.prefix, hash: r.hash, name: r.name, createdAt: r.created_at,
+    lastUsedAt: r.last_used_at, revokedAt: r.revoked_at,
   };
 }
 

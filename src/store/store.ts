@@ -1,5 +1,8 @@
+import type { Role } from '../domain/roles.js';
 import type {
   Account,
+  AccountChange,
+  AccountPage,
   AllowEntry,
   AllowEntryPage,
   AuditPage,
@@ -13,7 +16,7 @@ import type {
   IocPage,
   IocQuery,
   Observation,
-  Plan,
+  PlanInput,
   AddOutcome,
   SavedStatus,
   LoadedCollection,
@@ -144,20 +147,39 @@ export interface TaxiiStore {
   loadedTaxiiCollections(): Promise<LoadedCollection[]>;
 }
 
-/** Accounts and their API keys. */
+/**
+ * Accounts (plan: what they may see; roles: what they may do; disabled or not) and their API keys. A plan given as
+ * `admin` (PlanInput, the plan of earlier versions) is stored as Pro plus the admin role (domain/plans.ts
+ * resolvePlan). Every change that alters what a key may do (revocation, plan, roles, disabling) is announced to
+ * watchKeyChanges.
+ */
 export interface AccountStore {
   countAccounts(): Promise<number>;
-  createAccount(email: string, plan: Plan, now: number): Promise<Account>;
+  /** A new account; `roles` are added to those its plan input implies. */
+  createAccount(email: string, plan: PlanInput, now: number, roles?: readonly Role[]): Promise<Account>;
   findAccountByEmail(email: string): Promise<Account | undefined>;
-  setAccountPlan(accountId: number, plan: Plan): Promise<void>;
+  findAccountById(id: number): Promise<Account | undefined>;
+  /** Sets the plan (`admin`: Pro, and the admin role added). */
+  setAccountPlan(accountId: number, plan: PlanInput): Promise<void>;
+  /**
+   * Changes plan, roles and/or disabled state in one transaction; the account as it is after, or undefined when
+   * there is none. Disabling an account already disabled keeps its first time and takes the new reason.
+   */
+  updateAccount(accountId: number, change: AccountChange): Promise<Account | undefined>;
   listAccounts(): Promise<Account[]>;
+  /** Accounts in id order after `after`, with their active key counts (keyset paging, like the allow-list). */
+  listAccountsPage(opts: { after?: number; limit: number }): Promise<AccountPage>;
   insertApiKey(key: Omit<ApiKeyRecord, 'id' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiKeyRecord>;
+  /** The key with this hash and what its account may do (plan, roles, disabled). */
   findApiKeyByHash(hash: string): Promise<ApiKeyWithAccount | undefined>;
+  findApiKeyByPrefix(prefix: string): Promise<ApiKeyWithAccount | undefined>;
   listApiKeys(): Promise<ApiKeyWithAccount[]>;
+  /** The keys of one account, oldest first, revoked ones included. */
+  listApiKeysOf(accountId: number): Promise<ApiKeyRecord[]>;
   /** Revokes the key with this public prefix; false when there is none (or it was already revoked). */
   revokeApiKey(prefix: string, now: number): Promise<boolean>;
   /**
-   * Tells this process of key revocations and plan changes made by any process on the same database: `onChange(true)`
+   * Tells this process of key revocations and account changes (plan, roles, disabled) made by any process on the same database: `onChange(true)`
    * when it starts watching and after each change, `onChange(false)` while it cannot see them. Resolves to the
    * function that stops it. Absent when the store cannot watch: then keys must be looked up at every request.
    */

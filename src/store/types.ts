@@ -1,12 +1,13 @@
 import type { ConfidenceBand } from '../domain/confidence.js';
 import type { IocStatus, IocType } from '../domain/ioc-types.js';
 import type { Plan } from '../domain/plans.js';
+import type { Role } from '../domain/roles.js';
 import type { Tlp } from '../domain/tlp.js';
 import type { AllowEntry } from '../domain/allowlist.js';
 
 export type { AllowEntry } from '../domain/allowlist.js';
 
-export { PLANS, type Plan } from '../domain/plans.js';
+export { PLANS, type Plan, type PlanInput } from '../domain/plans.js';
 
 export { IOC_STATUSES, type IocStatus } from '../domain/ioc-types.js';
 
@@ -177,8 +178,32 @@ export interface StixVersion {
 export interface Account {
   id: number;
   email: string;
+  /** What it may see. */
   plan: Plan;
+  /** What it may do, as granted (domain/roles.ts; a higher role implies the lower ones). */
+  roles: Role[];
   createdAt: number;
+  /** When it was disabled (every key refused), or null. */
+  disabledAt: number | null;
+  disabledReason: string | null;
+}
+
+/** An account with the number of its keys not revoked (the admin listing). */
+export interface AccountWithKeys extends Account {
+  activeKeys: number;
+}
+
+export interface AccountPage {
+  items: AccountWithKeys[];
+  /** The id to continue after, or null at the end. */
+  next: number | null;
+}
+
+/** What updateAccount may change; absent: kept. `disabled`: null enables; an object disables (the time kept if already). */
+export interface AccountChange {
+  plan?: Plan;
+  roles?: Role[];
+  disabled?: { at: number; reason: string | null } | null;
 }
 
 export interface ApiKeyRecord {
@@ -197,6 +222,10 @@ export interface ApiKeyRecord {
 export interface ApiKeyWithAccount extends ApiKeyRecord {
   email: string;
   plan: Plan;
+  /** The account's roles, as granted. */
+  roles: Role[];
+  /** When the account was disabled (its keys are refused), or null. */
+  disabledAt: number | null;
 }
 
 /** What one STIX version of an IOC is rendered from. Times are epoch ms. */

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/authenticator.js';
+import { hasRole } from '../domain/roles.js';
 import { planAllows } from '../auth/plans.js';
 import type { Grant, WritableCollectionConfig } from '../config/config.js';
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
@@ -26,7 +27,14 @@ export interface TaxiiCollection {
   canWrite(who: Principal): boolean;
 }
 
-const granted = (g: Grant, who: Principal) => g.plans.includes(who.plan) || g.accounts.includes(who.email.toLowerCase());
+/**
+ * A grant names plans, roles (held or implied: an admin has analyst's grants) and/or account emails; `admin` among
+ * the plans is the admin role (the plan of earlier versions, domain/plans.ts).
+ */
+const granted = (g: Grant, who: Principal) =>
+  g.plans.some((p) => (p === 'admin' ? hasRole(who.roles, 'admin') : p === who.plan)) ||
+  (g.roles ?? []).some((r) => hasRole(who.roles, r)) ||
+  g.accounts.includes(who.email.toLowerCase());
 
 /** The built-in read-only collections, then the writable ones of the configuration, in a fixed order. */
 export class CollectionRegistry {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hasRole } from '../domain/roles.js';
 import type { Principal } from '../auth/authenticator.js';
 import { stixMediaType } from '../stix/constants.js';
 import type { TaxiiStore, VersionLog } from '../store/store.js';
@@ -112,7 +113,7 @@ export class TaxiiService {
   async status(root: string, id: string, who: Principal): Promise<TaxiiAnswer> {
     this.requireRoot(root);
     const stored = /^[0-9a-f-]{36}$/.test(id) ? await this.store.getStatus(id) : undefined;
-    const mine = stored !== undefined && (stored.accountId === null || stored.accountId === who.accountId || who.plan === 'admin');
+    const mine = stored !== undefined && (stored.accountId === null || stored.accountId === who.accountId || hasRole(who.roles, 'admin'));
     if (!stored || !mine) throw notFound(`no status ${id.slice(0, 80)}`);
     return { status: 200, body: stored.json, headers: {} };
   }

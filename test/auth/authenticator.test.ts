@@ -35,7 +35,7 @@ function keyStore(opts: { watch: boolean }) {
       : {}),
     add(plan: Plan) {
       const k = generateApiKey();
-      keys.set(k.hash, { id: keys.size + 1, accountId: keys.size + 1, prefix: k.prefix, hash: k.hash, name: null, createdAt: 0, lastUsedAt: null, revokedAt: null, email: `${k.prefix}@example.com`, plan });
+      keys.set(k.hash, { id: keys.size + 1, accountId: keys.size + 1, prefix: k.prefix, hash: k.hash, name: null, createdAt: 0, lastUsedAt: null, revokedAt: null, email: `${k.prefix}@example.com`, plan, roles: [], disabledAt: null });
       return { key: k.key, record: keys.get(k.hash)! };
     },
     announce: (watching = true) => announce!(watching),
@@ -135,5 +135,18 @@ describe('Authenticator', () => {
     now = 60_000;
     await auth.authenticate(bearer(key));
     assert.equal(store.lookups, 2);
+  });
+
+  it("gives the account's roles to the principal, and refuses every key of a disabled account with a reason", async () => {
+    const store = keyStore({ watch: false });
+    const auth = new Authenticator(store as unknown as Store);
+    const { key, record } = store.add('pro');
+    record.roles = ['analyst'];
+    const ok = await auth.authenticate(bearer(key));
+    assert.deepEqual(ok.ok && [ok.principal.plan, ok.principal.roles], ['pro', ['analyst']]);
+    record.disabledAt = 1;
+    const refused = await auth.authenticate(bearer(key));
+    assert.equal(refused.ok, false);
+    assert.match(refused.ok ? '' : refused.reason, /account disabled/);
   });
 });

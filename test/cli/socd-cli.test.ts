@@ -260,7 +260,7 @@ describe('socd CLI', () => {
       await stop(second.child);
     }
     const list = JSON.parse(socd('keys', 'list', '--json').stdout);
-    assert.equal(list[0].plan, 'admin');
+    assert.deepEqual([list[0].plan, list[0].roles], ['pro', ['admin']], 'the first admin: Pro with the admin role');
     assert.equal(typeof list[0].last_used_at, 'string', 'last use is written at shutdown');
     const created = JSON.parse(socd('audit', '--json').stdout) as Array<{ action: string; target: string; actor: { via: string } }>;
     assert.deepEqual(created.map((r) => [r.action, r.target, r.actor.via]), [['key.create', first.key!.slice(0, 16), 'system']], 'the bootstrap key is on record');

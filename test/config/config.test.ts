@@ -67,4 +67,23 @@ describe('loadConfig', () => {
     bad('h.json', '{"taxii": {"maxPageLimit": 10, "defaultPageLimit": 50}}', /taxii\.defaultPageLimit/);
     bad('i.json', '{"stix": {"identity": {"id": "identity--1"}}}', /stix\.identity\.id/);
   });
+
+  it("TAXII grants take roles, and 'admin' among the plans (the former plan) as the admin role; plans.admin sets the admin role's limits", () => {
+    const dir = emptyDir();
+    writeFileSync(join(dir, 'socd.config.json'), JSON.stringify({
+      plans: { admin: { rateLimit: { max: 9000, windowSeconds: 60 } } },
+      taxii: { collections: [
+        { id: '5b9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d', alias: 'share', title: 'Share', read: { plans: ['pro', 'admin'] }, write: { roles: ['analyst'], accounts: ['Lead@Example.com'] } },
+        { id: '6c9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d', alias: 'defaults', title: 'Defaults' },
+      ] },
+    }));
+    const c = loadConfig({}, dir);
+    assert.equal(c.plans.admin.rateLimit.max, 9000);
+    assert.deepEqual(c.taxii.collections[0]!.read, { plans: ['pro', 'admin'], roles: [], accounts: [] });
+    assert.deepEqual(c.taxii.collections[0]!.write, { plans: [], roles: ['analyst'], accounts: ['lead@example.com'] });
+    assert.deepEqual(c.taxii.collections[1]!.read, { plans: ['pro'], roles: ['admin'], accounts: [] }, 'by default: Pro accounts and admins read');
+    assert.deepEqual(c.taxii.collections[1]!.write, { plans: [], roles: ['admin'], accounts: [] }, 'by default: admins write');
+    writeFileSync(join(dir, 'socd.config.json'), JSON.stringify({ taxii: { collections: [{ id: '5b9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d', alias: 'x', title: 'X', write: { roles: ['boss'] } }] } }));
+    assert.throws(() => loadConfig({}, dir), /write\.roles must be a list of submitter, analyst, admin/);
+  });
 });

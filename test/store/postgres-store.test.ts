@@ -5,7 +5,8 @@ import { Authenticator } from '../../src/auth/authenticator.js';
 import type { AccountStore } from '../../src/store/store.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { dropPostgresSchema } from '../../src/store/postgres/postgres-store.js';
-import { postgresStore } from '../support/stores.js';
+import { legacyPostgresStore, postgresStore } from '../support/stores.js';
+import { storeAccountsContract } from './store-accounts.contract.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
@@ -31,6 +32,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeContract('postgres', () => postgresStore(url, fresh()));
   storeRolesContract('postgres', () => postgresStore(url, fresh()));
   storeAllowListContract('postgres', () => postgresStore(url, fresh()));
+  storeAccountsContract('postgres', () => postgresStore(url, fresh()), () => legacyPostgresStore(url, fresh()));
   storeLookupContract('postgres', () => postgresStore(url, fresh()));
   storeAuditContract('postgres', () => postgresStore(url, fresh()));
 
@@ -84,6 +86,56 @@ if (/^postgres(ql)?:\/\//.test(url)) {
       } finally {
         await auth.close();
         await node.close();
+        await cli.close();
+      }
+    });
+
+    it("disabling an account (or changing its roles) through another connection reaches every node's cache at once", { timeout: 60_000 }, async () => {
+      const schema = fresh();
+      const cli = await postgresStore(url, schema);
+      const nodes = [await postgresStore(url, schema), await postgresStore(url, schema)];
+      let announced = 0;
+      let wake = () => {};
+      const auths = nodes.map((node) => {
+        const watched = Object.create(node) as AccountStore;
+        watched.watchKeyChanges = (onChange) => node.watchKeyChanges!((watching) => {
+          onChange(watching);
+          announced++;
+          wake();
+        });
+        return new Authenticator(watched, () => Date.UTC(2026, 4, 17)); // a clock that stands still: only announcements expire the cache
+      });
+      const eventually = async (check: () => Promise<boolean>) => {
+        for (;;) {
+          const seen = announced;
+          if (await check()) return;
+          if (announced === seen) await new Promise<void>((r) => (wake = r));
+        }
+      };
+      try {
+        for (const auth of auths) assert.equal(await auth.watch(), true);
+        const issued = await issueKey(cli, 'leaver@example.com', 'pro', null);
+        const bearer = `Bearer ${issued.key}`;
+        for (const auth of auths) assert.equal((await auth.authenticate(bearer)).ok, true, 'remembered by each node');
+        await cli.updateAccount(issued.account.id, { roles: ['analyst'] });
+        for (const auth of auths) {
+          await eventually(async () => {
+            const r = await auth.authenticate(bearer);
+            return r.ok && r.principal.roles.includes('analyst');
+          });
+        }
+        await cli.updateAccount(issued.account.id, { disabled: { at: Date.now(), reason: 'left' } });
+        for (const auth of auths) await eventually(async () => !(await auth.authenticate(bearer)).ok);
+        for (const auth of auths) {
+          const r = await auth.authenticate(bearer);
+          assert.equal(r.ok, false);
+          assert.match(r.ok ? '' : r.reason, /account disabled/);
+        }
+        await cli.updateAccount(issued.account.id, { disabled: null });
+        for (const auth of auths) await eventually(async () => (await auth.authenticate(bearer)).ok);
+      } finally {
+        for (const auth of auths) await auth.close();
+        for (const node of nodes) await node.close();
         await cli.close();
       }
     });

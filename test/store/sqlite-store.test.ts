@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sqliteStore } from '../support/stores.js';
+import { legacySqliteStore, sqliteStore } from '../support/stores.js';
+import { storeAccountsContract } from './store-accounts.contract.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
@@ -17,6 +18,7 @@ storeRolesContract('sqlite (memory)', () => sqliteStore());
 storeRolesContract('sqlite (file, WAL)', () => sqliteStore(join(mkdtempSync(join(tmpdir(), 'socd-store-')), 'socd.db')));
 
 storeAllowListContract('sqlite (memory)', () => sqliteStore());
+storeAccountsContract('sqlite (memory)', () => sqliteStore(), legacySqliteStore);
 
 storeLookupContract('sqlite (memory)', () => sqliteStore());
 

@@ -103,12 +103,12 @@ export function storeRolesContract(name: string, makeStore: () => Promise<TestSt
       assert.equal((await store.loadedTaxiiRoots())[1]!.title, 'Partner (renamed)');
     }));
 
-    it('accounts: listed in creation order with their current plan', withStore(async (store) => {
+    it('accounts: listed in creation order with their current plan (admin: Pro plus the admin role)', withStore(async (store) => {
       assert.deepEqual(await store.listAccounts(), []);
       const a = await store.createAccount('a@example.com', 'free', now);
       const b = await store.createAccount('b@example.com', 'pro', now + 1);
       await store.setAccountPlan(a.id, 'admin');
-      assert.deepEqual(await store.listAccounts(), [{ ...a, plan: 'admin' }, b]);
+      assert.deepEqual(await store.listAccounts(), [{ ...a, plan: 'pro', roles: ['admin'] }, b]);
     }));
 
     it('the version renderer set last renders the versions written after', withStore(async (store) => {

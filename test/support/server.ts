@@ -5,14 +5,18 @@ import { TokenSigner } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { wireApp } from '../../src/cli/wiring.js';
 import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from './stores.js';
-import type { Plan } from '../../src/store/types.js';
+import type { PlanInput } from '../../src/store/types.js';
+import type { Actor, AuditEvent } from '../../src/domain/audit.js';
 
 export interface TestServer {
   base: string;
   store: SqliteTestStore;
   config: Config;
   authenticator: Authenticator;
-  keyFor(email: string, plan: Plan): Promise<string>;
+  /** A key of the account (created on `plan` when new; `admin`: Pro plus the admin role). */
+  keyFor(email: string, plan: PlanInput): Promise<string>;
+  /** What the routes recorded in the audit trail, in order. */
+  audits: Array<{ actor: Actor; event: AuditEvent }>;
   close(): Promise<void>;
 }
 
@@ -25,7 +29,9 @@ export async function startServer(tune: (c: Config) => void = () => {}, prepare:
   const store = await sqliteStore();
   await prepare(store);
   const authenticator = new Authenticator(store);
-  const app = await wireApp({ store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false });
+  const audits: TestServer['audits'] = [];
+  const audit = { record: async (actor: Actor, event: AuditEvent) => void audits.push({ actor, event }) };
+  const app = await wireApp({ store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false, audit });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return {
@@ -33,6 +39,7 @@ export async function startServer(tune: (c: Config) => void = () => {}, prepare:
     store,
     config,
     authenticator,
+    audits,
     keyFor: async (email, plan) => (await issueKey(store, email, plan, null)).key,
     close: async () => {
       await app.close();

@@ -1,3 +1,4 @@
+import { hashApiKey } from '../../src/auth/api-keys.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { BUILTIN_COLLECTIONS } from '../../src/domain/collections.js';
@@ -81,3 +82,32 @@ async function postgresVersions(store: PostgresStore, stixId: string): Promise<S
   );
   return rows.map(stixVersionOf);
 }
+
+/** An account and key of the admin plan, as a server made them before roles (SQLite migration 9, PostgreSQL 12). */
+export const LEGACY_ADMIN = { email: 'old-admin@example.com', key: `sk_live_${'L'.repeat(40)}`, createdAt: Date.UTC(2025, 0, 1) };
+
+/**
+ * A store whose database was made before roles: migrated up to `before` (the version before the accounts migration),
+ * given an admin-plan account with a key (LEGACY_ADMIN) and a free one (free@example.com), then migrated fully.
+ */
+export async function legacyStore(make: () => SqliteStore | PostgresStore, before: number, insert: (sql: string) => Promise<void>): Promise<TestStore> {
+  const store = withTestMethods(make());
+  await store.migrate(before);
+  const at = LEGACY_ADMIN.createdAt;
+  await insert(`INSERT INTO accounts (email, plan, created_at) VALUES ('${LEGACY_ADMIN.email}', 'admin', ${at}), ('free@example.com', 'free', ${at})`);
+  const { prefix, hash } = { prefix: LEGACY_ADMIN.key.slice(0, 16), hash: hashApiKey(LEGACY_ADMIN.key) };
+  await insert(`INSERT INTO api_keys (account_id, prefix, hash, name, created_at) SELECT id, '${prefix}', '${hash}', 'old', ${at} FROM accounts WHERE plan = 'admin'`);
+  await store.migrate();
+  await store.ensureSharedObjects(sharedObjects(TEST_IDENTITY), BUILTIN_COLLECTIONS.map((c) => c.alias), TEST_IDENTITY.created);
+  return store;
+}
+
+export const legacySqliteStore = () => {
+  let s!: SqliteStore;
+  return legacyStore(() => (s = new SqliteStore(':memory:', { renderVersion: iocStixRenderer(TEST_IDENTITY_ID) })), 8, async (sql) => void s.conn.db.exec(sql));
+};
+
+export const legacyPostgresStore = (url: string, schema: string) => {
+  let s!: PostgresStore;
+  return legacyStore(() => (s = new PostgresStore(url, { renderVersion: iocStixRenderer(TEST_IDENTITY_ID), schema })), 11, async (sql) => void (await s.conn.pool.query(sql)));
+};

@@ -32,7 +32,7 @@ const SETTINGS: TaxiiSettings = {
 };
 
 let account = 0;
-const principal = (email: string, plan: Principal['plan']): Principal => ({ keyId: ++account, keyPrefix: `sk_live_${account}`, accountId: account, email, plan, roles: plan === 'admin' ? ['admin'] : [] });
+const principal = (email: string, plan: Principal['plan'] | 'admin'): Principal => ({ keyId: ++account, keyPrefix: `sk_live_${account}`, accountId: account, email, plan: plan === 'admin' ? 'pro' : plan, roles: plan === 'admin' ? ['admin'] : [] });
 const reader = principal('reader@example.com', 'pro');
 const writer = principal('writer@example.com', 'pro');
 const boss = principal('boss@example.com', 'pro');

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { limitTier } from '../../domain/plans.js';
 import { IOC_TYPES } from '../../domain/ioc-types.js';
 import { type LookupService, VERDICTS } from '../../rest/lookup-service.js';
 import { principalOf, requireFeature } from '../auth-hooks.js';
@@ -107,7 +108,8 @@ export async function lookupRoutes(app: FastifyInstance, opts: { lookup: LookupS
       },
     },
     handler: async (request) => {
-      const plan = principalOf(request).plan;
+      const who = principalOf(request);
+      const plan = limitTier(who.plan, who.roles);
       const body = typeof request.body === 'string' ? { text: request.body } : { json: request.body };
       return opts.lookup.lookupMany(body, plan);
     },

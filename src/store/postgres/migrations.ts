@@ -335,6 +335,23 @@ CREATE INDEX iocs_network_prefix ON iocs (type, (split_part(value, '/', 2)::int)
 `,
   },
   {
+    version: 12,
+    name: 'accounts: roles and disabled; the admin plan becomes pro plus the admin role',
+    sql: `
+-- What an account may do (roles) apart from what it may see (plan): docs/architecture.md §4. Roles are one TEXT of
+-- names comma-separated in the order submitter, analyst, admin (store/rows.ts rolesText); the CHECK lists every set.
+ALTER TABLE accounts ADD COLUMN roles TEXT NOT NULL DEFAULT ''
+  CONSTRAINT accounts_roles_check CHECK (roles IN ('', 'submitter', 'analyst', 'admin', 'submitter,analyst', 'submitter,admin', 'analyst,admin', 'submitter,analyst,admin'));
+ALTER TABLE accounts ADD COLUMN disabled_at BIGINT;
+ALTER TABLE accounts ADD COLUMN disabled_reason TEXT;
+UPDATE accounts SET plan = 'pro', roles = 'admin' WHERE plan = 'admin';
+ALTER TABLE accounts DROP CONSTRAINT IF EXISTS accounts_plan_check;
+ALTER TABLE accounts ADD CONSTRAINT accounts_plan_check CHECK (plan IN ('free', 'pro'));
+-- Nodes that remember keys forget them at commit (watchKeyChanges).
+NOTIFY socd_keys;
+`,
+  },
+  {
     version: 13,
     name: 'audit_log: who changed what, when, from where; append-only',
     sql: `
@@ -369,6 +386,9 @@ END
 $fn$;
 CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+`,
+  },
+  {
     version: 16,
     name: 'iocs: the stored networks by text (lookup containment by bucket)',
     sql: `
@@ -385,9 +405,9 @@ const MIGRATION_LOCK = 0x736f6364_6d6967n.toString();
 
 /**
  * Brings the schema to the latest version, each migration in its own transaction under the migration lock (several
- * nodes may start at once); the names of those applied now.
+ * nodes may start at once); the names of those applied now. `upTo`: no further (tests of a migration).
  */
-export async function migrate(conn: PgConnection): Promise<string[]> {
+export async function migrate(conn: PgConnection, upTo = Infinity): Promise<string[]> {
   const c = await conn.pool.connect();
   const lock = `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
   let failed: Error | undefined;
@@ -398,7 +418,7 @@ export async function migrate(conn: PgConnection): Promise<string[]> {
       await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
     }, c);
     const applied: string[] = [];
-    for (const m of POSTGRES_MIGRATIONS) {
+    for (const m of POSTGRES_MIGRATIONS.filter((x) => x.version <= upTo)) {
       const done = await conn.tx(async () => {
         await c.query(lock);
         // Read under the lock: another node may have applied it while this one waited.

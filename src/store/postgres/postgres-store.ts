@@ -41,8 +41,9 @@ export class PostgresStore implements Store {
     ]);
   }
 
-  migrate(): Promise<string[]> {
-    return migrate(this.conn);
+  /** `upTo`: stop after that version (tests of a migration; the application always migrates fully). */
+  migrate(upTo?: number): Promise<string[]> {
+    return migrate(this.conn, upTo);
   }
 
   async ping(): Promise<void> {

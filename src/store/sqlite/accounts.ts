@@ -1,7 +1,8 @@
-import type { Plan } from '../../domain/plans.js';
-import { type AccountRow, accountOf, type KeyRow, toKey } from '../rows.js';
+import { type PlanInput, resolvePlan } from '../../domain/plans.js';
+import type { Role } from '../../domain/roles.js';
+import { type AccountRow, accountOf, KEY_ACCOUNT_COLUMNS, keyRecordOf, type KeyRow, rolesFromText, rolesText, toKey } from '../rows.js';
 import type { AccountStore } from '../store.js';
-import type { Account, ApiKeyRecord, ApiKeyWithAccount } from '../types.js';
+import type { Account, AccountChange, AccountPage, AccountWithKeys, ApiKeyRecord, ApiKeyWithAccount } from '../types.js';
 import { isBusy } from './busy-wait.js';
 import type { SqliteConnection } from './connection.js';
 
@@ -16,9 +17,16 @@ export class SqliteAccounts implements AccountStore {
     return this.conn.db.prepare('SELECT count(*) FROM accounts').pluck().get() as number;
   }
 
-  async createAccount(email: string, plan: Plan, now: number): Promise<Account> {
-    const info = await this.conn.write(() => this.conn.db.prepare('INSERT INTO accounts (email, plan, created_at) VALUES (?, ?, ?)').run(email, plan, now));
-    return { id: Number(info.lastInsertRowid), email, plan, createdAt: now };
+  async createAccount(email: string, input: PlanInput, now: number, extraRoles: readonly Role[] = []): Promise<Account> {
+    const { plan, roles } = resolvePlan(input);
+    const text = rolesText([...roles, ...extraRoles]);
+    const info = await this.conn.write(() => this.conn.db.prepare('INSERT INTO accounts (email, plan, roles, created_at) VALUES (?, ?, ?, ?)').run(email, plan, text, now));
+    return { id: Number(info.lastInsertRowid), email, plan, roles: rolesFromText(text), createdAt: now, disabledAt: null, disabledReason: null };
+  }
+
+  async findAccountById(id: number): Promise<Account | undefined> {
+    const r = this.conn.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined;
+    return r && accountOf(r);
   }
 
   async findAccountByEmail(email: string): Promise<Account | undefined> {
@@ -26,12 +34,40 @@ export class SqliteAccounts implements AccountStore {
     return r && accountOf(r);
   }
 
-  async setAccountPlan(accountId: number, plan: Plan): Promise<void> {
-    await this.conn.write(() => this.conn.db.prepare('UPDATE accounts SET plan = ? WHERE id = ?').run(plan, accountId));
+  async setAccountPlan(accountId: number, input: PlanInput): Promise<void> {
+    const { plan, roles } = resolvePlan(input);
+    const account = await this.findAccountById(accountId);
+    if (account) await this.updateAccount(accountId, { plan, roles: [...account.roles, ...roles] });
+  }
+
+  async updateAccount(accountId: number, change: AccountChange): Promise<Account | undefined> {
+    const { db } = this.conn;
+    const update = db.transaction(() => {
+      const r = db.prepare('SELECT * FROM accounts WHERE id = ?').get(accountId) as AccountRow | undefined;
+      if (!r) return undefined;
+      const next: AccountRow = { ...r };
+      if (change.plan !== undefined) next.plan = change.plan;
+      if (change.roles !== undefined) next.roles = rolesText(change.roles);
+      if (change.disabled === null) Object.assign(next, { disabled_at: null, disabled_reason: null });
+      else if (change.disabled) Object.assign(next, { disabled_at: r.disabled_at ?? change.disabled.at, disabled_reason: change.disabled.reason });
+      db.prepare('UPDATE accounts SET plan = ?, roles = ?, disabled_at = ?, disabled_reason = ? WHERE id = ?')
+        .run(next.plan, next.roles, next.disabled_at, next.disabled_reason, accountId);
+      return accountOf(next);
+    });
+    return this.conn.write(() => update.immediate());
   }
 
   async listAccounts(): Promise<Account[]> {
     return (this.conn.db.prepare('SELECT * FROM accounts ORDER BY id').all() as AccountRow[]).map(accountOf);
+  }
+
+  async listAccountsPage(opts: { after?: number; limit: number }): Promise<AccountPage> {
+    const rows = this.conn.db.prepare(
+      `SELECT a.*, (SELECT count(*) FROM api_keys k WHERE k.account_id = a.id AND k.revoked_at IS NULL) AS active_keys
+       FROM accounts a WHERE a.id > ? ORDER BY a.id LIMIT ?`,
+    ).all(opts.after ?? 0, opts.limit + 1) as Array<AccountRow & { active_keys: number }>;
+    const items: AccountWithKeys[] = rows.slice(0, opts.limit).map((r) => ({ ...accountOf(r), activeKeys: r.active_keys }));
+    return { items, next: rows.length > opts.limit ? items[items.length - 1]!.id : null };
   }
 
   async insertApiKey(k: Omit<ApiKeyRecord, 'id' | 'lastUsedAt' | 'revokedAt'>): Promise<ApiKeyRecord> {
@@ -43,14 +79,26 @@ export class SqliteAccounts implements AccountStore {
 
   async findApiKeyByHash(hash: string): Promise<ApiKeyWithAccount | undefined> {
     const r = this.conn.db
-      .prepare('SELECT k.*, a.email, a.plan FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = ?')
+      .prepare(`SELECT k.*, ${KEY_ACCOUNT_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = ?`)
       .get(hash) as KeyRow | undefined;
     return r && toKey(r);
   }
 
+  async findApiKeyByPrefix(prefix: string): Promise<ApiKeyWithAccount | undefined> {
+    const r = this.conn.db
+      .prepare(`SELECT k.*, ${KEY_ACCOUNT_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.prefix = ?`)
+      .get(prefix) as KeyRow | undefined;
+    return r && toKey(r);
+  }
+
+  async listApiKeysOf(accountId: number): Promise<ApiKeyRecord[]> {
+    const rows = this.conn.db.prepare('SELECT * FROM api_keys WHERE account_id = ? ORDER BY id').all(accountId) as KeyRow[];
+    return rows.map(keyRecordOf);
+  }
+
   async listApiKeys(): Promise<ApiKeyWithAccount[]> {
     const rows = this.conn.db
-      .prepare('SELECT k.*, a.email, a.plan FROM api_keys k JOIN accounts a ON a.id = k.account_id ORDER BY k.id')
+      .prepare(`SELECT k.*, ${KEY_ACCOUNT_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id ORDER BY k.id`)
       .all() as KeyRow[];
     return rows.map(toKey);
   }

@@ -280,6 +280,27 @@ CREATE INDEX iocs_network_prefix ON iocs (type, CAST(substr(value, instr(value, 
 `,
   },
   {
+    version: 9,
+    name: "accounts: roles and disabled; the admin plan becomes pro plus the admin role",
+    sql: `
+-- What an account may do (roles) apart from what it may see (plan): docs/architecture.md §4. Roles are one TEXT of
+-- names comma-separated in the order submitter, analyst, admin (store/rows.ts rolesText); the CHECK lists every set.
+ALTER TABLE accounts ADD COLUMN roles TEXT NOT NULL DEFAULT ''
+  CHECK (roles IN ('', 'submitter', 'analyst', 'admin', 'submitter,analyst', 'submitter,admin', 'analyst,admin', 'submitter,analyst,admin'));
+ALTER TABLE accounts ADD COLUMN disabled_at INTEGER;
+ALTER TABLE accounts ADD COLUMN disabled_reason TEXT;
+UPDATE accounts SET plan = 'pro', roles = 'admin' WHERE plan = 'admin';
+-- The column's CHECK still allows 'admin' (changing it means rebuilding the table, which api_keys and allowlist
+-- reference): these triggers refuse it instead.
+CREATE TRIGGER accounts_plan_insert BEFORE INSERT ON accounts WHEN NEW.plan NOT IN ('free', 'pro')
+  BEGIN SELECT RAISE(ABORT, 'accounts.plan must be free or pro'); END;
+CREATE TRIGGER accounts_plan_update BEFORE UPDATE OF plan ON accounts WHEN NEW.plan NOT IN ('free', 'pro')
+  BEGIN SELECT RAISE(ABORT, 'accounts.plan must be free or pro'); END;
+-- An account's keys (its key listing, the active key counts of the account listing), as PostgreSQL has had from 1.
+CREATE INDEX api_keys_account ON api_keys (account_id);
+`,
+  },
+  {
     version: 10,
     name: 'audit_log: who changed what, when, from where; append-only',
     sql: `
@@ -309,6 +330,9 @@ CREATE INDEX audit_log_at ON audit_log (at);
 -- Archiving is an operator's act, out of band (README "Audit").
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+`,
+  },
+  {
     version: 13,
     name: 'iocs: the stored networks by text (lookup containment by bucket)',
     sql: `
@@ -319,8 +343,11 @@ CREATE INDEX iocs_network_text ON iocs (type, value) WHERE instr(value, '/') > 0
   },
 ];
 
-/** Brings the schema to the latest version, one transaction per migration; the names of those applied now. */
-export async function migrate(conn: SqliteConnection): Promise<string[]> {
+/**
+ * Brings the schema to the latest version (`upTo`: no further, for tests of a migration), one transaction per
+ * migration; the names of those applied now.
+ */
+export async function migrate(conn: SqliteConnection, upTo = Infinity): Promise<string[]> {
   const { db } = conn;
   await conn.write(() => db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)'));
   const done = new Set(
@@ -328,7 +355,7 @@ export async function migrate(conn: SqliteConnection): Promise<string[]> {
   );
   const applied: string[] = [];
   for (const m of SQLITE_MIGRATIONS) {
-    if (done.has(m.version)) continue;
+    if (done.has(m.version) || m.version > upTo) continue;
     await conn.write(() => db.transaction(() => {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
