@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { TokenSigner } from '../auth/signed-token.js';
 import { type Config, loadConfig } from '../config/config.js';
 import { openStore } from '../store/open-store.js';
@@ -8,7 +9,7 @@ import { producerIdentity } from '../stix/producer-identity.js';
 import { iocStixRenderer } from '../stix/render-ioc.js';
 import { sharedObjects } from '../stix/shared-objects.js';
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
-import { type AuditTrail, NO_AUDIT } from '../domain/audit.js';
+import { type Actor, type AuditTrail, NO_AUDIT } from '../domain/audit.js';
 
 export interface Context {
   config: Config;
@@ -50,4 +51,9 @@ export async function withContext<T>(fn: (ctx: Context) => Promise<T>, opts: Con
   } finally {
     await ctx.store.close();
   }
+}
+
+/** Who acts through a CLI command: the operator on this host (user@host), no account. */
+export function cliActor(): Actor {
+  return { accountId: null, email: null, keyPrefix: null, via: 'cli', origin: `${os.userInfo().username}@${os.hostname()}` };
 }

@@ -334,6 +334,28 @@ CREATE INDEX iocs_network_prefix ON iocs (type, (split_part(value, '/', 2)::int)
   WHERE strpos(value, '/') > 0 AND type IN ('ipv4', 'ipv6');
 `,
   },
+  {
+    version: 14,
+    name: 'sources: settings set over the API, queued runs (run now), runs by outcome found by index',
+    sql: `
+-- What an administrator set for a source over the API or the CLI (PATCH /api/v1/sources/{id}), over the
+-- configuration file; NULL: not set. api_key is in clear, as the configuration file holds it (README, Sources).
+CREATE TABLE source_settings (
+  source_id  TEXT COLLATE "C" PRIMARY KEY,
+  enabled    BOOLEAN,
+  schedule   TEXT,
+  api_key    TEXT,
+  updated_at BIGINT NOT NULL,
+  updated_by TEXT
+);
+-- Run now: a run row with outcome 'queued' waits for the node holding the ingestion lease, which polls this small
+-- partial index every 2 s.
+CREATE INDEX source_runs_queued ON source_runs (id) WHERE outcome = 'queued';
+-- The last run of a source with an outcome (validators, last success, health) and the failures since: index probes,
+-- not a walk back through a failing source's history.
+CREATE INDEX source_runs_outcome ON source_runs (source_id, outcome, id);
+`,
+  },
 ];
 
 /** The advisory lock of migrations: one bigint key, 'socdmig'. */

@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { adoptRoles } from '../compose.js';
 import type {
-  AccountStore, AllowListStore, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SourceSettingsStore, Store, TaxiiStore, VersionLog,
 } from '../store.js';
 import { PgAllowList } from './allowlist.js';
+import { PgSourceSettings } from './source-settings.js';
 import { PgAccounts } from './accounts.js';
 import { PgConnection, type PostgresStoreOptions, SCHEMA_NAME } from './connection.js';
 import { PgIngestWrites } from './ingest-writes.js';
@@ -18,7 +19,7 @@ import { PgVersionLog } from './version-log.js';
 export type { PostgresStoreOptions } from './connection.js';
 
 /** The roles a PostgresStore takes on from the files of this folder (compose.ts). */
-export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore {}
+export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore {}
 
 /**
  * Opens `postgres://…`. One pg.Pool; times are BIGINT epoch ms (date_added µs); migrations applied by `migrate()`.
@@ -36,7 +37,7 @@ export class PostgresStore implements Store {
     const conn = (this.conn = new PgConnection(connectionString, opts));
     adoptRoles(this, [
       new PgSettings(conn), new PgIocReads(conn), new PgIocLookup(conn), new PgIngestWrites(conn), new PgVersionLog(conn),
-      new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn),
+      new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn), new PgSourceSettings(conn),
     ]);
   }
 
