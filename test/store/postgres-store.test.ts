@@ -7,6 +7,7 @@ import { issueKey } from '../../src/auth/key-service.js';
 import { dropPostgresSchema } from '../../src/store/postgres/postgres-store.js';
 import { postgresStore } from '../support/stores.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
+import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
@@ -30,6 +31,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeContract('postgres', () => postgresStore(url, fresh()));
   storeRolesContract('postgres', () => postgresStore(url, fresh()));
   storeAllowListContract('postgres', () => postgresStore(url, fresh()));
+  storeSourceSettingsContract('postgres', () => postgresStore(url, fresh()));
   storeLookupContract('postgres', () => postgresStore(url, fresh()));
 
   describe('PostgreSQL: key changes reach every process', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteStore } from '../support/stores.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
+import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
@@ -16,5 +17,6 @@ storeRolesContract('sqlite (memory)', () => sqliteStore());
 storeRolesContract('sqlite (file, WAL)', () => sqliteStore(join(mkdtempSync(join(tmpdir(), 'socd-store-')), 'socd.db')));
 
 storeAllowListContract('sqlite (memory)', () => sqliteStore());
+storeSourceSettingsContract('sqlite (memory)', () => sqliteStore());
 
 storeLookupContract('sqlite (memory)', () => sqliteStore());

@@ -6,6 +6,21 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import { wireApp } from '../../src/cli/wiring.js';
 import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from './stores.js';
 import type { Plan } from '../../src/store/types.js';
+import type { AuditTrail } from '../../src/domain/audit.js';
+import type { IngestSettings, ResolvedSource } from '../../src/connectors/catalog/source-config.js';
+import { SourceRegistry } from '../../src/connectors/catalog/source-overrides.js';
+import type { RunnerDeps } from '../../src/connectors/pipeline/runner.js';
+import { IngestScheduler } from '../../src/connectors/pipeline/scheduler.js';
+
+/** What a test server may run beyond the app: its own sources, an audit trail, and the ingest scheduler over them. */
+export interface ServerExtras {
+  sources?: readonly ResolvedSource[];
+  audit?: AuditTrail;
+  /** Runs the scheduler as `socd serve` does (lease, run now polling), with these runner seams (a loopback feed server). */
+  scheduler?: { settings: IngestSettings; pollMs?: number } & Pick<RunnerDeps, 'rewriteUrl' | 'transport'>;
+}
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 export interface TestServer {
   base: string;
@@ -14,10 +29,15 @@ export interface TestServer {
   authenticator: Authenticator;
   keyFor(email: string, plan: Plan): Promise<string>;
   close(): Promise<void>;
+  scheduler?: IngestScheduler;
 }
 
 /** A real listening server on an ephemeral loopback port, on an in-memory database. */
-export async function startServer(tune: (c: Config) => void = () => {}, prepare: (store: SqliteTestStore) => Promise<void> = async () => {}): Promise<TestServer> {
+export async function startServer(
+  tune: (c: Config) => void = () => {},
+  prepare: (store: SqliteTestStore) => Promise<void> = async () => {},
+  extras: ServerExtras = {},
+): Promise<TestServer> {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
   for (const p of Object.values(config.plans)) p.rateLimit.max = 1_000_000;
   config.anonymousRateLimit.max = 1_000_000;
@@ -25,8 +45,19 @@ export async function startServer(tune: (c: Config) => void = () => {}, prepare:
   const store = await sqliteStore();
   await prepare(store);
   const authenticator = new Authenticator(store);
-  const app = await wireApp({ store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false });
+  const registry = extras.sources ? new SourceRegistry(extras.sources, store) : undefined;
+  const app = await wireApp({
+    store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false,
+    ...(registry ? { sources: registry } : {}), ...(extras.audit ? { audit: extras.audit } : {}),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  let scheduler: IngestScheduler | undefined;
+  if (extras.scheduler && registry) {
+    const { settings, pollMs, ...seams } = extras.scheduler;
+    // Ticks an hour apart: only the first pass and run now start runs during a test.
+    scheduler = new IngestScheduler(() => registry.all(), { store, settings, ...seams }, quiet, 3_600_000, pollMs ?? 20);
+    scheduler.start();
+  }
   const { port } = app.server.address() as AddressInfo;
   return {
     base: `http://127.0.0.1:${port}`,
@@ -34,7 +65,9 @@ export async function startServer(tune: (c: Config) => void = () => {}, prepare:
     config,
     authenticator,
     keyFor: async (email, plan) => (await issueKey(store, email, plan, null)).key,
+    ...(scheduler ? { scheduler } : {}),
     close: async () => {
+      await scheduler?.stop();
       await app.close();
       await store.close();
     },

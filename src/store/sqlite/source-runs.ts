@@ -59,11 +59,16 @@ export class SqliteSourceRuns implements SourceRunStore {
 
   async requestRun(sourceId: string, now: number): Promise<{ run: SourceRun; created: boolean }> {
     const { db } = this.conn;
+    const pendingRun = () => db
+      .prepare("SELECT * FROM source_runs WHERE source_id = ? AND outcome IN ('queued', 'running') ORDER BY id DESC LIMIT 1")
+      .get(sourceId) as RunRow | undefined;
+    // Looked at before the write lock, which a run of this process holds while it streams its writes: asking for the
+    // source that is running is answered at once rather than when that run ends.
+    const seen = pendingRun();
+    if (seen) return { run: runOf(seen), created: false };
     // An immediate transaction: SQLite's write lock orders every process, so two requests make one queued run.
     return this.conn.write(() => db.transaction(() => {
-      const pending = db
-        .prepare("SELECT * FROM source_runs WHERE source_id = ? AND outcome IN ('queued', 'running') ORDER BY id DESC LIMIT 1")
-        .get(sourceId) as RunRow | undefined;
+      const pending = pendingRun();
       if (pending) return { run: runOf(pending), created: false };
       const id = Number(db.prepare("INSERT INTO source_runs (source_id, started_at, outcome) VALUES (?, ?, 'queued')").run(sourceId, now).lastInsertRowid);
       return { run: runOf(db.prepare('SELECT * FROM source_runs WHERE id = ?').get(id) as RunRow), created: true };
