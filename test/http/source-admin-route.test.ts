@@ -213,11 +213,13 @@ describe('Sources administration and run now, through a real server whose schedu
       [{ schedule: '30s' }, 'schedule'], [{ schedule: 'often' }, 'schedule'], [{ schedule: '' }, 'schedule'],
       [{ api_key: '' }, 'api_key'], [{ api_key: 'k'.repeat(1025) }, 'api_key'], [{ api_key: `${API_KEY}\n` }, 'api_key'], [{ api_key: ` ${API_KEY}` }, 'api_key'],
       [{ enabled: 'maybe' }, 'enabled'], [{ colour: 'red' }, 'colour'], [{}, 'body'], [[1], 'body'],
+      // Not coerced: "" is not null (which would clear a setting), 1 is not true, a number is not a key.
+      [{ enabled: '' }, 'enabled'], [{ enabled: 1 }, 'enabled'], [{ enabled: 'true' }, 'enabled'], [{ api_key: 12345 }, 'api_key'], [{ schedule: 6 }, 'schedule'],
     ];
     for (const [body, field] of bad) {
       const r = await call(srv.base, 'PATCH', '/api/v1/sources/list-a', admin, body);
       assert.equal(r.status, 400, `${JSON.stringify(body).slice(0, 60)}: ${r.text}`);
-      assert.match(r.body.code, /invalid_parameter|bad_request|validation/, r.text);
+      assert.equal(r.body.code, 'invalid_parameter', r.text);
       assert.ok(r.text.includes(field), `${field} named: ${r.text}`);
     }
   });

@@ -116,6 +116,9 @@ export async function sourceRoutes(app: FastifyInstance, opts: { sources: Source
 
   app.patch('/sources/:id', {
     preValidation: admin,
+    // The schema documents the body; the service checks it, strictly: Fastify's validator coerces types, and would
+    // take "" for null (clearing a setting) or 1 for true.
+    validatorCompiler: () => () => true,
     schema: {
       summary: 'Enable, disable, schedule or key a source (admin)',
       description:
