@@ -139,7 +139,7 @@ export async function sourceRoutes(app: FastifyInstance, opts: { sources: Source
         },
         examples: [{ enabled: true, schedule: '6h' }, { api_key: 'your-provider-key' }, { enabled: false }, { schedule: null }],
       },
-      response: { 200: sourceSchema, ...errorResponses },
+      response: { 200: sourceSchema, 503: { $ref: 'Problem#' }, ...errorResponses },
     },
     handler: async (request) => {
       const { id } = request.params as { id: string };
@@ -166,6 +166,7 @@ export async function sourceRoutes(app: FastifyInstance, opts: { sources: Source
       response: {
         202: { type: 'object', properties: { run: runDetailSchema }, required: ['run'], examples: [{ run: runExample }] },
         409: { $ref: 'Problem#' },
+        503: { $ref: 'Problem#' },
         ...errorResponses,
       },
     },

@@ -66,12 +66,15 @@ export class SqliteSourceRuns implements SourceRunStore {
     // source that is running is answered at once rather than when that run ends.
     const seen = pendingRun();
     if (seen) return { run: runOf(seen), created: false };
-    // An immediate transaction: SQLite's write lock orders every process, so two requests make one queued run.
-    return this.conn.write(() => db.transaction(() => {
-      const pending = pendingRun();
+    // An immediate transaction: SQLite's write lock orders every process, so two requests make one queued run. On
+    // the side connection: a run of this process streaming its writes does not hold the request up to its end.
+    return this.conn.sideWrite((w) => w.transaction(() => {
+      const pending = w
+        .prepare("SELECT * FROM source_runs WHERE source_id = ? AND outcome IN ('queued', 'running') ORDER BY id DESC LIMIT 1")
+        .get(sourceId) as RunRow | undefined;
       if (pending) return { run: runOf(pending), created: false };
-      const id = Number(db.prepare("INSERT INTO source_runs (source_id, started_at, outcome) VALUES (?, ?, 'queued')").run(sourceId, now).lastInsertRowid);
-      return { run: runOf(db.prepare('SELECT * FROM source_runs WHERE id = ?').get(id) as RunRow), created: true };
+      const id = Number(w.prepare("INSERT INTO source_runs (source_id, started_at, outcome) VALUES (?, ?, 'queued')").run(sourceId, now).lastInsertRowid);
+      return { run: runOf(w.prepare('SELECT * FROM source_runs WHERE id = ?').get(id) as RunRow), created: true };
     }).immediate());
   }
 

@@ -17,9 +17,9 @@ export class SqliteSourceSettings implements SourceSettingsStore {
   }
 
   async updateSourceSetting(source: string, patch: SourceSettingPatch, now: number, by: string | null): Promise<SourceSetting | undefined> {
-    const { db } = this.conn;
-    // Read and write in one immediate transaction: two changes of one source never lose a field.
-    return this.conn.write(() => db.transaction(() => {
+    // Read and write in one immediate transaction: two changes of one source never lose a field. On the side
+    // connection: a run of this process streaming its writes does not hold the change up to its end.
+    return this.conn.sideWrite((db) => db.transaction(() => {
       const row = db.prepare('SELECT * FROM source_settings WHERE source_id = ?').get(source) as SourceSettingRow | undefined;
       const next = patchedSetting(row && sourceSettingOf(row), source, patch, now, by);
       if (!next) {
