@@ -76,7 +76,7 @@ export class IngestScheduler {
       if (this.stopped || !this.leader || this.busy) return;
       this.busy = this.deps.store.queuedRuns(1)
         .then(async (q) => {
-          if (q.length) await this.runQueued(await this.current(), new Set());
+          if (q.length) await this.runQueued(new Set());
         })
         .catch((err: unknown) => this.log.error({ err }, 'queued runs failed'))
         .finally(() => {
@@ -136,16 +136,20 @@ export class IngestScheduler {
     const last = new Map((await this.deps.store.latestRuns()).map((r) => [r.sourceId, r]));
     // Sources run from the queue in this pass: their run is newer than `last` says.
     const ranNow = new Set<string>();
-    const reports: RunReport[] = [...(await this.runQueued(sources, ranNow))];
+    const reports: RunReport[] = [...(await this.runQueued(ranNow))];
     // Failure warnings wait while every run of this pass failed on the network: offline, one line says it all.
     let held: Array<{ fields: object; error: string | null }> = [];
     let offline = true;
-    for (const src of sources) {
+    for (const planned of sources) {
       // Lost the lease (it lapsed while the process stalled): leave the rest to the new holder.
       if (this.stopped || !this.leader) break;
-      reports.push(...(await this.runQueued(sources, ranNow)));
-      if (!src.enabled || src.reason || ranNow.has(src.def.id)) continue;
-      const prev = last.get(src.def.id);
+      reports.push(...(await this.runQueued(ranNow)));
+      if (!planned.enabled || planned.reason || ranNow.has(planned.def.id)) continue;
+      const prev = last.get(planned.def.id);
+      if (prev && clock() - prev.startedAt < planned.scheduleMs) continue;
+      // Read again before it runs (a pass may last long): a source disabled or rescheduled meanwhile is left alone.
+      const src = typeof this.sources === 'function' ? (await this.current()).find((s) => s.def.id === planned.def.id) : planned;
+      if (!src || !src.enabled || src.reason) continue;
       if (prev && clock() - prev.startedAt < src.scheduleMs) continue;
       const report = await runSource(src, this.deps);
       reports.push(report);
@@ -163,7 +167,7 @@ export class IngestScheduler {
       if (report.outcome === 'failed') this.log.warn({ ...fields, error: report.error }, 'source run failed');
       else this.log.info(fields, 'source run');
     }
-    reports.push(...(await this.runQueued(sources, ranNow)));
+    reports.push(...(await this.runQueued(ranNow)));
     const down = offline ? networkDown(reports) : undefined;
     if (down) this.log.warn({ sources: reports.filter((r) => r.outcome === 'failed').map((r) => r.source) }, down);
     else for (const h of held) this.log.warn({ ...h.fields, error: h.error }, 'source run failed');
@@ -178,15 +182,16 @@ export class IngestScheduler {
   /**
    * Starts the runs asked for (run now), oldest first. runSource's startRun takes the queued row as its run, so the id
    * the requester follows is this run. A source disabled, unknown or too soon since then ends its request `skipped`
-   * with the reason.
+   * with the reason. Cheap when nothing is queued: one probe of the queued index.
    */
-  private async runQueued(sources: readonly ResolvedSource[], ranNow: Set<string>): Promise<RunReport[]> {
+  private async runQueued(ranNow: Set<string>): Promise<RunReport[]> {
     const reports: RunReport[] = [];
-    const byId = new Map(sources.map((s) => [s.def.id, s]));
     for (;;) {
       if (this.stopped || !this.leader) return reports;
       const queued = await this.deps.store.queuedRuns(QUEUED_BATCH);
       if (queued.length === 0) return reports;
+      // Read now, not at the start of the pass: a source enabled just before its run was asked for runs.
+      const byId = new Map((await this.current()).map((s) => [s.def.id, s]));
       for (const q of queued) {
         if (this.stopped || !this.leader) return reports;
         const src = byId.get(q.sourceId);
