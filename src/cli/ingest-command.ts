@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import { type RunReport, runSources } from '../connectors/pipeline/runner.js';
 import { resolveSources } from '../connectors/catalog/source-config.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
+import { SourceRegistry } from '../connectors/catalog/source-overrides.js';
 import { cliActor, withContext } from './context.js';
 import { table } from './table.js';
 
@@ -18,7 +19,10 @@ export interface IngestOptions {
  */
 export async function ingestCommand(opts: IngestOptions): Promise<void> {
   await withContext(async ({ store, config, audit }) => {
-    const { sources, ingest } = resolveSources(CATALOG, config.file);
+    const resolved = resolveSources(CATALOG, config.file);
+    const { ingest } = resolved;
+    // With what administrators set over the API (enabled, schedule, key), as the scheduler runs them.
+    const sources = await new SourceRegistry(resolved.sources, store).all();
     let chosen = sources.filter((s) => s.enabled);
     if (opts.source?.length) {
       const unknown = opts.source.filter((id) => !sources.some((s) => s.def.id === id));

@@ -19,6 +19,7 @@ import { taxiiLoadCommand } from './taxii-command.js';
 import { serveCommand } from './serve-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { sourcesCommand } from './sources-command.js';
+import { sourcesDisable, sourcesEnable, sourcesRun, sourcesSet } from './source-admin-commands.js';
 
 /** package.json's version: dist/src/cli/main.js and src/cli/main.ts are both three levels below the checkout. */
 const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -119,11 +120,30 @@ program
   .option('--json', 'print the run reports as JSON')
   .action(ingestCommand);
 
-program
-  .command('sources')
-  .description('list the sources: enabled or why not, schedule, last run and its outcome')
+const sources = program.command('sources').description('the sources: list them, enable, disable, schedule or key them, run one now');
+sources
+  .command('list', { isDefault: true })
+  .description('list the sources: enabled or why not, schedule, last run and its outcome, failures since the last success')
   .option('--json', 'JSON output')
   .action(sourcesCommand);
+sources.command('enable').description('enable a source (kept in the database, over the configuration file)').argument('<id>').action(sourcesEnable);
+sources.command('disable').description('disable a source (a run in progress finishes)').argument('<id>').action(sourcesDisable);
+sources
+  .command('set')
+  .description("change a source's schedule or key (kept in the database; a key in SOCD_<ID>_KEY still wins)")
+  .argument('<id>')
+  .option('--schedule <duration>', 'e.g. 15m, 6h, 1d (at least 1m)')
+  .option('--reset-schedule', 'back to the configuration file\'s schedule')
+  .option('--reset-enabled', 'back to the configuration file\'s enabled')
+  .option('--api-key-stdin', 'read the key from stdin (never an argument: it would stay in the shell history)')
+  .option('--clear-api-key', 'remove the key set over the API or the CLI')
+  .action(sourcesSet);
+sources
+  .command('run')
+  .description('queue a run for the server running ingestion; prints the run id (socd ingest --source ID runs it here instead)')
+  .argument('<id>')
+  .option('--wait', 'wait for the run to end and print its outcome')
+  .action(sourcesRun);
 
 const taxii = program.command('taxii').description('TAXII server data');
 taxii

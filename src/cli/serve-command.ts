@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { Authenticator } from '../auth/authenticator.js';
 import { bootstrapAdmin } from '../auth/key-service.js';
 import { openContext, tokenSigner } from './context.js';
-import { wireApp } from './wiring.js';
+import { sourceRegistry, wireApp } from './wiring.js';
 import { IngestScheduler } from '../connectors/pipeline/scheduler.js';
 import { resolveSources } from '../connectors/catalog/source-config.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
@@ -15,7 +15,9 @@ const SHUTDOWN_TIMEOUT_MS = 20_000;
 /** `socd serve`: migrations, the first admin key on an empty database, the HTTP server, a clean shutdown. */
 export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<void> {
   const ctx = await openContext();
-  const { sources, ingest } = resolveSources(CATALOG, ctx.config.file);
+  const { sources: configured, ingest } = resolveSources(CATALOG, ctx.config.file);
+  // One registry for the API and the scheduler: settings changed over the API (on any node) apply at the next pass.
+  const sources = sourceRegistry(ctx.store, ctx.config, configured);
   const authenticator = new Authenticator(ctx.store);
   // Fail fast while Redis is away (no offline queue): the rate limiter then serves instead of waiting.
   const redis = ctx.config.redisUrl ? new Redis(ctx.config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
@@ -83,8 +85,11 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
   app.log.info({ database: ctx.store.kind, rateLimits: redis ? 'redis' : 'in-process', configFile: ctx.config.configFile ?? null }, 'socd serving');
   if (opts.scheduler !== false && ingest.scheduler) {
-    scheduler = new IngestScheduler(sources, { store: ctx.store, settings: ingest }, app.log.child({ component: 'ingest' }));
+    scheduler = new IngestScheduler(() => sources.all(), { store: ctx.store, settings: ingest }, app.log.child({ component: 'ingest' }));
     scheduler.start();
-    app.log.info({ sources: sources.filter((s) => s.enabled && !s.reason).map((s) => s.def.id) }, 'ingest scheduler started');
-  } else app.log.info('ingest scheduler off');
+    app.log.info({ sources: (await sources.all()).filter((s) => s.enabled && !s.reason).map((s) => s.def.id) }, 'ingest scheduler started');
+  } else {
+    // Runs asked for over the API (run now) wait queued until a node with the scheduler takes them (README, Sources).
+    app.log.info('ingest scheduler off: runs asked for over the API wait for a node that runs it');
+  }
 }

@@ -12,6 +12,7 @@ import type { TokenSigner } from '../auth/signed-token.js';
 import type { Config } from '../config/config.js';
 import type { AuditTrail } from '../domain/audit.js';
 import { resolveSources, type ResolvedSource } from '../connectors/catalog/source-config.js';
+import { SourceRegistry } from '../connectors/catalog/source-overrides.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { type AppOptions, buildApp } from '../http/app.js';
 import type { ProducerIdentity } from '../stix/identity.js';
@@ -27,8 +28,11 @@ export interface AppWiring extends AppOptions {
   authenticator: Authenticator;
   signer: TokenSigner;
   identity: ProducerIdentity;
-  /** The sources `GET /api/v1/sources` lists (the catalog and custom sources, resolved with the configuration). */
-  sources?: readonly ResolvedSource[];
+  /**
+   * The sources `GET /api/v1/sources` lists (the catalog and custom sources, resolved with the configuration), or the
+   * registry `socd serve` shares with its scheduler (the API's settings over them).
+   */
+  sources?: readonly ResolvedSource[] | SourceRegistry;
   /** Where changes are recorded; the store's audit log unless a test says otherwise. */
   audit?: AuditTrail;
 }
@@ -56,6 +60,12 @@ export async function taxiiService(store: Store, config: Config, signer: TokenSi
   }, new CollectionRegistry(config.taxii.collections, await store.loadedTaxiiCollections()));
 }
 
+/** The sources with the settings administrators keep in the store over them (connectors/catalog/source-overrides.ts). */
+export function sourceRegistry(store: Store, config: Config, sources?: readonly ResolvedSource[] | SourceRegistry): SourceRegistry {
+  if (sources instanceof SourceRegistry) return sources;
+  return new SourceRegistry(sources ?? resolveSources(CATALOG, config.file).sources, store);
+}
+
 /** The HTTP application with its services built from the store, the configuration and the source catalog. */
 export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
   const { store, config, signer, identity, sources, audit, ...options } = w;
@@ -68,7 +78,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     iocs: new IocService(store, signer, config.rest),
     lookup: new LookupService(store, config.plans),
     stix: new StixExportService(store, identity),
-    sources: new SourceService(store, sources ?? resolveSources(CATALOG, config.file).sources),
+    sources: new SourceService(store, sourceRegistry(store, config, sources), config.rest),
     allowlist: new AllowListService(store, signer, config.rest, trail),
     taxii: await taxiiService(store, config, signer),
     audit: trail,

@@ -184,7 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(stixRoutes, { stix: deps.stix });
     await api.register(iocRoutes, { iocs: deps.iocs });
     await api.register(lookupRoutes, { lookup: deps.lookup });
-    await api.register(sourceRoutes, { sources: deps.sources });
+    await api.register(sourceRoutes, { sources: deps.sources, audit: deps.audit });
     await api.register(allowlistRoutes, { allowlist: deps.allowlist });
     await api.register(auditRoutes, { auditLog: deps.auditLog });
     await api.register(accountRoutes, { accounts: deps.accounts });

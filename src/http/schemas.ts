@@ -24,6 +24,8 @@ export const problemSchema = {
     required_role: { type: 'string', enum: ['submitter', 'analyst', 'admin'], description: 'role_required: the role the route needs' },
     limit: { type: 'integer', description: 'the limit a request went over (a look-up batch: the plan\'s size)' },
     plan: { type: 'string' },
+    run_id: { type: 'integer', description: 'run_in_progress: the run of the source queued or running already (GET /api/v1/sources/{id}/runs/{run_id})' },
+    reason: { type: 'string', description: 'source_not_runnable: why the source does not run now' },
   },
   required: ['type', 'title', 'status', 'detail', 'code'],
 } as const;

@@ -5,7 +5,9 @@ import { isRole, type Role } from '../domain/roles.js';
 import type { Tlp } from '../domain/tlp.js';
 import { parseList } from './merge.js';
 import type { IocFacts } from './ioc-reconcile.js';
-import type { Account, AllowEntry, ApiKeyRecord, ApiKeyWithAccount, Ioc, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, StixVersion } from './types.js';
+import type {
+  Account, AllowEntry, ApiKeyRecord, ApiKeyWithAccount, Ioc, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, SourceSetting, SourceSettingPatch, StixVersion,
+} from './types.js';
 
 /**
  * Rows both stores read the same way (snake_case columns, numbers for times): their shapes and mappers, written
@@ -238,3 +240,31 @@ export const allowEntryOf = (r: AllowRow): AllowEntry => ({
   author: r.author === null ? null : Number(r.author), createdAt: Number(r.created_at),
   expiresAt: r.expires_at === null ? null : Number(r.expires_at),
 });
+
+export interface SourceSettingRow {
+  source_id: string;
+  enabled: number | boolean | null;
+  schedule: string | null;
+  api_key: string | null;
+  updated_at: number;
+  updated_by: string | null;
+}
+
+export const sourceSettingOf = (r: SourceSettingRow): SourceSetting => ({
+  sourceId: r.source_id, enabled: r.enabled === null ? null : Boolean(r.enabled), schedule: r.schedule, apiKey: r.api_key,
+  updatedAt: Number(r.updated_at), updatedBy: r.updated_by,
+});
+
+/** A setting with a change applied (undefined keeps a field, null clears it); undefined when no field is left set. */
+export function patchedSetting(old: SourceSetting | undefined, source: string, p: SourceSettingPatch, now: number, by: string | null): SourceSetting | undefined {
+  const pick = <T>(v: T | null | undefined, was: T | null | undefined): T | null => (v === undefined ? (was ?? null) : v);
+  const next: SourceSetting = {
+    sourceId: source,
+    enabled: pick(p.enabled, old?.enabled),
+    schedule: pick(p.schedule, old?.schedule),
+    apiKey: pick(p.apiKey, old?.apiKey),
+    updatedAt: now,
+    updatedBy: by,
+  };
+  return next.enabled === null && next.schedule === null && next.apiKey === null ? undefined : next;
+}

@@ -29,6 +29,10 @@ import type {
   RunResult,
   SharedObject,
   SourceRun,
+  SourceRunPage,
+  SourceHealthRow,
+  SourceSetting,
+  SourceSettingPatch,
   DecayResult,
   UpsertOptions,
   SourceRecord,
@@ -203,8 +207,26 @@ export interface SourceRunStore {
   tryLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
   /** Gives the lease up (a clean shutdown hands it over at once). */
   releaseLease(name: string, holder: string): Promise<void>;
-  /** Opens a run (outcome `running`); runs still `running` for this source were interrupted and become `failed`. */
+  /**
+   * Opens a run (outcome `running`); runs still `running` for this source were interrupted and become `failed`. A
+   * run of this source `queued` by requestRun becomes this run (it starts now): the request is served by it.
+   */
   startRun(source: string, now: number): Promise<number>;
+  /**
+   * Asks for a run of `source` now (POST /api/v1/sources/{id}/runs): a `queued` run row, which the process holding
+   * the ingestion lease starts (startRun). One at a time per source: when one is queued or running already, that
+   * one is answered, with `created: false`. Atomic across processes.
+   */
+  requestRun(source: string, now: number): Promise<{ run: SourceRun; created: boolean }>;
+  /** The oldest queued runs, at most `limit` (an index of the queued rows: cheap to poll every few seconds). */
+  queuedRuns(limit: number): Promise<SourceRun[]>;
+  /** Ends runs left `running` by a process that no longer holds the lease (it died): `failed`, interrupted. */
+  interruptRuns(now: number): Promise<number>;
+  getRun(run: number): Promise<SourceRun | undefined>;
+  /** A source's runs, newest first, before the run id `before` (keyset). */
+  listRuns(source: string, opts: { before?: number; limit: number }): Promise<SourceRunPage>;
+  /** Per source that has run: its last success and the failures since, in one indexed query per source. */
+  sourceHealth(): Promise<SourceHealthRow[]>;
   finishRun(run: number, result: RunResult): Promise<void>;
   /** The latest run of each source that has one. */
   latestRuns(): Promise<SourceRun[]>;
@@ -237,7 +259,18 @@ export interface AuditLog {
   listAudit(query: AuditQuery): Promise<AuditPage>;
 }
 
+/**
+ * What an administrator set for sources over the API, over the configuration file (connectors/catalog/
+ * source-overrides.ts applies them). One row per source with a setting.
+ */
+export interface SourceSettingsStore {
+  listSourceSettings(): Promise<SourceSetting[]>;
+  getSourceSetting(source: string): Promise<SourceSetting | undefined>;
+  /** Applies a change (undefined keeps a field, null clears it); a row left with no field set is removed. */
+  updateSourceSetting(source: string, patch: SourceSettingPatch, now: number, by: string | null): Promise<SourceSetting | undefined>;
+}
+
 /** The whole store: every role, and its lifecycle. */
 export interface Store
-  extends StoreLifecycle, SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore,
+  extends StoreLifecycle, SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore,
     AuditLog {}

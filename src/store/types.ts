@@ -55,7 +55,8 @@ export interface UpsertOptions {
   enrichOnly?: boolean;
 }
 
-export const RUN_OUTCOMES = ['running', 'ok', 'not-modified', 'failed', 'skipped'] as const;
+/** `queued`: asked for (run now, POST /api/v1/sources/{id}/runs) and not started yet; the scheduler's holder starts it. */
+export const RUN_OUTCOMES = ['queued', 'running', 'ok', 'not-modified', 'failed', 'skipped'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 /** What a run counted. */
@@ -83,6 +84,46 @@ export interface SourceRun extends RunCounts {
   error: string | null;
   etag: string | null;
   lastModified: string | null;
+}
+
+/** A page of a source's runs, newest first; `next`: the id to pass as `before` for the page after. */
+export interface SourceRunPage {
+  items: SourceRun[];
+  next: number | null;
+}
+
+/** What the health of a source is computed from: its last success and the failures since (store.ts sourceHealth). */
+export interface SourceHealthRow {
+  sourceId: string;
+  /** When the last run that succeeded (ok or not-modified) started and finished; null: none yet. */
+  lastSuccessStartedAt: number | null;
+  lastSuccessFinishedAt: number | null;
+  /** Failed runs since the last success (all of them when none), counted up to HEALTH_FAILURE_CAP. */
+  consecutiveFailures: number;
+}
+
+/** Failures counted per source by the health query at most: past it, "at least this many" is all a dashboard needs. */
+export const HEALTH_FAILURE_CAP = 1000;
+
+/**
+ * What an administrator set for a source over the API (PATCH /api/v1/sources/{id}, `socd sources enable|disable|set`),
+ * over the configuration file: null fields are not set. The key is kept in clear, as the configuration file keeps it.
+ */
+export interface SourceSetting {
+  sourceId: string;
+  enabled: boolean | null;
+  schedule: string | null;
+  apiKey: string | null;
+  updatedAt: number;
+  /** Who set it last: an account email, or user@host for the CLI. */
+  updatedBy: string | null;
+}
+
+/** A change to a source's settings: undefined keeps a field, null clears it (back to the configuration). */
+export interface SourceSettingPatch {
+  enabled?: boolean | null;
+  schedule?: string | null;
+  apiKey?: string | null;
 }
 
 /** What a finished run records. */

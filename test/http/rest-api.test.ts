@@ -290,10 +290,10 @@ describe('the OpenAPI document', () => {
           if (!METHODS.includes(method)) continue;
           const where = `${method.toUpperCase()} ${path}`;
           assert.ok(op.summary, `${where}: a summary`);
-          // The success answer: 200, or 201 for a creation; a 204 has no body to describe.
-          const ok = op.responses?.['200'] ?? op.responses?.['201'];
+          // The success answer: 200, 201 for a creation, 202 for work accepted (run now); a 204 has no body to describe.
+          const ok = op.responses?.['200'] ?? op.responses?.['201'] ?? op.responses?.['202'];
           if (!(ok === undefined && op.responses?.['204'])) {
-            assert.ok(ok?.content && Object.values(ok.content).some((c) => c.schema), `${where}: the shape of its 200 (or 201) answer`);
+            assert.ok(ok?.content && Object.values(ok.content).some((c) => c.schema), `${where}: the shape of its 200 (or 201, 202) answer`);
           }
           for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
             assert.ok(op.parameters?.some((p) => p.in === 'path' && p.name === name), `${where}: path parameter ${name}`);

@@ -9,8 +9,8 @@ import { observation, source } from '../support/builders.js';
 import { startServer, type TestServer } from '../support/server.js';
 
 const ITEM_KEYS = [
-  'aggregate_of', 'custom', 'enabled', 'homepage', 'id', 'last_run', 'license', 'mode', 'name', 'redistributable', 'reliability',
-  'schedule', 'status_reason',
+  'aggregate_of', 'api_key_from', 'api_key_set', 'custom', 'enabled', 'health', 'homepage', 'id', 'last_run', 'license', 'mode', 'name',
+  'redistributable', 'reliability', 'schedule', 'set_by_api', 'status_reason',
 ];
 const RUN_KEYS = ['allowlisted', 'bytes', 'delisted', 'duration_ms', 'error', 'finished_at', 'new', 'outcome', 'records', 'rejected', 'started_at', 'unchanged', 'updated'];
 const SECRET = 'secret-key-123';
@@ -160,6 +160,8 @@ describe('GET /api/v1/sources with a configured key', () => {
     for (const item of body.data) assert.deepEqual(Object.keys(item).sort(), ITEM_KEYS, `${item.id}: no key field`);
     const abuse = body.data.find((s: { id: string }) => s.id === 'abuseipdb');
     assert.equal(abuse.enabled, true);
+    assert.equal(abuse.api_key_set, true, 'says a key is there');
+    assert.equal(abuse.api_key_from, 'config', 'and where it comes from');
     assert.equal(abuse.status_reason, null, 'the key is set: it may run');
     const feodo = body.data.find((s: { id: string }) => s.id === 'feodo');
     assert.equal(feodo.enabled, false);

@@ -9,6 +9,7 @@ import { legacyPostgresStore, postgresStore } from '../support/stores.js';
 import { storeAccountsContract } from './store-accounts.contract.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
+import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
@@ -33,6 +34,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeRolesContract('postgres', () => postgresStore(url, fresh()));
   storeAllowListContract('postgres', () => postgresStore(url, fresh()));
   storeAccountsContract('postgres', () => postgresStore(url, fresh()), () => legacyPostgresStore(url, fresh()));
+  storeSourceSettingsContract('postgres', () => postgresStore(url, fresh()));
   storeLookupContract('postgres', () => postgresStore(url, fresh()));
   storeAuditContract('postgres', () => postgresStore(url, fresh()));
 

@@ -5,6 +5,7 @@ import { legacySqliteStore, sqliteStore } from '../support/stores.js';
 import { storeAccountsContract } from './store-accounts.contract.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
+import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
@@ -19,6 +20,7 @@ storeRolesContract('sqlite (file, WAL)', () => sqliteStore(join(mkdtempSync(join
 
 storeAllowListContract('sqlite (memory)', () => sqliteStore());
 storeAccountsContract('sqlite (memory)', () => sqliteStore(), legacySqliteStore);
+storeSourceSettingsContract('sqlite (memory)', () => sqliteStore());
 
 storeLookupContract('sqlite (memory)', () => sqliteStore());
 

@@ -6,7 +6,21 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import { wireApp } from '../../src/cli/wiring.js';
 import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from './stores.js';
 import type { PlanInput } from '../../src/store/types.js';
-import type { Actor, AuditEvent } from '../../src/domain/audit.js';
+import type { Actor, AuditEvent, AuditTrail } from '../../src/domain/audit.js';
+import type { IngestSettings, ResolvedSource } from '../../src/connectors/catalog/source-config.js';
+import { SourceRegistry } from '../../src/connectors/catalog/source-overrides.js';
+import type { RunnerDeps } from '../../src/connectors/pipeline/runner.js';
+import { IngestScheduler } from '../../src/connectors/pipeline/scheduler.js';
+
+/** What a test server may run beyond the app: its own sources, an audit trail, and the ingest scheduler over them. */
+export interface ServerExtras {
+  sources?: readonly ResolvedSource[];
+  audit?: AuditTrail;
+  /** Runs the scheduler as `socd serve` does (lease, run now polling), with these runner seams (a loopback feed server). */
+  scheduler?: { settings: IngestSettings; pollMs?: number } & Pick<RunnerDeps, 'rewriteUrl' | 'transport'>;
+}
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 export interface TestServer {
   base: string;
@@ -18,10 +32,15 @@ export interface TestServer {
   /** What the routes recorded in the audit trail, in order. */
   audits: Array<{ actor: Actor; event: AuditEvent }>;
   close(): Promise<void>;
+  scheduler?: IngestScheduler;
 }
 
 /** A real listening server on an ephemeral loopback port, on an in-memory database. */
-export async function startServer(tune: (c: Config) => void = () => {}, prepare: (store: SqliteTestStore) => Promise<void> = async () => {}): Promise<TestServer> {
+export async function startServer(
+  tune: (c: Config) => void = () => {},
+  prepare: (store: SqliteTestStore) => Promise<void> = async () => {},
+  extras: ServerExtras = {},
+): Promise<TestServer> {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
   for (const p of Object.values(config.plans)) p.rateLimit.max = 1_000_000;
   config.anonymousRateLimit.max = 1_000_000;
@@ -30,9 +49,20 @@ export async function startServer(tune: (c: Config) => void = () => {}, prepare:
   await prepare(store);
   const authenticator = new Authenticator(store);
   const audits: TestServer['audits'] = [];
-  const audit = { record: async (actor: Actor, event: AuditEvent) => void audits.push({ actor, event }) };
-  const app = await wireApp({ store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false, audit });
+  const audit = extras.audit ?? { record: async (actor: Actor, event: AuditEvent) => void audits.push({ actor, event }) };
+  const registry = extras.sources ? new SourceRegistry(extras.sources, store) : undefined;
+  const app = await wireApp({
+    store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false,
+    ...(registry ? { sources: registry } : {}), audit,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  let scheduler: IngestScheduler | undefined;
+  if (extras.scheduler && registry) {
+    const { settings, pollMs, ...seams } = extras.scheduler;
+    // Ticks an hour apart: only the first pass and run now start runs during a test.
+    scheduler = new IngestScheduler(() => registry.all(), { store, settings, ...seams }, quiet, 3_600_000, pollMs ?? 20);
+    scheduler.start();
+  }
   const { port } = app.server.address() as AddressInfo;
   return {
     base: `http://127.0.0.1:${port}`,
@@ -41,7 +71,9 @@ export async function startServer(tune: (c: Config) => void = () => {}, prepare:
     authenticator,
     audits,
     keyFor: async (email, plan) => (await issueKey(store, email, plan, null)).key,
+    ...(scheduler ? { scheduler } : {}),
     close: async () => {
+      await scheduler?.stop();
       await app.close();
       await store.close();
     },

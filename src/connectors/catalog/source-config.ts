@@ -15,6 +15,10 @@ export interface ResolvedSource {
   /** Why it does not run: disabled by default (licence…), or a key it needs is missing. */
   reason: string | undefined;
   apiKey: string | undefined;
+  /** Where the key comes from: the environment (the operator's last word), an API setting, the configuration file. */
+  keyFrom?: 'env' | 'api' | 'config' | null;
+  /** The variable that holds the key (SOCD_<ID>_KEY unless the definition names another). */
+  keyEnv?: string;
   /** Basic-auth user of a TAXII source. */
   username: string | undefined;
   custom: boolean;
@@ -163,8 +167,9 @@ export function resolveSources(
         : (d.disabledReason ?? 'disabled by default');
     }
     else if (d.apiKey && !d.apiKey.optional && !apiKey) reason = `needs-key: set ${envName} or sources.${d.id}.apiKey`;
+    const keyFrom = env[envName] ? 'env' : apiKey ? 'config' : null;
     return {
-      def, enabled, reason, apiKey, custom: isCustom,
+      def, enabled, reason, apiKey, keyFrom, keyEnv: envName, custom: isCustom,
       username: typeof s.username === 'string' ? s.username : d.shape.kind === 'taxii' ? d.shape.username : undefined,
       scheduleMs: parseDuration(def.schedule)!,
       minIntervalMs: def.minInterval ? parseDuration(def.minInterval)! : 0,

@@ -389,6 +389,28 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATE
 `,
   },
   {
+    version: 14,
+    name: 'sources: settings set over the API, queued runs (run now), runs by outcome found by index',
+    sql: `
+-- What an administrator set for a source over the API or the CLI (PATCH /api/v1/sources/{id}), over the
+-- configuration file; NULL: not set. api_key is in clear, as the configuration file holds it (README, Sources).
+CREATE TABLE source_settings (
+  source_id  TEXT COLLATE "C" PRIMARY KEY,
+  enabled    BOOLEAN,
+  schedule   TEXT,
+  api_key    TEXT,
+  updated_at BIGINT NOT NULL,
+  updated_by TEXT
+);
+-- Run now: a run row with outcome 'queued' waits for the node holding the ingestion lease, which polls this small
+-- partial index every 2 s.
+CREATE INDEX source_runs_queued ON source_runs (id) WHERE outcome = 'queued';
+-- The last run of a source with an outcome (validators, last success, health) and the failures since: index probes,
+-- not a walk back through a failing source's history.
+CREATE INDEX source_runs_outcome ON source_runs (source_id, outcome, id);
+`,
+  },
+  {
     version: 16,
     name: 'iocs: the stored networks by text (lookup containment by bucket)',
     sql: `

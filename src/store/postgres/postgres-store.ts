@@ -2,9 +2,10 @@ import pg from 'pg';
 import { adoptRoles } from '../compose.js';
 import { PgAuditLog } from './audit-log.js';
 import type {
-  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SourceSettingsStore, Store, TaxiiStore, VersionLog,
 } from '../store.js';
 import { PgAllowList } from './allowlist.js';
+import { PgSourceSettings } from './source-settings.js';
 import { PgAccounts } from './accounts.js';
 import { PgConnection, type PostgresStoreOptions, SCHEMA_NAME } from './connection.js';
 import { PgIngestWrites } from './ingest-writes.js';
@@ -19,7 +20,7 @@ import { PgVersionLog } from './version-log.js';
 export type { PostgresStoreOptions } from './connection.js';
 
 /** The roles a PostgresStore takes on from the files of this folder (compose.ts). */
-export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, AuditLog {}
+export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog {}
 
 /**
  * Opens `postgres://…`. One pg.Pool; times are BIGINT epoch ms (date_added µs); migrations applied by `migrate()`.
@@ -37,7 +38,7 @@ export class PostgresStore implements Store {
     const conn = (this.conn = new PgConnection(connectionString, opts));
     adoptRoles(this, [
       new PgSettings(conn), new PgIocReads(conn), new PgIocLookup(conn), new PgIngestWrites(conn), new PgVersionLog(conn),
-      new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn), new PgAuditLog(conn),
+      new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn), new PgAuditLog(conn), new PgSourceSettings(conn),
     ]);
   }
 

@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { sourceOf, type SourceRow } from '../rows.js';
 import type { RenderIocVersion, SourceRecord } from '../types.js';
 import { WriteLock } from '../write-lock.js';
-import { whenNotBusy } from './busy-wait.js';
+import { isBusy, whenNotBusy } from './busy-wait.js';
+import { AppError } from '../../errors/app-error.js';
 import { Checkpointer } from './checkpointer.js';
 
 /**
@@ -17,6 +18,8 @@ export class SqliteConnection {
   readonly writes = new WriteLock();
   renderVersion: RenderIocVersion | undefined;
   private readonly checkpointer: Checkpointer | undefined;
+  /** A second connection for small administrative writes (sideWrite); none for an in-memory database. */
+  private readonly side: Database.Database | undefined;
 
   constructor(path: string, opts: { renderVersion?: RenderIocVersion; cacheMb?: number } = {}) {
     this.renderVersion = opts.renderVersion;
@@ -39,6 +42,28 @@ export class SqliteConnection {
       // Checkpoints on a thread of their own (checkpointer.ts), never inside this connection's commits.
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new Checkpointer(path);
+      this.side = new Database(path);
+      this.side.pragma('busy_timeout = 0');
+      this.side.pragma('foreign_keys = ON');
+      this.side.pragma('wal_autocheckpoint = 0');
+    }
+  }
+
+  /**
+   * A small write that must not wait for this process's streamed ingestion, which holds the write lock (this.writes)
+   * for a whole run: settings and run-now requests made over the API during a run. It goes through a second
+   * connection, like another process would, so it waits only for the run's open batch to commit, never for the run
+   * to end (tried again on a timer, BUSY_WAIT_MS at most; then a 503). `fn` is one statement or one immediate
+   * transaction. An in-memory database has one connection: there it waits under the write lock.
+   */
+  async sideWrite<T>(fn: (db: Database.Database) => T): Promise<T> {
+    const side = this.side;
+    if (!side) return this.write(() => fn(this.db));
+    try {
+      return await whenNotBusy(() => fn(side), { inTransaction: () => side.inTransaction });
+    } catch (err) {
+      if (isBusy(err)) throw new AppError(503, 'busy', 'the database is busy writing an ingestion run; try again in a moment');
+      throw err;
     }
   }
 
@@ -75,6 +100,7 @@ export class SqliteConnection {
 
   async close(): Promise<void> {
     await this.checkpointer?.close();
+    if (this.side?.open) this.side.close();
     if (this.db.open) this.db.close();
   }
 

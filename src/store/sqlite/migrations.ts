@@ -333,6 +333,28 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
 `,
   },
   {
+    version: 11,
+    name: 'sources: settings set over the API, queued runs (run now), runs by outcome found by index',
+    sql: `
+-- What an administrator set for a source over the API or the CLI (PATCH /api/v1/sources/{id}), over the
+-- configuration file; NULL: not set. api_key is in clear, as the configuration file holds it (README, Sources).
+CREATE TABLE source_settings (
+  source_id  TEXT PRIMARY KEY,
+  enabled    INTEGER,
+  schedule   TEXT,
+  api_key    TEXT,
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT
+) WITHOUT ROWID;
+-- Run now: a run row with outcome 'queued' waits for the process holding the ingestion lease, which polls this
+-- small partial index every 2 s.
+CREATE INDEX source_runs_queued ON source_runs (id) WHERE outcome = 'queued';
+-- The last run of a source with an outcome (validators, last success, health) and the failures since: index probes,
+-- not a walk back through a failing source's history.
+CREATE INDEX source_runs_outcome ON source_runs (source_id, outcome, id);
+`,
+  },
+  {
     version: 13,
     name: 'iocs: the stored networks by text (lookup containment by bucket)',
     sql: `

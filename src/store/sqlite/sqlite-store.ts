@@ -1,9 +1,10 @@
 import { adoptRoles } from '../compose.js';
 import { SqliteAuditLog } from './audit-log.js';
 import type {
-  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SourceSettingsStore, Store, TaxiiStore, VersionLog,
 } from '../store.js';
 import { SqliteAllowList } from './allowlist.js';
+import { SqliteSourceSettings } from './source-settings.js';
 import type { RenderIocVersion } from '../types.js';
 import { SqliteAccounts } from './accounts.js';
 import { SqliteConnection } from './connection.js';
@@ -17,7 +18,7 @@ import { SqliteTaxiiCollections } from './taxii-collections.js';
 import { SqliteVersionLog } from './version-log.js';
 
 /** The roles a SqliteStore takes on from the files of this folder (compose.ts). */
-export interface SqliteStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, AuditLog {}
+export interface SqliteStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog {}
 
 /**
  * Opens `sqlite:PATH` (or `:memory:`). WAL, foreign keys on, migrations applied by `migrate()`. One connection
@@ -34,7 +35,7 @@ export class SqliteStore implements Store {
     const conn = (this.conn = new SqliteConnection(path, opts));
     adoptRoles(this, [
       new SqliteSettings(conn), new SqliteIocReads(conn), new SqliteIocLookup(conn), new SqliteIngestWrites(conn), new SqliteVersionLog(conn),
-      new SqliteTaxiiCollections(conn), new SqliteAccounts(conn), new SqliteSourceRuns(conn), new SqliteAllowList(conn), new SqliteAuditLog(conn),
+      new SqliteTaxiiCollections(conn), new SqliteAccounts(conn), new SqliteSourceRuns(conn), new SqliteAllowList(conn), new SqliteAuditLog(conn), new SqliteSourceSettings(conn),
     ]);
   }
 
