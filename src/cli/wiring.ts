@@ -4,11 +4,14 @@ import { IocService } from '../rest/ioc-service.js';
 import { LookupService } from '../rest/lookup-service.js';
 import { SourceService } from '../rest/source-service.js';
 import { StixExportService } from '../rest/stix-export-service.js';
+import { RevokeService } from '../rest/revoke-service.js';
+import { SubmitService } from '../rest/submit-service.js';
+import { Exclusions } from '../domain/exclusions.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
 import type { Config } from '../config/config.js';
 import { type AuditTrail, NO_AUDIT } from '../domain/audit.js';
-import { resolveSources, type ResolvedSource } from '../connectors/catalog/source-config.js';
+import { exclusionSettings, resolveSources, type ResolvedSource } from '../connectors/catalog/source-config.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { type AppOptions, buildApp } from '../http/app.js';
 import type { ProducerIdentity } from '../stix/identity.js';
@@ -56,11 +59,15 @@ export async function taxiiService(store: Store, config: Config, signer: TokenSi
 /** The HTTP application with its services built from the store, the configuration and the source catalog. */
 export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
   const { store, config, signer, identity, sources, audit, ...options } = w;
+  const iocs = new IocService(store, signer, config.rest);
   return buildApp({
     ...options,
     store,
     config,
-    iocs: new IocService(store, signer, config.rest),
+    iocs,
+    // Submissions pass the same exclusions as ingestion and `socd import` (config `exclusions`).
+    submit: new SubmitService(store, new Exclusions(exclusionSettings(config.file)), config.plans),
+    revoke: new RevokeService(store, iocs),
     lookup: new LookupService(store, config.plans),
     stix: new StixExportService(store, identity),
     sources: new SourceService(store, sources ?? resolveSources(CATALOG, config.file).sources),

@@ -7,6 +7,8 @@ import type { IocService } from '../rest/ioc-service.js';
 import type { LookupService } from '../rest/lookup-service.js';
 import type { SourceService } from '../rest/source-service.js';
 import type { StixExportService } from '../rest/stix-export-service.js';
+import type { RevokeService } from '../rest/revoke-service.js';
+import type { SubmitService } from '../rest/submit-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { AuditTrail } from '../domain/audit.js';
 import type { Config } from '../config/config.js';
@@ -25,6 +27,7 @@ import { lookupRoutes } from './routes/lookup-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
 import { taxiiRoutes } from './routes/taxii-routes.js';
 import { sourceRoutes } from './routes/source-routes.js';
+import { submitRoutes } from './routes/submit-routes.js';
 import { iocDetailSchema, iocSchema, problemSchema } from './schemas.js';
 
 /** How the application runs: shared rate-limit counters, the logger, a route observer. */
@@ -48,6 +51,9 @@ export interface AppDeps extends AppOptions {
   stix: StixExportService;
   sources: SourceService;
   allowlist: AllowListService;
+  /** POST /api/v1/iocs and POST /api/v1/iocs/{id}/revoke. */
+  submit: SubmitService;
+  revoke: RevokeService;
   taxii: TaxiiService;
   /** Where routes that change things record who did what (domain/audit.ts). */
   audit: AuditTrail;
@@ -167,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }, async () => app.swagger());
     await api.register(stixRoutes, { stix: deps.stix });
     await api.register(iocRoutes, { iocs: deps.iocs });
+    await api.register(submitRoutes, { submit: deps.submit, revoke: deps.revoke, audit: deps.audit });
     await api.register(lookupRoutes, { lookup: deps.lookup });
     await api.register(sourceRoutes, { sources: deps.sources });
     await api.register(allowlistRoutes, { allowlist: deps.allowlist });

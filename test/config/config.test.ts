@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     assert.equal(c.databaseUrl, 'sqlite:./data/socd.db');
     assert.equal(c.secret, undefined);
     assert.equal(c.configFile, undefined);
-    assert.deepEqual(c.plans.free, { rateLimit: { max: 60, windowMs: 60_000 }, lookupBatch: 100 });
+    assert.deepEqual(c.plans.free, { rateLimit: { max: 60, windowMs: 60_000 }, lookupBatch: 100, submitBatch: 100 });
     assert.deepEqual(c.rest, { defaultLimit: 100, maxLimit: 1000 });
     assert.equal(c.pgPoolSize, undefined, 'the store picks: the cores of the machine, at least 2');
     assert.equal(loadConfig({ SOCD_PG_POOL_SIZE: '6' }, emptyDir()).pgPoolSize, 6);
