@@ -209,6 +209,35 @@ describe('POST /api/v1/iocs through a real server', () => {
     assert.equal((await srv.store.queryIocs({ status: 'all', value: '45.133.6.1', limit: 1 })).items.length, 0);
   });
 
+  it('a write that fails part-way leaves nothing of the submission (one transaction), and the run says failed', async () => {
+    const original = srv.store.upsertObservationStream.bind(srv.store);
+    // The store is handed the accepted items in slices of one transaction: fail after the first slice was applied.
+    srv.store.upsertObservationStream = ((source, chunks, opts) => {
+      async function* failing() {
+        let n = 0;
+        for await (const c of chunks) {
+          if (n++ === 1) throw new Error('disk full (test)');
+          yield c;
+        }
+      }
+      return original(source, failing(), opts);
+    }) as typeof original;
+    const values = Array.from({ length: 1200 }, (_, i) => `45.137.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+    try {
+      const r = await submitJson(srv.base, admin, values);
+      assert.equal(r.status, 500);
+      assert.equal(r.body.code, 'internal_error');
+    } finally {
+      srv.store.upsertObservationStream = original;
+    }
+    for (const v of [values[0]!, values[499]!, values[1199]!]) {
+      assert.equal((await srv.store.queryIocs({ status: 'all', value: v, limit: 1 })).items.length, 0, `${v} did not land`);
+    }
+    const account = await srv.store.findAccountByEmail('admin@example.com');
+    const run = await srv.store.lastRun(`submit-${account!.id}`, ['failed']);
+    assert.match(run?.error ?? '', /disk full/);
+  });
+
   it('a client that disconnects once the body is sent: its accepted items are stored all the same', async () => {
     // The write is held until the client has gone, so the test knows the order without timing.
     const original = srv.store.upsertObservationStream.bind(srv.store);

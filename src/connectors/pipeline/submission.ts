@@ -1,3 +1,4 @@
+import { setImmediate as turn } from 'node:timers/promises';
 import type { ExclusionRules } from '../../domain/exclusions.js';
 import type { IocType } from '../../domain/ioc-types.js';
 import { parseIsoTime } from '../../domain/iso-time.js';
@@ -42,6 +43,9 @@ export interface SubmitOptions {
   /** The source run that records the submission. */
   run?: number;
 }
+
+/** Observations handed to the gate at a time (all in the same transaction). */
+const WRITE_SLICE = 500;
 
 const OUTCOME_STATUS: Record<ObservationOutcome, SubmitStatus> = { inserted: 'created', updated: 'updated', unchanged: 'unchanged', ignored: 'unchanged' };
 
@@ -111,10 +115,15 @@ export async function submitItems(store: GateStore, source: string, items: reado
   };
   const outcomes: ObservationOutcome[] = [];
   if (observations.length > 0) {
-    async function* one() {
-      yield { observations, lines };
+    // Handed over in slices with a turn of the event loop between them: the store still writes them in one
+    // transaction (the batch is all of them), and a 10,000-item submission does not hold the loop while it is judged.
+    async function* slices() {
+      for (let at = 0; at < observations.length; at += WRITE_SLICE) {
+        if (at > 0) await turn();
+        yield { observations: observations.slice(at, at + WRITE_SLICE), lines: lines.slice(at, at + WRITE_SLICE) };
+      }
     }
-    await writeObservations(store, source, one(), {
+    await writeObservations(store, source, slices(), {
       exclusions: opts.exclusions,
       ...(opts.allowlist ? { allowlist: opts.allowlist } : {}),
       onExcluded: held('excluded'),
