@@ -61,6 +61,7 @@ describe('loadConfig', () => {
     bad('c.json', '{"plans": {"gold": {}}}', /plans\.gold: unknown plan/);
     bad('d.json', '{"plans": {"pro": {"rateLimit": {"max": 0}}}}', /plans\.pro\.rateLimit\.max/);
     bad('d2.json', '{"plans": {"free": {"lookupBatch": 0}}}', /plans\.free\.lookupBatch must be an integer from 1 to 100000/);
+    bad('d3.json', '{"plans": {"pro": {"submitBatch": 50001}}}', /plans\.pro\.submitBatch must be an integer from 1 to 50000/);
     bad('e.json', '{"taxii": {"roots": [{"name": "api", "title": "x"}]}}', /taxii\.roots\[0\]\.name/);
     bad('f.json', '{"taxii": {"collections": [{"id": "5b9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d", "alias": "x", "title": "X", "root": "nope"}]}}', /root must be api or a root of taxii\.roots/);
     bad('g.json', '{"taxii": {"collections": [{"id": "not-a-uuid", "alias": "x", "title": "X"}]}}', /id must be a lowercase UUIDv4/);
