@@ -11,8 +11,11 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
 import type { Config } from '../config/config.js';
 import type { AuditTrail } from '../domain/audit.js';
-import { resolveSources, type ResolvedSource } from '../connectors/catalog/source-config.js';
+import { exclusionSettings, resolveSources, type ResolvedSource } from '../connectors/catalog/source-config.js';
 import { SourceRegistry } from '../connectors/catalog/source-overrides.js';
+import { RevokeService } from '../rest/revoke-service.js';
+import { SubmitService } from '../rest/submit-service.js';
+import { Exclusions } from '../domain/exclusions.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { type AppOptions, buildApp } from '../http/app.js';
 import type { ProducerIdentity } from '../stix/identity.js';
@@ -71,11 +74,15 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
   const { store, config, signer, identity, sources, audit, ...options } = w;
   const stored = audit ? undefined : new StoreAuditTrail(store);
   const trail = audit ?? stored!;
+  const iocs = new IocService(store, signer, config.rest);
   const app = await buildApp({
     ...options,
     store,
     config,
-    iocs: new IocService(store, signer, config.rest),
+    iocs,
+    // Submissions pass the same exclusions as ingestion and `socd import` (config `exclusions`).
+    submit: new SubmitService(store, new Exclusions(exclusionSettings(config.file)), config.plans),
+    revoke: new RevokeService(store, iocs),
     lookup: new LookupService(store, config.plans),
     stix: new StixExportService(store, identity),
     sources: new SourceService(store, sourceRegistry(store, config, sources), config.rest),

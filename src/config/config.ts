@@ -40,7 +40,7 @@ export interface Config {
    * Per plan, and `admin` for accounts holding the admin role whatever their plan (domain/plans.ts limitTier: the
    * limits of the former admin plan): the request budget, and the most values one look-up (POST /api/v1/lookup) takes.
    */
-  plans: Record<LimitTier, { rateLimit: RateLimit; lookupBatch: number }>;
+  plans: Record<LimitTier, { rateLimit: RateLimit; lookupBatch: number; submitBatch: number }>;
   /** Unauthenticated requests (401s included) are limited per client address. */
   anonymousRateLimit: RateLimit;
   rest: { defaultLimit: number; maxLimit: number };
@@ -95,9 +95,9 @@ export class ConfigError extends Error {
 }
 
 const DEFAULT_PLANS: Config['plans'] = {
-  free: { rateLimit: { max: 60, windowMs: 60_000 }, lookupBatch: 100 },
-  pro: { rateLimit: { max: 600, windowMs: 60_000 }, lookupBatch: 10_000 },
-  admin: { rateLimit: { max: 6000, windowMs: 60_000 }, lookupBatch: 10_000 },
+  free: { rateLimit: { max: 60, windowMs: 60_000 }, lookupBatch: 100, submitBatch: 100 },
+  pro: { rateLimit: { max: 600, windowMs: 60_000 }, lookupBatch: 10_000, submitBatch: 10_000 },
+  admin: { rateLimit: { max: 6000, windowMs: 60_000 }, lookupBatch: 10_000, submitBatch: 10_000 },
 };
 
 type Env = Record<string, string | undefined>;
@@ -245,6 +245,8 @@ function plans(v: unknown): Config['plans'] {
     out[plan] = {
       rateLimit: rateLimit(`plans.${plan}.rateLimit`, p.rateLimit, DEFAULT_PLANS[plan].rateLimit),
       lookupBatch: int(`plans.${plan}.lookupBatch`, p.lookupBatch, DEFAULT_PLANS[plan].lookupBatch, 1, 100_000),
+      // IOCs per POST /api/v1/iocs: written in one transaction (rest/submit-service.ts), so bounded lower than a look-up.
+      submitBatch: int(`plans.${plan}.submitBatch`, p.submitBatch, DEFAULT_PLANS[plan].submitBatch, 1, 50_000),
     };
   }
   return out;

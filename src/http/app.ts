@@ -9,6 +9,8 @@ import type { IocService } from '../rest/ioc-service.js';
 import type { LookupService } from '../rest/lookup-service.js';
 import type { SourceService } from '../rest/source-service.js';
 import type { StixExportService } from '../rest/stix-export-service.js';
+import type { RevokeService } from '../rest/revoke-service.js';
+import type { SubmitService } from '../rest/submit-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { FailedSignIns, type SignInBurstLimits } from '../auth/failed-sign-ins.js';
 import type { AuditTrail } from '../domain/audit.js';
@@ -31,6 +33,7 @@ import { lookupRoutes } from './routes/lookup-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
 import { taxiiRoutes } from './routes/taxii-routes.js';
 import { sourceRoutes } from './routes/source-routes.js';
+import { submitRoutes } from './routes/submit-routes.js';
 import { iocDetailSchema, iocSchema, problemSchema } from './schemas.js';
 
 /** How the application runs: shared rate-limit counters, the logger, a route observer. */
@@ -58,6 +61,9 @@ export interface AppDeps extends AppOptions {
   allowlist: AllowListService;
   /** Accounts and keys: /me, /keys, /accounts. */
   accounts: AccountService;
+  /** POST /api/v1/iocs and POST /api/v1/iocs/{id}/revoke. */
+  submit: SubmitService;
+  revoke: RevokeService;
   taxii: TaxiiService;
   /** Where routes that change things record who did what (domain/audit.ts). */
   audit: AuditTrail;
@@ -183,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }, async () => app.swagger());
     await api.register(stixRoutes, { stix: deps.stix });
     await api.register(iocRoutes, { iocs: deps.iocs });
+    await api.register(submitRoutes, { submit: deps.submit, revoke: deps.revoke, audit: deps.audit });
     await api.register(lookupRoutes, { lookup: deps.lookup });
     await api.register(sourceRoutes, { sources: deps.sources, audit: deps.audit });
     await api.register(allowlistRoutes, { allowlist: deps.allowlist });

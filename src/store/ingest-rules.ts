@@ -24,10 +24,11 @@ export function incomingOf(o: Observation, tlp: Tlp): Incoming {
   return { tags: o.tags, malware: o.malware, sectors: o.sectors, tlp, firstSeen: o.firstSeen, lastSeen: o.lastSeen };
 }
 
-/** Counts an observation's outcome. */
-export function countOutcome(result: UpsertResult, outcome: 'unchanged' | 'updated' | 'revoked'): void {
+/** Counts an observation's outcome (and tells `opts.onOutcome` of it). */
+export function countOutcome(result: UpsertResult, outcome: 'unchanged' | 'updated' | 'revoked', opts?: UpsertOptions): void {
   if (outcome === 'unchanged') result.unchanged++;
   else result.updated++;
+  opts?.onOutcome?.(outcome === 'unchanged' ? 'unchanged' : 'updated');
 }
 
 /** A new IOC from one observation of one source: its labels, identity, score and validity. */

@@ -53,7 +53,15 @@ export interface UpsertOptions {
   run?: number;
   /** Only add evidence to IOCs that exist (EPSS, advisory sectors); never create one. */
   enrichOnly?: boolean;
+  /**
+   * Told what each observation did, once per observation in the order they were streamed (before its batch
+   * commits: a caller reports outcomes only once the write has returned). Submissions report per item with it.
+   */
+  onOutcome?: (outcome: ObservationOutcome) => void;
 }
+
+/** What one observation did to the store: a new IOC, a new version, nothing new, or dropped (enrich-only). */
+export type ObservationOutcome = 'inserted' | 'updated' | 'unchanged' | 'ignored';
 
 /** `queued`: asked for (run now, POST /api/v1/sources/{id}/runs) and not started yet; the scheduler's holder starts it. */
 export const RUN_OUTCOMES = ['queued', 'running', 'ok', 'not-modified', 'failed', 'skipped'] as const;

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     assert.equal(c.databaseUrl, 'sqlite:./data/socd.db');
     assert.equal(c.secret, undefined);
     assert.equal(c.configFile, undefined);
-    assert.deepEqual(c.plans.free, { rateLimit: { max: 60, windowMs: 60_000 }, lookupBatch: 100 });
+    assert.deepEqual(c.plans.free, { rateLimit: { max: 60, windowMs: 60_000 }, lookupBatch: 100, submitBatch: 100 });
     assert.deepEqual(c.rest, { defaultLimit: 100, maxLimit: 1000 });
     assert.equal(c.pgPoolSize, undefined, 'the store picks: the cores of the machine, at least 2');
     assert.equal(loadConfig({ SOCD_PG_POOL_SIZE: '6' }, emptyDir()).pgPoolSize, 6);
@@ -61,6 +61,7 @@ describe('loadConfig', () => {
     bad('c.json', '{"plans": {"gold": {}}}', /plans\.gold: unknown plan/);
     bad('d.json', '{"plans": {"pro": {"rateLimit": {"max": 0}}}}', /plans\.pro\.rateLimit\.max/);
     bad('d2.json', '{"plans": {"free": {"lookupBatch": 0}}}', /plans\.free\.lookupBatch must be an integer from 1 to 100000/);
+    bad('d3.json', '{"plans": {"pro": {"submitBatch": 50001}}}', /plans\.pro\.submitBatch must be an integer from 1 to 50000/);
     bad('e.json', '{"taxii": {"roots": [{"name": "api", "title": "x"}]}}', /taxii\.roots\[0\]\.name/);
     bad('f.json', '{"taxii": {"collections": [{"id": "5b9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d", "alias": "x", "title": "X", "root": "nope"}]}}', /root must be api or a root of taxii\.roots/);
     bad('g.json', '{"taxii": {"collections": [{"id": "not-a-uuid", "alias": "x", "title": "X"}]}}', /id must be a lowercase UUIDv4/);

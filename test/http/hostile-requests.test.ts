@@ -279,9 +279,18 @@ function buildCases(k: Keys): Case[] {
   const paths404 = ['/api/v2/x', '/api/v1', '/api/v1/iocz', '/api/v1/iocs/x/y', '/api/v1/sourcez', '/api/v1/stix', '/taxii3/', '/admin', '/.env', '/.git/config', '/', '/index.php?id=1%27%20OR%201=1', '/api/v1/docs/static/..%2f..%2fpackage.json', '/healthz/x', '/%00'];
   for (const p of paths404) get(`unknown route ${p}`, p, 404, { code: 'not_found' });
   for (const method of ['DELETE', 'PUT', 'PATCH', 'POST', 'OPTIONS']) {
-    cases.push({ name: `${method} /api/v1/iocs`, status: 404, kind: 'problem', code: 'not_found', send: { via: 'fetch', method, path: '/api/v1/iocs', headers: bearer } });
+    // POST /api/v1/iocs is the submission route (submitter role): a pro key without the role gets a 403.
+    if (method !== 'POST') cases.push({ name: `${method} /api/v1/iocs`, status: 404, kind: 'problem', code: 'not_found', send: { via: 'fetch', method, path: '/api/v1/iocs', headers: bearer } });
     cases.push({ name: `${method} /api/v1/iocs/{id}`, status: 404, kind: 'problem', code: 'not_found', send: { via: 'fetch', method, path: `/api/v1/iocs/${k.knownId}`, headers: bearer } });
   }
+  cases.push({
+    name: 'POST /api/v1/iocs without the submitter role', status: 403, kind: 'problem', code: 'role_required',
+    send: { via: 'fetch', method: 'POST', path: '/api/v1/iocs', headers: { ...bearer, 'content-type': 'application/json' }, body: '["45.133.1.1"]' },
+  });
+  cases.push({
+    name: 'POST /api/v1/iocs/{id}/revoke without the analyst role', status: 403, kind: 'problem', code: 'role_required',
+    send: { via: 'fetch', method: 'POST', path: `/api/v1/iocs/${k.knownId}/revoke`, headers: { ...bearer, 'content-type': 'application/json' }, body: '{"reason":"x"}' },
+  });
   for (const [method, path] of [['POST', '/healthz'], ['DELETE', '/readyz'], ['POST', '/api/v1/openapi.json'], ['PUT', '/api/v1/docs'], ['PROPFIND', '/api/v1/iocs'], ['M-SEARCH', '/'], ['PURGE', '/api/v1/iocs']] as const) {
     cases.push({ name: `${method} ${path}`, status: 404, kind: 'problem', code: 'not_found', send: { via: 'fetch', method, path, headers: bearer } });
   }
@@ -326,7 +335,8 @@ function buildCases(k: Keys): Case[] {
       status,
       kind: 'problem',
       code,
-      send: { via: 'fetch', method, path: '/api/v1/iocs', headers: { ...bearer, 'content-type': type }, body: payload },
+      // A route without these methods (POST /api/v1/iocs, the submission route, reads bodies: see submit-route.test.ts).
+      send: { via: 'fetch', method, path: `/api/v1/iocs/${k.knownId}`, headers: { ...bearer, 'content-type': type }, body: payload },
     });
   }
   // GET with a body (fetch refuses): the body is ignored, the rest of the request decides.

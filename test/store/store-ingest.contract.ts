@@ -354,6 +354,24 @@ export function ingestionContract(withStore: WithStore): void {
       assert.equal(await store.countIocs(), 1);
     }));
 
+    it('onOutcome tells what each observation did, in stream order, across batches (submissions report per item with it)', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'sub' }));
+      const t = Date.UTC(2026, 4, 17);
+      const told: string[] = [];
+      const onOutcome = (o: string) => told.push(o);
+      async function* chunks() {
+        yield [ip('45.133.7.1', t), ip('45.133.7.2', t)];
+        // Within the stream: the same value again (nothing new), then with a tag (a new version).
+        yield [ip('45.133.7.1', t), ip('45.133.7.1', t, { tags: ['c2'] }), ip('45.133.7.3', t)];
+      }
+      const r = await store.upsertObservationStream('sub', chunks(), { batchSize: 2, clock: () => t, onOutcome });
+      assert.deepEqual(told, ['inserted', 'inserted', 'unchanged', 'updated', 'inserted']);
+      assert.deepEqual(r, { inserted: 3, updated: 1, unchanged: 1, ignored: 0 }, 'the totals agree with what was told');
+      told.length = 0;
+      await store.upsertObservations('sub', [ip('45.133.7.2', t), ip('45.133.7.9', t)], t, { enrichOnly: true, onOutcome });
+      assert.deepEqual(told, ['unchanged', 'ignored']);
+    }));
+
     it('enrichOnly does not bring a revoked IOC back', withStore(async (store) => {
       await store.upsertSource(source({ id: 'kev', reliability: 0.8 }));
       await store.upsertSource(source({ id: 'epss', reliability: 0.5 }));

@@ -17,6 +17,7 @@ const COLUMNS: Record<Exclude<keyof RawRecord, 'line'>, string[]> = {
   firstSeen: ['first_seen', 'firstseen', 'first_seen_utc', 'dateadded', 'date_added'],
   lastSeen: ['last_seen', 'lastseen', 'last_online'],
   reference: ['reference', 'link', 'ref'],
+  validUntil: ['valid_until', 'validuntil'],
 };
 
 export class MissingValueColumnError extends Error {
@@ -87,6 +88,7 @@ export async function* parseDelimited(input: Readable, opts: { delimiter?: strin
         firstSeen: cell('firstSeen'),
         lastSeen: cell('lastSeen'),
         reference: cell('reference'),
+        validUntil: cell('validUntil'),
       },
     };
   }

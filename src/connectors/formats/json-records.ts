@@ -35,6 +35,7 @@ export function jsonItemRecord(item: unknown, line: number): ParsedItem {
     firstSeen: text(pick(o, 'first_seen', 'firstSeen', 'first_seen_utc')),
     lastSeen: text(pick(o, 'last_seen', 'lastSeen')),
     reference: text(pick(o, 'reference', 'link')),
+    validUntil: text(pick(o, 'valid_until', 'validUntil')),
   };
   return { record };
 }

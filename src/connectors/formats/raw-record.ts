@@ -15,6 +15,11 @@ export interface RawRecord {
   firstSeen?: string | undefined;
   lastSeen?: string | undefined;
   reference?: string | undefined;
+  /**
+   * An end of validity as written (`valid_until`): read for submissions (POST /api/v1/iocs), which check it; an
+   * import ignores it, since the server derives validity from the score (domain/scoring.ts).
+   */
+  validUntil?: string | undefined;
 }
 
 /** A line the parser could not read at all. */

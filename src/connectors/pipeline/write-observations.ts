@@ -6,7 +6,7 @@ import type { Observation, UpsertOptions, UpsertResult } from '../../store/types
 
 /**
  * The one gate between converted observations and the store: every path that writes IOCs (the feed runner,
- * `socd import`, and any later API such as submissions) goes through `writeObservations`, which applies the
+ * `socd import`, submissions: pipeline/submission.ts) goes through `writeObservations`, which applies the
  * exclusion rules, then the allow-list, before the store sees a value. Nothing else calls the store's write methods
  * (test/connectors/exclusions-on-write.test.ts checks it), so a new write path cannot forget either.
  */

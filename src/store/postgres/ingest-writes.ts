@@ -329,14 +329,16 @@ async function reconcileSlice(
     const step = observationStep(st?.row.status, opts);
     if (step === 'ignore') {
       result.ignored++;
+      opts.onOutcome?.('ignored');
       continue;
     }
     if (!st) {
       states.set(key, work.insertIoc(source, o, tlp, now, run));
       result.inserted++;
+      opts.onOutcome?.('inserted');
       continue;
     }
     work.seen(st, source, o, run);
-    countOutcome(result, work.reconcile(st, now, incomingOf(o, tlp), true));
+    countOutcome(result, work.reconcile(st, now, incomingOf(o, tlp), true), opts);
   }
 }

@@ -90,6 +90,7 @@ export class LogWork {
       const step = observationStep(row?.status, opts);
       if (step === 'ignore') {
         result.ignored++;
+        opts.onOutcome?.('ignored');
         continue;
       }
       if (!row) {
@@ -104,10 +105,11 @@ export class LogWork {
         s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now, run);
         for (const sector of n.sectors) s.insertSector().run(sector, now, iocId);
         result.inserted++;
+        opts.onOutcome?.('inserted');
         continue;
       }
       s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at, run);
-      countOutcome(result, this.reconcile(row, incomingOf(o, tlp), true));
+      countOutcome(result, this.reconcile(row, incomingOf(o, tlp), true), opts);
     }
   }
 
