@@ -184,7 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         description: 'Every REST route with its parameters and answers; TAXII is described by its own specification (see externalDocs). No key needed.',
         tags: ['docs'],
         security: [],
-        response: { 200: { type: 'object', additionalProperties: true, description: 'an OpenAPI 3.1 document' } },
+        response: { 200: { type: 'object', additionalProperties: true, description: 'an OpenAPI 3.1 document', examples: [{ openapi: '3.1.0', info: { title: 'SOC Defenders API' } }] } },
       },
     }, async () => app.swagger());
     await api.register(stixRoutes, { stix: deps.stix });

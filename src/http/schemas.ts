@@ -84,10 +84,10 @@ export const COMMA_LIST_PARAMETERS: ReadonlySet<string> = new Set(['type']);
 export const iocListQuerySchema = {
   type: 'object',
   properties: {
-    type: { type: 'string', description: `one type or a comma list of: ${IOC_TYPES.join(', ')}` },
+    type: { type: 'string', description: `one type or a comma list of: ${IOC_TYPES.join(', ')}`, examples: ['ipv4,domain'] },
     since: { type: 'string', description: 'ISO 8601 date or date-time: only IOCs added after it' },
     industry: { type: 'string', description: `CISA sector slug: ${SECTORS.join(', ')}` },
-    confidence: { type: 'string', description: `confidence band: ${CONFIDENCE_BANDS.join(', ')}` },
+    confidence: { type: 'string', description: `confidence band: ${CONFIDENCE_BANDS.join(', ')}`, examples: ['high'] },
     source: { type: 'string', description: 'source id (GET /api/v1/sources lists them)' },
     status: { type: 'string', description: `${STATUS_FILTERS.join(', ')} (default active)` },
     q: { type: 'string', description: 'an exact value of any type, normalized first (defanged values are accepted)' },

@@ -290,6 +290,8 @@ describe('the OpenAPI document', () => {
           if (!METHODS.includes(method)) continue;
           const where = `${method.toUpperCase()} ${path}`;
           assert.ok(op.summary, `${where}: a summary`);
+          // Issue 15 §6: an example of a parameter, body or answer (the docs page's own routes aside).
+          if (!path.startsWith('/api/v1/docs')) assert.match(JSON.stringify(op), /"examples?"/, `${where}: an example`);
           // The success answer: 200, 201 for a creation, 202 for work accepted (run now); a 204 has no body to describe.
           const ok = op.responses?.['200'] ?? op.responses?.['201'] ?? op.responses?.['202'];
           if (!(ok === undefined && op.responses?.['204'])) {

@@ -41,7 +41,7 @@ export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: A
       querystring: {
         type: 'object',
         properties: {
-          limit: { type: 'string', description: 'entries per page (default and maximum as GET /api/v1/iocs)' },
+          limit: { type: 'string', description: 'entries per page (default and maximum as GET /api/v1/iocs)', examples: ['100'] },
           cursor: { type: 'string', description: 'pagination.next_cursor of the previous page' },
         },
       },
@@ -104,7 +104,7 @@ export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: A
       description: 'Nothing is restored at once: a value it held back comes back at its next sighting, as a new STIX object. Analyst role.',
       tags,
       security,
-      params: { type: 'object', properties: { id: { type: 'string', description: 'the entry id' } }, required: ['id'] },
+      params: { type: 'object', properties: { id: { type: 'string', description: 'the entry id', examples: ['12'] } }, required: ['id'] },
       response: { 204: { type: 'null', description: 'removed' }, ...errorResponses },
     },
     handler: async (request, reply) => {

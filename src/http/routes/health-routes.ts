@@ -11,7 +11,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { store: StoreLif
       description: 'Answers while the process runs, whatever the database does. No key, no rate limit.',
       tags: ['health'],
       security: [],
-      response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'] } },
+      response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, required: ['status'], examples: [{ status: 'ok' }] } },
     },
   }, async () => ({ status: 'ok' }));
   app.get('/readyz', {
@@ -26,6 +26,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { store: StoreLif
           type: 'object',
           properties: { status: { type: 'string', enum: ['ready'] }, database: { type: 'string', enum: ['sqlite', 'postgres'] } },
           required: ['status', 'database'],
+          examples: [{ status: 'ready', database: 'sqlite' }],
         },
         503: { $ref: 'Problem#' },
       },

@@ -32,7 +32,7 @@ export async function iocRoutes(app: FastifyInstance, opts: { iocs: IocService }
       security,
       params: {
         type: 'object',
-        properties: { id: { type: 'string', description: 'an IOC id (indicator--<uuid4>, vulnerability--<uuid4>) or an IOC value' } },
+        properties: { id: { type: 'string', description: 'an IOC id (indicator--<uuid4>, vulnerability--<uuid4>) or an IOC value', examples: ['185.220.101.5', 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f'] } },
         required: ['id'],
       },
       response: { 200: { $ref: 'IocDetail#' }, ...errorResponses },

@@ -66,7 +66,7 @@ const sourceSchema = {
   },
 } as const;
 
-const idParams = { type: 'object', properties: { id: { type: 'string', description: 'the source id (GET /api/v1/sources)' } }, required: ['id'] } as const;
+const idParams = { type: 'object', properties: { id: { type: 'string', description: 'the source id (GET /api/v1/sources)', examples: ['feodotracker'] } }, required: ['id'] } as const;
 const runParams = {
   type: 'object',
   properties: { id: idParams.properties.id, runId: { type: 'string', description: 'the run id (Location of POST …/runs)' } },
@@ -96,7 +96,7 @@ export async function sourceRoutes(app: FastifyInstance, opts: { sources: Source
         '(never the key), health (last success and its age, failures since, stale) and its last run. Any plan.',
       tags,
       security,
-      response: { 200: { type: 'object', properties: { data: { type: 'array', items: sourceSchema } } }, ...errorResponses },
+      response: { 200: { type: 'object', properties: { data: { type: 'array', items: sourceSchema } }, examples: [{ data: [{ id: 'feodotracker', name: 'abuse.ch Feodo Tracker', enabled: true, schedule: '1h' }] }] }, ...errorResponses },
     },
     handler: async () => opts.sources.list(),
   });

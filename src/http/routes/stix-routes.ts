@@ -19,7 +19,7 @@ export async function stixRoutes(app: FastifyInstance, opts: { stix: StixExportS
         'Same filters as GET /api/v1/iocs; `limit` caps the number of objects (none by default). The bundle holds the producer identity, the TLP markings in use, then the latest version of each IOC of a redistributable source. Streamed; gzip when the client accepts it. Pro plan.',
       tags: ['stix'],
       security: [{ bearerAuth: [] }, { basicAuth: [] }],
-      querystring: { type: 'object', properties: { ...exportQuery, limit: { type: 'string', description: 'at most this many IOC objects (1–10,000,000); all by default' } } },
+      querystring: { type: 'object', properties: { ...exportQuery, limit: { type: 'string', description: 'at most this many IOC objects (1–10,000,000); all by default', examples: ['50000'] } } },
       response: {
         200: { description: 'a STIX 2.1 bundle', content: { [STIX_MEDIA_TYPE]: { schema: { type: 'object' } } } },
         ...errorResponses,
