@@ -43,16 +43,20 @@ describe('socd audit', () => {
 
     const records = JSON.parse(ok('audit', '--json').stdout) as Json[];
     assert.deepEqual(records.map((r) => r.action), [
-      'taxii.load', 'key.revoke', 'ioc.revoke', 'allowlist.remove', 'allowlist.add', 'ioc.import', 'account.update', 'key.create',
+      'taxii.load', 'key.revoke', 'ioc.revoke', 'allowlist.remove', 'allowlist.add', 'ioc.import', 'account.update', 'key.create', 'account.create',
     ], '…is not recorded; newest first');
     const origin = `${userInfo().username}@${hostname()}`;
     for (const r of records) assert.deepEqual(r.actor, { via: 'cli', account_id: null, email: null, key_prefix: null, origin });
     const by = (action: string) => records.find((r) => r.action === action)!;
     const prefix = key.slice(0, 16);
-    assert.equal(by('key.create').target, prefix);
-    assert.deepEqual({ ...by('key.create').details, account_id: 0 }, { email: 'ops@example.com', account_id: 0, plan: 'pro', name: 'siem', account_created: true });
-    assert.deepEqual(by('account.update').details.plan, { from: 'pro', to: 'admin' });
-    assert.equal(by('account.update').target, 'ops@example.com');
+    const account = by('account.create').target as string;
+    assert.match(account, /^account:\d+$/);
+    assert.deepEqual(by('account.create').details, { email: 'ops@example.com', plan: 'pro', roles: [] });
+    assert.equal(by('key.create').target, account);
+    assert.deepEqual(by('key.create').details, { prefix, name: 'siem' });
+    // set-plan admin: the former admin plan, now pro with the admin role.
+    assert.deepEqual([by('account.update').details.before.roles, by('account.update').details.after.roles], [[], ['admin']]);
+    assert.equal(by('account.update').target, account);
     assert.deepEqual(
       { ...by('ioc.import').details, path: undefined },
       { file: 'list.txt', path: undefined, format: 'text', source: 'my-list', source_created: true, read: 4, inserted: 3, updated: 0, unchanged: 0, rejected: 1, excluded: 0, allowlisted: 0 },
@@ -63,7 +67,8 @@ describe('socd audit', () => {
     assert.equal(by('allowlist.remove').details.id, Number(entry));
     assert.match(by('ioc.revoke').target, /^indicator--/);
     assert.deepEqual(by('ioc.revoke').details, { type: 'ipv4', value: '45.133.1.40' });
-    assert.equal(by('key.revoke').target, prefix);
+    assert.equal(by('key.revoke').target, account);
+    assert.deepEqual(by('key.revoke').details, { prefix });
     assert.equal(by('taxii.load').target, 'medallion-data.json');
     assert.deepEqual({ ...by('taxii.load').details, file: undefined }, { file: undefined, roots: 2, collections: 3, versions: 4, duplicates: 0, statuses: 1, problems: 2 });
     assert.ok(!JSON.stringify(records).includes(key), 'never the key');

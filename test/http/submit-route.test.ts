@@ -174,7 +174,7 @@ describe('POST /api/v1/iocs through a real server', () => {
         assert.equal(r.status, 413, type);
         assert.equal(r.body.code, 'too_large');
         assert.equal(r.body.limit, 3);
-        assert.match(r.body.detail, /at most 3 IOCs on the admin plan/);
+        assert.match(r.body.detail, /at most 3 IOCs with the admin role/);
       }
       assert.equal((await submitJson(srv.base, admin, four.slice(0, 3))).status, 200, 'at the limit is fine');
       assert.equal((await srv.store.queryIocs({ status: 'all', value: '45.133.4.4', limit: 1 })).items.length, 0);

@@ -3,6 +3,7 @@ import { Authenticator } from '../../src/auth/authenticator.js';
 import { issueKey } from '../../src/auth/key-service.js';
 import { TokenSigner } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
+import { StoreAuditTrail } from '../../src/auth/audit-trail.js';
 import { wireApp } from '../../src/cli/wiring.js';
 import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from './stores.js';
 import type { PlanInput } from '../../src/store/types.js';
@@ -49,7 +50,14 @@ export async function startServer(
   await prepare(store);
   const authenticator = new Authenticator(store);
   const audits: TestServer['audits'] = [];
-  const audit = extras.audit ?? { record: async (actor: Actor, event: AuditEvent) => void audits.push({ actor, event }) };
+  // Recorded in memory for the tests that read `audits`, and stored as `socd serve` does (GET /api/v1/audit reads it).
+  const stored = new StoreAuditTrail(store);
+  const audit = extras.audit ?? {
+    record: async (actor: Actor, event: AuditEvent) => {
+      audits.push({ actor, event });
+      await stored.record(actor, event);
+    },
+  };
   const registry = extras.sources ? new SourceRegistry(extras.sources, store) : undefined;
   const app = await wireApp({
     store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false,
