@@ -120,3 +120,30 @@ export const errorResponses = {
   404: { $ref: 'Problem#' },
   429: { $ref: 'Problem#' },
 } as const;
+
+/** The query of a keyset-paged list: `limit` (what a page holds) and the `cursor` of the previous page. */
+export function pagedQuery(limit: { description: string; example: string }) {
+  return {
+    type: 'object',
+    properties: {
+      limit: { type: 'string', description: limit.description, examples: [limit.example] },
+      cursor: { type: 'string', description: 'pagination.next_cursor of the previous page' },
+    },
+  } as const;
+}
+
+/** A keyset-paged list's answer: `data` of `item`, and `pagination` to follow while has_more. */
+export function pagedList<T extends object>(item: T) {
+  return {
+    type: 'object',
+    properties: {
+      data: { type: 'array', items: item },
+      pagination: {
+        type: 'object',
+        properties: { limit: { type: 'integer' }, next_cursor: { type: ['string', 'null'] }, has_more: { type: 'boolean' } },
+        required: ['limit', 'next_cursor', 'has_more'],
+      },
+    },
+    required: ['data', 'pagination'],
+  } as const;
+}

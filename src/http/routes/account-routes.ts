@@ -3,7 +3,7 @@ import { PLANS } from '../../domain/plans.js';
 import { ROLES } from '../../domain/roles.js';
 import type { AccountService } from '../../rest/account-service.js';
 import { actorOf, principalOf, requireKey, requireRole } from '../auth-hooks.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, pagedList, pagedQuery } from '../schemas.js';
 import { accountSchema, idParams, keySchema, security } from './account-schemas.js';
 
 /**
@@ -65,26 +65,9 @@ export async function accountRoutes(app: FastifyInstance, opts: { accounts: Acco
       description: 'Every account in id order with its active key count. Follow pagination.next_cursor while has_more. Admin role.',
       tags: ['admin'],
       security,
-      querystring: {
-        type: 'object',
-        properties: {
-          limit: { type: 'string', description: 'accounts per page (default and maximum as GET /api/v1/iocs)', examples: ['100'] },
-          cursor: { type: 'string', description: 'pagination.next_cursor of the previous page' },
-        },
-      },
+      querystring: pagedQuery({ description: 'accounts per page (default and maximum as GET /api/v1/iocs)', example: '100' }),
       response: {
-        200: {
-          type: 'object',
-          properties: {
-            data: { type: 'array', items: accountSchema },
-            pagination: {
-              type: 'object',
-              properties: { limit: { type: 'integer' }, next_cursor: { type: ['string', 'null'] }, has_more: { type: 'boolean' } },
-              required: ['limit', 'next_cursor', 'has_more'],
-            },
-          },
-          required: ['data', 'pagination'],
-        },
+        200: pagedList(accountSchema),
         ...errorResponses,
       },
     },

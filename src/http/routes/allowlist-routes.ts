@@ -3,7 +3,7 @@ import { ALLOW_KINDS } from '../../domain/allowlist.js';
 import { IOC_TYPES } from '../../domain/ioc-types.js';
 import type { AllowListService } from '../../rest/allowlist-service.js';
 import { actorOf, requireRole } from '../auth-hooks.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, pagedList, pagedQuery } from '../schemas.js';
 
 const entrySchema = {
   type: 'object',
@@ -38,26 +38,9 @@ export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: A
       description: 'Entries in the order they were added, expired ones included. Follow pagination.next_cursor while has_more. Analyst role.',
       tags,
       security,
-      querystring: {
-        type: 'object',
-        properties: {
-          limit: { type: 'string', description: 'entries per page (default and maximum as GET /api/v1/iocs)', examples: ['100'] },
-          cursor: { type: 'string', description: 'pagination.next_cursor of the previous page' },
-        },
-      },
+      querystring: pagedQuery({ description: 'entries per page (default and maximum as GET /api/v1/iocs)', example: '100' }),
       response: {
-        200: {
-          type: 'object',
-          properties: {
-            data: { type: 'array', items: entrySchema },
-            pagination: {
-              type: 'object',
-              properties: { limit: { type: 'integer' }, next_cursor: { type: ['string', 'null'] }, has_more: { type: 'boolean' } },
-              required: ['limit', 'next_cursor', 'has_more'],
-            },
-          },
-          required: ['data', 'pagination'],
-        },
+        200: pagedList(entrySchema),
         ...errorResponses,
       },
     },

@@ -3,7 +3,7 @@ import type { AuditTrail } from '../../domain/audit.js';
 import { RUN_OUTCOMES } from '../../store/types.js';
 import type { SourceService } from '../../rest/source-service.js';
 import { actorOf, requireFeature, requireRole } from '../auth-hooks.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, pagedList, pagedQuery } from '../schemas.js';
 
 const runProperties = {
   started_at: { type: 'string', format: 'date-time', description: 'when it started (queued: when it was asked for)' },
@@ -186,26 +186,9 @@ export async function sourceRoutes(app: FastifyInstance, opts: { sources: Source
       tags,
       security,
       params: idParams,
-      querystring: {
-        type: 'object',
-        properties: {
-          limit: { type: 'string', description: 'runs per page (default 100, at most 1000)', examples: ['20'] },
-          cursor: { type: 'string', description: 'pagination.next_cursor of the previous page' },
-        },
-      },
+      querystring: pagedQuery({ description: 'runs per page (default 100, at most 1000)', example: '20' }),
       response: {
-        200: {
-          type: 'object',
-          properties: {
-            data: { type: 'array', items: runDetailSchema },
-            pagination: {
-              type: 'object',
-              properties: { limit: { type: 'integer' }, next_cursor: { type: ['string', 'null'] }, has_more: { type: 'boolean' } },
-              required: ['limit', 'next_cursor', 'has_more'],
-            },
-          },
-          required: ['data', 'pagination'],
-        },
+        200: pagedList(runDetailSchema),
         ...errorResponses,
       },
     },
