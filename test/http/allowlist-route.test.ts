@@ -5,18 +5,12 @@ import { genericSource } from '../../src/connectors/catalog/sources/generic.js';
 import { CATALOG } from '../../src/connectors/catalog/sources/index.js';
 import { runSource } from '../../src/connectors/pipeline/runner.js';
 import { FeedServer } from '../support/feed-server.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { startServer, type TestServer, callJson } from '../support/server.js';
 
 /** Answers as parsed JSON: the tests read them field by field. */
 type Json = Record<string, any>;
 
-async function call(base: string, method: string, path: string, key: string | null, body?: unknown) {
-  const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type') ?? '', headers: res.headers, body: (text ? JSON.parse(text) : undefined) as Json };
-}
+const call = callJson;
 
 describe('/api/v1/allowlist through a real server', () => {
   let srv: TestServer;

@@ -1,62 +1,28 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Authenticator } from '../../src/auth/authenticator.js';
-import { issueKey } from '../../src/auth/key-service.js';
-import { TokenSigner } from '../../src/auth/signed-token.js';
-import { wireApp } from '../../src/cli/wiring.js';
-import { loadConfig } from '../../src/config/config.js';
 import { exclusionSettings, resolveSources } from '../../src/connectors/catalog/source-config.js';
 import { genericSource } from '../../src/connectors/catalog/sources/generic.js';
 import { CATALOG } from '../../src/connectors/catalog/sources/index.js';
 import { importFile } from '../../src/connectors/pipeline/file-import.js';
 import { runSource } from '../../src/connectors/pipeline/runner.js';
 import { loadAllowList } from '../../src/connectors/pipeline/write-observations.js';
-import type { Actor, AuditEvent, AuditTrail } from '../../src/domain/audit.js';
 import { Exclusions } from '../../src/domain/exclusions.js';
-import type { PlanInput } from '../../src/domain/plans.js';
 import { FeedServer } from '../support/feed-server.js';
-import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from '../support/stores.js';
+import { callJson, startServer, type TestServer } from '../support/server.js';
 
 /** Answers as parsed JSON: the tests read them field by field. */
 type Json = Record<string, any>;
 
-/** A real server (as support/server.ts starts one) whose audit trail the test reads. */
-async function serverWithAudit() {
-  const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
-  for (const p of Object.values(config.plans)) p.rateLimit.max = 1_000_000;
-  const store: SqliteTestStore = await sqliteStore();
-  const records: Array<{ actor: Actor; event: AuditEvent }> = [];
-  const audit: AuditTrail = { record: async (actor, event) => void records.push({ actor, event }) };
-  const app = await wireApp({ store, config, authenticator: new Authenticator(store), signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false, audit });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  return {
-    base, store, records,
-    keyFor: async (email: string, plan: PlanInput) => (await issueKey(store, email, plan, null)).key,
-    close: async () => {
-      await app.close();
-      await store.close();
-    },
-  };
-}
-
-async function call(base: string, method: string, path: string, key: string | null, body?: unknown) {
-  const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  return { status: res.status, type: res.headers.get('content-type') ?? '', headers: res.headers, body: (text ? JSON.parse(text) : undefined) as Json };
-}
+const call = callJson;
 
 describe('POST /api/v1/iocs/{id}/revoke through a real server, and the audit records of both routes', () => {
-  let srv: Awaited<ReturnType<typeof serverWithAudit>>;
+  let srv: TestServer;
   let admin: string;
   before(async () => {
-    srv = await serverWithAudit();
+    srv = await startServer();
     admin = await srv.keyFor('admin@example.com', 'admin');
   });
   after(() => srv.close());
@@ -64,7 +30,7 @@ describe('POST /api/v1/iocs/{id}/revoke through a real server, and the audit rec
   it('a submission is audited as ioc.submit with its source and counts, not its body', async () => {
     const r = await call(srv.base, 'POST', '/api/v1/iocs', admin, ['45.135.1.1', 'nope', '45.135.1.2']);
     assert.equal(r.status, 200);
-    const rec = srv.records.find((x) => x.event.action === 'ioc.submit');
+    const rec = srv.audits.find((x) => x.event.action === 'ioc.submit');
     assert.ok(rec, 'recorded');
     assert.equal(rec.actor.email, 'admin@example.com');
     assert.equal(rec.actor.via, 'api');
@@ -101,7 +67,7 @@ describe('POST /api/v1/iocs/{id}/revoke through a real server, and the audit rec
       headers: { authorization: `Bearer ${admin}`, accept: 'application/taxii+json;version=2.1' },
     });
     assert.deepEqual(((await taxii.json()) as Json).objects.map((o: Json) => [o.id, o.revoked]), [[id, true]], 'a polling SIEM reads it revoked');
-    const rec = srv.records.find((x) => x.event.action === 'ioc.revoke' && x.event.target === id);
+    const rec = srv.audits.find((x) => x.event.action === 'ioc.revoke' && x.event.target === id);
     assert.deepEqual(rec?.event.details, { id, type: 'ipv4', value: '45.135.3.1', reason: 'false positive: our scanner' });
 
     const again = await call(srv.base, 'POST', `/api/v1/iocs/${id}/revoke`, admin, { reason: 'again' });
@@ -139,11 +105,11 @@ describe('POST /api/v1/iocs/{id}/revoke through a real server, and the audit rec
 });
 
 describe('the allow-list holds on every write path: a feed run, a file import and a submission', () => {
-  let srv: Awaited<ReturnType<typeof serverWithAudit>>;
+  let srv: TestServer;
   const feed = new FeedServer();
   const URL_ = 'https://feeds.example/allow-paths.txt';
   before(async () => {
-    srv = await serverWithAudit();
+    srv = await startServer();
     await feed.start();
     feed.handlers.set(URL_, (_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('cdn.trusted-partner.net\n45.136.1.1\n'));
   });

@@ -87,3 +87,13 @@ export async function startServer(
     },
   };
 }
+
+/** One request with a Bearer key (or none) and an optional JSON body; the answer parsed as JSON when there is one. */
+export async function callJson(base: string, method: string, path: string, key: string | null, body?: unknown) {
+  const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(base + path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const text = await res.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: res.status, type: res.headers.get('content-type') ?? '', headers: res.headers, text, body: (text ? JSON.parse(text) : undefined) as Record<string, any> };
+}
