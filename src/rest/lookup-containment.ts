@@ -24,6 +24,8 @@ export class Containment {
   private readonly long: Record<Family, boolean>;
   /** Candidate networks by bucket; a bucket scanned and empty maps to []. */
   private readonly byBucket = new Map<string, Array<{ cidr: Cidr; value: string }>>();
+  /** Buckets whose scan is in flight (chunks are loaded concurrently). */
+  private readonly scanning = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly store: IocLookup,
@@ -41,9 +43,13 @@ export class Containment {
     });
   }
 
-  /** Scans the buckets of the addresses among `entries` (and of URL and email hosts that are addresses) not yet scanned. */
+  /**
+   * Scans the buckets of the addresses among `entries` (and of URL and email hosts that are addresses) not yet
+   * scanned, and waits for those of its buckets that another chunk's scan, still in flight, holds.
+   */
   async load(entries: readonly Key[]): Promise<void> {
     const wanted: Record<Family, Map<string, Cidr>> = { ipv4: new Map(), ipv6: new Map() };
+    const waits = new Set<Promise<void>>();
     for (const e of entries) {
       const c = addressOf(e);
       if (!c) continue;
@@ -51,17 +57,30 @@ export class Containment {
       // Only a network strictly longer than the bucket's length and shorter than the value can hold it.
       if (!this.long[family] || c.prefix <= BUCKET_BITS[family]) continue;
       const b = bucketOf(c);
-      if (!this.byBucket.has(b)) wanted[family].set(b, c);
+      const inFlight = this.scanning.get(b);
+      if (inFlight) waits.add(inFlight);
+      else if (!this.byBucket.has(b)) wanted[family].set(b, c);
     }
     for (const family of ['ipv4', 'ipv6'] as const) {
       if (wanted[family].size === 0) continue;
-      const ranges = [...wanted[family].values()].flatMap((c) => bucketPrefixes(c).map(textRange));
-      for (const b of wanted[family].keys()) this.byBucket.set(b, []);
-      for (const value of await this.store.networksInRanges(family, ranges)) {
-        const cidr = parseCidr(family, value);
-        if (cidr) this.byBucket.get(bucketOf(cidr))?.push({ cidr, value });
-      }
+      const buckets = [...wanted[family].keys()];
+      const scan = this.scan(family, [...wanted[family].values()]).finally(() => {
+        for (const b of buckets) this.scanning.delete(b);
+      });
+      for (const b of buckets) this.scanning.set(b, scan);
+      waits.add(scan);
     }
+    await Promise.all(waits);
+  }
+
+  private async scan(family: Family, addresses: readonly Cidr[]): Promise<void> {
+    const found = new Map<string, Array<{ cidr: Cidr; value: string }>>();
+    for (const c of addresses) found.set(bucketOf(c), []);
+    for (const value of await this.store.networksInRanges(family, addresses.flatMap((c) => bucketPrefixes(c).map(textRange)))) {
+      const cidr = parseCidr(family, value);
+      if (cidr) found.get(bucketOf(cidr))?.push({ cidr, value });
+    }
+    for (const [b, list] of found) this.byBucket.set(b, list);
   }
 
   /** The values of the networks that may contain an address or network, most specific (longest prefix) first. */

@@ -11,13 +11,15 @@ import { Containment, type Key } from './lookup-containment.js';
 import type { LimitTier } from '../domain/plans.js';
 import { InvalidParameterError, TooLargeError } from '../errors/app-error.js';
 import type { AllowListStore, IocLookup } from '../store/store.js';
-import type { IocDetail } from '../store/types.js';
+import type { IocMatch } from '../store/types.js';
 
 export const VERDICTS = ['listed', 'listed-network', 'listed-host', 'allowlisted', 'revoked', 'unknown'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** Values per store round trip; the event loop gets a turn between chunks. */
 const CHUNK = 500;
+/** Chunks asked of the store ahead of the one being judged. */
+const AHEAD = 3;
 
 
 /** What a look-up answers per value (snake_case, as the REST API). */
@@ -104,8 +106,8 @@ export class LookupService {
     if (entries.length === 0) return [];
     const allow = await loadAllowList(this.store, this.clock());
     const containment = await Containment.of(this.store, entries);
-    // Chunks of CHUNK values: the store answers one while the previous one is judged (two in flight at most), and
-    // the event loop gets a turn between chunks.
+    // Chunks of CHUNK values, up to AHEAD of them asked before the one being judged: a pooled store (PostgreSQL)
+    // answers them on several connections while this one is judged; the event loop gets a turn between chunks.
     const fetch = async (at: number) => {
       const chunk = entries.slice(at, at + CHUNK);
       await containment.load(chunk);
@@ -115,15 +117,22 @@ export class LookupService {
       return { plan, found: new Found(await this.store.lookupValues(keys)) };
     };
     const out: LookupResult[] = [];
-    let next = fetch(0);
-    for (let at = 0; at < entries.length; at += CHUNK) {
-      const current = await next;
-      if (at + CHUNK < entries.length) {
-        next = fetch(at + CHUNK);
-        next.catch(() => {}); // awaited above at the next turn; not an unhandled rejection meanwhile
+    const pending: Array<ReturnType<typeof fetch>> = [];
+    let asked = 0;
+    const ask = () => {
+      while (pending.length < AHEAD && asked < entries.length) {
+        const next = fetch(asked);
+        next.catch(() => {}); // awaited in order below; not an unhandled rejection meanwhile
+        pending.push(next);
+        asked += CHUNK;
       }
+    };
+    ask();
+    while (pending.length > 0) {
+      const current = await pending.shift()!;
+      ask();
       for (const p of current.plan) out.push(verdictOf(p.e, p.wider, current.found, allow));
-      if (at + CHUNK < entries.length) await turn();
+      if (pending.length > 0) await turn();
     }
     return out;
   }
@@ -131,8 +140,8 @@ export class LookupService {
 
 /** The IOCs a chunk found, by type then value (no key strings built per probe). */
 class Found {
-  private readonly byType = new Map<IocType, Map<string, IocDetail>>();
-  constructor(iocs: readonly IocDetail[]) {
+  private readonly byType = new Map<IocType, Map<string, IocMatch>>();
+  constructor(iocs: readonly IocMatch[]) {
     for (const ioc of iocs) {
       let m = this.byType.get(ioc.type);
       if (!m) this.byType.set(ioc.type, (m = new Map()));
@@ -140,7 +149,7 @@ class Found {
     }
   }
 
-  get(k: Key): IocDetail | undefined {
+  get(k: Key): IocMatch | undefined {
     return this.byType.get(k.type)?.get(k.value);
   }
 }
@@ -151,35 +160,46 @@ function tooMany(limit: number, plan: LimitTier, what: string): TooLargeError {
 }
 
 function verdictOf(e: Key & { input: string }, wider: readonly Key[], found: Found, allow: AllowListMatcher): LookupResult {
-  const base = { input: e.input, type: e.type, value: e.value };
   const entry = allow.match(e.type, e.value);
-  if (entry) return { ...base, verdict: 'allowlisted', ioc_ids: [], allowlist_entry: { id: entry.id, value: entryText(entry), reason: entry.reason } };
+  if (entry) {
+    const r = result(e, 'allowlisted', []);
+    r.allowlist_entry = { id: entry.id, value: entryText(entry), reason: entry.reason };
+    return r;
+  }
   const self = found.get(e);
-  if (self?.status === 'active') return { ...base, verdict: 'listed', ioc_ids: [self.id], ...details(self) };
-  const active: IocDetail[] = [];
+  if (self?.status === 'active') return described(result(e, 'listed', [self.id]), self);
+  let best: IocMatch | undefined;
+  let ids: string[] | undefined;
   for (const k of wider) {
     const ioc = found.get(k);
-    if (ioc?.status === 'active') active.push(ioc);
+    if (ioc?.status !== 'active') continue;
+    if (best) ids!.push(ioc.id);
+    else [best, ids] = [ioc, [ioc.id]];
   }
-  const best = active[0];
   if (best) {
-    const verdict: Verdict = e.type === 'ipv4' || e.type === 'ipv6' ? 'listed-network' : 'listed-host';
-    return { ...base, verdict, matched: { type: best.type, value: best.value }, ioc_ids: active.map((i) => i.id), ...details(best) };
+    const r = result(e, e.type === 'ipv4' || e.type === 'ipv6' ? 'listed-network' : 'listed-host', ids!);
+    r.matched = { type: best.type, value: best.value };
+    return described(r, best);
   }
-  if (self) return { ...base, verdict: 'revoked', ioc_ids: [self.id] };
-  return { ...base, verdict: 'unknown', ioc_ids: [] };
+  if (self) return result(e, 'revoked', [self.id]);
+  return result(e, 'unknown', []);
 }
 
-function details(ioc: IocDetail) {
-  return {
-    score: ioc.score,
-    confidence: bandOf(ioc.score),
-    tlp: ioc.tlp,
-    tags: ioc.tags,
-    malware: ioc.malware,
-    sectors: ioc.sectors,
-    sources: ioc.sightings.map((s) => ({
-      source: s.source, first_seen: isoMs(s.firstSeen), last_seen: isoMs(s.lastSeen), ended_at: s.endedAt === null ? null : isoMs(s.endedAt),
-    })),
-  };
+/** A result's fixed fields, in the order the answer lists them. */
+function result(e: Key & { input: string }, verdict: Verdict, ids: string[]): LookupResult {
+  return { input: e.input, type: e.type, value: e.value, verdict, ioc_ids: ids };
+}
+
+/** The deciding IOC's details on a result. */
+function described(r: LookupResult, ioc: IocMatch): LookupResult {
+  r.score = ioc.score;
+  r.confidence = bandOf(ioc.score);
+  r.tlp = ioc.tlp;
+  r.tags = ioc.tags;
+  r.malware = ioc.malware;
+  r.sectors = ioc.sectors;
+  r.sources = ioc.sightings.map((s) => ({
+    source: s.source, first_seen: isoMs(s.firstSeen), last_seen: isoMs(s.lastSeen), ended_at: s.endedAt === null ? null : isoMs(s.endedAt),
+  }));
+  return r;
 }

@@ -6,7 +6,7 @@ import type { Tlp } from '../domain/tlp.js';
 import { parseList } from './merge.js';
 import type { IocFacts } from './ioc-reconcile.js';
 import type {
-  Account, AllowEntry, ApiKeyRecord, ApiKeyWithAccount, Ioc, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, SourceSetting, SourceSettingPatch, StixVersion,
+  Account, AllowEntry, ApiKeyRecord, ApiKeyWithAccount, Ioc, IocMatch, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, SourceSetting, SourceSettingPatch, StixVersion,
 } from './types.js';
 
 /**
@@ -210,6 +210,28 @@ export function toIoc(r: IocColumns, redistributable: boolean, sources: string[]
     addedAt: r.added_at, updatedAt: r.updated_at, sources, tags: parseList(r.tags), malware: parseList(r.malware),
     sectors: parseList(r.sectors), tlp: r.tlp, status: r.status, validUntil: r.valid_until, redistributable,
   };
+}
+
+/** The `iocs` columns a look-up reads (IocMatch), in both stores' SQL as `MATCH_COLUMNS` names them. */
+export const MATCH_COLUMNS = 'i.id, i.stix_id, i.type, i.value, i.status, i.score, i.tags, i.malware, i.sectors, i.tlp';
+export type MatchColumns = Pick<IocStateColumns<Flag>, 'id' | 'stix_id' | 'type' | 'value' | 'status' | 'score' | 'tags' | 'malware' | 'sectors' | 'tlp'>;
+/** The `sightings` columns a look-up reads. */
+export const MATCH_SIGHTING_COLUMNS = 'ioc_id, source_id, first_seen, last_seen, ended_at';
+export type MatchSightingColumns = Pick<SightingColumns, 'source_id' | 'first_seen' | 'last_seen' | 'ended_at'> & { ioc_id: number };
+
+/** A look-up's rows: each IOC row with its sightings (grouped by ioc_id), as IocMatch. */
+export function toMatches(rows: readonly MatchColumns[], sightings: readonly MatchSightingColumns[]): IocMatch[] {
+  const byIoc = new Map<number, IocMatch['sightings']>();
+  for (const s of sightings) {
+    const one = { source: s.source_id, firstSeen: Number(s.first_seen), lastSeen: Number(s.last_seen), endedAt: s.ended_at === null ? null : Number(s.ended_at) };
+    const list = byIoc.get(Number(s.ioc_id));
+    if (list) list.push(one);
+    else byIoc.set(Number(s.ioc_id), [one]);
+  }
+  return rows.map((r) => ({
+    id: r.stix_id, type: r.type, value: r.value, status: r.status, score: r.score, tags: parseList(r.tags), malware: parseList(r.malware),
+    sectors: parseList(r.sectors), tlp: r.tlp, sightings: byIoc.get(Number(r.id)) ?? [],
+  }));
 }
 
 /** The media types column of a loaded TAXII collection (a JSON list of strings), or null when absent or unreadable. */

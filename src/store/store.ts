@@ -13,6 +13,7 @@ import type {
   ApiKeyRecord,
   ApiKeyWithAccount,
   IocDetail,
+  IocMatch,
   IocPage,
   IocQuery,
   Observation,
@@ -87,7 +88,7 @@ export interface IocReads {
  */
 export interface IocLookup {
   /** The IOCs, active or revoked, with these exact canonical (type, value) pairs, with their sightings. Any order. */
-  lookupValues(keys: ReadonlyArray<{ type: IocType; value: string }>): Promise<IocDetail[]>;
+  lookupValues(keys: ReadonlyArray<{ type: IocType; value: string }>): Promise<IocMatch[]>;
   /** The prefix lengths (< 32 for ipv4, < 128 for ipv6) of the stored networks of a family, ascending; revoked included. */
   networkPrefixLengths(type: 'ipv4' | 'ipv6'): Promise<number[]>;
   /**

@@ -182,6 +182,23 @@ export interface IocDetail extends Ioc {
   sightings: Sighting[];
 }
 
+/**
+ * What a look-up needs of a stored IOC (store.ts IocLookup.lookupValues): the fields that decide and describe a
+ * verdict, without the rest of the row (a batch reads ten thousand of them).
+ */
+export interface IocMatch {
+  id: string;
+  type: IocType;
+  value: string;
+  status: IocStatus;
+  score: number;
+  tags: string[];
+  malware: string[];
+  sectors: string[];
+  tlp: Tlp;
+  sightings: Array<Pick<Sighting, 'source' | 'firstSeen' | 'lastSeen' | 'endedAt'>>;
+}
+
 /** Position in the REST order (added_at, row id). Opaque to callers; signed by the layer above. */
 export interface IocPosition {
   addedAt: number;

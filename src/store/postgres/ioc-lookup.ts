@@ -1,9 +1,8 @@
 import type { IocType } from '../../domain/ioc-types.js';
-import { sightingOf, toIoc } from '../rows.js';
+import { MATCH_COLUMNS, MATCH_SIGHTING_COLUMNS, type MatchColumns, type MatchSightingColumns, toMatches } from '../rows.js';
 import type { IocLookup } from '../store.js';
-import type { IocDetail } from '../types.js';
+import type { IocMatch } from '../types.js';
 import type { PgConnection } from './connection.js';
-import type { IocRow, SightingRow } from './log-work.js';
 
 /** Keys per statement. */
 const CHUNK = 1500;
@@ -12,7 +11,7 @@ const CHUNK = 1500;
 export class PgIocLookup implements IocLookup {
   constructor(private readonly conn: PgConnection) {}
 
-  async lookupValues(keys: ReadonlyArray<{ type: IocType; value: string }>): Promise<IocDetail[]> {
+  async lookupValues(keys: ReadonlyArray<{ type: IocType; value: string }>): Promise<IocMatch[]> {
     const seen = new Set<string>();
     const unique = keys.filter((k) => {
       const id = `${k.type} ${k.value}`;
@@ -23,27 +22,19 @@ export class PgIocLookup implements IocLookup {
     // Parts of CHUNK keys sent at once: the pool runs them on as many connections (PostgreSQL probes in parallel).
     const parts: Array<typeof unique> = [];
     for (let at = 0; at < unique.length; at += CHUNK) parts.push(unique.slice(at, at + CHUNK));
-    const answers = await Promise.all(parts.map((part) => this.conn.rows<IocRow>(
+    const answers = await Promise.all(parts.map((part) => this.conn.rows<MatchColumns>(
       // One probe of iocs_type_value per key (a nested loop over the unnested keys), never a scan of iocs.
-      `SELECT i.* FROM unnest($1::text[], $2::text[]) AS k(type, value)
+      `SELECT ${MATCH_COLUMNS} FROM unnest($1::text[], $2::text[]) AS k(type, value)
        JOIN iocs i ON i.type = k.type AND md5(i.value) = md5(k.value) AND i.value = k.value`,
       [part.map((k) => k.type), part.map((k) => k.value)],
     )));
     const rows = answers.flat();
     if (rows.length === 0) return [];
-    const sightings = new Map<number, SightingRow[]>();
-    for (const s of await this.conn.rows<SightingRow>(
-      'SELECT * FROM sightings WHERE ioc_id = ANY($1::bigint[]) ORDER BY ioc_id, source_id',
+    const sightings = await this.conn.rows<MatchSightingColumns>(
+      `SELECT ${MATCH_SIGHTING_COLUMNS} FROM sightings WHERE ioc_id = ANY($1::bigint[]) ORDER BY ioc_id, source_id`,
       [rows.map((r) => r.id)],
-    )) {
-      const list = sightings.get(s.ioc_id);
-      if (list) list.push(s);
-      else sightings.set(s.ioc_id, [s]);
-    }
-    return rows.map((r) => {
-      const s = sightings.get(r.id) ?? [];
-      return { ...toIoc(r, r.redistributable, s.map((x) => x.source_id)), sightings: s.map(sightingOf) };
-    });
+    );
+    return toMatches(rows, sightings);
   }
 
   async networksInRanges(type: 'ipv4' | 'ipv6', ranges: ReadonlyArray<readonly [string, string]>): Promise<string[]> {

@@ -1,43 +1,41 @@
+import type Database from 'better-sqlite3';
 import type { IocType } from '../../domain/ioc-types.js';
 import { valueKey } from '../lookup-keys.js';
-import { type SightingColumns, sightingOf, toIoc } from '../rows.js';
+import { MATCH_COLUMNS, MATCH_SIGHTING_COLUMNS, type MatchColumns, type MatchSightingColumns, toMatches } from '../rows.js';
 import type { IocLookup } from '../store.js';
-import type { IocDetail } from '../types.js';
+import type { IocMatch } from '../types.js';
 import type { SqliteConnection } from './connection.js';
-import type { IocRow } from './log-work.js';
 
 /** Keys per statement: an IN-list of integer keys bound as one JSON array. */
 const CHUNK = 2000;
 
 /** Many values at once by their integer value keys (lookup-keys.ts), and the network prefix lengths (store.ts IocLookup). */
 export class SqliteIocLookup implements IocLookup {
+  private byKey: Database.Statement | undefined;
+  private bySighting: Database.Statement | undefined;
+
   constructor(private readonly conn: SqliteConnection) {}
 
-  async lookupValues(keys: ReadonlyArray<{ type: IocType; value: string }>): Promise<IocDetail[]> {
+  async lookupValues(keys: ReadonlyArray<{ type: IocType; value: string }>): Promise<IocMatch[]> {
     const wanted = new Set(keys.map((k) => `${k.type} ${k.value}`));
-    const byKey = this.conn.db.prepare('SELECT i.* FROM iocs i WHERE i.value_key IN (SELECT value FROM json_each(?))');
-    const rows: IocRow[] = [];
+    const byKey = this.byKey ??= this.conn.db.prepare(`SELECT ${MATCH_COLUMNS} FROM iocs i WHERE i.value_key IN (SELECT value FROM json_each(?))`);
+    const rows: MatchColumns[] = [];
     const all = [...new Set(keys.map((k) => valueKey(k.type, k.value)))];
     for (let at = 0; at < all.length; at += CHUNK) {
-      for (const r of byKey.all(JSON.stringify(all.slice(at, at + CHUNK))) as IocRow[]) {
+      for (const r of byKey.all(JSON.stringify(all.slice(at, at + CHUNK))) as MatchColumns[]) {
         // Keys may collide: the full text decides.
         if (wanted.has(`${r.type} ${r.value}`)) rows.push(r);
       }
     }
     if (rows.length === 0) return [];
-    const sightings = new Map<number, Array<SightingColumns & { ioc_id: number }>>();
-    const bySighting = this.conn.db.prepare('SELECT * FROM sightings WHERE ioc_id IN (SELECT value FROM json_each(?)) ORDER BY ioc_id, source_id');
+    const bySighting = this.bySighting ??= this.conn.db.prepare(
+      `SELECT ${MATCH_SIGHTING_COLUMNS} FROM sightings WHERE ioc_id IN (SELECT value FROM json_each(?)) ORDER BY ioc_id, source_id`,
+    );
+    const sightings: MatchSightingColumns[] = [];
     for (let at = 0; at < rows.length; at += CHUNK) {
-      for (const s of bySighting.all(JSON.stringify(rows.slice(at, at + CHUNK).map((r) => r.id))) as Array<SightingColumns & { ioc_id: number }>) {
-        const list = sightings.get(s.ioc_id);
-        if (list) list.push(s);
-        else sightings.set(s.ioc_id, [s]);
-      }
+      for (const s of bySighting.all(JSON.stringify(rows.slice(at, at + CHUNK).map((r) => r.id))) as MatchSightingColumns[]) sightings.push(s);
     }
-    return rows.map((r) => {
-      const s = sightings.get(r.id) ?? [];
-      return { ...toIoc(r, r.redistributable === 1, s.map((x) => x.source_id)), sightings: s.map(sightingOf) };
-    });
+    return toMatches(rows, sightings);
   }
 
   async networksInRanges(type: 'ipv4' | 'ipv6', ranges: ReadonlyArray<readonly [string, string]>): Promise<string[]> {
