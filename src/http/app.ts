@@ -27,6 +27,7 @@ import { accountRoutes } from './routes/account-routes.js';
 import { allowlistRoutes } from './routes/allowlist-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { keyRoutes } from './routes/key-routes.js';
+import { consoleRoutes } from './console.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { lookupRoutes } from './routes/lookup-routes.js';
@@ -47,6 +48,8 @@ export interface AppOptions {
   onRoute?: (route: RouteOptions) => void;
   /** What makes a failed sign-in burst (auth/failed-sign-ins.ts); SIGN_IN_BURST unless a test says otherwise. */
   signInBurst?: SignInBurstLimits;
+  /** The built web console (http/console.ts CONSOLE_DIR unless a test says otherwise). */
+  consoleDir?: string;
 }
 
 /** The built services the routes adapt (assembled by the composition root, cli/wiring.ts). */
@@ -168,6 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
 
   await app.register(healthRoutes, { store: deps.store });
+  await app.register(consoleRoutes, { dir: deps.consoleDir });
 
   // One store of counters for every limited scope (REST and both TAXII prefixes): one budget per client.
   const counters = rateLimitCounters(deps.sharedCounters);
