@@ -5,7 +5,7 @@ import { Value } from '../components/Value';
 import { defang, fmtTime } from '../format';
 import type { IocDetail as Ioc } from '../lib/ioc';
 import { clip, versionHistory, type FieldChange } from '../lib/version-diff';
-import { Link } from '../router';
+import { Link, navigate } from '../router';
 import { useSession } from '../session';
 
 /** GET /api/v1/iocs/{id}/versions (Pro). */
@@ -73,7 +73,8 @@ export function IocDetail({ params }: { params: Record<string, string> }) {
         <h1>IOC</h1>
         <p class="error" role="alert">{error.status === 404 ? 'No IOC has this id or value.' : error.message}</p>
         <p>
-          <Link href={`/search?q=${encodeURIComponent(idOrValue)}`}>Search for it</Link> or <Link href="/lookup">look it up</Link>.
+          {/* A button, not a link: no <a href> is built from a value. */}
+          <button type="button" onClick={() => navigate(`/search?q=${encodeURIComponent(idOrValue)}`)}>Search for it</button> or <Link href="/lookup">look it up</Link>.
         </p>
       </section>
     );

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, apiUrl } from '../api';
+import { api, ApiError } from '../api';
 import { Value } from '../components/Value';
 import { defang, fmtTime } from '../format';
 import { iocPath, type Ioc } from '../lib/ioc';
@@ -173,24 +173,33 @@ function Results({ page }: { page: Page }) {
   );
 }
 
-/** Export links for the whole selection: same-origin downloads (the session cookie goes with them). */
+/**
+ * The whole selection as a download: GET forms to the export routes, the filters as hidden fields (same origin, so
+ * the session cookie goes with them; Content-Disposition: attachment keeps the page). Forms, not links: no <a href>
+ * is ever built from a searched value.
+ */
 function Exports({ filters }: { filters: SearchFilters }) {
   const { me } = useSession();
   const q = filterQuery(filters);
+  const hidden = Object.entries(q).map(([k, v]) => <input key={k} type="hidden" name={k} value={v} />);
   return (
     <section class="exports" aria-labelledby="export-h">
       <h2 id="export-h">Export this selection</h2>
-      <ul class="inline">
-        <li><a href={apiUrl('iocs/export', { ...q, format: 'csv' })} download data-export="csv">CSV</a></li>
-        <li><a href={apiUrl('iocs/export', { ...q, format: 'json' })} download data-export="json">JSON</a></li>
-        <li>
-          {me?.features.stix ? (
-            <a href={apiUrl('iocs/stix', q)} download data-export="stix">STIX 2.1 bundle</a>
-          ) : (
-            <span class="notice inline-notice">STIX export needs the Pro plan.</span>
-          )}
-        </li>
-      </ul>
+      <div class="inline">
+        <form method="get" action="/api/v1/iocs/export" class="export-form" data-export="file">
+          {hidden}
+          <button type="submit" name="format" value="csv">CSV</button>
+          <button type="submit" name="format" value="json">JSON</button>
+        </form>
+        {me?.features.stix ? (
+          <form method="get" action="/api/v1/iocs/stix" class="export-form" data-export="stix">
+            {hidden}
+            <button type="submit">STIX 2.1 bundle</button>
+          </form>
+        ) : (
+          <p class="notice inline-notice">STIX export needs the Pro plan.</p>
+        )}
+      </div>
     </section>
   );
 }
