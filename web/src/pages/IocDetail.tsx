@@ -92,7 +92,7 @@ export function IocDetail({ params }: { params: Record<string, string> }) {
   return (
     <section class="ioc-detail" data-status={ioc.status}>
       <h1>
-        IOC <span class="h1-value">{defang(ioc.value, ioc.type)}</span>
+        IOC <span class="h1-value">{clip(defang(ioc.value, ioc.type), 120)}</span>
       </h1>
       <dl class="facts">
         <dt>Value</dt>
@@ -187,7 +187,7 @@ function Actions({ ioc, canAct, reload }: { ioc: Ioc; canAct: boolean; reload: (
           id="revoke"
           label="Revoke"
           reasonHint="e.g. false positive: our CDN edge, ticket SOC-4711"
-          consequence={`Revoke ${shown}? It gets a final STIX version with revoked: true and leaves every active list.`}
+          consequence={`Revoke ${clip(shown, 120)}? It gets a final STIX version with revoked: true and leaves every active list.`}
           run={async (reason) => {
             await api(`iocs/${encodeURIComponent(ioc.id)}/revoke`, { method: 'POST', body: { reason } });
             await reload();
@@ -199,7 +199,7 @@ function Actions({ ioc, canAct, reload }: { ioc: Ioc; canAct: boolean; reload: (
         id="allow"
         label="Allow-list"
         reasonHint="e.g. our partner's mail server"
-        consequence={`Add ${shown} to the allow-list? It is revoked now and no source can list it again while the entry stands.`}
+        consequence={`Add ${clip(shown, 120)} to the allow-list? It is revoked now and no source can list it again while the entry stands.`}
         run={async (reason) => {
           const r = await api<{ revoked: number }>('allowlist', { method: 'POST', body: { value: ioc.value, reason } });
           await reload();

@@ -4,6 +4,7 @@ import { Value } from '../components/Value';
 import { defang, fmtNumber } from '../format';
 import { iocPath } from '../lib/ioc';
 import { countVerdicts, LISTED_VERDICTS, listedValues, verdictWords, type LookupItem } from '../lib/lookup-verdicts';
+import { clip } from '../lib/version-diff';
 import { Link } from '../router';
 import { useSession } from '../session';
 
@@ -118,7 +119,12 @@ export function Lookup(_props: { params: Record<string, string> }) {
   );
 }
 
-function Verdicts({ items }: { items: LookupItem[] }) {
+/** Rows drawn at first: a 10,000-value answer renders in one go only when asked (the summary and the copy cover all). */
+const FIRST_ROWS = 1000;
+
+function Verdicts({ items: all }: { items: LookupItem[] }) {
+  const [showAll, setShowAll] = useState(false);
+  const items = showAll ? all : all.slice(0, FIRST_ROWS);
   return (
     <div class="scroll">
       <table class="verdicts">
@@ -151,13 +157,19 @@ function Verdicts({ items }: { items: LookupItem[] }) {
               <td>{item.sources?.length ? item.sources.map((s) => s.source).join(', ') : '—'}</td>
               <td>
                 {item.ioc_ids[0] ? (
-                  <Link href={iocPath(item.ioc_ids[0])} aria-label={`Details of ${defang(item.matched?.value ?? item.value, item.matched?.type ?? item.type)}`}>Details</Link>
+                  <Link href={iocPath(item.ioc_ids[0])} aria-label={`Details of ${clip(defang(item.matched?.value ?? item.value, item.matched?.type ?? item.type), 100)}`}>Details</Link>
                 ) : '—'}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {items.length < all.length && (
+        <p>
+          {fmtNumber(items.length)} of {fmtNumber(all.length)} values shown.{' '}
+          <button type="button" onClick={() => setShowAll(true)}>Show all {fmtNumber(all.length)}</button>
+        </p>
+      )}
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { api, ApiError } from '../api';
 import { Value } from '../components/Value';
 import { defang, fmtTime } from '../format';
 import { iocPath, type Ioc } from '../lib/ioc';
+import { clip } from '../lib/version-diff';
 import {
   BANDS, filterQuery, hasFilters, IOC_TYPES, PAGE_SIZES, parseSearch, searchHref, SECTORS, STATUSES, type SearchFilters,
 } from '../lib/search-query';
@@ -67,22 +68,21 @@ export function Search(_props: { params: Record<string, string> }) {
           <label for="f-type">Type</label>
           <select id="f-type" value={draft.type} onChange={set('type')}>
             <option value="">any</option>
-            {IOC_TYPES.map((t) => <option key={t} value={t}>{t}</option>)}
-            {draft.type && !(IOC_TYPES as readonly string[]).includes(draft.type) && <option value={draft.type}>{draft.type}</option>}
+            <Options choices={IOC_TYPES} current={draft.type} />
           </select>
         </div>
         <div class="field">
           <label for="f-band">Confidence band</label>
           <select id="f-band" value={draft.confidence} onChange={set('confidence')}>
             <option value="">any</option>
-            {BANDS.map((b) => <option key={b} value={b}>{b}</option>)}
+            <Options choices={BANDS} current={draft.confidence} />
           </select>
         </div>
         <div class="field">
           <label for="f-sector">Sector</label>
           <select id="f-sector" value={draft.industry} onChange={set('industry')}>
             <option value="">any</option>
-            {SECTORS.map((s) => <option key={s} value={s}>{s}</option>)}
+            <Options choices={SECTORS} current={draft.industry} />
           </select>
         </div>
         <div class="field">
@@ -94,9 +94,9 @@ export function Search(_props: { params: Record<string, string> }) {
         </div>
         <div class="field">
           <label for="f-status">Status</label>
-          <select id="f-status" value={draft.status} onChange={set('status')}>
+          <select id="f-status" value={draft.status === 'active' ? '' : draft.status} onChange={set('status')}>
             <option value="">active (default)</option>
-            {STATUSES.filter((s) => s !== 'active').map((s) => <option key={s} value={s}>{s}</option>)}
+            <Options choices={STATUSES.filter((s) => s !== 'active')} current={draft.status === 'active' ? '' : draft.status} />
           </select>
         </div>
         <div class="field">
@@ -137,6 +137,16 @@ export function Search(_props: { params: Record<string, string> }) {
   );
 }
 
+/** A select's options, plus the current value when a link carries one the page does not list (a comma list of types, say): the form then shows what is searched. */
+function Options({ choices, current }: { choices: readonly string[]; current: string }) {
+  return (
+    <>
+      {choices.map((c) => <option key={c} value={c}>{c}</option>)}
+      {current && !choices.includes(current) && <option value={current}>{current}</option>}
+    </>
+  );
+}
+
 function Results({ page }: { page: Page }) {
   if (page.data.length === 0) return <p>No IOC matches these filters.</p>;
   return (
@@ -163,7 +173,7 @@ function Results({ page }: { page: Page }) {
               <td>{fmtTime(ioc.added_at)}</td>
               <td>{ioc.status}</td>
               <td>
-                <Link href={iocPath(ioc.id)} aria-label={`Details of ${defang(ioc.value, ioc.type)}`}>Details</Link>
+                <Link href={iocPath(ioc.id)} aria-label={`Details of ${clip(defang(ioc.value, ioc.type), 100)}`}>Details</Link>
               </td>
             </tr>
           ))}
