@@ -42,7 +42,7 @@ export function Lookup(_props: { params: Record<string, string> }) {
       if (err instanceof ApiError && err.status === 413) {
         setError(
           `Too many values in one look-up: this account's plan (${me?.account.plan ?? '?'}) takes at most ${fmtNumber(batch ?? 0)} values at a time. ` +
-            `Split the text and look up each part${me?.account.plan === 'free' ? ', or ask for the Pro plan (10,000 values per look-up)' : ''}. (${err.message})`,
+            `Split the text and look up each part${me?.account.plan === 'free' ? ', or ask for the Pro plan (larger look-ups)' : ''}. (${err.message})`,
         );
       } else setError(err instanceof ApiError ? err.message : 'The server could not be reached.');
     } finally {
