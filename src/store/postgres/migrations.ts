@@ -420,6 +420,17 @@ CREATE INDEX source_runs_outcome ON source_runs (source_id, outcome, id);
 CREATE INDEX iocs_network_text ON iocs (type, (value COLLATE "C")) WHERE strpos(value, '/') > 0 AND type IN ('ipv4', 'ipv6');
 `,
   },
+  {
+    version: 17,
+    name: 'sightings: the end of validity a submission claims',
+    sql: `
+-- A submitted valid_until, epoch ms: the submitting source's claim that the value stops being valid then. NULL (every
+-- feed's sighting): no claim. It caps the IOC's valid_until when every live sighting makes one; past it, the
+-- sighting is no longer evidence (store/ioc-reconcile.ts claimCap). A NULL column without a default is added
+-- without rewriting the table.
+ALTER TABLE sightings ADD COLUMN expires_at BIGINT;
+`,
+  },
 ];
 
 /** The advisory lock of migrations: one bigint key, 'socdmig'. */
