@@ -9,6 +9,7 @@ import { legacyPostgresStore, postgresStore } from '../support/stores.js';
 import { storeAccountsContract } from './store-accounts.contract.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
+import { storeClaimsContract } from './store-claims.contract.js';
 import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
@@ -36,6 +37,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeAccountsContract('postgres', () => postgresStore(url, fresh()), () => legacyPostgresStore(url, fresh()));
   storeSourceSettingsContract('postgres', () => postgresStore(url, fresh()));
   storeLookupContract('postgres', () => postgresStore(url, fresh()));
+  storeClaimsContract('postgres', () => postgresStore(url, fresh()));
   storeAuditContract('postgres', () => postgresStore(url, fresh()));
 
   describe('PostgreSQL: key changes reach every process', () => {

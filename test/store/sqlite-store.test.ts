@@ -5,6 +5,7 @@ import { legacySqliteStore, sqliteStore } from '../support/stores.js';
 import { storeAccountsContract } from './store-accounts.contract.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
+import { storeClaimsContract } from './store-claims.contract.js';
 import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
@@ -23,5 +24,6 @@ storeAccountsContract('sqlite (memory)', () => sqliteStore(), legacySqliteStore)
 storeSourceSettingsContract('sqlite (memory)', () => sqliteStore());
 
 storeLookupContract('sqlite (memory)', () => sqliteStore());
+storeClaimsContract('sqlite (memory)', () => sqliteStore());
 
 storeAuditContract('sqlite (memory)', () => sqliteStore());
