@@ -2,7 +2,7 @@ import type { AccountStore } from '../store/store.js';
 import type { Role } from '../domain/roles.js';
 import type { ApiKeyWithAccount, Plan } from '../store/types.js';
 import { hashApiKey, looksLikeApiKey } from './api-keys.js';
-import { parseAuthorization } from './credentials.js';
+import { type Credentials, parseAuthorization } from './credentials.js';
 
 export interface Principal {
   keyId: number;
@@ -82,15 +82,24 @@ export class Authenticator {
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
     const parsed = parseAuthorization(authorization);
     if (!parsed.ok) return parsed;
-    const c = parsed.credentials;
+    return this.verify(parsed.credentials);
+  }
+
+  /** Checks credentials however they came (an Authorization header, the console's sign-in form). */
+  async verify(c: Credentials): Promise<AuthResult> {
     if (!looksLikeApiKey(c.key)) return { ok: false, reason: 'invalid API key' };
     const record = await this.lookUp(hashApiKey(c.key));
     if (!record) return { ok: false, reason: 'invalid API key' };
-    if (record.revokedAt !== null) return { ok: false, reason: 'API key revoked' };
-    if (record.disabledAt !== null) return { ok: false, reason: 'account disabled: every key of this account is refused until an admin enables it' };
     if (c.scheme === 'basic' && c.username.toLowerCase() !== record.email.toLowerCase()) {
       return { ok: false, reason: 'the Basic username must be the email of the key\'s account' };
     }
+    return this.admit(record);
+  }
+
+  /** A known key's record → the principal, or why it is refused (revoked key, disabled account). Counts the use. */
+  admit(record: ApiKeyWithAccount): AuthResult {
+    if (record.revokedAt !== null) return { ok: false, reason: 'API key revoked' };
+    if (record.disabledAt !== null) return { ok: false, reason: 'account disabled: every key of this account is refused until an admin enables it' };
     this.pending.set(record.id, this.clock());
     return {
       ok: true,

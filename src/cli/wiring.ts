@@ -1,3 +1,4 @@
+import { ConsoleSessions } from '../auth/console-sessions.js';
 import type { FastifyInstance } from 'fastify';
 import { AccountService } from '../rest/account-service.js';
 import { AllowListService } from '../rest/allowlist-service.js';
@@ -91,6 +92,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     audit: trail,
     auditLog: new AuditService(store, signer, config.rest),
     accounts: new AccountService(store, signer, config, trail),
+    sessions: new ConsoleSessions(store, options.authenticator, signer, config.sessionHours * 3_600_000),
   });
   // A record that cannot be written does not fail the change it records (auth/audit-trail.ts): it is logged.
   if (stored) stored.onFailure = (err, event) => app.log.error({ err, action: event.action }, 'audit record lost');

@@ -27,6 +27,8 @@ export interface Config {
   pgPoolSize: number | undefined;
   adminEmail: string;
   trustProxy: boolean;
+  /** How long a console session lasts (SOCD_SESSION_HOURS, server.sessionHours; default 12, 1–720). */
+  sessionHours: number;
   /**
    * The URL clients reach this server at (scheme, host, port, any path prefix of a reverse proxy), without a trailing
    * slash: TAXII discovery names the API roots under it. Default `http://localhost:<port>`.
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     sqliteCacheMb: optionalInt('SOCD_SQLITE_CACHE_MB', env.SOCD_SQLITE_CACHE_MB ?? server.sqliteCacheMb, 2, 65536),
     pgPoolSize: optionalInt('SOCD_PG_POOL_SIZE', env.SOCD_PG_POOL_SIZE ?? server.pgPoolSize, 1, 1000),
     trustProxy: bool('TRUST_PROXY', env.TRUST_PROXY ?? server.trustProxy, false),
+    sessionHours: int('SOCD_SESSION_HOURS', env.SOCD_SESSION_HOURS ?? server.sessionHours, 12, 1, 720),
     publicUrl: publicUrl(env.SOCD_PUBLIC_URL ?? server.publicUrl, int('PORT', env.PORT ?? server.port, 8080, 0, 65535)),
     allowedHosts: allowedHosts(env.SOCD_ALLOWED_HOSTS ?? server.allowedHosts),
     configFile: usedFile,

@@ -26,6 +26,13 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+/** A change sent with the console's session cookie but without its CSRF token (auth/console-sessions.ts). */
+export class CsrfError extends AppError {
+  constructor() {
+    super(403, 'csrf_token_invalid', 'a change sent with the console session needs its X-CSRF-Token header (the csrf_token of POST or GET /api/v1/session)');
+  }
+}
+
 export class PlanRequiredError extends AppError {
   constructor(feature: string, plan = 'pro') {
     super(403, 'plan_required', `${feature} needs the ${plan === 'pro' ? 'Pro' : plan} plan; upgrade the account's plan to ${plan} to use it`, { required_plan: plan });

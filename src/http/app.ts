@@ -27,7 +27,10 @@ import { accountRoutes } from './routes/account-routes.js';
 import { allowlistRoutes } from './routes/allowlist-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { keyRoutes } from './routes/key-routes.js';
+import fastifyCookie from '@fastify/cookie';
+import type { ConsoleSessions } from '../auth/console-sessions.js';
 import { consoleRoutes } from './console.js';
+import { sessionRoutes } from './routes/session-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { lookupRoutes } from './routes/lookup-routes.js';
@@ -71,6 +74,8 @@ export interface AppDeps extends AppOptions {
   /** Where routes that change things record who did what (domain/audit.ts). */
   audit: AuditTrail;
   auditLog: AuditService;
+  /** The web console's sign-in (POST/GET/DELETE /api/v1/session and the session cookie). */
+  sessions: ConsoleSessions;
 }
 
 /** package.json's version: dist/src/http/app.js and src/http/app.ts are both three levels below the checkout. */
@@ -149,10 +154,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API key, sk_live_…' },
           basicAuth: { type: 'http', scheme: 'basic', description: 'account email as username, API key as password' },
+          cookieAuth: {
+            type: 'apiKey', in: 'cookie', name: 'socd_session',
+            description: 'the web console\'s session (POST /api/v1/session); changes also need the X-CSRF-Token header',
+          },
         },
       },
       tags: [
         { name: 'iocs', description: 'Indicators of compromise' },
+        { name: 'session', description: 'The web console\'s sign-in: an HttpOnly session cookie for an email and key' },
         { name: 'lookup', description: 'Verdicts for values or free text (every plan)' },
         { name: 'stix', description: 'STIX 2.1 exports (Pro plan)' },
         { name: 'sources', description: 'The feeds IOCs come from' },
@@ -178,7 +188,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // One count of failed sign-ins for every scope (REST and both TAXII prefixes): a burst is one client's, wherever it knocks.
   const failures = new FailedSignIns(deps.audit, deps.signInBurst);
   await app.register(async (api) => {
-    installAuthentication(api, deps.authenticator, failures);
+    await api.register(fastifyCookie);
+    installAuthentication(api, deps.authenticator, failures, deps.sessions);
     await installRateLimit(api, deps.config, counters);
     rejectRepeatedParameters(api);
     api.get('/openapi.json', {
@@ -200,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(auditRoutes, { auditLog: deps.auditLog });
     await api.register(accountRoutes, { accounts: deps.accounts });
     await api.register(keyRoutes, { accounts: deps.accounts });
+    await api.register(sessionRoutes, { sessions: deps.sessions, accounts: deps.accounts, failures, secureCookie: deps.config.publicUrl.startsWith('https:') });
   }, { prefix: '/api/v1' });
 
   const { taxii } = deps;

@@ -99,6 +99,21 @@ export interface IocLookup {
   networksInRanges(type: 'ipv4' | 'ipv6', ranges: ReadonlyArray<readonly [string, string]>): Promise<string[]>;
 }
 
+/**
+ * Console sessions (POST /api/v1/session): a random token in an HttpOnly cookie, stored as its SHA-256 only, tied to
+ * the API key it was opened with. A session is as good as its key: revoking the key or disabling the account ends
+ * it (the caller checks the key's state on every request), deleting the key deletes it.
+ */
+export interface SessionStore {
+  createSession(session: { tokenHash: string; keyId: number; createdAt: number; expiresAt: number }): Promise<void>;
+  /** The session of a token hash with its key and account, expired or not (the caller decides); undefined if none. */
+  findSession(tokenHash: string): Promise<{ expiresAt: number; key: ApiKeyWithAccount } | undefined>;
+  /** Ends one session (sign-out); false if there was none. */
+  deleteSession(tokenHash: string): Promise<boolean>;
+  /** Forgets the sessions that ended before `now`; how many. */
+  deleteExpiredSessions(now: number): Promise<number>;
+}
+
 /** What ingestion writes: observations, the end of a snapshot, relisting, decay and revocation. */
 export interface IngestWrites {
   /** The renderer of STIX versions (see RenderIocVersion); IOC writes need one. */
@@ -274,4 +289,4 @@ export interface SourceSettingsStore {
 /** The whole store: every role, and its lifecycle. */
 export interface Store
   extends StoreLifecycle, SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore,
-    AuditLog {}
+    AuditLog, SessionStore {}

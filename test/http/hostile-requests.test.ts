@@ -276,7 +276,8 @@ function buildCases(k: Keys): Case[] {
   cases.push({ name: 'HEAD without a key', status: 401, kind: 'problem', send: { via: 'fetch', method: 'HEAD', path: '/api/v1/iocs' } });
 
   // --- unknown routes and methods -------------------------------------------------------------------------
-  const paths404 = ['/api/v2/x', '/api/v1', '/api/v1/iocz', '/api/v1/iocs/x/y', '/api/v1/sourcez', '/api/v1/stix', '/taxii3/', '/admin', '/.env', '/.git/config', '/', '/index.php?id=1%27%20OR%201=1', '/api/v1/docs/static/..%2f..%2fpackage.json', '/healthz/x', '/%00'];
+  // `/` and the other console pages answer the web console (http/console.ts); paths beside them stay 404.
+  const paths404 = ['/api/v2/x', '/api/v1', '/api/v1/iocz', '/api/v1/iocs/x/y', '/api/v1/sourcez', '/api/v1/stix', '/taxii3/', '/admin', '/.env', '/.git/config', '/iocs', '/search/x', '/index.php?id=1%27%20OR%201=1', '/api/v1/docs/static/..%2f..%2fpackage.json', '/healthz/x', '/%00'];
   for (const p of paths404) get(`unknown route ${p}`, p, 404, { code: 'not_found' });
   for (const method of ['DELETE', 'PUT', 'PATCH', 'POST', 'OPTIONS']) {
     // POST /api/v1/iocs is the submission route (submitter role): a pro key without the role gets a 403.

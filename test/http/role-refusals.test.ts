@@ -11,6 +11,8 @@ import { startServer, type TestServer } from '../support/server.js';
  */
 const NEEDS: Record<string, Role | 'key' | 'none'> = {
   'GET /healthz': 'none', 'GET /readyz': 'none', 'GET /api/v1/openapi.json': 'none',
+  // The console's sign-in: open (GET answers 401 without a session cookie; the key is in the body of POST).
+  'POST /api/v1/session': 'none', 'GET /api/v1/session': 'none', 'DELETE /api/v1/session': 'none',
   'GET /api/v1/iocs': 'key', 'GET /api/v1/iocs/{id}': 'key', 'GET /api/v1/iocs/stix': 'key', 'GET /api/v1/lookup': 'key',
   'POST /api/v1/lookup': 'key', 'GET /api/v1/sources': 'key', 'GET /api/v1/sources/{id}': 'key',
   'GET /api/v1/sources/{id}/runs': 'key', 'GET /api/v1/sources/{id}/runs/{runId}': 'key',

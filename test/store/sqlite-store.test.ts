@@ -5,6 +5,7 @@ import { legacySqliteStore, sqliteStore } from '../support/stores.js';
 import { storeAccountsContract } from './store-accounts.contract.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
+import { storeSessionsContract } from './store-sessions.contract.js';
 import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
@@ -25,3 +26,4 @@ storeSourceSettingsContract('sqlite (memory)', () => sqliteStore());
 storeLookupContract('sqlite (memory)', () => sqliteStore());
 
 storeAuditContract('sqlite (memory)', () => sqliteStore());
+storeSessionsContract('sqlite (memory)', () => sqliteStore());

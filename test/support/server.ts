@@ -19,6 +19,8 @@ export interface ServerExtras {
   audit?: AuditTrail;
   /** Runs the scheduler as `socd serve` does (lease, run now polling), with these runner seams (a loopback feed server). */
   scheduler?: { settings: IngestSettings; pollMs?: number } & Pick<RunnerDeps, 'rewriteUrl' | 'transport'>;
+  /** The built console to serve (http/console.ts CONSOLE_DIR otherwise). */
+  consoleDir?: string;
 }
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
@@ -61,7 +63,7 @@ export async function startServer(
   const registry = extras.sources ? new SourceRegistry(extras.sources, store) : undefined;
   const app = await wireApp({
     store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false,
-    ...(registry ? { sources: registry } : {}), audit,
+    ...(registry ? { sources: registry } : {}), audit, ...(extras.consoleDir ? { consoleDir: extras.consoleDir } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   let scheduler: IngestScheduler | undefined;

@@ -4,7 +4,7 @@ import { ROLES } from '../../domain/roles.js';
 import type { AccountService } from '../../rest/account-service.js';
 import { actorOf, principalOf, requireKey, requireRole } from '../auth-hooks.js';
 import { errorResponses, pagedList, pagedQuery } from '../schemas.js';
-import { accountSchema, idParams, keySchema, security } from './account-schemas.js';
+import { accountSchema, idParams, meSchema, security } from './account-schemas.js';
 
 /**
  * GET /api/v1/me (any key), and the accounts of the server for admins (requireRole('admin')): list, create, show,
@@ -25,33 +25,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { accounts: Acco
       tags: ['account'],
       security,
       response: {
-        200: {
-          type: 'object',
-          properties: {
-            account: accountSchema,
-            features: {
-              type: 'object',
-              properties: { rest: { type: 'boolean' }, stix: { type: 'boolean' }, taxii: { type: 'boolean' } },
-              required: ['rest', 'stix', 'taxii'],
-              description: 'what the plan allows: REST (every plan), STIX exports and TAXII (Pro)',
-            },
-            limits: {
-              type: 'object',
-              properties: {
-                lookup_batch: { type: 'integer', description: 'the most values one POST /api/v1/lookup takes' },
-                rate_limit: {
-                  type: 'object',
-                  properties: { max: { type: 'integer' }, window_seconds: { type: 'integer' } },
-                  required: ['max', 'window_seconds'],
-                  description: 'requests per window, one budget across REST and TAXII',
-                },
-              },
-              required: ['lookup_batch', 'rate_limit'],
-            },
-            key: keySchema,
-          },
-          required: ['account', 'features', 'limits', 'key'],
-        },
+        200: meSchema,
         ...errorResponses,
       },
     },

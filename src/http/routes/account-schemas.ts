@@ -66,3 +66,32 @@ export const idParams = {
 } as const;
 
 export const prefixProperty = { type: 'string', description: 'the key prefix as listed (sk_live_ and 8 characters)', examples: ['sk_live_AbCd1234'] } as const;
+
+/** GET /api/v1/me's answer (also inside the console session's answer). */
+export const meSchema = {
+  type: 'object',
+  properties: {
+    account: accountSchema,
+    features: {
+      type: 'object',
+      properties: { rest: { type: 'boolean' }, stix: { type: 'boolean' }, taxii: { type: 'boolean' } },
+      required: ['rest', 'stix', 'taxii'],
+      description: 'what the plan allows: REST (every plan), STIX exports and TAXII (Pro)',
+    },
+    limits: {
+      type: 'object',
+      properties: {
+        lookup_batch: { type: 'integer', description: 'the most values one POST /api/v1/lookup takes' },
+        rate_limit: {
+          type: 'object',
+          properties: { max: { type: 'integer' }, window_seconds: { type: 'integer' } },
+          required: ['max', 'window_seconds'],
+          description: 'requests per window, one budget across REST and TAXII',
+        },
+      },
+      required: ['lookup_batch', 'rate_limit'],
+    },
+    key: keySchema,
+  },
+  required: ['account', 'features', 'limits', 'key'],
+} as const;

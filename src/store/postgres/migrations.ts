@@ -420,6 +420,22 @@ CREATE INDEX source_runs_outcome ON source_runs (source_id, outcome, id);
 CREATE INDEX iocs_network_text ON iocs (type, (value COLLATE "C")) WHERE strpos(value, '/') > 0 AND type IN ('ipv4', 'ipv6');
 `,
   },
+  {
+    version: 18,
+    name: 'console sessions',
+    sql: `
+-- A signed-in console (POST /api/v1/session): the SHA-256 of the cookie's random token, never the token; the key it
+-- was opened with (revoking the key ends it; deleting the key deletes it), and when it ends.
+CREATE TABLE sessions (
+  token_hash TEXT COLLATE "C" PRIMARY KEY,
+  key_id     BIGINT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE INDEX sessions_key ON sessions (key_id);
+`,
+  },
 ];
 
 /** The advisory lock of migrations: one bigint key, 'socdmig'. */

@@ -363,6 +363,22 @@ CREATE INDEX source_runs_outcome ON source_runs (source_id, outcome, id);
 CREATE INDEX iocs_network_text ON iocs (type, value) WHERE instr(value, '/') > 0 AND type IN ('ipv4', 'ipv6');
 `,
   },
+  {
+    version: 15,
+    name: 'console sessions',
+    sql: `
+-- A signed-in console (POST /api/v1/session): the SHA-256 of the cookie's random token, never the token; the key it
+-- was opened with (revoking the key ends it; deleting the key deletes it), and when it ends.
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  key_id     INTEGER NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE INDEX sessions_key ON sessions (key_id);
+`,
+  },
 ];
 
 /**
