@@ -87,7 +87,7 @@ export function Sources(_props: { params: Record<string, string> }) {
                   ) : (
                     <span class="muted">none</span>
                   )}
-                  {s.last_run?.error && <div class="run-error">{s.last_run.error}</div>}
+                  {s.last_run?.error && <div class="run-error clamp" title={s.last_run.error}>{s.last_run.error}</div>}
                 </td>
                 <td>
                   <button

@@ -89,7 +89,7 @@ export function AuditLog() {
               </td>
               <td class="wrap">{r.target ?? ''}</td>
               <td>
-                {r.actor.email ?? <span class="muted">{r.actor.via}</span>}
+                {r.actor.email ?? <span class="muted">no account</span>}
                 <div class="muted">
                   {r.actor.via}
                   {r.actor.key_prefix ? ` · ${r.actor.key_prefix}` : ''}
