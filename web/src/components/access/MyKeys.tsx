@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../../api';
 import { fmtTime } from '../../format';
 import { useSession } from '../../session';
@@ -19,6 +19,11 @@ export function MyKeys() {
   const [message, setMessage] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const shown = useRef<HTMLInputElement>(null);
+  // The new key is where keyboard and screen-reader users land: selected, ready to copy.
+  useEffect(() => {
+    if (created) shown.current?.focus();
+  }, [created]);
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -74,7 +79,7 @@ export function MyKeys() {
           </p>
           <label for="new-key-value">New key {created.prefix}{created.name ? ` (${created.name})` : ''}</label>
           <div class="row">
-            <input id="new-key-value" readOnly value={created.key} size={50} spellcheck={false} autocomplete="off" onFocus={(e) => e.currentTarget.select()} />
+            <input ref={shown} id="new-key-value" readOnly value={created.key} size={50} spellcheck={false} autocomplete="off" onFocus={(e) => e.currentTarget.select()} />
             <CopyButton text={created.key} label="Copy the new key" />
           </div>
           <button type="button" onClick={dismiss}>
@@ -124,15 +129,13 @@ export function MyKeys() {
                 <td>
                   {!k.revoked_at &&
                     (confirming === k.prefix ? (
-                      <span class="confirm" role="group" aria-label={`Confirm revoking ${k.prefix}`}>
-                        {k.prefix === me?.key.prefix ? 'This ends your session. ' : ''}Revoke {k.prefix}?{' '}
-                        <button type="button" class="danger" disabled={busy} onClick={() => revoke(k.prefix)}>
-                          Yes, revoke
-                        </button>{' '}
-                        <button type="button" onClick={() => setConfirming(undefined)}>
-                          Cancel
-                        </button>
-                      </span>
+                      <ConfirmRevoke
+                        prefix={k.prefix}
+                        current={k.prefix === me?.key.prefix}
+                        busy={busy}
+                        onYes={() => revoke(k.prefix)}
+                        onNo={() => setConfirming(undefined)}
+                      />
                     ) : (
                       <button type="button" class="danger" onClick={() => setConfirming(k.prefix)} aria-label={`Revoke ${k.prefix}`}>
                         Revoke
@@ -145,5 +148,22 @@ export function MyKeys() {
         </table>
       )}
     </section>
+  );
+}
+
+/** The inline "are you sure" of a revocation (no browser dialog): focus moves to it, Cancel is one Tab away. */
+function ConfirmRevoke(p: { prefix: string; current: boolean; busy: boolean; onYes: () => void; onNo: () => void }) {
+  const yes = useRef<HTMLButtonElement>(null);
+  useEffect(() => yes.current?.focus(), []);
+  return (
+    <span class="confirm" role="group" aria-label={`Confirm revoking ${p.prefix}`}>
+      {p.current ? 'This ends your session. ' : ''}Revoke {p.prefix}? It is refused at once, everywhere.{' '}
+      <button ref={yes} type="button" class="danger" disabled={p.busy} onClick={p.onYes}>
+        Yes, revoke
+      </button>{' '}
+      <button type="button" onClick={p.onNo}>
+        Cancel
+      </button>
+    </span>
   );
 }
