@@ -1,4 +1,5 @@
 import { ConsoleSessions } from '../auth/console-sessions.js';
+import { ConsoleService } from '../rest/console-service.js';
 import type { FastifyInstance } from 'fastify';
 import { AccountService } from '../rest/account-service.js';
 import { AllowListService } from '../rest/allowlist-service.js';
@@ -76,6 +77,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
   const stored = audit ? undefined : new StoreAuditTrail(store);
   const trail = audit ?? stored!;
   const iocs = new IocService(store, signer, config.rest);
+  const taxii = await taxiiService(store, config, signer);
   const app = await buildApp({
     ...options,
     store,
@@ -88,7 +90,8 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     stix: new StixExportService(store, identity),
     sources: new SourceService(store, sourceRegistry(store, config, sources), config.rest),
     allowlist: new AllowListService(store, signer, config.rest, trail),
-    taxii: await taxiiService(store, config, signer),
+    taxii,
+    console: new ConsoleService(store, iocs, taxii, identity),
     audit: trail,
     auditLog: new AuditService(store, signer, config.rest),
     accounts: new AccountService(store, signer, config, trail),

@@ -31,6 +31,8 @@ import fastifyCookie from '@fastify/cookie';
 import type { ConsoleSessions } from '../auth/console-sessions.js';
 import { consoleRoutes } from './console.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { consoleApiRoutes } from './routes/console-routes.js';
+import type { ConsoleService } from '../rest/console-service.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { lookupRoutes } from './routes/lookup-routes.js';
@@ -76,6 +78,8 @@ export interface AppDeps extends AppOptions {
   auditLog: AuditService;
   /** The web console's sign-in (POST/GET/DELETE /api/v1/session and the session cookie). */
   sessions: ConsoleSessions;
+  /** The console's reads beside the lists: /stats, /collections, /iocs/{id}/versions, /iocs/export. */
+  console: ConsoleService;
 }
 
 /** package.json's version: dist/src/http/app.js and src/http/app.ts are both three levels below the checkout. */
@@ -203,6 +207,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     }, async () => app.swagger());
     await api.register(stixRoutes, { stix: deps.stix });
+    // Before iocRoutes: /iocs/export and /iocs/{id}/versions beside /iocs/{id}.
+    await api.register(consoleApiRoutes, { console: deps.console, config: deps.config });
     await api.register(iocRoutes, { iocs: deps.iocs });
     await api.register(submitRoutes, { submit: deps.submit, revoke: deps.revoke, audit: deps.audit });
     await api.register(lookupRoutes, { lookup: deps.lookup });

@@ -1,4 +1,5 @@
 import type { Role } from '../domain/roles.js';
+import type { ConfidenceBand } from '../domain/confidence.js';
 import type {
   Account,
   AccountChange,
@@ -14,6 +15,7 @@ import type {
   ApiKeyWithAccount,
   IocDetail,
   IocMatch,
+  IocStatus,
   IocPage,
   IocQuery,
   Observation,
@@ -97,6 +99,25 @@ export interface IocLookup {
    * bucketPrefixes). Each value once, any order.
    */
   networksInRanges(type: 'ipv4' | 'ipv6', ranges: ReadonlyArray<readonly [string, string]>): Promise<string[]>;
+}
+
+/** One cell of the IOC tallies (kept by the database as IOCs change: no count of the table per read). */
+export interface TallyRow {
+  /** An IOC type, or a sector slug for sectorTallies. */
+  key: string;
+  status: IocStatus;
+  band: ConfidenceBand;
+  n: number;
+}
+
+/** The figures of the dashboard and the collections (GET /api/v1/stats, /api/v1/collections): cheap reads. */
+export interface StatsReads {
+  /** IOCs by type, status and band (cells with n = 0 may be left out). */
+  typeTallies(): Promise<TallyRow[]>;
+  /** IOCs by sector, status and band: an IOC of several sectors counts in each. */
+  sectorTallies(): Promise<TallyRow[]>;
+  /** New IOCs per UTC day and source, from the runs started at or after `since` (epoch ms). */
+  addedPerDay(since: number): Promise<Array<{ day: string; source: string; added: number }>>;
 }
 
 /**
@@ -289,4 +310,4 @@ export interface SourceSettingsStore {
 /** The whole store: every role, and its lifecycle. */
 export interface Store
   extends StoreLifecycle, SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore,
-    AuditLog, SessionStore {}
+    AuditLog, SessionStore, StatsReads {}

@@ -118,6 +118,17 @@ export class TaxiiService {
     return { status: 200, body: stored.json, headers: {} };
   }
 
+  /** The name of our own API root (the built-in collections'). */
+  get rootName(): string {
+    return this.settings.rootName;
+  }
+
+  /** Every collection of every root this key may read, root by root in discovery order (GET /api/v1/collections). */
+  readableCollections(who: Principal): Array<{ root: string; collection: TaxiiCollection }> {
+    const roots = [this.settings.rootName, ...(this.settings.loadedRoots ?? []).map((r) => r.name)];
+    return roots.flatMap((root) => this.collectionsOf.visible(root, who).filter((c) => c.canRead(who)).map((collection) => ({ root, collection })));
+  }
+
   /** §5.1 Get Collections: every collection this key may see, in a fixed order. */
   collections(root: string, who: Principal): TaxiiAnswer {
     this.requireRoot(root);

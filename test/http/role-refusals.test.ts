@@ -16,6 +16,7 @@ const NEEDS: Record<string, Role | 'key' | 'none'> = {
   'GET /api/v1/iocs': 'key', 'GET /api/v1/iocs/{id}': 'key', 'GET /api/v1/iocs/stix': 'key', 'GET /api/v1/lookup': 'key',
   'POST /api/v1/lookup': 'key', 'GET /api/v1/sources': 'key', 'GET /api/v1/sources/{id}': 'key',
   'GET /api/v1/sources/{id}/runs': 'key', 'GET /api/v1/sources/{id}/runs/{runId}': 'key',
+  'GET /api/v1/stats': 'key', 'GET /api/v1/collections': 'key', 'GET /api/v1/iocs/{id}/versions': 'key', 'GET /api/v1/iocs/export': 'key',
   'GET /api/v1/me': 'key', 'GET /api/v1/keys': 'key', 'POST /api/v1/keys': 'key', 'DELETE /api/v1/keys/{prefix}': 'key',
   'POST /api/v1/iocs': 'submitter',
   'POST /api/v1/iocs/{id}/revoke': 'analyst', 'GET /api/v1/allowlist': 'analyst', 'POST /api/v1/allowlist': 'analyst',

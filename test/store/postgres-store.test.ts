@@ -10,6 +10,7 @@ import { storeAccountsContract } from './store-accounts.contract.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
 import { storeSessionsContract } from './store-sessions.contract.js';
+import { storeStatsContract } from './store-stats.contract.js';
 import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
@@ -39,6 +40,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeLookupContract('postgres', () => postgresStore(url, fresh()));
   storeAuditContract('postgres', () => postgresStore(url, fresh()));
   storeSessionsContract('postgres', () => postgresStore(url, fresh()));
+  storeStatsContract('postgres', () => postgresStore(url, fresh()));
 
   describe('PostgreSQL: key changes reach every process', () => {
     // The authenticator's clock stands still, so a remembered key never ages out of its cache: only the announced

@@ -6,6 +6,7 @@ import { storeAccountsContract } from './store-accounts.contract.js';
 import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
 import { storeSessionsContract } from './store-sessions.contract.js';
+import { storeStatsContract } from './store-stats.contract.js';
 import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
@@ -27,3 +28,4 @@ storeLookupContract('sqlite (memory)', () => sqliteStore());
 
 storeAuditContract('sqlite (memory)', () => sqliteStore());
 storeSessionsContract('sqlite (memory)', () => sqliteStore());
+storeStatsContract('sqlite (memory)', () => sqliteStore());

@@ -2,8 +2,9 @@ import pg from 'pg';
 import { adoptRoles } from '../compose.js';
 import { PgAuditLog } from './audit-log.js';
 import { PgSessions } from './sessions.js';
+import { PgStats } from './stats.js';
 import type {
-  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, Store, TaxiiStore, VersionLog,
 } from '../store.js';
 import { PgAllowList } from './allowlist.js';
 import { PgSourceSettings } from './source-settings.js';
@@ -21,13 +22,13 @@ import { PgVersionLog } from './version-log.js';
 export type { PostgresStoreOptions } from './connection.js';
 
 /** The roles a PostgresStore takes on from the files of this folder (compose.ts). */
-export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog, SessionStore {}
+export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog, SessionStore, StatsReads {}
 
 /**
  * Opens `postgres://…`. One pg.Pool; times are BIGINT epoch ms (date_added µs); migrations applied by `migrate()`.
  * Several nodes may write at once: the version log is serialized by a transaction-level advisory lock
  * (connection.ts). Its roles, one file each: ioc-reads, ingest-writes (with log-work and the COPY paths of
- * copy-rows and copy-binary), version-log, taxii-collections, accounts, source-runs, allowlist, audit-log, sessions, settings; the same files as
+ * copy-rows and copy-binary), version-log, taxii-collections, accounts, source-runs, allowlist, audit-log, sessions, stats, settings; the same files as
  * sqlite/.
  */
 export class PostgresStore implements Store {
@@ -39,7 +40,7 @@ export class PostgresStore implements Store {
     const conn = (this.conn = new PgConnection(connectionString, opts));
     adoptRoles(this, [
       new PgSettings(conn), new PgIocReads(conn), new PgIocLookup(conn), new PgIngestWrites(conn), new PgVersionLog(conn),
-      new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn), new PgAuditLog(conn), new PgSourceSettings(conn), new PgSessions(conn),
+      new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn), new PgAuditLog(conn), new PgSourceSettings(conn), new PgSessions(conn), new PgStats(conn),
     ]);
   }
 

@@ -379,6 +379,55 @@ CREATE INDEX sessions_expires ON sessions (expires_at);
 CREATE INDEX sessions_key ON sessions (key_id);
 `,
   },
+  {
+    version: 16,
+    name: 'IOC tallies by type, status, band and sector, kept by triggers; source runs by start',
+    sql: `
+-- The dashboard's totals and the collections' counts (GET /api/v1/stats, /api/v1/collections) without counting a
+-- million rows per view: triggers keep them as IOCs are added, rescored, revoked or deleted. The bands are
+-- domain/confidence.ts BAND_RANGES (high 70+, medium 30+); a test holds the two equal.
+CREATE TABLE ioc_counts (
+  type   TEXT NOT NULL,
+  status TEXT NOT NULL,
+  band   TEXT NOT NULL,
+  n      INTEGER NOT NULL,
+  PRIMARY KEY (type, status, band)
+) WITHOUT ROWID;
+CREATE TABLE ioc_sector_counts (
+  sector TEXT NOT NULL,
+  status TEXT NOT NULL,
+  band   TEXT NOT NULL,
+  n      INTEGER NOT NULL,
+  PRIMARY KEY (sector, status, band)
+) WITHOUT ROWID;
+INSERT INTO ioc_counts SELECT type, status, CASE WHEN score >= 70 THEN 'high' WHEN score >= 30 THEN 'medium' ELSE 'low' END AS band, count(*) FROM iocs GROUP BY 1, 2, 3;
+INSERT INTO ioc_sector_counts SELECT j.value, i.status, CASE WHEN i.score >= 70 THEN 'high' WHEN i.score >= 30 THEN 'medium' ELSE 'low' END AS band, count(*) FROM iocs i, json_each(i.sectors) j GROUP BY 1, 2, 3;
+CREATE TRIGGER iocs_tally_insert AFTER INSERT ON iocs BEGIN
+  INSERT INTO ioc_counts VALUES (NEW.type, NEW.status, CASE WHEN NEW.score >= 70 THEN 'high' WHEN NEW.score >= 30 THEN 'medium' ELSE 'low' END, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+  INSERT INTO ioc_sector_counts SELECT value, NEW.status, CASE WHEN NEW.score >= 70 THEN 'high' WHEN NEW.score >= 30 THEN 'medium' ELSE 'low' END, 1 FROM json_each(NEW.sectors) WHERE true
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+-- Most updates move last_seen only: the WHEN skips them.
+CREATE TRIGGER iocs_tally_update AFTER UPDATE OF type, status, score, sectors ON iocs
+  WHEN OLD.type IS NOT NEW.type OR OLD.status IS NOT NEW.status OR OLD.sectors IS NOT NEW.sectors
+    OR (CASE WHEN OLD.score >= 70 THEN 'high' WHEN OLD.score >= 30 THEN 'medium' ELSE 'low' END) IS NOT (CASE WHEN NEW.score >= 70 THEN 'high' WHEN NEW.score >= 30 THEN 'medium' ELSE 'low' END)
+BEGIN
+  UPDATE ioc_counts SET n = n - 1 WHERE type = OLD.type AND status = OLD.status AND band = CASE WHEN OLD.score >= 70 THEN 'high' WHEN OLD.score >= 30 THEN 'medium' ELSE 'low' END;
+  INSERT INTO ioc_counts VALUES (NEW.type, NEW.status, CASE WHEN NEW.score >= 70 THEN 'high' WHEN NEW.score >= 30 THEN 'medium' ELSE 'low' END, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+  UPDATE ioc_sector_counts SET n = n - 1
+    WHERE status = OLD.status AND band = CASE WHEN OLD.score >= 70 THEN 'high' WHEN OLD.score >= 30 THEN 'medium' ELSE 'low' END AND sector IN (SELECT value FROM json_each(OLD.sectors));
+  INSERT INTO ioc_sector_counts SELECT value, NEW.status, CASE WHEN NEW.score >= 70 THEN 'high' WHEN NEW.score >= 30 THEN 'medium' ELSE 'low' END, 1 FROM json_each(NEW.sectors) WHERE true
+    ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER iocs_tally_delete AFTER DELETE ON iocs BEGIN
+  UPDATE ioc_counts SET n = n - 1 WHERE type = OLD.type AND status = OLD.status AND band = CASE WHEN OLD.score >= 70 THEN 'high' WHEN OLD.score >= 30 THEN 'medium' ELSE 'low' END;
+  UPDATE ioc_sector_counts SET n = n - 1
+    WHERE status = OLD.status AND band = CASE WHEN OLD.score >= 70 THEN 'high' WHEN OLD.score >= 30 THEN 'medium' ELSE 'low' END AND sector IN (SELECT value FROM json_each(OLD.sectors));
+END;
+-- IOCs added per day by source (the dashboard's chart) from the runs of the last 30 days.
+CREATE INDEX source_runs_started ON source_runs (started_at);
+`,
+  },
 ];
 
 /**

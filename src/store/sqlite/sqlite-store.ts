@@ -1,8 +1,9 @@
 import { adoptRoles } from '../compose.js';
 import { SqliteAuditLog } from './audit-log.js';
 import { SqliteSessions } from './sessions.js';
+import { SqliteStats } from './stats.js';
 import type {
-  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, Store, TaxiiStore, VersionLog,
 } from '../store.js';
 import { SqliteAllowList } from './allowlist.js';
 import { SqliteSourceSettings } from './source-settings.js';
@@ -19,12 +20,12 @@ import { SqliteTaxiiCollections } from './taxii-collections.js';
 import { SqliteVersionLog } from './version-log.js';
 
 /** The roles a SqliteStore takes on from the files of this folder (compose.ts). */
-export interface SqliteStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog, SessionStore {}
+export interface SqliteStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog, SessionStore, StatsReads {}
 
 /**
  * Opens `sqlite:PATH` (or `:memory:`). WAL, foreign keys on, migrations applied by `migrate()`. One connection
  * (connection.ts) shared by its roles, one file each: ioc-reads, ingest-writes (with log-work), version-log,
- * taxii-collections, accounts, source-runs, allowlist, audit-log, sessions, settings; the same files as postgres/.
+ * taxii-collections, accounts, source-runs, allowlist, audit-log, sessions, stats, settings; the same files as postgres/.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -36,7 +37,7 @@ export class SqliteStore implements Store {
     const conn = (this.conn = new SqliteConnection(path, opts));
     adoptRoles(this, [
       new SqliteSettings(conn), new SqliteIocReads(conn), new SqliteIocLookup(conn), new SqliteIngestWrites(conn), new SqliteVersionLog(conn),
-      new SqliteTaxiiCollections(conn), new SqliteAccounts(conn), new SqliteSourceRuns(conn), new SqliteAllowList(conn), new SqliteAuditLog(conn), new SqliteSourceSettings(conn), new SqliteSessions(conn),
+      new SqliteTaxiiCollections(conn), new SqliteAccounts(conn), new SqliteSourceRuns(conn), new SqliteAllowList(conn), new SqliteAuditLog(conn), new SqliteSourceSettings(conn), new SqliteSessions(conn), new SqliteStats(conn),
     ]);
   }
 
