@@ -11,6 +11,8 @@ interface CollectionsAnswer {
   data: Array<{
     api_root_url: string;
     id: string;
+    /** A built-in collection's short name (all-iocs, ips…), usable in URLs in place of the id. */
+    alias?: string | null;
     title: string;
     description?: string;
     can_read: boolean;
@@ -35,7 +37,7 @@ export function Taxii(_props: { params: Record<string, string> }) {
   const readable = cols.data?.data.filter((c) => c.can_read) ?? [];
 
   useEffect(() => {
-    if (chosen === undefined && readable.length > 0) setChosen((readable.find((c) => c.id === 'all-iocs') ?? readable[0])!.id);
+    if (chosen === undefined && readable.length > 0) setChosen((readable.find((c) => c.alias === 'all-iocs' || c.id === 'all-iocs') ?? readable[0])!.id);
   }, [cols.data]);
 
   if (!pro) {
@@ -116,7 +118,8 @@ export function Taxii(_props: { params: Record<string, string> }) {
                     {c.description && <div class="muted">{c.description}</div>}
                   </td>
                   <td>
-                    <code>{c.id}</code>
+                    <code class="wrap">{c.id}</code>
+                    {c.alias && <div class="muted">alias {c.alias}</div>}
                   </td>
                   <td class="count">{c.object_count === null ? '—' : fmtNumber(c.object_count)}</td>
                   <td>{c.can_read ? 'yes' : 'no'}</td>
