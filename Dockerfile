@@ -23,6 +23,8 @@ RUN --mount=type=cache,target=/root/.npm \
  && npm rebuild better-sqlite3
 COPY tsconfig.json ./
 COPY src ./src
+COPY web ./web
+# tsc, then the web console (vite → web/dist).
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
@@ -36,6 +38,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/web/dist ./web/dist
 COPY bin ./bin
 COPY schemas ./schemas
 # `node` (uid 1000) is the unprivileged user of the official image. The default database is

@@ -99,7 +99,10 @@ describe('console sessions over HTTP', () => {
     const after = await fetch(`${srv.base}/api/v1/me`, { headers: { cookie } });
     assert.equal(after.status, 401);
     assert.match(((await after.json()) as { detail: string }).detail, /signed out|sign in again/);
-    assert.equal((await fetch(`${srv.base}/api/v1/session`, { headers: { cookie } })).status, 401);
+    const ended = await fetch(`${srv.base}/api/v1/session`, { headers: { cookie } });
+    assert.equal(ended.status, 204, 'not signed in: no error for a page that asks');
+    assert.match(ended.headers.get('set-cookie') ?? '', /^socd_session=;.*Max-Age=0/, 'the stale cookie is cleared');
+    assert.equal((await fetch(`${srv.base}/api/v1/session`)).status, 204);
   });
 
   it('revoking the key or disabling the account ends its sessions at once', async () => {

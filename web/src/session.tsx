@@ -16,10 +16,10 @@ export interface Me {
   };
   features: { rest: boolean; stix: boolean; taxii: boolean };
   limits: { lookup_batch: number; rate_limit: { max: number; window_seconds: number } };
-  key: { prefix: string; name: string | null; created_at: string; last_used_at: string | null; expires_at: string | null };
+  key: { prefix: string; name: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null };
 }
 
-/** POST /api/v1/session and GET /api/v1/session answer this. */
+/** POST /api/v1/session and GET /api/v1/session answer this (GET: 204 when not signed in). */
 export interface SessionAnswer {
   me: Me;
   csrf_token: string;
@@ -52,7 +52,8 @@ export function SessionProvider({ children }: { children: ComponentChildren }) {
 
   useEffect(() => {
     setUnauthorizedHandler(() => adopt(null));
-    api<SessionAnswer>('session').then(adopt, () => adopt(null));
+    // 204 (undefined) when not signed in.
+    api<SessionAnswer | undefined>('session').then((a) => adopt(a ?? null), () => adopt(null));
     return () => setUnauthorizedHandler(undefined);
   }, []);
 

@@ -92,17 +92,21 @@ export async function sessionRoutes(
   app.get('/session', {
     schema: {
       summary: 'The console session in use',
-      description: 'Whether the session cookie is signed in: the account (as GET /api/v1/me), the CSRF token and when the session ends; 401 otherwise.',
+      description:
+        'Whether the session cookie is signed in: the account (as GET /api/v1/me), the CSRF token and when the session ends. 204 when it is ' +
+        'not (no cookie, signed out, expired, key revoked): a signed-out page asks without an error.',
       tags: ['session'],
       security: [{ cookieAuth: [] }],
-      response: { 200: sessionSchema, ...errorResponses },
+      response: { 200: sessionSchema, 204: { type: 'null', description: 'not signed in' }, ...errorResponses },
     },
     handler: async (request, reply) => {
-      const token = request.cookies[SESSION_COOKIE];
-      if (!token) throw new UnauthorizedError('not signed in: POST /api/v1/session with your email and key');
-      const resolved = await sessions.resolve(token);
-      if (!resolved.ok) throw new UnauthorizedError(resolved.reason);
       reply.header('cache-control', 'no-store');
+      const token = request.cookies[SESSION_COOKIE];
+      const resolved = token ? await sessions.resolve(token) : undefined;
+      if (!token || !resolved?.ok) {
+        if (token) cookie(reply, '', 0);
+        return reply.code(204).send();
+      }
       return answer(request, token, resolved.expiresAt!);
     },
   });
