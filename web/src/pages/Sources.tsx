@@ -95,9 +95,9 @@ export function Sources(_props: { params: Record<string, string> }) {
                     aria-expanded={s.id === open}
                     aria-controls="source-detail"
                     onClick={() => setOpen(s.id === open ? undefined : s.id)}
-                    aria-label={`${s.id === open ? 'Close' : 'Open'} ${s.name}`}
                   >
                     {s.id === open ? 'Close' : admin ? 'Manage' : 'Details'}
+                    <span class="visually-hidden"> {s.name}</span>
                   </button>
                 </td>
               </tr>
