@@ -20,7 +20,11 @@ export interface EvidenceRow {
   aggregate: number;
   redistributable: number;
   no_decay: number;
+  expires_at: number | null;
 }
+
+/** 1 when an observation says what its source claims of the value's validity (sighting's expires_at replaced), else 0. */
+const claims = (o: Observation): number => (o.expiresAt === undefined ? 0 : 1);
 
 /**
  * Log positions for versions that are not an IOC's (shared objects, TAXII writes and loads), inside the caller's
@@ -102,20 +106,20 @@ export class LogWork {
           now, this.nextSeq(), n.score, n.until, n.base, n.noDecay ? 1 : 0,
         );
         this.append(iocId, firstVersionOf(o, tlp, n, source, now));
-        s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now, run);
+        s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now, run, o.expiresAt ?? null, claims(o));
         for (const sector of n.sectors) s.insertSector().run(sector, now, iocId);
         result.inserted++;
         opts.onOutcome?.('inserted');
         continue;
       }
-      s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at, run);
+      s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at, run, o.expiresAt ?? null, claims(o));
       countOutcome(result, this.reconcile(row, incomingOf(o, tlp), true), opts);
     }
   }
 
-  /** The live sightings of an IOC with their sources' facts, in source order. */
+  /** The live sightings of an IOC with their sources' facts, in source order: not ended, no claim passed by now. */
   evidence(iocRowId: number): EvidenceRow[] {
-    return this.conn.stmts.evidence().all(iocRowId) as EvidenceRow[];
+    return this.conn.stmts.evidence().all(iocRowId, this.now) as EvidenceRow[];
   }
 
   /**
@@ -127,7 +131,7 @@ export class LogWork {
     const now = this.now;
     const evidence = this.evidence(row.id).map((e) => ({
       sourceId: e.source_id, name: e.name, reliability: e.reliability, confidence: e.confidence, aggregate: e.aggregate === 1,
-      redistributable: e.redistributable === 1, noDecay: e.no_decay === 1,
+      redistributable: e.redistributable === 1, noDecay: e.no_decay === 1, expiresAt: e.expires_at,
     }));
     const d = decide(factsOf(row), evidence, now, incoming, seen);
     if (d.kind === 'unchanged') return 'unchanged';

@@ -364,6 +364,16 @@ CREATE INDEX iocs_network_text ON iocs (type, value) WHERE instr(value, '/') > 0
 `,
   },
   {
+    version: 14,
+    name: 'sightings: the end of validity a submission claims',
+    sql: `
+-- A submitted valid_until, epoch ms: the submitting source's claim that the value stops being valid then. NULL (every
+-- feed's sighting): no claim. It caps the IOC's valid_until when every live sighting makes one; past it, the
+-- sighting is no longer evidence (store/ioc-reconcile.ts claimCap). Adding a NULL column rewrites nothing.
+ALTER TABLE sightings ADD COLUMN expires_at INTEGER;
+`,
+  },
+  {
     version: 15,
     name: 'console sessions',
     sql: `
