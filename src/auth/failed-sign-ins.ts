@@ -12,6 +12,15 @@ export const SIGN_IN_BURST: SignInBurstLimits = { threshold: 10, windowMs: 60_00
 /** Distinct reasons kept per address (they come from a small fixed set; the bound is a guard). */
 const MAX_REASONS = 8;
 
+/**
+ * Failures counted across every API node (http/rate-limit.ts redisFailureCounter, on the deployment's Redis): the
+ * count of `address` in the fixed window `window` (a number: time ÷ windowMs) after this one. Throws when the shared
+ * store is away; the process then counts alone.
+ */
+export interface SharedFailureCounter {
+  hit(address: string, window: number, windowMs: number): Promise<number>;
+}
+
 interface Window {
   start: number;
   count: number;
@@ -24,7 +33,9 @@ interface Window {
  * `windowMs` of the first one make one `auth.failed_burst` record, with the address, the count, the window and the
  * reasons. Never the key, nor its prefix (a key that failed may be someone's real key mistyped, or a guess). At most
  * one record per address per window, and at most `maxAddresses` followed: when full, windows that ended go first,
- * then the oldest. Per process: on several nodes each sees and records its own share.
+ * then the oldest. With a shared counter (REDIS_URL), the burst is counted across every node, in fixed windows of
+ * the clock, and recorded once: by the node whose failure reaches the threshold (with the reasons it saw); while
+ * the shared store is away, each node counts its own share.
  */
 export class FailedSignIns {
   private readonly windows = new Map<string, Window>();
@@ -33,6 +44,7 @@ export class FailedSignIns {
     private readonly audit: AuditTrail,
     private readonly limits: SignInBurstLimits = SIGN_IN_BURST,
     private readonly clock: () => number = Date.now,
+    private readonly shared?: SharedFailureCounter,
   ) {}
 
   /** Counts a failed sign-in from `address`; resolves once a burst it completes is recorded. Never throws. */
@@ -48,15 +60,32 @@ export class FailedSignIns {
     w.count++;
     const why = reason.slice(0, 200);
     if (w.reasons.has(why) || w.reasons.size < MAX_REASONS) w.reasons.set(why, (w.reasons.get(why) ?? 0) + 1);
+    if (this.shared) {
+      const window = Math.floor(now / this.limits.windowMs);
+      let total: number | undefined;
+      try {
+        total = await this.shared.hit(address, window, this.limits.windowMs);
+      } catch {
+        total = undefined; // Redis away: this node's own count decides below
+      }
+      if (total !== undefined) {
+        if (total !== this.limits.threshold) return;
+        return this.record(address, w, total, window * this.limits.windowMs);
+      }
+    }
     if (w.recorded || w.count < this.limits.threshold) return;
     w.recorded = true;
+    return this.record(address, w, w.count, w.start);
+  }
+
+  private async record(address: string, w: Window, failures: number, since: number): Promise<void> {
     await this.audit.record(
       { accountId: null, email: null, keyPrefix: null, via: 'api', origin: address },
       {
         action: 'auth.failed_burst',
         target: address,
         details: {
-          address, failures: w.count, window_seconds: this.limits.windowMs / 1000, since: new Date(w.start).toISOString(),
+          address, failures, window_seconds: this.limits.windowMs / 1000, since: new Date(since).toISOString(),
           reasons: Object.fromEntries(w.reasons),
         },
       },

@@ -21,7 +21,7 @@ import { installAuthentication } from './auth-hooks.js';
 import { ErrorSurfaces } from './error-surface.js';
 import { restErrors } from './rest-errors.js';
 import { loggerOptions, RequestLog } from './logging.js';
-import { installRateLimit, rateLimitCounters, type SharedCounters } from './rate-limit.js';
+import { installRateLimit, rateLimitCounters, redisFailureCounter, type SharedCounters } from './rate-limit.js';
 import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { allowlistRoutes } from './routes/allowlist-routes.js';
@@ -190,7 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // One store of counters for every limited scope (REST and both TAXII prefixes): one budget per client.
   const counters = rateLimitCounters(deps.sharedCounters);
   // One count of failed sign-ins for every scope (REST and both TAXII prefixes): a burst is one client's, wherever it knocks.
-  const failures = new FailedSignIns(deps.audit, deps.signInBurst);
+  const failures = new FailedSignIns(deps.audit, deps.signInBurst, Date.now, deps.sharedCounters ? redisFailureCounter(deps.sharedCounters) : undefined);
   await app.register(async (api) => {
     await api.register(fastifyCookie);
     installAuthentication(api, deps.authenticator, failures, deps.sessions);

@@ -1,3 +1,4 @@
+import type { SharedFailureCounter } from '../auth/failed-sign-ins.js';
 import { createRequire } from 'node:module';
 import type { Principal } from '../auth/authenticator.js';
 import { limitTier } from '../domain/plans.js';
@@ -32,6 +33,22 @@ const LOCAL_CACHE = 10_000;
 
 export function rateLimitCounters(shared?: SharedCounters): RateLimitCounters {
   return shared ? new RedisStore(false, false, shared.redis, shared.namespace) : new LocalStore(false, false, LOCAL_CACHE);
+}
+
+/**
+ * Failed sign-ins counted across nodes (auth/failed-sign-ins.ts) on the rate limiter's Redis: one key per address and
+ * window, expiring after it. A Redis error rejects: the caller counts in the process instead.
+ */
+export function redisFailureCounter(shared: SharedCounters): SharedFailureCounter {
+  return {
+    async hit(address, window, windowMs) {
+      const key = `${shared.namespace}signin:${address}:${window}`;
+      const replies = await shared.redis.multi().incr(key).pexpire(key, windowMs * 2).exec();
+      const [err, n] = replies?.[0] ?? [new Error('no reply from Redis'), undefined];
+      if (err) throw err;
+      return Number(n);
+    },
+  };
 }
 
 /** Counters are keyed by client only (no route, no prefix): one budget per key, one per anonymous address. */

@@ -72,6 +72,10 @@ export const iocDetailSchema = {
           confidence: { type: ['integer', 'null'] },
           reference: { type: ['string', 'null'] },
           ended_at: { type: ['string', 'null'], format: 'date-time' },
+          expires_at: {
+            type: ['string', 'null'], format: 'date-time',
+            description: 'The end of validity this source claimed (a submitted valid_until); null: none. When every live sighting claims one, the IOC\'s valid_until is at most the latest claim.',
+          },
         },
       },
     },

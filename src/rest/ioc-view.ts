@@ -34,6 +34,8 @@ export function iocDetailView(ioc: IocDetail) {
       confidence: s.confidence,
       reference: s.reference,
       ended_at: s.endedAt === null ? null : isoMs(s.endedAt),
+      // The source's claim of the end of validity (a submitted valid_until): why valid_until may be earlier.
+      expires_at: s.expiresAt === null ? null : isoMs(s.expiresAt),
     })),
   };
 }

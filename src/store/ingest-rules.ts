@@ -1,7 +1,7 @@
 import type { IocType } from '../domain/ioc-types.js';
 import { decayedScore, scoreOf, validUntil } from '../domain/scoring.js';
 import type { Tlp } from '../domain/tlp.js';
-import type { Decision, Incoming } from './ioc-reconcile.js';
+import { cappedValidUntil, type Decision, type Incoming } from './ioc-reconcile.js';
 import { dedupeSorted, parseList } from './merge.js';
 import { newStixId, type IocStateColumns, type Flag, flag } from './rows.js';
 import type { IocStatus, IocVersionInput, Observation, SourceRecord, UpsertOptions, UpsertResult } from './types.js';
@@ -41,7 +41,8 @@ export function newIocOf(source: SourceRecord, o: Observation, now: number) {
   const noDecay = source.noDecay ?? false;
   const base = scoreOf([{ prior: source.reliability, confidence: o.confidence, aggregate: source.aggregate }]);
   const score = decayedScore(base, o.type, o.lastSeen, now, noDecay);
-  const until = validUntil(base, o.type, o.lastSeen, noDecay);
+  // Its one sighting's claim, if it makes one, caps the model's validity (ioc-reconcile.ts claimCap).
+  const until = cappedValidUntil(validUntil(base, o.type, o.lastSeen, noDecay), o.expiresAt ?? undefined);
   return { sectors, tags, malware, stixId, noDecay, base, score, until };
 }
 

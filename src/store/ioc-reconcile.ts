@@ -8,7 +8,10 @@ import { DAY_MS } from '../domain/durations.js';
 
 /** A score move of this much or more is a new STIX version even inside one band (docs/design.md §2.1). */
 const SCORE_STEP = 5;
-/** valid_until moving to a later week is a new version; within the week it is not. */
+/**
+ * valid_until moving to a later week is a new version; within the week it is not. Moving earlier is one only when a
+ * claim of the sightings (claimCap) brings it forward.
+ */
 const WEEK_MS = 7 * DAY_MS;
 
 /** The stored state of an IOC that the decision reads (both stores' rows, booleans normalized). */
@@ -31,7 +34,10 @@ export interface IocFacts {
   versionedValidUntil: number | null;
 }
 
-/** One live sighting's weight. */
+/**
+ * One live sighting's weight. Live: not ended by its source, and not past the end of validity its source claimed
+ * (an expired claim is not evidence: each store's evidence read leaves it out).
+ */
 export interface LiveEvidence {
   sourceId: string;
   name: string;
@@ -40,6 +46,27 @@ export interface LiveEvidence {
   aggregate: boolean;
   redistributable: boolean;
   noDecay: boolean;
+  /** The source's claim of when the value stops being valid (a submitted valid_until); null: none. */
+  expiresAt: number | null;
+}
+
+/**
+ * The latest end of validity the live sightings claim, when every one of them claims one: the IOC then stops being
+ * valid once the last claim has passed, whatever the scoring model says. Undefined when any live sighting makes no
+ * claim (a feed still lists it: the model alone decides), or when there is no live sighting.
+ */
+export function claimCap(claims: ReadonlyArray<number | null>): number | undefined {
+  let cap: number | undefined;
+  for (const c of claims) {
+    if (c === null) return undefined;
+    cap = cap === undefined ? c : Math.max(cap, c);
+  }
+  return cap;
+}
+
+/** The scoring model's valid_until (domain/scoring.ts validUntil), capped by the sightings' claims (claimCap). */
+export function cappedValidUntil(model: number, cap: number | undefined): number {
+  return cap === undefined ? model : Math.min(model, cap);
 }
 
 /** What an observation brings to an existing IOC; a relisting or a rescoring brings nothing new. */
@@ -102,7 +129,8 @@ export function decide(row: IocFacts, evidence: readonly LiveEvidence[], now: nu
   const score = decayedScore(base, row.type, lastSeen, now, noDecay);
   const tlp = incoming ? leastRestrictive(row.tlp, incoming.tlp) : row.tlp;
   const redistributable = evidence.some((e) => e.redistributable) || (row.redistributable && evidence.length === 0);
-  const until = validUntil(base, row.type, lastSeen, noDecay);
+  const cap = claimCap(evidence.map((e) => e.expiresAt));
+  const until = cappedValidUntil(validUntil(base, row.type, lastSeen, noDecay), cap);
   const sources = evidence.map((e) => ({ id: e.sourceId, name: e.name }));
   if (row.status === 'revoked' && !seen) return { kind: 'unchanged' };
   if (!seen && (evidence.length === 0 || now >= until)) return { kind: 'revoke', sources };
@@ -118,7 +146,9 @@ export function decide(row: IocFacts, evidence: readonly LiveEvidence[], now: nu
     reactivated || tags !== oldTags || malware !== oldMalware || sectors !== oldSectors || tlp !== row.tlp ||
     bandOf(score) !== bandOf(versionedScore) ||
     (incoming !== undefined && Math.abs(score - versionedScore) >= SCORE_STEP) ||
-    Math.floor(until / WEEK_MS) > Math.floor(versionedUntil / WEEK_MS);
+    Math.floor(until / WEEK_MS) > Math.floor(versionedUntil / WEEK_MS) ||
+    // A claim that ends it sooner than the latest version says: consumers must learn it, or they keep the IOC.
+    (cap !== undefined && until === cap && until < versionedUntil);
   return {
     kind: 'update', newVersion, reactivated, score, base, noDecay, firstSeen, lastSeen, tlp, redistributable, validUntil: until,
     tags, malware, sectors, addedSectors: sectors.filter((s) => !oldSectors.includes(s)),

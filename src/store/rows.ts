@@ -70,6 +70,8 @@ export interface SightingColumns {
   confidence: number | null;
   reference: string | null;
   ended_at: number | null;
+  /** The source's claim of the end of validity (a submitted valid_until); null: none. */
+  expires_at: number | null;
 }
 
 export const sightingOf = (s: SightingColumns): Sighting => ({
@@ -80,6 +82,7 @@ export const sightingOf = (s: SightingColumns): Sighting => ({
   confidence: s.confidence,
   reference: s.reference,
   endedAt: s.ended_at,
+  expiresAt: s.expires_at === null ? null : Number(s.expires_at),
 });
 
 /** The sources of each IOC, from (ioc_id, source_id) rows in source order. */

@@ -37,6 +37,12 @@ export interface Observation {
   firstSeen: number;
   lastSeen: number;
   reference: string | null;
+  /**
+   * The source's claim that the value stops being valid then (a submitted `valid_until`), epoch ms; null: no claim.
+   * Stored on the source's sighting, replacing what it held; undefined (feeds, imports, relisting) leaves it as it is.
+   * It caps the IOC's valid_until when every live sighting makes one (ioc-reconcile.ts claimCap).
+   */
+  expiresAt?: number | null;
 }
 
 export interface UpsertResult {
@@ -176,6 +182,8 @@ export interface Sighting {
   confidence: number | null;
   reference: string | null;
   endedAt: number | null;
+  /** The source's claim of when the value stops being valid (a submitted valid_until); null: none. */
+  expiresAt: number | null;
 }
 
 export interface IocDetail extends Ioc {

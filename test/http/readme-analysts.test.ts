@@ -68,11 +68,23 @@ describe('README "For analysts": the curl examples run as written', () => {
       assert.ok(res.status >= 200 && res.status < 300, `${line}\n→ ${res.status} ${JSON.stringify(json)}`);
       answers.push(json);
     }
-    const [one, text, allow, submit, revoke] = answers as Array<Record<string, any>>;
+    const [one, text, allow, submit, claimed, revoke] = answers as Array<Record<string, any>>;
     assert.equal(one!.verdict, 'unknown');
     assert.deepEqual(text!.data.map((r: { value: string }) => r.value).sort(), ['10.0.0.7', '185.220.101.5', 'http://update-check.example/gate.php'].sort());
     assert.equal(allow!.entry.value, '*.partner.example');
     assert.deepEqual(submit!.items.map((i: { status: string }) => i.status), ['created', 'created']);
     assert.equal(revoke!.status, 'revoked');
+    // The example's valid_until, while it is ahead: kept as the claim, and the IOC's valid_until (a domain's model runs
+    // months past it); once passed, the item is refused for it.
+    const claim = '2027-06-30T00:00:00.000Z';
+    if (Date.now() < Date.parse(claim)) {
+      assert.equal(claimed!.items[0].status, 'created');
+      const ioc = await fetch(`${srv.base}/api/v1/iocs/${claimed!.items[0].id}`, { headers: { authorization: `Bearer ${vars.KEY}` } });
+      const body = (await ioc.json()) as Record<string, any>;
+      assert.equal(body.valid_until, claim);
+      assert.equal(body.sightings[0].expires_at, claim);
+    } else {
+      assert.match(claimed!.items[0].reason, /has passed/);
+    }
   });
 });

@@ -123,4 +123,28 @@ describe('rate limits shared across API nodes through Redis', { skip: REDIS_URL 
     down.disconnect();
     await store.close();
   });
+  it('a failed sign-in burst is counted across both nodes and recorded once (auth/failed-sign-ins.ts)', async () => {
+    const store = await sqliteStore();
+    const records: string[] = [];
+    const apps: FastifyInstance[] = [];
+    const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
+    for (const node of [0, 1]) {
+      apps.push(await wireApp({
+        store, config, authenticator: new Authenticator(store), signer: new TokenSigner('s'.repeat(32)), identity: TEST_IDENTITY, logger: false,
+        sharedCounters: { redis, namespace: `${namespace}burst:` }, signInBurst: { threshold: 4, windowMs: 3_600_000, maxAddresses: 100 },
+        audit: { record: async (_actor, event) => void records.push(`${node} ${event.action} ${(event.details as { failures: number }).failures}`) },
+      }));
+    }
+    for (let i = 0; i < 3; i++) {
+      const res = await apps[i % 2]!.inject({ method: 'GET', url: '/api/v1/iocs', headers: { authorization: `Bearer sk_live_${'x'.repeat(40)}` } });
+      assert.equal(res.statusCode, 401);
+    }
+    assert.deepEqual(records, [], 'three failures, two on one node, one on the other: below the threshold of four');
+    await apps[1]!.inject({ method: 'GET', url: '/api/v1/iocs', headers: { authorization: `Bearer sk_live_${'y'.repeat(40)}` } });
+    assert.deepEqual(records, ['1 auth.failed_burst 4'], 'the node whose failure reached four records it, once');
+    for (let i = 0; i < 4; i++) await apps[i % 2]!.inject({ method: 'GET', url: '/api/v1/iocs', headers: { authorization: `Bearer sk_live_${'z'.repeat(40)}` } });
+    assert.equal(records.length, 1, 'one record per window across the nodes');
+    for (const app of apps) await app.close();
+    await store.close();
+  });
 });

@@ -133,6 +133,36 @@ describe('POST /api/v1/iocs through a real server', () => {
     assert.deepEqual(again.body.summary, { created: 0, updated: 1, unchanged: 1, rejected: 0, excluded: 0, allowlisted: 0 });
   });
 
+  it('a valid_until is kept as the submitter\'s claim: GET /api/v1/iocs/{id} and the STIX object (TAXII) carry it; a submission without one lifts it', async () => {
+    const claim = new Date(Math.floor(Date.now() / 1000) * 1000 + 10 * 86_400_000).toISOString();
+    const stixValidUntil = async (id: string) => {
+      const res = await fetch(`${srv.base}/api/taxii2/api/collections/all-iocs/objects/?match[id]=${id}`, {
+        headers: { authorization: `Bearer ${admin}`, accept: 'application/taxii+json;version=2.1' },
+      });
+      assert.equal(res.status, 200);
+      const objects = ((await res.json()) as Json).objects as Json[];
+      assert.equal(objects.length, 1);
+      return objects[0]!.valid_until as string;
+    };
+    const r = await submitJson(srv.base, admin, [{ value: 'claimed-c2.example', type: 'domain', valid_until: claim }]);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(pick(r.body.items), [[0, 'created']]);
+    const id = r.body.items[0].id as string;
+    const ioc = await get(srv.base, `/api/v1/iocs/${id}`, admin);
+    assert.equal(ioc.status, 200);
+    assert.equal(ioc.body.valid_until, claim, 'a domain would stay valid for months: the claim ends it sooner');
+    assert.deepEqual(ioc.body.sightings.map((s: Json) => [s.source, s.expires_at]), [[r.body.source, claim]]);
+    assert.equal(await stixValidUntil(id), claim);
+
+    // The same source again without a valid_until: no claim, the scoring model's validity.
+    const open = await submitJson(srv.base, admin, [{ value: 'claimed-c2.example', type: 'domain' }]);
+    assert.deepEqual(pick(open.body.items), [[0, 'updated']]);
+    const lifted = await get(srv.base, `/api/v1/iocs/${id}`, admin);
+    assert.ok(Date.parse(lifted.body.valid_until) > Date.parse(claim) + 30 * 86_400_000, lifted.body.valid_until);
+    assert.equal(lifted.body.sightings[0].expires_at, null);
+    assert.equal(await stixValidUntil(id), lifted.body.valid_until, 'a new STIX version says so');
+  });
+
   it('NDJSON: one item a line; a line that is not JSON is that item\'s rejection, with its line', async () => {
     const body = '{"value":"45.133.2.1","confidence":"high"}\n\n{not json\n"45.133.2.2"\n{"value":"45.133.2.3","tlp":"green"}\n';
     const r = await send(srv.base, '/api/v1/iocs', admin, body, 'application/x-ndjson');

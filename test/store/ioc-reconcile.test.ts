@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decayedScore, validUntil } from '../../src/domain/scoring.js';
-import { decide, type IocFacts, type LiveEvidence } from '../../src/store/ioc-reconcile.js';
+import { claimCap, decide, type IocFacts, type LiveEvidence } from '../../src/store/ioc-reconcile.js';
 
 /**
  * The reconcile decision alone (store/ioc-reconcile.ts), without a database: what both stores do to an existing IOC
@@ -9,7 +9,7 @@ import { decide, type IocFacts, type LiveEvidence } from '../../src/store/ioc-re
  */
 const DAY = 86_400_000;
 const T = Date.UTC(2026, 4, 17, 12);
-const feed: LiveEvidence = { sourceId: 'feed', name: 'Feed', reliability: 0.8, confidence: null, aggregate: false, redistributable: true, noDecay: false };
+const feed: LiveEvidence = { sourceId: 'feed', name: 'Feed', reliability: 0.8, confidence: null, aggregate: false, redistributable: true, noDecay: false, expiresAt: null };
 const UNTIL = validUntil(80, 'domain', T);
 
 /** A domain seen by `feed` at T, stored exactly as the decision would leave it (base 80, score 80). */
@@ -89,5 +89,31 @@ describe('reconcile decision', () => {
     assert.ok(d.kind === 'update' && d.redistributable === false);
     const none = decide(settled(), [], T, nothingNew, true);
     assert.ok(none.kind === 'update' && none.redistributable === true && none.base === 0);
+  });
+
+  it('caps valid_until by the latest claim when every live sighting makes one; a sighting without one lifts the cap', () => {
+    assert.equal(claimCap([]), undefined, 'no live sighting: no cap (the IOC is revoked for want of evidence)');
+    assert.equal(claimCap([T + DAY, null]), undefined);
+    assert.equal(claimCap([T + DAY, T + 3 * DAY]), T + 3 * DAY);
+    const claimed = { ...feed, sourceId: 'submit-1', name: 'Submissions', expiresAt: T + 10 * DAY };
+    const capped = decide(settled(), [claimed], T, nothingNew, true);
+    assert.ok(capped.kind === 'update');
+    if (capped.kind !== 'update') return;
+    assert.equal(capped.validUntil, T + 10 * DAY);
+    assert.equal(capped.newVersion, true, 'an earlier valid_until from a claim is a new version: consumers must learn it');
+    assert.equal(capped.versionedValidUntil, T + 10 * DAY);
+    const both = decide(settled(), [claimed, feed], T, nothingNew, true);
+    assert.ok(both.kind === 'update');
+    if (both.kind !== 'update') return;
+    assert.equal(both.validUntil, validUntil(both.base, 'domain', T), 'a feed lists it too: no cap, the model decides');
+    const later = decide(settled(), [{ ...claimed, expiresAt: UNTIL + 400 * DAY }], T, nothingNew, true);
+    assert.deepEqual(later, { kind: 'unchanged' }, 'a claim later than the model changes nothing: the model caps it');
+  });
+
+  it('revokes at the cap when no source lists it then', () => {
+    const claimed = { ...feed, sourceId: 'submit-1', name: 'Submissions', expiresAt: T + 10 * DAY };
+    const row = settled({ validUntil: T + 10 * DAY, versionedValidUntil: T + 10 * DAY });
+    assert.notEqual(decide(row, [claimed], T + 10 * DAY - 1, undefined, false).kind, 'revoke', 'valid until the cap');
+    assert.deepEqual(decide(row, [claimed], T + 10 * DAY, undefined, false), { kind: 'revoke', sources: [{ id: 'submit-1', name: 'Submissions' }] });
   });
 });

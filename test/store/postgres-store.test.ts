@@ -11,6 +11,7 @@ import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
 import { storeSessionsContract } from './store-sessions.contract.js';
 import { storeStatsContract } from './store-stats.contract.js';
+import { storeClaimsContract } from './store-claims.contract.js';
 import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
@@ -38,6 +39,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeAccountsContract('postgres', () => postgresStore(url, fresh()), () => legacyPostgresStore(url, fresh()));
   storeSourceSettingsContract('postgres', () => postgresStore(url, fresh()));
   storeLookupContract('postgres', () => postgresStore(url, fresh()));
+  storeClaimsContract('postgres', () => postgresStore(url, fresh()));
   storeAuditContract('postgres', () => postgresStore(url, fresh()));
   storeSessionsContract('postgres', () => postgresStore(url, fresh()));
   storeStatsContract('postgres', () => postgresStore(url, fresh()));

@@ -7,6 +7,7 @@ import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
 import { storeSessionsContract } from './store-sessions.contract.js';
 import { storeStatsContract } from './store-stats.contract.js';
+import { storeClaimsContract } from './store-claims.contract.js';
 import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
@@ -25,6 +26,7 @@ storeAccountsContract('sqlite (memory)', () => sqliteStore(), legacySqliteStore)
 storeSourceSettingsContract('sqlite (memory)', () => sqliteStore());
 
 storeLookupContract('sqlite (memory)', () => sqliteStore());
+storeClaimsContract('sqlite (memory)', () => sqliteStore());
 
 storeAuditContract('sqlite (memory)', () => sqliteStore());
 storeSessionsContract('sqlite (memory)', () => sqliteStore());

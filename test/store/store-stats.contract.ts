@@ -69,6 +69,12 @@ export function storeStatsContract(name: string, makeStore: () => Promise<TestSt
       await store.revokeIocs(ids, T0 + 7_200_000);
       await assertTallies(store, keys, 'revoked');
 
+      // A snapshot of 'other' that no longer lists the first 20: their sightings end, some IOCs are rescored.
+      const run = await store.startRun('other', T0 + 8_000_000);
+      await store.upsertObservations('other', batch.slice(20, 60), T0 + 8_000_000, { run });
+      await store.endUnseenSightings('other', run, T0 + 8_000_000);
+      await assertTallies(store, keys, 'delisted');
+
       await store.decayIocs(T0 + 200 * 86_400_000);
       await assertTallies(store, keys, 'decayed');
       assert.ok((await store.typeTallies()).some((r) => r.status === 'revoked' && r.n > 15), 'decay revoked more');

@@ -16,8 +16,9 @@ export interface RawRecord {
   lastSeen?: string | undefined;
   reference?: string | undefined;
   /**
-   * An end of validity as written (`valid_until`): read for submissions (POST /api/v1/iocs), which check it; an
-   * import ignores it, since the server derives validity from the score (domain/scoring.ts).
+   * An end of validity as written (`valid_until`): read for submissions (POST /api/v1/iocs), which check it and keep
+   * it as the submitter's claim on its sighting (store/ioc-reconcile.ts claimCap); an import ignores it, since a file's
+   * source is a feed, whose validity the server derives from the score (domain/scoring.ts).
    */
   validUntil?: string | undefined;
 }

@@ -14,7 +14,8 @@ import { type AllowRules, type ExcludedValue, type GateStore, writeObservations 
  * Submissions (POST /api/v1/iocs, docs/architecture.md §5): items a client sends, each judged alone (the import's
  * checks, plus a few an API owes its caller: unknown sectors, a `valid_until` that does not read or has passed), then
  * the accepted ones written through the one write gate (exclusions, allow-list) in ONE store transaction: a
- * submission lands whole or not at all, and what was rejected never reaches the store.
+ * submission lands whole or not at all, and what was rejected never reaches the store. A `valid_until` is the
+ * submitting source's claim, kept on its sighting; it caps the IOC's validity (store/ioc-reconcile.ts claimCap).
  */
 
 export const SUBMIT_STATUSES = ['created', 'updated', 'unchanged', 'rejected', 'excluded', 'allowlisted'] as const;
@@ -49,17 +50,19 @@ const WRITE_SLICE = 500;
 
 const OUTCOME_STATUS: Record<ObservationOutcome, SubmitStatus> = { inserted: 'created', updated: 'updated', unchanged: 'unchanged', ignored: 'unchanged' };
 
-/** Checks a submission makes beyond the import's (which drops unknown sectors and ignores `valid_until`). */
-function extraProblem(r: RawRecord, now: number): string | undefined {
+/**
+ * Checks a submission makes beyond the import's (which drops unknown sectors and ignores `valid_until`): a problem,
+ * or the item's claimed end of validity (epoch ms; null when it gives none).
+ */
+function extraProblem(r: RawRecord, now: number): { problem: string } | { expiresAt: number | null } {
   for (const s of labels(r.sectors?.map((x) => x.toLowerCase()))) {
-    if (!isSector(s)) return `sector ${JSON.stringify(s.slice(0, 40))} is not one of ${SECTORS.join(', ')}`;
+    if (!isSector(s)) return { problem: `sector ${JSON.stringify(s.slice(0, 40))} is not one of ${SECTORS.join(', ')}` };
   }
-  if (r.validUntil !== undefined) {
-    const t = parseIsoTime(r.validUntil);
-    if (t === undefined) return `valid_until ${JSON.stringify(r.validUntil.slice(0, 40))} is not an ISO 8601 date-time`;
-    if (t <= now) return `valid_until ${r.validUntil.slice(0, 40)} has passed: an expired IOC is not stored`;
-  }
-  return undefined;
+  if (r.validUntil === undefined) return { expiresAt: null };
+  const t = parseIsoTime(r.validUntil);
+  if (t === undefined) return { problem: `valid_until ${JSON.stringify(r.validUntil.slice(0, 40))} is not an ISO 8601 date-time` };
+  if (t <= now) return { problem: `valid_until ${r.validUntil.slice(0, 40)} has passed: an expired IOC is not stored` };
+  return { expiresAt: t };
 }
 
 const excerpt = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
@@ -85,12 +88,13 @@ export function judgeItems(items: readonly ParsedItem[], now: number): { results
     const read = fileRecord(raw, undefined);
     if ('problem' in read) return reject(read.problem.reason);
     const extra = extraProblem(raw, now);
-    if (extra !== undefined) return reject(extra);
+    if ('problem' in extra) return reject(extra.problem);
     const { observations: out, rejected } = converter.convert(read.record);
     const o = out[0];
     if (!o) return reject(rejected[0] ?? 'no value');
     results.push(undefined);
-    observations.push(o);
+    // The submitter's claim of validity, stored on its sighting: it replaces the last one, and none clears it.
+    observations.push({ ...o, expiresAt: extra.expiresAt });
     lines.push(index);
   });
   return { results, observations, lines };

@@ -34,8 +34,10 @@ const csvExample = 'value,type,tags,malware,sectors,confidence,tlp,reference,val
 const ITEM_FIELDS =
   'Each item: `value` (required; defanged forms work), and optionally `type` (else detected), `tags`, `malware`, `sectors` (our sector ' +
   'names; a list, or one string split on `;`, `|` or `,`), `confidence` (0–100 or low/medium/high), `tlp` (clear, green, amber, ' +
-  'amber+strict, red; else the source\'s: amber), `first_seen`, `last_seen`, `reference`, `valid_until` (checked: a date that does not ' +
-  'read or has passed rejects the item; the server still derives validity from the score) — the fields and CSV columns of `socd import`.';
+  'amber+strict, red; else the source\'s: amber), `first_seen`, `last_seen`, `reference`, `valid_until` (a date that does not read or ' +
+  'has passed rejects the item; else it is your claim, kept on your sighting and replaced by your next submission of the value, none ' +
+  'lifting it: while every live sighting claims one, the IOC\'s valid_until is at most the latest claim, and the IOC is revoked when it ' +
+  'passes) — the fields and CSV columns of `socd import`.';
 
 /**
  * POST /api/v1/iocs (submitter role) and POST /api/v1/iocs/{id}/revoke (analyst role), with their audit records. The

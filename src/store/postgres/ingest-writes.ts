@@ -29,6 +29,7 @@ type LookUpRow = IocRow & {
   s_ended_at: number | null;
   s_ioc_added_at: number | null;
   s_seen_run: number | null;
+  s_expires_at: number | null;
   src_name: string | null;
   src_reliability: number | null;
   src_aggregate: boolean | null;
@@ -36,7 +37,7 @@ type LookUpRow = IocRow & {
   src_no_decay: boolean | null;
 };
 const LOOKUP_SIGHTING_COLUMNS = [
-  ...['source_id', 'first_seen', 'last_seen', 'count', 'confidence', 'reference', 'ended_at', 'ioc_added_at', 'seen_run'].map((c) => `s.${c} AS s_${c}`),
+  ...['source_id', 'first_seen', 'last_seen', 'count', 'confidence', 'reference', 'ended_at', 'ioc_added_at', 'seen_run', 'expires_at'].map((c) => `s.${c} AS s_${c}`),
   ...['name', 'reliability', 'aggregate', 'redistributable', 'no_decay'].map((c) => `src.${c} AS src_${c}`),
 ].join(', ');
 
@@ -189,7 +190,7 @@ export class PgIngestWrites implements IngestWrites {
       for (const id of stixIds) {
         const st = byStix.get(id);
         if (!st || st.row.status !== 'active') continue;
-        work.revokeRow(st, now, work.evidence(st).map((e) => ({ id: e.source_id, name: e.src.name })));
+        work.revokeRow(st, now, work.evidence(st, now).map((e) => ({ id: e.source_id, name: e.src.name })));
         revoked++;
       }
       await work.flush(c);
@@ -205,7 +206,7 @@ async function loadSightings(c: PoolClient, states: Iterable<IocState>): Promise
     if (byId.size === 0) return;
     const { rows } = await c.query(
       `SELECT s.ioc_id, s.source_id, s.first_seen, s.last_seen, s.count, s.confidence, s.reference, s.ended_at, s.ioc_added_at,
-              s.seen_run, src.name, src.reliability, src.aggregate, src.redistributable, src.no_decay
+              s.seen_run, s.expires_at, src.name, src.reliability, src.aggregate, src.redistributable, src.no_decay
        FROM sightings s JOIN sources src ON src.id = s.source_id WHERE s.ioc_id = ANY($1::bigint[])`,
       [[...byId.keys()]],
     );
@@ -291,7 +292,7 @@ async function lookUp(c: PoolClient, sequence: Sequence, keys: ReadonlyMap<strin
   const byId = new Map<number, IocState>();
   for (const r of rows as LookUpRow[]) {
     const {
-      s_source_id, s_first_seen, s_last_seen, s_count, s_confidence, s_reference, s_ended_at, s_ioc_added_at, s_seen_run,
+      s_source_id, s_first_seen, s_last_seen, s_count, s_confidence, s_reference, s_ended_at, s_ioc_added_at, s_seen_run, s_expires_at,
       src_name, src_reliability, src_aggregate, src_redistributable, src_no_decay, ...row
     } = r;
     let st = byId.get(row.id);
@@ -303,7 +304,7 @@ async function lookUp(c: PoolClient, sequence: Sequence, keys: ReadonlyMap<strin
     if (s_source_id === null) continue;
     st.sightings.set(s_source_id, {
       ioc_id: row.id, source_id: s_source_id, first_seen: s_first_seen!, last_seen: s_last_seen!, count: s_count!, confidence: s_confidence,
-      reference: s_reference, ended_at: s_ended_at, ioc_added_at: s_ioc_added_at!, seen_run: s_seen_run, dirty: false,
+      reference: s_reference, ended_at: s_ended_at, ioc_added_at: s_ioc_added_at!, seen_run: s_seen_run, expires_at: s_expires_at, dirty: false,
       src: { name: src_name!, reliability: src_reliability!, aggregate: src_aggregate!, redistributable: src_redistributable!, no_decay: src_no_decay! },
     });
   }

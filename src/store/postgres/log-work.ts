@@ -102,6 +102,7 @@ const SIGHTING_COLS: readonly Col<SightingState>[] = [
   ['ended_at', 'bigint', (r) => r.ended_at],
   ['ioc_added_at', 'bigint', (r) => r.ioc_added_at],
   ['seen_run', 'bigint', (r) => r.seen_run],
+  ['expires_at', 'bigint', (r) => r.expires_at],
 ];
 
 const VERSION_COLS: readonly Col<VersionRow>[] = [
@@ -232,7 +233,7 @@ export class LogWork {
     if (!s) {
       st.sightings.set(source.id, {
         ioc_id: st.row.id, source_id: source.id, first_seen: o.firstSeen, last_seen: o.lastSeen, count: 1, confidence: o.confidence,
-        reference: o.reference, ended_at: null, ioc_added_at: st.row.added_at, seen_run: run, dirty: true,
+        reference: o.reference, ended_at: null, ioc_added_at: st.row.added_at, seen_run: run, expires_at: o.expiresAt ?? null, dirty: true,
         src: { name: source.name, reliability: source.reliability, aggregate: source.aggregate, redistributable: source.redistributable, no_decay: source.noDecay ?? false },
       });
     } else {
@@ -241,12 +242,14 @@ export class LogWork {
       const lastSeen = Math.max(s.last_seen, o.lastSeen);
       const confidence = o.confidence ?? s.confidence;
       const reference = o.reference ?? s.reference;
+      // A claim of validity replaces the source's last one (by none too); an observation without one keeps it.
+      const expiresAt = o.expiresAt === undefined ? s.expires_at : o.expiresAt;
       // Written back only when something moved (a run mark always does): a re-read of the same list writes nothing.
       if (
         count !== s.count || firstSeen !== s.first_seen || lastSeen !== s.last_seen || confidence !== s.confidence ||
-        reference !== s.reference || s.ended_at !== null || s.seen_run !== run
+        reference !== s.reference || s.ended_at !== null || s.seen_run !== run || expiresAt !== s.expires_at
       ) {
-        Object.assign(s, { count, first_seen: firstSeen, last_seen: lastSeen, confidence, reference, ended_at: null, seen_run: run, dirty: true });
+        Object.assign(s, { count, first_seen: firstSeen, last_seen: lastSeen, confidence, reference, ended_at: null, seen_run: run, expires_at: expiresAt, dirty: true });
       }
     }
     this.touched.add(st);
@@ -265,9 +268,14 @@ export class LogWork {
     this.sectors.set(`${sector}\0${id}`, [sector, addedAt, id]);
   }
 
-  /** Live sightings with their sources, in source order: the evidence of the IOC's score. */
-  evidence(st: IocState): SightingState[] {
-    return [...st.sightings.values()].filter((s) => s.ended_at === null).sort((a, b) => byCode(a.source_id, b.source_id));
+  /**
+   * Live sightings with their sources, in source order: the evidence of the IOC's score. Live: not ended, and not
+   * past the end of validity its source claimed at `now`.
+   */
+  evidence(st: IocState, now: number): SightingState[] {
+    return [...st.sightings.values()]
+      .filter((s) => s.ended_at === null && (s.expires_at === null || s.expires_at > now))
+      .sort((a, b) => byCode(a.source_id, b.source_id));
   }
 
   /**
@@ -276,9 +284,9 @@ export class LogWork {
    */
   reconcile(st: IocState, now: number, incoming: Incoming | undefined, seen: boolean): 'unchanged' | 'updated' | 'revoked' {
     const row = st.row;
-    const evidence = this.evidence(st).map((e) => ({
+    const evidence = this.evidence(st, now).map((e) => ({
       sourceId: e.source_id, name: e.src.name, reliability: e.src.reliability, confidence: e.confidence, aggregate: e.src.aggregate,
-      redistributable: e.src.redistributable, noDecay: e.src.no_decay,
+      redistributable: e.src.redistributable, noDecay: e.src.no_decay, expiresAt: e.expires_at,
     }));
     const d = decide(factsOf(row), evidence, now, incoming, seen);
     if (d.kind === 'unchanged') return 'unchanged';
@@ -365,7 +373,7 @@ export class LogWork {
       parts.push(`INSERT INTO sightings (${names}) SELECT ${names} FROM ${unnestOf(p, sightings, SIGHTING_COLS)}
                   ON CONFLICT (ioc_id, source_id) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
                     count = excluded.count, confidence = excluded.confidence, reference = excluded.reference,
-                    ended_at = excluded.ended_at, seen_run = excluded.seen_run`);
+                    ended_at = excluded.ended_at, seen_run = excluded.seen_run, expires_at = excluded.expires_at`);
     }
     if (this.superseded.length) {
       parts.push(`UPDATE object_versions SET latest = false WHERE seq = ANY(${p.add(this.superseded, 'bigint[]')})`);

@@ -421,6 +421,17 @@ CREATE INDEX iocs_network_text ON iocs (type, (value COLLATE "C")) WHERE strpos(
 `,
   },
   {
+    version: 17,
+    name: 'sightings: the end of validity a submission claims',
+    sql: `
+-- A submitted valid_until, epoch ms: the submitting source's claim that the value stops being valid then. NULL (every
+-- feed's sighting): no claim. It caps the IOC's valid_until when every live sighting makes one; past it, the
+-- sighting is no longer evidence (store/ioc-reconcile.ts claimCap). A NULL column without a default is added
+-- without rewriting the table.
+ALTER TABLE sightings ADD COLUMN expires_at BIGINT;
+`,
+  },
+  {
     version: 18,
     name: 'console sessions',
     sql: `

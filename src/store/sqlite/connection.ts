@@ -131,8 +131,10 @@ export class SqliteConnection {
       ),
       upsertSighting: lazy(() =>
         db().prepare(
-          `INSERT INTO sightings (ioc_id, source_id, first_seen, last_seen, count, confidence, reference, ended_at, ioc_added_at, seen_run)
-           VALUES (?, ?, ?, ?, 1, ?, ?, NULL, ?, ?)
+          // The last parameter: 1 when the observation says what the source claims of its validity (expires_at
+          // replaced, by null too), 0 when it says nothing (a feed, a relisting: the claim is kept).
+          `INSERT INTO sightings (ioc_id, source_id, first_seen, last_seen, count, confidence, reference, ended_at, ioc_added_at, seen_run, expires_at)
+           VALUES (?, ?, ?, ?, 1, ?, ?, NULL, ?, ?, ?)
            ON CONFLICT (ioc_id, source_id) DO UPDATE SET
              seen_run = excluded.seen_run,
              first_seen = min(first_seen, excluded.first_seen),
@@ -140,14 +142,16 @@ export class SqliteConnection {
              count = count + (excluded.last_seen > last_seen),
              confidence = coalesce(excluded.confidence, confidence),
              reference = coalesce(excluded.reference, reference),
-             ended_at = NULL`,
+             ended_at = NULL,
+             expires_at = iif(?, excluded.expires_at, expires_at)`,
         ),
       ),
       evidence: lazy(() =>
         db().prepare(
-          `SELECT s.source_id, src.name, s.confidence, src.reliability, src.aggregate, src.redistributable, src.no_decay
+          // Live: not ended, and not past the end of validity its source claimed (the second parameter: now).
+          `SELECT s.source_id, src.name, s.confidence, src.reliability, src.aggregate, src.redistributable, src.no_decay, s.expires_at
            FROM sightings s JOIN sources src ON src.id = s.source_id
-           WHERE s.ioc_id = ? AND s.ended_at IS NULL
+           WHERE s.ioc_id = ? AND s.ended_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?)
            ORDER BY s.source_id`,
         ),
       ),

@@ -55,7 +55,9 @@ export class SqliteIngestWrites implements IngestWrites {
               lockedAt = performance.now();
             }
             const take = Math.min(chunk.length - at, opts.batchSize - pending);
-            new LogWork(this.conn, clock()).apply(source, at === 0 && take === chunk.length ? chunk : chunk.slice(at, at + take), total, opts);
+            const work = new LogWork(this.conn, clock());
+            work.apply(source, at === 0 && take === chunk.length ? chunk : chunk.slice(at, at + take), total, opts);
+            work.finish();
             at += take;
             pending += take;
             if (pending >= opts.batchSize) {
@@ -98,6 +100,7 @@ export class SqliteIngestWrites implements IngestWrites {
             const row = get.get(id) as IocRow | undefined;
             if (row && row.status === 'active') work.reconcile(row, undefined, false);
           }
+          work.finish();
         }).immediate());
       }
       return ids.length;
@@ -138,6 +141,7 @@ export class SqliteIngestWrites implements IngestWrites {
           else if (outcome === 'updated') result.rescored++;
         }
         result.versions += work.nextSeq() - seqBefore;
+        work.finish();
         return false;
       }).immediate());
       if (done) return result;
@@ -160,6 +164,7 @@ export class SqliteIngestWrites implements IngestWrites {
           work.revoke(row, work.evidence(row.id).map((e) => ({ id: e.source_id, name: e.name })));
           revoked++;
         }
+        work.finish();
         return revoked;
       }).immediate(),
     );

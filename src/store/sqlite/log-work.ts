@@ -6,6 +6,7 @@ import {
 } from '../ingest-rules.js';
 import { listJson } from '../merge.js';
 import { factsOf, type IocStateColumns } from '../rows.js';
+import { TallyDelta } from '../tallies.js';
 import type { IocVersionInput, Observation, RenderIocVersion, SourceRecord, UpsertOptions, UpsertResult } from '../types.js';
 import type { SqliteConnection } from './connection.js';
 
@@ -20,7 +21,11 @@ export interface EvidenceRow {
   aggregate: number;
   redistributable: number;
   no_decay: number;
+  expires_at: number | null;
 }
+
+/** 1 when an observation says what its source claims of the value's validity (sighting's expires_at replaced), else 0. */
+const claims = (o: Observation): number => (o.expiresAt === undefined ? 0 : 1);
 
 /**
  * Log positions for versions that are not an IOC's (shared objects, TAXII writes and loads), inside the caller's
@@ -48,6 +53,8 @@ export function objectPositions(conn: SqliteConnection, now: number): { next(dat
  */
 export class LogWork {
   private readonly render: RenderIocVersion;
+  /** What this work moves in the IOC tallies, written by finish(). */
+  private readonly tally = new TallyDelta();
   private iocId: number;
   private seq: number;
   private added: number;
@@ -102,20 +109,21 @@ export class LogWork {
           now, this.nextSeq(), n.score, n.until, n.base, n.noDecay ? 1 : 0,
         );
         this.append(iocId, firstVersionOf(o, tlp, n, source, now));
-        s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now, run);
+        s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now, run, o.expiresAt ?? null, claims(o));
         for (const sector of n.sectors) s.insertSector().run(sector, now, iocId);
+        this.tally.move(o.type, 'active', n.score, n.sectors, 1);
         result.inserted++;
         opts.onOutcome?.('inserted');
         continue;
       }
-      s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at, run);
+      s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at, run, o.expiresAt ?? null, claims(o));
       countOutcome(result, this.reconcile(row, incomingOf(o, tlp), true), opts);
     }
   }
 
-  /** The live sightings of an IOC with their sources' facts, in source order. */
+  /** The live sightings of an IOC with their sources' facts, in source order: not ended, no claim passed by now. */
   evidence(iocRowId: number): EvidenceRow[] {
-    return this.conn.stmts.evidence().all(iocRowId) as EvidenceRow[];
+    return this.conn.stmts.evidence().all(iocRowId, this.now) as EvidenceRow[];
   }
 
   /**
@@ -127,7 +135,7 @@ export class LogWork {
     const now = this.now;
     const evidence = this.evidence(row.id).map((e) => ({
       sourceId: e.source_id, name: e.name, reliability: e.reliability, confidence: e.confidence, aggregate: e.aggregate === 1,
-      redistributable: e.redistributable === 1, noDecay: e.no_decay === 1,
+      redistributable: e.redistributable === 1, noDecay: e.no_decay === 1, expiresAt: e.expires_at,
     }));
     const d = decide(factsOf(row), evidence, now, incoming, seen);
     if (d.kind === 'unchanged') return 'unchanged';
@@ -153,6 +161,7 @@ export class LogWork {
       d.versionedScore, d.versionedValidUntil, d.base, d.noDecay ? 1 : 0, row.id,
     );
     for (const sector of d.addedSectors) s.insertSector().run(sector, row.added_at, row.id);
+    this.tally.change(row, { status: 'active', score: d.score, sectors: d.sectors });
     return 'updated';
   }
 
@@ -164,6 +173,19 @@ export class LogWork {
     this.conn.db
       .prepare("UPDATE iocs SET status = 'revoked', updated_at = ?, modified = ?, version_seq = ? WHERE id = ?")
       .run(this.now, modified, seq, row.id);
+    this.tally.change(row, { status: 'revoked', score: row.score, sectors: row.sectors });
+  }
+
+  /**
+   * Writes what this work moved in the IOC tallies (migration 17: no triggers on SQLite). Every LogWork must end with
+   * it, inside its transaction.
+   */
+  finish(): void {
+    const cells = this.tally.cells();
+    if (cells.length === 0) return;
+    const types = this.conn.db.prepare('INSERT INTO ioc_counts (type, status, band, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n');
+    const sectors = this.conn.db.prepare('INSERT INTO ioc_sector_counts (sector, status, band, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n');
+    for (const c of cells) (c.kind === 'type' ? types : sectors).run(c.key, c.status, c.band, c.delta);
   }
 
   /** `created` of an IOC's current STIX object: the time of that object's first version. */

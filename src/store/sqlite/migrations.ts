@@ -364,6 +364,16 @@ CREATE INDEX iocs_network_text ON iocs (type, value) WHERE instr(value, '/') > 0
 `,
   },
   {
+    version: 14,
+    name: 'sightings: the end of validity a submission claims',
+    sql: `
+-- A submitted valid_until, epoch ms: the submitting source's claim that the value stops being valid then. NULL (every
+-- feed's sighting): no claim. It caps the IOC's valid_until when every live sighting makes one; past it, the
+-- sighting is no longer evidence (store/ioc-reconcile.ts claimCap). Adding a NULL column rewrites nothing.
+ALTER TABLE sightings ADD COLUMN expires_at INTEGER;
+`,
+  },
+  {
     version: 15,
     name: 'console sessions',
     sql: `
@@ -426,6 +436,21 @@ CREATE TRIGGER iocs_tally_delete AFTER DELETE ON iocs BEGIN
 END;
 -- IOCs added per day by source (the dashboard's chart) from the runs of the last 30 days.
 CREATE INDEX source_runs_started ON source_runs (started_at);
+`,
+  },
+  {
+    version: 17,
+    name: 'IOC tallies kept by the writer, not by triggers',
+    sql: `
+-- A trigger per row cost a quarter of a bulk insert: the single writer now gathers the moves of a transaction and
+-- writes them as a few grouped deltas (store/tallies.ts, LogWork.finish). The counts are taken again from the table.
+DROP TRIGGER IF EXISTS iocs_tally_insert;
+DROP TRIGGER IF EXISTS iocs_tally_update;
+DROP TRIGGER IF EXISTS iocs_tally_delete;
+DELETE FROM ioc_counts;
+DELETE FROM ioc_sector_counts;
+INSERT INTO ioc_counts SELECT type, status, CASE WHEN score >= 70 THEN 'high' WHEN score >= 30 THEN 'medium' ELSE 'low' END AS band, count(*) FROM iocs GROUP BY 1, 2, 3;
+INSERT INTO ioc_sector_counts SELECT j.value, i.status, CASE WHEN i.score >= 70 THEN 'high' WHEN i.score >= 30 THEN 'medium' ELSE 'low' END AS band, count(*) FROM iocs i, json_each(i.sectors) j GROUP BY 1, 2, 3;
 `,
   },
 ];

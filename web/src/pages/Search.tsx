@@ -59,7 +59,7 @@ export function Search(_props: { params: Record<string, string> }) {
   return (
     <section class="search">
       <h1>Search</h1>
-      <form class="filters" onSubmit={submit} role="search" aria-label="IOC filters">
+      <form class="search-filters" onSubmit={submit} role="search" aria-label="IOC filters">
         <div class="field">
           <label for="f-q">Value</label>
           <input id="f-q" type="search" value={draft.q} onInput={set('q')} placeholder="exact value, defanged is fine" spellcheck={false} maxLength={2048} />

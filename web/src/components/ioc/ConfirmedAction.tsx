@@ -75,7 +75,7 @@ export function ConfirmedAction(props: {
           <button type="button" onClick={reset}>Cancel</button>
         </div>
       ) : (
-        <div class="confirm" role="group" aria-labelledby={`${props.id}-confirm`}>
+        <div class="ioc-confirm" role="group" aria-labelledby={`${props.id}-confirm`}>
           <p id={`${props.id}-confirm`}>{props.consequence}</p>
           <button type="button" class="danger" disabled={busy} onClick={() => void confirm()} ref={(b) => b?.focus()}>
             {busy ? 'Working…' : `Confirm: ${props.label.toLowerCase()}`}
