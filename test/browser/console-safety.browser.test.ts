@@ -92,6 +92,16 @@ describe('the console in Chromium: safety and accessibility', () => {
       const injected = await c.page.$$eval('img[src="x"], [onerror], [onload], script:not([src])', (els) => els.length);
       assert.equal(injected, 0, `${path}: no markup from a value`);
     }
+    // A pasted text carrying the hostile values: their verdicts are shown as text, the listed ones link to details only.
+    await c.goto('/lookup');
+    await c.page.getByLabel('Text or values to look up').fill(HOSTILE.map((h) => h.value).join('\n'));
+    await c.page.getByRole('button', { name: 'Look up' }).click();
+    await c.page.locator('table.verdicts').waitFor();
+    assert.ok((await c.page.locator('tr[data-verdict="listed"]').count()) >= 3, 'the hostile values are found, listed');
+    assert.equal(await c.page.$$eval('img[src="x"], [onerror], [onload], script:not([src])', (els) => els.length), 0);
+    for (const href of (await c.page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href') ?? ''))) as string[]) {
+      assert.ok(href.startsWith('/') || href.startsWith('#'), `lookup: only console links (${href.slice(0, 80)})`);
+    }
     await c.close();
   });
 
