@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import { importFile } from '../connectors/pipeline/file-import.js';
-import type { ImportProblem } from '../connectors/pipeline/import-pipeline.js';
+import type { ImportProblem, ImportSummary } from '../connectors/pipeline/import-pipeline.js';
 import { detectFileFormat, type FileFormat } from '../connectors/formats/open-file-records.js';
 import { exclusionSettings } from '../connectors/catalog/source-config.js';
 import { type ExcludedValue, loadAllowList } from '../connectors/pipeline/write-observations.js';
@@ -72,6 +72,14 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
     const report = (p: ImportProblem) => print(p.line, p.reason);
     const reportExcluded = (e: ExcludedValue) => print(e.line, `excluded: ${e.reason}`);
     const started = process.hrtime.bigint();
+    // An import is a run of its source, as a feed's is: the source's health, `GET /api/v1/sources/{id}/runs` and the
+    // dashboard's IOCs added per day count it.
+    const run = await store.startRun(sourceId, Date.now());
+    const finish = (outcome: 'ok' | 'failed', s: Partial<ImportSummary>, error: string | null) =>
+      store.finishRun(run, {
+        outcome, records: s.read ?? 0, inserted: s.inserted ?? 0, updated: s.updated ?? 0, unchanged: s.unchanged ?? 0, delisted: 0,
+        rejected: (s.rejected ?? 0) + (s.excluded ?? 0), allowlisted: s.allowlisted ?? 0, bytes, error, etag: null, lastModified: null, finishedAt: Date.now(),
+      });
     const summary = await importFile(store, file, {
       format,
       batchSize: opts.batchSize,
@@ -89,7 +97,11 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
       allowlist,
       onAllowlisted: (e) => print(e.line, e.reason),
       onBatch: (s) => bar?.update(bytes, { records: s.read, rejected: s.rejected, excluded: s.excluded }),
+    }).catch(async (err: Error) => {
+      await finish('failed', {}, err.message.slice(0, 1000)).catch(() => {});
+      throw err;
     });
+    await finish('ok', summary, null);
     bar?.update(size, { records: summary.read, rejected: summary.rejected, excluded: summary.excluded });
     multi?.stop();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

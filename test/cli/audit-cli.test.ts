@@ -5,6 +5,7 @@ import { hostname, tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { SOCD } from '../support/socd-process.js';
+import { sqliteStore } from '../support/stores.js';
 
 /** Records as `socd audit --json` prints them. */
 type Json = Record<string, any>;
@@ -21,7 +22,7 @@ function workdir() {
 }
 
 describe('socd audit', () => {
-  it('keys, plans, the allow-list, imports, revocations and TAXII loads from the CLI are recorded, as the OS user at the host', () => {
+  it('keys, plans, the allow-list, imports, revocations and TAXII loads from the CLI are recorded, as the OS user at the host', async () => {
     const { dir, socd } = workdir();
     const ok = (...args: string[]) => {
       const r = socd(...args);
@@ -33,6 +34,11 @@ describe('socd audit', () => {
     const file = join(dir, 'list.txt');
     writeFileSync(file, '45.133.1.40\nmail.partner-example.net\n45.133.1.41\nnot a value\n');
     assert.equal(socd('import', file, '--source', 'my-list').status, 2, 'one rejected line');
+    // The import is a run of its source (its health, its runs, the dashboard's added per day).
+    const db = await sqliteStore(join(dir, 'socd.db'));
+    const run = await db.lastRun('my-list', ['ok']);
+    await db.close();
+    assert.deepEqual([run?.outcome, run?.records, run?.inserted, run?.rejected], ['ok', 4, 3, 1]);
     const entry = ok('allowlist', 'add', '*.partner-example.net', '--reason', 'our partner').stdout.trim();
     ok('allowlist', 'remove', entry);
     ok('revoke', '45.133.1.40');
