@@ -62,8 +62,9 @@ export async function requireKey(request: FastifyRequest): Promise<void> {
 
 /**
  * The guard of routes that change things: demands an account holding `role` (or a higher one, domain/roles.ts) and
- * refuses with a 403 naming the missing role. Run it before the body is validated (preValidation), so a caller
- * without the right learns that first.
+ * refuses with a 403 naming the missing role. Routes run it as their onRequest hook, after authentication and the
+ * rate limiter (scope hooks) and before the body is even read: a caller without the right learns that first, and
+ * spends no parsing on a body it may not send.
  */
 export function requireRole(role: Role, label: string) {
   return async (request: FastifyRequest) => {

@@ -72,6 +72,20 @@ describe('role refusals on every route', () => {
     assert.ok(checked >= 25, `${checked} refusals checked`);
   });
 
+  it('the role is checked before the body is read: a body that is not even JSON still gets the 403', async () => {
+    let checked = 0;
+    for (const [route, needs] of Object.entries(NEEDS)) {
+      const [method, path] = route.split(' ') as [string, string];
+      if (needs === 'none' || needs === 'key' || method === 'GET' || method === 'DELETE') continue;
+      const url = srv.base + path.replace('{id}', '1').replace('{runId}', '1').replace('{prefix}', 'sk_live_nope');
+      const res = await fetch(url, { method, headers: { authorization: `Bearer ${keys.none}`, 'content-type': 'application/json' }, body: '{"not' });
+      assert.equal(res.status, 403, route);
+      assert.equal(((await res.json()) as { code: string }).code, 'role_required', route);
+      checked++;
+    }
+    assert.ok(checked >= 8, `${checked} routes with a body checked`);
+  });
+
   it('every route but the open ones refuses a request without a key with a 401 problem', async () => {
     for (const [route, needs] of Object.entries(NEEDS)) {
       if (needs === 'none') continue;

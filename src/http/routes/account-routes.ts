@@ -33,7 +33,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { accounts: Acco
   });
 
   app.get('/accounts', {
-    preValidation: admin,
+    preParsing: admin,
     schema: {
       summary: 'List accounts',
       description: 'Every account in id order with its active key count. Follow pagination.next_cursor while has_more. Admin role.',
@@ -49,7 +49,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { accounts: Acco
   });
 
   app.post('/accounts', {
-    preValidation: admin,
+    preParsing: admin,
     schema: {
       summary: 'Create an account',
       description: 'An account without keys (POST /api/v1/accounts/{id}/keys makes one). 409 when the email has an account already. Admin role.',
@@ -74,7 +74,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { accounts: Acco
   });
 
   app.get('/accounts/:id', {
-    preValidation: admin,
+    preParsing: admin,
     schema: {
       summary: 'Show an account',
       description: 'Its plan, roles, disabled state and active key count. Admin role.',
@@ -87,7 +87,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { accounts: Acco
   });
 
   app.patch('/accounts/:id', {
-    preValidation: admin,
+    preParsing: admin,
     schema: {
       summary: "Change an account's plan, roles or disabled state",
       description:

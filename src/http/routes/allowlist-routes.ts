@@ -32,7 +32,7 @@ export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: A
   const guard = requireRole('analyst', 'the allow-list');
   const tags = ['allowlist'];
   app.get('/allowlist', {
-    preValidation: guard,
+    preParsing: guard,
     schema: {
       summary: 'List the allow-list',
       description: 'Entries in the order they were added, expired ones included. Follow pagination.next_cursor while has_more. Analyst role.',
@@ -48,7 +48,7 @@ export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: A
   });
 
   app.post('/allowlist', {
-    preValidation: guard,
+    preParsing: guard,
     schema: {
       summary: 'Add an allow-list entry (revokes what it matches)',
       description:
@@ -81,7 +81,7 @@ export async function allowlistRoutes(app: FastifyInstance, opts: { allowlist: A
   });
 
   app.delete('/allowlist/:id', {
-    preValidation: guard,
+    preParsing: guard,
     schema: {
       summary: 'Remove an allow-list entry',
       description: 'Nothing is restored at once: a value it held back comes back at its next sighting, as a new STIX object. Analyst role.',

@@ -38,7 +38,7 @@ const example = {
 /** GET /api/v1/audit: the audit log, newest first, for the admin role (requireRole). Thin over rest/AuditService. */
 export async function auditRoutes(app: FastifyInstance, opts: { auditLog: AuditService }): Promise<void> {
   app.get('/audit', {
-    preValidation: requireRole('admin', 'the audit log'),
+    preParsing: requireRole('admin', 'the audit log'),
     schema: {
       summary: 'Read the audit log',
       description:

@@ -62,7 +62,7 @@ export async function keyRoutes(app: FastifyInstance, opts: { accounts: AccountS
   });
 
   app.get('/accounts/:id/keys', {
-    preValidation: admin,
+    preParsing: admin,
     schema: {
       summary: "List an account's keys",
       description: 'Oldest first, revoked ones included; never a key nor its hash. Admin role.',
@@ -75,7 +75,8 @@ export async function keyRoutes(app: FastifyInstance, opts: { accounts: AccountS
   });
 
   app.post('/accounts/:id/keys', {
-    preValidation: [admin, noBodyIsEmpty],
+    preParsing: admin,
+    preValidation: noBodyIsEmpty,
     schema: {
       summary: 'Create a key for an account',
       description: 'The key is in this answer only: hand it over now. Admin role.',
@@ -93,7 +94,7 @@ export async function keyRoutes(app: FastifyInstance, opts: { accounts: AccountS
   });
 
   app.delete('/accounts/:id/keys/:prefix', {
-    preValidation: admin,
+    preParsing: admin,
     schema: {
       summary: "Revoke an account's key",
       description: 'Refused at once on every node. 404 when the key is not this account\'s. Admin role.',

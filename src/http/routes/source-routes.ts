@@ -115,7 +115,7 @@ export async function sourceRoutes(app: FastifyInstance, opts: { sources: Source
   });
 
   app.patch('/sources/:id', {
-    preValidation: admin,
+    preParsing: admin,
     // The schema documents the body; the service checks it, strictly: Fastify's validator coerces types, and would
     // take "" for null (clearing a setting) or 1 for true.
     validatorCompiler: () => () => true,
@@ -151,7 +151,7 @@ export async function sourceRoutes(app: FastifyInstance, opts: { sources: Source
   });
 
   app.post('/sources/:id/runs', {
-    preValidation: admin,
+    preParsing: admin,
     schema: {
       summary: 'Run a source now (admin)',
       description:

@@ -50,7 +50,7 @@ export async function submitRoutes(app: FastifyInstance, opts: { submit: SubmitS
 
   app.post('/iocs', {
     bodyLimit: SUBMIT_MAX_BYTES,
-    preValidation: requireRole('submitter', 'submitting IOCs'),
+    preParsing: requireRole('submitter', 'submitting IOCs'),
     schema: {
       summary: 'Submit IOCs (per-item outcomes)',
       description:
@@ -103,7 +103,7 @@ export async function submitRoutes(app: FastifyInstance, opts: { submit: SubmitS
   });
 
   app.post('/iocs/:id/revoke', {
-    preValidation: requireRole('analyst', 'revoking IOCs'),
+    preParsing: requireRole('analyst', 'revoking IOCs'),
     schema: {
       summary: 'Revoke an IOC',
       description:
