@@ -310,7 +310,7 @@ function buildCases(k: Keys): Case[] {
   for (const id of ['indicator--6f1c7e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b', 'vulnerability--0a1b2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d', 'INDICATOR--6F1C7E2A-3B4D-4E5F-8A9B-0C1D2E3F4A5B', k.knownId.replace(/.$/, (c) => (c === '0' ? '1' : '0'))]) {
     get(`unknown id ${id}`, `/api/v1/iocs/${id}`, 404, { code: 'not_found' });
   }
-  get('id longer than maxParamLength', `/api/v1/iocs/${'a'.repeat(501)}`, 414, { code: 'uri_too_long' });
+  get('id longer than maxParamLength', `/api/v1/iocs/${'a'.repeat(8193)}`, 414, { code: 'uri_too_long' });
 
   // --- bodies with wrong content types --------------------------------------------------------------------
   const bodies: Array<[string, string, string, number, string]> = [
