@@ -23,7 +23,7 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
   const redis = ctx.config.redisUrl ? new Redis(ctx.config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
   const app = await wireApp({
     store: ctx.store, config: ctx.config, authenticator, signer: await tokenSigner(ctx), identity: ctx.identity, sources,
-    ...(redis ? { sharedCounters: { redis, namespace: 'socd:rl:' } } : {}),
+    ...(redis ? { sharedCounters: { redis, namespace: `${ctx.config.redisPrefix}rl:` } } : {}),
   });
   redis?.on('error', (err: Error) => app.log.warn({ err: err.message }, 'redis unavailable: rate limits are not enforced until it is back'));
   // PostgreSQL announces key revocations and plan changes: verified keys are remembered until one comes.

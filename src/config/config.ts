@@ -16,6 +16,8 @@ export interface Config {
   databaseUrl: string;
   /** Redis for state several API nodes share (rate-limit counters); undefined: in-process. */
   redisUrl: string | undefined;
+  /** What every key this deployment writes in Redis starts with (SOCD_REDIS_PREFIX; default `socd:`): deployments sharing one Redis keep apart. */
+  redisPrefix: string;
   /** Signs cursors. Unset → one is generated and kept in the database (shared by every node on it). */
   secret: string | undefined;
   logLevel: string;
@@ -134,6 +136,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     host: str(env.HOST ?? server.host, '0.0.0.0'),
     databaseUrl: str(env.DATABASE_URL ?? server.databaseUrl, 'sqlite:./data/socd.db'),
     redisUrl: redisUrl(env.REDIS_URL ?? server.redisUrl),
+    redisPrefix: redisPrefix(env.SOCD_REDIS_PREFIX ?? server.redisPrefix),
     secret: secret(env.SOCD_SECRET),
     logLevel: oneOf('LOG_LEVEL', str(env.LOG_LEVEL ?? server.logLevel, 'info'), ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     logHeaders: bool('LOG_HEADERS', env.LOG_HEADERS ?? server.logHeaders, false),
@@ -152,6 +155,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     taxii: taxiiSettings(file.taxii, str(env.SOCD_ADMIN_EMAIL ?? server.adminEmail, 'admin@localhost')),
     file,
   };
+}
+
+function redisPrefix(v: unknown): string {
+  if (v === undefined || v === '') return 'socd:';
+  if (typeof v !== 'string' || !/^[A-Za-z0-9:_.-]{1,64}$/.test(v)) throw new ConfigError(`SOCD_REDIS_PREFIX must be 1–64 characters of letters, digits and :_.-, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function redisUrl(v: unknown): string | undefined {

@@ -111,7 +111,8 @@ describe('two API nodes on one PostgreSQL', { skip: ready ? false : 'needs DATAB
       ingest: { catalog: false },
       customSources: [{ id: 'cluster-feed', generic: 'text', url: feedUrl, schedule: '1h' }],
     }));
-    env = { ...process.env, DATABASE_URL: url.toString(), REDIS_URL, SOCD_CONFIG: config, SOCD_SECRET: 'k'.repeat(40), SOCD_SCHEDULER: 'on' };
+    // A Redis prefix of this run's own: concurrent runs on one Redis (other checkouts, CI) do not share budgets.
+    env = { ...process.env, DATABASE_URL: url.toString(), REDIS_URL, SOCD_REDIS_PREFIX: `socd-test-${randomBytes(4).toString('hex')}:`, SOCD_CONFIG: config, SOCD_SECRET: 'k'.repeat(40), SOCD_SCHEDULER: 'on' };
     assert.equal((await run(['migrate'])).status, 0);
     proKey = (await run(['keys', 'create', '--email', 'siem@example.com', '--plan', 'pro'])).stdout.trim();
     freeKey = (await run(['keys', 'create', '--email', 'script@example.com', '--plan', 'free'])).stdout.trim();

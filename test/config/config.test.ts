@@ -19,6 +19,10 @@ describe('loadConfig', () => {
     assert.deepEqual(c.rest, { defaultLimit: 100, maxLimit: 1000 });
     assert.equal(c.pgPoolSize, undefined, 'the store picks: the cores of the machine, at least 2');
     assert.equal(loadConfig({ SOCD_PG_POOL_SIZE: '6' }, emptyDir()).pgPoolSize, 6);
+    assert.equal(c.redisPrefix, 'socd:');
+    assert.equal(loadConfig({ SOCD_REDIS_PREFIX: 'team-a:' }, emptyDir()).redisPrefix, 'team-a:');
+    assert.equal(c.sessionHours, 12);
+    assert.equal(loadConfig({ SOCD_SESSION_HOURS: '2' }, emptyDir()).sessionHours, 2);
   });
 
   it('reads socd.config.json, and the environment wins over it', () => {
@@ -47,6 +51,8 @@ describe('loadConfig', () => {
       [{ SOCD_SECRET: 'short' }, /SOCD_SECRET must be at least 32 characters/],
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
       [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+      [{ SOCD_REDIS_PREFIX: 'has space' }, /SOCD_REDIS_PREFIX must be 1–64 characters/],
+      [{ SOCD_SESSION_HOURS: '0' }, /SOCD_SESSION_HOURS/],
       [{ SOCD_PG_POOL_SIZE: '0' }, /SOCD_PG_POOL_SIZE/],
       [{ SOCD_PG_POOL_SIZE: 'ten' }, /SOCD_PG_POOL_SIZE/],
       [{ SOCD_CONFIG: join(dir, 'missing.json') }, /cannot read config file/],
