@@ -232,6 +232,10 @@ describe('the MISP feed (/api/v1/feeds/misp/)', () => {
       assert.equal(r.status, 404, file);
       assert.match(r.type, /^application\/problem\+json/);
     }
+    // MISP's feed "Headers" may carry HTTP Basic (account email:key) instead of a Bearer key.
+    const basic = await fetch(`${srv.base}/api/v1/feeds/misp/manifest.json`, { headers: { authorization: `Basic ${Buffer.from(`pro@example.com:${pro}`).toString('base64')}` } });
+    assert.equal(basic.status, 200);
+    assert.deepEqual(await basic.json(), await manifest());
     for (const file of ['manifest.json', 'hashes.csv', `${uuidOf('alpha', d2)}.json`]) {
       const r = await get(file, free);
       assert.equal(r.status, 403, file);
