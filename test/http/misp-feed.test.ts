@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { readMisp } from '../../src/connectors/formats/misp-shape.js';
@@ -15,6 +17,18 @@ const UUID5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{
 const HOSTILE_URL = 'http://x.example/"},"to_ids":true,"a":"</script><script>alert(1)</script>\\';
 const NS = TEST_IDENTITY.id.replace('identity--', '');
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** A raw GET: the bytes and headers as sent (fetch would decompress). */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject).end();
+  });
+}
 
 /** MISP's types × categories table (misp-project.org/datamodels) for the types the feed emits. */
 const CATEGORY_OF: Record<string, string[]> = {
@@ -224,6 +238,19 @@ describe('the MISP feed (/api/v1/feeds/misp/)', () => {
     assert.equal(ip.lastSeen, stored.lastSeen);
     const url = records.find((r) => r.values[0]!.value === HOSTILE_URL);
     assert.equal(url?.values[0]!.type, 'url');
+  });
+
+  it('gzips event files and hashes.csv for a client that accepts it, and sends them plain otherwise', async () => {
+    const auth = { authorization: `Bearer ${pro}` };
+    for (const file of [`${uuidOf('alpha', d2)}.json`, 'hashes.csv']) {
+      const url = `${srv.base}/api/v1/feeds/misp/${file}`;
+      const zipped = await rawGet(url, { ...auth, 'accept-encoding': 'gzip' });
+      const plain = await rawGet(url, { ...auth, 'accept-encoding': 'identity' });
+      assert.equal(zipped.headers['content-encoding'], 'gzip', file);
+      assert.equal(plain.headers['content-encoding'], undefined, file);
+      assert.equal(gunzipSync(zipped.body).toString('utf8'), plain.body.toString('utf8'), file);
+      assert.ok(plain.body.length > 100, file);
+    }
   });
 
   it('answers unknown events and files with a 404 problem, a free key with 403 plan_required, no key with 401', async () => {

@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import { createGzip } from 'node:zlib';
+import negotiate from '@fastify/accept-negotiator';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../../errors/app-error.js';
 import type { MispFeedService } from '../../rest/misp-feed.js';
 import { requireFeature } from '../auth-hooks.js';
@@ -8,6 +10,16 @@ import { errorResponses } from '../schemas.js';
 const EXAMPLE_UUID = '5b7c6f2e-3a41-5d0e-9c1f-2b6a8e4d7c30';
 const security: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { basicAuth: [] }];
 const UUID_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/i;
+
+/** A streamed body, gzip-compressed (level 1, as the STIX export) when the client accepts it: event files run large. */
+function sendStream(request: FastifyRequest, reply: FastifyReply, chunks: AsyncIterable<string>, type: string) {
+  const body = Readable.from(chunks, { highWaterMark: 2 });
+  reply.header('content-type', type).header('vary', 'accept-encoding');
+  if (negotiate(request.headers['accept-encoding'] ?? '', ['gzip', 'identity']) !== 'gzip') return reply.send(body);
+  const gzip = createGzip({ level: 1 });
+  body.on('error', (err) => gzip.destroy(err));
+  return reply.header('content-encoding', 'gzip').send(body.pipe(gzip));
+}
 
 /**
  * The MISP feed (rest/misp-feed.ts): what MISP's "Add feed" (source format "MISP Feed") fetches under the feed's URL
@@ -48,7 +60,7 @@ export async function mispRoutes(app: FastifyInstance, opts: { misp: MispFeedSer
     preHandler: guard,
     schema: {
       summary: 'MISP feed: md5 of each attribute value and its event',
-      description: 'One line `md5(value),event uuid` per attribute of every event of the manifest (the quick look-up of MISP\'s feed cache and correlation). Streamed. Pro plan.',
+      description: 'One line `md5(value),event uuid` per attribute of every event of the manifest (the quick look-up of MISP\'s feed cache and correlation). Streamed; gzip when the client accepts it. Pro plan.',
       tags: ['feeds'],
       security,
       response: {
@@ -56,14 +68,14 @@ export async function mispRoutes(app: FastifyInstance, opts: { misp: MispFeedSer
         ...errorResponses,
       },
     },
-    handler: async (_request, reply) => reply.header('content-type', 'text/csv; charset=utf-8').send(Readable.from(opts.misp.hashes(), { highWaterMark: 2 })),
+    handler: async (request, reply) => sendStream(request, reply, opts.misp.hashes(), 'text/csv; charset=utf-8'),
   });
 
   app.get('/feeds/misp/:file', {
     preHandler: guard,
     schema: {
       summary: 'MISP feed: one event',
-      description: '`<event uuid>.json`: `{"Event": {…}}` with its attributes (type, category, value, to_ids, comment with the score, TLP, malware and sector tags). Streamed. Pro plan.',
+      description: '`<event uuid>.json`: `{"Event": {…}}` with its attributes (type, category, value, to_ids, comment with the score, TLP, malware and sector tags). Streamed; gzip when the client accepts it. Pro plan.',
       tags: ['feeds'],
       security,
       params: { type: 'object', properties: { file: { type: 'string', maxLength: 64, description: 'an event UUID of the manifest, then `.json`', examples: [`${EXAMPLE_UUID}.json`] } }, required: ['file'] },
@@ -76,7 +88,7 @@ export async function mispRoutes(app: FastifyInstance, opts: { misp: MispFeedSer
       const uuid = UUID_FILE.exec((request.params as { file: string }).file)?.[1];
       if (!uuid) throw new NotFoundError('a MISP feed file is manifest.json, hashes.csv or <event uuid>.json');
       const chunks = await opts.misp.event(uuid);
-      return reply.header('content-type', 'application/json; charset=utf-8').send(Readable.from(chunks, { highWaterMark: 2 }));
+      return sendStream(request, reply, chunks, 'application/json; charset=utf-8');
     },
   });
 }
