@@ -9,6 +9,7 @@ import type { IocService } from '../rest/ioc-service.js';
 import type { LookupService } from '../rest/lookup-service.js';
 import type { SourceService } from '../rest/source-service.js';
 import type { StixExportService } from '../rest/stix-export-service.js';
+import type { MispFeedService } from '../rest/misp-feed.js';
 import type { RevokeService } from '../rest/revoke-service.js';
 import type { SubmitService } from '../rest/submit-service.js';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -37,6 +38,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { lookupRoutes } from './routes/lookup-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
+import { mispRoutes } from './routes/misp-routes.js';
 import { taxiiRoutes } from './routes/taxii-routes.js';
 import { sourceRoutes } from './routes/source-routes.js';
 import { submitRoutes } from './routes/submit-routes.js';
@@ -65,6 +67,8 @@ export interface AppDeps extends AppOptions {
   iocs: IocService;
   lookup: LookupService;
   stix: StixExportService;
+  /** The MISP feed: /api/v1/feeds/misp/ (manifest.json, <uuid>.json, hashes.csv). */
+  misp: MispFeedService;
   sources: SourceService;
   allowlist: AllowListService;
   /** Accounts and keys: /me, /keys, /accounts. */
@@ -169,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'session', description: 'The web console\'s sign-in: an HttpOnly session cookie for an email and key' },
         { name: 'lookup', description: 'Verdicts for values or free text (every plan)' },
         { name: 'stix', description: 'STIX 2.1 exports (Pro plan)' },
+        { name: 'feeds', description: 'Feeds in other tools\' formats: a MISP feed (Pro plan)' },
         { name: 'sources', description: 'The feeds IOCs come from' },
         { name: 'allowlist', description: 'Values never served, whatever a source says (analyst role)' },
         { name: 'audit', description: 'Who changed what, when, from where (admin role)' },
@@ -207,6 +212,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     }, async () => app.swagger());
     await api.register(stixRoutes, { stix: deps.stix });
+    await api.register(mispRoutes, { misp: deps.misp });
     // Before iocRoutes: /iocs/export and /iocs/{id}/versions beside /iocs/{id}.
     await api.register(consoleApiRoutes, { console: deps.console, config: deps.config });
     await api.register(iocRoutes, { iocs: deps.iocs });

@@ -282,7 +282,7 @@ describe('the OpenAPI document', () => {
       const documented = new Set(Object.entries(spec.paths).flatMap(([path, ops]) =>
         Object.keys(ops).filter((m) => METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${path}`)));
       assert.deepEqual([...documented].sort(), [...registered].sort());
-      for (const r of ['GET /healthz', 'GET /readyz', 'GET /api/v1/openapi.json', 'GET /api/v1/iocs', 'GET /api/v1/iocs/{id}', 'GET /api/v1/iocs/stix', 'GET /api/v1/sources', 'GET /api/v1/allowlist', 'POST /api/v1/allowlist', 'DELETE /api/v1/allowlist/{id}', 'GET /api/v1/audit']) {
+      for (const r of ['GET /healthz', 'GET /readyz', 'GET /api/v1/openapi.json', 'GET /api/v1/iocs', 'GET /api/v1/iocs/{id}', 'GET /api/v1/iocs/stix', 'GET /api/v1/feeds/misp/manifest.json', 'GET /api/v1/feeds/misp/hashes.csv', 'GET /api/v1/feeds/misp/{file}', 'GET /api/v1/sources', 'GET /api/v1/allowlist', 'POST /api/v1/allowlist', 'DELETE /api/v1/allowlist/{id}', 'GET /api/v1/audit']) {
         assert.ok(documented.has(r), r);
       }
 
