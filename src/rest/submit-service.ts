@@ -104,10 +104,13 @@ export class SubmitService {
     };
   }
 
-  /** The account's source, made on first use; its name follows the account's email. */
+  /**
+   * The account's source, made on first use. Its name is served to every consumer (STIX external references, the
+   * MISP feed's event titles): it names the account by id, never by email (the audit log says who submitted).
+   */
   private async sourceOf(who: Submitter): Promise<string> {
     const id = submitSourceId(who.accountId);
-    const name = `submissions of ${who.email}`;
+    const name = `Submissions of account ${who.accountId}`;
     const known = (await this.store.listSources()).find((s) => s.id === id);
     if (!known) {
       const record: SourceRecord = { id, name, ...SUBMIT_SOURCE_DEFAULTS };

@@ -119,9 +119,14 @@ describe('POST /api/v1/iocs through a real server', () => {
     for (const v of ['45.133.1.11', '45.133.1.12', '45.133.1.13', '45.133.1.14', '45.133.1.15', '45.133.1.16', '45.133.1.17', '10.0.0.5', 'www.trusted-partner.net']) {
       assert.equal((await srv.store.queryIocs({ status: 'all', value: v, limit: 1 })).items.length, 0, v);
     }
-    // The source is registered with its defaults and the account's email; the run has the counts.
+    // The source is registered with its defaults, named by the account's id (never its email: the name is served to
+    // every STIX, TAXII and MISP consumer); the run has the counts.
     const src = (await srv.store.listSources()).find((s) => s.id === r.body.source);
-    assert.deepEqual(src && [src.name, src.reliability, src.tlp, src.redistributable], ['submissions of admin@example.com', 0.6, 'amber', true]);
+    const owner = (await srv.store.findAccountByEmail('admin@example.com'))!;
+    assert.deepEqual(src && [src.name, src.reliability, src.tlp, src.redistributable], [`Submissions of account ${owner.id}`, 0.6, 'amber', true]);
+    const created = r.body.items.find((i: { status: string }) => i.status === 'created');
+    const versions = await srv.store.listVersions(created.id);
+    assert.ok(versions.length > 0 && versions.every((v) => !v.json.includes('admin@example.com')), 'no email in the STIX objects');
     const run = await srv.store.lastRun(r.body.source, ['ok']);
     assert.deepEqual(run && [run.records, run.inserted, run.rejected, run.allowlisted], [14, 2, 10, 1]);
 
