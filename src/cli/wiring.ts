@@ -8,6 +8,7 @@ import { IocService } from '../rest/ioc-service.js';
 import { LookupService } from '../rest/lookup-service.js';
 import { SourceService } from '../rest/source-service.js';
 import { StixExportService } from '../rest/stix-export-service.js';
+import { BlocklistService } from '../rest/blocklist-service.js';
 import { StoreAuditTrail } from '../auth/audit-trail.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
@@ -88,6 +89,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     revoke: new RevokeService(store, iocs),
     lookup: new LookupService(store, config.plans),
     stix: new StixExportService(store, identity),
+    blocklists: new BlocklistService(store),
     sources: new SourceService(store, sourceRegistry(store, config, sources), config.rest),
     allowlist: new AllowListService(store, signer, config.rest, trail),
     taxii,
