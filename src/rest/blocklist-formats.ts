@@ -42,10 +42,13 @@ export interface BlocklistFormatter {
 const PRINTABLE = /^[\x21-\x7e]+$/;
 const IP_TYPES: readonly IocType[] = ['ipv4', 'ipv6'];
 
+/** No white space, no control or format character (a bidi override would show a line other than it is); UTF-8 kept. */
+const VISIBLE = /^[^\s\p{C}]+$/u;
+
 const plain: BlocklistFormatter = {
   types: ['ipv4', 'ipv6', 'domain', 'url', 'md5', 'sha1', 'sha256'],
   head: () => '',
-  entry: (_t, value) => (PRINTABLE.test(value) ? `${value}\n` : null),
+  entry: (_t, value) => (VISIBLE.test(value) ? `${value}\n` : null),
 };
 
 /**

@@ -14,6 +14,7 @@ const NEEDS: Record<string, Role | 'key' | 'none'> = {
   // The console's sign-in: open (GET answers 401 without a session cookie; the key is in the body of POST).
   'POST /api/v1/session': 'none', 'GET /api/v1/session': 'none', 'DELETE /api/v1/session': 'none',
   'GET /api/v1/iocs': 'key', 'GET /api/v1/iocs/{id}': 'key', 'GET /api/v1/iocs/stix': 'key', 'GET /api/v1/lookup': 'key',
+  'GET /api/v1/blocklists/{type}.txt': 'key',
   'POST /api/v1/lookup': 'key', 'GET /api/v1/sources': 'key', 'GET /api/v1/sources/{id}': 'key',
   'GET /api/v1/sources/{id}/runs': 'key', 'GET /api/v1/sources/{id}/runs/{runId}': 'key',
   'GET /api/v1/stats': 'key', 'GET /api/v1/collections': 'key', 'GET /api/v1/iocs/{id}/versions': 'key', 'GET /api/v1/iocs/export': 'key',

@@ -10,7 +10,7 @@ import { errorResponses, iocListQuerySchema } from '../schemas.js';
 /** The count of values the format could not carry (a header when the list fits the first buffer, else a trailer). */
 export const SKIPPED_HEADER = 'x-blocklist-skipped';
 /** Bytes held before the headers go: a list this small is answered whole, with its skipped count as a header. */
-const HEAD_BUFFER = 256 * 1024;
+const HEAD_BUFFER = 64 * 1024;
 
 const { confidence, industry, source, since } = iocListQuerySchema.properties;
 
