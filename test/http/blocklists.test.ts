@@ -291,5 +291,18 @@ describe('blocklists through a listening server', () => {
     assert.match(String(res.headers.trailer), /x-blocklist-skipped/i);
     assert.equal(res.trailers['x-blocklist-skipped'], '6', 'the five of the seed and bulk a*b');
     assert.equal(lines(res.body).length, 6000 + 1);
+    // Compressed, the same list and the same trailer.
+    const gz = await new Promise<{ headers: Record<string, string | string[] | undefined>; trailers: Record<string, string | undefined>; body: Buffer }>((resolve, reject) => {
+      const req = httpRequest(`${srv.base}/api/v1/blocklists/url.txt?format=paloalto`, { headers: { ...auth(), 'accept-encoding': 'gzip' } }, (r) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => resolve({ headers: r.headers, trailers: r.trailers, body: Buffer.concat(parts) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.equal(gz.trailers['x-blocklist-skipped'], '6');
+    assert.equal(gunzipSync(gz.body).toString('utf8'), res.body);
   });
 });
