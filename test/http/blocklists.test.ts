@@ -206,6 +206,10 @@ describe('blocklists through a listening server', () => {
     assert.notEqual((await get('ip.txt?limit=6')).res.headers.get('etag'), etag, 'another query');
     assert.notEqual((await get('ip.txt?limit=5&format=pfblockerng')).res.headers.get('etag'), etag, 'another format');
 
+    const head = await fetch(`${srv.base}/api/v1/blocklists/ip.txt?limit=5`, { method: 'HEAD', headers: { ...auth(), 'accept-encoding': 'identity' } });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('etag'), etag);
+    assert.equal(await head.text(), '');
     const notModified = await get('ip.txt?limit=5', { 'if-none-match': etag });
     assert.equal(notModified.status, 304);
     assert.equal(notModified.text, '');

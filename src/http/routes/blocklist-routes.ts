@@ -59,6 +59,8 @@ export async function blocklistRoutes(app: FastifyInstance, opts: { blocklists: 
       if (list.lastModified > 0) reply.header('last-modified', new Date(list.lastModified).toUTCString());
       if (notModified(request, list)) return reply.code(304).send();
       reply.header('content-type', 'text/plain; charset=utf-8');
+      // A device checking for a change with HEAD gets the validators without the list being read.
+      if (request.method === 'HEAD') return reply.send();
       return send(reply, list, gzip);
     },
   });
