@@ -9,6 +9,7 @@ import { LookupService } from '../rest/lookup-service.js';
 import { SourceService } from '../rest/source-service.js';
 import { StixExportService } from '../rest/stix-export-service.js';
 import { MispFeedService } from '../rest/misp-feed.js';
+import { BlocklistService } from '../rest/blocklist-service.js';
 import { StoreAuditTrail } from '../auth/audit-trail.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { TokenSigner } from '../auth/signed-token.js';
@@ -90,6 +91,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     lookup: new LookupService(store, config.plans),
     stix: new StixExportService(store, identity),
     misp: new MispFeedService(store, identity),
+    blocklists: new BlocklistService(store),
     sources: new SourceService(store, sourceRegistry(store, config, sources), config.rest),
     allowlist: new AllowListService(store, signer, config.rest, trail),
     taxii,

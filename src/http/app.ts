@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import type { AccountService } from '../rest/account-service.js';
 import type { AllowListService } from '../rest/allowlist-service.js';
 import type { AuditService } from '../rest/audit-service.js';
+import type { BlocklistService } from '../rest/blocklist-service.js';
 import type { IocService } from '../rest/ioc-service.js';
 import type { LookupService } from '../rest/lookup-service.js';
 import type { SourceService } from '../rest/source-service.js';
@@ -27,6 +28,7 @@ import { rejectRepeatedParameters } from './repeated-parameters.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { allowlistRoutes } from './routes/allowlist-routes.js';
 import { auditRoutes } from './routes/audit-routes.js';
+import { blocklistRoutes } from './routes/blocklist-routes.js';
 import { keyRoutes } from './routes/key-routes.js';
 import fastifyCookie from '@fastify/cookie';
 import type { ConsoleSessions } from '../auth/console-sessions.js';
@@ -69,6 +71,8 @@ export interface AppDeps extends AppOptions {
   stix: StixExportService;
   /** The MISP feed: /api/v1/feeds/misp/ (manifest.json, <uuid>.json, hashes.csv). */
   misp: MispFeedService;
+  /** GET /api/v1/blocklists/{type}.txt. */
+  blocklists: BlocklistService;
   sources: SourceService;
   allowlist: AllowListService;
   /** Accounts and keys: /me, /keys, /accounts. */
@@ -174,6 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'lookup', description: 'Verdicts for values or free text (every plan)' },
         { name: 'stix', description: 'STIX 2.1 exports (Pro plan)' },
         { name: 'feeds', description: 'Feeds in other tools\' formats: a MISP feed (Pro plan)' },
+        { name: 'blocklists', description: 'Plain lists for firewalls, resolvers and proxies (every plan)' },
         { name: 'sources', description: 'The feeds IOCs come from' },
         { name: 'allowlist', description: 'Values never served, whatever a source says (analyst role)' },
         { name: 'audit', description: 'Who changed what, when, from where (admin role)' },
@@ -218,6 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(iocRoutes, { iocs: deps.iocs });
     await api.register(submitRoutes, { submit: deps.submit, revoke: deps.revoke, audit: deps.audit });
     await api.register(lookupRoutes, { lookup: deps.lookup });
+    await api.register(blocklistRoutes, { blocklists: deps.blocklists });
     await api.register(sourceRoutes, { sources: deps.sources, audit: deps.audit });
     await api.register(allowlistRoutes, { allowlist: deps.allowlist });
     await api.register(auditRoutes, { auditLog: deps.auditLog });

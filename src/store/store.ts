@@ -10,6 +10,9 @@ import type {
   AuditQuery,
   NewAuditRecord,
   AuditRecord,
+  BlocklistEntry,
+  BlocklistQuery,
+  DataVersion,
   NewAllowEntry,
   ApiKeyRecord,
   ApiKeyWithAccount,
@@ -307,7 +310,24 @@ export interface SourceSettingsStore {
   updateSourceSetting(source: string, patch: SourceSettingPatch, now: number, by: string | null): Promise<SourceSetting | undefined>;
 }
 
+/** Blocklists (GET /api/v1/blocklists/{type}.txt): pages of active IOCs by score, and a cheap version of the data. */
+export interface BlocklistReads {
+  /**
+   * At most `limit` active IOCs of one type under the filters, by score highest first, ties by id highest first (a
+   * stable order); after `after` when given. Fewer than `limit`: the list is done. One range scan of the
+   * (type, score, id) index of active IOCs per page; the sector, source and since filters are probes per row.
+   */
+  blocklistPage(query: BlocklistQuery): Promise<BlocklistEntry[]>;
+  /**
+   * The version log's last seq and newest date_added, with the IOC tallies: a few index probes and a few dozen
+   * rows, never a read of the IOCs. What changes a blocklist without changing these: a score move of less than one
+   * STIX version step inside one band (the order under `limit` may shift), a new sighting by another source with no
+   * new version (the `source` filter). Both show at the next change that makes a version.
+   */
+  dataVersion(): Promise<DataVersion>;
+}
+
 /** The whole store: every role, and its lifecycle. */
 export interface Store
   extends StoreLifecycle, SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore,
-    AuditLog, SessionStore, StatsReads {}
+    AuditLog, SessionStore, StatsReads, BlocklistReads {}

@@ -508,3 +508,36 @@ export interface AuditPage {
   /** The id to continue below, null at the end. */
   next: number | null;
 }
+
+/** One page of a blocklist (store.ts BlocklistReads): the active IOCs of one type, highest score first. */
+export interface BlocklistQuery {
+  type: IocType;
+  band?: ConfidenceBand;
+  sector?: string;
+  source?: string;
+  /** Only IOCs added strictly after this time, epoch ms. */
+  since?: number;
+  /** The position of the last entry of the previous page: entries strictly after it in (score desc, id desc). */
+  after?: BlocklistPosition;
+  limit: number;
+}
+
+export interface BlocklistPosition {
+  score: number;
+  rowId: number;
+}
+
+export interface BlocklistEntry extends BlocklistPosition {
+  value: string;
+}
+
+/**
+ * What a blocklist's validator is made of (store.ts BlocklistReads.dataVersion): cheap to read, changed by what changes
+ * a list. `lastModified` is the newest `date_added` of the version log in ms (0 when empty).
+ */
+export interface DataVersion {
+  seq: number;
+  lastModified: number;
+  /** The IOC tallies by type, status and band, and by sector, as one canonical text. */
+  tallies: string;
+}

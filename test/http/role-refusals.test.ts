@@ -15,6 +15,7 @@ const NEEDS: Record<string, Role | 'key' | 'none'> = {
   'POST /api/v1/session': 'none', 'GET /api/v1/session': 'none', 'DELETE /api/v1/session': 'none',
   'GET /api/v1/iocs': 'key', 'GET /api/v1/iocs/{id}': 'key', 'GET /api/v1/iocs/stix': 'key', 'GET /api/v1/lookup': 'key',
   'GET /api/v1/feeds/misp/manifest.json': 'key', 'GET /api/v1/feeds/misp/hashes.csv': 'key', 'GET /api/v1/feeds/misp/{file}': 'key',
+  'GET /api/v1/blocklists/{type}.txt': 'key',
   'POST /api/v1/lookup': 'key', 'GET /api/v1/sources': 'key', 'GET /api/v1/sources/{id}': 'key',
   'GET /api/v1/sources/{id}/runs': 'key', 'GET /api/v1/sources/{id}/runs/{runId}': 'key',
   'GET /api/v1/stats': 'key', 'GET /api/v1/collections': 'key', 'GET /api/v1/iocs/{id}/versions': 'key', 'GET /api/v1/iocs/export': 'key',

@@ -11,6 +11,7 @@ import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
 import { storeSessionsContract } from './store-sessions.contract.js';
 import { storeStatsContract } from './store-stats.contract.js';
+import { storeBlocklistsContract } from './store-blocklists.contract.js';
 import { storeClaimsContract } from './store-claims.contract.js';
 import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
@@ -43,6 +44,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeAuditContract('postgres', () => postgresStore(url, fresh()));
   storeSessionsContract('postgres', () => postgresStore(url, fresh()));
   storeStatsContract('postgres', () => postgresStore(url, fresh()));
+  storeBlocklistsContract('postgres', () => postgresStore(url, fresh()));
 
   describe('PostgreSQL: key changes reach every process', () => {
     // The authenticator's clock stands still, so a remembered key never ages out of its cache: only the announced

@@ -500,6 +500,16 @@ CREATE TRIGGER iocs_tally_delete AFTER DELETE ON iocs REFERENCING OLD TABLE AS o
 CREATE INDEX source_runs_started ON source_runs (started_at);
 `,
   },
+  {
+    version: 20,
+    name: 'active IOCs of a type by score (blocklists)',
+    sql: `
+-- Blocklists (GET /api/v1/blocklists/{type}.txt) walk the active IOCs of one type by score, highest first, in keyset
+-- order (score, id) read backwards: a page is one range scan whatever the size of the list. Partial: revoked IOCs
+-- are never listed, so they cost the index nothing.
+CREATE INDEX iocs_blocklist ON iocs (type, score, id) WHERE status = 'active';
+`,
+  },
 ];
 
 /** The advisory lock of migrations: one bigint key, 'socdmig'. */

@@ -3,8 +3,9 @@ import { adoptRoles } from '../compose.js';
 import { PgAuditLog } from './audit-log.js';
 import { PgSessions } from './sessions.js';
 import { PgStats } from './stats.js';
+import { PgBlocklists } from './blocklists.js';
 import type {
-  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, BlocklistReads, Store, TaxiiStore, VersionLog,
 } from '../store.js';
 import { PgAllowList } from './allowlist.js';
 import { PgSourceSettings } from './source-settings.js';
@@ -22,7 +23,7 @@ import { PgVersionLog } from './version-log.js';
 export type { PostgresStoreOptions } from './connection.js';
 
 /** The roles a PostgresStore takes on from the files of this folder (compose.ts). */
-export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog, SessionStore, StatsReads {}
+export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog, SessionStore, StatsReads, BlocklistReads {}
 
 /**
  * Opens `postgres://…`. One pg.Pool; times are BIGINT epoch ms (date_added µs); migrations applied by `migrate()`.
@@ -40,7 +41,7 @@ export class PostgresStore implements Store {
     const conn = (this.conn = new PgConnection(connectionString, opts));
     adoptRoles(this, [
       new PgSettings(conn), new PgIocReads(conn), new PgIocLookup(conn), new PgIngestWrites(conn), new PgVersionLog(conn),
-      new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn), new PgAuditLog(conn), new PgSourceSettings(conn), new PgSessions(conn), new PgStats(conn),
+      new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn), new PgAuditLog(conn), new PgSourceSettings(conn), new PgSessions(conn), new PgStats(conn), new PgBlocklists(conn),
     ]);
   }
 

@@ -453,6 +453,16 @@ INSERT INTO ioc_counts SELECT type, status, CASE WHEN score >= 70 THEN 'high' WH
 INSERT INTO ioc_sector_counts SELECT j.value, i.status, CASE WHEN i.score >= 70 THEN 'high' WHEN i.score >= 30 THEN 'medium' ELSE 'low' END AS band, count(*) FROM iocs i, json_each(i.sectors) j GROUP BY 1, 2, 3;
 `,
   },
+  {
+    version: 18,
+    name: 'active IOCs of a type by score (blocklists)',
+    sql: `
+-- Blocklists (GET /api/v1/blocklists/{type}.txt) walk the active IOCs of one type by score, highest first, in keyset
+-- order (score, id) read backwards: a page is one range scan whatever the size of the list. Partial: revoked IOCs
+-- are never listed, so they cost the index nothing.
+CREATE INDEX iocs_blocklist ON iocs (type, score, id) WHERE status = 'active';
+`,
+  },
 ];
 
 /**

@@ -1,0 +1,27 @@
+import { blocklistPageSql, talliesText } from '../blocklist-select.js';
+import type { BlocklistReads, TallyRow } from '../store.js';
+import type { BlocklistEntry, BlocklistQuery, DataVersion } from '../types.js';
+import type { SqliteConnection } from './connection.js';
+
+/** Blocklists (store.ts BlocklistReads): pages by score over iocs_blocklist (migration 18), and the data version. */
+export class SqliteBlocklists implements BlocklistReads {
+  constructor(private readonly conn: SqliteConnection) {}
+
+  async blocklistPage(q: BlocklistQuery): Promise<BlocklistEntry[]> {
+    const params: unknown[] = [];
+    const sql = blocklistPageSql(q, (v) => {
+      params.push(v);
+      return '?';
+    });
+    const rows = this.conn.db.prepare(sql).raw().all(...params) as Array<[string, number, number]>;
+    return rows.map(([value, score, rowId]) => ({ value, score, rowId }));
+  }
+
+  async dataVersion(): Promise<DataVersion> {
+    // max() of an indexed column is one probe: seq is the rowid, date_added leads object_versions_added.
+    const log = this.conn.db.prepare('SELECT (SELECT max(seq) FROM object_versions) AS seq, (SELECT max(date_added) FROM object_versions) AS added').get() as { seq: number | null; added: number | null };
+    const types = this.conn.db.prepare('SELECT type AS key, status, band, n FROM ioc_counts').all() as TallyRow[];
+    const sectors = this.conn.db.prepare('SELECT sector AS key, status, band, n FROM ioc_sector_counts').all() as TallyRow[];
+    return { seq: log.seq ?? 0, lastModified: Math.floor((log.added ?? 0) / 1000), tallies: talliesText(types, sectors) };
+  }
+}
