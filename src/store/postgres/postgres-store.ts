@@ -4,7 +4,7 @@ import { PgAuditLog } from './audit-log.js';
 import { PgSessions } from './sessions.js';
 import { PgStats } from './stats.js';
 import type {
-  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, PoolUse, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, Store, TaxiiStore, VersionLog,
 } from '../store.js';
 import { PgAllowList } from './allowlist.js';
 import { PgSourceSettings } from './source-settings.js';
@@ -51,6 +51,12 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await this.conn.pool.query('SELECT 1');
+  }
+
+  poolUse(): PoolUse[] {
+    const use = (pool: string, p: { totalCount: number; idleCount: number; waitingCount: number }): PoolUse =>
+      ({ pool, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount });
+    return [use('requests', this.conn.pool), use('ingest', this.conn.ingestPool)];
   }
 
   close(): Promise<void> {
