@@ -81,7 +81,7 @@ export class ServerMetrics {
     const statusClass = `${Math.floor(code / 100)}xx`;
     this.requests.inc({ method: request.method, route, status_code: String(code), status_class: statusClass });
     this.latency.observe({ method: request.method, route, status_class: statusClass }, reply.elapsedTime / 1000);
-    if (code === 429) this.refusals.inc({ surface: route.includes('taxii2') || request.url.includes('/taxii2') ? 'taxii' : 'rest' });
+    if (code === 429) this.refusals.inc({ surface: /^\/(api\/)?taxii2(\/|$)/.test(route) ? 'taxii' : 'rest' });
     const poll = code === 200 && request.method === 'GET' ? TAXII_POLL.exec(route) : null;
     if (poll) {
       const params = request.params as Record<string, string>;
@@ -106,7 +106,7 @@ export class ServerMetrics {
       this.store.typeTallies(), this.store.versionLogSize(), this.store.latestRuns(), this.store.sourceHealth(), this.sources(),
     ]);
     for (const g of Object.values(this.g)) g.reset();
-    const g = this.g as Record<keyof ServerMetrics['g'], Gauge<string>>;
+    const { g } = this;
     g.db!.set({ kind: this.store.kind }, 1);
     const byTypeStatus = new Map<string, { type: string; status: string; n: number }>();
     for (const t of tallies) {

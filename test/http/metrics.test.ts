@@ -187,6 +187,12 @@ describe('GET /metrics: the figures equal the API\'s', () => {
     const m = await families(srv.base);
     assert.equal(sampleSum(m, 'socd_rate_limit_refusals_total', { surface: 'rest' }) - before, refused);
     assert.ok(sampleSum(m, 'socd_http_requests_total', { status_code: '429' }) >= refused);
+    // The same key's budget is spent on TAXII too: that refusal counts under its own surface.
+    const taxii = await fetch(`${srv.base}/api/taxii2/api/collections/`, { headers: { authorization: `Bearer ${free}`, accept: TAXII } });
+    assert.equal(taxii.status, 429);
+    const after = await families(srv.base);
+    assert.equal(sampleSum(after, 'socd_rate_limit_refusals_total', { surface: 'taxii' }), 1);
+    assert.equal(sampleSum(after, 'socd_rate_limit_refusals_total', { surface: 'rest' }) - before, refused);
   });
 
   it('counts TAXII polls by collection, only for collections that exist', async () => {
