@@ -22,6 +22,8 @@ import { SubmitService } from '../rest/submit-service.js';
 import { Exclusions } from '../domain/exclusions.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { type AppOptions, buildApp } from '../http/app.js';
+import { metricsEnabled, ServerMetrics } from '../http/metrics.js';
+import { Registry } from 'prom-client';
 import type { ProducerIdentity } from '../stix/identity.js';
 import type { Store } from '../store/store.js';
 import { CollectionRegistry, OUR_ROOT } from '../taxii/collection-registry.js';
@@ -80,6 +82,9 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
   const trail = audit ?? stored!;
   const iocs = new IocService(store, signer, config.rest);
   const taxii = await taxiiService(store, config, signer);
+  const registry = sourceRegistry(store, config, sources);
+  // Our own registry (never prom-client's global one), only when someone may scrape it (SOCD_METRICS_TOKEN / _ALLOW).
+  const metrics = metricsEnabled(config.metrics) ? new ServerMetrics(new Registry(), store, () => registry.all()) : undefined;
   const app = await buildApp({
     ...options,
     store,
@@ -92,7 +97,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     stix: new StixExportService(store, identity),
     misp: new MispFeedService(store, identity),
     blocklists: new BlocklistService(store),
-    sources: new SourceService(store, sourceRegistry(store, config, sources), config.rest),
+    sources: new SourceService(store, registry, config.rest),
     allowlist: new AllowListService(store, signer, config.rest, trail),
     taxii,
     console: new ConsoleService(store, iocs, taxii, identity),
@@ -100,6 +105,7 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     auditLog: new AuditService(store, signer, config.rest),
     accounts: new AccountService(store, signer, config, trail),
     sessions: new ConsoleSessions(store, options.authenticator, signer, config.sessionHours * 3_600_000),
+    ...(metrics ? { metrics } : {}),
   });
   // A record that cannot be written does not fail the change it records (auth/audit-trail.ts): it is logged.
   if (stored) stored.onFailure = (err, event) => app.log.error({ err, action: event.action }, 'audit record lost');

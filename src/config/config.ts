@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type LimitTier, PLAN_INPUTS, type PlanInput } from '../domain/plans.js';
 import { isRole, ROLES, type Role } from '../domain/roles.js';
+import { type Cidr, parseAddressRange } from '../domain/network.js';
 
 export interface RateLimit {
   /** Requests allowed per window. */
@@ -40,6 +41,11 @@ export interface Config {
   allowedHosts: string[];
   /** Where the config file came from, if any. */
   configFile: string | undefined;
+  /**
+   * GET /metrics (README "Metrics"): served to a Bearer `token` (SOCD_METRICS_TOKEN) or to clients in `allow`
+   * (SOCD_METRICS_ALLOW, addresses and CIDRs); with neither set it is off (404).
+   */
+  metrics: { token: string | undefined; allow: Cidr[]; allowText: string[] };
   /**
    * Per plan, and `admin` for accounts holding the admin role whatever their plan (domain/plans.ts limitTier: the
    * limits of the former admin plan): the request budget, and the most values one look-up (POST /api/v1/lookup) takes.
@@ -148,6 +154,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     publicUrl: publicUrl(env.SOCD_PUBLIC_URL ?? server.publicUrl, int('PORT', env.PORT ?? server.port, 8080, 0, 65535)),
     allowedHosts: allowedHosts(env.SOCD_ALLOWED_HOSTS ?? server.allowedHosts),
     configFile: usedFile,
+    metrics: metricsSettings(env.SOCD_METRICS_TOKEN ?? server.metricsToken, env.SOCD_METRICS_ALLOW ?? server.metricsAllow),
     plans: plans(file.plans),
     anonymousRateLimit: rateLimit('anonymousRateLimit', server.anonymousRateLimit, { max: 120, windowMs: 60_000 }),
     rest: { defaultLimit: 100, maxLimit: 1000 },
@@ -193,6 +200,23 @@ function allowedHosts(v: unknown): string[] {
     if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(host)) throw new ConfigError(`SOCD_ALLOWED_HOSTS (server.allowedHosts): ${JSON.stringify(h)} is not host[:port]`);
     return host;
   });
+}
+
+/** The shortest metrics token taken: a guessable one would expose the server's figures. */
+const METRICS_TOKEN_MIN = 16;
+
+function metricsSettings(token: unknown, allow: unknown): Config['metrics'] {
+  if (token !== undefined && token !== '' && (typeof token !== 'string' || token.length < METRICS_TOKEN_MIN || token.length > 1024 || !/^[\x21-\x7e]+$/.test(token))) {
+    throw new ConfigError(`SOCD_METRICS_TOKEN (server.metricsToken) must be ${METRICS_TOKEN_MIN}–1024 printable characters without spaces (e.g. \`openssl rand -hex 32\`)`);
+  }
+  const list = allow === undefined || allow === '' ? [] : typeof allow === 'string' ? allow.split(',') : allow;
+  if (!Array.isArray(list)) throw new ConfigError('SOCD_METRICS_ALLOW (server.metricsAllow) must be a comma-separated list of addresses or CIDRs');
+  const ranges = list.map((a) => {
+    const range = typeof a === 'string' ? parseAddressRange(a) : undefined;
+    if (!range) throw new ConfigError(`SOCD_METRICS_ALLOW (server.metricsAllow): ${JSON.stringify(a)} is not an IP address or CIDR (e.g. 10.0.0.0/8, ::1)`);
+    return range;
+  });
+  return { token: typeof token === 'string' && token !== '' ? token : undefined, allow: ranges, allowText: list.map((a) => String(a).trim()) };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -110,3 +110,23 @@ export function parentDomains(domain: string): string[] {
   }
   return out;
 }
+
+/**
+ * An address or a network as an operator writes it in a setting (`10.0.0.0/8`, `192.0.2.7`, `2001:db8::/32`, `::1`):
+ * IPv4 when it has no colon. Undefined when it is neither. Host bits past the prefix are ignored.
+ */
+export function parseAddressRange(text: string): Cidr | undefined {
+  const t = text.trim();
+  return parseCidr(t.includes(':') ? 'ipv6' : 'ipv4', t);
+}
+
+/**
+ * Whether a client address (as Node gives it: `127.0.0.1`, `::1`, or IPv4-mapped `::ffff:127.0.0.1`) lies in one of
+ * the ranges. An address that does not parse is in none.
+ */
+export function addressInRanges(address: string, ranges: readonly Cidr[]): boolean {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  const a = parseAddressRange(mapped ? mapped[1]! : address);
+  if (!a || a.prefix !== (a.v6 ? 128 : 32)) return false;
+  return ranges.some((r) => r.v6 === a.v6 && cidrContains(r, a));
+}

@@ -37,6 +37,7 @@ import { sessionRoutes } from './routes/session-routes.js';
 import { consoleApiRoutes } from './routes/console-routes.js';
 import type { ConsoleService } from '../rest/console-service.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { metricsRoutes, type ServerMetrics } from './metrics.js';
 import { iocRoutes } from './routes/ioc-routes.js';
 import { lookupRoutes } from './routes/lookup-routes.js';
 import { stixRoutes } from './routes/stix-routes.js';
@@ -88,6 +89,8 @@ export interface AppDeps extends AppOptions {
   sessions: ConsoleSessions;
   /** The console's reads beside the lists: /stats, /collections, /iocs/{id}/versions, /iocs/export. */
   console: ConsoleService;
+  /** GET /metrics and the request counters (http/metrics.ts); absent: metrics are off (404), nothing is counted. */
+  metrics?: ServerMetrics;
 }
 
 /** package.json's version: dist/src/http/app.js and src/http/app.ts are both three levels below the checkout. */
@@ -144,6 +147,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
+  // Before every scope is registered, so every answer is counted (REST, TAXII, the console, the probes, /metrics).
+  const { metrics } = deps;
+  if (metrics) app.addHook('onResponse', async (request, reply) => metrics.observe(request, reply));
   surfaces.install(app, restErrors);
   app.addSchema(problemSchema);
   app.addSchema(iocSchema);
@@ -195,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
 
   await app.register(healthRoutes, { store: deps.store });
+  if (metrics) await app.register(metricsRoutes, { metrics, settings: deps.config.metrics });
   await app.register(consoleRoutes, { dir: deps.consoleDir });
 
   // One store of counters for every limited scope (REST and both TAXII prefixes): one budget per client.

@@ -64,7 +64,21 @@ export interface StoreLifecycle {
   migrate(): Promise<string[]>;
   /** Answers when the database does. */
   ping(): Promise<void>;
+  /**
+   * The connection pools of this process and how busy they are (GET /metrics), read from memory. Absent where there is
+   * no pool: SQLite works on one connection per process.
+   */
+  poolUse?(): PoolUse[];
   close(): Promise<void>;
+}
+
+/** One connection pool's figures: its connections open, idle, and the callers waiting for one. */
+export interface PoolUse {
+  /** Which pool: `requests` (the API's) or `ingest` (the one connection of ingestion writes). */
+  pool: string;
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 /** Values kept in the database. */
@@ -121,6 +135,11 @@ export interface StatsReads {
   sectorTallies(): Promise<TallyRow[]>;
   /** New IOCs per UTC day and source, from the runs started at or after `since` (epoch ms). */
   addedPerDay(since: number): Promise<Array<{ day: string; source: string; added: number }>>;
+  /**
+   * The version log's size as its last `seq` (0: empty): one index probe (SQLite: the largest key of object_versions;
+   * PostgreSQL: the one row of log_state), never a count. Removed versions do not lower it.
+   */
+  versionLogSize(): Promise<number>;
 }
 
 /**

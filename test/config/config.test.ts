@@ -94,3 +94,21 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({}, dir), /write\.roles must be a list of submitter, analyst, admin/);
   });
 });
+
+describe('metrics settings (SOCD_METRICS_TOKEN, SOCD_METRICS_ALLOW)', () => {
+  const base = { DATABASE_URL: 'sqlite::memory:' };
+  it('are off by default; a token and a list of addresses and CIDRs are read', () => {
+    const off = loadConfig(base, '/nonexistent').metrics;
+    assert.equal(off.token, undefined);
+    assert.deepEqual(off.allow, []);
+    const on = loadConfig({ ...base, SOCD_METRICS_TOKEN: 'a'.repeat(32), SOCD_METRICS_ALLOW: '10.0.0.0/8, 192.0.2.7,::1' }, '/nonexistent').metrics;
+    assert.equal(on.token, 'a'.repeat(32));
+    assert.deepEqual(on.allowText, ['10.0.0.0/8', '192.0.2.7', '::1']);
+    assert.deepEqual(on.allow.map((r) => [r.v6, r.prefix]), [[false, 8], [false, 32], [true, 128]]);
+  });
+  it('refuse a short or spaced token and an entry that is not an address or CIDR, naming the setting', () => {
+    for (const env of [{ SOCD_METRICS_TOKEN: 'short' }, { SOCD_METRICS_TOKEN: 'with space '.repeat(3) }, { SOCD_METRICS_ALLOW: '10.0.0.0/33' }, { SOCD_METRICS_ALLOW: 'example.com' }, { SOCD_METRICS_ALLOW: '10.0.0.1,,' }]) {
+      assert.throws(() => loadConfig({ ...base, ...env }, '/nonexistent'), (e: unknown) => e instanceof ConfigError && /SOCD_METRICS_(TOKEN|ALLOW)/.test(e.message), JSON.stringify(env));
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BUCKET_BITS, bucketPrefixes, cidrContains, containingNetworks, networkText, parentDomains, parseCidr, textRange } from '../../src/domain/network.js';
+import { addressInRanges, BUCKET_BITS, bucketPrefixes, parseAddressRange, cidrContains, containingNetworks, networkText, parentDomains, parseCidr, textRange } from '../../src/domain/network.js';
 import { normalize } from '../../src/domain/normalize.js';
 import { bigIntToGroups, formatIpv4, formatIpv6 } from '../../src/domain/normalize/ip.js';
 
@@ -77,5 +77,18 @@ describe('network arithmetic (domain/network.ts)', () => {
     assert.deepEqual(parentDomains('a.b.example.com'), ['b.example.com', 'example.com']);
     assert.deepEqual(parentDomains('example.com'), []);
     assert.deepEqual(parentDomains('com'), []);
+  });
+});
+
+describe('client addresses against configured ranges (GET /metrics allow-list)', () => {
+  const ranges = ['10.0.0.0/8', '192.0.2.7', '2001:db8::/32'].map((t) => parseAddressRange(t)!);
+  it('matches addresses inside a range, IPv4-mapped IPv6 as IPv4, and nothing else', () => {
+    for (const a of ['10.1.2.3', '10.255.255.255', '192.0.2.7', '::ffff:10.9.9.9', '2001:db8::1', '2001:db8:ffff::']) assert.ok(addressInRanges(a, ranges), a);
+    for (const a of ['11.0.0.1', '192.0.2.8', '2001:db9::1', '::1', '127.0.0.1', 'not-an-ip', '', '10.0.0.0/8']) assert.ok(!addressInRanges(a, ranges), a);
+  });
+  it('reads an address or a CIDR of either family, and nothing else', () => {
+    assert.deepEqual(parseAddressRange(' 10.0.0.0/8 '), { v6: false, start: 167772160n, prefix: 8 });
+    assert.equal(parseAddressRange('::1')?.prefix, 128);
+    for (const bad of ['10.0.0.0/33', 'example.com', '', '1.2.3', '::1/129']) assert.equal(parseAddressRange(bad), undefined, bad);
   });
 });

@@ -261,7 +261,8 @@ describe('the OpenAPI document', () => {
   it('documents every route Fastify registered but TAXII (and the docs page assets), with parameters and response shapes', async () => {
     const routes: RouteOptions[] = [];
     const store = await sqliteStore();
-    const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' }, '/nonexistent');
+    // Metrics on: GET /metrics is registered, and must stay out of the document (README "Metrics").
+    const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', SOCD_METRICS_TOKEN: 'm'.repeat(32) }, '/nonexistent');
     const app = await wireApp({
       store, config, authenticator: new Authenticator(store), signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false,
       onRoute: (r) => routes.push(r),
@@ -282,6 +283,7 @@ describe('the OpenAPI document', () => {
       const documented = new Set(Object.entries(spec.paths).flatMap(([path, ops]) =>
         Object.keys(ops).filter((m) => METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${path}`)));
       assert.deepEqual([...documented].sort(), [...registered].sort());
+      assert.ok(routes.some((r) => r.url === '/metrics') && !documented.has('GET /metrics'), 'GET /metrics is served and hidden');
       for (const r of ['GET /healthz', 'GET /readyz', 'GET /api/v1/openapi.json', 'GET /api/v1/iocs', 'GET /api/v1/iocs/{id}', 'GET /api/v1/iocs/stix', 'GET /api/v1/feeds/misp/manifest.json', 'GET /api/v1/feeds/misp/hashes.csv', 'GET /api/v1/feeds/misp/{file}', 'GET /api/v1/sources', 'GET /api/v1/allowlist', 'POST /api/v1/allowlist', 'DELETE /api/v1/allowlist/{id}', 'GET /api/v1/audit']) {
         assert.ok(documented.has(r), r);
       }

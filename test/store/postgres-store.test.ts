@@ -17,6 +17,10 @@ import { storeSourceSettingsContract } from './store-source-settings.contract.js
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
+import { Registry } from 'prom-client';
+import { ServerMetrics } from '../../src/http/metrics.js';
+import { observation, source } from '../support/builders.js';
+import { parsePrometheusText, sampleSum, sampleValue } from '../support/prom-text.js';
 
 /**
  * The store contract against PostgreSQL, when DATABASE_URL names one (e.g. postgres://postgres@127.0.0.1:5432/test).
@@ -45,6 +49,31 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeSessionsContract('postgres', () => postgresStore(url, fresh()));
   storeStatsContract('postgres', () => postgresStore(url, fresh()));
   storeBlocklistsContract('postgres', () => postgresStore(url, fresh()));
+
+  describe('PostgreSQL: the figures of GET /metrics', () => {
+    it('reports both pools (open, idle, waiting) and the tallies, the log size and the backend', async () => {
+      const store = await postgresStore(url, fresh());
+      try {
+        await store.upsertSource(source({ id: 'feed' }));
+        await store.upsertObservations('feed', [observation({ type: 'domain', value: 'a.example.net' }), observation({ type: 'ipv4', value: '198.51.100.9' })], Date.now());
+        const metrics = new ServerMetrics(new Registry(), store, async () => []);
+        const m = parsePrometheusText(await metrics.scrape());
+        const pools = store.poolUse();
+        assert.deepEqual(pools.map((p) => p.pool), ['requests', 'ingest']);
+        for (const p of pools) {
+          const open = sampleValue(m, 'socd_db_pool_connections', { pool: p.pool })!;
+          assert.ok(open >= 1, `${p.pool}: connections were opened`);
+          assert.ok(sampleValue(m, 'socd_db_pool_idle', { pool: p.pool })! <= open);
+          assert.equal(sampleValue(m, 'socd_db_pool_waiting', { pool: p.pool }), 0);
+        }
+        assert.equal(sampleValue(m, 'socd_database_info', { kind: 'postgres' }), 1);
+        assert.equal(sampleSum(m, 'socd_iocs', { status: 'active' }), 2);
+        assert.equal(sampleValue(m, 'socd_version_log_size'), await store.versionLogSize());
+      } finally {
+        await store.close();
+      }
+    });
+  });
 
   describe('PostgreSQL: key changes reach every process', () => {
     // The authenticator's clock stands still, so a remembered key never ages out of its cache: only the announced

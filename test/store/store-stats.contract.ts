@@ -90,6 +90,28 @@ export function storeStatsContract(name: string, makeStore: () => Promise<TestSt
       assert.equal(byBand.size, 3, 'the scores span the three bands');
     }));
 
+    it('gives the version log\'s size as its last seq, moved by every new version', withStore(async (store) => {
+      const logged = async () => {
+        const page = await store.pageLog({ collection: 'all-iocs', limit: 10_000, versions: { last: false, first: false, all: true, modified: [] } });
+        return page.items.map((e) => e.seq);
+      };
+      // A new store holds only the shared objects (identity, markings), members of every collection.
+      const before = await store.versionLogSize();
+      assert.equal(before, Math.max(0, ...(await logged())));
+      const batch = Array.from({ length: 12 }, (_, i) => obs(i, 80));
+      await store.upsertObservations('feed', batch, T0);
+      const seqs = await logged();
+      assert.equal(await store.versionLogSize(), before + 12, 'twelve new versions');
+      assert.equal(await store.versionLogSize(), Math.max(...seqs));
+      // Revoking three IOCs appends their final versions: the size moves by three.
+      await store.revokeIocs((await store.lookupValues(batch.slice(0, 3))).map((m) => m.id), T0 + 1000);
+      assert.equal(await store.versionLogSize(), Math.max(...seqs) + 3);
+      assert.equal(await store.versionLogSize(), Math.max(...(await logged())));
+      // Seen again unchanged: no new version, the size stays.
+      await store.upsertObservations('feed', batch.slice(3), T0 + 2000);
+      assert.equal(await store.versionLogSize(), Math.max(...seqs) + 3);
+    }));
+
     it('sums the new IOCs of the runs per UTC day and source since a time', withStore(async (store) => {
       const done = (inserted: number, at: number): RunResult => ({
         outcome: 'ok', records: inserted, inserted, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0, bytes: 0, error: null, etag: null, lastModified: null, finishedAt: at + 1000,

@@ -5,7 +5,7 @@ import { PgSessions } from './sessions.js';
 import { PgStats } from './stats.js';
 import { PgBlocklists } from './blocklists.js';
 import type {
-  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, BlocklistReads, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, PoolUse, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, BlocklistReads, Store, TaxiiStore, VersionLog,
 } from '../store.js';
 import { PgAllowList } from './allowlist.js';
 import { PgSourceSettings } from './source-settings.js';
@@ -52,6 +52,12 @@ export class PostgresStore implements Store {
 
   async ping(): Promise<void> {
     await this.conn.pool.query('SELECT 1');
+  }
+
+  poolUse(): PoolUse[] {
+    const use = (pool: string, p: { totalCount: number; idleCount: number; waitingCount: number }): PoolUse =>
+      ({ pool, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount });
+    return [use('requests', this.conn.pool), use('ingest', this.conn.ingestPool)];
   }
 
   close(): Promise<void> {

@@ -21,6 +21,11 @@ export class PgStats implements StatsReads {
     );
     return rows.map((r) => ({ ...r, added: Number(r.added) }));
   }
+
+  async versionLogSize(): Promise<number> {
+    const row = await this.conn.one<{ seq: string | number }>('SELECT seq FROM log_state');
+    return Number(row?.seq ?? 0);
+  }
 }
 
 const num = (r: TallyRow): TallyRow => ({ ...r, n: Number(r.n) });

@@ -21,4 +21,9 @@ export class SqliteStats implements StatsReads {
       )
       .all(since) as Array<{ day: string; source: string; added: number }>;
   }
+
+  async versionLogSize(): Promise<number> {
+    const row = this.conn.db.prepare('SELECT max(seq) AS seq FROM object_versions').get() as { seq: number | null };
+    return row.seq ?? 0;
+  }
 }
