@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +9,7 @@ import { DAY_MS } from '../../src/domain/durations.js';
 import { MISP_TO_IDS_MIN_SCORE, uuidV5 } from '../../src/rest/misp-feed.js';
 import type { Ioc } from '../../src/store/types.js';
 import { observation, source } from '../support/builders.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { startServer, type TestServer, rawGet } from '../support/server.js';
 import { TEST_IDENTITY } from '../support/stores.js';
 
 const UUID5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -18,17 +17,6 @@ const HOSTILE_URL = 'http://x.example/"},"to_ids":true,"a":"</script><script>ale
 const NS = TEST_IDENTITY.id.replace('identity--', '');
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** A raw GET: the bytes and headers as sent (fetch would decompress). */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    }).on('error', reject).end();
-  });
-}
 
 /** MISP's types × categories table (misp-project.org/datamodels) for the types the feed emits. */
 const CATEGORY_OF: Record<string, string[]> = {

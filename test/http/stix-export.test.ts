@@ -1,29 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { request } from 'node:http';
 import { generateIocs } from '../../bench/generator.js';
 import type { Observation } from '../../src/store/types.js';
 import { TLP2_MARKING_IDS } from '../../src/stix/tlp-markings.js';
 import { observation, source } from '../support/builders.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { startServer, type TestServer, rawGet } from '../support/server.js';
 import { schemaErrors, strictWarnings } from '../support/stix-validator.js';
 import { TEST_IDENTITY_ID } from '../support/stores.js';
 
 const UUID4 = /^[a-z-]+--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const MS_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** A raw GET, so the test sees the bytes and headers exactly as sent (fetch would decompress). */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    }).on('error', reject).end();
-  });
-}
 
 describe('GET /api/v1/iocs/stix', () => {
   let srv: TestServer;
