@@ -55,7 +55,33 @@ export function parseIsoTime(raw: string): number | undefined {
   return utc - offset;
 }
 
-/** RFC 3339 UTC with millisecond precision, as STIX wants it. */
+const DAY_MS = 86_400_000;
+/** `YYYY-MM-DDT` of recent days, by day number: a REST page formats four times per IOC, mostly of a few days. */
+const dayPrefixes = new Map<number, string>();
+const DAY_CACHE = 4096;
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * RFC 3339 UTC with millisecond precision, as STIX wants it: exactly `new Date(ms).toISOString()` (the same
+ * RangeError for an invalid time), the date part cached per day and the time of day written by arithmetic, about
+ * five times faster (test/domain/iso-time.test.ts compares both over random times).
+ */
 export function isoMs(ms: number): string {
-  return new Date(ms).toISOString();
+  // Years 0000–9999 only (toISOString writes ±YYYYYY outside them), whole milliseconds only.
+  if (!(ms >= -62_167_219_200_000 && ms < 253_402_300_800_000) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (dayPrefixes.size >= DAY_CACHE) dayPrefixes.clear();
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    dayPrefixes.set(day, prefix);
+  }
+  let t = ms - day * DAY_MS;
+  const h = Math.floor(t / 3_600_000);
+  t -= h * 3_600_000;
+  const m = Math.floor(t / 60_000);
+  t -= m * 60_000;
+  const s = Math.floor(t / 1000);
+  const f = t - s * 1000;
+  return `${prefix}${pad2(h)}:${pad2(m)}:${pad2(s)}.${f < 10 ? `00${f}` : f < 100 ? `0${f}` : `${f}`}Z`;
 }

@@ -4,7 +4,7 @@ import type { IocReads } from '../store/store.js';
 import type { IocPosition } from '../store/types.js';
 import { normalizeAny } from '../domain/normalize.js';
 import { type ListLimits, parseIocListQuery } from './ioc-query.js';
-import { iocDetailView, iocView } from './ioc-view.js';
+import { iocDetailView, iocListText } from './ioc-view.js';
 
 const STIX_ID = /^(indicator|vulnerability)--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -16,17 +16,15 @@ export class IocService {
     private readonly limits: ListLimits,
   ) {}
 
-  async list(rawQuery: Record<string, unknown>) {
+  /** A page of the list as JSON text (iocListText), ready to send. */
+  async list(rawQuery: Record<string, unknown>): Promise<string> {
     const parsed = parseIocListQuery(rawQuery, this.limits);
     const digest = filterDigest(parsed.canonicalFilters);
     let after: IocPosition | undefined;
     if (parsed.cursor !== undefined) after = this.readCursor(parsed.cursor, digest);
-    const page = await this.store.queryIocs({ ...parsed.query, ...(after ? { after } : {}) });
+    const page = await this.store.listIocs({ ...parsed.query, ...(after ? { after } : {}) });
     const next = page.next ? this.signer.sign({ v: 1, f: digest, a: page.next.addedAt, r: page.next.rowId }) : null;
-    return {
-      data: page.items.map(iocView),
-      pagination: { limit: parsed.query.limit, next_cursor: next, has_more: next !== null },
-    };
+    return iocListText(page.items, { limit: parsed.query.limit, next_cursor: next, has_more: next !== null });
   }
 
   async get(id: string) {

@@ -6,7 +6,7 @@ import type { Tlp } from '../domain/tlp.js';
 import { parseList } from './merge.js';
 import type { IocFacts } from './ioc-reconcile.js';
 import type {
-  Account, AllowEntry, ApiKeyRecord, ApiKeyWithAccount, Ioc, IocMatch, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, SourceSetting, SourceSettingPatch, StixVersion,
+  Account, AllowEntry, ApiKeyRecord, ApiKeyWithAccount, Ioc, IocListRow, IocMatch, IocStatus, Plan, RunOutcome, Sighting, SourceRecord, SourceRun, SourceSetting, SourceSettingPatch, StixVersion,
 } from './types.js';
 
 /**
@@ -167,6 +167,32 @@ export function keyRecordOf(r: Omit<KeyRow, 'email' | 'plan' | 'roles' | 'disabl
 /** A new STIX id for an IOC: `indicator--<uuid4>`, or `vulnerability--<uuid4>` for a CVE. Made once, never changed. */
 export function newStixId(type: IocType): string {
   return `${type === 'cve' ? 'vulnerability' : 'indicator'}--${randomUUID()}`;
+}
+
+/**
+ * What an IOC page reads (queryIocs), as one statement: the columns of `IocColumns` with the row id, `redistributable`
+ * and the IOC's sources as a JSON list in source order, aggregated by `sourcesJson` (each dialect's JSON aggregate).
+ * Read as arrays in this order (toListedIoc): no wide row objects, and no second query for the sources.
+ */
+export const listColumns = (sourcesJson: string) =>
+  `i.stix_id, i.type, i.value, i.score, i.first_seen, i.last_seen, i.added_at, i.updated_at, i.tags, i.malware, i.sectors, i.tlp, i.status, i.valid_until, i.redistributable, (${sourcesJson}) AS sources, i.id`;
+export type ListedRow = [string, IocType, string, number, number, number, number, number, string, string, string, Tlp, IocStatus, number, Flag, string | null, number];
+
+/** A row read with `listColumns` as the REST list writes it. */
+export function toListRow(r: ListedRow): IocListRow {
+  return {
+    id: r[0], type: r[1], value: r[2], score: r[3], firstSeen: Number(r[4]), lastSeen: Number(r[5]), addedAt: Number(r[6]),
+    tagsJson: r[8], malwareJson: r[9], sectorsJson: r[10], tlp: r[11], status: r[12], validUntil: Number(r[13]), sourcesJson: r[15] ?? '[]',
+  };
+}
+
+/** A row read with `listColumns` as the API's Ioc. */
+export function toListedIoc(r: ListedRow): Ioc {
+  return {
+    id: r[0], type: r[1], value: r[2], score: r[3], firstSeen: Number(r[4]), lastSeen: Number(r[5]), addedAt: Number(r[6]),
+    updatedAt: Number(r[7]), tags: parseList(r[8]), malware: parseList(r[9]), sectors: parseList(r[10]), tlp: r[11], status: r[12],
+    validUntil: Number(r[13]), redistributable: flag(r[14]), sources: r[15] === null ? [] : parseList(r[15]),
+  };
 }
 
 /** The columns of an `iocs` row that the REST representation reads. */

@@ -20,6 +20,7 @@ import type {
   IocMatch,
   IocStatus,
   IocPage,
+  IocListPage,
   IocQuery,
   Observation,
   PlanInput,
@@ -92,6 +93,8 @@ export interface SettingStore {
 /** The IOCs as the REST API and the STIX export read them. */
 export interface IocReads {
   queryIocs(query: IocQuery): Promise<IocPage>;
+  /** The same page as queryIocs, as the REST list writes it (lists as JSON text): the REST API's commonest read. */
+  listIocs(query: IocQuery): Promise<IocListPage>;
   /** The stored STIX JSON of the latest version of each IOC the query selects, redistributable sources only. */
   pageStixObjects(query: IocQuery): Promise<StixPage>;
   /** TLP levels that redistributable IOCs carry: the marking definitions an export needs. */

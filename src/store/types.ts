@@ -228,6 +228,32 @@ export interface IocQuery {
   limit: number;
 }
 
+/**
+ * An IOC as the REST list writes it (listIocs): its label lists and sources as the JSON text the database holds or
+ * aggregates (lists of strings), so a page is written without parsing and serializing them again.
+ */
+export interface IocListRow {
+  id: string;
+  type: IocType;
+  value: string;
+  score: number;
+  firstSeen: number;
+  lastSeen: number;
+  addedAt: number;
+  sourcesJson: string;
+  tagsJson: string;
+  malwareJson: string;
+  sectorsJson: string;
+  tlp: Tlp;
+  status: IocStatus;
+  validUntil: number;
+}
+
+export interface IocListPage {
+  items: IocListRow[];
+  next: IocPosition | null;
+}
+
 export interface IocPage {
   items: Ioc[];
   /** Position of the last item when more rows follow, else null. */

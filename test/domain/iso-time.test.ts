@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseIsoTime } from '../../src/domain/iso-time.js';
+import fc from 'fast-check';
+import { isoMs, parseIsoTime } from '../../src/domain/iso-time.js';
 
 describe('parseIsoTime', () => {
   it('reads dates and date-times, with and without offsets and fractions', () => {
@@ -27,5 +28,25 @@ describe('parseIsoTime', () => {
     ]) {
       assert.equal(parseIsoTime(raw), undefined, raw);
     }
+  });
+});
+
+describe('isoMs', () => {
+  it('writes exactly what toISOString writes, over every range it may meet', () => {
+    const range = fc.oneof(
+      fc.integer({ min: -62_167_219_200_000 - 10, max: 253_402_300_800_000 + 10 }),
+      fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }),
+      fc.integer({ min: -1000, max: 1000 }),
+      fc.constantFrom(0, -0, 951_782_400_000, 951_868_799_999, 253_402_300_799_999, -62_167_219_200_000, 8.64e15, -8.64e15),
+    );
+    fc.assert(fc.property(range, (ms) => assert.equal(isoMs(ms), new Date(ms).toISOString())), { numRuns: 20_000 });
+    // Twice, so the cached day prefixes are read back too.
+    fc.assert(fc.property(fc.integer({ min: 1_790_000_000_000, max: 1_800_000_000_000 }), (ms) => assert.equal(isoMs(ms), new Date(ms).toISOString())), { numRuns: 20_000 });
+  });
+
+  it('throws as toISOString does for a time that is not one, and formats fractions as it does', () => {
+    assert.throws(() => isoMs(Number.NaN), RangeError);
+    assert.throws(() => isoMs(8.64e15 + 1), RangeError);
+    assert.equal(isoMs(1.5), new Date(1.5).toISOString());
   });
 });

@@ -227,6 +227,32 @@ export function storeContract(name: string, makeStore: () => Promise<TestStore>)
       assert.deepEqual(await values({ sector: 'nuclear' }), []);
     }));
 
+    it('lists the same page as queryIocs with the lists as JSON text, sources in order, for every filter', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'b-src' }));
+      await store.upsertSource(source({ id: 'a-src' }));
+      await store.upsertObservations('b-src', [
+        observation({ type: 'url', value: 'http://x.example/<script>"q"', sectors: ['energy', 'dams'], tags: ['t"1', 'c2'], malware: ['emotet'] }),
+        observation({ type: 'ipv4', value: '203.0.113.9' }),
+      ], 100);
+      await store.upsertObservations('a-src', [observation({ type: 'url', value: 'http://x.example/<script>"q"' })], 200);
+      for (const q of [{}, { types: ['url' as const] }, { sector: 'dams' }, { source: 'a-src' }, { since: 100 }]) {
+        for (const limit of [1, 5]) {
+          const query = { status: 'active' as const, ...q, limit };
+          const [listed, queried] = [await store.listIocs(query), await store.queryIocs(query)];
+          assert.deepEqual(listed.next, queried.next);
+          assert.deepEqual(listed.items.map((r) => ({
+            id: r.id, type: r.type, value: r.value, score: r.score, firstSeen: r.firstSeen, lastSeen: r.lastSeen, addedAt: r.addedAt, tlp: r.tlp,
+            status: r.status, validUntil: r.validUntil, sources: JSON.parse(r.sourcesJson), tags: JSON.parse(r.tagsJson),
+            malware: JSON.parse(r.malwareJson), sectors: JSON.parse(r.sectorsJson),
+          })), queried.items.map(({ updatedAt: _u, redistributable: _r, ...rest }) => rest));
+        }
+      }
+      const [url] = (await store.listIocs({ status: 'active', types: ['url'], limit: 1 })).items;
+      assert.deepEqual(JSON.parse(url!.sourcesJson), ['a-src', 'b-src']);
+      assert.deepEqual(JSON.parse(url!.tagsJson), ['c2', 't"1']);
+      assert.deepEqual((await store.listIocs({ status: 'active', types: [], limit: 5 })).items, []);
+    }));
+
     it('appends a STIX version for a new IOC and for changes a consumer acts on, never for the rest', withStore(async (store) => {
       await store.upsertSource(source({ id: 'a', reliability: 0.6 }));
       await store.upsertSource(source({ id: 'b', reliability: 0.5 }));

@@ -16,7 +16,8 @@ export async function iocRoutes(app: FastifyInstance, opts: { iocs: IocService }
       querystring: iocListQuerySchema,
       response: { 200: iocListSchema, ...errorResponses },
     },
-    handler: async (request) => opts.iocs.list(request.query as Record<string, unknown>),
+    // Written as JSON text by the service: sent as it is (the schema above documents it, fast-json-stringify is skipped).
+    handler: async (request, reply) => reply.type('application/json; charset=utf-8').send(await opts.iocs.list(request.query as Record<string, unknown>)),
   });
 
   app.get('/iocs/:id', {

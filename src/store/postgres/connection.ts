@@ -106,6 +106,12 @@ export class PgConnection {
     return (await this.pool.query(sql, params)).rows as T[];
   }
 
+  /** `rows` as arrays in the order of the select list (no object per row). */
+  async arrays<T extends unknown[]>(sql: string, params: unknown[] = [], prepared = false): Promise<T[]> {
+    const config = { text: sql, values: params, rowMode: 'array' as const, ...(prepared ? { name: statementName(sql) } : {}) };
+    return (await this.pool.query(config)).rows as T[];
+  }
+
   async one<T>(sql: string, params: unknown[] = [], prepared = false): Promise<T | undefined> {
     return (await this.rows<T>(sql, params, prepared))[0];
   }

@@ -1,8 +1,8 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { iocPageOf, iocSelectSql, STIX_PAGE } from '../ioc-select.js';
-import { sightingOf, sourcesByIoc, toIoc } from '../rows.js';
+import { listColumns, type ListedRow, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
-import type { IocDetail, IocPage, IocQuery, StixPage } from '../types.js';
+import type { IocDetail, IocListPage, IocPage, IocPosition, IocQuery, StixPage } from '../types.js';
 import type { PgConnection } from './connection.js';
 import { Params } from './copy-rows.js';
 import type { IocRow, SightingRow } from './log-work.js';
@@ -22,16 +22,29 @@ function pgIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: stri
   return { sql, params: p.values };
 }
 
+/** A page's IOCs with their sources (::text: the driver would parse json into objects). */
+const LIST_COLUMNS = listColumns('SELECT json_agg(s.source_id ORDER BY s.source_id)::text FROM sightings s WHERE s.ioc_id = i.id');
+
 /** The IOCs as the REST API and the STIX export read them (store.ts IocReads). */
 export class PgIocReads implements IocReads {
   constructor(private readonly conn: PgConnection) {}
 
   async queryIocs(q: IocQuery): Promise<IocPage> {
-    if (q.types?.length === 0) return { items: [], next: null };
-    const { sql, params } = pgIocSql(q, 'i.*');
-    const { rows, next } = iocPageOf(await this.conn.rows<IocRow>(sql, params), q.limit, (r) => ({ addedAt: r.added_at, rowId: r.id }));
-    const sources = await sourcesOf(this.conn, rows.map((r) => r.id));
-    return { items: rows.map((r) => toIoc(r, r.redistributable, sources.get(r.id) ?? [])), next };
+    const { rows, next } = await this.listed(q);
+    return { items: rows.map(toListedIoc), next };
+  }
+
+  async listIocs(q: IocQuery): Promise<IocListPage> {
+    const { rows, next } = await this.listed(q);
+    return { items: rows.map(toListRow), next };
+  }
+
+  private async listed(q: IocQuery): Promise<{ rows: ListedRow[]; next: IocPosition | null }> {
+    if (q.types?.length === 0) return { rows: [], next: null };
+    const { sql, params } = pgIocSql(q, LIST_COLUMNS);
+    // Prepared per connection: the SQL depends only on which filters are set (a few hundred shapes at most).
+    const all = await this.conn.arrays<ListedRow>(sql, params, true);
+    return iocPageOf(all, q.limit, (r) => ({ addedAt: Number(r[6]), rowId: Number(r[16]) }));
   }
 
   async pageStixObjects(q: IocQuery): Promise<StixPage> {
@@ -61,12 +74,4 @@ export class PgIocReads implements IocReads {
   async countIocs(): Promise<number> {
     return (await this.conn.one<{ n: number }>('SELECT count(*) AS n FROM iocs'))!.n;
   }
-}
-
-async function sourcesOf(conn: PgConnection, ids: readonly number[]): Promise<Map<number, string[]>> {
-  if (ids.length === 0) return new Map();
-  return sourcesByIoc(await conn.rows<{ ioc_id: number; source_id: string }>(
-    'SELECT ioc_id, source_id FROM sightings WHERE ioc_id = ANY($1::bigint[]) ORDER BY source_id',
-    [ids],
-  ));
 }

@@ -78,8 +78,8 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async findApiKeyByHash(hash: string): Promise<ApiKeyWithAccount | undefined> {
-    const r = this.conn.db
-      .prepare(`SELECT k.*, ${KEY_ACCOUNT_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = ?`)
+    const r = this.conn
+      .statement(`SELECT k.*, ${KEY_ACCOUNT_COLUMNS} FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = ?`)
       .get(hash) as KeyRow | undefined;
     return r && toKey(r);
   }

@@ -13,15 +13,15 @@ export class SqliteBlocklists implements BlocklistReads {
       params.push(v);
       return '?';
     });
-    const rows = this.conn.db.prepare(sql).raw().all(...params) as Array<[string, number, number]>;
+    const rows = this.conn.statement(sql, 'raw').all(...params) as Array<[string, number, number]>;
     return rows.map(([value, score, rowId]) => ({ value, score, rowId }));
   }
 
   async dataVersion(): Promise<DataVersion> {
     // max() of an indexed column is one probe: seq is the rowid, date_added leads object_versions_added.
-    const log = this.conn.db.prepare('SELECT (SELECT max(seq) FROM object_versions) AS seq, (SELECT max(date_added) FROM object_versions) AS added').get() as { seq: number | null; added: number | null };
-    const types = this.conn.db.prepare('SELECT type AS key, status, band, n FROM ioc_counts').all() as TallyRow[];
-    const sectors = this.conn.db.prepare('SELECT sector AS key, status, band, n FROM ioc_sector_counts').all() as TallyRow[];
+    const log = this.conn.statement('SELECT (SELECT max(seq) FROM object_versions) AS seq, (SELECT max(date_added) FROM object_versions) AS added').get() as { seq: number | null; added: number | null };
+    const types = this.conn.statement('SELECT type AS key, status, band, n FROM ioc_counts').all() as TallyRow[];
+    const sectors = this.conn.statement('SELECT sector AS key, status, band, n FROM ioc_sector_counts').all() as TallyRow[];
     return { seq: log.seq ?? 0, lastModified: Math.floor((log.added ?? 0) / 1000), tallies: talliesText(types, sectors) };
   }
 }

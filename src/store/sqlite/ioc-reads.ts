@@ -1,9 +1,9 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { iocPageOf, iocSelectSql, type IocSqlDialect, STIX_PAGE } from '../ioc-select.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
-import { type SightingColumns, sightingOf, sourcesByIoc, toIoc } from '../rows.js';
+import { listColumns, type ListedRow, type SightingColumns, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
-import type { IocDetail, IocPage, IocQuery, StixPage } from '../types.js';
+import type { IocDetail, IocListPage, IocPage, IocPosition, IocQuery, StixPage } from '../types.js';
 import type { SqliteConnection } from './connection.js';
 import type { IocRow } from './log-work.js';
 
@@ -26,16 +26,28 @@ function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: 
   return { sql, params };
 }
 
+/** A page's IOCs with their sources: the sightings' primary key (ioc_id, source_id) is walked in source order. */
+const LIST_COLUMNS = listColumns('SELECT json_group_array(s.source_id ORDER BY s.source_id) FROM sightings s WHERE s.ioc_id = i.id');
+
 /** The IOCs as the REST API and the STIX export read them (store.ts IocReads). */
 export class SqliteIocReads implements IocReads {
   constructor(private readonly conn: SqliteConnection) {}
 
   async queryIocs(q: IocQuery): Promise<IocPage> {
-    if (q.types?.length === 0) return { items: [], next: null };
-    const { sql, params } = sqliteIocSql(q, 'i.*');
-    const { rows, next } = iocPageOf(this.conn.db.prepare(sql).all(...params) as IocRow[], q.limit, (r) => ({ addedAt: r.added_at, rowId: r.id }));
-    const sources = sourcesOf(this.conn, rows.map((r) => r.id));
-    return { items: rows.map((r) => toIoc(r, r.redistributable === 1, sources.get(r.id) ?? [])), next };
+    const { rows, next } = this.listed(q);
+    return { items: rows.map(toListedIoc), next };
+  }
+
+  async listIocs(q: IocQuery): Promise<IocListPage> {
+    const { rows, next } = this.listed(q);
+    return { items: rows.map(toListRow), next };
+  }
+
+  private listed(q: IocQuery): { rows: ListedRow[]; next: IocPosition | null } {
+    if (q.types?.length === 0) return { rows: [], next: null };
+    const { sql, params } = sqliteIocSql(q, LIST_COLUMNS);
+    const all = this.conn.statement(sql, 'raw').all(...params) as ListedRow[];
+    return iocPageOf(all, q.limit, (r) => ({ addedAt: r[6], rowId: r[16] }));
   }
 
   async pageStixObjects(q: IocQuery): Promise<StixPage> {
@@ -67,11 +79,4 @@ export class SqliteIocReads implements IocReads {
   async countIocs(): Promise<number> {
     return this.conn.db.prepare('SELECT count(*) FROM iocs').pluck().get() as number;
   }
-}
-
-function sourcesOf(conn: SqliteConnection, ids: readonly number[]): Map<number, string[]> {
-  if (ids.length === 0) return new Map();
-  return sourcesByIoc(conn.db
-    .prepare(`SELECT ioc_id, source_id FROM sightings WHERE ioc_id IN (SELECT value FROM json_each(?)) ORDER BY source_id`)
-    .all(JSON.stringify(ids)) as Array<{ ioc_id: number; source_id: string }>);
 }

@@ -13,8 +13,8 @@ export class SqliteSessions implements SessionStore {
   }
 
   async findSession(tokenHash: string): Promise<{ expiresAt: number; key: ApiKeyWithAccount } | undefined> {
-    const r = this.conn.db
-      .prepare(
+    const r = this.conn
+      .statement(
         `SELECT s.expires_at AS session_expires_at, k.*, ${KEY_ACCOUNT_COLUMNS}
          FROM sessions s JOIN api_keys k ON k.id = s.key_id JOIN accounts a ON a.id = k.account_id WHERE s.token_hash = ?`,
       )

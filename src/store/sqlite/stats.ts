@@ -6,11 +6,11 @@ export class SqliteStats implements StatsReads {
   constructor(private readonly conn: SqliteConnection) {}
 
   async typeTallies(): Promise<TallyRow[]> {
-    return this.conn.db.prepare('SELECT type AS key, status, band, n FROM ioc_counts WHERE n <> 0').all() as TallyRow[];
+    return this.conn.statement('SELECT type AS key, status, band, n FROM ioc_counts WHERE n <> 0').all() as TallyRow[];
   }
 
   async sectorTallies(): Promise<TallyRow[]> {
-    return this.conn.db.prepare('SELECT sector AS key, status, band, n FROM ioc_sector_counts WHERE n <> 0').all() as TallyRow[];
+    return this.conn.statement('SELECT sector AS key, status, band, n FROM ioc_sector_counts WHERE n <> 0').all() as TallyRow[];
   }
 
   async addedPerDay(since: number): Promise<Array<{ day: string; source: string; added: number }>> {
@@ -23,7 +23,7 @@ export class SqliteStats implements StatsReads {
   }
 
   async versionLogSize(): Promise<number> {
-    const row = this.conn.db.prepare('SELECT max(seq) AS seq FROM object_versions').get() as { seq: number | null };
+    const row = this.conn.statement('SELECT max(seq) AS seq FROM object_versions').get() as { seq: number | null };
     return row.seq ?? 0;
   }
 }

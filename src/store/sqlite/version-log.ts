@@ -29,12 +29,12 @@ export class SqliteVersionLog implements VersionLog {
     type Row = [number, number, string, number, string, string];
     let all: Row[];
     let before: number | undefined;
-    if (q.maxBytes === undefined) all = this.conn.db.prepare(sql).raw().all(params) as Row[];
+    if (q.maxBytes === undefined) all = this.conn.statement(sql, 'raw').all(params) as Row[];
     else {
       // Rows as they come, until the next would pass the budget (the first always comes).
       all = [];
       let bytes = 0;
-      for (const row of this.conn.db.prepare(sql).raw().iterate(params) as IterableIterator<Row>) {
+      for (const row of this.conn.statement(sql, 'raw').iterate(params) as IterableIterator<Row>) {
         bytes += Buffer.byteLength(row[5], 'utf8');
         if (all.length > 0 && bytes > q.maxBytes) {
           before = all.length + 1;
