@@ -56,8 +56,8 @@ export function logPageSql(q: LogQuery, d: LogSqlDialect): string {
   const position = (t: string) => `(${t}.date_added, ${t}.seq) > (${d.param(from.dateAdded, 'bigint')}, ${d.param(from.seq, 'bigint')})`;
   /** Another version `o` of v's object in this collection, matching `extra`. */
   const other = (extra: string) =>
-    `EXISTS (SELECT 1 FROM object_versions o JOIN collection_members mo ON mo.seq = o.seq
-             WHERE mo.collection = ${collection} AND ${d.sameObject('o', 'v')} AND ${extra})`;
+    `EXISTS (SELECT 1 FROM object_versions o JOIN collection_members mo ON mo.collection = ${collection} AND mo.date_added = o.date_added AND mo.seq = o.seq
+             WHERE ${d.sameObject('o', 'v')} AND ${extra})`;
 
   const where: string[] = [];
   // 1. Spec version.

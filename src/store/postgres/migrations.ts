@@ -510,6 +510,16 @@ CREATE INDEX source_runs_started ON source_runs (started_at);
 CREATE INDEX iocs_blocklist ON iocs (type, score, id) WHERE status = 'active';
 `,
   },
+  {
+    version: 23,
+    name: 'no index of collection members by seq',
+    sql: `
+-- Every query that asked which collections hold a version now probes the members' primary key (collection,
+-- date_added, seq) with the version's own date_added: the index by seq served nothing else, and cost each new IOC
+-- version three more b-tree inserts (one per built-in collection it joins), the largest index of the database.
+DROP INDEX IF EXISTS collection_members_seq;
+`,
+  },
 ];
 
 /** The advisory lock of migrations: one bigint key, 'socdmig'. */

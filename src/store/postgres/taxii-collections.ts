@@ -15,7 +15,7 @@ export class PgTaxiiCollections implements TaxiiStore {
     return this.conn.logTx(async (c, work) => {
       // This collection's versions of the objects: versions, "latest" and duplicates are per collection.
       const { rows } = await c.query(
-        `SELECT v.stix_id, v.modified, v.json FROM object_versions v JOIN collection_members m ON m.seq = v.seq AND m.collection = $2
+        `SELECT v.stix_id, v.modified, v.json FROM object_versions v JOIN collection_members m ON m.collection = $2 AND m.date_added = v.date_added AND m.seq = v.seq
          WHERE v.stix_id = ANY($1::text[])`,
         [[...new Set(objects.map((o) => o.stixId))], collection],
       );
@@ -47,7 +47,7 @@ export class PgTaxiiCollections implements TaxiiStore {
   async deleteObject(collection: string, stixId: string, versions: ReadonlyArray<{ dateAdded: number; seq: number }> | undefined): Promise<number> {
     return this.conn.logTx(async (c) => {
       const { rows } = await c.query(
-        `SELECT v.date_added, v.seq FROM object_versions v JOIN collection_members m ON m.collection = $1 AND m.seq = v.seq
+        `SELECT v.date_added, v.seq FROM object_versions v JOIN collection_members m ON m.collection = $1 AND m.date_added = v.date_added AND m.seq = v.seq
          WHERE v.stix_id = $2`,
         [collection, stixId],
       );
@@ -107,9 +107,10 @@ export class PgTaxiiCollections implements TaxiiStore {
       }
       // What is already there: (collection, id, version) of the loaded objects.
       const { rows } = await c.query(
-        `SELECT m.collection, v.stix_id, v.modified FROM object_versions v JOIN collection_members m ON m.seq = v.seq
+        `SELECT m.collection, v.stix_id, v.modified FROM object_versions v
+         JOIN collection_members m ON m.collection = ANY($2::text[]) AND m.date_added = v.date_added AND m.seq = v.seq
          WHERE v.stix_id = ANY($1::text[])`,
-        [[...new Set(data.versions.map((v) => v.object.stixId))]],
+        [[...new Set(data.versions.map((v) => v.object.stixId))], [...new Set(data.versions.map((v) => v.collection))]],
       );
       const there = new Set((rows as Array<{ collection: string; stix_id: string; modified: number }>).map((r) => `${r.collection}\0${r.stix_id}\0${r.modified}`));
       let versions = 0;

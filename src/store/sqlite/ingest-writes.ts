@@ -6,7 +6,7 @@ import type { IngestWrites } from '../store.js';
 import type { DecayResult, Observation, RenderIocVersion, UpsertOptions, UpsertResult } from '../types.js';
 import { isBusy } from './busy-wait.js';
 import type { SqliteConnection } from './connection.js';
-import { type IocRow, LogWork } from './log-work.js';
+import { IOC_BY_STIX_ID, type IocRow, LogWork } from './log-work.js';
 
 /**
  * Pause after a transaction of a streamed load that held the lock LONG_LOCK_MS or more, so that another process
@@ -159,7 +159,7 @@ export class SqliteIngestWrites implements IngestWrites {
         for (const id of stixIds) {
           const key = stixKey(id);
           if (key === undefined) continue;
-          const row = db.prepare("SELECT * FROM iocs WHERE stix_key = ? AND stix_id = ? AND status = 'active'").get(key, id) as IocRow | undefined;
+          const row = db.prepare(`SELECT i.* FROM ${IOC_BY_STIX_ID} AND i.status = 'active'`).get(key, id, id) as IocRow | undefined;
           if (!row) continue;
           work.revoke(row, work.evidence(row.id).map((e) => ({ id: e.source_id, name: e.name })));
           revoked++;

@@ -5,7 +5,7 @@ import { listColumns, type ListedRow, type SightingColumns, sightingOf, toIoc, t
 import type { IocReads } from '../store.js';
 import type { IocDetail, IocListPage, IocPage, IocPosition, IocQuery, StixPage } from '../types.js';
 import type { SqliteConnection } from './connection.js';
-import type { IocRow } from './log-work.js';
+import { IOC_BY_STIX_ID, type IocRow } from './log-work.js';
 
 /** ioc-select.ts in SQLite: `?` placeholders; a value by its integer key (lookup-keys.ts). */
 function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = ''): { sql: string; params: unknown[] } {
@@ -70,7 +70,7 @@ export class SqliteIocReads implements IocReads {
   async getIoc(id: string): Promise<IocDetail | undefined> {
     const key = stixKey(id);
     if (key === undefined) return undefined;
-    const row = this.conn.db.prepare('SELECT * FROM iocs WHERE stix_key = ? AND stix_id = ?').get(key, id) as IocRow | undefined;
+    const row = this.conn.statement(`SELECT i.* FROM ${IOC_BY_STIX_ID}`).get(key, id, id) as IocRow | undefined;
     if (!row) return undefined;
     const sightings = this.conn.db.prepare('SELECT * FROM sightings WHERE ioc_id = ? ORDER BY source_id').all(row.id) as SightingColumns[];
     return { ...toIoc(row, row.redistributable === 1, sightings.map((s) => s.source_id)), sightings: sightings.map(sightingOf) };

@@ -24,6 +24,14 @@ export interface EvidenceRow {
   expires_at: number | null;
 }
 
+/**
+ * The IOC whose current STIX id is given (parameters: the id's stix_key, the id, the id again), found through the
+ * id's versions (index object_versions_object): since migration 22 `iocs` keeps no index of its own by STIX id, one
+ * random b-tree insert less per new IOC. Every id an IOC carries has versions in the log, written with it; an IOC
+ * with several versions of the id is found once per version (read one row).
+ */
+export const IOC_BY_STIX_ID = 'object_versions v JOIN iocs i ON i.id = v.ioc_id WHERE v.stix_key = ? AND v.stix_id = ? AND i.stix_id = ?';
+
 /** 1 when an observation says what its source claims of the value's validity (sighting's expires_at replaced), else 0. */
 const claims = (o: Observation): number => (o.expiresAt === undefined ? 0 : 1);
 

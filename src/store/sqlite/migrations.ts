@@ -463,6 +463,26 @@ INSERT INTO ioc_sector_counts SELECT j.value, i.status, CASE WHEN i.score >= 70 
 CREATE INDEX iocs_blocklist ON iocs (type, score, id) WHERE status = 'active';
 `,
   },
+  {
+    version: 21,
+    name: 'no index of collection members by seq',
+    sql: `
+-- Every query that asked which collections hold a version now probes the members' primary key (collection,
+-- date_added, seq) with the version's own date_added: the index by seq served nothing else, and cost each new IOC
+-- version three more b-tree inserts (one per built-in collection it joins), the largest index of the database.
+DROP INDEX IF EXISTS collection_members_seq;
+`,
+  },
+  {
+    version: 22,
+    name: 'IOCs by STIX id through their versions',
+    sql: `
+-- An IOC is found by its STIX id (GET /api/v1/iocs/{id}, revocation) through the id's versions
+-- (object_versions_object) joined to iocs by ioc_id: every id an IOC carries has versions in the log. The index of
+-- iocs by stix_key was a second random-key b-tree insert for each new IOC.
+DROP INDEX IF EXISTS iocs_stix_key;
+`,
+  },
 ];
 
 /**
