@@ -1,4 +1,5 @@
 import type { IocType } from '../domain/ioc-types.js';
+import { isoMs as iso } from '../domain/iso-time.js';
 import type { IocVersionInput, RenderIocVersion } from '../store/types.js';
 import { SPEC_VERSION } from './constants.js';
 import { buildPattern } from './pattern-build.js';
@@ -19,7 +20,6 @@ const LABEL: Record<IocType, string> = {
 /** Tags that mark infrastructure as anonymizing rather than malicious (indicator-type-ov, STIX 2.1 §10.13). */
 const ANONYMIZATION_TAGS = new Set(['tor', 'tor-exit', 'anonymization', 'vpn', 'proxy', 'open-proxy']);
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * A batch renders thousands of versions with the same `created` and `modified` (the batch's time), and

@@ -483,6 +483,16 @@ DROP INDEX IF EXISTS collection_members_seq;
 DROP INDEX IF EXISTS iocs_stix_key;
 `,
   },
+  {
+    version: 23,
+    name: 'no index of latest versions by date_added',
+    sql: `
+-- From migration 1, before collections had members: every TAXII page is now a range of collection_members (the
+-- latest flag read on the version's row), a look-up by object (object_versions_object) or an export walk of iocs,
+-- so nothing reads it; each version wrote an entry and each superseding update removed one.
+DROP INDEX IF EXISTS object_versions_latest;
+`,
+  },
 ];
 
 /**
