@@ -78,7 +78,7 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
     const finish = (outcome: 'ok' | 'failed', s: Partial<ImportSummary>, error: string | null) =>
       store.finishRun(run, {
         outcome, records: s.read ?? 0, inserted: s.inserted ?? 0, updated: s.updated ?? 0, unchanged: s.unchanged ?? 0, delisted: 0,
-        rejected: (s.rejected ?? 0) + (s.excluded ?? 0), allowlisted: s.allowlisted ?? 0, bytes, error, etag: null, lastModified: null, finishedAt: Date.now(),
+        rejected: s.rejected ?? 0, excluded: s.excluded ?? 0, allowlisted: s.allowlisted ?? 0, bytes, error, etag: null, lastModified: null, finishedAt: Date.now(),
       });
     const summary = await importFile(store, file, {
       format,

@@ -19,11 +19,11 @@ export async function sourcesCommand(opts: { json?: boolean }): Promise<void> {
     }
     const byId = new Map(resolved.map((r) => [r.def.id, r]));
     process.stdout.write(table(
-      ['ID', 'ENABLED', 'MODE', 'SCHEDULE', 'LAST RUN', 'OUTCOME', 'NEW', 'UPDATED', 'DELISTED', 'ALLOWLISTED', 'FAILS', 'NOTE'],
+      ['ID', 'ENABLED', 'MODE', 'SCHEDULE', 'LAST RUN', 'OUTCOME', 'NEW', 'UPDATED', 'DELISTED', 'EXCLUDED', 'ALLOWLISTED', 'FAILS', 'NOTE'],
       data.map((s) => [
         s.id, runs(byId.get(s.id)!), s.mode, s.schedule + (s.set_by_api.includes('schedule') ? ' (api)' : ''), s.last_run?.started_at.slice(0, 19).replace('T', ' ') ?? '-',
         s.last_run?.outcome ?? '-', String(s.last_run?.new ?? '-'), String(s.last_run?.updated ?? '-'), String(s.last_run?.delisted ?? '-'),
-        String(s.last_run?.allowlisted ?? '-'), String(s.health.consecutive_failures) + (s.health.stale ? ' stale' : ''),
+        String(s.last_run?.excluded ?? '-'), String(s.last_run?.allowlisted ?? '-'), String(s.health.consecutive_failures) + (s.health.stale ? ' stale' : ''),
         shorten(s.last_run?.error ?? s.status_reason ?? '', NOTE_WIDTH),
       ]),
     ));

@@ -69,6 +69,7 @@ export class ServerMetrics {
       new: gauge('socd_source_last_run_new', 'IOCs the source\'s latest run added', ['source']),
       updated: gauge('socd_source_last_run_updated', 'IOCs the source\'s latest run changed', ['source']),
       rejected: gauge('socd_source_last_run_rejected', 'Records the source\'s latest run could not read', ['source']),
+      excluded: gauge('socd_source_last_run_excluded', 'Values the exclusion rules refused in the source\'s latest run', ['source']),
       allowlisted: gauge('socd_source_last_run_allowlisted', 'Values the allow-list held back in the source\'s latest run', ['source']),
       delisted: gauge('socd_source_last_run_delisted', 'Sightings the source\'s latest snapshot no longer listed', ['source']),
     };
@@ -144,6 +145,7 @@ export class ServerMetrics {
       g.new!.set(l, r.inserted);
       g.updated!.set(l, r.updated);
       g.rejected!.set(l, r.rejected);
+      g.excluded!.set(l, r.excluded);
       g.allowlisted!.set(l, r.allowlisted);
       g.delisted!.set(l, r.delisted);
     }

@@ -53,13 +53,17 @@ const plain: BlocklistFormatter = {
 
 /**
  * Palo Alto Networks PAN-OS External Dynamic Lists, "Formatting Guidelines for an External Dynamic List"
- * (docs.paloaltonetworks.com, pan-os-admin/policy/use-an-external-dynamic-list-in-policy/formatting-guidelines-for-an-external-dynamic-list):
- * - IP list: one IP, IP/mask or range a line, then optionally a space and a comment;
+ * (docs.paloaltonetworks.com, network-security/security-policy/administration/objects/external-dynamic-lists/
+ * formatting-guidelines-for-an-external-dynamic-list), whose URL lists follow the guidelines for URL category
+ * exception lists (advanced-url-filtering/…/url-category-exceptions):
+ * - IP list: one IP (IPv4 or IPv6), IP/mask or range a line, then optionally a space and a comment;
  * - domain list: one domain a line, no `http://`/`https://` prefix; `*` and `^` are wildcard tokens (a `*` token only
  *   prepended: `*.example.com` matches its subdomains); tokens are split by `. / ? & = ; +`; each entry at most 255
  *   characters;
- * - URL list: entries without the scheme; `*` and `^` are the same wildcard tokens, so a URL holding either would
- *   match more than it says and is skipped; the same 255-character bound is applied.
+ * - URL list: entries without `http://`/`https://`, at most 255 characters, matched case-insensitively (values are
+ *   written as they are); `*` and `^` are the same wildcard tokens, so a URL holding either would match more than it
+ *   says and is skipped. The fragment (`#…`) is dropped: a client never sends it (RFC 3986 §3.5), so an entry holding
+ *   one would never match.
  * One type per list: the list types match (ip lists take both families, as PAN-OS does).
  */
 const PAN_MAX = 255;
@@ -70,7 +74,7 @@ const paloalto: BlocklistFormatter = {
     if (!PRINTABLE.test(value)) return null;
     if (type === 'domain') return domainLines(value, o.subdomains, PAN_MAX, '*.');
     if (type === 'url') {
-      const rest = /^https?:\/\/(.+)$/.exec(value)?.[1];
+      const rest = /^https?:\/\/([^#]+)/.exec(value)?.[1];
       // ftp:// has no place in a URL filter; * and ^ would be read as wildcards.
       if (rest === undefined || /[*^]/.test(rest) || rest.length > PAN_MAX) return null;
       return `${rest}\n`;

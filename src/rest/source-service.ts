@@ -51,6 +51,8 @@ export interface RunView {
   unchanged: number;
   delisted: number;
   rejected: number;
+  /** Values the exclusion rules refused (read fine, kept out by policy). */
+  excluded: number;
   /** Values the allow-list held back. */
   allowlisted: number;
   bytes: number;
@@ -76,6 +78,7 @@ export function runView(r: SourceRun): RunView {
     unchanged: r.unchanged,
     delisted: r.delisted,
     rejected: r.rejected,
+    excluded: r.excluded,
     allowlisted: r.allowlisted,
     bytes: r.bytes,
     duration_ms: r.finishedAt === null || r.outcome === 'queued' ? null : r.finishedAt - r.startedAt,

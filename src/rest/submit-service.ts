@@ -123,7 +123,7 @@ export class SubmitService {
     const s = summarize(results);
     await this.store.finishRun(run, {
       outcome: error === undefined ? 'ok' : 'failed', records: results.length, inserted: s.created, updated: s.updated, unchanged: s.unchanged,
-      delisted: 0, rejected: s.rejected, allowlisted: s.allowlisted, bytes: 0, error: error?.slice(0, 500) ?? null, etag: null, lastModified: null,
+      delisted: 0, rejected: s.rejected, excluded: s.excluded, allowlisted: s.allowlisted, bytes: 0, error: error?.slice(0, 500) ?? null, etag: null, lastModified: null,
       finishedAt: this.clock(),
     });
   }

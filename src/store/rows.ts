@@ -119,6 +119,7 @@ export interface RunRow {
   unchanged: number;
   delisted: number;
   rejected: number;
+  excluded: number;
   allowlisted: number;
   bytes: number;
   error: string | null;
@@ -129,7 +130,7 @@ export interface RunRow {
 export const runOf = (r: RunRow): SourceRun => ({
   id: r.id, sourceId: r.source_id, startedAt: r.started_at, finishedAt: r.finished_at, outcome: r.outcome, records: r.records,
   inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected,
-  allowlisted: Number(r.allowlisted), bytes: r.bytes,
+  excluded: Number(r.excluded), allowlisted: Number(r.allowlisted), bytes: r.bytes,
   error: r.error, etag: r.etag, lastModified: r.last_modified,
 });
 

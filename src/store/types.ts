@@ -83,6 +83,8 @@ export interface RunCounts {
   /** Sightings a snapshot no longer lists, ended by this run. */
   delisted: number;
   rejected: number;
+  /** Values the exclusion rules refused (domain/exclusions.ts): read fine, kept out by policy, apart from `rejected`. */
+  excluded: number;
   /** Values the allow-list held back (domain/allowlist.ts), counted apart from `rejected` and the exclusions. */
   allowlisted: number;
   bytes: number;

@@ -53,7 +53,7 @@ describe('the analyst pages in Chromium', () => {
     // A failing source beside the healthy one: its last run failed.
     const run = await srv.store.startRun('urlhaus', Date.now() - 60_000);
     await srv.store.finishRun(run, {
-      outcome: 'failed', records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0,
+      outcome: 'failed', records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, excluded: 0, allowlisted: 0,
       bytes: 0, error: 'network: connection refused', etag: null, lastModified: null, finishedAt: Date.now() - 59_000,
     });
   });

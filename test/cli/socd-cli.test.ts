@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { schemaErrors, strictWarnings } from '../support/stix-validator.js';
+import { sqliteStore } from '../support/stores.js';
 
 const SOCD = resolve(process.cwd(), 'bin/socd.js');
 const KEY = /^sk_live_[0-9A-Za-z]{40}$/;
@@ -116,7 +117,7 @@ describe('socd CLI', () => {
     assert.match(wrongType.stderr, /0 new/);
   });
 
-  it('import applies the exclusions: private, documentation, resolver and top-domain values are reported, never stored', () => {
+  it('import applies the exclusions: private, documentation, resolver and top-domain values are reported, never stored', async () => {
     const { dir, socd } = workdir();
     const file = join(dir, 'list.txt');
     writeFileSync(file, '10.0.0.5\n8.8.8.8\n203.0.113.7\n2001:db8::1\ngoogle.com\n45.133.1.20\n');
@@ -128,6 +129,11 @@ describe('socd CLI', () => {
     assert.match(r.stderr, /list\.txt:4: excluded: 2001:db8::1: /);
     assert.match(r.stderr, /list\.txt:5: excluded: google\.com: a top domain/);
     assert.match(r.stderr, /6 records .* 1 new, 0 updated, 0 unchanged, 0 rejected, 5 excluded/);
+    // The import's run counts them as excluded, not as rejected (what /metrics and the sources page show).
+    const db = await sqliteStore(join(dir, 'socd.db'));
+    const run = await db.lastRun('my-list', ['ok']);
+    await db.close();
+    assert.deepEqual([run?.records, run?.inserted, run?.rejected, run?.excluded], [6, 1, 0, 5]);
     const bundle = JSON.parse(socd('export', '--format', 'stix').stdout) as { objects: Array<{ pattern?: string }> };
     assert.deepEqual(bundle.objects.flatMap((o) => (o.pattern ? [o.pattern] : [])), ["[ipv4-addr:value = '45.133.1.20']"]);
   });

@@ -91,6 +91,26 @@ describe('exclusions apply to every write path', () => {
     await store.close();
   });
 
+  it('the runner records a configured exclusion rule\'s refusals as the run\'s `excluded`, apart from `rejected`', async () => {
+    const store = await sqliteStore();
+    const dir = mkdtempSync(path.join(tmpdir(), 'socd-excl-'));
+    const file = path.join(dir, 'feed.txt');
+    // Two values of a configured rule, one reserved address, one unreadable line, two kept.
+    writeFileSync(file, '45.133.1.20\n45.133.1.21\npartner.example.org\n10.0.0.5\nnot a value\nevil-example.org\n');
+    const def = genericSource({ id: 'local-list', generic: 'text', url: pathToFileURL(file).toString() });
+    const { ingest } = resolveSources(CATALOG, { exclusions: { values: ['45.133.1.21'], domains: ['example.org'] } }, {});
+    const src = { def, enabled: true, reason: undefined, apiKey: undefined, username: undefined, custom: true, scheduleMs: 3_600_000, minIntervalMs: 0 };
+    const report = await runSource(src, { store, settings: ingest, clock: () => NOW });
+    assert.equal(report.outcome, 'ok', report.error ?? '');
+    assert.deepEqual([report.inserted, report.excluded, report.rejected], [2, 3, 1]);
+    const stored = await store.lastRun('local-list', ['ok']);
+    assert.deepEqual([stored?.excluded, stored?.rejected, stored?.allowlisted], [3, 1, 0]);
+    assert.equal((await store.listRuns('local-list', { limit: 1 })).items[0]?.excluded, 3, 'the run pages read it');
+    assert.equal((await store.latestRuns()).find((r) => r.sourceId === 'local-list')?.excluded, 3, 'and the latest runs');
+    assert.deepEqual(await storedValues(store), ['45.133.1.20', 'evil-example.org'], 'a rule on a domain is not a rule on a longer name');
+    await store.close();
+  });
+
   it('a hosting IP in a CDN range is context, not an IOC: the URL of the same record keeps it as a tag', async () => {
     const store = await sqliteStore();
     await store.upsertSource({ id: 'feed', name: 'Feed', reliability: 0.6, redistributable: true, aggregate: false, tlp: 'clear' });

@@ -33,7 +33,7 @@ describe('deploy/ monitoring: Prometheus, alert rules, Grafana dashboard, Compos
     await srv.store.upsertObservations(feed, [observation({ type: 'domain', value: 'bad.example.net' })], Date.now());
     const run = await srv.store.startRun(feed, Date.now());
     await srv.store.finishRun(run, {
-      outcome: 'ok', records: 1, inserted: 1, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0, bytes: 10,
+      outcome: 'ok', records: 1, inserted: 1, updated: 0, unchanged: 0, delisted: 0, rejected: 0, excluded: 0, allowlisted: 0, bytes: 10,
       error: null, etag: null, lastModified: null, finishedAt: Date.now(),
     });
     // A request answered: the request histogram has samples.

@@ -23,7 +23,7 @@ describe('/api/v1/stats, /collections, /iocs/{id}/versions and /iocs/export', ()
       const run = await store.startRun('feed', T);
       const result = await store.upsertObservations('feed', batch, T);
       await store.finishRun(run, {
-        outcome: 'ok', records: batch.length, inserted: result.inserted, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0, bytes: 0,
+        outcome: 'ok', records: batch.length, inserted: result.inserted, updated: 0, unchanged: 0, delisted: 0, rejected: 0, excluded: 0, allowlisted: 0, bytes: 0,
         error: null, etag: null, lastModified: null, finishedAt: T + 1000,
       });
     });

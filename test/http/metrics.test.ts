@@ -107,12 +107,12 @@ describe('GET /metrics: the figures equal the API\'s', () => {
     await srv.store.revokeIocs((await srv.store.lookupValues(batch.slice(0, 2))).map((m) => m.id), T0 + 1000);
     const ok = await srv.store.startRun(feed, T0);
     await srv.store.finishRun(ok, {
-      outcome: 'ok', records: 14, inserted: 12, updated: 0, unchanged: 0, delisted: 0, rejected: 2, allowlisted: 1, bytes: 900,
+      outcome: 'ok', records: 14, inserted: 12, updated: 0, unchanged: 0, delisted: 0, rejected: 2, excluded: 3, allowlisted: 1, bytes: 900,
       error: null, etag: null, lastModified: null, finishedAt: T0 + 2500,
     });
     const failed = await srv.store.startRun(feed, T0 + 3_600_000);
     await srv.store.finishRun(failed, {
-      outcome: 'failed', records: 3, inserted: 0, updated: 1, unchanged: 0, delisted: 0, rejected: 3, allowlisted: 0, bytes: 10,
+      outcome: 'failed', records: 3, inserted: 0, updated: 1, unchanged: 0, delisted: 0, rejected: 3, excluded: 4, allowlisted: 0, bytes: 10,
       error: 'http: HTTP 502', etag: null, lastModified: null, finishedAt: T0 + 3_600_000 + 750,
     });
   });
@@ -149,6 +149,8 @@ describe('GET /metrics: the figures equal the API\'s', () => {
     assert.equal(sampleValue(m, 'socd_source_last_run_new', l), run.new);
     assert.equal(sampleValue(m, 'socd_source_last_run_updated', l), run.updated);
     assert.equal(sampleValue(m, 'socd_source_last_run_rejected', l), run.rejected);
+    assert.equal(sampleValue(m, 'socd_source_last_run_excluded', l), run.excluded);
+    assert.equal(run.excluded, 4, 'the latest run\'s figure, not an earlier one\'s');
     assert.equal(sampleValue(m, 'socd_source_last_run_allowlisted', l), run.allowlisted);
     assert.equal(sampleValue(m, 'socd_source_last_success_timestamp_seconds', l), Date.parse(view.health.last_success_at) / 1000);
     assert.equal(sampleValue(m, 'socd_source_consecutive_failures', l), view.health.consecutive_failures);

@@ -238,6 +238,13 @@ describe('the MISP feed (/api/v1/feeds/misp/)', () => {
       assert.equal(plain.headers['content-encoding'], undefined, file);
       assert.equal(gunzipSync(zipped.body).toString('utf8'), plain.body.toString('utf8'), file);
       assert.ok(plain.body.length > 100, file);
+      // What MISP's feed client sends (app/Lib/Tools: CurlClient with CURLOPT_ACCEPT_ENCODING "" lists every coding
+      // its curl has; HttpSocketExtended "br, gzip"): brotli first or not, it gets gzip.
+      for (const accept of ['br, gzip', 'deflate, gzip, br, zstd']) {
+        const misp = await rawGet(url, { ...auth, 'accept-encoding': accept });
+        assert.equal(misp.headers['content-encoding'], 'gzip', `${file}: ${accept}`);
+        assert.equal(gunzipSync(misp.body).toString('utf8'), plain.body.toString('utf8'), `${file}: ${accept}`);
+      }
     }
   });
 

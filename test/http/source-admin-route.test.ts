@@ -65,10 +65,11 @@ describe('Sources administration and run now, through a real server whose schedu
 
   before(async () => {
     await feed.start();
-    // list-a answers only when the test lets it: the run is seen `running` without any timing.
+    // list-a answers only when the test lets it: the run is seen `running` without any timing. Two of its values are
+    // excluded (a private address, a public resolver): the run counts them.
     feed.handlers.set(url('list-a'), (_req, res) => {
       arrived();
-      void gate.then(() => { res.writeHead(200, { 'content-type': 'text/plain' }).end('45.133.20.1\n45.133.20.2\nrun-now-test.top\n'); });
+      void gate.then(() => { res.writeHead(200, { 'content-type': 'text/plain' }).end('45.133.20.1\n10.0.0.5\n45.133.20.2\n8.8.8.8\nrun-now-test.top\n'); });
     });
     feed.handlers.set(url('list-b'), (_req, res) => res.writeHead(200).end('45.133.20.3\n'));
     feed.handlers.set(url('keyed'), (_req, res) => res.writeHead(200).end('45.133.20.4\n'));
@@ -76,7 +77,7 @@ describe('Sources administration and run now, through a real server whose schedu
     srv = await startServer(() => {}, async (store) => {
       // Every source ran a moment ago: the scheduler's first pass runs none, only run now does.
       for (const s of sources) await store.finishRun(await store.startRun(s.def.id, Date.now()), {
-        outcome: 'ok', finishedAt: Date.now(), records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0, bytes: 0,
+        outcome: 'ok', finishedAt: Date.now(), records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, excluded: 0, allowlisted: 0, bytes: 0,
         error: null, etag: null, lastModified: null,
       });
     }, { sources, audit, scheduler: { settings: ingest, rewriteUrl: feed.rewrite, transport: TRANSPORT } });
@@ -114,7 +115,8 @@ describe('Sources administration and run now, through a real server whose schedu
     assert.equal(done.body.run.status, 'ok', done.text);
     assert.equal(done.body.run.outcome, 'ok');
     assert.equal(done.body.run.new, 3);
-    assert.equal(done.body.run.records, 3);
+    assert.equal(done.body.run.records, 5);
+    assert.deepEqual([done.body.run.rejected, done.body.run.excluded, done.body.run.allowlisted], [0, 2, 0], 'exclusions are counted apart from rejections');
     assert.ok(done.body.run.finished_at);
 
     const iocs = await call(srv.base, 'GET', '/api/v1/iocs?source=list-a&limit=10', free);
@@ -123,6 +125,7 @@ describe('Sources administration and run now, through a real server whose schedu
     const listed = await call(srv.base, 'GET', '/api/v1/sources/list-a/runs?limit=1', free);
     assert.equal(listed.status, 200);
     assert.deepEqual(listed.body.data.map((r: { id: number }) => r.id), [run.id], 'newest first');
+    assert.equal(listed.body.data[0].excluded, 2, 'the runs page shows the count too');
     assert.equal(listed.body.pagination.has_more, true);
     const older = await call(srv.base, 'GET', `/api/v1/sources/list-a/runs?limit=1&cursor=${listed.body.pagination.next_cursor}`, free);
     assert.equal(older.body.data.length, 1);
@@ -131,6 +134,7 @@ describe('Sources administration and run now, through a real server whose schedu
 
     const source = await call(srv.base, 'GET', '/api/v1/sources/list-a', free);
     assert.equal(source.body.last_run.outcome, 'ok');
+    assert.equal(source.body.last_run.excluded, 2);
     assert.equal(source.body.health.consecutive_failures, 0);
     assert.equal(source.body.health.stale, false);
     assert.equal(typeof source.body.health.last_success_age_seconds, 'number');

@@ -12,7 +12,7 @@ const ITEM_KEYS = [
   'aggregate_of', 'api_key_from', 'api_key_set', 'custom', 'enabled', 'health', 'homepage', 'id', 'last_run', 'license', 'mode', 'name',
   'redistributable', 'reliability', 'schedule', 'set_by_api', 'status_reason',
 ];
-const RUN_KEYS = ['allowlisted', 'bytes', 'delisted', 'duration_ms', 'error', 'finished_at', 'new', 'outcome', 'records', 'rejected', 'started_at', 'unchanged', 'updated'];
+const RUN_KEYS = ['allowlisted', 'bytes', 'delisted', 'duration_ms', 'error', 'excluded', 'finished_at', 'new', 'outcome', 'records', 'rejected', 'started_at', 'unchanged', 'updated'];
 const SECRET = 'secret-key-123';
 
 async function getJson(base: string, path: string, key: string | null) {
@@ -76,7 +76,7 @@ describe('GET /api/v1/sources', () => {
     const started = Date.UTC(2026, 10, 1, 12, 0, 0, 250);
     const run = await srv.store.startRun(id, started);
     await srv.store.finishRun(run, {
-      outcome: 'failed', records: 10, inserted: 4, updated: 3, unchanged: 2, delisted: 1, rejected: 1, allowlisted: 2, bytes: 2048,
+      outcome: 'failed', records: 10, inserted: 4, updated: 3, unchanged: 2, delisted: 1, rejected: 1, excluded: 6, allowlisted: 2, bytes: 2048,
       error: 'http: HTTP 502 after 2 attempts', etag: '"e1"', lastModified: null, finishedAt: started + 1750,
     });
     const { body } = await getJson(srv.base, '/api/v1/sources', free);
@@ -84,7 +84,7 @@ describe('GET /api/v1/sources', () => {
     assert.deepEqual(Object.keys(item.last_run).sort(), RUN_KEYS);
     assert.deepEqual(item.last_run, {
       started_at: '2026-11-01T12:00:00.250Z', finished_at: '2026-11-01T12:00:02.000Z', outcome: 'failed', records: 10, new: 4,
-      updated: 3, unchanged: 2, delisted: 1, rejected: 1, allowlisted: 2, bytes: 2048, duration_ms: 1750, error: 'http: HTTP 502 after 2 attempts',
+      updated: 3, unchanged: 2, delisted: 1, rejected: 1, excluded: 6, allowlisted: 2, bytes: 2048, duration_ms: 1750, error: 'http: HTTP 502 after 2 attempts',
     });
     assert.equal(body.data.filter((s: { last_run: unknown }) => s.last_run !== null).length, 1, 'only that source has a run');
 
@@ -96,7 +96,7 @@ describe('GET /api/v1/sources', () => {
     assert.equal(again.last_run.finished_at, null);
     assert.equal(again.last_run.duration_ms, null);
     await srv.store.finishRun(next, {
-      outcome: 'ok', records: 5, inserted: 5, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0, bytes: 100, error: null, etag: null,
+      outcome: 'ok', records: 5, inserted: 5, updated: 0, unchanged: 0, delisted: 0, rejected: 0, excluded: 0, allowlisted: 0, bytes: 100, error: null, etag: null,
       lastModified: null, finishedAt: started + 3_600_000 + 500,
     });
     const done = (await getJson(srv.base, '/api/v1/sources', free)).body.data.find((s: { id: string }) => s.id === id);

@@ -128,7 +128,7 @@ describe('POST /api/v1/iocs through a real server', () => {
     const versions = await srv.store.listVersions(created.id);
     assert.ok(versions.length > 0 && versions.every((v) => !v.json.includes('admin@example.com')), 'no email in the STIX objects');
     const run = await srv.store.lastRun(r.body.source, ['ok']);
-    assert.deepEqual(run && [run.records, run.inserted, run.rejected, run.allowlisted], [14, 2, 10, 1]);
+    assert.deepEqual(run && [run.records, run.inserted, run.rejected, run.excluded, run.allowlisted], [14, 2, 10, 1, 1]);
 
     // Again with the same dates: unchanged; with a new tag: updated; `{"iocs": [...]}` reads the same.
     const again = await submitJson(srv.base, admin, { iocs: [items[0], { value: 'http://bad-login-portal.xyz/login', tags: ['kit'] }] });

@@ -40,4 +40,16 @@ describe('blocklist formats: RPZ names and IP triggers', () => {
     assert.equal(FORMATTERS.rpz.entry('domain', 'a\nb.example', 50, o), 'a\\010b.example CNAME .\n*.a\\010b.example CNAME .\n');
     assert.equal(FORMATTERS.suricata.entry('ipv4', '1.2.3.4,5', 50, o), null);
   });
+
+  it('PAN-OS URL lists: no scheme, no fragment (never sent, so never matched), at most 255 characters', () => {
+    const o = { subdomains: false, zone: 'rpz.local', category: 1, serial: 1 };
+    const pan = FORMATTERS.paloalto;
+    assert.equal(pan.entry('url', 'https://evil.example/a?b=1#frag', 50, o), 'evil.example/a?b=1\n');
+    assert.equal(pan.entry('url', 'http://evil.example:8080/Drop.exe', 50, o), 'evil.example:8080/Drop.exe\n');
+    assert.equal(pan.entry('url', 'http://evil.example#only', 50, o), 'evil.example\n');
+    assert.equal(pan.entry('url', 'http://#x', 50, o), null, 'nothing left but the fragment');
+    const path = `/${'p'.repeat(255 - 'evil.example/'.length)}`;
+    assert.equal(pan.entry('url', `http://evil.example${path}#${'f'.repeat(40)}`, 50, o), `evil.example${path}\n`, '255 without the fragment');
+    assert.equal(pan.entry('url', `http://evil.example${path}q`, 50, o), null, '256 characters');
+  });
 });

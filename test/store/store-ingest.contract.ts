@@ -24,7 +24,7 @@ export function ingestionContract(withStore: WithStore): void {
     };
     const ip = (value: string, lastSeen = T0, over: Partial<Observation> = {}) =>
       observation({ type: 'ipv4', value, firstSeen: lastSeen, lastSeen, ...over });
-    const zero = { records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0, bytes: 0, error: null, etag: null, lastModified: null };
+    const zero = { records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, excluded: 0, allowlisted: 0, bytes: 0, error: null, etag: null, lastModified: null };
 
     it('records runs: the fields round-trip, the latest of each source, the last with given outcomes', withStore(async (store) => {
       await store.upsertSource(source({ id: 'a' }));
@@ -32,7 +32,7 @@ export function ingestionContract(withStore: WithStore): void {
       const r1 = await store.startRun('a', T0);
       assert.deepEqual(await store.lastRun('a', ['running']), { id: r1, sourceId: 'a', startedAt: T0, finishedAt: null, outcome: 'running', ...zero });
       const ok: RunResult = {
-        outcome: 'ok', records: 12, inserted: 7, updated: 3, unchanged: 1, delisted: 2, rejected: 1, allowlisted: 4, bytes: 4096, error: null,
+        outcome: 'ok', records: 12, inserted: 7, updated: 3, unchanged: 1, delisted: 2, rejected: 1, excluded: 5, allowlisted: 4, bytes: 4096, error: null,
         etag: '"v1"', lastModified: 'Sun, 17 May 2026 11:00:00 GMT', finishedAt: T0 + 1500,
       };
       await store.finishRun(r1, ok);
@@ -40,7 +40,7 @@ export function ingestionContract(withStore: WithStore): void {
       assert.equal(await store.lastRun('a', ['running']), undefined, 'a finished run is no longer running');
 
       const r2 = await store.startRun('a', T0 + HOUR);
-      const failed: RunResult = { ...zero, outcome: 'failed', records: 3, rejected: 3, error: 'http: HTTP 500 after 2 attempts', finishedAt: T0 + HOUR + 20 };
+      const failed: RunResult = { ...zero, outcome: 'failed', records: 3, rejected: 3, excluded: 2, error: 'http: HTTP 500 after 2 attempts', finishedAt: T0 + HOUR + 20 };
       await store.finishRun(r2, failed);
       const r3 = await store.startRun('b', T0 + 2 * HOUR);
       const unchanged: RunResult = { ...zero, outcome: 'not-modified', etag: '"b7"', finishedAt: T0 + 2 * HOUR + 5 };

@@ -10,7 +10,7 @@ export function storeSourceSettingsContract(name: string, makeStore: () => Promi
   const withStore = withStoreOf(makeStore);
   const now = Date.UTC(2026, 11, 2, 12);
   const result = (outcome: RunResult['outcome'], finishedAt: number, over: Partial<RunResult> = {}): RunResult => ({
-    outcome, finishedAt, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0, bytes: 0,
+    outcome, finishedAt, records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, excluded: 0, allowlisted: 0, bytes: 0,
     error: outcome === 'failed' ? 'boom' : null, etag: null, lastModified: null, ...over,
   });
 

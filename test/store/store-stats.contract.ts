@@ -114,7 +114,7 @@ export function storeStatsContract(name: string, makeStore: () => Promise<TestSt
 
     it('sums the new IOCs of the runs per UTC day and source since a time', withStore(async (store) => {
       const done = (inserted: number, at: number): RunResult => ({
-        outcome: 'ok', records: inserted, inserted, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0, bytes: 0, error: null, etag: null, lastModified: null, finishedAt: at + 1000,
+        outcome: 'ok', records: inserted, inserted, updated: 0, unchanged: 0, delisted: 0, rejected: 0, excluded: 0, allowlisted: 0, bytes: 0, error: null, etag: null, lastModified: null, finishedAt: at + 1000,
       });
       const day = 86_400_000;
       const day0 = Date.UTC(2026, 4, 10);

@@ -45,8 +45,6 @@ export interface RunReport extends RunCounts {
   source: string;
   outcome: SourceRun['outcome'] | 'disabled' | 'too-soon';
   runId: number | undefined;
-  /** Values refused by the exclusion rules. */
-  excluded: number;
   /** The first excluded and allow-listed values, with their record and reason (the counts are `excluded`, `allowlisted`). */
   exclusions: string[];
   /** Records skipped on purpose (filters, unmapped types), by reason. */
@@ -315,7 +313,10 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
 }
 
 function counts(r: RunReport): RunCounts {
-  return { records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected, allowlisted: r.allowlisted, bytes: r.bytes };
+  return {
+    records: r.records, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: r.delisted, rejected: r.rejected,
+    excluded: r.excluded, allowlisted: r.allowlisted, bytes: r.bytes,
+  };
 }
 
 /** Failures that say "this host could not be reached" rather than "this source is broken". */

@@ -153,7 +153,7 @@ export class IngestScheduler {
       if (prev && clock() - prev.startedAt < src.scheduleMs) continue;
       const report = await runSource(src, this.deps);
       reports.push(report);
-      const fields = { source: report.source, outcome: report.outcome, new: report.inserted, updated: report.updated, delisted: report.delisted, rejected: report.rejected, allowlisted: report.allowlisted, ms: report.durationMs };
+      const fields = { source: report.source, outcome: report.outcome, new: report.inserted, updated: report.updated, delisted: report.delisted, rejected: report.rejected, excluded: report.excluded, allowlisted: report.allowlisted, ms: report.durationMs };
       const onNetwork = report.outcome === 'failed' && (report.failure === 'network' || report.failure === 'timeout');
       if (offline && onNetwork) {
         held.push({ fields, error: report.error });
@@ -213,7 +213,7 @@ export class IngestScheduler {
   }
 
   private async skipQueued(run: number, error: string): Promise<void> {
-    const zero = { records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, allowlisted: 0, bytes: 0 };
+    const zero = { records: 0, inserted: 0, updated: 0, unchanged: 0, delisted: 0, rejected: 0, excluded: 0, allowlisted: 0, bytes: 0 };
     await this.deps.store.finishRun(run, { ...zero, outcome: 'skipped', finishedAt: (this.deps.clock ?? Date.now)(), error: error.slice(0, 1000), etag: null, lastModified: null });
   }
 }

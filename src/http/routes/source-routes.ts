@@ -14,7 +14,8 @@ const runProperties = {
   updated: { type: 'integer' },
   unchanged: { type: 'integer' },
   delisted: { type: 'integer' },
-  rejected: { type: 'integer' },
+  rejected: { type: 'integer', description: 'records that could not be read' },
+  excluded: { type: 'integer', description: 'values the exclusion rules refused (private ranges, resolvers, top domains, configured exclusions)' },
   allowlisted: { type: 'integer', description: 'values the allow-list held back (excluded by allow-list)' },
   bytes: { type: 'integer' },
   duration_ms: { type: ['integer', 'null'] },
@@ -74,6 +75,11 @@ const runParams = {
 } as const;
 
 const runExample = { id: 42, source: 'feodo', status: 'queued', started_at: '2026-12-02T22:00:00.000Z', finished_at: null, outcome: 'queued' };
+/** The same run ended: its counts (rejected: unreadable records; excluded: the exclusion rules; allowlisted: the allow-list). */
+const doneRunExample = {
+  ...runExample, status: 'ok', outcome: 'ok', finished_at: '2026-12-02T22:00:03.250Z', records: 1204, new: 12, updated: 31, unchanged: 1149,
+  delisted: 4, rejected: 1, excluded: 9, allowlisted: 2, bytes: 88_210, duration_ms: 3250, error: null,
+};
 
 /**
  * The sources: GET list and one source with health (every plan), PATCH settings and POST run now (admin role), the
@@ -203,7 +209,7 @@ export async function sourceRoutes(app: FastifyInstance, opts: { sources: Source
       tags,
       security,
       params: runParams,
-      response: { 200: { type: 'object', properties: { run: runDetailSchema }, required: ['run'], examples: [{ run: { ...runExample, status: 'ok', outcome: 'ok' } }] }, ...errorResponses },
+      response: { 200: { type: 'object', properties: { run: runDetailSchema }, required: ['run'], examples: [{ run: doneRunExample }] }, ...errorResponses },
     },
     handler: async (request) => {
       const { id, runId } = request.params as { id: string; runId: string };

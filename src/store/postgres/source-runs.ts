@@ -114,8 +114,8 @@ export class PgSourceRuns implements SourceRunStore {
   async finishRun(run: number, r: RunResult): Promise<void> {
     await this.conn.pool.query(
       `UPDATE source_runs SET finished_at = $1, outcome = $2, records = $3, inserted = $4, updated = $5, unchanged = $6, delisted = $7,
-         rejected = $8, bytes = $9, error = $10, etag = $11, last_modified = $12, allowlisted = $14 WHERE id = $13`,
-      [r.finishedAt, r.outcome, r.records, r.inserted, r.updated, r.unchanged, r.delisted, r.rejected, r.bytes, r.error, r.etag, r.lastModified, run, r.allowlisted],
+         rejected = $8, bytes = $9, error = $10, etag = $11, last_modified = $12, allowlisted = $14, excluded = $15 WHERE id = $13`,
+      [r.finishedAt, r.outcome, r.records, r.inserted, r.updated, r.unchanged, r.delisted, r.rejected, r.bytes, r.error, r.etag, r.lastModified, run, r.allowlisted, r.excluded],
     );
   }
 

@@ -464,6 +464,15 @@ CREATE INDEX iocs_blocklist ON iocs (type, score, id) WHERE status = 'active';
 `,
   },
   {
+    version: 19,
+    name: 'source runs: values the exclusion rules refused',
+    sql: `
+-- Counted apart from rejected (unreadable) and allowlisted: the exclusion rules working (GET /api/v1/sources,
+-- /metrics socd_source_last_run_excluded). Runs recorded before it say 0.
+ALTER TABLE source_runs ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
+`,
+  },
+  {
     version: 21,
     name: 'no index of collection members by seq',
     sql: `

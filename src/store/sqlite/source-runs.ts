@@ -128,9 +128,9 @@ export class SqliteSourceRuns implements SourceRunStore {
     await this.conn.write(() => this.conn.db
       .prepare(
         `UPDATE source_runs SET finished_at = ?, outcome = ?, records = ?, inserted = ?, updated = ?, unchanged = ?, delisted = ?,
-           rejected = ?, allowlisted = ?, bytes = ?, error = ?, etag = ?, last_modified = ? WHERE id = ?`,
+           rejected = ?, excluded = ?, allowlisted = ?, bytes = ?, error = ?, etag = ?, last_modified = ? WHERE id = ?`,
       )
-      .run(r.finishedAt, r.outcome, r.records, r.inserted, r.updated, r.unchanged, r.delisted, r.rejected, r.allowlisted, r.bytes, r.error, r.etag, r.lastModified, run));
+      .run(r.finishedAt, r.outcome, r.records, r.inserted, r.updated, r.unchanged, r.delisted, r.rejected, r.excluded, r.allowlisted, r.bytes, r.error, r.etag, r.lastModified, run));
   }
 
   async latestRuns(): Promise<SourceRun[]> {

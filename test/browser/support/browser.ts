@@ -75,7 +75,7 @@ export async function consoleServer(opts: { extra?: Observation[]; extras?: Serv
       const run = await store.startRun(src, T);
       const r = await store.upsertObservations(src, part, T);
       await store.finishRun(run, {
-        outcome: 'ok', records: part.length, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: 0, rejected: 0, allowlisted: 0,
+        outcome: 'ok', records: part.length, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, delisted: 0, rejected: 0, excluded: 0, allowlisted: 0,
         bytes: 1000, error: null, etag: null, lastModified: null, finishedAt: T + 2000,
       });
     }

@@ -46,7 +46,7 @@ export function Sources(_props: { params: Record<string, string> }) {
               <th scope="col">Schedule</th>
               <th scope="col">Last run</th>
               <th scope="col">Last success</th>
-              <th scope="col">Records / new / rejected</th>
+              <th scope="col">Records / new / rejected / excluded</th>
               <th scope="col">Errors</th>
               <th scope="col">
                 <span class="visually-hidden">Details</span>
@@ -80,7 +80,7 @@ export function Sources(_props: { params: Record<string, string> }) {
                   )}
                 </td>
                 <td>{s.health?.last_success_at ? `${fmtAge(s.health.last_success_at)} ago` : 'never'}</td>
-                <td>{s.last_run ? `${s.last_run.records ?? 0} / ${s.last_run.new ?? 0} / ${s.last_run.rejected ?? 0}` : '—'}</td>
+                <td>{s.last_run ? `${s.last_run.records ?? 0} / ${s.last_run.new ?? 0} / ${s.last_run.rejected ?? 0} / ${s.last_run.excluded ?? 0}` : '—'}</td>
                 <td>
                   {s.health && s.health.consecutive_failures > 0 ? (
                     <span class="error">{s.health.consecutive_failures} failed since last success</span>

@@ -7,6 +7,7 @@ export function runCountsText(r: RunCounts): string {
   if (r.updated) parts.push(`${fmtNumber(r.updated)} updated`);
   if (r.delisted) parts.push(`${fmtNumber(r.delisted)} delisted`);
   parts.push(`${fmtNumber(r.rejected ?? 0)} rejected`);
+  if (r.excluded) parts.push(`${fmtNumber(r.excluded)} excluded`);
   if (r.allowlisted) parts.push(`${fmtNumber(r.allowlisted)} allow-listed`);
   return parts.join(', ');
 }

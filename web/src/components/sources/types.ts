@@ -11,6 +11,7 @@ export interface RunCounts {
   unchanged?: number;
   delisted?: number;
   rejected?: number;
+  excluded?: number;
   allowlisted?: number;
   bytes?: number;
   duration_ms?: number | null;
