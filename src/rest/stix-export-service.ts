@@ -10,11 +10,13 @@ export class StixExportService {
   constructor(
     private readonly store: StixObjectSource,
     private readonly identity: ProducerIdentity,
+    /** IOC objects per read of the store (bundle-stream.ts BundleOptions.readSize). */
+    private readonly readSize?: number,
   ) {}
 
   /** Validates the query now (a bad parameter is a 400 before anything is sent), then streams. */
   bundle(rawQuery: Record<string, unknown>, onProgress?: (objects: number) => void): AsyncGenerator<string> {
     const { query } = parseIocListQuery(rawQuery, { defaultLimit: undefined, maxLimit: MAX_EXPORT_LIMIT, cursor: false });
-    return stixBundleChunks(this.store, query, { identity: this.identity, ...(onProgress ? { onProgress } : {}) });
+    return stixBundleChunks(this.store, query, { identity: this.identity, ...(this.readSize ? { readSize: this.readSize } : {}), ...(onProgress ? { onProgress } : {}) });
   }
 }

@@ -12,8 +12,14 @@ export interface StixObjectSource {
 
 export interface BundleOptions {
   identity: ProducerIdentity;
-  /** IOC objects per store page: each page is one chunk of text. */
+  /** IOC objects per chunk of text (100: ~80 KB). */
   pageSize?: number;
+  /**
+   * IOC objects per read of the store, a multiple of pageSize (default: pageSize). A store across the network
+   * (PostgreSQL) pays a round trip per read: it reads ten chunks at a time; SQLite answers synchronously, one chunk
+   * at a time, so that a read never holds the event loop long.
+   */
+  readSize?: number;
   /** Called with the running count of IOC objects after each chunk. */
   onProgress?: (objects: number) => void;
 }
@@ -27,12 +33,13 @@ export interface BundleOptions {
 export async function* stixBundleChunks(source: StixObjectSource, query: Omit<IocQuery, 'after'>, opts: BundleOptions): AsyncGenerator<string> {
   // ~80 KB a page: chunks stay in V8's young generation (large strings would pile up until a full GC).
   const pageSize = opts.pageSize ?? 100;
+  const readSize = Math.max(pageSize, opts.readSize ?? pageSize);
   const head = [identityObject(opts.identity), ...(await source.tlpLevelsInUse()).map(tlpMarkingObject)];
   yield `{"type":"bundle","id":"bundle--${randomUUID()}","objects":[${head.map((o) => JSON.stringify(o)).join(',')}`;
   let remaining = query.limit;
   let count = 0;
   const read = (after: IocQuery['after'] | undefined) => {
-    const page = source.pageStixObjects({ ...query, limit: Math.min(pageSize, remaining), ...(after ? { after } : {}) });
+    const page = source.pageStixObjects({ ...query, limit: Math.min(readSize, remaining), ...(after ? { after } : {}) });
     page.catch(() => {}); // awaited in the loop, unless the consumer stops first
     return page;
   };
@@ -48,7 +55,11 @@ export async function* stixBundleChunks(source: StixObjectSource, query: Omit<Io
     count += page.objects.length;
     remaining -= page.objects.length;
     next = page.next && remaining > 0 ? read(page.next) : undefined;
-    if (page.objects.length > 0) yield `,${page.objects.join(',')}`;
+    for (let at = 0; at < page.objects.length; at += pageSize) {
+      // Chunks of one page's size: a read of many pages is not written as one large string.
+      if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      yield `,${page.objects.slice(at, at + pageSize).join(',')}`;
+    }
     opts.onProgress?.(count);
   }
   yield ']}';

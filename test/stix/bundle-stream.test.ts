@@ -34,8 +34,17 @@ describe('STIX bundle stream', () => {
     for (const pageSize of [1, 7, 100, 250, 251]) {
       assert.equal(await text(stixBundleChunks(store, { status: 'active', limit: Number.MAX_SAFE_INTEGER }, { identity: TEST_IDENTITY, pageSize })), expected, `pages of ${pageSize}`);
     }
+    // Reads of several chunks (PostgreSQL's): the same text, written in chunks of at most pageSize objects.
+    for (const [pageSize, readSize] of [[7, 70], [100, 1000], [3, 4]] as const) {
+      const chunks: string[] = [];
+      for await (const c of stixBundleChunks(store, { status: 'active', limit: Number.MAX_SAFE_INTEGER }, { identity: TEST_IDENTITY, pageSize, readSize })) chunks.push(c);
+      assert.equal(chunks.join('').replace(/bundle--[0-9a-f-]{36}/, 'bundle--x'), expected, `reads of ${readSize}`);
+      const objectsPerChunk = chunks.slice(1, -1).map((c) => (c.match(/"type":"indicator"/g) ?? []).length);
+      assert.ok(objectsPerChunk.every((n) => n > 0 && n <= pageSize), `chunks of ${pageSize}: ${objectsPerChunk.join(',')}`);
+    }
     const limited = await text(new StixExportService(store, TEST_IDENTITY).bundle({ limit: '101' }));
     assert.equal(limited, `{"type":"bundle","id":"bundle--x","objects":[${[...head, ...all.objects.slice(0, 101)].join(',')}]}`);
+    assert.equal(await text(new StixExportService(store, TEST_IDENTITY, 1000).bundle({ limit: '101' })), limited);
     await store.close();
   });
 
