@@ -31,7 +31,9 @@ const CACHE_MAX = 10_000;
  * keys it verified are remembered: a request then costs no look-up, which on PostgreSQL is a round trip of its own
  * (32 TAXII clients: ~650 → ~1,100 req/s on 2 cores). Any announced change empties the cache, so a key revoked by
  * `socd keys revoke` anywhere (or of an account disabled anywhere) is refused as soon as the notification arrives (milliseconds); while changes cannot be
- * seen, nothing is remembered. Without watch() (SQLite, where a look-up costs microseconds), every request asks.
+ * seen, nothing is remembered. On a store with a change mark instead (SQLite: keyChangeMark, one pragma per
+ * request), the keys verified are remembered while the mark stays the same: any commit by another process or
+ * connection, or a change of accounts or keys made here, empties the cache before the next request is checked.
  */
 export class Authenticator {
   private pending = new Map<number, number>();
@@ -40,6 +42,8 @@ export class Authenticator {
   /** Moves at every announced change: a look-up that started before one is not remembered. */
   private generation = 0;
   private unwatch: (() => Promise<void>) | undefined;
+  /** The store's change mark when the cache was last emptied (stores with keyChangeMark). */
+  private mark: string | undefined;
 
   constructor(
     private readonly store: AccountStore,
@@ -68,11 +72,19 @@ export class Authenticator {
 
   private async lookUp(hash: string): Promise<ApiKeyWithAccount | undefined> {
     const now = this.clock();
-    const hit = this.caching ? this.cache.get(hash) : undefined;
+    const mark = this.store.keyChangeMark?.();
+    if (mark !== undefined && mark !== this.mark) {
+      this.mark = mark;
+      this.generation++;
+      this.cache.clear();
+    }
+    const caching = this.caching || mark !== undefined;
+    const hit = caching ? this.cache.get(hash) : undefined;
     if (hit && now - hit.at < CACHE_MS) return hit.record;
     const generation = this.generation;
     const record = await this.store.findApiKeyByHash(hash);
-    if (record && record.revokedAt === null && this.caching && generation === this.generation) {
+    // Remembered only if nothing moved during the look-up.
+    if (record && record.revokedAt === null && caching && generation === this.generation && (mark === undefined || this.store.keyChangeMark?.() === mark)) {
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
       this.cache.set(hash, { record, at: now });
     }

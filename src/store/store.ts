@@ -251,6 +251,12 @@ export interface AccountStore {
    */
   watchKeyChanges?(onChange: (watching: boolean) => void): Promise<() => Promise<void>>;
   /**
+   * For a store that cannot announce changes but can tell cheaply and at once whether any may have happened
+   * (SQLite): a value that moves when an account or key may have changed, in this process or another. Keys verified
+   * while it stays the same may be remembered.
+   */
+  keyChangeMark?(): string;
+  /**
    * Stores last-use times collected in memory, in one write (never one write per request). `bestEffort`: when the
    * database is busy (SQLite locked by another process, e.g. `socd import`), nothing is written and the answer is
    * false, at once: the caller keeps the times for a later try. Otherwise true.

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generateApiKey } from '../../src/auth/api-keys.js';
 import { Authenticator } from '../../src/auth/authenticator.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { issueKey } from '../../src/auth/key-service.js';
 import type { Store } from '../../src/store/store.js';
+import { sqliteStore } from '../support/stores.js';
 import type { ApiKeyWithAccount, Plan } from '../../src/store/types.js';
 
 /** The part of a store the authenticator uses: keys by hash, counted, and (optionally) announced changes. */
@@ -148,5 +153,44 @@ describe('Authenticator', () => {
     const refused = await auth.authenticate(bearer(key));
     assert.equal(refused.ok, false);
     assert.match(refused.ok ? '' : refused.reason, /account disabled/);
+  });
+
+  it('on SQLite, remembers verified keys until anything is committed elsewhere or an account or key changes here', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'socd-auth-'));
+    const path = join(dir, 'socd.db');
+    const store = await sqliteStore(path);
+    // Another process on the same file (socd keys revoke, socd import…).
+    const other = await sqliteStore(path);
+    try {
+      let lookups = 0;
+      const find = store.findApiKeyByHash;
+      store.findApiKeyByHash = async (hash) => {
+        lookups++;
+        return find(hash);
+      };
+      const auth = new Authenticator(store);
+      assert.equal(await auth.watch(), false);
+      const a = await issueKey(store, 'a@example.com', 'pro', null);
+      const b = await issueKey(store, 'b@example.com', 'pro', null);
+      for (let i = 0; i < 3; i++) assert.equal((await auth.authenticate(bearer(a.key))).ok, true);
+      assert.equal(lookups, 1, 'remembered while nothing changed');
+      // A commit elsewhere that has nothing to do with keys: asked again, still admitted.
+      await other.setSetting('unrelated', 'x');
+      assert.equal((await auth.authenticate(bearer(a.key))).ok, true);
+      assert.equal(lookups, 2);
+      // Revoked by another process: refused at the next request.
+      assert.equal(await other.revokeApiKey(a.prefix, Date.now()), true);
+      assert.deepEqual(await auth.authenticate(bearer(a.key)), { ok: false, reason: 'API key revoked' });
+      // Disabled here (through the same connection, which data_version does not count): refused at once.
+      assert.equal((await auth.authenticate(bearer(b.key))).ok, true);
+      assert.equal((await auth.authenticate(bearer(b.key))).ok, true);
+      await store.updateAccount(b.account.id, { disabled: { at: Date.now(), reason: 'test' } });
+      const refused = await auth.authenticate(bearer(b.key));
+      assert.match(refused.ok ? '' : refused.reason, /account disabled/);
+    } finally {
+      await other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,11 +7,23 @@ import { isBusy } from './busy-wait.js';
 import type { SqliteConnection } from './connection.js';
 
 /**
- * Accounts and their API keys (store.ts AccountStore). SQLite cannot announce changes to other processes: no
- * watchKeyChanges, keys are looked up at every request.
+ * Accounts and their API keys (store.ts AccountStore). SQLite cannot announce changes to other processes (no
+ * watchKeyChanges); keyChangeMark tells instead, at each request, whether anything may have changed.
  */
 export class SqliteAccounts implements AccountStore {
+  /** Changes to accounts and keys made through this connection (data_version does not count them). */
+  private writes = 0;
+
   constructor(private readonly conn: SqliteConnection) {}
+
+  /**
+   * Moves when an account or a key may have changed: at every commit by another connection or process (SQLite's
+   * data_version, one cheap pragma, no table read) and at each change made here. Keys verified since it last moved
+   * may be remembered (auth/authenticator.ts).
+   */
+  keyChangeMark(): string {
+    return `${this.conn.statement('PRAGMA data_version', 'pluck').get() as number}:${this.writes}`;
+  }
 
   async countAccounts(): Promise<number> {
     return this.conn.db.prepare('SELECT count(*) FROM accounts').pluck().get() as number;
@@ -54,7 +66,11 @@ export class SqliteAccounts implements AccountStore {
         .run(next.plan, next.roles, next.disabled_at, next.disabled_reason, accountId);
       return accountOf(next);
     });
-    return this.conn.write(() => update.immediate());
+    try {
+      return await this.conn.write(() => update.immediate());
+    } finally {
+      this.writes++;
+    }
   }
 
   async listAccounts(): Promise<Account[]> {
@@ -105,6 +121,7 @@ export class SqliteAccounts implements AccountStore {
 
   async revokeApiKey(prefix: string, now: number): Promise<boolean> {
     const info = await this.conn.write(() => this.conn.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL').run(now, prefix));
+    this.writes++;
     return info.changes > 0;
   }
 
