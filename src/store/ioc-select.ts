@@ -47,7 +47,10 @@ export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, co
   } else if (q.types && q.types.length > 0) {
     where.push(d.typeIn(q.types));
   }
-  if (q.since !== undefined) where.push(`${k.at} > ${d.param(q.since, 'bigint')}`);
+  // One range condition on the walk's order, so that the planner seeks to the position: a cursor past `since` (every
+  // cursor of a walk with `since`: it was issued for the same filters) makes it redundant, and with both the planner
+  // scanned from `since` to the position, a page deep in the walk costing ever more (33 ms at 800k rows).
+  if (q.since !== undefined && !(q.after && q.after.addedAt > q.since)) where.push(`${k.at} > ${d.param(q.since, 'bigint')}`);
   if (q.after) where.push(`(${k.at}, ${k.id}) > (${d.param(q.after.addedAt, 'bigint')}, ${d.param(q.after.rowId, 'bigint')})`);
   if (q.band) where.push(`i.score BETWEEN ${d.param(BAND_RANGES[q.band].min, 'integer')} AND ${d.param(BAND_RANGES[q.band].max, 'integer')}`);
   if (q.status !== 'all') where.push(`i.status = ${d.param(q.status, 'text')}`);

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { iocSelectSql, type IocSqlDialect } from '../../src/store/ioc-select.js';
+import type { IocQuery } from '../../src/store/types.js';
+import { observation, source } from '../support/builders.js';
+import { sqliteStore } from '../support/stores.js';
+
+function sqlOf(q: IocQuery): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const d: IocSqlDialect = {
+    param: (v) => {
+      params.push(v);
+      return '?';
+    },
+    valueIs: () => 'TRUE',
+    typeIn: () => 'TRUE',
+    isSet: (c) => c,
+  };
+  return { sql: iocSelectSql(q, 'i.id', '', d), params };
+}
+
+describe('iocSelectSql', () => {
+  it('bounds a walk by one range on its order: since alone, or the cursor once it is past since', () => {
+    const first = sqlOf({ status: 'active', since: 100, limit: 10 });
+    assert.match(first.sql, /i\.added_at > \?/);
+    const later = sqlOf({ status: 'active', since: 100, after: { addedAt: 150, rowId: 7 }, limit: 10 });
+    assert.doesNotMatch(later.sql, /i\.added_at > \?/, 'since is implied by the cursor');
+    assert.match(later.sql, /\(i\.added_at, i\.id\) > \(\?, \?\)/);
+    assert.ok(!later.params.includes(100));
+    // A cursor that is not past since (not one of this walk's): both bounds stay.
+    const odd = sqlOf({ status: 'active', since: 200, after: { addedAt: 150, rowId: 7 }, limit: 10 });
+    assert.match(odd.sql, /i\.added_at > \?/);
+    for (const by of [{ sector: 'energy' }, { source: 'a' }]) {
+      const sql = sqlOf({ status: 'active', since: 100, after: { addedAt: 150, rowId: 7 }, limit: 10, ...by }).sql;
+      assert.doesNotMatch(sql, /d\.ioc_added_at > \?/);
+      assert.match(sql, /\(d\.ioc_added_at, d\.ioc_id\) > \(\?, \?\)/);
+    }
+  });
+
+  it('walks with since and a cursor to the same IOCs as before, on a store', async () => {
+    const store = await sqliteStore();
+    await store.upsertSource(source({ id: 'a' }));
+    for (let batch = 0; batch < 5; batch++) {
+      await store.upsertObservations('a', Array.from({ length: 30 }, (_, i) => observation({ type: i % 2 ? 'ipv4' : 'domain', value: i % 2 ? `203.0.${batch}.${i}` : `d${batch}-${i}.example` })), 1000 + batch);
+    }
+    for (const q of [{ since: 1001 }, { since: 1001, types: ['ipv4' as const] }, { since: 999 }, { since: 1004 }]) {
+      const seen: string[] = [];
+      let after: IocQuery['after'];
+      for (;;) {
+        const page = await store.queryIocs({ status: 'active', limit: 7, ...q, ...(after ? { after } : {}) });
+        seen.push(...page.items.map((i) => i.value));
+        if (!page.next) break;
+        after = page.next;
+      }
+      const all = (await store.queryIocs({ status: 'active', limit: 1000, ...q })).items.map((i) => i.value);
+      assert.deepEqual(seen, all, JSON.stringify(q));
+      assert.ok(all.length > 0 || q.since === 1004);
+    }
+    await store.close();
+  });
+});
