@@ -29,8 +29,8 @@
  * Under the table: the stall figures, then the goals of issue 18 (bench/goals.ts), each a ratio with PASS or FAIL,
  * including the comparison of every row with the baseline of the same size in --baseline (goal 6). A goal that fails
  * does not change the exit code: only a benchmark that fails does (1).
- * The fresh databases of import, ingest and the small walk (a temporary SQLite file, a bench_fresh_* schema) are removed after each
- * run. The read databases (bench/out/export-<count>-s<seed>.db, the schema bench_<count>_s<seed>) are made with
+ * The fresh databases of import, ingest and the small walk (a temporary SQLite file, a bench_fresh_* schema) are
+ * removed after each run. The read databases (bench/out/export-<count>-s<seed>.db, the schema bench_<count>_s<seed>) are made with
  * `socd import` once and kept for the next run; --fresh makes them again. Prints figures; asserts nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
