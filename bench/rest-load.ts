@@ -4,13 +4,18 @@
  * and requests/s; then the cost of the first page against a page at the end of the data (median of 21 each).
  *
  *   node dist/bench/rest-load.js [--count 1000000] [--seed 42] [--database URL] [--requests N] [--clients 32]
- *                                [--fresh] [--json]
+ *                                [--fresh] [--no-bare] [--json]
  *
  * Starts: client i asks for one of eight type filters (none, ipv4, url, domain, sha256, md5, ipv6, sha1) with a
  * `since` at the (i/32)th point of the time the IOCs were added over, so that the clients spread over the data and
  * over both kinds of scan (every type, one type). `since` has the grain of the import's transactions (IOCs added
  * together share their time): clients whose start is the same as an earlier client's first walk on, unmeasured, by 5
  * pages per client before them. A client that reaches the end of its walk starts it again.
+ *
+ * Then the bare baseline (bench/bare-server.ts): a node:http server in this process answers, from memory, the very
+ * answers (status, headers, body) our server gave during the load, keyed by path and query; the same 32 clients send
+ * each the same sequence of requests to it, with the same client code (after one unmeasured pass over up to 200 of
+ * them). Prints its requests/s and ours over it. --no-bare: skip it.
  *
  * N defaults to 3,200 at 1M IOCs and more, else 1,000. The database is the read database of bench/bench-database.ts
  * (bench/out/export-<count>-s<seed>.db, or the schema bench_<count>_s<seed> when --database is a PostgreSQL server
@@ -20,6 +25,7 @@
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { backendOf, benchDatabase, displayUrl, openBenchStore } from './bench-database.js';
+import { pathAndQuery, Recording, startBareServer } from './bare-server.js';
 import { emitBenchJson, median, MiB, peakRssBytes, quantile, round } from './bench-output.js';
 import { startBenchServer } from './bench-server.js';
 
@@ -31,6 +37,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string' },
     clients: { type: 'string', default: '32' },
     fresh: { type: 'boolean', default: false },
+    'no-bare': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -54,22 +61,25 @@ interface Page {
   pagination: { next_cursor: string | null; has_more: boolean };
 }
 
+/** When set, every answer of our server is kept in it (the load phase: the bare server answers them again). */
+let recording: Recording | undefined;
+
 /**
  * One page. The load phase reads only `pagination` (the last member of the answer), as a client that forwards the data
- * would; `full` parses the whole page.
+ * would; `full` parses the whole page. `url`: on our server, or on the bare one.
  */
-function get(query: Record<string, string | undefined>, full = false): Promise<{ ms: number; page: Page }> {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, v);
+function getUrl(url: string, full = false): Promise<{ ms: number; page: Page }> {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    request(`${base}?${qs}`, { headers, agent }, (res) => {
+    request(url, { headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) return reject(new Error(`GET ${base}?${qs}: ${res.statusCode} ${text.slice(0, 300)}`));
+        const body = Buffer.concat(chunks);
+        const text = body.toString('utf8');
+        if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode} ${text.slice(0, 300)}`));
+        recording?.record(pathAndQuery(url), res.statusCode, res.headers, body);
         const at = text.lastIndexOf('"pagination":');
         resolvePromise({ ms, page: full || at < 0 ? (JSON.parse(text) as Page) : { data: [], ...(JSON.parse(`{${text.slice(at)}`) as Pick<Page, 'pagination'>) } });
       });
@@ -77,6 +87,14 @@ function get(query: Record<string, string | undefined>, full = false): Promise<{
     }).on('error', reject).end();
   });
 }
+
+function urlOf(query: Record<string, string | undefined>): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, v);
+  return `${base}?${qs}`;
+}
+
+const get = (query: Record<string, string | undefined>, full = false) => getUrl(urlOf(query), full);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -119,21 +137,28 @@ await Promise.all(starts.map(async (c, i) => {
   }
 }));
 
-// The load: every client sends its next page as soon as it has the previous one, until `total` have been sent.
+// The load: every client sends its next page as soon as it has the previous one, until `total` have been sent. Each
+// client's requests are noted in order, and the answers kept, for the bare server.
 let sent = 0;
 let restarts = 0;
 const latencies: number[] = [];
+const sequences: string[][] = starts.map(() => []);
+recording = args['no-bare'] ? undefined : new Recording();
 const t0 = process.hrtime.bigint();
-await Promise.all(starts.map(async (c) => {
+await Promise.all(starts.map(async (c, i) => {
   while (sent < total) {
     sent++;
-    const { ms, page } = await get({ ...c.query, cursor: c.cursor ?? undefined });
+    const url = urlOf({ ...c.query, cursor: c.cursor ?? undefined });
+    sequences[i]!.push(url);
+    const { ms, page } = await getUrl(url);
     latencies.push(ms);
     c.cursor = page.pagination.next_cursor;
     if (c.cursor === null) restarts++;
   }
 }));
 const loadS = Number(process.hrtime.bigint() - t0) / 1e9;
+const recorded = recording;
+recording = undefined;
 latencies.sort((a, b) => a - b);
 const p50 = quantile(latencies, 0.5);
 const p99 = quantile(latencies, 0.99);
@@ -173,9 +198,35 @@ console.log(lastQuery
   ? `pages     first ${firstMs.toFixed(2)} ms, last ${lastMs.toFixed(2)} ms (median of 21, limit=${LIMIT}): last/first = ${(lastMs / firstMs).toFixed(2)}`
   : `pages     first ${firstMs.toFixed(2)} ms; the last page is more than 200 pages from the last \`since\` step: not measured`);
 
-agent.destroy();
 await server.close();
 await store.close();
+
+// The bare baseline: the same clients send the same sequences to a server answering the recorded bytes.
+let bare: { seconds: number; p50: number; p99: number; misses: number } | undefined;
+if (recorded) {
+  const floor = await startBareServer(recorded);
+  const onBare = (url: string) => `${floor.origin}${pathAndQuery(url)}`;
+  const warm = sequences.flatMap((s) => s.slice(0, Math.ceil(200 / clients)));
+  await Promise.all(Array.from({ length: clients }, async (_, i) => {
+    for (let j = i; j < warm.length; j += clients) await getUrl(onBare(warm[j]!));
+  }));
+  const bareLatencies: number[] = [];
+  const b0 = process.hrtime.bigint();
+  await Promise.all(sequences.map(async (seq) => {
+    for (const url of seq) bareLatencies.push((await getUrl(onBare(url))).ms);
+  }));
+  const seconds = Number(process.hrtime.bigint() - b0) / 1e9;
+  bareLatencies.sort((a, b) => a - b);
+  bare = { seconds, p50: quantile(bareLatencies, 0.5), p99: quantile(bareLatencies, 0.99), misses: floor.misses() };
+  await floor.close();
+  const ours = latencies.length / loadS;
+  const theirs = bareLatencies.length / seconds;
+  console.log(`bare      the same ${bareLatencies.length} requests by the same ${clients} clients to a node:http server answering the recorded bytes ` +
+    `(${recorded.size} pages, ${(recorded.bytes / MiB).toFixed(1)} MB${bare.misses ? `; ${bare.misses} NOT RECORDED, answered 404` : ''}) in ${seconds.toFixed(2)} s = ` +
+    `${Math.round(theirs).toLocaleString('en')} req/s; p50 ${bare.p50.toFixed(1)} ms, p99 ${bare.p99.toFixed(1)} ms; ours/bare = ${(ours / theirs).toFixed(2)}`);
+}
+agent.destroy();
+const bareReqPerS = bare ? latencies.length / bare.seconds : undefined;
 emitBenchJson(args.json, {
   clients,
   distinct_starts: distinctStarts,
@@ -188,5 +239,10 @@ emitBenchJson(args.json, {
   first_page_ms: round(firstMs, 2),
   last_page_ms: lastQuery ? round(lastMs, 2) : undefined,
   last_first_ratio: lastQuery ? round(lastMs / firstMs, 2) : undefined,
+  bare_req_per_s: bareReqPerS !== undefined ? Math.round(bareReqPerS) : undefined,
+  bare_p50_ms: bare ? round(bare.p50, 1) : undefined,
+  bare_p99_ms: bare ? round(bare.p99, 1) : undefined,
+  bare_misses: bare?.misses,
+  bare_ratio: bareReqPerS !== undefined ? round(latencies.length / loadS / bareReqPerS, 3) : undefined,
   peak_rss_mb: round(peakRssBytes() / MiB),
 });

@@ -4,7 +4,8 @@
  *
  *   npm run bench                      # 1,000,000 IOCs
  *   npm run bench -- --quick           # 100,000 IOCs, for everyday use
- *   node dist/bench/suite.js [--quick] [--count N] [--seed 42] [--postgres URL | --no-postgres] [--fresh]
+ *   node dist/bench/suite.js [--quick] [--count N] [--seed 42] [--postgres URL | --no-postgres] [--fresh] [--no-stall]
+ *                            [--baseline bench/baseline.json]
  *
  * PostgreSQL: --postgres URL, else BENCH_POSTGRES_URL, else DATABASE_URL when it is a postgres:// URL, else
  * postgres://postgres@127.0.0.1:5432/test if it answers; the output says when PostgreSQL is skipped. A `?schema=` in
@@ -19,9 +20,17 @@
  * - TAXII: bench/taxii-walk.ts, all-iocs walked by `next`, deep/shallow page, 32 concurrent clients (5 s at --quick, 10 s);
  * - STIX export: bench/export.ts, GET /api/v1/iocs/stix and the bare write of the stored JSON;
  * - lookup: bench/lookup.ts, batches of 10,000 values against <count> IOCs of which <count>/10 networks (its own
- *   database, bench/out/lookup-*.db or the schema bench_lookup_*, made once and kept).
- * The fresh databases of import and ingest (a temporary SQLite file, a bench_fresh_* schema) are removed after each
- * run. The read databases (bench/out/export-<count>-s<seed>.db, the schema bench_<count>_s<seed>) are made with
+ *   database, bench/out/lookup-*.db or the schema bench_lookup_*, made once and kept);
+ * - small walk: bench/small-walk.ts, a 2,000-object all-iocs (a fresh database of 2,000 IOCs, whatever <count>) walked
+ *   by next at limit=100, beside the bare server answering the same recorded pages;
+ * - stall (SQLite only, its own 200,000-IOC database, about two minutes; --no-stall skips it): bench/stall.ts, the
+ *   latency of /healthz and a REST page while heavy work runs.
+ * REST and TAXII also replay their 32-client load against the bare server (bench/bare-server.ts).
+ * Under the table: the stall figures, then the goals of issue 18 (bench/goals.ts), each a ratio with PASS or FAIL,
+ * including the comparison of every row with the baseline of the same size in --baseline (goal 6). A goal that fails
+ * does not change the exit code: only a benchmark that fails does (1).
+ * The fresh databases of import, ingest and the small walk (a temporary SQLite file, a bench_fresh_* schema) are
+ * removed after each run. The read databases (bench/out/export-<count>-s<seed>.db, the schema bench_<count>_s<seed>) are made with
  * `socd import` once and kept for the next run; --fresh makes them again. Prints figures; asserts nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -46,6 +55,7 @@ import {
   withSchema,
 } from './bench-database.js';
 import { type Figures, parseBenchJson } from './bench-output.js';
+import { markdownTable, readBaseline, regressionGoals, type Results, type Row, STALL_LOADS, stallGoal, speedGoals, TARGETS } from './goals.js';
 
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -57,11 +67,13 @@ const { values: args } = parseArgs({
     postgres: { type: 'string' },
     'no-postgres': { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
+    'no-stall': { type: 'boolean', default: false },
+    baseline: { type: 'string', default: 'bench/baseline.json' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  process.stdout.write('usage: npm run bench [-- --quick] [--count N] [--seed 42] [--postgres URL | --no-postgres] [--fresh]\n');
+  process.stdout.write('usage: npm run bench [-- --quick] [--count N] [--seed 42] [--postgres URL | --no-postgres] [--fresh] [--no-stall] [--baseline FILE]\n');
   process.exit(0);
 }
 const count = args.count !== undefined ? Number(args.count) : args.quick ? 100_000 : 1_000_000;
@@ -211,8 +223,8 @@ const csv = await benchCsv(count, seed);
 const ipList = await benchIpList(count, seed);
 log(`data: ${csv}, ${ipList}`);
 
-type Results = Record<string, { figures?: Figures; seconds: number; error?: string }>;
-const results: Record<Backend, Results> = { sqlite: {}, postgres: {} };
+const baseline = readBaseline(resolve(String(args.baseline)));
+const results: Results = { sqlite: {}, postgres: {} };
 const readDbs: string[] = [];
 
 for (const { backend, name, database } of backends) {
@@ -223,6 +235,7 @@ for (const { backend, name, database } of backends) {
 
   r.import = await withFreshDatabase(backend, database, 'import', (url) => runBench(`${name} import`, 'import-and-walk.js', [...common, '--database', url, '--no-walk']));
   r.ingest = await withFreshDatabase(backend, database, 'ingest', (url) => runBench(`${name} ingest`, 'ingest.js', [...common, '--kind', 'list', '--again', '--database', url]));
+  r.small = await withFreshDatabase(backend, database, 'small', (url) => runBench(`${name} small walk`, 'small-walk.js', ['--seed', seed, '--database', url]));
 
   // The read database, shared by the next three (made here once, so that no benchmark's time includes it).
   const readUrl = readDatabaseUrl(count, seed, database);
@@ -244,34 +257,37 @@ for (const { backend, name, database } of backends) {
   // Its own database (N IOCs of which N/10 networks), made once and kept like the read database.
   r.lookup = await runBench(`${name} lookup`, 'lookup.js', ['--count', String(count), '--networks', String(Math.round(count / 10)), ...dbArgs]);
 }
+// SQLite only: heavy work and everyone else, at the stall bench's own size.
+const stall = args['no-stall'] ? undefined : await runBench('stall (SQLite)', 'stall.js', ['--seed', seed]);
 
 // --- the table --------------------------------------------------------------------------------------------------------
-interface Row {
-  label: string;
-  bench: string;
-  key: string;
-  digits: number;
-}
 const rows: Row[] = [
-  { label: 'import, IOCs/s', bench: 'import', key: 'import_iocs_per_s', digits: 0 },
-  { label: 'import, peak RSS MB', bench: 'import', key: 'import_peak_rss_mb', digits: 0 },
-  { label: 'import, database MB', bench: 'import', key: 'db_mb', digits: 0 },
-  { label: 'ingest IPv4 list, IOCs/s', bench: 'ingest', key: 'iocs_per_s', digits: 0 },
-  { label: 'ingest IPv4 list, peak RSS MB', bench: 'ingest', key: 'peak_rss_mb', digits: 0 },
-  { label: 'ingest again (unchanged), IOCs/s', bench: 'ingest', key: 'again_iocs_per_s', digits: 0 },
-  { label: 'REST page, p50 ms', bench: 'rest', key: 'p50_ms', digits: 1 },
-  { label: 'REST page, p99 ms', bench: 'rest', key: 'p99_ms', digits: 1 },
-  { label: 'REST, req/s (32 clients)', bench: 'rest', key: 'req_per_s', digits: 0 },
-  { label: 'REST last/first page', bench: 'rest', key: 'last_first_ratio', digits: 2 },
-  { label: 'TAXII walk, objects/s', bench: 'taxii', key: 'walk_objects_per_s', digits: 0 },
-  { label: 'TAXII deep/shallow page', bench: 'taxii', key: 'deep_shallow_ratio', digits: 2 },
-  { label: 'TAXII, req/s (32 clients)', bench: 'taxii', key: 'clients_req_per_s', digits: 0 },
-  { label: 'TAXII, p99 ms (32 clients)', bench: 'taxii', key: 'clients_p99_ms', digits: 1 },
-  { label: 'STIX export, indicators/s', bench: 'export', key: 'stix_objects_per_s', digits: 0 },
-  { label: 'STIX export, peak RSS MB', bench: 'export', key: 'stix_peak_rss_mb', digits: 0 },
-  { label: 'bare write of stored JSON, obj/s', bench: 'export', key: 'bare_objects_per_s', digits: 0 },
-  { label: 'lookup of 10,000 values, median ms', bench: 'lookup', key: 'lookup_batch_median_ms', digits: 0 },
-  { label: 'lookup of 10,000 values, p99 ms', bench: 'lookup', key: 'lookup_batch_p99_ms', digits: 0 },
+  { label: 'import, IOCs/s', bench: 'import', key: 'import_iocs_per_s', digits: 0, better: 'higher' },
+  { label: 'import, peak RSS MB', bench: 'import', key: 'import_peak_rss_mb', digits: 0, better: 'lower' },
+  { label: 'import, database MB', bench: 'import', key: 'db_mb', digits: 0, better: 'lower' },
+  { label: 'ingest IPv4 list, IOCs/s', bench: 'ingest', key: 'iocs_per_s', digits: 0, better: 'higher' },
+  { label: 'ingest IPv4 list, peak RSS MB', bench: 'ingest', key: 'peak_rss_mb', digits: 0, better: 'lower' },
+  { label: 'ingest again (unchanged), IOCs/s', bench: 'ingest', key: 'again_iocs_per_s', digits: 0, better: 'higher' },
+  { label: 'REST page, p50 ms', bench: 'rest', key: 'p50_ms', digits: 1, better: 'lower' },
+  { label: 'REST page, p99 ms', bench: 'rest', key: 'p99_ms', digits: 1, better: 'lower' },
+  { label: 'REST, req/s (32 clients)', bench: 'rest', key: 'req_per_s', digits: 0, better: 'higher' },
+  { label: 'REST, bare server req/s (32 clients)', bench: 'rest', key: 'bare_req_per_s', digits: 0, better: 'higher', floor: true },
+  { label: 'REST / bare server, req/s', bench: 'rest', key: 'bare_ratio', digits: 2, better: 'higher' },
+  { label: 'REST last/first page', bench: 'rest', key: 'last_first_ratio', digits: 2, better: 'lower' },
+  { label: 'TAXII walk, objects/s', bench: 'taxii', key: 'walk_objects_per_s', digits: 0, better: 'higher' },
+  { label: 'TAXII deep/shallow page', bench: 'taxii', key: 'deep_shallow_ratio', digits: 2, better: 'lower' },
+  { label: 'TAXII, req/s (32 clients)', bench: 'taxii', key: 'clients_req_per_s', digits: 0, better: 'higher' },
+  { label: 'TAXII, p99 ms (32 clients)', bench: 'taxii', key: 'clients_p99_ms', digits: 1, better: 'lower' },
+  { label: 'TAXII, bare server req/s (32 clients)', bench: 'taxii', key: 'bare_req_per_s', digits: 0, better: 'higher', floor: true },
+  { label: 'TAXII / bare server, req/s', bench: 'taxii', key: 'bare_ratio', digits: 2, better: 'higher' },
+  { label: 'TAXII small walk (2,000), ms/page', bench: 'small', key: 'ms_per_page', digits: 2, better: 'lower' },
+  { label: 'small walk, bare server ms/page', bench: 'small', key: 'bare_ms_per_page', digits: 2, better: 'lower', floor: true },
+  { label: 'small walk / bare server, pages/s', bench: 'small', key: 'bare_ratio', digits: 2, better: 'higher' },
+  { label: 'STIX export, indicators/s', bench: 'export', key: 'stix_objects_per_s', digits: 0, better: 'higher' },
+  { label: 'STIX export, peak RSS MB', bench: 'export', key: 'stix_peak_rss_mb', digits: 0, better: 'lower' },
+  { label: 'bare write of stored JSON, obj/s', bench: 'export', key: 'bare_objects_per_s', digits: 0, better: 'higher', floor: true },
+  { label: 'lookup of 10,000 values, median ms', bench: 'lookup', key: 'lookup_batch_median_ms', digits: 0, better: 'lower' },
+  { label: 'lookup of 10,000 values, p99 ms', bench: 'lookup', key: 'lookup_batch_p99_ms', digits: 0, better: 'lower' },
 ];
 
 const hasPg = backends.length > 1;
@@ -291,9 +307,6 @@ const ratio = (bench: string, key: string): string => {
 
 const header = ['measure', 'SQLite', 'PostgreSQL', 'PG/SQLite'];
 const body = rows.map((row) => [row.label, cell('sqlite', row.bench, row.key, row.digits), cell('postgres', row.bench, row.key, row.digits), ratio(row.bench, row.key)]);
-const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-const fmt = (cols: string[]) => `| ${cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
 
 const cpu = cpus()[0]?.model.trim() ?? '?';
 const out: string[] = [];
@@ -302,20 +315,48 @@ out.push(`SOC Defenders benchmark suite — ${count.toLocaleString('en')} IOCs (
 out.push(`machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM; Node ${process.version}; SQLite ${sqliteVersion}${pgVersion ? `; PostgreSQL ${pgVersion}` : ''}`);
 out.push(postgres.note);
 out.push('');
-out.push(fmt(header));
-out.push(rule);
-for (const b of body) out.push(fmt(b));
+out.push(...markdownTable(header, body));
 out.push('');
 out.push(`import: the socd import pipeline (parse in a worker, 50,000 per transaction) of the ${human(count)}-row CSV into a fresh database.`);
 out.push(`ingest: socd ingest (connector runner, its defaults) of a ${human(count)}-line IPv4 list served over loopback HTTP, fresh database; again: the same unchanged list a second time.`);
 out.push(`REST: GET /api/v1/iocs?limit=100, 32 keep-alive clients each walking by next_cursor from its own start, ${restRequests.toLocaleString('en')} requests; last/first: a page at the end vs the first (median of 21).`);
 out.push(`TAXII: all-iocs walked by next with limit=1000; a page at depth 0.9·N vs depth 0 (median of 21); 32 clients on limit=100 pages at random depths for ${taxiiSeconds} s.`);
 out.push('STIX export: one GET /api/v1/iocs/stix of every IOC; the bare write streams the same stored JSON with no application code.');
+out.push('REST and TAXII bare server: the same 32 clients sending the same requests to a node:http server in the bench process that answers, from memory, the bytes (status, headers, body) our server answered for them; / bare: our req/s over its.');
+out.push('small walk: all-iocs of a fresh database of exactly 2,000 IOCs walked by next at limit=100 by one keep-alive client (median of 31 walks), alternating with the same walk on the bare server.');
 out.push(`lookup: POST /api/v1/lookup's service, batches of 10,000 mixed values (40 % addresses inside stored networks) against ${human(count)} IOCs of which ${human(Math.round(count / 10))} networks; its own database, kept.`);
 out.push("Peak RSS: the benchmark process's (client and server in one; PostgreSQL's own processes are not in it). PG/SQLite: PostgreSQL's figure over SQLite's.");
 const failures = backends.flatMap(({ backend, name }) => Object.entries(results[backend]).filter(([, v]) => v.error).map(([k, v]) => `${name} ${k}: ${v.error}`));
+if (stall?.error) failures.push(`stall: ${stall.error}`);
 if (failures.length) out.push(`Failed: ${failures.join('; ')} (see the output above).`);
 out.push(`Read databases kept for the next run (--fresh makes them again): ${readDbs.join('; ') || 'none'}.`);
+
+// --- the stall figures ------------------------------------------------------------------------------------------------
+if (stall?.figures) {
+  const q = (key: string, probe: string) => ['p50', 'p99', 'max'].map((x) => stall.figures![`${key}_${probe}_${x}_ms`]?.toFixed(1) ?? '—').join(' / ');
+  out.push('');
+  out.push('Heavy requests and everyone else (npm run bench:stall: SQLite, 200,000 IOCs; /healthz and a REST page every 20 ms while each load runs):');
+  out.push('');
+  out.push(...markdownTable(['load', 's', '/healthz p50 / p99 / max ms', 'REST page p50 / p99 / max ms', 'failed'],
+    STALL_LOADS.filter(([key]) => stall.figures![`${key}_seconds`] !== undefined).map(([key, name]) =>
+      [name, stall.figures![`${key}_seconds`]!.toFixed(1), q(key, 'healthz'), q(key, 'rest'), String(stall.figures![`${key}_errors`] ?? '—')])));
+}
+
+// --- the goals --------------------------------------------------------------------------------------------------------
+const ran = backends.map((b) => b.backend);
+const judged = [speedGoals(results, ran, rows), regressionGoals(results, ran, rows, baseline, count), stallGoal(stall)];
+const goalLines = judged.flatMap((j) => j.lines);
+out.push('');
+out.push(`Goals of issue 18 (stated for 1,000,000 IOCs${count === 1_000_000 ? '' : `; this run is at ${human(count)}: indicative`}):`);
+out.push('');
+out.push(...markdownTable(['goal', 'backend', 'measured', 'ratio', 'target', 'result'], goalLines.map((g) => [g.goal, g.backend, g.measured, g.ratio, g.target, g.result]), 3));
+out.push('');
+for (const note of judged.flatMap((j) => j.notes)) out.push(note);
+out.push(`Baseline (goal 6): ${baseline ? `${resolve(String(args.baseline))}, ${baseline.sizes[String(count)] ? baseline.sizes[String(count)]!.source : `nothing at ${human(count)} IOCs (it has ${Object.keys(baseline.sizes).map((k) => human(Number(k))).join(', ')})`}` : `none (${args.baseline} not found)`}; ` +
+  `a row fails when worse than its baseline by more than ${Math.round((baseline?.tolerance ?? TARGETS.regression) * 100)} % (run-to-run noise on a shared machine); the bare floors are not judged.`);
+const passed = goalLines.filter((g) => g.result === 'PASS').length;
+const failedGoals = goalLines.filter((g) => g.result === 'FAIL').length;
+out.push(`Goals: ${passed} PASS, ${failedGoals} FAIL, ${goalLines.length - passed - failedGoals} not judged. A goal FAIL does not change the exit code (only a failed benchmark does).`);
 out.push(`Total ${((Date.now() - suiteStarted) / 1000).toFixed(0)} s.`);
 process.stdout.write(`${out.join('\n')}\n`);
 if (failures.length) process.exitCode = 1;
