@@ -772,3 +772,22 @@ describe('parsers on their own', () => {
     assert.deepEqual(items, [{ problem: { line: 0, reason: 'expected a JSON array, {"data": [...]} or a STIX bundle' } }]);
   });
 });
+
+describe('openFileRecords with a byte counter', () => {
+  it('loses nothing when the records are first asked for a while after the file was opened', { timeout: 20_000 }, async () => {
+    let bytes = 0;
+    const counted = openFileRecords(fixture('iocs.csv'), 'csv', (n) => (bytes += n));
+    const plain = openFileRecords(fixture('iocs.csv'), 'csv');
+    // A store that connects before it reads (PostgreSQL): the file must wait for the reader, not flow past it.
+    await new Promise((r) => setTimeout(r, 200));
+    const read = async (items: AsyncIterable<ParsedItem>) => {
+      const out: ParsedItem[] = [];
+      for await (const item of items) out.push(item);
+      return out;
+    };
+    const [a, b] = [await read(counted), await read(plain)];
+    assert.ok(a.length > 0);
+    assert.deepEqual(a, b);
+    assert.equal(bytes, (await import('node:fs')).statSync(fixture('iocs.csv')).size);
+  });
+});

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { parseDelimited } from './delimited.js';
 import { parseJsonDocument, parseNdjson } from './json-records.js';
 import { parseLineList } from './line-list.js';
@@ -44,9 +44,21 @@ export function parseStream(input: Readable, format: FileFormat): AsyncGenerator
   }
 }
 
-/** Records of a file, and a counter of bytes read for progress reports. */
+/**
+ * Records of a file, and a counter of bytes read for progress reports. The counter is a stage of the stream, not a
+ * 'data' listener: a listener set the file flowing at once, and when the records were first asked for a moment
+ * later (a store that connects first: PostgreSQL), the file had been read past them, and the import waited forever.
+ */
 export function openFileRecords(path: string, format: FileFormat, onBytes?: (n: number) => void): AsyncGenerator<ParsedItem> {
-  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
-  if (onBytes) stream.on('data', (chunk) => onBytes(chunk.length));
-  return parseStream(stream, format);
+  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+  if (!onBytes) return parseStream(file, format);
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+  // A read error reaches the parser through the counter (pipeline destroys the stages after the failing one).
+  pipeline(file, counted, () => {});
+  return parseStream(counted, format);
 }
