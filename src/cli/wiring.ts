@@ -29,6 +29,10 @@ import type { Store } from '../store/store.js';
 import { CollectionRegistry, OUR_ROOT } from '../taxii/collection-registry.js';
 import { NextTokens } from '../taxii/next-token.js';
 import { TaxiiService } from '../taxii/service.js';
+import { WebhookService } from '../rest/webhook-service.js';
+import { DeliveryWorker, type WorkerLog, type WorkerOptions } from '../notify/worker.js';
+import { WebhookNotifier, type NotifierLog } from '../notify/notifier.js';
+import type { TargetPolicy } from '../notify/target.js';
 
 /** What the HTTP application is assembled from (the composition root: `socd serve`, and tests that build the app). */
 export interface AppWiring extends AppOptions {
@@ -44,6 +48,25 @@ export interface AppWiring extends AppOptions {
   sources?: readonly ResolvedSource[] | SourceRegistry;
   /** Where changes are recorded; the store's audit log unless a test says otherwise. */
   audit?: AuditTrail;
+  /** Sends webhook deliveries (the one `socd serve` runs); absent: one made here, only for POST …/test. */
+  webhookWorker?: DeliveryWorker;
+}
+
+/** Where webhooks may post (config `webhooks`, notify/target.ts). */
+export function webhookPolicy(config: Config): TargetPolicy {
+  return { allowPrivate: config.webhooks.allowPrivate, allow: config.webhooks.allow };
+}
+
+/** The delivery worker of this process (started by `socd serve`). */
+export function deliveryWorker(store: Store, config: Config, log: WorkerLog, tune: Partial<WorkerOptions> = {}): DeliveryWorker {
+  return new DeliveryWorker(store, {
+    policy: webhookPolicy(config), concurrency: config.webhooks.concurrency, retentionMs: config.webhooks.retentionDays * 86_400_000, ...tune,
+  }, log);
+}
+
+/** What turns runs into queued webhook deliveries (the runner's and the scheduler's observer). */
+export function webhookNotifier(store: Store, config: Config, log: NotifierLog): WebhookNotifier {
+  return new WebhookNotifier(store, { server: config.publicUrl, failingRuns: config.webhooks.failingRuns, staleFactor: config.webhooks.staleFactor }, log);
 }
 
 /**
@@ -77,7 +100,7 @@ export function sourceRegistry(store: Store, config: Config, sources?: readonly 
 
 /** The HTTP application with its services built from the store, the configuration and the source catalog. */
 export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
-  const { store, config, signer, identity, sources, audit, ...options } = w;
+  const { store, config, signer, identity, sources, audit, webhookWorker, ...options } = w;
   const stored = audit ? undefined : new StoreAuditTrail(store);
   const trail = audit ?? stored!;
   const iocs = new IocService(store, signer, config.rest);
@@ -99,6 +122,10 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     blocklists: new BlocklistService(store),
     sources: new SourceService(store, registry, config.rest),
     allowlist: new AllowListService(store, signer, config.rest, trail),
+    webhooks: new WebhookService(
+      store, signer, webhookWorker ?? deliveryWorker(store, config, { info: () => {}, warn: () => {} }),
+      { policy: webhookPolicy(config), server: config.publicUrl, limits: config.rest }, trail,
+    ),
     taxii,
     console: new ConsoleService(store, iocs, taxii, identity),
     audit: trail,
