@@ -60,12 +60,13 @@ function boundedJson(e: Envelope): string {
 }
 
 /**
- * A value made unclickable as threat reports write it: `http` → `hxxp`, `.` → `[.]`, `@` → `[@]`, `://` → `[://]`.
+ * A value made unclickable as threat reports write it: `http` → `hxxp`, `.` → `[.]`, `@` → `[@]`, `://` → `[://]`
+ * (every URL in it, not only a leading one).
  * Chat clients auto-link URLs and domains; a defanged one is read, never followed.
  */
 export function defang(value: string): string {
   return value
-    .replace(/^([a-z][a-z0-9+.-]*):\/\//i, (_m, scheme: string) => `${scheme.replace(/^http/i, 'hxxp').replace(/^ftp/i, 'fxp')}[://]`)
+    .replace(/([a-z][a-z0-9+.-]*):\/\//gi, (_m, scheme: string) => `${scheme.replace(/^http/i, 'hxxp').replace(/^ftp/i, 'fxp')}[://]`)
     .replace(/\./g, '[.]')
     .replace(/@/g, '[@]');
 }

@@ -30,6 +30,7 @@ const DEFAULT_ANSWER_BYTES = 4096;
 export function postDelivery(url: string, body: string, headers: Record<string, string>, o: PostOptions): Promise<PostResult> {
   return new Promise((resolve) => {
     let done = false;
+    let deadline: NodeJS.Timeout | undefined;
     const finish = (r: PostResult) => {
       if (done) return;
       done = true;
@@ -48,7 +49,7 @@ export function postDelivery(url: string, body: string, headers: Record<string, 
     if (refused) return finish({ status: null, error: `refused: ${refused}` });
     const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const max = o.maxAnswerBytes ?? DEFAULT_ANSWER_BYTES;
-    const deadline = setTimeout(() => {
+    deadline = setTimeout(() => {
       req.destroy();
       finish({ status: null, error: `timeout: no complete answer within ${timeoutMs / 1000} s` });
     }, timeoutMs);
