@@ -5,7 +5,7 @@ import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { SourceRegistry } from '../connectors/catalog/source-overrides.js';
 import { cliActor, withContext } from './context.js';
 import { table } from './table.js';
-import { webhookNotifier } from './wiring.js';
+import { webhookNotifier } from './webhooks.js';
 
 export interface IngestOptions {
   source?: string[];

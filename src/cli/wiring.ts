@@ -30,9 +30,8 @@ import { CollectionRegistry, OUR_ROOT } from '../taxii/collection-registry.js';
 import { NextTokens } from '../taxii/next-token.js';
 import { TaxiiService } from '../taxii/service.js';
 import { WebhookService } from '../rest/webhook-service.js';
-import { DeliveryWorker, type WorkerLog, type WorkerOptions } from '../notify/worker.js';
-import { WebhookNotifier, type NotifierLog } from '../notify/notifier.js';
-import type { TargetPolicy } from '../notify/target.js';
+import type { DeliveryWorker } from '../notify/worker.js';
+import { deliveryWorker, webhookPolicy } from './webhooks.js';
 
 /** What the HTTP application is assembled from (the composition root: `socd serve`, and tests that build the app). */
 export interface AppWiring extends AppOptions {
@@ -50,23 +49,6 @@ export interface AppWiring extends AppOptions {
   audit?: AuditTrail;
   /** Sends webhook deliveries (the one `socd serve` runs); absent: one made here, only for POST …/test. */
   webhookWorker?: DeliveryWorker;
-}
-
-/** Where webhooks may post (config `webhooks`, notify/target.ts). */
-export function webhookPolicy(config: Config): TargetPolicy {
-  return { allowPrivate: config.webhooks.allowPrivate, allow: config.webhooks.allow };
-}
-
-/** The delivery worker of this process (started by `socd serve`). */
-export function deliveryWorker(store: Store, config: Config, log: WorkerLog, tune: Partial<WorkerOptions> = {}): DeliveryWorker {
-  return new DeliveryWorker(store, {
-    policy: webhookPolicy(config), concurrency: config.webhooks.concurrency, retentionMs: config.webhooks.retentionDays * 86_400_000, ...tune,
-  }, log);
-}
-
-/** What turns runs into queued webhook deliveries (the runner's and the scheduler's observer). */
-export function webhookNotifier(store: Store, config: Config, log: NotifierLog): WebhookNotifier {
-  return new WebhookNotifier(store, { server: config.publicUrl, failingRuns: config.webhooks.failingRuns, staleFactor: config.webhooks.staleFactor }, log);
 }
 
 /**

@@ -42,6 +42,7 @@ export class DeliveryWorker {
   private polling: Promise<void> | undefined;
   private stopped = false;
   private lastPrune = 0;
+  private lastWarn = 0;
   private readonly o: Required<Omit<WorkerOptions, 'userAgent'>> & { userAgent?: string };
 
   constructor(private readonly store: WebhookStore, options: WorkerOptions, private readonly log: WorkerLog) {
@@ -69,7 +70,13 @@ export class DeliveryWorker {
   /** One look for due deliveries: claims what free slots allow and starts them (not awaited: the next poll goes on). */
   poll(): Promise<void> {
     this.polling ??= this.claimAndStart()
-      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'webhook deliveries could not be claimed; trying again'))
+      .catch((err: unknown) => {
+        // The database busy for a while (a long `socd import` on SQLite): one line a minute, not one a poll.
+        const now = this.o.clock();
+        if (now - this.lastWarn < 60_000) return;
+        this.lastWarn = now;
+        this.log.warn({ err: (err as Error).message }, 'webhook deliveries could not be claimed; trying again');
+      })
       .finally(() => {
         this.polling = undefined;
       });

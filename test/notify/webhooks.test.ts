@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { webhookNotifier } from '../../src/cli/wiring.js';
+import { webhookNotifier } from '../../src/cli/webhooks.js';
 import { resolveSources, type ResolvedSource } from '../../src/connectors/catalog/source-config.js';
 import { runSource, type RunnerDeps, sourceRecordOf } from '../../src/connectors/pipeline/runner.js';
 import { parseAllowValue } from '../../src/domain/allowlist.js';
