@@ -10,7 +10,8 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 /**
  * What each folder of src/ may import, besides itself. The layers, lowest first: errors, domain, config; store;
  * stix; auth and connectors; taxii and rest (the REST surface's services); http; cli, the composition root. Nothing
- * below http imports http/ or cli/.
+ * below http imports http/ or cli/. notify (webhooks: the run observer, the delivery worker) sits beside taxii, on
+ * connectors; rest uses it for the webhook service.
  */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   errors: [],
@@ -21,9 +22,10 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   auth: ['errors', 'domain', 'config', 'store'],
   connectors: ['errors', 'domain', 'config', 'store', 'stix'],
   taxii: ['errors', 'domain', 'config', 'store', 'stix', 'auth'],
-  rest: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors'],
-  http: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors', 'taxii', 'rest'],
-  cli: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors', 'taxii', 'rest', 'http'],
+  notify: ['errors', 'domain', 'config', 'store', 'connectors'],
+  rest: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors', 'notify'],
+  http: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors', 'taxii', 'rest', 'notify'],
+  cli: ['errors', 'domain', 'config', 'store', 'stix', 'auth', 'connectors', 'taxii', 'rest', 'http', 'notify'],
 };
 
 /** Database drivers, and the only folders that may load them (open-store.ts reaches them through those folders). */

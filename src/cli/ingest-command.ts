@@ -5,6 +5,7 @@ import { CATALOG } from '../connectors/catalog/sources/index.js';
 import { SourceRegistry } from '../connectors/catalog/source-overrides.js';
 import { cliActor, withContext } from './context.js';
 import { table } from './table.js';
+import { webhookNotifier } from './webhooks.js';
 
 export interface IngestOptions {
   source?: string[];
@@ -37,11 +38,14 @@ export async function ingestCommand(opts: IngestOptions): Promise<void> {
     const bar = tty
       ? new cliProgress.SingleBar({ format: '{source} | {stored} stored | {elapsed}s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
       : undefined;
+    // Notifications are queued in the database; a `socd serve` node sends them.
+    const observer = webhookNotifier(store, config, { warn: (o, m) => process.stderr.write(`${m}: ${JSON.stringify(o)}\n`) });
     let started = Date.now();
     bar?.start(1, 0, { source: chosen[0]?.def.id ?? '', stored: 0, elapsed: '0' });
     const reports = await runSources(chosen, {
       store,
       settings: ingest,
+      observer,
       onProgress: (source, t) => bar?.update(0, { source, stored: (t.inserted + t.updated + t.unchanged).toLocaleString('en'), elapsed: ((Date.now() - started) / 1000).toFixed(0) }),
     }, {
       force: opts.force ?? false,
@@ -60,6 +64,7 @@ export async function ingestCommand(opts: IngestOptions): Promise<void> {
       },
     });
     bar?.stop();
+    await observer.afterPass(chosen, Date.now());
     const decay = await store.decayIocs(Date.now());
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ runs: reports, decay }, null, 2)}\n`);

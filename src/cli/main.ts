@@ -9,6 +9,7 @@ import {
   accountsCreate, accountsDisable, accountsEnable, accountsList, accountsSetPlan, accountsSetRoles,
 } from './account-commands.js';
 import { allowlistAdd, allowlistList, allowlistRemove } from './allowlist-commands.js';
+import { webhooksAdd, webhooksList, webhooksRemove } from './webhook-commands.js';
 import { auditCommand } from './audit-command.js';
 import { withContext } from './context.js';
 import { EXPORT_FORMATS, exportCommand } from './export-command.js';
@@ -173,6 +174,20 @@ allowlist
   .description('remove an entry; the values it held back come back at their next sighting, as new STIX objects')
   .argument('<id>', 'the entry id (from allowlist list)')
   .action(allowlistRemove);
+
+const webhooks = program.command('webhooks').description('notifications pushed to JSON, Slack or Teams receivers (README "Webhooks")');
+webhooks
+  .command('add')
+  .description('add a global webhook; prints its id on stdout, and its signing secret once on stderr')
+  .argument('<name>', 'a name for it')
+  .argument('<url>', 'the https URL to post to')
+  .requiredOption('--events <events>', 'comma-separated: source.failing, source.recovered, source.stale, iocs.sector, allowlist.hit')
+  .option('--format <format>', 'json (default), slack or teams')
+  .option('--sectors <sectors>', 'comma-separated sector slugs watched by iocs.sector (default: any)')
+  .option('--min-confidence <score>', 'lowest score told by iocs.sector (default 70)')
+  .action(webhooksAdd);
+webhooks.command('list', { isDefault: true }).description('list every webhook with its last attempt (never a secret)').option('--json', 'JSON output').action(webhooksList);
+webhooks.command('remove').description('remove a webhook and its deliveries').argument('<id>', 'the webhook id (from webhooks list)').action(webhooksRemove);
 
 program
   .command('audit')

@@ -4,6 +4,8 @@ import { Authenticator } from '../auth/authenticator.js';
 import { bootstrapAdmin } from '../auth/key-service.js';
 import { openContext, tokenSigner } from './context.js';
 import { sourceRegistry, wireApp } from './wiring.js';
+import { deliveryWorker, webhookNotifier } from './webhooks.js';
+import type { DeliveryWorker } from '../notify/worker.js';
 import { IngestScheduler } from '../connectors/pipeline/scheduler.js';
 import { resolveSources } from '../connectors/catalog/source-config.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
@@ -21,8 +23,14 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
   const authenticator = new Authenticator(ctx.store);
   // Fail fast while Redis is away (no offline queue): the rate limiter then serves instead of waiting.
   const redis = ctx.config.redisUrl ? new Redis(ctx.config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  // Webhook deliveries: every node sends (claims are atomic in the store), started once the server listens.
+  let worker: DeliveryWorker | undefined;
   const app = await wireApp({
     store: ctx.store, config: ctx.config, authenticator, signer: await tokenSigner(ctx), identity: ctx.identity, sources,
+    webhookWorker: (worker = deliveryWorker(ctx.store, ctx.config, {
+      info: (o, m) => app.log.child({ component: 'webhooks' }).info(o, m),
+      warn: (o, m) => app.log.child({ component: 'webhooks' }).warn(o, m),
+    })),
     ...(redis ? { sharedCounters: { redis, namespace: `${ctx.config.redisPrefix}rl:` } } : {}),
   });
   redis?.on('error', (err: Error) => app.log.warn({ err: err.message }, 'redis unavailable: rate limits are not enforced until it is back'));
@@ -67,6 +75,8 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
     try {
       clearInterval(flusher);
       await scheduler?.stop();
+      // Attempts in flight end within their timeout (10 s); what is left stays queued for the next start or node.
+      await worker?.stop();
       await app.close();
       await redis?.quit().catch(() => undefined);
       await authenticator.flush({ wait: true });
@@ -83,9 +93,12 @@ export async function serveCommand(opts: { scheduler?: boolean } = {}): Promise<
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
+  worker.start();
   app.log.info({ database: ctx.store.kind, rateLimits: redis ? 'redis' : 'in-process', configFile: ctx.config.configFile ?? null }, 'socd serving');
   if (opts.scheduler !== false && ingest.scheduler) {
-    scheduler = new IngestScheduler(() => sources.all(), { store: ctx.store, settings: ingest }, app.log.child({ component: 'ingest' }));
+    // Runs queue webhook notifications (src/notify/): never delivered inline, never failing a run.
+    const observer = webhookNotifier(ctx.store, ctx.config, app.log.child({ component: 'webhooks' }));
+    scheduler = new IngestScheduler(() => sources.all(), { store: ctx.store, settings: ingest, observer }, app.log.child({ component: 'ingest' }));
     scheduler.start();
     app.log.info({ sources: (await sources.all()).filter((s) => s.enabled && !s.reason).map((s) => s.def.id) }, 'ingest scheduler started');
   } else {

@@ -29,6 +29,9 @@ import type { Store } from '../store/store.js';
 import { CollectionRegistry, OUR_ROOT } from '../taxii/collection-registry.js';
 import { NextTokens } from '../taxii/next-token.js';
 import { TaxiiService } from '../taxii/service.js';
+import { WebhookService } from '../rest/webhook-service.js';
+import type { DeliveryWorker } from '../notify/worker.js';
+import { deliveryWorker, webhookPolicy } from './webhooks.js';
 
 /** What the HTTP application is assembled from (the composition root: `socd serve`, and tests that build the app). */
 export interface AppWiring extends AppOptions {
@@ -44,6 +47,8 @@ export interface AppWiring extends AppOptions {
   sources?: readonly ResolvedSource[] | SourceRegistry;
   /** Where changes are recorded; the store's audit log unless a test says otherwise. */
   audit?: AuditTrail;
+  /** Sends webhook deliveries (the one `socd serve` runs); absent: one made here, only for POST …/test. */
+  webhookWorker?: DeliveryWorker;
 }
 
 /**
@@ -77,7 +82,7 @@ export function sourceRegistry(store: Store, config: Config, sources?: readonly 
 
 /** The HTTP application with its services built from the store, the configuration and the source catalog. */
 export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
-  const { store, config, signer, identity, sources, audit, ...options } = w;
+  const { store, config, signer, identity, sources, audit, webhookWorker, ...options } = w;
   const stored = audit ? undefined : new StoreAuditTrail(store);
   const trail = audit ?? stored!;
   const iocs = new IocService(store, signer, config.rest);
@@ -100,6 +105,10 @@ export async function wireApp(w: AppWiring): Promise<FastifyInstance> {
     blocklists: new BlocklistService(store),
     sources: new SourceService(store, registry, config.rest),
     allowlist: new AllowListService(store, signer, config.rest, trail),
+    webhooks: new WebhookService(
+      store, signer, webhookWorker ?? deliveryWorker(store, config, { info: () => {}, warn: () => {} }),
+      { policy: webhookPolicy(config), server: config.publicUrl, limits: config.rest }, trail,
+    ),
     taxii,
     console: new ConsoleService(store, iocs, taxii, identity),
     audit: trail,

@@ -72,6 +72,12 @@ export interface Config {
     roots: Array<{ name: string; title: string; description: string | null; maxContentLength: number }>;
     collections: WritableCollectionConfig[];
   };
+  /**
+   * Webhooks (README "Webhooks"): which non-public targets are allowed (SOCD_WEBHOOK_ALLOW_PRIVATE: `true` for private
+   * and loopback addresses, or a list of addresses/CIDRs), when a source is failing (runs failed in a row) or stale
+   * (schedules without a success), how long finished deliveries are kept, and attempts in flight per node.
+   */
+  webhooks: { allowPrivate: boolean; allow: Cidr[]; allowText: string[]; failingRuns: number; staleFactor: number; retentionDays: number; concurrency: number };
   /** The producer identity of every STIX object. No id: one is generated once and kept in the database. */
   stix: { identityId: string | undefined; identityName: string };
   /** Sections owned by later modules (sources, customSources, taxii), validated by them. */
@@ -158,6 +164,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     plans: plans(file.plans),
     anonymousRateLimit: rateLimit('anonymousRateLimit', server.anonymousRateLimit, { max: 120, windowMs: 60_000 }),
     rest: { defaultLimit: 100, maxLimit: 1000 },
+    webhooks: webhookSettings(env, isObject(file.webhooks) ? file.webhooks : {}),
     stix: stixSettings(file.stix),
     taxii: taxiiSettings(file.taxii, str(env.SOCD_ADMIN_EMAIL ?? server.adminEmail, 'admin@localhost')),
     file,
@@ -217,6 +224,29 @@ function metricsSettings(token: unknown, allow: unknown): Config['metrics'] {
     return range;
   });
   return { token: typeof token === 'string' && token !== '' ? token : undefined, allow: ranges, allowText: list.map((a) => String(a).trim()) };
+}
+
+function webhookSettings(env: Env, file: Record<string, unknown>): Config['webhooks'] {
+  const allowRaw = env.SOCD_WEBHOOK_ALLOW_PRIVATE ?? file.allowPrivate;
+  let allowPrivate = false;
+  let list: unknown[] = [];
+  if (allowRaw === true || (typeof allowRaw === 'string' && ['1', 'true', 'yes', 'on'].includes(allowRaw.trim().toLowerCase()))) allowPrivate = true;
+  else if (allowRaw === false || allowRaw === undefined || allowRaw === '' || (typeof allowRaw === 'string' && ['0', 'false', 'no', 'off'].includes(allowRaw.trim().toLowerCase()))) list = [];
+  else if (typeof allowRaw === 'string') list = allowRaw.split(',');
+  else if (Array.isArray(allowRaw)) list = allowRaw;
+  else throw new ConfigError('SOCD_WEBHOOK_ALLOW_PRIVATE (webhooks.allowPrivate) must be true, false, or a comma-separated list of addresses or CIDRs');
+  const allow = list.map((a) => {
+    const range = typeof a === 'string' ? parseAddressRange(a) : undefined;
+    if (!range) throw new ConfigError(`SOCD_WEBHOOK_ALLOW_PRIVATE (webhooks.allowPrivate): ${JSON.stringify(a)} is not an IP address or CIDR (e.g. 10.20.0.0/16)`);
+    return range;
+  });
+  return {
+    allowPrivate, allow, allowText: list.map((a) => String(a).trim()),
+    failingRuns: int('SOCD_WEBHOOK_FAILING_RUNS', env.SOCD_WEBHOOK_FAILING_RUNS ?? file.failingRuns, 3, 1, 100),
+    staleFactor: int('SOCD_WEBHOOK_STALE_FACTOR', env.SOCD_WEBHOOK_STALE_FACTOR ?? file.staleFactor, 3, 2, 100),
+    retentionDays: int('SOCD_WEBHOOK_RETENTION_DAYS', env.SOCD_WEBHOOK_RETENTION_DAYS ?? file.retentionDays, 30, 1, 3650),
+    concurrency: int('SOCD_WEBHOOK_CONCURRENCY', env.SOCD_WEBHOOK_CONCURRENCY ?? file.concurrency, 4, 1, 64),
+  };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -4,6 +4,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { AccountService } from '../rest/account-service.js';
 import type { AllowListService } from '../rest/allowlist-service.js';
+import type { WebhookService } from '../rest/webhook-service.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
 import type { AuditService } from '../rest/audit-service.js';
 import type { BlocklistService } from '../rest/blocklist-service.js';
 import type { IocService } from '../rest/ioc-service.js';
@@ -76,6 +78,8 @@ export interface AppDeps extends AppOptions {
   blocklists: BlocklistService;
   sources: SourceService;
   allowlist: AllowListService;
+  /** /api/v1/webhooks: webhooks and their deliveries. */
+  webhooks: WebhookService;
   /** Accounts and keys: /me, /keys, /accounts. */
   accounts: AccountService;
   /** POST /api/v1/iocs and POST /api/v1/iocs/{id}/revoke. */
@@ -187,6 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'blocklists', description: 'Plain lists for firewalls, resolvers and proxies (every plan)' },
         { name: 'sources', description: 'The feeds IOCs come from' },
         { name: 'allowlist', description: 'Values never served, whatever a source says (analyst role)' },
+        { name: 'webhooks', description: 'Notifications pushed to your tools: JSON, Slack, Teams (analyst role)' },
         { name: 'audit', description: 'Who changed what, when, from where (admin role)' },
         { name: 'account', description: 'Your account and your keys (every plan)' },
         { name: 'admin', description: 'Accounts and any account\'s keys (admin role)' },
@@ -233,6 +238,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(blocklistRoutes, { blocklists: deps.blocklists });
     await api.register(sourceRoutes, { sources: deps.sources, audit: deps.audit });
     await api.register(allowlistRoutes, { allowlist: deps.allowlist });
+    await api.register(webhookRoutes, { webhooks: deps.webhooks });
     await api.register(auditRoutes, { auditLog: deps.auditLog });
     await api.register(accountRoutes, { accounts: deps.accounts });
     await api.register(keyRoutes, { accounts: deps.accounts });

@@ -48,6 +48,7 @@ import type {
 } from './types.js';
 import type { IocType } from '../domain/ioc-types.js';
 import type { Tlp } from '../domain/tlp.js';
+import type { AttemptOutcome, ClaimedDelivery, NewDelivery, NewWebhook, Webhook, WebhookDelivery, WebhookPatch } from '../domain/webhooks.js';
 
 /**
  * The one seam between the application and its database, as roles: each consumer takes the roles it uses (as
@@ -355,7 +356,52 @@ export interface BlocklistReads {
   dataVersion(): Promise<DataVersion>;
 }
 
+/** A new IOC of a run, as `iocs.sector` notifications list it. */
+export interface RunIoc {
+  type: IocType;
+  value: string;
+  score: number;
+  sectors: string[];
+}
+
+/**
+ * Webhooks (domain/webhooks.ts) and their delivery queue. Enqueueing is one insert per delivery; workers on any number
+ * of nodes claim due deliveries atomically (a claim pushes next_attempt_at past a lease, so a worker that dies leaves
+ * the row due again), which is what keeps two nodes from sending the same delivery.
+ */
+export interface WebhookStore {
+  createWebhook(webhook: NewWebhook): Promise<Webhook>;
+  getWebhook(id: number): Promise<Webhook | undefined>;
+  /** In id order after `after` (keyset); `accountId` given: that account's only (null: the global ones only). */
+  listWebhooks(opts: { accountId?: number | null; after?: number; limit: number }): Promise<{ items: Webhook[]; next: number | null }>;
+  /** Applies a change; undefined when there is no such webhook. */
+  updateWebhook(id: number, patch: WebhookPatch): Promise<Webhook | undefined>;
+  /** Removes a webhook with its deliveries; false when there was none. */
+  deleteWebhook(id: number): Promise<boolean>;
+  /** Queues deliveries, made at `now`, due at `dueAt` (default `now`); their ids, in order. */
+  enqueueDeliveries(deliveries: readonly NewDelivery[], now: number, dueAt?: number): Promise<number[]>;
+  /**
+   * Claims due pending deliveries (next_attempt_at ≤ now), at most one per webhook and none of `exclude`'s webhooks (in
+   * flight already), oldest due first: each is counted an attempt and pushed to now + leaseMs, atomically across
+   * processes. `id`: that delivery only, if it is pending (due or not).
+   */
+  claimDeliveries(opts: { now: number; leaseMs: number; limit: number; exclude?: readonly number[]; id?: number }): Promise<ClaimedDelivery[]>;
+  /** Records how an attempt ended, on the delivery and on its webhook (last status, error, time). */
+  finishAttempt(id: number, outcome: AttemptOutcome): Promise<void>;
+  getDelivery(id: number): Promise<WebhookDelivery | undefined>;
+  /** A webhook's deliveries, newest first, before the id `before` (keyset). */
+  listDeliveries(webhookId: number, opts: { before?: number; limit: number }): Promise<{ items: WebhookDelivery[]; next: number | null }>;
+  /** Forgets delivered and failed deliveries created before `before`; how many. Pending ones stay. */
+  pruneDeliveries(before: number): Promise<number>;
+  /**
+   * The IOCs a run of `source` inserted (added at or after `since`, now active, score ≥ minScore), in one of `sectors`
+   * (empty: any): how many (counted up to `countCap`) and the first `limit`. One range scan of the sector index (or
+   * the source's sightings) from `since`: the cost follows the run's new IOCs, never the table.
+   */
+  runIocs(q: { source: string; since: number; sectors: readonly string[]; minScore: number; limit: number; countCap: number }): Promise<{ count: number; items: RunIoc[] }>;
+}
+
 /** The whole store: every role, and its lifecycle. */
 export interface Store
   extends StoreLifecycle, SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore,
-    AuditLog, SessionStore, StatsReads, BlocklistReads {}
+    AuditLog, SessionStore, StatsReads, BlocklistReads, WebhookStore {}

@@ -12,6 +12,7 @@ import { storeAuditContract } from './store-audit.contract.js';
 import { storeSessionsContract } from './store-sessions.contract.js';
 import { storeStatsContract } from './store-stats.contract.js';
 import { storeBlocklistsContract } from './store-blocklists.contract.js';
+import { storeWebhooksContract } from './store-webhooks.contract.js';
 import { storeClaimsContract } from './store-claims.contract.js';
 import { storeSourceSettingsContract } from './store-source-settings.contract.js';
 import { storeLookupContract } from './store-lookup.contract.js';
@@ -49,6 +50,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeSessionsContract('postgres', () => postgresStore(url, fresh()));
   storeStatsContract('postgres', () => postgresStore(url, fresh()));
   storeBlocklistsContract('postgres', () => postgresStore(url, fresh()));
+  storeWebhooksContract('postgres', () => postgresStore(url, fresh()));
 
   describe('PostgreSQL: the figures of GET /metrics', () => {
     it('reports both pools (open, idle, waiting) and the tallies, the log size and the backend', async () => {

@@ -13,6 +13,7 @@ import { storeSourceSettingsContract } from './store-source-settings.contract.js
 import { storeLookupContract } from './store-lookup.contract.js';
 import { storeRolesContract } from './store-roles.contract.js';
 import { storeContract } from './store.contract.js';
+import { storeWebhooksContract } from './store-webhooks.contract.js';
 
 storeContract('sqlite (memory)', () => sqliteStore());
 
@@ -33,3 +34,5 @@ storeAuditContract('sqlite (memory)', () => sqliteStore());
 storeSessionsContract('sqlite (memory)', () => sqliteStore());
 storeStatsContract('sqlite (memory)', () => sqliteStore());
 storeBlocklistsContract('sqlite (memory)', () => sqliteStore());
+storeWebhooksContract('sqlite (memory)', () => sqliteStore());
+storeWebhooksContract('sqlite (file, WAL)', () => sqliteStore(join(mkdtempSync(join(tmpdir(), 'socd-store-')), 'socd.db')));

@@ -6,6 +6,8 @@ import { TokenSigner } from '../../src/auth/signed-token.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { StoreAuditTrail } from '../../src/auth/audit-trail.js';
 import { wireApp } from '../../src/cli/wiring.js';
+import { deliveryWorker, webhookNotifier } from '../../src/cli/webhooks.js';
+import type { DeliveryWorker, WorkerOptions } from '../../src/notify/worker.js';
 import { sqliteStore, type SqliteTestStore, TEST_IDENTITY } from './stores.js';
 import type { PlanInput } from '../../src/store/types.js';
 import type { Actor, AuditEvent, AuditTrail } from '../../src/domain/audit.js';
@@ -22,6 +24,11 @@ export interface ServerExtras {
   scheduler?: { settings: IngestSettings; pollMs?: number } & Pick<RunnerDeps, 'rewriteUrl' | 'transport'>;
   /** The built console to serve (http/console.ts CONSOLE_DIR otherwise). */
   consoleDir?: string;
+  /**
+   * Webhooks as `socd serve` runs them: a delivery worker (these options over the configuration's) started with the
+   * server, and the notifier as the scheduler's observer.
+   */
+  webhooks?: Partial<WorkerOptions>;
 }
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
@@ -37,6 +44,8 @@ export interface TestServer {
   audits: Array<{ actor: Actor; event: AuditEvent }>;
   close(): Promise<void>;
   scheduler?: IngestScheduler;
+  /** The delivery worker, when extras.webhooks asked for one. */
+  worker?: DeliveryWorker;
 }
 
 /** A real listening server on an ephemeral loopback port, on an in-memory database. */
@@ -62,8 +71,9 @@ export async function startServer(
     },
   };
   const registry = extras.sources ? new SourceRegistry(extras.sources, store) : undefined;
+  const worker = extras.webhooks ? deliveryWorker(store, config, quiet, extras.webhooks) : undefined;
   const app = await wireApp({
-    store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false,
+    store, config, authenticator, signer: new TokenSigner('t'.repeat(32)), identity: TEST_IDENTITY, logger: false, ...(worker ? { webhookWorker: worker } : {}),
     ...(registry ? { sources: registry } : {}), audit, ...(extras.consoleDir ? { consoleDir: extras.consoleDir } : {}),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -71,9 +81,11 @@ export async function startServer(
   if (extras.scheduler && registry) {
     const { settings, pollMs, ...seams } = extras.scheduler;
     // Ticks an hour apart: only the first pass and run now start runs during a test.
-    scheduler = new IngestScheduler(() => registry.all(), { store, settings, ...seams }, quiet, 3_600_000, pollMs ?? 20);
+    const observer = worker ? webhookNotifier(store, config, quiet) : undefined;
+    scheduler = new IngestScheduler(() => registry.all(), { store, settings, ...seams, ...(observer ? { observer } : {}) }, quiet, 3_600_000, pollMs ?? 20);
     scheduler.start();
   }
+  worker?.start();
   const { port } = app.server.address() as AddressInfo;
   return {
     base: `http://127.0.0.1:${port}`,
@@ -83,8 +95,10 @@ export async function startServer(
     audits,
     keyFor: async (email, plan) => (await issueKey(store, email, plan, null)).key,
     ...(scheduler ? { scheduler } : {}),
+    ...(worker ? { worker } : {}),
     close: async () => {
       await scheduler?.stop();
+      await worker?.stop();
       await app.close();
       await store.close();
     },

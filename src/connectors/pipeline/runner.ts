@@ -19,6 +19,7 @@ import { readStixBundle, readTaxii } from '../formats/stix-shape.js';
 import { FetchError, type FetchFailure, fetchSource, openLocalFile, unzipMember } from '../transport/fetch-source.js';
 import { expandUrl, timeWindows, withQuery } from '../catalog/url-template.js';
 import { DAY_MS } from '../../domain/durations.js';
+import { type AllowEntry, entryText } from '../../domain/allowlist.js';
 
 /** How far back an incremental source reaches on its first run. */
 const FIRST_RUN_DAYS = 30;
@@ -39,6 +40,30 @@ export interface RunnerDeps {
   /** Transport tuning (tests shorten them). */
   transport?: { retries?: number; backoffMs?: number; idleTimeoutMs?: number; timeoutMs?: number; maxRetryAfterMs?: number };
   onProgress?: (source: string, total: Readonly<UpsertResult>) => void;
+  /** Told of every run that started, once recorded (webhooks: src/notify/). Its failures never fail the run. */
+  observer?: RunObserver;
+}
+
+/** A value the allow-list held back in a run, with the entry (as written) that matched it. */
+export interface AllowlistedValue {
+  type: Observation['type'];
+  value: string;
+  entry: string;
+}
+
+/** What a run's observer is told beside the report: when it started, and the first values the allow-list held back. */
+export interface RunNotes {
+  startedAt: number;
+  allowlisted: AllowlistedValue[];
+}
+
+/**
+ * Who hears about runs (the webhook notifier): after each recorded run, and after each scheduler pass (staleness).
+ * It only queues work: it must return quickly and never throw (errors are its own to log).
+ */
+export interface RunObserver {
+  afterRun(src: ResolvedSource, report: RunReport, notes: RunNotes): Promise<void>;
+  afterPass(sources: readonly ResolvedSource[], now: number): Promise<void>;
 }
 
 export interface RunReport extends RunCounts {
@@ -224,6 +249,10 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
   }
 
   let accepted = 0;
+  const held: AllowlistedValue[] = [];
+  const holdBack = (type: Observation['type'], value: string, entry: AllowEntry | undefined) => {
+    if (entry && held.length < SAMPLE_PROBLEMS) held.push({ type, value, entry: entryText(entry) });
+  };
   const problem = (reason: string) => {
     report.rejected++;
     if (report.problems.length < SAMPLE_PROBLEMS) report.problems.push(reason);
@@ -261,6 +290,7 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
       allowlist,
       onAllowlisted: (e) => {
         report.allowlisted++;
+        holdBack(e.type, e.value, e.entry);
         accepted--;
         if (report.exclusions.length < SAMPLE_PROBLEMS) report.exclusions.push(`record ${e.line}: ${e.reason}`);
       },
@@ -283,7 +313,9 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
         // The list is what it was: everything on it is seen again now.
         // Not what the allow-list holds back: relisting is a write like any other.
         const skip = (type: Observation['type'], value: string) => {
-          if (!allowlist.match(type, value)) return false;
+          const entry = allowlist.match(type, value);
+          if (!entry) return false;
+          holdBack(type, value, entry);
           report.allowlisted++;
           return true;
         };
@@ -309,6 +341,8 @@ export async function runSource(src: ResolvedSource, deps: RunnerDeps, opts: { f
     await store.finishRun(runId, { ...counts(report), outcome: 'failed', finishedAt: clock(), error: report.error.slice(0, 1000), etag: null, lastModified: null });
   }
   report.durationMs = clock() - started;
+  // The observer queues notifications (one insert per webhook): it never delays the run's record nor fails it.
+  await deps.observer?.afterRun(src, report, { startedAt: started, allowlisted: held }).catch(() => undefined);
   return report;
 }
 

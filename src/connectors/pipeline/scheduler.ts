@@ -171,6 +171,8 @@ export class IngestScheduler {
     const down = offline ? networkDown(reports) : undefined;
     if (down) this.log.warn({ sources: reports.filter((r) => r.outcome === 'failed').map((r) => r.source) }, down);
     else for (const h of held) this.log.warn({ ...h.fields, error: h.error }, 'source run failed');
+    // Sources gone quiet for too long (webhooks' source.stale): the observer looks once per pass.
+    if (!this.stopped && this.deps.observer) await this.deps.observer.afterPass(sources, clock()).catch(() => undefined);
     if (!this.stopped && clock() - this.lastDecay >= DECAY_EVERY_MS) {
       this.lastDecay = clock();
       const d = await this.deps.store.decayIocs(clock());

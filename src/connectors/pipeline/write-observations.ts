@@ -24,6 +24,8 @@ export interface ExcludedValue {
   value: string;
   /** `"<value>: <why>"`. */
   reason: string;
+  /** The allow-list entry that held it back (allow-listed values only). */
+  entry?: AllowEntry;
 }
 
 /** What the gate asks of the allow-list: the entry that allows a value (domain/allowlist.ts AllowListMatcher). */
@@ -115,7 +117,7 @@ export function admit(
     }
     const allowed = allow?.rules.match(o.type, o.value);
     if (allowed) {
-      allow!.onAllowlisted({ line, type: o.type, value: o.value, reason: allowlistReason(o.value, allowed) });
+      allow!.onAllowlisted({ line, type: o.type, value: o.value, reason: allowlistReason(o.value, allowed), entry: allowed });
       return;
     }
     const context = hostedOn?.get(line)?.filter((t) => !o.tags.includes(t));

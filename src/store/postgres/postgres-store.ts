@@ -1,11 +1,12 @@
 import pg from 'pg';
 import { adoptRoles } from '../compose.js';
+import { PgWebhooks } from './webhooks.js';
 import { PgAuditLog } from './audit-log.js';
 import { PgSessions } from './sessions.js';
 import { PgStats } from './stats.js';
 import { PgBlocklists } from './blocklists.js';
 import type {
-  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, PoolUse, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, BlocklistReads, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, PoolUse, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, BlocklistReads, Store, TaxiiStore, VersionLog, WebhookStore,
 } from '../store.js';
 import { PgAllowList } from './allowlist.js';
 import { PgSourceSettings } from './source-settings.js';
@@ -23,7 +24,7 @@ import { PgVersionLog } from './version-log.js';
 export type { PostgresStoreOptions } from './connection.js';
 
 /** The roles a PostgresStore takes on from the files of this folder (compose.ts). */
-export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog, SessionStore, StatsReads, BlocklistReads {}
+export interface PostgresStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog, SessionStore, StatsReads, BlocklistReads, WebhookStore {}
 
 /**
  * Opens `postgres://…`. One pg.Pool; times are BIGINT epoch ms (date_added µs); migrations applied by `migrate()`.
@@ -41,7 +42,7 @@ export class PostgresStore implements Store {
     const conn = (this.conn = new PgConnection(connectionString, opts));
     adoptRoles(this, [
       new PgSettings(conn), new PgIocReads(conn), new PgIocLookup(conn), new PgIngestWrites(conn), new PgVersionLog(conn),
-      new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn), new PgAuditLog(conn), new PgSourceSettings(conn), new PgSessions(conn), new PgStats(conn), new PgBlocklists(conn),
+      new PgTaxiiCollections(conn), new PgAccounts(conn), new PgSourceRuns(conn), new PgAllowList(conn), new PgAuditLog(conn), new PgSourceSettings(conn), new PgSessions(conn), new PgStats(conn), new PgBlocklists(conn), new PgWebhooks(conn),
     ]);
   }
 

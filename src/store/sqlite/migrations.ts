@@ -473,6 +473,53 @@ ALTER TABLE source_runs ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
 `,
   },
   {
+    version: 20,
+    name: 'webhooks and their delivery queue',
+    sql: `
+-- A webhook belongs to an account (account_id) or is global (NULL, an administrator's). events and sectors are JSON
+-- lists. The secret signs every delivery, so it is kept as given; the API shows it once, at creation.
+CREATE TABLE webhooks (
+  id                INTEGER PRIMARY KEY,
+  account_id        INTEGER REFERENCES accounts (id) ON DELETE CASCADE,
+  name              TEXT NOT NULL,
+  url               TEXT NOT NULL,
+  format            TEXT NOT NULL CHECK (format IN ('json', 'slack', 'teams')),
+  events            TEXT NOT NULL DEFAULT '[]',
+  sectors           TEXT NOT NULL DEFAULT '[]',
+  min_confidence    INTEGER NOT NULL CHECK (min_confidence BETWEEN 0 AND 100),
+  secret            TEXT NOT NULL,
+  enabled           INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  created_at        INTEGER NOT NULL,
+  created_by        INTEGER,
+  last_attempt_at   INTEGER,
+  last_status       INTEGER,
+  last_error        TEXT,
+  last_delivered_at INTEGER
+);
+CREATE INDEX webhooks_account ON webhooks (account_id, id);
+
+-- One row per notification per webhook, its body as sent. Workers claim due rows by pushing next_attempt_at past a
+-- lease; the partial index holds only the pending rows, so polling it stays cheap however long the history.
+CREATE TABLE webhook_deliveries (
+  id              INTEGER PRIMARY KEY,
+  uuid            TEXT NOT NULL UNIQUE,
+  webhook_id      INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+  event           TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+  last_status     INTEGER,
+  last_error      TEXT,
+  created_at      INTEGER NOT NULL,
+  delivered_at    INTEGER
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id);
+CREATE INDEX webhook_deliveries_done ON webhook_deliveries (created_at) WHERE state <> 'pending';
+`,
+  },
+  {
     version: 21,
     name: 'no index of collection members by seq',
     sql: `

@@ -1,10 +1,11 @@
 import { adoptRoles } from '../compose.js';
+import { SqliteWebhooks } from './webhooks.js';
 import { SqliteAuditLog } from './audit-log.js';
 import { SqliteSessions } from './sessions.js';
 import { SqliteStats } from './stats.js';
 import { SqliteBlocklists } from './blocklists.js';
 import type {
-  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, BlocklistReads, Store, TaxiiStore, VersionLog,
+  AccountStore, AllowListStore, AuditLog, IngestWrites, IocLookup, IocReads, SettingStore, SourceRunStore, SessionStore, SourceSettingsStore, StatsReads, BlocklistReads, Store, TaxiiStore, VersionLog, WebhookStore,
 } from '../store.js';
 import { SqliteAllowList } from './allowlist.js';
 import { SqliteSourceSettings } from './source-settings.js';
@@ -21,7 +22,7 @@ import { SqliteTaxiiCollections } from './taxii-collections.js';
 import { SqliteVersionLog } from './version-log.js';
 
 /** The roles a SqliteStore takes on from the files of this folder (compose.ts). */
-export interface SqliteStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog, SessionStore, StatsReads, BlocklistReads {}
+export interface SqliteStore extends SettingStore, IocReads, IocLookup, IngestWrites, VersionLog, TaxiiStore, AccountStore, SourceRunStore, AllowListStore, SourceSettingsStore, AuditLog, SessionStore, StatsReads, BlocklistReads, WebhookStore {}
 
 /**
  * Opens `sqlite:PATH` (or `:memory:`). WAL, foreign keys on, migrations applied by `migrate()`. One connection
@@ -38,7 +39,7 @@ export class SqliteStore implements Store {
     const conn = (this.conn = new SqliteConnection(path, opts));
     adoptRoles(this, [
       new SqliteSettings(conn), new SqliteIocReads(conn), new SqliteIocLookup(conn), new SqliteIngestWrites(conn), new SqliteVersionLog(conn),
-      new SqliteTaxiiCollections(conn), new SqliteAccounts(conn), new SqliteSourceRuns(conn), new SqliteAllowList(conn), new SqliteAuditLog(conn), new SqliteSourceSettings(conn), new SqliteSessions(conn), new SqliteStats(conn), new SqliteBlocklists(conn),
+      new SqliteTaxiiCollections(conn), new SqliteAccounts(conn), new SqliteSourceRuns(conn), new SqliteAllowList(conn), new SqliteAuditLog(conn), new SqliteSourceSettings(conn), new SqliteSessions(conn), new SqliteStats(conn), new SqliteBlocklists(conn), new SqliteWebhooks(conn),
     ]);
   }
 
