@@ -234,21 +234,11 @@ export interface IocQuery {
  * An IOC as the REST list writes it (listIocs): its label lists and sources as the JSON text the database holds or
  * aggregates (lists of strings), so a page is written without parsing and serializing them again.
  */
-export interface IocListRow {
-  id: string;
-  type: IocType;
-  value: string;
-  score: number;
-  firstSeen: number;
-  lastSeen: number;
-  addedAt: number;
+export interface IocListRow extends Pick<Ioc, 'id' | 'type' | 'value' | 'score' | 'firstSeen' | 'lastSeen' | 'addedAt' | 'tlp' | 'status' | 'validUntil'> {
   sourcesJson: string;
   tagsJson: string;
   malwareJson: string;
   sectorsJson: string;
-  tlp: Tlp;
-  status: IocStatus;
-  validUntil: number;
 }
 
 export interface IocListPage {
