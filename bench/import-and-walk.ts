@@ -3,7 +3,7 @@
  * (CSV file → parse → normalize → batched upserts), then walk GET /api/v1/iocs?limit=1000 to the end over
  * loopback and compare the cost of the first and the last page.
  *
- *   node dist/bench/import-and-walk.js [--count 1000000] [--seed 42] [--database URL] [--batch-size 50000] [--cache-mb 256]
+ *   node dist/bench/import-and-walk.js [--count 1000000] [--seed 42] [--database URL] [--batch-size 50000] [--cache-mb 64]
  *                                      [--serial] [--no-walk] [--keep] [--json]
  *
  * --database: nothing (or `sqlite`) for a new SQLite file in a temporary directory; a postgres:// server URL for a new
@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
     database: { type: 'string' },
     'batch-size': { type: 'string', default: '50000' },
     serial: { type: 'boolean', default: false },
-    'cache-mb': { type: 'string', default: '256' },
+    'cache-mb': { type: 'string', default: '64' },
     'no-walk': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
