@@ -85,17 +85,6 @@ export const sightingOf = (s: SightingColumns): Sighting => ({
   expiresAt: s.expires_at === null ? null : Number(s.expires_at),
 });
 
-/** The sources of each IOC, from (ioc_id, source_id) rows in source order. */
-export function sourcesByIoc(rows: ReadonlyArray<{ ioc_id: number; source_id: string }>): Map<number, string[]> {
-  const out = new Map<number, string[]>();
-  for (const r of rows) {
-    const list = out.get(r.ioc_id);
-    if (list) list.push(r.source_id);
-    else out.set(r.ioc_id, [r.source_id]);
-  }
-  return out;
-}
-
 export interface VersionColumns<B extends Flag> {
   date_added: number;
   modified: number;
@@ -187,12 +176,12 @@ export function toListRow(r: ListedRow): IocListRow {
   };
 }
 
-/** A row read with `listColumns` as the API's Ioc. */
+/** A row read with `listColumns` as the API's Ioc: the list row with its JSON parsed. */
 export function toListedIoc(r: ListedRow): Ioc {
+  const { sourcesJson, tagsJson, malwareJson, sectorsJson, ...columns } = toListRow(r);
   return {
-    id: r[0], type: r[1], value: r[2], score: r[3], firstSeen: Number(r[4]), lastSeen: Number(r[5]), addedAt: Number(r[6]),
-    updatedAt: Number(r[7]), tags: parseList(r[8]), malware: parseList(r[9]), sectors: parseList(r[10]), tlp: r[11], status: r[12],
-    validUntil: Number(r[13]), redistributable: flag(r[14]), sources: r[15] === null ? [] : parseList(r[15]),
+    ...columns, updatedAt: Number(r[7]), redistributable: flag(r[14]),
+    sources: parseList(sourcesJson), tags: parseList(tagsJson), malware: parseList(malwareJson), sectors: parseList(sectorsJson),
   };
 }
 
