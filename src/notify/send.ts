@@ -49,10 +49,6 @@ export function postDelivery(url: string, body: string, headers: Record<string, 
     if (refused) return finish({ status: null, error: `refused: ${refused}` });
     const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const max = o.maxAnswerBytes ?? DEFAULT_ANSWER_BYTES;
-    deadline = setTimeout(() => {
-      req.destroy();
-      finish({ status: null, error: `timeout: no complete answer within ${timeoutMs / 1000} s` });
-    }, timeoutMs);
     const payload = Buffer.from(body, 'utf8');
     const req = (plain ? http : https).request(target, {
       method: 'POST',
@@ -88,6 +84,11 @@ export function postDelivery(url: string, body: string, headers: Record<string, 
       res.on('end', end);
       res.on('error', (err) => finish({ status, error: `the answer broke off: ${err.message}` }));
     });
+    // Set once the request exists: a timer set before it would reach a request never made if making it threw.
+    deadline = setTimeout(() => {
+      req.destroy();
+      finish({ status: null, error: `timeout: no complete answer within ${timeoutMs / 1000} s` });
+    }, timeoutMs);
     req.on('error', (err) => {
       const why = err instanceof TargetRefused || (err as { cause?: unknown }).cause instanceof TargetRefused ? `refused: ${err.message}` : `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${err.message}`;
       finish({ status: null, error: why });
