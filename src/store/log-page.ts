@@ -111,6 +111,11 @@ export function logPageSql(q: LogQuery, d: LogSqlDialect): string {
  */
 export function cutAtBudget<T>(rows: T[], maxBytes: number | undefined, json: (row: T) => string): { rows: T[]; before: number | undefined } {
   if (maxBytes === undefined) return { rows, before: undefined };
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: a page whose texts' lengths bound it under the budget is not
+  // measured byte by byte.
+  let units = 0;
+  for (const row of rows) units += json(row).length;
+  if (units * 3 <= maxBytes) return { rows, before: undefined };
   let bytes = 0;
   for (let i = 0; i < rows.length; i++) {
     bytes += Buffer.byteLength(json(rows[i]!), 'utf8');

@@ -1,4 +1,4 @@
-import { logPageOf, logPageSql } from '../log-page.js';
+import { cutAtBudget, isBuiltinCollection, logPageOf, logPageSql } from '../log-page.js';
 import { stixKey } from '../lookup-keys.js';
 import type { VersionLog } from '../store.js';
 import type { LogPage, LogQuery, SharedObject } from '../types.js';
@@ -11,9 +11,11 @@ export class SqliteVersionLog implements VersionLog {
 
   async pageLog(q: LogQuery): Promise<LogPage> {
     if (q.ids?.length === 0 || q.types?.length === 0 || q.specVersions?.length === 0) return { items: [], more: false };
+    // Named: logPageSql hands out placeholders in an order of its own, not the text's.
     const params: Record<string, number | string> = {};
+    let n = 0;
     const param = (value: number | string) => {
-      const name = `p${Object.keys(params).length}`;
+      const name = `p${n++}`;
       params[name] = value;
       return `@${name}`;
     };
@@ -27,14 +29,20 @@ export class SqliteVersionLog implements VersionLog {
       budgetInSql: false,
     });
     type Row = [number, number, string, number, string, string];
+    const statement = this.conn.statement(sql, 'raw');
     let all: Row[];
     let before: number | undefined;
-    if (q.maxBytes === undefined) all = this.conn.statement(sql, 'raw').all(params) as Row[];
-    else {
-      // Rows as they come, until the next would pass the budget (the first always comes).
+    if (q.maxBytes === undefined || isBuiltinCollection(q.collection)) {
+      // Built-in collections hold our own objects, a few hundred bytes each: the page comes whole, in one call (rows
+      // one by one cost a crossing each), and is cut at the budget after.
+      all = statement.all(params) as Row[];
+      ({ rows: all, before } = cutAtBudget(all, q.maxBytes, (r) => r[5]));
+    } else {
+      // Objects a writer stored may be large: rows as they come, until the next would pass the budget (the first
+      // always comes).
       all = [];
       let bytes = 0;
-      for (const row of this.conn.statement(sql, 'raw').iterate(params) as IterableIterator<Row>) {
+      for (const row of statement.iterate(params) as IterableIterator<Row>) {
         bytes += Buffer.byteLength(row[5], 'utf8');
         if (all.length > 0 && bytes > q.maxBytes) {
           before = all.length + 1;
