@@ -37,6 +37,16 @@ describe('iocSelectSql', () => {
     }
   });
 
+  it('writes the status as a literal (a placeholder beside a partial index re-prepares at every binding), and only a known one', () => {
+    for (const status of ['active', 'revoked'] as const) {
+      const { sql, params } = sqlOf({ status, limit: 10 });
+      assert.match(sql, new RegExp(`i\\.status = '${status}'`));
+      assert.ok(!params.includes(status));
+    }
+    assert.doesNotMatch(sqlOf({ status: 'all', limit: 10 }).sql, /i\.status/);
+    assert.throws(() => sqlOf({ status: "active' OR '1'='1" as 'active', limit: 10 }), /unknown IOC status/);
+  });
+
   it('walks with since and a cursor to the same IOCs as before, on a store', async () => {
     const store = await sqliteStore();
     await store.upsertSource(source({ id: 'a' }));
