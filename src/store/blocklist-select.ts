@@ -1,4 +1,5 @@
 import { BAND_RANGES } from '../domain/confidence.js';
+import { limitLiteral } from './sql-literals.js';
 import type { TallyRow } from './store.js';
 import type { BlocklistQuery } from './types.js';
 
@@ -16,7 +17,7 @@ export function blocklistPageSql(q: BlocklistQuery, param: (value: number | stri
   // Primary-key probes per row: (sector, ioc_added_at, ioc_id) and (ioc_id, source_id).
   if (q.sector !== undefined) where.push(`EXISTS (SELECT 1 FROM ioc_sectors d WHERE d.sector = ${param(q.sector, 'text')} AND d.ioc_added_at = i.added_at AND d.ioc_id = i.id)`);
   if (q.source !== undefined) where.push(`EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ${param(q.source, 'text')})`);
-  return `SELECT i.value, i.score, i.id FROM iocs i WHERE ${where.join(' AND ')} ORDER BY i.score DESC, i.id DESC LIMIT ${param(q.limit, 'bigint')}`;
+  return `SELECT i.value, i.score, i.id FROM iocs i WHERE ${where.join(' AND ')} ORDER BY i.score DESC, i.id DESC LIMIT ${limitLiteral(q.limit)}`;
 }
 
 /** The tallies as one canonical text (order-free): part of DataVersion. */

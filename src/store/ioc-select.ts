@@ -1,5 +1,6 @@
 import { BAND_RANGES } from '../domain/confidence.js';
-import { IOC_STATUSES, IOC_TYPES, type IocStatus, type IocType } from '../domain/ioc-types.js';
+import { IOC_TYPES, type IocType } from '../domain/ioc-types.js';
+import { limitLiteral, statusLiteral } from './sql-literals.js';
 import type { IocQuery } from './types.js';
 
 /**
@@ -53,12 +54,11 @@ export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, co
   if (q.since !== undefined && !(q.after && q.after.addedAt > q.since)) where.push(`${k.at} > ${d.param(q.since, 'bigint')}`);
   if (q.after) where.push(`(${k.at}, ${k.id}) > (${d.param(q.after.addedAt, 'bigint')}, ${d.param(q.after.rowId, 'bigint')})`);
   if (q.band) where.push(`i.score BETWEEN ${d.param(BAND_RANGES[q.band].min, 'integer')} AND ${d.param(BAND_RANGES[q.band].max, 'integer')}`);
-  // A literal, never a placeholder: SQLite marks a parameter compared with a partial index's WHERE (iocs_blocklist:
-  // status = 'active') as one that may change the plan, and then prepares the statement again at every new binding
-  // (6% of a REST page's CPU). The status is one of IOC_STATUSES, checked here before it is written into the SQL.
+  // Literals (sql-literals.ts): as placeholders, beside the partial index iocs_blocklist (status = 'active') for the
+  // status, SQLite would prepare the statement again at every page.
   if (q.status !== 'all') where.push(`i.status = ${statusLiteral(q.status)}`);
   if (q.redistributableOnly) where.push(d.isSet('i.redistributable'));
-  const limit = d.param(q.limit + 1, 'bigint');
+  const limit = limitLiteral(q.limit + 1);
   return `SELECT ${columns} FROM ${from} ${join} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT ${limit}`;
 }
 
@@ -73,8 +73,3 @@ export function iocPageOf<T>(rows: T[], limit: number, position: (row: T) => { a
   return { rows, next: more && last ? position(last) : null };
 }
 
-/** An IOC status as an SQL string literal; anything but a known status is refused (it is written into the SQL). */
-function statusLiteral(status: IocStatus): string {
-  if (!(IOC_STATUSES as readonly string[]).includes(status)) throw new Error(`unknown IOC status ${JSON.stringify(status)}`);
-  return `'${status}'`;
-}

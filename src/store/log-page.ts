@@ -1,4 +1,5 @@
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
+import { limitLiteral } from './sql-literals.js';
 import type { LogQuery } from './types.js';
 
 /**
@@ -79,7 +80,8 @@ export function logPageSql(q: LogQuery, d: LogSqlDialect): string {
   }
   if (q.types) where.push(d.inList('v.type', q.types, 'text'));
   const columns = 'v.date_added, v.seq, v.stix_id, v.modified, v.spec_version, v.json';
-  const limit = d.param(q.limit + 1, 'bigint');
+  // A literal (sql-literals.ts): as a placeholder, SQLite would prepare the statement again at every page.
+  const limit = limitLiteral(q.limit + 1);
   const page = q.ids
     // A few objects: drive by their ids, check membership per version.
     ? `SELECT ${columns} FROM object_versions v

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { iocSelectSql, type IocSqlDialect } from '../../src/store/ioc-select.js';
+import { limitLiteral } from '../../src/store/sql-literals.js';
 import type { IocQuery } from '../../src/store/types.js';
 import { observation, source } from '../support/builders.js';
 import { sqliteStore } from '../support/stores.js';
@@ -67,5 +68,13 @@ describe('iocSelectSql', () => {
       assert.ok(all.length > 0 || q.since === 1004);
     }
     await store.close();
+  });
+});
+
+describe('sql-literals', () => {
+  it('writes a row limit into SQL only as a positive safe integer', () => {
+    assert.equal(limitLiteral(101), '101');
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER + 2]) assert.throws(() => limitLiteral(bad), /not a row limit/);
+    assert.match(sqlOf({ status: 'active', limit: 100 }).sql, /LIMIT 101$/);
   });
 });
