@@ -138,6 +138,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 8192 },
+    // Some bodies are one of two types (an array or an object; an object or nothing): allowed outright, instead of Ajv's
+    // strict-mode warning on stderr at every start.
+    ajv: { customOptions: { allowUnionTypes: true } },
     // A request must not hold a socket forever (slowloris).
     requestTimeout: 120_000,
     // Errors Fastify raises before routing (bad percent-encoding, over-long path parameters) get our format too.
