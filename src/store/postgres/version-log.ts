@@ -20,12 +20,14 @@ export class PgVersionLog implements VersionLog {
       falseCondition: 'false',
       budgetInSql: true,
     });
-    const all = await this.conn.rows<{ date_added: number; seq: number; stix_id: string; modified: number; spec_version: string; json: string; n?: number }>(sql, p.values, true);
+    // Rows as arrays in the select list's order: no object per row.
+    type Row = [number, number, string, number, string, string, number?];
+    const all = await this.conn.arrays<Row>(sql, p.values, true);
     // The byte budget: cut in SQL (n: the rows before the cut), or here for rows that came whole.
-    const cut = all[0]?.n !== undefined ? { rows: all, before: all[0].n } : cutAtBudget(all, q.maxBytes, (r) => r.json);
+    const cut = all[0]?.[6] !== undefined ? { rows: all, before: all[0][6] } : cutAtBudget(all, q.maxBytes, (r) => r[5]);
     const { rows, more } = logPageOf(cut.rows, q.limit, cut.before);
     return {
-      items: rows.map((r) => ({ dateAdded: r.date_added, seq: r.seq, stixId: r.stix_id, modified: r.modified, specVersion: r.spec_version, json: r.json })),
+      items: rows.map(([dateAdded, seq, stixId, modified, specVersion, json]) => ({ dateAdded, seq, stixId, modified, specVersion, json })),
       more,
     };
   }
