@@ -19,6 +19,8 @@
  * - REST: bench/rest-load.ts, GET /api/v1/iocs?limit=100 by 32 concurrent clients (1,000 requests at --quick, 3,200 at 1M);
  * - TAXII: bench/taxii-walk.ts, all-iocs walked by `next`, deep/shallow page, 32 concurrent clients (5 s at --quick, 10 s);
  * - STIX export: bench/export.ts, GET /api/v1/iocs/stix and the bare write of the stored JSON;
+ * - server CPU: bench/server-cpu.ts, the server's own CPU time per TAXII and REST page (one client, in the server's
+ *   process: comparable across versions when the machine is busy);
  * - lookup: bench/lookup.ts, batches of 10,000 values against <count> IOCs of which <count>/10 networks (its own
  *   database, bench/out/lookup-*.db or the schema bench_lookup_*, made once and kept);
  * - small walk: bench/small-walk.ts, a 2,000-object all-iocs (a fresh database of 2,000 IOCs, whatever <count>) walked
@@ -248,12 +250,13 @@ for (const { backend, name, database } of backends) {
   } catch (err) {
     const error = `read database: ${err instanceof Error ? err.message : String(err)}`;
     log(error);
-    r.rest = r.taxii = r.export = { seconds: 0, error };
+    r.rest = r.taxii = r.export = r.cpu = { seconds: 0, error };
     continue;
   }
   r.rest = await runBench(`${name} REST load`, 'rest-load.js', [...common, ...dbArgs, '--requests', String(restRequests)]);
   r.taxii = await runBench(`${name} TAXII walk`, 'taxii-walk.js', [...common, ...dbArgs, '--seconds', String(taxiiSeconds)]);
   r.export = await runBench(`${name} STIX export`, 'export.js', [...common, ...dbArgs]);
+  r.cpu = await runBench(`${name} server CPU`, 'server-cpu.js', [...common, ...dbArgs, '--requests', '2000', '--rounds', '3']);
   // Its own database (N IOCs of which N/10 networks), made once and kept like the read database.
   r.lookup = await runBench(`${name} lookup`, 'lookup.js', ['--count', String(count), '--networks', String(Math.round(count / 10)), ...dbArgs]);
 }
@@ -283,6 +286,9 @@ const rows: Row[] = [
   { label: 'TAXII small walk (2,000), ms/page', bench: 'small', key: 'ms_per_page', digits: 2, better: 'lower' },
   { label: 'small walk, bare server ms/page', bench: 'small', key: 'bare_ms_per_page', digits: 2, better: 'lower', floor: true },
   { label: 'small walk / bare server, pages/s', bench: 'small', key: 'bare_ratio', digits: 2, better: 'higher' },
+  { label: 'server CPU per TAXII page of 100, µs', bench: 'cpu', key: 'taxii_cpu_us', digits: 0, better: 'lower' },
+  { label: 'server CPU per REST page of 100, µs', bench: 'cpu', key: 'rest_cpu_us', digits: 0, better: 'lower' },
+  { label: 'server CPU per REST page of one type, µs', bench: 'cpu', key: 'rest_typed_cpu_us', digits: 0, better: 'lower' },
   { label: 'STIX export, indicators/s', bench: 'export', key: 'stix_objects_per_s', digits: 0, better: 'higher' },
   { label: 'STIX export, peak RSS MB', bench: 'export', key: 'stix_peak_rss_mb', digits: 0, better: 'lower' },
   { label: 'bare write of stored JSON, obj/s', bench: 'export', key: 'bare_objects_per_s', digits: 0, better: 'higher', floor: true },
