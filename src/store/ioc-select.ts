@@ -1,6 +1,6 @@
 import { BAND_RANGES } from '../domain/confidence.js';
 import { IOC_TYPES, type IocType } from '../domain/ioc-types.js';
-import { limitLiteral, statusLiteral } from './sql-literals.js';
+import { statusLiteral } from './sql-literals.js';
 import type { IocQuery } from './types.js';
 
 /**
@@ -17,6 +17,11 @@ export interface IocSqlDialect {
   typeIn(types: readonly IocType[]): string;
   /** The boolean column `column` is set. */
   isSet(column: string): string;
+  /**
+   * The row count of a LIMIT: a literal in SQLite (sql-literals.ts: a bound LIMIT is prepared again at every page), a
+   * placeholder in PostgreSQL (whose named statements, one per SQL text and connection, a literal would multiply).
+   */
+  limit(n: number): string;
 }
 
 /**
@@ -54,11 +59,11 @@ export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, co
   if (q.since !== undefined && !(q.after && q.after.addedAt > q.since)) where.push(`${k.at} > ${d.param(q.since, 'bigint')}`);
   if (q.after) where.push(`(${k.at}, ${k.id}) > (${d.param(q.after.addedAt, 'bigint')}, ${d.param(q.after.rowId, 'bigint')})`);
   if (q.band) where.push(`i.score BETWEEN ${d.param(BAND_RANGES[q.band].min, 'integer')} AND ${d.param(BAND_RANGES[q.band].max, 'integer')}`);
-  // Literals (sql-literals.ts): as placeholders, beside the partial index iocs_blocklist (status = 'active') for the
-  // status, SQLite would prepare the statement again at every page.
+  // A literal (sql-literals.ts): as a placeholder, beside the partial index iocs_blocklist (status = 'active'), SQLite
+  // would prepare the statement again at every page.
   if (q.status !== 'all') where.push(`i.status = ${statusLiteral(q.status)}`);
   if (q.redistributableOnly) where.push(d.isSet('i.redistributable'));
-  const limit = limitLiteral(q.limit + 1);
+  const limit = d.limit(q.limit + 1);
   return `SELECT ${columns} FROM ${from} ${join} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT ${limit}`;
 }
 

@@ -1,5 +1,4 @@
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
-import { limitLiteral } from './sql-literals.js';
 import type { LogQuery } from './types.js';
 
 /**
@@ -19,6 +18,8 @@ export interface LogSqlDialect {
   /** The `latest` flag of alias `t` is set. */
   isLatest(t: string): string;
   falseCondition: string;
+  /** The row count of a LIMIT (ioc-select.ts IocSqlDialect.limit: a literal in SQLite, a placeholder in PostgreSQL). */
+  limit(n: number): string;
   /**
    * Whether the byte budget is applied in SQL. SQLite reads the rows as they come and stops at the budget itself
    * (cheaper there than a window over a subquery); PostgreSQL sends a result whole, so it cuts in SQL.
@@ -80,8 +81,7 @@ export function logPageSql(q: LogQuery, d: LogSqlDialect): string {
   }
   if (q.types) where.push(d.inList('v.type', q.types, 'text'));
   const columns = 'v.date_added, v.seq, v.stix_id, v.modified, v.spec_version, v.json';
-  // A literal (sql-literals.ts): as a placeholder, SQLite would prepare the statement again at every page.
-  const limit = limitLiteral(q.limit + 1);
+  const limit = d.limit(q.limit + 1);
   const page = q.ids
     // A few objects: drive by their ids, check membership per version.
     ? `SELECT ${columns} FROM object_versions v

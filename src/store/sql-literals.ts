@@ -4,7 +4,9 @@ import { IOC_STATUSES, type IocStatus } from '../domain/ioc-types.js';
  * Values written into the SQL of the hot read statements instead of bound: SQLite prepares a statement again at
  * every new binding of a parameter that may change its plan, and it counts among those a LIMIT and a value compared
  * with a partial index's WHERE. Measured on a REST or TAXII page of 100: 6-7% of the server's CPU went to preparing
- * the page's statement again. Both are checked here before they become SQL text.
+ * the page's statement again. Both are checked here before they become SQL text. SQLite's statement cache is bounded
+ * (connection.ts), so a client varying its limit costs a prepare per page, as every page cost before. PostgreSQL binds
+ * a LIMIT (the dialects' `limit`): its named statements are kept per SQL text and connection without bound.
  */
 
 /** A row count as an SQL integer literal: a positive safe integer, else an error (it is written into the SQL). */

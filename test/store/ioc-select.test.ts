@@ -16,6 +16,7 @@ function sqlOf(q: IocQuery): { sql: string; params: unknown[] } {
     valueIs: () => 'TRUE',
     typeIn: () => 'TRUE',
     isSet: (c) => c,
+    limit: limitLiteral,
   };
   return { sql: iocSelectSql(q, 'i.id', '', d), params };
 }

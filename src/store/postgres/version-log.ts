@@ -18,6 +18,7 @@ export class PgVersionLog implements VersionLog {
       objectIn: (t, ids) => `${t}.stix_id = ANY(${p.add(ids, 'text[]')})`,
       isLatest: (t) => `${t}.latest`,
       falseCondition: 'false',
+      limit: (n) => p.add(n, 'bigint'),
       budgetInSql: true,
     });
     // Rows as arrays in the select list's order: no object per row.

@@ -1,6 +1,7 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { iocPageOf, iocSelectSql, type IocSqlDialect, STIX_PAGE } from '../ioc-select.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
+import { limitLiteral } from '../sql-literals.js';
 import { listColumns, type ListedRow, type SightingColumns, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
 import type { IocDetail, IocListPage, IocPage, IocPosition, IocQuery, StixPage } from '../types.js';
@@ -21,6 +22,7 @@ function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: 
     // Unary + keeps the planner on the REST-order index: a filter, not a sort of every matching row.
     typeIn: (types) => `+i.type IN (${types.map((t) => param(t)).join(', ')})`,
     isSet: (column) => `${column} = 1`,
+    limit: limitLiteral,
   };
   const sql = iocSelectSql(q, columns, join, dialect);
   return { sql, params };

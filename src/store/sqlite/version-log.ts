@@ -1,5 +1,6 @@
 import { cutAtBudget, isBuiltinCollection, logPageOf, logPageSql } from '../log-page.js';
 import { stixKey } from '../lookup-keys.js';
+import { limitLiteral } from '../sql-literals.js';
 import type { VersionLog } from '../store.js';
 import type { LogPage, LogQuery, SharedObject } from '../types.js';
 import type { SqliteConnection } from './connection.js';
@@ -26,6 +27,7 @@ export class SqliteVersionLog implements VersionLog {
       objectIn: (t, ids) => `${t}.stix_key IN (${ids.map((id) => param(stixKey(id) ?? -1)).join(', ')}) AND ${t}.stix_id IN (${ids.map((id) => param(id)).join(', ')})`,
       isLatest: (t) => `${t}.latest = 1`,
       falseCondition: '0',
+      limit: limitLiteral,
       budgetInSql: false,
     });
     type Row = [number, number, string, number, string, string];
