@@ -45,8 +45,8 @@ const str = JSON.stringify;
 /**
  * A REST list page as JSON text: `{"data":[iocView…],"pagination":…}` written straight from the rows, the same
  * properties in the same order as iocView and the list schema (test/rest/ioc-view.test.ts checks it against
- * iocView), without a view object per IOC serialized again: the lists are spliced as the JSON text the store holds
- * (written by listJson, aggregated by the database). A page of 100 is the REST API's commonest answer.
+ * iocView), without a view object per IOC serialized again: the sources, label lists, TLP and status are spliced as
+ * the JSON members the store writes from the lists it holds (store/rows.ts listTextColumns). A page of 100 is the REST API's commonest answer.
  */
 export function iocListText(items: readonly IocListRow[], pagination: { limit: number; next_cursor: string | null; has_more: boolean }): string {
   let out = '{"data":[';
@@ -55,8 +55,7 @@ export function iocListText(items: readonly IocListRow[], pagination: { limit: n
     if (i > 0) out += ',';
     out += `{"id":${str(c.id)},"type":${str(c.type)},"value":${str(c.value)},"confidence":"${bandOf(c.score)}","score":${c.score},` +
       `"first_seen":"${isoMs(c.firstSeen)}","last_seen":"${isoMs(c.lastSeen)}","added_at":"${isoMs(c.addedAt)}",` +
-      `"sources":${c.sourcesJson},"tags":${c.tagsJson},"malware":${c.malwareJson},"sectors":${c.sectorsJson},` +
-      `"tlp":${str(c.tlp)},"status":${str(c.status)},"valid_until":"${isoMs(c.validUntil)}"}`;
+      `${c.labelsJson},"valid_until":"${isoMs(c.validUntil)}"}`;
   }
   return `${out}],"pagination":{"limit":${pagination.limit},"next_cursor":${str(pagination.next_cursor)},"has_more":${pagination.has_more}}}`;
 }

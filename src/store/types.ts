@@ -231,14 +231,12 @@ export interface IocQuery {
 }
 
 /**
- * An IOC as the REST list writes it (listIocs): its label lists and sources as the JSON text the database holds or
- * aggregates (lists of strings), so a page is written without parsing and serializing them again.
+ * An IOC as the REST list writes it (listIocs): its sources, label lists, TLP and status as the JSON members the
+ * database writes from what it holds (`"sources":[…],"tags":[…],"malware":[…],"sectors":[…],"tlp":"…","status":"…"`,
+ * store/rows.ts listTextColumns), so a page is written without parsing and serializing them again.
  */
-export interface IocListRow extends Pick<Ioc, 'id' | 'type' | 'value' | 'score' | 'firstSeen' | 'lastSeen' | 'addedAt' | 'tlp' | 'status' | 'validUntil'> {
-  sourcesJson: string;
-  tagsJson: string;
-  malwareJson: string;
-  sectorsJson: string;
+export interface IocListRow extends Pick<Ioc, 'id' | 'type' | 'value' | 'score' | 'firstSeen' | 'lastSeen' | 'addedAt' | 'validUntil'> {
+  labelsJson: string;
 }
 
 export interface IocListPage {

@@ -9,8 +9,9 @@ import type { Ioc, IocListRow } from '../../src/store/types.js';
 /** The row the store hands the list for an IOC: its lists as the JSON text stored (store/merge.ts listJson writes them so). */
 const rowOf = (c: Ioc): IocListRow => ({
   id: c.id, type: c.type, value: c.value, score: c.score, firstSeen: c.firstSeen, lastSeen: c.lastSeen, addedAt: c.addedAt,
-  sourcesJson: JSON.stringify(c.sources), tagsJson: JSON.stringify(c.tags), malwareJson: JSON.stringify(c.malware), sectorsJson: JSON.stringify(c.sectors),
-  tlp: c.tlp, status: c.status, validUntil: c.validUntil,
+  labelsJson: `"sources":${JSON.stringify(c.sources)},"tags":${JSON.stringify(c.tags)},"malware":${JSON.stringify(c.malware)},` +
+    `"sectors":${JSON.stringify(c.sectors)},"tlp":${JSON.stringify(c.tlp)},"status":${JSON.stringify(c.status)}`,
+  validUntil: c.validUntil,
 });
 
 // Any text a feed may carry, lone surrogates, quotes, controls and `</script>` included.

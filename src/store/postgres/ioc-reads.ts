@@ -1,6 +1,6 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { iocPageOf, iocSelectSql, STIX_PAGE } from '../ioc-select.js';
-import { listColumns, type ListedRow, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
+import { listColumns, type ListedRow, listTextColumns, type ListTextRow, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
 import type { IocDetail, IocListPage, IocPage, IocPosition, IocQuery, StixPage } from '../types.js';
 import type { PgConnection } from './connection.js';
@@ -23,29 +23,34 @@ function pgIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: stri
   return { sql, params: p.values };
 }
 
-/** A page's IOCs with their sources (::text: the driver would parse json into objects). */
-const LIST_COLUMNS = listColumns('SELECT json_agg(s.source_id ORDER BY s.source_id)::text FROM sightings s WHERE s.ioc_id = i.id');
+/**
+ * A page's IOCs with their sources, as text (the driver would parse json into objects) written as SQLite and
+ * JSON.stringify write it: array_to_json leaves no space after the commas (json_agg does).
+ */
+const SOURCES_JSON = 'SELECT array_to_json(array_agg(s.source_id ORDER BY s.source_id))::text FROM sightings s WHERE s.ioc_id = i.id';
+const LIST_COLUMNS = listColumns(SOURCES_JSON);
+const LIST_TEXT_COLUMNS = listTextColumns(SOURCES_JSON, (column) => `to_json(${column})::text`);
 
 /** The IOCs as the REST API and the STIX export read them (store.ts IocReads). */
 export class PgIocReads implements IocReads {
   constructor(private readonly conn: PgConnection) {}
 
   async queryIocs(q: IocQuery): Promise<IocPage> {
-    const { rows, next } = await this.listed(q);
+    if (q.types?.length === 0) return { items: [], next: null };
+    const { rows, next } = iocPageOf(await this.arrays<ListedRow>(q, LIST_COLUMNS), q.limit, (r) => ({ addedAt: Number(r[6]), rowId: Number(r[16]) }));
     return { items: rows.map(toListedIoc), next };
   }
 
   async listIocs(q: IocQuery): Promise<IocListPage> {
-    const { rows, next } = await this.listed(q);
+    if (q.types?.length === 0) return { items: [], next: null };
+    const { rows, next } = iocPageOf(await this.arrays<ListTextRow>(q, LIST_TEXT_COLUMNS), q.limit, (r) => ({ addedAt: Number(r[6]), rowId: Number(r[9]) }));
     return { items: rows.map(toListRow), next };
   }
 
-  private async listed(q: IocQuery): Promise<{ rows: ListedRow[]; next: IocPosition | null }> {
-    if (q.types?.length === 0) return { rows: [], next: null };
-    const { sql, params } = pgIocSql(q, LIST_COLUMNS);
+  private async arrays<T extends unknown[]>(q: IocQuery, columns: string): Promise<T[]> {
+    const { sql, params } = pgIocSql(q, columns);
     // Prepared per connection: the SQL depends only on which filters are set (a few hundred shapes at most).
-    const all = await this.conn.arrays<ListedRow>(sql, params, true);
-    return iocPageOf(all, q.limit, (r) => ({ addedAt: Number(r[6]), rowId: Number(r[16]) }));
+    return this.conn.arrays<T>(sql, params, true);
   }
 
   async pageStixObjects(q: IocQuery): Promise<StixPage> {

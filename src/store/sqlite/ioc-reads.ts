@@ -2,7 +2,7 @@ import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { iocPageOf, iocSelectSql, type IocSqlDialect, STIX_PAGE } from '../ioc-select.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
 import { limitLiteral } from '../sql-literals.js';
-import { listColumns, type ListedRow, type SightingColumns, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
+import { listColumns, type ListedRow, listTextColumns, type ListTextRow, type SightingColumns, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
 import type { IocDetail, IocListPage, IocPage, IocPosition, IocQuery, StixPage } from '../types.js';
 import type { SqliteConnection } from './connection.js';
@@ -29,27 +29,26 @@ function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: 
 }
 
 /** A page's IOCs with their sources: the sightings' primary key (ioc_id, source_id) is walked in source order. */
-const LIST_COLUMNS = listColumns('SELECT json_group_array(s.source_id ORDER BY s.source_id) FROM sightings s WHERE s.ioc_id = i.id');
+const SOURCES_JSON = 'SELECT json_group_array(s.source_id ORDER BY s.source_id) FROM sightings s WHERE s.ioc_id = i.id';
+const LIST_COLUMNS = listColumns(SOURCES_JSON);
+const LIST_TEXT_COLUMNS = listTextColumns(SOURCES_JSON, (column) => `json_quote(${column})`);
 
 /** The IOCs as the REST API and the STIX export read them (store.ts IocReads). */
 export class SqliteIocReads implements IocReads {
   constructor(private readonly conn: SqliteConnection) {}
 
   async queryIocs(q: IocQuery): Promise<IocPage> {
-    const { rows, next } = this.listed(q);
+    if (q.types?.length === 0) return { items: [], next: null };
+    const { sql, params } = sqliteIocSql(q, LIST_COLUMNS);
+    const { rows, next } = iocPageOf(this.conn.statement(sql, 'raw').all(...params) as ListedRow[], q.limit, (r) => ({ addedAt: r[6], rowId: r[16] }));
     return { items: rows.map(toListedIoc), next };
   }
 
   async listIocs(q: IocQuery): Promise<IocListPage> {
-    const { rows, next } = this.listed(q);
+    if (q.types?.length === 0) return { items: [], next: null };
+    const { sql, params } = sqliteIocSql(q, LIST_TEXT_COLUMNS);
+    const { rows, next } = iocPageOf(this.conn.statement(sql, 'raw').all(...params) as ListTextRow[], q.limit, (r) => ({ addedAt: r[6], rowId: r[9] }));
     return { items: rows.map(toListRow), next };
-  }
-
-  private listed(q: IocQuery): { rows: ListedRow[]; next: IocPosition | null } {
-    if (q.types?.length === 0) return { rows: [], next: null };
-    const { sql, params } = sqliteIocSql(q, LIST_COLUMNS);
-    const all = this.conn.statement(sql, 'raw').all(...params) as ListedRow[];
-    return iocPageOf(all, q.limit, (r) => ({ addedAt: r[6], rowId: r[16] }));
   }
 
   async pageStixObjects(q: IocQuery): Promise<StixPage> {
