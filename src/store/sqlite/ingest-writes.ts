@@ -65,6 +65,9 @@ export class SqliteIngestWrites implements IngestWrites {
               open = false;
               pending = 0;
               opts.onCommit?.(total);
+              // A WAL grown large is copied whole before the next batch, so the next commit starts it over. This
+              // wait also lets another process take the lock.
+              if (await this.conn.drainWal()) continue;
               if (performance.now() - lockedAt >= LONG_LOCK_MS) await new Promise<void>((resolve) => setTimeout(resolve, LOCK_GAP_MS));
             }
           }
