@@ -14,7 +14,7 @@
  * Prints figures; asserts nothing. Peak RSS is this process's maximum resident set size (on PostgreSQL the server's
  * own memory is not in it).
  */
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { importFile } from '../src/connectors/pipeline/file-import.js';
 import { Exclusions } from '../src/domain/exclusions.js';
@@ -36,6 +36,25 @@ const { values: args } = parseArgs({
   },
 });
 const count = Number(args.count);
+
+/**
+ * CPU seconds of this process's main thread (the one that stores; the parse worker has its own): utime + stime of
+ * /proc/self/task/<pid>/stat, in clock ticks (100 per second on Linux). Undefined where /proc is missing.
+ */
+function mainThreadCpuS(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+const walBytes = (url: string): number | undefined => {
+  if (!url.startsWith('sqlite:')) return undefined;
+  const wal = `${url.slice('sqlite:'.length)}-wal`;
+  return existsSync(wal) ? statSync(wal).size : 0;
+};
 const seed = String(args.seed);
 const csv = await benchCsv(count, seed);
 
@@ -46,13 +65,24 @@ try {
   await store.upsertSource({ id: 'bench', name: 'bench', reliability: 1, redistributable: true, aggregate: false, tlp: 'clear' });
 
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuS();
   const summary = await importFile(store, csv, { format: 'csv', source: 'bench', confidence: 50, exclusions: new Exclusions(), batchSize: Number(args['batch-size']), parallel: !args.serial });
   const importS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const main1 = mainThreadCpuS();
+  const mainS = main0 !== undefined && main1 !== undefined ? main1 - main0 : undefined;
+  const wal = walBytes(target.url);
   const rssAfterImport = peakRssBytes();
   const dbBytes = await databaseBytes(target.url);
   console.log(`import   ${backend} ${displayUrl(target.url)}`);
   console.log(`import   (${args.serial ? 'one thread' : 'parse in a worker'}, ${args['batch-size']} per transaction) ${summary.read} records (${mb(statSync(csv).size)} CSV) in ${importS.toFixed(2)} s = ${Math.round(summary.read / importS).toLocaleString('en')} IOCs/s; ` +
-    `${summary.inserted} new, ${summary.rejected} rejected, ${summary.excluded} excluded; peak RSS ${mb(rssAfterImport)}; db ${mb(dbBytes)}`);
+    `${summary.inserted} new, ${summary.rejected} rejected, ${summary.excluded} excluded; peak RSS ${mb(rssAfterImport)}; db ${mb(dbBytes)}` +
+    `${wal !== undefined ? ` (WAL ${mb(wal)})` : ''}`);
+  // CPU is what a busy machine measures best: µs per record of the main thread (storing) and of the whole process.
+  console.log(`cpu      process ${cpuS.toFixed(2)} s (${((cpuS * 1e6) / summary.read).toFixed(1)} µs/record)` +
+    `${mainS !== undefined ? `; main thread ${mainS.toFixed(2)} s (${((mainS * 1e6) / summary.read).toFixed(1)} µs/record)` : ''}`);
 
   const figures: Record<string, number | undefined> = {
     records: summary.read,
@@ -62,6 +92,9 @@ try {
     import_iocs_per_s: Math.round(summary.read / importS),
     import_peak_rss_mb: round(rssAfterImport / MiB),
     db_mb: round(dbBytes / MiB),
+    wal_mb: wal === undefined ? undefined : round(wal / MiB),
+    import_cpu_s: round(cpuS, 2),
+    import_main_cpu_s: mainS === undefined ? undefined : round(mainS, 2),
   };
 
   if (!args['no-walk']) {

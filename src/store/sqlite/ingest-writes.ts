@@ -39,11 +39,19 @@ export class SqliteIngestWrites implements IngestWrites {
       let open = false;
       let pending = 0;
       let lockedAt = 0;
+      // The WAL passed its restart size at the last commit: copied whole before the next transaction, if one comes.
+      let drain = false;
       try {
         for await (const chunk of chunks) {
           // Exactly batchSize observations per transaction, whatever the size of the chunks.
           for (let at = 0; at < chunk.length; ) {
             if (!open) {
+              // A WAL grown large is copied whole first (awaited, the thread free), so that this transaction's
+              // commit starts it over. The wait also lets another process take the lock.
+              if (drain) {
+                drain = false;
+                await this.conn.drainWal();
+              }
               // At once when the lock is free (no extra turn between chunks), else waited for on a timer.
               try {
                 db.exec('BEGIN IMMEDIATE');
@@ -65,7 +73,8 @@ export class SqliteIngestWrites implements IngestWrites {
               open = false;
               pending = 0;
               opts.onCommit?.(total);
-              if (performance.now() - lockedAt >= LONG_LOCK_MS) await new Promise<void>((resolve) => setTimeout(resolve, LOCK_GAP_MS));
+              drain = this.conn.walBytes() >= this.conn.walRestartBytes;
+              if (!drain && performance.now() - lockedAt >= LONG_LOCK_MS) await new Promise<void>((resolve) => setTimeout(resolve, LOCK_GAP_MS));
             }
           }
         }

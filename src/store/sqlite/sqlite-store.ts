@@ -34,8 +34,11 @@ export class SqliteStore implements Store {
   /** The connection the roles share (test helpers read it too). */
   readonly conn: SqliteConnection;
 
-  /** `renderVersion` turns an IOC version into its STIX JSON; it may also be set later (setVersionRenderer). */
-  constructor(path: string, opts: { renderVersion?: RenderIocVersion; cacheMb?: number } = {}) {
+  /**
+   * `renderVersion` turns an IOC version into its STIX JSON; it may also be set later (setVersionRenderer).
+   * `walRestartBytes`: see connection.ts WAL_RESTART_BYTES (tests set a small one).
+   */
+  constructor(path: string, opts: { renderVersion?: RenderIocVersion; cacheMb?: number; walRestartBytes?: number } = {}) {
     const conn = (this.conn = new SqliteConnection(path, opts));
     adoptRoles(this, [
       new SqliteSettings(conn), new SqliteIocReads(conn), new SqliteIocLookup(conn), new SqliteIngestWrites(conn), new SqliteVersionLog(conn),
