@@ -86,11 +86,11 @@ export class PgIngestWrites implements IngestWrites {
       } catch (e) {
         // A failing producer loses the batch it was in (rolled back); committed ones stay. A failed write may leave the
         // connection in any state: it is not given back to the pool.
-        if (!input.failed) broken = e instanceof Error ? e : new Error(String(e));
+        if (e !== input.error) broken = e instanceof Error ? e : new Error(String(e));
         throw e;
       } finally {
-        await input.close();
         client.release(broken);
+        await input.close();
       }
     });
   }
@@ -198,14 +198,15 @@ async function loadSightings(c: PoolClient, states: Iterable<IocState>): Promise
 
 /**
  * The observations of a stream, taken by slices whatever the size of its chunks: a slice is short only at the end of
- * the stream. A producer's failure is remembered (it breaks nothing on the connection).
+ * the stream.
  */
 class Slices {
   private readonly it: AsyncIterator<readonly Observation[]>;
   private chunk: readonly Observation[] = [];
   private at = 0;
   private done = false;
-  failed = false;
+  /** What the producer threw, if it did: it breaks nothing on the connection. */
+  error: unknown;
 
   constructor(chunks: AsyncIterable<readonly Observation[]>) {
     this.it = chunks[Symbol.asyncIterator]();
@@ -221,7 +222,8 @@ class Slices {
         try {
           next = await this.it.next();
         } catch (e) {
-          this.failed = this.done = true;
+          this.done = true;
+          this.error = e;
           throw e;
         }
         if (next.done) {
