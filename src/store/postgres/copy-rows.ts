@@ -92,7 +92,11 @@ export async function copyRows<T>(table: string, cols: readonly Col<T>[], rows: 
   return (c) => {
     const stream = c.query(copyFrom(sql));
     return new Promise<void>((resolve, reject) => {
-      stream.on('finish', resolve);
+      // Answered: the server has read every byte, and the buffer may serve the next COPY.
+      stream.on('finish', () => {
+        data.recycle();
+        resolve();
+      });
       stream.on('error', reject);
       stream.end(bytes);
     });

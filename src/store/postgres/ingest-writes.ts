@@ -61,56 +61,36 @@ export class PgIngestWrites implements IngestWrites {
     const total: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
     return this.conn.writes.run(async () => {
       const client = await this.conn.ingestPool.connect();
+      const input = new Slices(chunks);
       let broken: Error | undefined;
-      // One batch is written (its own transaction) while the producer makes the next: both stay busy, and the
-      // version-log lock is held only while a batch is written, never while the producer works.
-      let inflight: Promise<void> | undefined;
-      const write = async (batch: readonly Observation[]) => {
-        const r = await writeBatch(this.conn, source, batch, clock(), opts, client);
-        total.inserted += r.inserted;
-        total.updated += r.updated;
-        total.unchanged += r.unchanged;
-        total.ignored += r.ignored;
-        opts.onCommit?.(total);
-      };
-      const start = (batch: readonly Observation[]) => {
-        inflight = write(batch).catch((e: unknown) => {
-          broken = e instanceof Error ? e : new Error(String(e));
-          throw e;
-        });
-        inflight.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
-      };
       try {
-        let buffer: Observation[] = [];
-        try {
-          for await (const chunk of chunks) {
-            // Exactly batchSize observations per transaction, whatever the size of the chunks.
-            for (let at = 0; at < chunk.length; ) {
-              const take = Math.min(chunk.length - at, opts.batchSize - buffer.length);
-              for (let i = at; i < at + take; i++) buffer.push(chunk[i]!);
-              at += take;
-              if (buffer.length >= opts.batchSize) {
-                const full = buffer;
-                buffer = [];
-                if (inflight) await inflight;
-                start(full);
-              }
-            }
-          }
-        } catch (e) {
-          // A failing producer loses the batch it was filling; the one already being written commits.
-          if (inflight) await inflight.catch(() => {});
-          throw e;
+        for (;;) {
+          // A batch's transaction (and the version-log lock) opens once its first slice is here: never while the
+          // producer makes it. Inside the batch, slices are written as they come (SQLite's store does the same): only
+          // a slice or two are held in memory, not the whole batch (a 50,000-observation batch held whole, with the
+          // next one filling meanwhile, made a 200k load peak at ~510 MB of RSS).
+          const first = await input.take(Math.min(WRITE_SLICE, opts.batchSize));
+          if (first.length === 0) break;
+          const r = await writeBatch(this.conn, source, first, input, opts.batchSize, clock(), opts, client);
+          total.inserted += r.inserted;
+          total.updated += r.updated;
+          total.unchanged += r.unchanged;
+          total.ignored += r.ignored;
+          opts.onCommit?.(total);
         }
-        if (inflight) await inflight;
-        if (buffer.length > 0) await write(buffer);
         // After a bulk load: statistics for the planner, or the first page of a walk scans and sorts the table; and
         // the visibility map, or a TAXII page reads every member's heap row besides its index entry (a page went from
         // 0.78 to 0.30 ms). Autovacuum does both in time, if it runs; this does it now (1.2 s after 100k new IOCs).
         if (total.inserted >= ANALYZE_AFTER) await client.query('VACUUM (ANALYZE) iocs, sightings, ioc_sectors, object_versions, collection_members');
         return total;
+      } catch (e) {
+        // A failing producer loses the batch it was in (rolled back); committed ones stay. A failed write may leave the
+        // connection in any state: it is not given back to the pool.
+        if (e !== input.error) broken = e instanceof Error ? e : new Error(String(e));
+        throw e;
       } finally {
         client.release(broken);
+        await input.close();
       }
     });
   }
@@ -217,12 +197,75 @@ async function loadSightings(c: PoolClient, states: Iterable<IocState>): Promise
   }
 
 /**
- * One batch of observations in one transaction, by slices of WRITE_SLICE observations, each in a fixed number of
- * round trips (its IOCs and their sightings looked up, then its writes), pipelined: a slice's look-ups are sent
- * before the previous slice's writes, so the server writes one slice while this process reconciles the next. What
- * those look-ups cannot see yet (the IOCs of the previous slice) is taken from memory, where it is current.
+ * The observations of a stream, taken by slices whatever the size of its chunks: a slice is short only at the end of
+ * the stream.
  */
-async function writeBatch(conn: PgConnection, source: SourceRecord, batch: readonly Observation[], now: number, opts: UpsertOptions, client?: PoolClient): Promise<UpsertResult> {
+class Slices {
+  private readonly it: AsyncIterator<readonly Observation[]>;
+  private chunk: readonly Observation[] = [];
+  private at = 0;
+  private done = false;
+  /** What the producer threw, if it did: it breaks nothing on the connection. */
+  error: unknown;
+
+  constructor(chunks: AsyncIterable<readonly Observation[]>) {
+    this.it = chunks[Symbol.asyncIterator]();
+  }
+
+  /** Up to `n` observations; fewer only when the stream ends, none after. */
+  async take(n: number): Promise<readonly Observation[]> {
+    const out: Observation[] = [];
+    while (out.length < n) {
+      if (this.at >= this.chunk.length) {
+        if (this.done) break;
+        let next: IteratorResult<readonly Observation[]>;
+        try {
+          next = await this.it.next();
+        } catch (e) {
+          this.done = true;
+          this.error = e;
+          throw e;
+        }
+        if (next.done) {
+          this.done = true;
+          break;
+        }
+        this.chunk = next.value;
+        this.at = 0;
+        // A whole chunk of the right size is passed on as it is.
+        if (out.length === 0 && this.chunk.length === n) {
+          this.at = n;
+          return this.chunk;
+        }
+        continue;
+      }
+      const take = Math.min(n - out.length, this.chunk.length - this.at);
+      for (let i = this.at; i < this.at + take; i++) out.push(this.chunk[i]!);
+      this.at += take;
+    }
+    if (this.at >= this.chunk.length) this.chunk = [];
+    return out;
+  }
+
+  /** Ends the producer when the stream is left before its end (as `for await` does when its body throws). */
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.it.return?.()?.catch(() => {});
+  }
+}
+
+/**
+ * One batch in one transaction: `first`, then up to `limit` observations in all taken from `input` as they come, by
+ * slices of WRITE_SLICE observations, each in a fixed number of round trips (its IOCs and their sightings looked up,
+ * then its writes), pipelined: a slice's look-ups are sent before the previous slice's writes, so the server writes
+ * one slice while this process reconciles the next. What those look-ups cannot see yet (the IOCs of the previous
+ * slice) is taken from memory, where it is current.
+ */
+async function writeBatch(
+  conn: PgConnection, source: SourceRecord, first: readonly Observation[], input: Slices, limit: number, now: number, opts: UpsertOptions,
+  client?: PoolClient,
+): Promise<UpsertResult> {
   const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
   await conn.logTx(async (c, work) => {
     const writes: Array<Promise<void>> = [];
@@ -236,16 +279,17 @@ async function writeBatch(conn: PgConnection, source: SourceRecord, batch: reado
       writes.push(w);
     };
     let previous = new Map<string, IocState>();
+    let prepared: ((c: PoolClient, sequence: Sequence) => Promise<void>) | undefined;
     try {
-      for (let at = 0; at < batch.length; at += WRITE_SLICE) {
-        const slice = at === 0 && batch.length <= WRITE_SLICE ? batch : batch.slice(at, at + WRITE_SLICE);
+      let slice = first;
+      let taken = slice.length;
+      while (slice.length > 0) {
         const keys = new Map<string, readonly [IocType, string]>();
         for (const o of slice) keys.set(`${o.type}\0${o.value}`, [o.type, o.value]);
-        // Encoded before the look-ups are sent, sent right after them.
-        const prepared = at > 0 ? await work.prepare() : undefined;
         const looked = lookUp(c, sequence, keys);
         looked.catch(() => {}); // awaited below, unless sending the previous slice throws first
         if (prepared) send(prepared);
+        prepared = undefined;
         const states = await looked;
         for (const key of keys.keys()) {
           const current = previous.get(key);
@@ -253,8 +297,21 @@ async function writeBatch(conn: PgConnection, source: SourceRecord, batch: reado
         }
         await reconcileSlice(work, source, slice, states, now, opts, result);
         previous = states;
+        if (taken >= limit) break;
+        // The next slice is asked for while this one is encoded; if the producer has none ready, this one is sent at
+        // once rather than after the wait.
+        const next = input.take(Math.min(WRITE_SLICE, limit - taken));
+        next.catch(() => {}); // awaited below
+        prepared = await work.prepare();
+        const ready = await Promise.race([next.then(() => true, () => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+        if (!ready) {
+          send(prepared);
+          prepared = undefined;
+        }
+        slice = await next;
+        taken += slice.length;
       }
-      send(await work.prepare());
+      send(prepared ?? (await work.prepare()));
       await Promise.all(writes);
     } catch (e) {
       // A write that failed aborts the transaction, and every statement after it fails for that reason: report the
