@@ -52,6 +52,40 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeBlocklistsContract('postgres', () => postgresStore(url, fresh()));
   storeWebhooksContract('postgres', () => postgresStore(url, fresh()));
 
+  describe('PostgreSQL: a slow producer does not hold the version-log lock', () => {
+    it('ends a batch shorter when the next slice keeps it waiting, so that another node writes meanwhile', async () => {
+      const schema = fresh();
+      const [a, b] = [await postgresStore(url, schema), await postgresStore(url, schema)];
+      try {
+        await a.upsertSource(source({ id: 'slow' }));
+        await b.upsertSource(source({ id: 'other' }));
+        let otherWrote = false;
+        // The producer's second chunk comes only once the other node has written (or after 10 s, and the test fails).
+        const otherWrite = (async () => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          await b.upsertObservations('other', [observation({ type: 'domain', value: 'other-node.example' })], Date.now());
+          otherWrote = true;
+        })();
+        // A first slice whole (5,000: the store writes a batch by slices of that size), then the wait inside the batch.
+        const SLICE = 5000;
+        async function* slowFeed() {
+          yield Array.from({ length: SLICE }, (_, i) => observation({ type: 'domain', value: `slow-${i}.example` }));
+          await Promise.race([otherWrite, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+          yield [observation({ type: 'domain', value: 'slow-last.example' })];
+        }
+        const commits: number[] = [];
+        const total = await a.upsertObservationStream('slow', slowFeed(), { batchSize: 4 * SLICE, onCommit: (t) => commits.push(t.inserted) });
+        assert.ok(otherWrote, 'the other node wrote while the producer waited');
+        assert.equal(total.inserted, SLICE + 1);
+        assert.deepEqual(commits, [SLICE, SLICE + 1], 'the batch was committed when the producer kept it waiting, the rest in another');
+        assert.equal((await a.queryIocs({ status: 'active', types: ['domain'], value: 'other-node.example', limit: 1 })).items.length, 1);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  });
+
   describe('PostgreSQL: the figures of GET /metrics', () => {
     it('reports both pools (open, idle, waiting) and the tallies, the log size and the backend', async () => {
       const store = await postgresStore(url, fresh());

@@ -15,6 +15,11 @@ const DECAY_PAGE = 5000;
 const DELIST_PAGE = 5000;
 /** Observations per statement inside one ingest transaction: bounds the statements and the memory of a large batch. */
 const WRITE_SLICE = 5000;
+/**
+ * Longest wait inside a batch for the producer's next slice before the batch is committed shorter: a bulk import's
+ * parser has it ready at once; a feed that trickles must not keep the version-log lock.
+ */
+const PRODUCER_WAIT_MS = 250;
 /** New IOCs in one stream after which the tables are vacuumed and analyzed. */
 const ANALYZE_AFTER = 10_000;
 
@@ -62,6 +67,8 @@ export class PgIngestWrites implements IngestWrites {
     return this.conn.writes.run(async () => {
       const client = await this.conn.ingestPool.connect();
       const input = new Slices(chunks);
+      // The slice a batch ended without, when the producer kept it waiting (writeBatch): the next batch's first.
+      let carry: Promise<readonly Observation[]> | undefined;
       let broken: Error | undefined;
       try {
         for (;;) {
@@ -69,9 +76,11 @@ export class PgIngestWrites implements IngestWrites {
           // producer makes it. Inside the batch, slices are written as they come (SQLite's store does the same): only
           // a slice or two are held in memory, not the whole batch (a 50,000-observation batch held whole, with the
           // next one filling meanwhile, made a 200k load peak at ~510 MB of RSS).
-          const first = await input.take(Math.min(WRITE_SLICE, opts.batchSize));
+          const first = await (carry ?? input.take(Math.min(WRITE_SLICE, opts.batchSize)));
+          carry = undefined;
           if (first.length === 0) break;
-          const r = await writeBatch(this.conn, source, first, input, opts.batchSize, clock(), opts, client);
+          const { result: r, carry: rest } = await writeBatch(this.conn, source, first, input, opts.batchSize, clock(), opts, client);
+          carry = rest;
           total.inserted += r.inserted;
           total.updated += r.updated;
           total.unchanged += r.unchanged;
@@ -265,8 +274,9 @@ class Slices {
 async function writeBatch(
   conn: PgConnection, source: SourceRecord, first: readonly Observation[], input: Slices, limit: number, now: number, opts: UpsertOptions,
   client?: PoolClient,
-): Promise<UpsertResult> {
+): Promise<{ result: UpsertResult; carry?: Promise<readonly Observation[]> }> {
   const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
+  let carry: Promise<readonly Observation[]> | undefined;
   await conn.logTx(async (c, work) => {
     const writes: Array<Promise<void>> = [];
     let failed: { error: unknown } | undefined;
@@ -307,11 +317,18 @@ async function writeBatch(
         if (!ready) {
           send(prepared);
           prepared = undefined;
+          // A producer that keeps the batch waiting (a feed arriving slowly over the network) ends it here, shorter:
+          // the transaction, and the version-log lock that every node's writers share, are not held while it trickles.
+          if (!(await settlesWithin(next, PRODUCER_WAIT_MS))) {
+            carry = next;
+            break;
+          }
         }
         slice = await next;
         taken += slice.length;
       }
-      send(prepared ?? (await work.prepare()));
+      // Everything reconciled is sent, unless the loop ended on a slice whose writes are still to prepare.
+      if (carry === undefined) send(prepared ?? (await work.prepare()));
       await Promise.all(writes);
     } catch (e) {
       // A write that failed aborts the transaction, and every statement after it fails for that reason: report the
@@ -320,7 +337,20 @@ async function writeBatch(
       throw failed ? failed.error : e;
     }
   }, client, true);
-  return result;
+  return carry ? { result, carry } : { result };
+}
+
+/** Whether `p` settles (either way) within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
