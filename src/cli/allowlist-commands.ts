@@ -1,7 +1,6 @@
 import { allAllowEntries } from '../connectors/pipeline/write-observations.js';
-import { AppError } from '../errors/app-error.js';
 import { allowEntryView, AllowListService } from '../rest/allowlist-service.js';
-import { cliActor, type Context, tokenSigner, withContext } from './context.js';
+import { cliActor, type Context, refusing, tokenSigner, withContext } from './context.js';
 import { shorten, table } from './table.js';
 
 /**
@@ -14,20 +13,9 @@ async function service(ctx: Context): Promise<AllowListService> {
   return new AllowListService(ctx.store, await tokenSigner(ctx), ctx.config.rest, ctx.audit);
 }
 
-/** A refused entry (bad value, duplicate, unknown id) is the caller's mistake: its message and exit status 2. */
-async function refusing(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (!(err instanceof AppError) || err.status >= 500) throw err;
-    process.stderr.write(`socd allowlist: ${err.message}\n`);
-    process.exitCode = 2;
-  }
-}
-
 /** `socd allowlist add VALUE --reason R [--expires ISO]`: prints the new entry's id alone on stdout. */
 export async function allowlistAdd(value: string, opts: { reason: string; expires?: string }): Promise<void> {
-  await withContext(async (ctx) => refusing(async () => {
+  await withContext(async (ctx) => refusing('allowlist', async () => {
     const { entry, revoked } = await (await service(ctx)).add({ value, reason: opts.reason, ...(opts.expires !== undefined ? { expires_at: opts.expires } : {}) }, cliActor());
     process.stdout.write(`${entry.id}\n`);
     process.stderr.write(`allow-listed ${entry.value} (${entry.kind}${entry.expires_at ? `, until ${entry.expires_at}` : ''}); revoked ${revoked} IOC${revoked === 1 ? '' : 's'}\n`);
@@ -56,7 +44,7 @@ export async function allowlistList(opts: { json?: boolean }): Promise<void> {
 
 /** `socd allowlist remove ID`: the values it held back come back at their next sighting. */
 export async function allowlistRemove(id: string): Promise<void> {
-  await withContext(async (ctx) => refusing(async () => {
+  await withContext(async (ctx) => refusing('allowlist', async () => {
     const removed = await (await service(ctx)).remove(id, cliActor());
     process.stderr.write(`removed allow-list entry ${removed.id} (${removed.value}); its values come back at their next sighting\n`);
   }));

@@ -11,6 +11,7 @@ import { sharedObjects } from '../stix/shared-objects.js';
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
 import type { Actor, AuditTrail } from '../domain/audit.js';
 import { StoreAuditTrail } from '../auth/audit-trail.js';
+import { AppError } from '../errors/app-error.js';
 
 export interface Context {
   config: Config;
@@ -66,5 +67,19 @@ export async function withContext<T>(fn: (ctx: Context) => Promise<T>, opts: Con
     return await fn(ctx);
   } finally {
     await ctx.store.close();
+  }
+}
+
+/**
+ * A refusal the caller can mend (bad value, duplicate, unknown id, a run in progress) is printed as
+ * `socd <command>: <message>` with exit status 2; anything else (5xx, unexpected errors) is thrown on.
+ */
+export async function refusing(command: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    process.stderr.write(`socd ${command}: ${err.message}\n`);
+    process.exitCode = 2;
   }
 }

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolveSources } from '../connectors/catalog/source-config.js';
 import { SourceRegistry } from '../connectors/catalog/source-overrides.js';
 import { CATALOG } from '../connectors/catalog/sources/index.js';
-import { AppError } from '../errors/app-error.js';
 import { SourceService } from '../rest/source-service.js';
-import { cliActor, type Context, withContext } from './context.js';
+import { cliActor, type Context, refusing, withContext } from './context.js';
 
 /**
  * `socd sources enable|disable|set|run`: the settings of PATCH /api/v1/sources/{id} and the run now of POST
@@ -16,19 +15,8 @@ function service(ctx: Context): SourceService {
   return new SourceService(ctx.store, new SourceRegistry(resolveSources(CATALOG, ctx.config.file).sources, ctx.store), ctx.config.rest);
 }
 
-/** A refusal (unknown source, bad value, a run in progress) is the caller's mistake: its message and exit status 2. */
-async function refusing(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (!(err instanceof AppError) || err.status >= 500) throw err;
-    process.stderr.write(`socd sources: ${err.message}\n`);
-    process.exitCode = 2;
-  }
-}
-
 async function update(id: string, body: Record<string, unknown>): Promise<void> {
-  await withContext(async (ctx) => refusing(async () => {
+  await withContext(async (ctx) => refusing('sources', async () => {
     const actor = cliActor();
     const { source, changes } = await service(ctx).update(id, body, actor.origin);
     await ctx.audit.record(actor, { action: 'source.update', target: id, details: changes });
@@ -72,7 +60,7 @@ export async function sourcesSet(id: string, opts: SetOptions): Promise<void> {
  * runs it here instead.
  */
 export async function sourcesRun(id: string, opts: { wait?: boolean }): Promise<void> {
-  await withContext(async (ctx) => refusing(async () => {
+  await withContext(async (ctx) => refusing('sources', async () => {
     const sources = service(ctx);
     const run = await sources.requestRun(id);
     await ctx.audit.record(cliActor(), { action: 'source.run', target: id, details: { run_id: run.id } });

@@ -1,6 +1,5 @@
-import { AppError } from '../errors/app-error.js';
 import { WebhookService, type WebhookView } from '../rest/webhook-service.js';
-import { cliActor, type Context, tokenSigner, withContext } from './context.js';
+import { cliActor, type Context, refusing, tokenSigner, withContext } from './context.js';
 import { shorten, table } from './table.js';
 import { deliveryWorker, webhookPolicy } from './webhooks.js';
 
@@ -18,21 +17,11 @@ async function service(ctx: Context): Promise<WebhookService> {
 
 const caller = () => ({ actor: cliActor(), admin: true });
 
-async function refusing(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (!(err instanceof AppError) || err.status >= 500) throw err;
-    process.stderr.write(`socd webhooks: ${err.message}\n`);
-    process.exitCode = 2;
-  }
-}
-
 const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((x) => x.trim()).filter((x) => x !== ''));
 
 /** `socd webhooks add NAME URL --events E,… [--format F] [--sectors S,…] [--min-confidence N]`: prints the id, then the secret once. */
 export async function webhooksAdd(name: string, url: string, opts: { events: string; format?: string; sectors?: string; minConfidence?: string }): Promise<void> {
-  await withContext(async (ctx) => refusing(async () => {
+  await withContext(async (ctx) => refusing('webhooks', async () => {
     const body: Record<string, unknown> = { name, url, events: list(opts.events), scope: 'global' };
     if (opts.format !== undefined) body.format = opts.format;
     if (opts.sectors !== undefined) body.sectors = list(opts.sectors);
@@ -70,7 +59,7 @@ export async function webhooksList(opts: { json?: boolean }): Promise<void> {
 
 /** `socd webhooks remove ID`: with its queued and past deliveries. */
 export async function webhooksRemove(id: string): Promise<void> {
-  await withContext(async (ctx) => refusing(async () => {
+  await withContext(async (ctx) => refusing('webhooks', async () => {
     await (await service(ctx)).remove(caller(), id);
     process.stderr.write(`removed webhook ${id}\n`);
   }));
