@@ -17,8 +17,8 @@ export async function iocRoutes(app: FastifyInstance, opts: { iocs: IocService }
       response: { 200: iocListSchema, ...errorResponses },
     },
     // Written as JSON text by the service: sent as it is (the schema above documents it, fast-json-stringify is skipped),
-    // encoded once. The text is built by concatenation: given as a string, its length and its bytes would each be
-    // computed by walking the pieces (340 µs of a 40 KB page, against 30 µs to flatten and encode it once).
+    // encoded once here. Given as a string, Fastify would measure its bytes for content-length and Node encode them
+    // again when writing, each walk going over the pieces the text was concatenated from.
     handler: async (request, reply) => reply.type('application/json; charset=utf-8').send(Buffer.from(await opts.iocs.list(request.query as Record<string, unknown>), 'utf8')),
   });
 
