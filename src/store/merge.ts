@@ -22,3 +22,13 @@ export function dedupeSorted(values: readonly string[]): string[] {
 export function listJson(values: readonly string[]): string {
   return values.length === 0 ? '[]' : JSON.stringify(dedupeSorted(values));
 }
+
+/**
+ * An IOC's stored source list (`iocs.sources`: sorted JSON, as listJson writes it) once `sourceId` has sighted it;
+ * undefined when the list holds it already (nothing to write). Source ids are ASCII (source-config.ts), so this
+ * order is the byte order SQLite and PostgreSQL's COLLATE "C" sort them in.
+ */
+export function withSource(sourcesJson: string, sourceId: string): string | undefined {
+  const list = parseList(sourcesJson);
+  return list.includes(sourceId) ? undefined : listJson([...list, sourceId]);
+}

@@ -160,19 +160,19 @@ export function newStixId(type: IocType): string {
 }
 
 /**
- * What an IOC page reads (queryIocs), as one statement: the columns of `IocColumns` with the row id, `redistributable`
- * and the IOC's sources as a JSON list in source order, aggregated by `sourcesJson` (each dialect's JSON aggregate).
- * Read as arrays in this order (toListedIoc): no wide row objects, and no second query for the sources.
+ * What an IOC page reads (queryIocs), as one statement: the columns of `IocColumns` with the row id and
+ * `redistributable`, the IOC's sources as the JSON list its row keeps (`sources`, sorted, migration 24). Read as
+ * arrays in this order (toListedIoc): no wide row objects, and no second query for the sources.
  */
-export const listColumns = (sourcesJson: string) =>
-  `i.stix_id, i.type, i.value, i.score, i.first_seen, i.last_seen, i.added_at, i.updated_at, i.tags, i.malware, i.sectors, i.tlp, i.status, i.valid_until, i.redistributable, (${sourcesJson}) AS sources, i.id`;
-export type ListedRow = [string, IocType, string, number, number, number, number, number, string, string, string, Tlp, IocStatus, number, Flag, string | null, number];
+export const LIST_COLUMNS =
+  'i.stix_id, i.type, i.value, i.score, i.first_seen, i.last_seen, i.added_at, i.updated_at, i.tags, i.malware, i.sectors, i.tlp, i.status, i.valid_until, i.redistributable, i.sources, i.id';
+export type ListedRow = [string, IocType, string, number, number, number, number, number, string, string, string, Tlp, IocStatus, number, Flag, string, number];
 
-/** A row read with `listColumns` as the API's Ioc, its JSON lists parsed. */
+/** A row read with `LIST_COLUMNS` as the API's Ioc, its JSON lists parsed. */
 export function toListedIoc(r: ListedRow): Ioc {
   return {
     id: r[0], type: r[1], value: r[2], score: r[3], firstSeen: Number(r[4]), lastSeen: Number(r[5]), addedAt: Number(r[6]),
-    updatedAt: Number(r[7]), sources: parseList(r[15] ?? '[]'), tags: parseList(r[8]), malware: parseList(r[9]), sectors: parseList(r[10]),
+    updatedAt: Number(r[7]), sources: parseList(r[15]), tags: parseList(r[8]), malware: parseList(r[9]), sectors: parseList(r[10]),
     tlp: r[11], status: r[12], validUntil: Number(r[13]), redistributable: flag(r[14]),
   };
 }
@@ -181,13 +181,12 @@ export function toListedIoc(r: ListedRow): Ioc {
  * What the REST list reads (listIocs), as one statement: the columns it writes one by one, and between `added_at` and
  * `valid_until` the members it writes as they are, made into one text by the database (`labels`: sources, the three
  * label lists, tlp and status, as `"sources":[…],"tags":[…],"malware":[…],"sectors":[…],"tlp":"…","status":"…"`). Six
- * values fewer per row to hand over, and to write: 10–15% of the page's query. `sourcesJson` is the dialect's JSON
- * aggregate of the sources (NULL without any), `quote` its JSON string of a text column, the same as JSON.stringify
- * for the TLP and status names.
+ * values fewer per row to hand over, and to write: 10–15% of the page's query. The lists are the JSON the row keeps;
+ * `quote` is the dialect's JSON string of a text column, the same as JSON.stringify for the TLP and status names.
  */
-export const listTextColumns = (sourcesJson: string, quote: (column: string) => string) =>
+export const listTextColumns = (quote: (column: string) => string) =>
   `i.stix_id, i.type, i.value, i.score, i.first_seen, i.last_seen, i.added_at, ` +
-  `'"sources":' || coalesce((${sourcesJson}), '[]') || ',"tags":' || i.tags || ',"malware":' || i.malware || ',"sectors":' || i.sectors || ` +
+  `'"sources":' || i.sources || ',"tags":' || i.tags || ',"malware":' || i.malware || ',"sectors":' || i.sectors || ` +
   `',"tlp":' || ${quote('i.tlp')} || ',"status":' || ${quote('i.status')} AS labels, i.valid_until, i.id`;
 export type ListTextRow = [string, IocType, string, number, number, number, number, string, number, number];
 
@@ -212,6 +211,8 @@ export interface IocColumns {
   tags: string;
   malware: string;
   sectors: string;
+  /** The IOC's sources: the sorted JSON list of the source ids of its sightings (migration 24; merge.ts withSource). */
+  sources: string;
   tlp: Tlp;
   status: IocStatus;
   valid_until: number;

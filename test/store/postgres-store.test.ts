@@ -11,6 +11,7 @@ import { storeAllowListContract } from './store-allowlist.contract.js';
 import { storeAuditContract } from './store-audit.contract.js';
 import { storeSessionsContract } from './store-sessions.contract.js';
 import { storeStatsContract } from './store-stats.contract.js';
+import { storeSourcesContract } from './store-sources.contract.js';
 import { storeBlocklistsContract } from './store-blocklists.contract.js';
 import { storeWebhooksContract } from './store-webhooks.contract.js';
 import { storeClaimsContract } from './store-claims.contract.js';
@@ -49,6 +50,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeAuditContract('postgres', () => postgresStore(url, fresh()));
   storeSessionsContract('postgres', () => postgresStore(url, fresh()));
   storeStatsContract('postgres', () => postgresStore(url, fresh()));
+  storeSourcesContract('postgres', () => postgresStore(url, fresh()));
   storeBlocklistsContract('postgres', () => postgresStore(url, fresh()));
   storeWebhooksContract('postgres', () => postgresStore(url, fresh()));
 

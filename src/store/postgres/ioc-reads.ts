@@ -1,6 +1,6 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { iocPageOf, iocSelectSql, STIX_PAGE } from '../ioc-select.js';
-import { listColumns, type ListedRow, listTextColumns, type ListTextRow, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
+import { LIST_COLUMNS, type ListedRow, listTextColumns, type ListTextRow, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
 import type { IocDetail, IocListPage, IocPage, IocPosition, IocQuery, StixPage } from '../types.js';
 import type { PgConnection } from './connection.js';
@@ -23,13 +23,8 @@ function pgIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: stri
   return { sql, params: p.values };
 }
 
-/**
- * A page's IOCs with their sources, as text (the driver would parse json into objects) written as SQLite and
- * JSON.stringify write it: array_to_json leaves no space after the commas (json_agg does).
- */
-const SOURCES_JSON = 'SELECT array_to_json(array_agg(s.source_id ORDER BY s.source_id))::text FROM sightings s WHERE s.ioc_id = i.id';
-const LIST_COLUMNS = listColumns(SOURCES_JSON);
-const LIST_TEXT_COLUMNS = listTextColumns(SOURCES_JSON, (column) => `to_json(${column})::text`);
+/** The REST list's columns: the TLP and status quoted as JSON text (the driver would parse json into strings). */
+const LIST_TEXT_COLUMNS = listTextColumns((column) => `to_json(${column})::text`);
 
 /** The IOCs as the REST API and the STIX export read them (store.ts IocReads). */
 export class PgIocReads implements IocReads {

@@ -3,7 +3,7 @@ import { builtinMemberships } from '../../domain/collections.js';
 import type { Tlp } from '../../domain/tlp.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import { firstVersionOf, newIocOf, nextVersionOf, revocationOf, updatedVersionOf } from '../ingest-rules.js';
-import { listJson } from '../merge.js';
+import { listJson, withSource } from '../merge.js';
 import { factsOf, type IocStateColumns, type SightingColumns } from '../rows.js';
 import type { IocVersionInput, Observation, RenderIocVersion, SourceRecord } from '../types.js';
 import { type Col, copyRows, Params, type Send, Sequence, unnestOf } from './copy-rows.js';
@@ -76,6 +76,7 @@ const IOC_COLS: readonly Col<IocRow>[] = [
   ['tags', 'text', (r) => r.tags],
   ['malware', 'text', (r) => r.malware],
   ['sectors', 'text', (r) => r.sectors],
+  ['sources', 'text', (r) => r.sources],
   ['tlp', 'text', (r) => r.tlp],
   ['status', 'text', (r) => r.status],
   ['valid_until', 'bigint', (r) => r.valid_until],
@@ -215,7 +216,7 @@ export class LogWork {
     const id = this.nextIocId();
     const row: IocRow = {
       id, type: o.type, value: o.value, stix_id: n.stixId, score: n.score, first_seen: o.firstSeen, last_seen: o.lastSeen, added_at: now,
-      updated_at: now, tags: listJson(n.tags), malware: listJson(n.malware), sectors: listJson(n.sectors), tlp, status: 'active',
+      updated_at: now, tags: listJson(n.tags), malware: listJson(n.malware), sectors: listJson(n.sectors), sources: '[]', tlp, status: 'active',
       valid_until: n.until, redistributable: source.redistributable, modified: now, version_seq: this.nextSeq(),
       versioned_score: n.score, versioned_valid_until: n.until, base_score: n.base, no_decay: n.noDecay, created: now,
     };
@@ -231,6 +232,12 @@ export class LogWork {
   seen(st: IocState, source: SourceRecord, o: Observation, run: number | null): void {
     const s = st.sightings.get(source.id);
     if (!s) {
+      // A source new to the IOC joins the list its row keeps (migration 24); a new IOC's row gets its first here.
+      const sources = withSource(st.row.sources, source.id);
+      if (sources !== undefined) {
+        st.row.sources = sources;
+        st.dirty = true;
+      }
       st.sightings.set(source.id, {
         ioc_id: st.row.id, source_id: source.id, first_seen: o.firstSeen, last_seen: o.lastSeen, count: 1, confidence: o.confidence,
         reference: o.reference, ended_at: null, ioc_added_at: st.row.added_at, seen_run: run, expires_at: o.expiresAt ?? null, dirty: true,

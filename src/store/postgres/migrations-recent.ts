@@ -136,4 +136,18 @@ CREATE INDEX webhook_deliveries_done ON webhook_deliveries (created_at) WHERE st
 DROP INDEX IF EXISTS collection_members_seq;
 `,
   },
+  {
+    version: 24,
+    name: 'each IOC keeps its source list',
+    sql: `
+-- The REST list writes each IOC's sources: aggregated from sightings per row, that was a second index walk for every
+-- row of a page. The writer keeps the list (sorted JSON, byte order as COLLATE "C" sorts) in the row: a sighting is
+-- only ever added, with the IOC or to it (store/postgres/log-work.ts), and goes with the IOC. A new column with a
+-- constant default rewrites nothing; the UPDATE writes each IOC once.
+ALTER TABLE iocs ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
+UPDATE iocs i SET sources = s.list
+FROM (SELECT ioc_id, array_to_json(array_agg(source_id ORDER BY source_id COLLATE "C"))::text AS list FROM sightings GROUP BY ioc_id) s
+WHERE i.id = s.ioc_id;
+`,
+  },
 ];

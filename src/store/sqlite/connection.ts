@@ -175,8 +175,8 @@ export class SqliteConnection {
         db().prepare(
           `INSERT INTO iocs (id, type, value, value_key, stix_id, stix_key, score, first_seen, last_seen, added_at, updated_at,
              tags, malware, sectors, tlp, status, valid_until, redistributable, modified, version_seq, versioned_score,
-             versioned_valid_until, base_score, no_decay)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)`,
+             versioned_valid_until, base_score, no_decay, sources)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ),
       ),
       updateIoc: lazy(() =>
@@ -187,6 +187,7 @@ export class SqliteConnection {
            WHERE id = ?`,
         ),
       ),
+      setSources: lazy(() => db().prepare('UPDATE iocs SET sources = ? WHERE id = ?')),
       upsertSighting: lazy(() =>
         db().prepare(
           // The last parameter: 1 when the observation says what the source claims of its validity (expires_at

@@ -2,7 +2,7 @@ import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { iocPageOf, iocSelectSql, type IocSqlDialect, STIX_PAGE } from '../ioc-select.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
 import { limitLiteral } from '../sql-literals.js';
-import { listColumns, type ListedRow, listTextColumns, type ListTextRow, type SightingColumns, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
+import { LIST_COLUMNS, type ListedRow, listTextColumns, type ListTextRow, type SightingColumns, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
 import type { IocDetail, IocListPage, IocPage, IocPosition, IocQuery, StixPage } from '../types.js';
 import type { SqliteConnection } from './connection.js';
@@ -28,10 +28,8 @@ function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: 
   return { sql, params };
 }
 
-/** A page's IOCs with their sources: the sightings' primary key (ioc_id, source_id) is walked in source order. */
-const SOURCES_JSON = 'SELECT json_group_array(s.source_id ORDER BY s.source_id) FROM sightings s WHERE s.ioc_id = i.id';
-const LIST_COLUMNS = listColumns(SOURCES_JSON);
-const LIST_TEXT_COLUMNS = listTextColumns(SOURCES_JSON, (column) => `json_quote(${column})`);
+/** The REST list's columns: the TLP and status quoted as JSON strings by SQLite. */
+const LIST_TEXT_COLUMNS = listTextColumns((column) => `json_quote(${column})`);
 
 /** The IOCs as the REST API and the STIX export read them (store.ts IocReads). */
 export class SqliteIocReads implements IocReads {

@@ -4,7 +4,7 @@ import { decide, type Incoming } from '../ioc-reconcile.js';
 import {
   countOutcome, firstVersionOf, incomingOf, newIocOf, nextVersionOf, observationStep, revocationOf, updatedVersionOf,
 } from '../ingest-rules.js';
-import { listJson } from '../merge.js';
+import { listJson, withSource } from '../merge.js';
 import { factsOf, type IocStateColumns } from '../rows.js';
 import { TallyDelta } from '../tallies.js';
 import type { IocVersionInput, Observation, RenderIocVersion, SourceRecord, UpsertOptions, UpsertResult } from '../types.js';
@@ -114,7 +114,7 @@ export class LogWork {
         s.insertIoc().run(
           iocId, o.type, o.value, key, n.stixId, stixKey(n.stixId)!, n.score, o.firstSeen, o.lastSeen, now, now,
           listJson(n.tags), listJson(n.malware), listJson(n.sectors), tlp, n.until, source.redistributable ? 1 : 0,
-          now, this.nextSeq(), n.score, n.until, n.base, n.noDecay ? 1 : 0,
+          now, this.nextSeq(), n.score, n.until, n.base, n.noDecay ? 1 : 0, JSON.stringify([source.id]),
         );
         this.append(iocId, firstVersionOf(o, tlp, n, source, now));
         s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now, run, o.expiresAt ?? null, claims(o));
@@ -125,6 +125,12 @@ export class LogWork {
         continue;
       }
       s.upsertSighting().run(row.id, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, row.added_at, run, o.expiresAt ?? null, claims(o));
+      // A source new to the IOC joins the list its row keeps (migration 24).
+      const sources = withSource(row.sources, source.id);
+      if (sources !== undefined) {
+        s.setSources().run(sources, row.id);
+        row.sources = sources;
+      }
       countOutcome(result, this.reconcile(row, incomingOf(o, tlp), true), opts);
     }
   }

@@ -166,4 +166,17 @@ DROP INDEX IF EXISTS iocs_stix_key;
 DROP INDEX IF EXISTS object_versions_latest;
 `,
   },
+  {
+    version: 24,
+    name: 'each IOC keeps its source list',
+    sql: `
+-- The REST list writes each IOC's sources: aggregated from sightings per row, that was a second b-tree walk for every
+-- row of a page, a third of the page's query at 1M IOCs. The writer keeps the list (sorted JSON, as the aggregate
+-- wrote it) in the row: a sighting is only ever added, with the IOC or to it (store/sqlite/log-work.ts), and goes
+-- with the IOC.
+ALTER TABLE iocs ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
+UPDATE iocs SET sources = (SELECT json_group_array(s.source_id ORDER BY s.source_id) FROM sightings s WHERE s.ioc_id = iocs.id)
+WHERE EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = iocs.id);
+`,
+  },
 ];
