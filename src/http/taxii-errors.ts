@@ -9,7 +9,7 @@ import type { ErrorSurface } from './error-surface.js';
 /** Every TAXII answer, success or error: this exact media type, no charset (docs/taxii-conformance.md §1). */
 export function sendTaxii(reply: FastifyReply, a: TaxiiAnswer): FastifyReply {
   for (const [k, v] of Object.entries(a.headers)) reply.header(k, v);
-  return reply.code(a.status).header('content-type', TAXII_MEDIA_TYPE).send(Buffer.from(a.body, 'utf8'));
+  return reply.code(a.status).header('content-type', TAXII_MEDIA_TYPE).send(typeof a.body === 'string' ? Buffer.from(a.body, 'utf8') : a.body);
 }
 
 function sendError(reply: FastifyReply, e: TaxiiError): FastifyReply {

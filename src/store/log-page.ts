@@ -1,5 +1,5 @@
 import { BUILTIN_COLLECTIONS } from '../domain/collections.js';
-import type { LogQuery } from './types.js';
+import type { LogPage, LogQuery, ObjectPage } from './types.js';
 
 /**
  * What the SQL of a TAXII page needs from a dialect: placeholders, lists, booleans and how two versions of one
@@ -131,4 +131,69 @@ export function logPageOf<T>(rows: T[], limit: number, before: number | undefine
   const more = rows.length > limit || (before !== undefined && rows.length < before);
   if (rows.length > limit) rows.length = limit;
   return { rows, more };
+}
+
+const COMMA = Buffer.from(',');
+
+/** A page read with pageLog as the envelope writes it (VersionLog.pageObjects). */
+export function objectPageOf(page: LogPage): ObjectPage {
+  const { items } = page;
+  const parts: Buffer[] = [];
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(Buffer.from(items[i]!.json, 'utf8'));
+  }
+  const last = items[items.length - 1];
+  return {
+    json: Buffer.concat(parts),
+    count: items.length,
+    firstAdded: items[0]?.dateAdded,
+    last: last && { dateAdded: last.dateAdded, seq: last.seq },
+    more: page.more,
+  };
+}
+
+/**
+ * The SELECT of a page whose objects the database joins (SQLite's built-in collections): over the rows of
+ * logPageSql's `page` (`limit + 1`, in log order), the JSON texts joined by commas as bytes, and beside them each
+ * row's `date_added:seq:bytes` joined by commas, in the same order (one pass of both aggregates). The order in which
+ * an aggregate takes the rows of an ordered subquery is not promised by SQL: joinedObjectPage checks it from the
+ * positions, and the caller reads the page row by row when they are not in log order.
+ */
+export const joinedPageSql = (page: string) =>
+  `SELECT CAST(group_concat(json, ',') AS BLOB), group_concat(date_added || ':' || seq || ':' || octet_length(json)) FROM (${page})`;
+
+/**
+ * The page of joinedPageSql's answer: at most `limit` objects, cut before the JSON would pass `maxBytes` (the first
+ * always comes), as cutAtBudget and logPageOf cut the rows; undefined when the rows did not come in log order.
+ */
+export function joinedObjectPage(objects: Buffer | null, positions: string | null, limit: number, maxBytes: number | undefined): ObjectPage | undefined {
+  if (objects === null || positions === null) return { json: Buffer.alloc(0), count: 0, firstAdded: undefined, last: undefined, more: false };
+  const rows = positions.split(',').map((row) => row.split(':').map(Number) as [dateAdded: number, seq: number, bytes: number]);
+  // Every row in log order, and the bytes those of the positions: else the texts are not known to be in this order.
+  let total = rows.length - 1;
+  for (let i = 0; i < rows.length; i++) {
+    const [added, seq, bytes] = rows[i]!;
+    const before = rows[i - 1];
+    if (before && (added < before[0] || (added === before[0] && seq <= before[1]))) return undefined;
+    total += bytes;
+  }
+  if (total !== objects.length) return undefined;
+  let count = 0;
+  let jsonBytes = 0;
+  let end = 0;
+  for (const [, , bytes] of rows) {
+    if (count === limit || (count > 0 && maxBytes !== undefined && jsonBytes + bytes > maxBytes)) break;
+    jsonBytes += bytes;
+    end += (count > 0 ? 1 : 0) + bytes;
+    count++;
+  }
+  const last = rows[count - 1]!;
+  return {
+    json: count === rows.length ? objects : objects.subarray(0, end),
+    count,
+    firstAdded: rows[0]![0],
+    last: { dateAdded: last[0], seq: last[1] },
+    more: count < rows.length,
+  };
 }

@@ -29,6 +29,7 @@ import type {
   LoadedCollection,
   LoadedRoot,
   LogPage,
+  ObjectPage,
   LogQuery,
   NewObject,
   TaxiiLoad,
@@ -195,6 +196,8 @@ export interface IngestWrites {
 export interface VersionLog {
   /** A page of one collection's version log (TAXII objects, manifest, object and versions endpoints). */
   pageLog(query: LogQuery): Promise<LogPage>;
+  /** The same page as pageLog, its objects' JSON joined as the envelope writes them (TAXII objects and object). */
+  pageObjects(query: LogQuery): Promise<ObjectPage>;
   /** Puts shared objects in the log once (again only when their JSON changes), member of every collection. */
   ensureSharedObjects(objects: readonly SharedObject[], collections: readonly string[], now: number): Promise<number>;
 }

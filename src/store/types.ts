@@ -391,6 +391,22 @@ export interface LogPage {
   more: boolean;
 }
 
+/**
+ * A page of a collection's objects as the TAXII envelope writes them (VersionLog.pageObjects): the stored JSON texts
+ * joined by commas, as UTF-8 bytes, and the positions the answer needs. The same page as pageLog's.
+ */
+export interface ObjectPage {
+  /** The objects' JSON texts in log order, joined by ','; empty when the page is. */
+  json: Buffer;
+  count: number;
+  /** date_added of the first object, epoch µs; undefined when the page is empty. */
+  firstAdded: number | undefined;
+  /** The position of the last object; undefined when the page is empty. */
+  last: { dateAdded: number; seq: number } | undefined;
+  /** More entries follow the last one. */
+  more: boolean;
+}
+
 /** An object that belongs to every collection (the producer identity, the TLP marking definitions). */
 export interface SharedObject {
   stixId: string;

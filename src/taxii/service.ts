@@ -3,7 +3,7 @@ import { hasRole } from '../domain/roles.js';
 import type { Principal } from '../auth/authenticator.js';
 import { stixMediaType } from '../stix/constants.js';
 import type { TaxiiStore, VersionLog } from '../store/store.js';
-import type { LoadedRoot, LogEntry } from '../store/types.js';
+import type { LoadedRoot, LogEntry, LogQuery, ObjectPage } from '../store/types.js';
 import { type AddObjectsRequest, type ObjectLimits, storeObjects, validateEnvelope } from './add-objects.js';
 import type { CollectionRegistry, TaxiiCollection } from './collection-registry.js';
 import { TAXII_MEDIA_TYPE } from '../stix/constants.js';
@@ -37,9 +37,12 @@ export interface TaxiiSettings {
 /** What an endpoint answers: a JSON text (stored objects are concatenated, never parsed) and headers. */
 export interface TaxiiAnswer {
   status: number;
-  body: string;
+  /** The body: text, or the bytes of an envelope (envelopeAnswer). */
+  body: string | Buffer;
   headers: Record<string, string>;
 }
+
+const ENVELOPE_END = Buffer.from(']}');
 
 /** Bytes of objects in one page when the settings name none. */
 const DEFAULT_MAX_PAGE_BYTES = 4 * 1024 * 1024;
@@ -209,16 +212,14 @@ export class TaxiiService {
   /** §5.4 Get Objects and §5.3 Get Object Manifests: one page of the collection's log. */
   async objects(root: string, ref: string, raw: Record<string, unknown>, who: Principal, manifest = false): Promise<TaxiiAnswer> {
     const c = this.readable(root, ref, who);
-    const endpoint: PagedEndpoint = manifest ? 'manifest' : 'objects';
-    const page = await this.page(c, raw, endpoint, undefined);
-    return manifest ? this.manifestAnswer(page) : this.envelopeAnswer(page);
+    return manifest ? this.manifestAnswer(await this.page(c, raw, 'manifest', undefined)) : this.envelopeAnswer(await this.objectPage(c, raw, 'objects', undefined));
   }
 
   /** §5.6 Get an Object: its versions in the collection (match[version] last by default); unknown → 404. */
   async object(root: string, ref: string, objectId: string, raw: Record<string, unknown>, who: Principal): Promise<TaxiiAnswer> {
     const c = this.readable(root, ref, who);
     await this.requireObject(c, objectId);
-    return this.envelopeAnswer(await this.page(c, raw, 'object', objectId));
+    return this.envelopeAnswer(await this.objectPage(c, raw, 'object', objectId));
   }
 
   /** §5.8 Get Object Versions: the `modified` of every version, oldest first. */
@@ -230,13 +231,14 @@ export class TaxiiService {
     return json(200, { more: page.more, ...(page.next ? { next: page.next } : {}), versions: page.items.map((e) => iso(e.modified)) }, dateHeaders(page.items));
   }
 
-  private async page(c: TaxiiCollection, raw: Record<string, unknown>, endpoint: PagedEndpoint, objectId: string | undefined) {
+  /** The log query of a paged endpoint's parameters, and the filters a `next` token is bound to. */
+  private logQuery(c: TaxiiCollection, raw: Record<string, unknown>, endpoint: PagedEndpoint, objectId: string | undefined): { query: LogQuery; canonical: string } {
     const q = parseTaxiiQuery(raw, endpoint, this.limits);
     const scope = `${c.root}/${c.key}/${endpoint}/${objectId ?? ''}`;
     const canonical = canonicalFilters(q, scope);
     // The token's position and added_after both bound the walk.
     const after = q.next !== undefined ? this.tokens.read(q.next, canonical) : undefined;
-    const page = await this.store.pageLog({
+    const query: LogQuery = {
       collection: c.key,
       addedAfter: q.addedAfter,
       after,
@@ -247,18 +249,39 @@ export class TaxiiService {
       specVersions: q.specVersions,
       // Pages that carry objects end at a byte budget too, whatever size of object was stored.
       maxBytes: endpoint === 'objects' || endpoint === 'object' ? (this.settings.maxPageBytes ?? DEFAULT_MAX_PAGE_BYTES) : undefined,
-    });
-    const last = page.items[page.items.length - 1];
-    // §3.5 and docs/taxii-conformance.md §5: more: true always comes with a next.
-    const next = page.more && last ? this.tokens.issue({ dateAdded: last.dateAdded, seq: last.seq }, canonical) : undefined;
-    return { ...page, next };
+    };
+    return { query, canonical };
   }
 
-  private envelopeAnswer(page: { items: LogEntry[]; more: boolean; next: string | undefined }): TaxiiAnswer {
-    if (page.items.length === 0) return json(200, {});
-    // The envelope is written around the stored JSON texts: nothing is parsed or re-rendered.
+  /** §3.5 and docs/taxii-conformance.md §5: more: true always comes with a next. */
+  private nextToken(more: boolean, last: { dateAdded: number; seq: number } | undefined, canonical: string): string | undefined {
+    return more && last ? this.tokens.issue({ dateAdded: last.dateAdded, seq: last.seq }, canonical) : undefined;
+  }
+
+  private async page(c: TaxiiCollection, raw: Record<string, unknown>, endpoint: PagedEndpoint, objectId: string | undefined) {
+    const { query, canonical } = this.logQuery(c, raw, endpoint, objectId);
+    const page = await this.store.pageLog(query);
+    return { ...page, next: this.nextToken(page.more, page.items[page.items.length - 1], canonical) };
+  }
+
+  private async objectPage(c: TaxiiCollection, raw: Record<string, unknown>, endpoint: 'objects' | 'object', objectId: string | undefined) {
+    const { query, canonical } = this.logQuery(c, raw, endpoint, objectId);
+    const page = await this.store.pageObjects(query);
+    return { ...page, next: this.nextToken(page.more, page.last, canonical) };
+  }
+
+  private envelopeAnswer(page: ObjectPage & { next: string | undefined }): TaxiiAnswer {
+    if (page.count === 0) return json(200, {});
+    // The envelope is written around the stored JSON texts, as the store joined them: nothing is parsed or re-rendered.
     const head = `{"more":${page.more}${page.next ? `,"next":${JSON.stringify(page.next)}` : ''},"objects":[`;
-    return { status: 200, body: `${head}${page.items.map((e) => e.json).join(',')}]}`, headers: dateHeaders(page.items) };
+    return {
+      status: 200,
+      body: Buffer.concat([Buffer.from(head), page.json, ENVELOPE_END]),
+      headers: {
+        [HEADER_DATE_ADDED_FIRST]: formatTaxiiTimestamp(page.firstAdded!),
+        [HEADER_DATE_ADDED_LAST]: formatTaxiiTimestamp(page.last!.dateAdded),
+      },
+    };
   }
 
   private manifestAnswer(page: { items: LogEntry[]; more: boolean; next: string | undefined }): TaxiiAnswer {

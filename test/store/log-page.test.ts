@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { cutAtBudget, logPageOf } from '../../src/store/log-page.js';
+import { cutAtBudget, joinedObjectPage, logPageOf, objectPageOf } from '../../src/store/log-page.js';
+import type { LogEntry } from '../../src/store/types.js';
 
 /** The rule spelled out: the rows before the first whose UTF-8 bytes, added to those before it, pass the budget. */
 function cutByBytes(texts: string[], maxBytes: number): number {
@@ -31,5 +32,54 @@ describe('cutAtBudget', () => {
     assert.deepEqual(logPageOf(rows, 10, before), { rows: ['x'.repeat(60)], more: true });
     const whole = cutAtBudget(['€'.repeat(30), 'z'], 100, (t) => t);
     assert.deepEqual(logPageOf(whole.rows, 10, whole.before), { rows: ['€'.repeat(30), 'z'], more: false });
+  });
+});
+
+describe('joinedObjectPage', () => {
+  /** What the database answers for `rows` (joinedPageSql): the texts joined as bytes, and date_added:seq:bytes of each. */
+  const answer = (rows: readonly LogEntry[]): [Buffer | null, string | null] => rows.length === 0
+    ? [null, null]
+    : [Buffer.from(rows.map((r) => r.json).join(','), 'utf8'), rows.map((r) => `${r.dateAdded}:${r.seq}:${Buffer.byteLength(r.json, 'utf8')}`).join(',')];
+  const entries = (texts: string[], start: number, steps: number[]): LogEntry[] => {
+    let added = start;
+    return texts.map((json, i) => {
+      added += steps[i % steps.length]!;
+      return { dateAdded: added, seq: 1000 + i, stixId: `indicator--${i}`, modified: 0, specVersion: '2.1', json };
+    });
+  };
+
+  it('is the page the rows make when read one by one: the same objects, positions, and more, at any limit and budget', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '"', ','), maxLength: 40 });
+    fc.assert(fc.property(
+      fc.array(text, { maxLength: 12 }), fc.integer({ min: 1, max: 12 }), fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }),
+      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 2 ** 52 }),
+      (texts, limit, maxBytes, steps, start) => {
+        // As logPageSql reads them: limit + 1 rows in (date_added, seq) order; date_added may repeat (seq breaks the tie).
+        const rows = entries(texts, start, steps).slice(0, limit + 1);
+        const { rows: cut, before } = cutAtBudget([...rows], maxBytes, (r) => r.json);
+        const read = logPageOf(cut, limit, before);
+        const expected = objectPageOf({ items: read.rows, more: read.more });
+        const [objects, positions] = answer(rows);
+        const page = joinedObjectPage(objects, positions, limit, maxBytes);
+        assert.ok(page);
+        assert.equal(page.json.toString('utf8'), expected.json.toString('utf8'));
+        assert.deepEqual({ ...page, json: undefined }, { ...expected, json: undefined });
+      },
+    ), { numRuns: 2000 });
+  });
+
+  it('answers nothing when the rows did not come in log order or the bytes do not add up, so the caller reads them one by one', () => {
+    const rows = entries(['{"a":1}', '{"b":2}', '{"c":3}'], 1_000_000, [1]);
+    const [objects, positions] = answer(rows);
+    assert.ok(joinedObjectPage(objects, positions, 10, undefined));
+    // The aggregate took the rows in another order than the positions say.
+    const swapped = answer([rows[1]!, rows[0]!, rows[2]!]);
+    assert.equal(joinedObjectPage(swapped[0], swapped[1], 10, undefined), undefined);
+    // Two rows of one date_added out of seq order.
+    const tie = answer([{ ...rows[0]!, seq: 5 }, { ...rows[1]!, dateAdded: rows[0]!.dateAdded, seq: 4 }]);
+    assert.equal(joinedObjectPage(tie[0], tie[1], 10, undefined), undefined);
+    // Texts that are not those the positions measure.
+    assert.equal(joinedObjectPage(Buffer.concat([objects!, Buffer.from(' ')]), positions, 10, undefined), undefined);
+    assert.deepEqual(joinedObjectPage(null, null, 10, 100), { json: Buffer.alloc(0), count: 0, firstAdded: undefined, last: undefined, more: false });
   });
 });

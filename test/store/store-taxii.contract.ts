@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { objectPageOf } from '../../src/store/log-page.js';
 import type { LogQuery } from '../../src/store/types.js';
 import { observation, source } from '../support/builders.js';
 import type { TestStore } from '../support/stores.js';
@@ -76,6 +77,45 @@ export function taxiiLogContract(withStore: WithStore): void {
       const [again] = await store.addObjects('team', [obj(IP, null, '2.1', ',"value":"198.51.100.7"')], now + 5000);
       assert.deepEqual(again, { outcome: 'duplicate', modified: first!.modified });
       assert.deepEqual(await page(store, 'team', { ...ALL, all: false, modified: [first!.modified] }), [[IP, first!.modified, '2.1']]);
+    }));
+
+    it('pageObjects is pageLog joined: the same objects, positions and more, for every query of a built-in or written collection', withStore(async (store) => {
+      await store.upsertSource(source({ id: 'feed' }));
+      const values = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? observation({ type: 'domain', value: `d${i}.example.com` }) : observation({ type: 'ipv4', value: `198.51.100.${i}` })));
+      await store.upsertObservations('feed', values.slice(0, 20), Date.UTC(2026, 4, 17));
+      // A second write: versions of some IOCs superseded (latest moves), and new ones.
+      await store.upsertObservations('feed', values.slice(10).map((o) => ({ ...o, tags: ['again'] })), Date.UTC(2026, 4, 18));
+      await store.addObjects('team', [obj(A, 1000), obj('note--00000000-0000-4000-8000-000000000001', 2000, '2.1', `,"pad":"${'é'.repeat(300)}"`)], Date.UTC(2026, 4, 19));
+      const some = (await store.pageLog({ collection: 'all-iocs', limit: 100, versions: LAST })).items;
+      const queries: LogQuery[] = [];
+      for (const collection of ['all-iocs', 'ips', 'domains', 'team']) {
+        for (const limit of [1, 4, 100]) {
+          for (const maxBytes of [undefined, 10, 1500]) {
+            queries.push({ collection, limit, versions: LAST, maxBytes });
+            queries.push({ collection, limit, versions: ALL, maxBytes, types: ['indicator'] });
+            queries.push({ collection, limit, versions: LAST, maxBytes, addedAfter: some[5]!.dateAdded, after: { dateAdded: some[8]!.dateAdded, seq: some[8]!.seq } });
+          }
+        }
+        queries.push({ collection, limit: 10, versions: FIRST, ids: [some[3]!.stixId, some[12]!.stixId] });
+        queries.push({ collection, limit: 10, versions: LAST, ids: [] });
+        queries.push({ collection, limit: 10, versions: LAST, types: ['vulnerability'] });
+      }
+      for (const q of queries) {
+        const joined = await store.pageObjects(q);
+        const expected = objectPageOf(await store.pageLog(q));
+        assert.equal(joined.json.toString('utf8'), expected.json.toString('utf8'), JSON.stringify(q));
+        assert.deepEqual({ ...joined, json: undefined }, { ...expected, json: undefined }, JSON.stringify(q));
+      }
+      // The walk by pageObjects' positions visits what pageLog's does.
+      let after: LogQuery['after'];
+      const walked: string[] = [];
+      for (;;) {
+        const p = await store.pageObjects({ collection: 'all-iocs', limit: 7, versions: LAST, maxBytes: 4000, after });
+        walked.push(...(JSON.parse(`[${p.json.toString('utf8')}]`) as Array<{ id: string }>).map((o) => o.id));
+        if (!p.more) break;
+        after = p.last;
+      }
+      assert.deepEqual(walked, (await store.pageLog({ collection: 'all-iocs', limit: 1000, versions: LAST })).items.map((e) => e.stixId));
     }));
 
     it('ends a page at a byte budget as well as at the limit; the first object always comes', withStore(async (store) => {

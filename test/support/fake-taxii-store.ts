@@ -1,5 +1,6 @@
 import type { TaxiiStore, VersionLog } from '../../src/store/store.js';
-import type { AddOutcome, LogEntry, LogPage, LogQuery, NewObject, SavedStatus } from '../../src/store/types.js';
+import { objectPageOf } from '../../src/store/log-page.js';
+import type { AddOutcome, LogEntry, LogPage, LogQuery, NewObject, ObjectPage, SavedStatus } from '../../src/store/types.js';
 
 /** One version in a collection of the fake log. */
 interface FakeEntry extends LogEntry {
@@ -8,7 +9,7 @@ interface FakeEntry extends LogEntry {
 }
 
 /**
- * An in-memory version log with what `TaxiiService` calls of the `VersionLog & TaxiiStore` roles: pageLog, addObjects,
+ * An in-memory version log with what `TaxiiService` calls of the `VersionLog & TaxiiStore` roles: pageLog (and pageObjects from it), addObjects,
  * deleteObject, saveStatus and getStatus. The selection is a plain reading of LogQuery (versions chosen per object,
  * spec versions as named or else the latest of each object), enough for unit tests of the service; the real SQL is
  * covered by the store contract suites. Every query and call is recorded, so that a test can see what reached the store.
@@ -53,6 +54,10 @@ export class FakeTaxiiStore implements VersionLog, TaxiiStore {
       .sort((a, b) => a.dateAdded - b.dateAdded || a.seq - b.seq);
     const items = walk.slice(0, query.limit).map(({ collection: _c, type: _t, ...e }) => e);
     return { items, more: walk.length > items.length };
+  }
+
+  async pageObjects(query: LogQuery): Promise<ObjectPage> {
+    return objectPageOf(await this.pageLog(query));
   }
 
   async addObjects(collection: string, objects: readonly NewObject[], now: number): Promise<AddOutcome[]> {

@@ -74,7 +74,7 @@ async function refused(call: () => Promise<unknown> | unknown, status: number, m
   return thrown;
 }
 
-const body = (a: TaxiiAnswer) => JSON.parse(a.body) as Record<string, any>;
+const body = (a: TaxiiAnswer) => JSON.parse(a.body.toString()) as Record<string, any>;
 
 describe('TaxiiService', () => {
   let store: FakeTaxiiStore;
