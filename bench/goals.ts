@@ -143,9 +143,48 @@ export interface Baseline {
   sizes: Record<string, { source: string } & Partial<Record<Backend, Record<string, number>>>>;
 }
 
+/**
+ * What one run of the suite measured, as it saves it (--save) and prints it again (--from): the figures of every
+ * benchmark and what the table says of the machine and the run.
+ */
+export interface SavedRun {
+  kind: 'socd-bench-run';
+  /** When the run started (ISO). */
+  started: string;
+  count: number;
+  seed: string;
+  quick: boolean;
+  /** The machine and versions line under the title, and the PostgreSQL line. */
+  machine: string;
+  postgresNote: string;
+  backends: Backend[];
+  results: Results;
+  stall: BenchResult | undefined;
+  readDbs: string[];
+  seconds: number;
+  /** What code ran (git describe, or what the run was told); empty when unknown. */
+  code: string;
+}
+
+/** The figures of a saved run as a baseline of its size (goal 6 against a run of other code on the same machine). */
+export function baselineOfRun(run: SavedRun): Baseline {
+  const of = (b: Backend) => Object.fromEntries(Object.entries(run.results[b]).flatMap(([bench, r]) =>
+    Object.entries(r.figures ?? {}).map(([key, v]) => [`${bench}.${key}`, v] as const)));
+  return {
+    sizes: {
+      [String(run.count)]: {
+        source: `a saved run of the suite (${run.code || 'code not recorded'}, ${run.started}; ${run.machine})`,
+        ...Object.fromEntries(run.backends.map((b) => [b, of(b)])),
+      },
+    },
+  };
+}
+
+/** A baseline file (bench/baseline.json), or a run saved by the suite (its figures, at its size). */
 export function readBaseline(path: string): Baseline | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Baseline;
+    const value = JSON.parse(readFileSync(path, 'utf8')) as Baseline | SavedRun;
+    return 'kind' in value && value.kind === 'socd-bench-run' ? baselineOfRun(value) : (value as Baseline);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

@@ -5,7 +5,12 @@
  *   npm run bench                      # 1,000,000 IOCs
  *   npm run bench -- --quick           # 100,000 IOCs, for everyday use
  *   node dist/bench/suite.js [--quick] [--count N] [--seed 42] [--postgres URL | --no-postgres] [--fresh] [--no-stall]
- *                            [--baseline bench/baseline.json]
+ *                            [--baseline bench/baseline.json] [--save bench/out/suite-last.json]
+ *   node dist/bench/suite.js --from bench/out/suite-last.json [--baseline FILE]
+ *
+ * Each run's figures are saved (--save, default bench/out/suite-last.json): --from prints that run's table and goals
+ * again without measuring, e.g. against another baseline. --baseline takes bench/baseline.json's form or a run saved
+ * by the suite: a run of other code on the same machine (goal 6 compares like with like).
  *
  * PostgreSQL: --postgres URL, else BENCH_POSTGRES_URL, else DATABASE_URL when it is a postgres:// URL, else
  * postgres://postgres@127.0.0.1:5432/test if it answers; the output says when PostgreSQL is skipped. A `?schema=` in
@@ -35,8 +40,8 @@
  * removed after each run. The read databases (bench/out/export-<count>-s<seed>.db, the schema bench_<count>_s<seed>) are made with
  * `socd import` once and kept for the next run; --fresh makes them again. Prints figures; asserts nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -57,7 +62,7 @@ import {
   withSchema,
 } from './bench-database.js';
 import { type Figures, parseBenchJson } from './bench-output.js';
-import { markdownTable, readBaseline, regressionGoals, type Results, type Row, STALL_LOADS, stallGoal, speedGoals, TARGETS } from './goals.js';
+import { markdownTable, readBaseline, regressionGoals, type Results, type Row, type SavedRun, STALL_LOADS, stallGoal, speedGoals, TARGETS } from './goals.js';
 
 const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -71,21 +76,27 @@ const { values: args } = parseArgs({
     fresh: { type: 'boolean', default: false },
     'no-stall': { type: 'boolean', default: false },
     baseline: { type: 'string', default: 'bench/baseline.json' },
+    save: { type: 'string', default: 'bench/out/suite-last.json' },
+    from: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  process.stdout.write('usage: npm run bench [-- --quick] [--count N] [--seed 42] [--postgres URL | --no-postgres] [--fresh] [--no-stall] [--baseline FILE]\n');
+  process.stdout.write('usage: npm run bench [-- --quick] [--count N] [--seed 42] [--postgres URL | --no-postgres] [--fresh] [--no-stall] [--baseline FILE] [--save FILE]\n' +
+    '       node dist/bench/suite.js --from FILE [--baseline FILE]   # the table and goals of a saved run again\n');
   process.exit(0);
 }
-const count = args.count !== undefined ? Number(args.count) : args.quick ? 100_000 : 1_000_000;
+/** A run saved by --save, printed again instead of measuring (--from). */
+const from = args.from === undefined ? undefined : readSavedRun(args.from);
+const quick = from?.quick ?? args.quick;
+const count = from?.count ?? (args.count !== undefined ? Number(args.count) : args.quick ? 100_000 : 1_000_000);
 if (!Number.isSafeInteger(count) || count < 1000) {
   process.stderr.write(`--count: an integer ≥ 1000, got ${args.count}\n`);
   process.exit(2);
 }
-const seed = String(args.seed);
+const seed = from?.seed ?? String(args.seed);
 const restRequests = count >= 1_000_000 ? 3200 : 1000;
-const taxiiSeconds = args.quick ? 5 : 10;
+const taxiiSeconds = quick ? 5 : 10;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // --- which PostgreSQL -------------------------------------------------------------------------------------------------
@@ -184,84 +195,124 @@ process.on('SIGINT', () => {
   void Promise.allSettled([...pendingCleanups].map((c) => c())).then(() => process.exit(130));
 });
 
-// --- the run ----------------------------------------------------------------------------------------------------------
-const suiteStarted = Date.now();
-const postgres = await choosePostgres().catch((err: unknown) => {
-  log(err instanceof Error ? err.message : String(err));
-  process.exit(2);
-});
-const backends: Array<{ backend: Backend; name: string; database: string | undefined }> = [{ backend: 'sqlite', name: 'SQLite', database: undefined }];
-if (postgres.url) backends.push({ backend: 'postgres', name: 'PostgreSQL', database: postgres.url });
-
-const sqliteVersion = (() => {
-  const db = new Database(':memory:');
-  try {
-    return db.prepare('SELECT sqlite_version()').pluck().get() as string;
-  } finally {
-    db.close();
-  }
-})();
-/** The server's version and the settings that move the figures most (shown under the table). */
-async function postgresVersion(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ name: string; setting: string }>(
-      `SELECT name, current_setting(name) AS setting FROM unnest(ARRAY['server_version', 'shared_buffers', 'max_wal_size', 'autovacuum']) AS name`,
-    );
-    const s = new Map(rows.map((r) => [r.name, r.setting]));
-    return `${s.get('server_version')} (shared_buffers ${s.get('shared_buffers')}, max_wal_size ${s.get('max_wal_size')}, autovacuum ${s.get('autovacuum')})`;
-  } finally {
-    await client.end();
-  }
-}
-const pgVersion = postgres.url ? await postgresVersion(postgres.url).catch(() => '?') : undefined;
-
 const human = (n: number) => (n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n % 1000 === 0 ? `${n / 1000}k` : n.toLocaleString('en'));
-log(`benchmark suite: ${count.toLocaleString('en')} IOCs, seed ${seed}${args.quick ? ' (--quick)' : ''}; ${postgres.note}`);
 
-// The data, once.
-const csv = await benchCsv(count, seed);
-const ipList = await benchIpList(count, seed);
-log(`data: ${csv}, ${ipList}`);
+// --- the run ----------------------------------------------------------------------------------------------------------
+const NAMES: Record<Backend, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
-const baseline = readBaseline(resolve(String(args.baseline)));
-const results: Results = { sqlite: {}, postgres: {} };
-const readDbs: string[] = [];
-
-for (const { backend, name, database } of backends) {
-  log(`\n════ ${name} ════`);
-  const r = results[backend];
-  const common = ['--count', String(count), '--seed', seed];
-  const dbArgs = database ? ['--database', database] : [];
-
-  r.import = await withFreshDatabase(backend, database, 'import', (url) => runBench(`${name} import`, 'import-and-walk.js', [...common, '--database', url, '--no-walk']));
-  r.ingest = await withFreshDatabase(backend, database, 'ingest', (url) => runBench(`${name} ingest`, 'ingest.js', [...common, '--kind', 'list', '--again', '--database', url]));
-  r.small = await withFreshDatabase(backend, database, 'small', (url) => runBench(`${name} small walk`, 'small-walk.js', ['--seed', seed, '--database', url]));
-
-  // The read database, shared by the next three (made here once, so that no benchmark's time includes it).
-  const readUrl = readDatabaseUrl(count, seed, database);
-  try {
-    const t0 = Date.now();
-    await benchDatabase(count, seed, database, { fresh: args.fresh });
-    const s = (Date.now() - t0) / 1000;
-    if (s > 2) log(`read database ready in ${s.toFixed(1)} s: ${displayUrl(readUrl)}`);
-    readDbs.push(`${name}: ${displayUrl(readUrl)}`);
-  } catch (err) {
-    const error = `read database: ${err instanceof Error ? err.message : String(err)}`;
-    log(error);
-    r.rest = r.taxii = r.export = r.cpu = { seconds: 0, error };
-    continue;
-  }
-  r.rest = await runBench(`${name} REST load`, 'rest-load.js', [...common, ...dbArgs, '--requests', String(restRequests)]);
-  r.taxii = await runBench(`${name} TAXII walk`, 'taxii-walk.js', [...common, ...dbArgs, '--seconds', String(taxiiSeconds)]);
-  r.export = await runBench(`${name} STIX export`, 'export.js', [...common, ...dbArgs]);
-  r.cpu = await runBench(`${name} server CPU`, 'server-cpu.js', [...common, ...dbArgs, '--requests', '2000', '--rounds', '3']);
-  // Its own database (N IOCs of which N/10 networks), made once and kept like the read database.
-  r.lookup = await runBench(`${name} lookup`, 'lookup.js', ['--count', String(count), '--networks', String(Math.round(count / 10)), ...dbArgs]);
+function readSavedRun(path: string): SavedRun {
+  const run = JSON.parse(readFileSync(path, 'utf8')) as SavedRun;
+  if (run.kind !== 'socd-bench-run') throw new Error(`--from ${path}: not a run saved by the suite`);
+  return run;
 }
-// SQLite only: heavy work and everyone else, at the stall bench's own size.
-const stall = args['no-stall'] ? undefined : await runBench('stall (SQLite)', 'stall.js', ['--seed', seed]);
+
+/** The commit that runs, for the saved run (empty outside a git checkout). */
+function codeVersion(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Every benchmark, each in a child process: what the table and the goals are made of. */
+async function measure(): Promise<SavedRun> {
+  const suiteStarted = Date.now();
+  const postgres = await choosePostgres().catch((err: unknown) => {
+    log(err instanceof Error ? err.message : String(err));
+    process.exit(2);
+  });
+  const backends: Array<{ backend: Backend; name: string; database: string | undefined }> = [{ backend: 'sqlite', name: 'SQLite', database: undefined }];
+  if (postgres.url) backends.push({ backend: 'postgres', name: 'PostgreSQL', database: postgres.url });
+
+  const sqliteVersion = (() => {
+    const db = new Database(':memory:');
+    try {
+      return db.prepare('SELECT sqlite_version()').pluck().get() as string;
+    } finally {
+      db.close();
+    }
+  })();
+  /** The server's version and the settings that move the figures most (shown under the table). */
+  async function postgresVersion(url: string): Promise<string> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string; setting: string }>(
+        `SELECT name, current_setting(name) AS setting FROM unnest(ARRAY['server_version', 'shared_buffers', 'max_wal_size', 'autovacuum']) AS name`,
+      );
+      const s = new Map(rows.map((r) => [r.name, r.setting]));
+      return `${s.get('server_version')} (shared_buffers ${s.get('shared_buffers')}, max_wal_size ${s.get('max_wal_size')}, autovacuum ${s.get('autovacuum')})`;
+    } finally {
+      await client.end();
+    }
+  }
+  const pgVersion = postgres.url ? await postgresVersion(postgres.url).catch(() => '?') : undefined;
+
+  log(`benchmark suite: ${count.toLocaleString('en')} IOCs, seed ${seed}${args.quick ? ' (--quick)' : ''}; ${postgres.note}`);
+
+  // The data, once.
+  const csv = await benchCsv(count, seed);
+  const ipList = await benchIpList(count, seed);
+  log(`data: ${csv}, ${ipList}`);
+
+  const results: Results = { sqlite: {}, postgres: {} };
+  const readDbs: string[] = [];
+
+  for (const { backend, name, database } of backends) {
+    log(`\n════ ${name} ════`);
+    const r = results[backend];
+    const common = ['--count', String(count), '--seed', seed];
+    const dbArgs = database ? ['--database', database] : [];
+
+    r.import = await withFreshDatabase(backend, database, 'import', (url) => runBench(`${name} import`, 'import-and-walk.js', [...common, '--database', url, '--no-walk']));
+    r.ingest = await withFreshDatabase(backend, database, 'ingest', (url) => runBench(`${name} ingest`, 'ingest.js', [...common, '--kind', 'list', '--again', '--database', url]));
+    r.small = await withFreshDatabase(backend, database, 'small', (url) => runBench(`${name} small walk`, 'small-walk.js', ['--seed', seed, '--database', url]));
+
+    // The read database, shared by the next three (made here once, so that no benchmark's time includes it).
+    const readUrl = readDatabaseUrl(count, seed, database);
+    try {
+      const t0 = Date.now();
+      await benchDatabase(count, seed, database, { fresh: args.fresh });
+      const s = (Date.now() - t0) / 1000;
+      if (s > 2) log(`read database ready in ${s.toFixed(1)} s: ${displayUrl(readUrl)}`);
+      readDbs.push(`${name}: ${displayUrl(readUrl)}`);
+    } catch (err) {
+      const error = `read database: ${err instanceof Error ? err.message : String(err)}`;
+      log(error);
+      r.rest = r.taxii = r.export = r.cpu = { seconds: 0, error };
+      continue;
+    }
+    r.rest = await runBench(`${name} REST load`, 'rest-load.js', [...common, ...dbArgs, '--requests', String(restRequests)]);
+    r.taxii = await runBench(`${name} TAXII walk`, 'taxii-walk.js', [...common, ...dbArgs, '--seconds', String(taxiiSeconds)]);
+    r.export = await runBench(`${name} STIX export`, 'export.js', [...common, ...dbArgs]);
+    r.cpu = await runBench(`${name} server CPU`, 'server-cpu.js', [...common, ...dbArgs, '--requests', '2000', '--rounds', '3']);
+    // Its own database (N IOCs of which N/10 networks), made once and kept like the read database.
+    r.lookup = await runBench(`${name} lookup`, 'lookup.js', ['--count', String(count), '--networks', String(Math.round(count / 10)), ...dbArgs]);
+  }
+  // SQLite only: heavy work and everyone else, at the stall bench's own size.
+  const stall = args['no-stall'] ? undefined : await runBench('stall (SQLite)', 'stall.js', ['--seed', seed]);
+  return {
+    kind: 'socd-bench-run',
+    started: new Date(suiteStarted).toISOString(),
+    count, seed, quick,
+    machine: `${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM; Node ${process.version}; SQLite ${sqliteVersion}${pgVersion ? `; PostgreSQL ${pgVersion}` : ''}`,
+    postgresNote: postgres.note,
+    backends: backends.map((b) => b.backend),
+    results, stall, readDbs,
+    seconds: (Date.now() - suiteStarted) / 1000,
+    code: codeVersion(),
+  };
+}
+
+const run = from ?? await measure();
+if (!from && args.save) {
+  writeFileSync(resolve(args.save), `${JSON.stringify(run, null, 1)}\n`);
+  log(`\nthis run's figures: ${resolve(args.save)} (print them again with --from)`);
+}
+const { results, stall, readDbs } = run;
+const backends = run.backends.map((backend) => ({ backend, name: NAMES[backend] }));
+const baseline = readBaseline(resolve(String(args.baseline)));
 
 // --- the table --------------------------------------------------------------------------------------------------------
 const rows: Row[] = [
@@ -311,15 +362,23 @@ const ratio = (bench: string, key: string): string => {
   return a === undefined || b === undefined || a === 0 || results.sqlite[bench]?.error || results.postgres[bench]?.error ? '—' : (b / a).toFixed(2);
 };
 
-const header = ['measure', 'SQLite', 'PostgreSQL', 'PG/SQLite'];
-const body = rows.map((row) => [row.label, cell('sqlite', row.bench, row.key, row.digits), cell('postgres', row.bench, row.key, row.digits), ratio(row.bench, row.key)]);
+// The baseline's figures beside (goal 6 judges the row against them): `—` where it has none.
+const baseSize = baseline?.sizes[String(count)];
+const baseCell = (backend: Backend, row: Row) => {
+  const v = baseSize?.[backend]?.[`${row.bench}.${row.key}`];
+  return v === undefined ? '—' : v.toLocaleString('en', { minimumFractionDigits: row.digits, maximumFractionDigits: row.digits });
+};
+const header = ['measure', 'SQLite', 'PostgreSQL', 'PG/SQLite', ...(baseSize ? ['baseline: SQLite / PostgreSQL'] : [])];
+const body = rows.map((row) => [
+  row.label, cell('sqlite', row.bench, row.key, row.digits), cell('postgres', row.bench, row.key, row.digits), ratio(row.bench, row.key),
+  ...(baseSize ? [`${baseCell('sqlite', row)} / ${baseCell('postgres', row)}`] : []),
+]);
 
-const cpu = cpus()[0]?.model.trim() ?? '?';
 const out: string[] = [];
 out.push('');
-out.push(`SOC Defenders benchmark suite — ${count.toLocaleString('en')} IOCs (seed ${seed})${args.quick ? ', --quick' : ''}, ${new Date(suiteStarted).toISOString().slice(0, 16)}Z`);
-out.push(`machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM; Node ${process.version}; SQLite ${sqliteVersion}${pgVersion ? `; PostgreSQL ${pgVersion}` : ''}`);
-out.push(postgres.note);
+out.push(`SOC Defenders benchmark suite — ${count.toLocaleString('en')} IOCs (seed ${seed})${quick ? ', --quick' : ''}, ${run.started.slice(0, 16)}Z${run.code ? `, code ${run.code}` : ''}${from ? ` (saved run: ${args.from})` : ''}`);
+out.push(`machine: ${run.machine}`);
+out.push(run.postgresNote);
 out.push('');
 out.push(...markdownTable(header, body));
 out.push('');
@@ -363,6 +422,6 @@ out.push(`Baseline (goal 6): ${baseline ? `${resolve(String(args.baseline))}, ${
 const passed = goalLines.filter((g) => g.result === 'PASS').length;
 const failedGoals = goalLines.filter((g) => g.result === 'FAIL').length;
 out.push(`Goals: ${passed} PASS, ${failedGoals} FAIL, ${goalLines.length - passed - failedGoals} not judged. A goal FAIL does not change the exit code (only a failed benchmark does).`);
-out.push(`Total ${((Date.now() - suiteStarted) / 1000).toFixed(0)} s.`);
+out.push(`Total ${run.seconds.toFixed(0)} s.`);
 process.stdout.write(`${out.join('\n')}\n`);
 if (failures.length) process.exitCode = 1;

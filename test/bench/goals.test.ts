@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Baseline, type GoalLine, regressionGoals, type Results, type Row, speedGoals, stallGoal } from '../../bench/goals.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Baseline, baselineOfRun, type GoalLine, readBaseline, regressionGoals, type Results, type Row, type SavedRun, speedGoals, stallGoal } from '../../bench/goals.js';
 
 const rows: Row[] = [
   { label: 'import, IOCs/s', bench: 'import', key: 'import_iocs_per_s', digits: 0, better: 'higher' },
@@ -75,6 +78,28 @@ describe('the goals of issue 18', () => {
     assert.equal(find(slower.lines, '6.', 'SQLite').result, 'FAIL');
     assert.match(slower.notes.join('\n'), /REST page, p99 ms 12 vs 10/);
     assert.equal(find(regressionGoals(results({}), ['sqlite'], rows, baseline, 2000).lines, '6.', 'SQLite').result, '—');
+  });
+
+  it('takes a run the suite saved as the baseline of its size: another version of the code on the same machine', () => {
+    const run: SavedRun = {
+      kind: 'socd-bench-run', started: '2026-12-03T11:53:00.000Z', count: 1000, seed: '42', quick: false, machine: '2 cores', postgresNote: '',
+      backends: ['sqlite', 'postgres'], results: results({ import: { import_iocs_per_s: 1000 }, rest: { p99_ms: 10 } }, { import: { import_iocs_per_s: 700 } }),
+      stall: undefined, readDbs: [], seconds: 60, code: 'd25b7f5',
+    };
+    const baseline = baselineOfRun(run);
+    assert.deepEqual(baseline.sizes['1000']?.sqlite, { 'import.import_iocs_per_s': 1000, 'rest.p99_ms': 10 });
+    assert.deepEqual(baseline.sizes['1000']?.postgres, { 'import.import_iocs_per_s': 700 });
+    assert.match(baseline.sizes['1000']!.source, /d25b7f5, 2026-12-03T11:53/);
+    // A saved run and a baseline file are both read as baselines.
+    const dir = mkdtempSync(join(tmpdir(), 'socd-goals-'));
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(run));
+    assert.deepEqual(readBaseline(join(dir, 'run.json')), baseline);
+    writeFileSync(join(dir, 'baseline.json'), JSON.stringify({ sizes: { '1000': { source: 'file', sqlite: { 'rest.p99_ms': 9 } } } }));
+    assert.equal(readBaseline(join(dir, 'baseline.json'))?.sizes['1000']?.source, 'file');
+    assert.equal(readBaseline(join(dir, 'missing.json')), undefined);
+    const judged = regressionGoals(results({ import: { import_iocs_per_s: 800 }, rest: { p99_ms: 10 } }), ['sqlite'], rows, baseline, 1000);
+    assert.equal(find(judged.lines, '6.', 'SQLite').result, 'FAIL');
+    assert.match(judged.notes.join('\n'), /import, IOCs\/s 800 vs 1,000/);
   });
 
   it('bounds the stall bench by the worst p99 over every load and fails on a failed probe', () => {
