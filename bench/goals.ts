@@ -229,7 +229,7 @@ export function regressionGoals(results: Results, backends: Backend[], rows: Row
       const was = base[`${r.bench}.${r.key}`]!;
       return now === undefined || now === 0 ? [] : [`${r.label} ${n2(r.better === 'higher' ? now / was : was / now)}`];
     });
-    if (floors.length) notes.push(`Goal 6, ${NAMES[b]}: the bare floors against the same baseline (the machine, not our code; well under 1, the machine was busier than when the baseline was taken): ${floors.join('; ')}.`);
+    if (floors.length) notes.push(`Goal 6, ${NAMES[b]}: the bare floors against the same baseline (the machine, not our code: under 1, the machine was slower or busier than when the baseline was taken; over 1, faster): ${floors.join('; ')}.`);
   }
   return { lines, notes };
 }
