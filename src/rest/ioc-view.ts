@@ -46,7 +46,8 @@ const str = JSON.stringify;
  * A REST list page as JSON text: `{"data":[iocView…],"pagination":…}` written straight from the rows, the same
  * properties in the same order as iocView and the list schema (test/rest/ioc-view.test.ts checks it against
  * iocView), without a view object per IOC serialized again: the sources, label lists, TLP and status are spliced as
- * the JSON members the store writes from the lists it holds (store/rows.ts listTextColumns). A page of 100 is the REST API's commonest answer.
+ * the JSON members the store writes from the lists it holds (store/rows.ts listTextColumns). A page of 100 is the
+ * REST API's commonest answer.
  */
 export function iocListText(items: readonly IocListRow[], pagination: { limit: number; next_cursor: string | null; has_more: boolean }): string {
   let out = '{"data":[';

@@ -77,4 +77,3 @@ export function iocPageOf<T>(rows: T[], limit: number, position: (row: T) => { a
   const last = rows[rows.length - 1];
   return { rows, next: more && last ? position(last) : null };
 }
-

@@ -34,6 +34,11 @@ export function isBuiltinCollection(collection: string): boolean {
   return BUILTIN.has(collection);
 }
 
+/** A query with an empty list of ids, types or spec versions: it selects nothing, and needs no SQL. */
+export function selectsNothing(q: LogQuery): boolean {
+  return q.ids?.length === 0 || q.types?.length === 0 || q.specVersions?.length === 0;
+}
+
 /**
  * The SELECT of one page of a collection's version log: `date_added, seq, stix_id, modified, spec_version, json`
  * in (date_added, seq) order, `limit + 1` rows so that the caller knows whether more follow.

@@ -228,7 +228,7 @@ export class TaxiiService {
     await this.requireObject(c, objectId);
     const page = await this.page(c, raw, 'versions', objectId);
     if (page.items.length === 0) return json(200, {});
-    return json(200, { more: page.more, ...(page.next ? { next: page.next } : {}), versions: page.items.map((e) => iso(e.modified)) }, dateHeaders(page.items));
+    return json(200, { more: page.more, ...(page.next ? { next: page.next } : {}), versions: page.items.map((e) => iso(e.modified)) }, entryDateHeaders(page.items));
   }
 
   /** The log query of a paged endpoint's parameters, and the filters a `next` token is bound to. */
@@ -277,10 +277,7 @@ export class TaxiiService {
     return {
       status: 200,
       body: Buffer.concat([Buffer.from(head), page.json, ENVELOPE_END]),
-      headers: {
-        [HEADER_DATE_ADDED_FIRST]: formatTaxiiTimestamp(page.firstAdded!),
-        [HEADER_DATE_ADDED_LAST]: formatTaxiiTimestamp(page.last!.dateAdded),
-      },
+      headers: dateHeaders(page.firstAdded!, page.last!.dateAdded),
     };
   }
 
@@ -290,7 +287,7 @@ export class TaxiiService {
       more: page.more,
       ...(page.next ? { next: page.next } : {}),
       objects: page.items.map((e) => ({ id: e.stixId, date_added: formatTaxiiTimestamp(e.dateAdded), version: iso(e.modified), media_type: stixMediaType(e.specVersion) })),
-    }, dateHeaders(page.items));
+    }, entryDateHeaders(page.items));
   }
 
   private collectionResource(c: TaxiiCollection, who: Principal) {
@@ -333,10 +330,10 @@ export class TaxiiService {
   }
 }
 
-/** §3.3: the date_added of the first and last item of this answer, µs precision. */
-function dateHeaders(items: readonly LogEntry[]): Record<string, string> {
-  return {
-    [HEADER_DATE_ADDED_FIRST]: formatTaxiiTimestamp(items[0]!.dateAdded),
-    [HEADER_DATE_ADDED_LAST]: formatTaxiiTimestamp(items[items.length - 1]!.dateAdded),
-  };
+/** §3.3: the date_added of the first and last item of this answer (epoch µs), µs precision. */
+function dateHeaders(first: number, last: number): Record<string, string> {
+  return { [HEADER_DATE_ADDED_FIRST]: formatTaxiiTimestamp(first), [HEADER_DATE_ADDED_LAST]: formatTaxiiTimestamp(last) };
 }
+
+/** dateHeaders of a non-empty page of log entries. */
+const entryDateHeaders = (items: readonly LogEntry[]) => dateHeaders(items[0]!.dateAdded, items[items.length - 1]!.dateAdded);

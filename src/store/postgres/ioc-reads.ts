@@ -2,7 +2,7 @@ import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { iocPageOf, iocSelectSql, STIX_PAGE } from '../ioc-select.js';
 import { LIST_COLUMNS, type ListedRow, listTextColumns, type ListTextRow, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
-import type { IocDetail, IocListPage, IocPage, IocPosition, IocQuery, StixPage } from '../types.js';
+import type { IocDetail, IocListPage, IocPage, IocQuery, StixPage } from '../types.js';
 import type { PgConnection } from './connection.js';
 import { Params } from './copy-rows.js';
 import type { IocRow, SightingRow } from './log-work.js';

@@ -1,4 +1,4 @@
-import { cutAtBudget, logPageOf, logPageSql, objectPageOf } from '../log-page.js';
+import { cutAtBudget, logPageOf, logPageSql, objectPageOf, selectsNothing } from '../log-page.js';
 import type { VersionLog } from '../store.js';
 import type { LogPage, LogQuery, ObjectPage, SharedObject } from '../types.js';
 import type { PgConnection } from './connection.js';
@@ -9,7 +9,7 @@ export class PgVersionLog implements VersionLog {
   constructor(private readonly conn: PgConnection) {}
 
   async pageLog(q: LogQuery): Promise<LogPage> {
-    if (q.ids?.length === 0 || q.types?.length === 0 || q.specVersions?.length === 0) return { items: [], more: false };
+    if (selectsNothing(q)) return { items: [], more: false };
     const p = new Params();
     const sql = logPageSql(q, {
       param: (value, type) => p.add(value, type),

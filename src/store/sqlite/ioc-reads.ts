@@ -4,7 +4,7 @@ import { stixKey, valueKey } from '../lookup-keys.js';
 import { limitLiteral } from '../sql-literals.js';
 import { LIST_COLUMNS, type ListedRow, listTextColumns, type ListTextRow, type SightingColumns, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
-import type { IocDetail, IocListPage, IocPage, IocPosition, IocQuery, StixPage } from '../types.js';
+import type { IocDetail, IocListPage, IocPage, IocQuery, StixPage } from '../types.js';
 import type { SqliteConnection } from './connection.js';
 import { IOC_BY_STIX_ID, type IocRow } from './log-work.js';
 

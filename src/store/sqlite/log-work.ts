@@ -114,7 +114,7 @@ export class LogWork {
         s.insertIoc().run(
           iocId, o.type, o.value, key, n.stixId, stixKey(n.stixId)!, n.score, o.firstSeen, o.lastSeen, now, now,
           listJson(n.tags), listJson(n.malware), listJson(n.sectors), tlp, n.until, source.redistributable ? 1 : 0,
-          now, this.nextSeq(), n.score, n.until, n.base, n.noDecay ? 1 : 0, JSON.stringify([source.id]),
+          now, this.nextSeq(), n.score, n.until, n.base, n.noDecay ? 1 : 0, listJson([source.id]),
         );
         this.append(iocId, firstVersionOf(o, tlp, n, source, now));
         s.upsertSighting().run(iocId, source.id, o.firstSeen, o.lastSeen, o.confidence, o.reference, now, run, o.expiresAt ?? null, claims(o));

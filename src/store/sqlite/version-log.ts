@@ -1,4 +1,4 @@
-import { cutAtBudget, isBuiltinCollection, joinedObjectPage, joinedPageSql, logPageOf, logPageSql, objectPageOf } from '../log-page.js';
+import { cutAtBudget, isBuiltinCollection, joinedObjectPage, joinedPageSql, logPageOf, logPageSql, objectPageOf, selectsNothing } from '../log-page.js';
 import { stixKey } from '../lookup-keys.js';
 import { limitLiteral } from '../sql-literals.js';
 import type { VersionLog } from '../store.js';
@@ -11,7 +11,7 @@ export class SqliteVersionLog implements VersionLog {
   constructor(private readonly conn: SqliteConnection) {}
 
   async pageLog(q: LogQuery): Promise<LogPage> {
-    if (q.ids?.length === 0 || q.types?.length === 0 || q.specVersions?.length === 0) return { items: [], more: false };
+    if (selectsNothing(q)) return { items: [], more: false };
     const { sql, params } = pageSql(q);
     type Row = [number, number, string, number, string, string];
     const statement = this.conn.statement(sql, 'raw');
@@ -46,7 +46,7 @@ export class SqliteVersionLog implements VersionLog {
   async pageObjects(q: LogQuery): Promise<ObjectPage> {
     // Built-in collections hold our own objects, a few hundred bytes each: the database joins a page's texts, handed
     // over as one value of bytes instead of a string per row that the answer would join and encode again.
-    if (isBuiltinCollection(q.collection) && !(q.ids?.length === 0 || q.types?.length === 0 || q.specVersions?.length === 0)) {
+    if (isBuiltinCollection(q.collection) && !selectsNothing(q)) {
       const { sql, params } = pageSql(q);
       const [objects, positions] = this.conn.statement(joinedPageSql(sql), 'raw').get(params) as [Buffer | null, string | null];
       const page = joinedObjectPage(objects, positions, q.limit, q.maxBytes);
