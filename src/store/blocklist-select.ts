@@ -1,4 +1,5 @@
 import { BAND_RANGES } from '../domain/confidence.js';
+import type { PositionForm } from './position-seek.js';
 import { limitLiteral } from './sql-literals.js';
 import type { TallyRow } from './store.js';
 import type { BlocklistQuery } from './types.js';
@@ -7,12 +8,18 @@ import type { BlocklistQuery } from './types.js';
  * A page of a blocklist as SQL, written once for both dialects (ioc-select.ts's habit): the active IOCs of one type
  * in (score, id) order read backwards, so that the partial index iocs_blocklist (type, score, id) WHERE status =
  * 'active' serves it as one range scan. `status = 'active'` stays a literal: SQLite uses a partial index only when
- * the query repeats its condition. `param` returns a placeholder bound to the value.
+ * the query repeats its condition. `param` returns a placeholder bound to the value. `form`: how the position is
+ * written (position-seek.ts; backwards here: `(score, id) < (s, r)`, or `score = s AND id < r`, then `score < s`).
  */
-export function blocklistPageSql(q: BlocklistQuery, param: (value: number | string, type: 'bigint' | 'integer' | 'text') => string): string {
+export function blocklistPageSql(q: BlocklistQuery, param: (value: number | string, type: 'bigint' | 'integer' | 'text') => string, form: PositionForm = 'tuple'): string {
   const where = [`i.type = ${param(q.type, 'text')}`, `i.status = 'active'`];
   if (q.band) where.push(`i.score BETWEEN ${param(BAND_RANGES[q.band].min, 'integer')} AND ${param(BAND_RANGES[q.band].max, 'integer')}`);
-  if (q.after) where.push(`(i.score, i.id) < (${param(q.after.score, 'integer')}, ${param(q.after.rowId, 'bigint')})`);
+  if (q.after) {
+    const score = param(q.after.score, 'integer');
+    if (form === 'tuple') where.push(`(i.score, i.id) < (${score}, ${param(q.after.rowId, 'bigint')})`);
+    else if (form === 'same-first') where.push(`i.score = ${score} AND i.id < ${param(q.after.rowId, 'bigint')}`);
+    else where.push(`i.score < ${score}`);
+  }
   if (q.since !== undefined) where.push(`i.added_at > ${param(q.since, 'bigint')}`);
   // Primary-key probes per row: (sector, ioc_added_at, ioc_id) and (ioc_id, source_id).
   if (q.sector !== undefined) where.push(`EXISTS (SELECT 1 FROM ioc_sectors d WHERE d.sector = ${param(q.sector, 'text')} AND d.ioc_added_at = i.added_at AND d.ioc_id = i.id)`);

@@ -1,5 +1,6 @@
 import { BAND_RANGES } from '../domain/confidence.js';
 import { IOC_TYPES, type IocType } from '../domain/ioc-types.js';
+import type { PositionForm } from './position-seek.js';
 import { statusLiteral } from './sql-literals.js';
 import type { IocQuery } from './types.js';
 
@@ -29,7 +30,8 @@ export interface IocSqlDialect {
  * (added_at, id) order — the sector or source tables when those filters are given — so every page is a range scan.
  * `limit + 1` rows, so that the caller knows whether more follow (iocPageOf).
  */
-export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join: string, d: IocSqlDialect): string {
+
+export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join: string, d: IocSqlDialect, form: PositionForm = 'tuple'): string {
   const where: string[] = [];
   let from = 'iocs i';
   let k = { at: 'i.added_at', id: 'i.id' };
@@ -57,7 +59,12 @@ export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, co
   // cursor of a walk with `since`: it was issued for the same filters) makes it redundant, and with both the planner
   // scanned from `since` to the position, a page deep in the walk costing ever more (33 ms at 800k rows).
   if (q.since !== undefined && !(q.after && q.after.addedAt > q.since)) where.push(`${k.at} > ${d.param(q.since, 'bigint')}`);
-  if (q.after) where.push(`(${k.at}, ${k.id}) > (${d.param(q.after.addedAt, 'bigint')}, ${d.param(q.after.rowId, 'bigint')})`);
+  if (q.after) {
+    const at = d.param(q.after.addedAt, 'bigint');
+    if (form === 'tuple') where.push(`(${k.at}, ${k.id}) > (${at}, ${d.param(q.after.rowId, 'bigint')})`);
+    else if (form === 'same-first') where.push(`${k.at} = ${at} AND ${k.id} > ${d.param(q.after.rowId, 'bigint')}`);
+    else where.push(`${k.at} > ${at}`);
+  }
   if (q.band) where.push(`i.score BETWEEN ${d.param(BAND_RANGES[q.band].min, 'integer')} AND ${d.param(BAND_RANGES[q.band].max, 'integer')}`);
   // A literal (sql-literals.ts): as a placeholder, beside the partial index iocs_blocklist (status = 'active'), SQLite
   // would prepare the statement again at every page.
@@ -77,3 +84,4 @@ export function iocPageOf<T>(rows: T[], limit: number, position: (row: T) => { a
   const last = rows[rows.length - 1];
   return { rows, next: more && last ? position(last) : null };
 }
+

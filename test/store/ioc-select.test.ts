@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { iocSelectSql, type IocSqlDialect } from '../../src/store/ioc-select.js';
+import { type PositionForm, readPastPosition } from '../../src/store/position-seek.js';
 import { limitLiteral } from '../../src/store/sql-literals.js';
 import type { IocQuery } from '../../src/store/types.js';
 import { observation, source } from '../support/builders.js';
 import { sqliteStore } from '../support/stores.js';
 
-function sqlOf(q: IocQuery): { sql: string; params: unknown[] } {
+function sqlOf(q: IocQuery, form?: PositionForm): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const d: IocSqlDialect = {
     param: (v) => {
@@ -18,7 +20,7 @@ function sqlOf(q: IocQuery): { sql: string; params: unknown[] } {
     isSet: (c) => c,
     limit: limitLiteral,
   };
-  return { sql: iocSelectSql(q, 'i.id', '', d), params };
+  return { sql: iocSelectSql(q, 'i.id', '', d, form), params };
 }
 
 describe('iocSelectSql', () => {
@@ -37,6 +39,36 @@ describe('iocSelectSql', () => {
       assert.doesNotMatch(sql, /d\.ioc_added_at > \?/);
       assert.match(sql, /\(d\.ioc_added_at, d\.ioc_id\) > \(\?, \?\)/);
     }
+  });
+
+  it('writes the position as one row-value range, or as the rest of its instant and what follows it', () => {
+    const after = { addedAt: 150, rowId: 7 };
+    const same = sqlOf({ status: 'active', after, limit: 10 }, 'same-first');
+    assert.match(same.sql, /i\.added_at = \? AND i\.id > \?/);
+    assert.deepEqual(same.params, [150, 7]);
+    const later = sqlOf({ status: 'active', after, limit: 10 }, 'later');
+    assert.match(later.sql, /i\.added_at > \?/);
+    assert.doesNotMatch(later.sql, /i\.id >/);
+    assert.deepEqual(later.params, [150]);
+    const bySector = sqlOf({ status: 'active', after, sector: 'energy', limit: 10 }, 'same-first').sql;
+    assert.match(bySector, /d\.ioc_added_at = \? AND d\.ioc_id > \?/);
+  });
+
+  it('reads past a position in two seeks to the rows the row-value range reads', () => {
+    // Rows in (at, id) order; `read` answers each form as the SQL would, at most limit + 1 rows.
+    fc.assert(fc.property(
+      fc.uniqueArray(fc.record({ at: fc.integer({ min: 0, max: 5 }), id: fc.integer({ min: 0, max: 40 }) }), { selector: (r) => r.id, maxLength: 40 }),
+      fc.integer({ min: 1, max: 8 }),
+      fc.option(fc.record({ addedAt: fc.integer({ min: -1, max: 6 }), rowId: fc.integer({ min: -1, max: 41 }) }), { nil: undefined }),
+      (unsorted, limit, after) => {
+        const rows = unsorted.slice().sort((a, b) => a.at - b.at || a.id - b.id);
+        const past = (form: PositionForm) => rows.filter((r) => !after ? true
+          : form === 'tuple' ? r.at > after.addedAt || (r.at === after.addedAt && r.id > after.rowId)
+            : form === 'same-first' ? r.at === after.addedAt && r.id > after.rowId
+              : r.at > after.addedAt).slice(0, limit + 1);
+        assert.deepEqual(readPastPosition(after !== undefined, limit + 1, past), past('tuple'));
+      },
+    ), { numRuns: 500 });
   });
 
   it('writes the status as a literal (a placeholder beside a partial index re-prepares at every binding), and only a known one', () => {

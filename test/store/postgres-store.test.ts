@@ -12,6 +12,7 @@ import { storeAuditContract } from './store-audit.contract.js';
 import { storeSessionsContract } from './store-sessions.contract.js';
 import { storeStatsContract } from './store-stats.contract.js';
 import { storeSourcesContract } from './store-sources.contract.js';
+import { storeWalkContract } from './store-walk.contract.js';
 import { storeBlocklistsContract } from './store-blocklists.contract.js';
 import { storeWebhooksContract } from './store-webhooks.contract.js';
 import { storeClaimsContract } from './store-claims.contract.js';
@@ -51,6 +52,7 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeSessionsContract('postgres', () => postgresStore(url, fresh()));
   storeStatsContract('postgres', () => postgresStore(url, fresh()));
   storeSourcesContract('postgres', () => postgresStore(url, fresh()));
+  storeWalkContract('postgres', () => postgresStore(url, fresh()));
   storeBlocklistsContract('postgres', () => postgresStore(url, fresh()));
   storeWebhooksContract('postgres', () => postgresStore(url, fresh()));
 

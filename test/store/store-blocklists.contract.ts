@@ -61,6 +61,21 @@ export function storeBlocklistsContract(name: string, makeStore: () => Promise<T
       assert.deepEqual(await store.blocklistPage({ type: 'sha256', limit: 10 }), []);
     }));
 
+    it('walks through IOCs of one score page by page, whatever the page size (SQLite reads it in two seeks)', withStore(async (store) => {
+      // 30 IOCs with the score of the same confidence, among the 42 of the fixture.
+      await store.upsertObservations('feed', Array.from({ length: 30 }, (_, i) => observation({ type: 'ipv4', value: `203.0.113.${i}`, confidence: 77, firstSeen: T0, lastSeen: T0 })), T0 + 120_000);
+      const one = await store.blocklistPage({ type: 'ipv4', limit: 1000 });
+      const tied = one.filter((e) => e.score === one.find((x) => x.value === '203.0.113.0')!.score);
+      assert.ok(tied.length >= 30, `${tied.length} IOCs of one score`);
+      for (const size of [1, 2, 3, 7, 29, 30, 31]) {
+        for (const band of [undefined, 'high' as const, 'medium' as const]) {
+          const q = { type: 'ipv4' as const, ...(band ? { band } : {}) };
+          const whole = await store.blocklistPage({ ...q, limit: 1000 });
+          assert.deepEqual(await walk(store, q, size), whole, `page size ${size}, band ${band}`);
+        }
+      }
+    }));
+
     it('applies band, sector, source and since; leaves revoked IOCs out', withStore(async (store) => {
       const values = async (q: Omit<BlocklistQuery, 'limit' | 'after' | 'type'>) => (await walk(store, { type: 'ipv4', ...q }, 5)).map((e) => e.value).sort();
       for (const band of ['low', 'medium', 'high'] as const) {

@@ -1,4 +1,5 @@
 import { blocklistPageSql, talliesText } from '../blocklist-select.js';
+import { readPastPosition } from '../position-seek.js';
 import type { BlocklistReads, TallyRow } from '../store.js';
 import type { BlocklistEntry, BlocklistQuery, DataVersion } from '../types.js';
 import type { SqliteConnection } from './connection.js';
@@ -8,12 +9,15 @@ export class SqliteBlocklists implements BlocklistReads {
   constructor(private readonly conn: SqliteConnection) {}
 
   async blocklistPage(q: BlocklistQuery): Promise<BlocklistEntry[]> {
-    const params: unknown[] = [];
-    const sql = blocklistPageSql(q, (v) => {
-      params.push(v);
-      return '?';
+    // Past the position in two seeks (position-seek.ts): a score is shared by thousands of IOCs.
+    const rows = readPastPosition(q.after !== undefined, q.limit, (form) => {
+      const params: unknown[] = [];
+      const sql = blocklistPageSql(q, (v) => {
+        params.push(v);
+        return '?';
+      }, form);
+      return this.conn.statement(sql, 'raw').all(...params) as Array<[string, number, number]>;
     });
-    const rows = this.conn.statement(sql, 'raw').all(...params) as Array<[string, number, number]>;
     return rows.map(([value, score, rowId]) => ({ value, score, rowId }));
   }
 

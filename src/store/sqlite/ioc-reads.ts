@@ -1,5 +1,6 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import { iocPageOf, iocSelectSql, type IocSqlDialect, STIX_PAGE } from '../ioc-select.js';
+import { type PositionForm, readPastPosition } from '../position-seek.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
 import { limitLiteral } from '../sql-literals.js';
 import { LIST_COLUMNS, type ListedRow, listTextColumns, type ListTextRow, type SightingColumns, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
@@ -9,7 +10,7 @@ import type { SqliteConnection } from './connection.js';
 import { IOC_BY_STIX_ID, type IocRow } from './log-work.js';
 
 /** ioc-select.ts in SQLite: `?` placeholders; a value by its integer key (lookup-keys.ts). */
-function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = ''): { sql: string; params: unknown[] } {
+function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = '', form: PositionForm = 'tuple'): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const param = (value: unknown) => {
     params.push(value);
@@ -24,7 +25,7 @@ function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: 
     isSet: (column) => `${column} = 1`,
     limit: limitLiteral,
   };
-  const sql = iocSelectSql(q, columns, join, dialect);
+  const sql = iocSelectSql(q, columns, join, dialect, form);
   return { sql, params };
 }
 
@@ -35,24 +36,29 @@ const LIST_TEXT_COLUMNS = listTextColumns((column) => `json_quote(${column})`);
 export class SqliteIocReads implements IocReads {
   constructor(private readonly conn: SqliteConnection) {}
 
+  /** The rows of one page (limit + 1 at most) in the walk's order, past the position in two seeks (position-seek.ts). */
+  private pageRows<T>(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = ''): T[] {
+    return readPastPosition(q.after !== undefined, q.limit + 1, (form) => {
+      const { sql, params } = sqliteIocSql(q, columns, join, form);
+      return this.conn.statement(sql, 'raw').all(...params) as T[];
+    });
+  }
+
   async queryIocs(q: IocQuery): Promise<IocPage> {
     if (q.types?.length === 0) return { items: [], next: null };
-    const { sql, params } = sqliteIocSql(q, LIST_COLUMNS);
-    const { rows, next } = iocPageOf(this.conn.statement(sql, 'raw').all(...params) as ListedRow[], q.limit, (r) => ({ addedAt: r[6], rowId: r[16] }));
+    const { rows, next } = iocPageOf(this.pageRows<ListedRow>(q, LIST_COLUMNS), q.limit, (r) => ({ addedAt: r[6], rowId: r[16] }));
     return { items: rows.map(toListedIoc), next };
   }
 
   async listIocs(q: IocQuery): Promise<IocListPage> {
     if (q.types?.length === 0) return { items: [], next: null };
-    const { sql, params } = sqliteIocSql(q, LIST_TEXT_COLUMNS);
-    const { rows, next } = iocPageOf(this.conn.statement(sql, 'raw').all(...params) as ListTextRow[], q.limit, (r) => ({ addedAt: r[6], rowId: r[9] }));
+    const { rows, next } = iocPageOf(this.pageRows<ListTextRow>(q, LIST_TEXT_COLUMNS), q.limit, (r) => ({ addedAt: r[6], rowId: r[9] }));
     return { items: rows.map(toListRow), next };
   }
 
   async pageStixObjects(q: IocQuery): Promise<StixPage> {
     if (q.types?.length === 0) return { objects: [], next: null };
-    const { sql, params } = sqliteIocSql({ ...q, redistributableOnly: true }, STIX_PAGE.columns, STIX_PAGE.join);
-    const all = this.conn.db.prepare(sql).raw().all(...params) as Array<[string, number, number]>;
+    const all = this.pageRows<[string, number, number]>({ ...q, redistributableOnly: true }, STIX_PAGE.columns, STIX_PAGE.join);
     const { rows, next } = iocPageOf(all, q.limit, (r) => ({ addedAt: r[1], rowId: r[2] }));
     return { objects: rows.map((r) => r[0]), next };
   }
