@@ -32,7 +32,9 @@
  *   by next at limit=100, beside the bare server answering the same recorded pages;
  * - stall (SQLite only, its own 200,000-IOC database, about two minutes; --no-stall skips it): bench/stall.ts, the
  *   latency of /healthz and a REST page while heavy work runs.
- * REST and TAXII also replay their 32-client load against the bare server (bench/bare-server.ts).
+ * REST and TAXII also replay their 32-client load against the bare server (bench/bare-server.ts). Before each
+ * PostgreSQL benchmark (and the stall bench), the suite waits until PostgreSQL is quiet: a CHECKPOINT, then no
+ * autovacuum worker running (at most 3 minutes), so that one benchmark's background work is not measured in the next.
  * Under the table: the stall figures, then the goals of issue 18 (bench/goals.ts), each a ratio with PASS or FAIL,
  * including the comparison of every row with the baseline of the same size in --baseline (goal 6). A goal that fails
  * does not change the exit code: only a benchmark that fails does (1).
@@ -189,6 +191,29 @@ async function withFreshDatabase<T>(backend: Backend, pgServer: string | undefin
   }
 }
 
+/**
+ * Waits until PostgreSQL is quiet before the next benchmark: a CHECKPOINT (the dirty pages of the last load and of a
+ * dropped schema are written now, not during the next measurement), then until no autovacuum worker runs, at most
+ * `maxSeconds`. Without it, the vacuum of the 1M-row tables the import and ingest benches left behind ran during the
+ * small walk that follows them (6.1 ms a page, 2.6 on a quiet server). Returns the seconds waited.
+ */
+async function settlePostgres(url: string, maxSeconds = 180): Promise<number> {
+  const t0 = Date.now();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+    while ((Date.now() - t0) / 1000 < maxSeconds) {
+      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`);
+      if (rows[0]!.n === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await client.end();
+  }
+  return (Date.now() - t0) / 1000;
+}
+
 process.on('SIGINT', () => {
   log('\ninterrupted: removing the fresh databases…');
   running?.kill('SIGINT');
@@ -264,10 +289,18 @@ async function measure(): Promise<SavedRun> {
     const r = results[backend];
     const common = ['--count', String(count), '--seed', seed];
     const dbArgs = database ? ['--database', database] : [];
+    /** PostgreSQL quiet before each benchmark (settlePostgres); SQLite has no background work. */
+    const settled = async <T>(run: () => Promise<T>): Promise<T> => {
+      if (backend === 'postgres') {
+        const s = await settlePostgres(database!).catch((err: unknown) => (log(`warning: ${err instanceof Error ? err.message : String(err)}`), 0));
+        if (s > 2) log(`PostgreSQL quiet after ${s.toFixed(1)} s (checkpoint, autovacuum)`);
+      }
+      return run();
+    };
 
-    r.import = await withFreshDatabase(backend, database, 'import', (url) => runBench(`${name} import`, 'import-and-walk.js', [...common, '--database', url, '--no-walk']));
-    r.ingest = await withFreshDatabase(backend, database, 'ingest', (url) => runBench(`${name} ingest`, 'ingest.js', [...common, '--kind', 'list', '--again', '--database', url]));
-    r.small = await withFreshDatabase(backend, database, 'small', (url) => runBench(`${name} small walk`, 'small-walk.js', ['--seed', seed, '--database', url]));
+    r.import = await settled(() => withFreshDatabase(backend, database, 'import', (url) => runBench(`${name} import`, 'import-and-walk.js', [...common, '--database', url, '--no-walk'])));
+    r.ingest = await settled(() => withFreshDatabase(backend, database, 'ingest', (url) => runBench(`${name} ingest`, 'ingest.js', [...common, '--kind', 'list', '--again', '--database', url])));
+    r.small = await settled(() => withFreshDatabase(backend, database, 'small', (url) => runBench(`${name} small walk`, 'small-walk.js', ['--seed', seed, '--database', url])));
 
     // The read database, shared by the next three (made here once, so that no benchmark's time includes it).
     const readUrl = readDatabaseUrl(count, seed, database);
@@ -283,14 +316,16 @@ async function measure(): Promise<SavedRun> {
       r.rest = r.taxii = r.export = r.cpu = { seconds: 0, error };
       continue;
     }
-    r.rest = await runBench(`${name} REST load`, 'rest-load.js', [...common, ...dbArgs, '--requests', String(restRequests)]);
-    r.taxii = await runBench(`${name} TAXII walk`, 'taxii-walk.js', [...common, ...dbArgs, '--seconds', String(taxiiSeconds)]);
-    r.export = await runBench(`${name} STIX export`, 'export.js', [...common, ...dbArgs]);
-    r.cpu = await runBench(`${name} server CPU`, 'server-cpu.js', [...common, ...dbArgs, '--requests', '2000', '--rounds', '3']);
+    r.rest = await settled(() => runBench(`${name} REST load`, 'rest-load.js', [...common, ...dbArgs, '--requests', String(restRequests)]));
+    r.taxii = await settled(() => runBench(`${name} TAXII walk`, 'taxii-walk.js', [...common, ...dbArgs, '--seconds', String(taxiiSeconds)]));
+    r.export = await settled(() => runBench(`${name} STIX export`, 'export.js', [...common, ...dbArgs]));
+    r.cpu = await settled(() => runBench(`${name} server CPU`, 'server-cpu.js', [...common, ...dbArgs, '--requests', '2000', '--rounds', '3']));
     // Its own database (N IOCs of which N/10 networks), made once and kept like the read database.
-    r.lookup = await runBench(`${name} lookup`, 'lookup.js', ['--count', String(count), '--networks', String(Math.round(count / 10)), ...dbArgs]);
+    r.lookup = await settled(() => runBench(`${name} lookup`, 'lookup.js', ['--count', String(count), '--networks', String(Math.round(count / 10)), ...dbArgs]));
   }
   // SQLite only: heavy work and everyone else, at the stall bench's own size.
+  // After the PostgreSQL benches: their checkpoint and vacuum must not fall inside it.
+  if (!args['no-stall'] && postgres.url) await settlePostgres(postgres.url).catch(() => 0);
   const stall = args['no-stall'] ? undefined : await runBench('stall (SQLite)', 'stall.js', ['--seed', seed]);
   return {
     kind: 'socd-bench-run',
