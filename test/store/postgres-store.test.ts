@@ -56,6 +56,30 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   storeBlocklistsContract('postgres', () => postgresStore(url, fresh()));
   storeWebhooksContract('postgres', () => postgresStore(url, fresh()));
 
+  describe('PostgreSQL: planner statistics after a first load', () => {
+    it('analyzes the loaded tables after a small first load (never analyzed), and not again after the next one', async () => {
+      const store = await postgresStore(url, fresh());
+      try {
+        const analyzed = async () => {
+          const { rows } = await store.conn.pool.query<{ relname: string; n: string }>(
+            `SELECT relname, analyze_count + autoanalyze_count AS n FROM pg_stat_user_tables
+              WHERE schemaname = current_schema() AND relname IN ('iocs', 'object_versions', 'collection_members') ORDER BY relname`,
+          );
+          return rows.map((r) => `${r.relname}:${Number(r.n)}`);
+        };
+        assert.deepEqual(await analyzed(), ['collection_members:0', 'iocs:0', 'object_versions:0']);
+        await store.upsertSource(source({ id: 'a' }));
+        await store.upsertObservations('a', Array.from({ length: 40 }, (_, i) => observation({ type: 'domain', value: `first-${i}.example` })), Date.now());
+        assert.deepEqual(await analyzed(), ['collection_members:1', 'iocs:1', 'object_versions:1']);
+        // The tables have statistics now: a small load leaves them to autovacuum.
+        await store.upsertObservations('a', [observation({ type: 'domain', value: 'second.example' })], Date.now());
+        assert.deepEqual(await analyzed(), ['collection_members:1', 'iocs:1', 'object_versions:1']);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe('PostgreSQL: a slow producer does not hold the version-log lock', () => {
     it('ends a batch shorter when the next slice keeps it waiting, so that another node writes meanwhile', async () => {
       const schema = fresh();

@@ -22,6 +22,8 @@ const WRITE_SLICE = 5000;
 const PRODUCER_WAIT_MS = 250;
 /** New IOCs in one stream after which the tables are vacuumed and analyzed. */
 const ANALYZE_AFTER = 10_000;
+/** The tables a load writes and the walks read: analyzed after a bulk load, or when they never were. */
+const LOADED_TABLES = ['iocs', 'sightings', 'ioc_sectors', 'object_versions', 'collection_members'] as const;
 
 /** A row of the ingestion look-up: an IOC's columns, then one of its sightings' (all NULL when it has none). */
 type LookUpRow = IocRow & {
@@ -90,7 +92,13 @@ export class PgIngestWrites implements IngestWrites {
         // After a bulk load: statistics for the planner, or the first page of a walk scans and sorts the table; and
         // the visibility map, or a TAXII page reads every member's heap row besides its index entry (a page went from
         // 0.78 to 0.30 ms). Autovacuum does both in time, if it runs; this does it now (1.2 s after 100k new IOCs).
-        if (total.inserted >= ANALYZE_AFTER) await client.query('VACUUM (ANALYZE) iocs, sightings, ioc_sectors, object_versions, collection_members');
+        // A smaller load into tables that were never analyzed (a new deployment; autovacuum off, or not yet round)
+        // too: without statistics the planner expects a handful of rows and answers a TAXII page from before the first
+        // object by joining and sorting the whole collection (2,000 objects: 5.3–5.9 ms, 0.85 with statistics, both
+        // under EXPLAIN ANALYZE). Small tables take milliseconds.
+        if (total.inserted >= ANALYZE_AFTER || (total.inserted > 0 && (await neverAnalyzed(client)))) {
+          await client.query(`VACUUM (ANALYZE) ${LOADED_TABLES.join(', ')}`);
+        }
         return total;
       } catch (e) {
         // A failing producer loses the batch it was in (rolled back); committed ones stay. A failed write may leave the
@@ -429,4 +437,14 @@ async function reconcileSlice(
     work.seen(st, source, o, run);
     countOutcome(result, work.reconcile(st, now, incomingOf(o, tlp), true), opts);
   }
+}
+
+/** Whether one of the loaded tables of this schema has no planner statistics yet (never analyzed, by us or autovacuum). */
+async function neverAnalyzed(client: PoolClient): Promise<boolean> {
+  const { rows } = await client.query<{ never: boolean | null }>(
+    `SELECT bool_or(last_analyze IS NULL AND last_autoanalyze IS NULL) AS never FROM pg_stat_user_tables
+      WHERE schemaname = current_schema() AND relname = ANY($1::text[])`,
+    [LOADED_TABLES],
+  );
+  return rows[0]?.never === true;
 }
