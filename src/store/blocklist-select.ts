@@ -1,5 +1,5 @@
 import { BAND_RANGES } from '../domain/confidence.js';
-import type { PositionForm } from './position-seek.js';
+import { type PositionForm, positionCondition } from './position-seek.js';
 import { limitLiteral } from './sql-literals.js';
 import type { TallyRow } from './store.js';
 import type { BlocklistQuery } from './types.js';
@@ -15,10 +15,8 @@ export function blocklistPageSql(q: BlocklistQuery, param: (value: number | stri
   const where = [`i.type = ${param(q.type, 'text')}`, `i.status = 'active'`];
   if (q.band) where.push(`i.score BETWEEN ${param(BAND_RANGES[q.band].min, 'integer')} AND ${param(BAND_RANGES[q.band].max, 'integer')}`);
   if (q.after) {
-    const score = param(q.after.score, 'integer');
-    if (form === 'tuple') where.push(`(i.score, i.id) < (${score}, ${param(q.after.rowId, 'bigint')})`);
-    else if (form === 'same-first') where.push(`i.score = ${score} AND i.id < ${param(q.after.rowId, 'bigint')}`);
-    else where.push(`i.score < ${score}`);
+    const { score, rowId } = q.after;
+    where.push(positionCondition(form, 'i.score', 'i.id', '<', param(score, 'integer'), () => param(rowId, 'bigint')));
   }
   if (q.since !== undefined) where.push(`i.added_at > ${param(q.since, 'bigint')}`);
   // Primary-key probes per row: (sector, ioc_added_at, ioc_id) and (ioc_id, source_id).

@@ -1,6 +1,6 @@
 import { BAND_RANGES } from '../domain/confidence.js';
 import { IOC_TYPES, type IocType } from '../domain/ioc-types.js';
-import type { PositionForm } from './position-seek.js';
+import { type PositionForm, positionCondition } from './position-seek.js';
 import { statusLiteral } from './sql-literals.js';
 import type { IocQuery } from './types.js';
 
@@ -28,9 +28,9 @@ export interface IocSqlDialect {
 /**
  * The REST-order walk of IOCs under a query, as SQL: the driving table is the most selective index in
  * (added_at, id) order — the sector or source tables when those filters are given — so every page is a range scan.
- * `limit + 1` rows, so that the caller knows whether more follow (iocPageOf).
+ * `limit + 1` rows, so that the caller knows whether more follow (iocPageOf). `form`: how the position is written
+ * (position-seek.ts).
  */
-
 export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join: string, d: IocSqlDialect, form: PositionForm = 'tuple'): string {
   const where: string[] = [];
   let from = 'iocs i';
@@ -60,10 +60,8 @@ export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, co
   // scanned from `since` to the position, a page deep in the walk costing ever more (33 ms at 800k rows).
   if (q.since !== undefined && !(q.after && q.after.addedAt > q.since)) where.push(`${k.at} > ${d.param(q.since, 'bigint')}`);
   if (q.after) {
-    const at = d.param(q.after.addedAt, 'bigint');
-    if (form === 'tuple') where.push(`(${k.at}, ${k.id}) > (${at}, ${d.param(q.after.rowId, 'bigint')})`);
-    else if (form === 'same-first') where.push(`${k.at} = ${at} AND ${k.id} > ${d.param(q.after.rowId, 'bigint')}`);
-    else where.push(`${k.at} > ${at}`);
+    const { addedAt, rowId } = q.after;
+    where.push(positionCondition(form, k.at, k.id, '>', d.param(addedAt, 'bigint'), () => d.param(rowId, 'bigint')));
   }
   if (q.band) where.push(`i.score BETWEEN ${d.param(BAND_RANGES[q.band].min, 'integer')} AND ${d.param(BAND_RANGES[q.band].max, 'integer')}`);
   // A literal (sql-literals.ts): as a placeholder, beside the partial index iocs_blocklist (status = 'active'), SQLite

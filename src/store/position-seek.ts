@@ -11,6 +11,17 @@
 export type PositionForm = 'tuple' | 'same-first' | 'later';
 
 /**
+ * The condition "past the position (x, y)" on the columns (a, b) in `form`, `op` being the walk's direction (`>`
+ * forwards, `<` backwards). `x` is a placeholder; `y()` makes the second one, only in the forms that compare `b`, so
+ * that the placeholders are handed out in the order of the text.
+ */
+export function positionCondition(form: PositionForm, a: string, b: string, op: '>' | '<', x: string, y: () => string): string {
+  if (form === 'tuple') return `(${a}, ${b}) ${op} (${x}, ${y()})`;
+  if (form === 'same-first') return `${a} = ${x} AND ${b} ${op} ${y()}`;
+  return `${a} ${op} ${x}`;
+}
+
+/**
  * The rows past a position read as two seeks: those of the same first value, then, when they are fewer than `want`
  * (the rows the query asks for), those of later first values. The two sets are disjoint and both in the walk's order,
  * so their concatenation is the `tuple` form's answer. Without a position (`hasPosition` false), the one query.
