@@ -18,6 +18,7 @@ function sqlOf(q: IocQuery, form?: PositionForm): { sql: string; params: unknown
     valueIs: () => 'TRUE',
     typeIn: () => 'TRUE',
     isSet: (c) => c,
+    filterOnly: (c) => c,
     limit: limitLiteral,
   };
   return { sql: iocSelectSql(q, 'i.id', '', d, form), params };

@@ -18,6 +18,7 @@ function pgIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: stri
     },
     typeIn: (types) => `i.type = ANY(${p.add(types, 'text[]')})`,
     isSet: (column) => column,
+    filterOnly: (column) => column,
     limit: (n) => p.add(n, 'bigint'),
   });
   return { sql, params: p.values };

@@ -22,7 +22,8 @@ function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: 
     valueIs: (types, value) => `i.value_key IN (${types.map((t) => param(valueKey(t, value))).join(', ')}) AND i.value = ${param(value)}`,
     // Unary + keeps the planner on the REST-order index: a filter, not a sort of every matching row.
     typeIn: (types) => `+i.type IN (${types.map((t) => param(t)).join(', ')})`,
-    isSet: (column) => `${column} = 1`,
+    isSet: (column) => `+${column} = 1`,
+    filterOnly: (column) => `+${column}`,
     limit: limitLiteral,
   };
   const sql = iocSelectSql(q, columns, join, dialect, form);
