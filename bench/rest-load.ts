@@ -1,9 +1,10 @@
 /**
  * Bench: GET /api/v1/iocs?limit=100 under load — 32 concurrent clients over loopback (keep-alive), each walking pages by
- * `next_cursor` from a start of its own, until N requests in all have been answered. Prints p50 and p99 latency (ms)
- * and requests/s; then the cost of the first page against a page at the end of the data (median of 21 each).
+ * `next_cursor` from a start of its own, for --seconds (10 s, the time bench/taxii-walk.ts gives its 32 clients) after
+ * --warmup seconds (2 s) of the same walks unmeasured. Prints p50 and p99 latency (ms) and requests/s; then the cost of
+ * the first page against a page at the end of the data, and of a search by value (`q`) (median of 21 each).
  *
- *   node dist/bench/rest-load.js [--count 1000000] [--seed 42] [--database URL] [--requests N] [--clients 32]
+ *   node dist/bench/rest-load.js [--count 1000000] [--seed 42] [--database URL] [--seconds 10] [--warmup 2] [--clients 32]
  *                                [--fresh] [--no-bare] [--json]
  *
  * Starts: client i asks for one of eight type filters (none, ipv4, url, domain, sha256, md5, ipv6, sha1) with a
@@ -12,15 +13,19 @@
  * together share their time): clients whose start is the same as an earlier client's first walk on, unmeasured, by 5
  * pages per client before them. A client that reaches the end of its walk starts it again.
  *
- * Then the bare baseline (bench/bare-server.ts): a node:http server in this process answers, from memory, the very
- * answers (status, headers, body) our server gave during the load, keyed by path and query; the same 32 clients send
- * each the same sequence of requests to it, with the same client code (after one unmeasured pass over up to 200 of
- * them). Prints its requests/s and ours over it. --no-bare: skip it.
+ * The warm-up: the TAXII bench's clients run after its full walk of the collection, in a process whose code and page
+ * cache that walk warmed; without one, this bench measured its first seconds cold (at 1M, 3,200 requests: 877 req/s,
+ * against 1,144–1,366 over 30,000 on the same machine).
  *
- * N defaults to 3,200 at 1M IOCs and more, else 1,000. The database is the read database of bench/bench-database.ts
- * (bench/out/export-<count>-s<seed>.db, or the schema bench_<count>_s<seed> when --database is a PostgreSQL server
- * URL), made with `socd import` when missing; --fresh makes it again. --json: the last stdout line is `BENCH_JSON {…}`.
- * Prints figures; asserts nothing.
+ * Then the bare baseline (bench/bare-server.ts): a node:http server in this process answers, from memory, the very
+ * answers (status, headers, body) our server gave during the measured load, keyed by path and query; the same 32
+ * clients send each the same sequence of requests to it (the first 100 of each client's, so that the recording stays
+ * about 130 MB), with the same client code (after one unmeasured pass over up to 200 of them). Prints its requests/s
+ * and ours over it. --no-bare: skip it.
+ *
+ * The database is the read database of bench/bench-database.ts (bench/out/export-<count>-s<seed>.db, or the schema
+ * bench_<count>_s<seed> when --database is a PostgreSQL server URL), made with `socd import` when missing; --fresh
+ * makes it again. --json: the last stdout line is `BENCH_JSON {…}`. Prints figures; asserts nothing.
  */
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -34,7 +39,8 @@ const { values: args } = parseArgs({
     count: { type: 'string', default: '1000000' },
     seed: { type: 'string', default: '42' },
     database: { type: 'string' },
-    requests: { type: 'string' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
     clients: { type: 'string', default: '32' },
     fresh: { type: 'boolean', default: false },
     'no-bare': { type: 'boolean', default: false },
@@ -42,7 +48,10 @@ const { values: args } = parseArgs({
   },
 });
 const count = Number(args.count);
-const total = args.requests !== undefined ? Number(args.requests) : count >= 1_000_000 ? 3200 : 1000;
+const loadSeconds = Number(args.seconds);
+const warmupSeconds = Number(args.warmup);
+/** Requests of each client kept for the bare server's replay. */
+const REPLAYED_PER_CLIENT = 100;
 const clients = Number(args.clients);
 const LIMIT = 100;
 const FILTERS = [undefined, 'ipv4', 'url', 'domain', 'sha256', 'md5', 'ipv6', 'sha1'] as const;
@@ -57,18 +66,18 @@ const agent = new Agent({ keepAlive: true, maxSockets: clients + 8 });
 const headers = { authorization: `Bearer ${key}`, accept: 'application/json' };
 
 interface Page {
-  data: Array<{ id: string; added_at: string }>;
+  data: Array<{ id: string; added_at: string; value: string }>;
   pagination: { next_cursor: string | null; has_more: boolean };
 }
 
-/** When set, every answer of our server is kept in it (the load phase: the bare server answers them again). */
-let recording: Recording | undefined;
+/** The answers of our server that the bare server gives again (the measured load's first requests of each client). */
+const recorded = args['no-bare'] ? undefined : new Recording();
 
 /**
  * One page. The load phase reads only `pagination` (the last member of the answer), as a client that forwards the data
  * would; `full` parses the whole page. `url`: on our server, or on the bare one.
  */
-function getUrl(url: string, full = false): Promise<{ ms: number; page: Page }> {
+function getUrl(url: string, full = false, record = false): Promise<{ ms: number; page: Page }> {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
     request(url, { headers, agent }, (res) => {
@@ -79,7 +88,7 @@ function getUrl(url: string, full = false): Promise<{ ms: number; page: Page }> 
         const body = Buffer.concat(chunks);
         const text = body.toString('utf8');
         if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode} ${text.slice(0, 300)}`));
-        recording?.record(pathAndQuery(url), res.statusCode, res.headers, body);
+        if (record) recorded?.record(pathAndQuery(url), res.statusCode, res.headers, body);
         const at = text.lastIndexOf('"pagination":');
         resolvePromise({ ms, page: full || at < 0 ? (JSON.parse(text) as Page) : { data: [], ...(JSON.parse(`{${text.slice(at)}`) as Pick<Page, 'pagination'>) } });
       });
@@ -137,34 +146,38 @@ await Promise.all(starts.map(async (c, i) => {
   }
 }));
 
-// The load: every client sends its next page as soon as it has the previous one, until `total` have been sent. Each
-// client's requests are noted in order, and the answers kept, for the bare server.
-let sent = 0;
+// The load: every client sends its next page as soon as it has the previous one, first for the warm-up, unmeasured,
+// then for the measured seconds. The first requests of each client's measured part are noted in order, and their
+// answers kept, for the bare server.
 let restarts = 0;
 const latencies: number[] = [];
 const sequences: string[][] = starts.map(() => []);
-recording = args['no-bare'] ? undefined : new Recording();
-const t0 = process.hrtime.bigint();
-await Promise.all(starts.map(async (c, i) => {
-  while (sent < total) {
-    sent++;
-    const url = urlOf({ ...c.query, cursor: c.cursor ?? undefined });
-    sequences[i]!.push(url);
-    const { ms, page } = await getUrl(url);
-    latencies.push(ms);
-    c.cursor = page.pagination.next_cursor;
-    if (c.cursor === null) restarts++;
-  }
-}));
-const loadS = Number(process.hrtime.bigint() - t0) / 1e9;
-const recorded = recording;
-recording = undefined;
+async function load(seconds: number, measured: boolean): Promise<number> {
+  const stopAt = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  const t0 = process.hrtime.bigint();
+  await Promise.all(starts.map(async (c, i) => {
+    while (process.hrtime.bigint() < stopAt) {
+      const url = urlOf({ ...c.query, cursor: c.cursor ?? undefined });
+      const replayed = measured && recorded !== undefined && sequences[i]!.length < REPLAYED_PER_CLIENT;
+      if (replayed) sequences[i]!.push(url);
+      const { ms, page } = await getUrl(url, false, replayed);
+      if (measured) {
+        latencies.push(ms);
+        if (page.pagination.next_cursor === null) restarts++;
+      }
+      c.cursor = page.pagination.next_cursor;
+    }
+  }));
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+await load(warmupSeconds, false);
+const loadS = await load(loadSeconds, true);
 latencies.sort((a, b) => a - b);
 const p50 = quantile(latencies, 0.5);
 const p99 = quantile(latencies, 0.99);
 
 console.log(`rest      ${backendOf(dbUrl)} ${displayUrl(dbUrl)}; IOCs added from ${iso(minAdded)} to ${iso(maxAdded)}`);
-console.log(`rest      ${clients} clients (${distinctStarts} distinct first pages; a client sharing one skipped ${SKIP_PAGES} pages per client before it), ${latencies.length} requests of limit=${LIMIT} (${restarts} walks reached the end and started again) in ${loadS.toFixed(2)} s = ` +
+console.log(`rest      ${clients} clients (${distinctStarts} distinct first pages; a client sharing one skipped ${SKIP_PAGES} pages per client before it), ${latencies.length} requests of limit=${LIMIT} (${restarts} walks reached the end and started again) in ${loadS.toFixed(2)} s after ${warmupSeconds} s unmeasured = ` +
   `${Math.round(latencies.length / loadS).toLocaleString('en')} req/s; p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms`);
 
 // First page against a page at the end: the last IOCs added at the same time as the last one, walked by cursor (limit
@@ -194,15 +207,19 @@ let lastQuery: Record<string, string | undefined> | undefined;
 }
 const firstMs = await sample({ limit: String(LIMIT) });
 const lastMs = lastQuery ? await sample(lastQuery) : Number.NaN;
+// A search by value (`q`, "is this bad?" on the list): the IOC in the middle of the data, found by its value.
+const middle = (await get({ limit: '1', since: iso(Math.floor((minAdded + maxAdded) / 2)) }, true)).page.data[0]!;
+const searchMs = await sample({ q: middle.value });
 console.log(lastQuery
   ? `pages     first ${firstMs.toFixed(2)} ms, last ${lastMs.toFixed(2)} ms (median of 21, limit=${LIMIT}): last/first = ${(lastMs / firstMs).toFixed(2)}`
   : `pages     first ${firstMs.toFixed(2)} ms; the last page is more than 200 pages from the last \`since\` step: not measured`);
+console.log(`search    GET /api/v1/iocs?q=<a value in the middle of the data>: ${searchMs.toFixed(2)} ms (median of 21)`);
 
 await server.close();
 await store.close();
 
 // The bare baseline: the same clients send the same sequences to a server answering the recorded bytes.
-let bare: { seconds: number; p50: number; p99: number; misses: number } | undefined;
+let bare: { requests: number; seconds: number; p50: number; p99: number; misses: number } | undefined;
 if (recorded) {
   const floor = await startBareServer(recorded);
   const onBare = (url: string) => `${floor.origin}${pathAndQuery(url)}`;
@@ -217,7 +234,7 @@ if (recorded) {
   }));
   const seconds = Number(process.hrtime.bigint() - b0) / 1e9;
   bareLatencies.sort((a, b) => a - b);
-  bare = { seconds, p50: quantile(bareLatencies, 0.5), p99: quantile(bareLatencies, 0.99), misses: floor.misses() };
+  bare = { requests: bareLatencies.length, seconds, p50: quantile(bareLatencies, 0.5), p99: quantile(bareLatencies, 0.99), misses: floor.misses() };
   await floor.close();
   const ours = latencies.length / loadS;
   const theirs = bareLatencies.length / seconds;
@@ -226,7 +243,7 @@ if (recorded) {
     `${Math.round(theirs).toLocaleString('en')} req/s; p50 ${bare.p50.toFixed(1)} ms, p99 ${bare.p99.toFixed(1)} ms; ours/bare = ${(ours / theirs).toFixed(2)}`);
 }
 agent.destroy();
-const bareReqPerS = bare ? latencies.length / bare.seconds : undefined;
+const bareReqPerS = bare ? bare.requests / bare.seconds : undefined;
 emitBenchJson(args.json, {
   clients,
   distinct_starts: distinctStarts,
@@ -239,6 +256,7 @@ emitBenchJson(args.json, {
   first_page_ms: round(firstMs, 2),
   last_page_ms: lastQuery ? round(lastMs, 2) : undefined,
   last_first_ratio: lastQuery ? round(lastMs / firstMs, 2) : undefined,
+  search_ms: round(searchMs, 2),
   bare_req_per_s: bareReqPerS !== undefined ? Math.round(bareReqPerS) : undefined,
   bare_p50_ms: bare ? round(bare.p50, 1) : undefined,
   bare_p99_ms: bare ? round(bare.p99, 1) : undefined,
