@@ -123,6 +123,35 @@ export const runOf = (r: RunRow): SourceRun => ({
   error: r.error, etag: r.etag, lastModified: r.last_modified,
 });
 
+/*
+ * source_runs is never pruned: at a run every few minutes for each of 40 sources it holds millions of rows within a
+ * few years. The two reads below are asked on every /metrics scrape, every scheduler turn and every "run now", so each
+ * is a few index probes whatever the history; ordered by id with a LIMIT, SQLite walked back through a source's runs
+ * (source_runs_source) past every one of another outcome, and the latest runs were a scan of every run.
+ */
+
+/**
+ * The last run of a source with one of `outcomes`: one max() probe of source_runs_outcome (source_id, outcome, id)
+ * per outcome. `param` hands out a placeholder for a bound text.
+ */
+export function lastRunSql(source: string, outcomes: readonly string[], param: (v: string) => string): string {
+  const probes = outcomes.map((o) => `SELECT (SELECT max(x.id) FROM source_runs x WHERE x.source_id = ${param(source)} AND x.outcome = ${param(o)}) AS m`);
+  return `SELECT * FROM source_runs WHERE id = (SELECT max(m) FROM (${probes.join(' UNION ALL ')}) AS probes)`;
+}
+
+/** The outcomes of a run not yet ended: at most one such run per source (a queued one, or the one running). */
+export const PENDING_OUTCOMES: readonly string[] = ['queued', 'running'];
+
+/**
+ * The last run of every source that has run, by source id: the sources found by skipping from one to the next in
+ * source_runs_source (source_id, id), then one max() probe each.
+ */
+export const LATEST_RUNS_SQL = `WITH RECURSIVE ids (s) AS (
+    SELECT min(source_id) FROM source_runs
+    UNION ALL SELECT (SELECT min(x.source_id) FROM source_runs x WHERE x.source_id > ids.s) FROM ids WHERE ids.s IS NOT NULL)
+  SELECT r.* FROM ids JOIN source_runs r ON r.id = (SELECT max(y.id) FROM source_runs y WHERE y.source_id = ids.s)
+  ORDER BY r.source_id`;
+
 export interface KeyRow {
   id: number;
   account_id: number;

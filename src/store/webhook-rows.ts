@@ -83,21 +83,30 @@ export function webhookChanges(patch: Partial<Webhook>): Array<[column: string, 
 /**
  * The SQL of runIocs, written once: `param` hands out a placeholder for a bound value. With sectors, the sector
  * index (sector, ioc_added_at, ioc_id) is range-scanned from `since` for each; without, the source's sightings
- * (source_id, ioc_added_at, ioc_id). Rows are (type, value, score, sectors, added_at, id), one per IOC.
+ * (source_id, ioc_added_at, ioc_id). Rows are (type, value, score, sectors, added_at, id), one per IOC. `order`: the
+ * order of the listed items, (added_at, id), in the columns of the index that drives the query: ordered by the IOC's
+ * own columns, SQLite sorted every IOC of the run (335-366 ms for a run of 1M on the event loop, against 0.1 ms).
  */
 export function runIocsSql(
   q: { source: string; since: number; sectors: readonly string[]; minScore: number },
   param: (v: string | number) => string,
-): string {
+): { sql: string; order: string } {
   if (q.sectors.length === 0) {
-    return `SELECT i.type, i.value, i.score, i.sectors, i.added_at, i.id FROM sightings d JOIN iocs i ON i.id = d.ioc_id
-      WHERE d.source_id = ${param(q.source)} AND d.ioc_added_at >= ${param(q.since)} AND i.status = 'active' AND i.score >= ${param(q.minScore)}`;
+    return {
+      sql: `SELECT i.type, i.value, i.score, i.sectors, i.added_at, i.id FROM sightings d JOIN iocs i ON i.id = d.ioc_id
+      WHERE d.source_id = ${param(q.source)} AND d.ioc_added_at >= ${param(q.since)} AND i.status = 'active' AND i.score >= ${param(q.minScore)}`,
+      // A sighting's ioc_added_at is its IOC's added_at (migration 1).
+      order: 'd.ioc_added_at, d.ioc_id',
+    };
   }
   const sectors = q.sectors.map((s) => param(s)).join(', ');
-  return `SELECT i.type, i.value, i.score, i.sectors, i.added_at, i.id FROM iocs i WHERE i.id IN (
+  return {
+    sql: `SELECT i.type, i.value, i.score, i.sectors, i.added_at, i.id FROM iocs i WHERE i.id IN (
       SELECT d.ioc_id FROM ioc_sectors d WHERE d.sector IN (${sectors}) AND d.ioc_added_at >= ${param(q.since)})
     AND i.added_at >= ${param(q.since)} AND i.status = 'active' AND i.score >= ${param(q.minScore)}
-    AND EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ${param(q.source)})`;
+    AND EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ${param(q.source)})`,
+    order: 'i.added_at, i.id',
+  };
 }
 
 export interface RunIocRow {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { IocQuery } from '../../src/store/types.js';
+import { runIocsSql } from '../../src/store/webhook-rows.js';
 import { sqliteStore, type TestStore } from '../support/stores.js';
 
 /**
@@ -79,5 +80,87 @@ describe('SQLite: the plans of the IOC walk', () => {
       // The one row per type the value can have, sorted.
       assert.match(steps[0] ?? '', /^SEARCH i USING INDEX iocs_value_key \(value_key=\?\)/, `${sql}\n  ${steps.join('\n  ')}`);
     }
+  });
+});
+
+/**
+ * The plans of the reads that run on every /metrics scrape, scheduler turn, "run now" and webhook poll, over tables
+ * that grow with the deployment's age (source_runs is never pruned, webhook_deliveries keeps its history for days),
+ * and of the IOCs listed in a webhook's notification of a run.
+ */
+describe('SQLite: the plans of run, delivery and notification reads', () => {
+  let store: TestStore<SqliteStore>;
+  const prepared: Array<{ sql: string; params: unknown[] }> = [];
+
+  before(async () => {
+    store = await sqliteStore();
+    await store.upsertSource({ id: 'feed', name: 'Feed', reliability: 0.8, redistributable: true, aggregate: false, tlp: 'clear' });
+    // Every statement prepared on either connection of the store (the side connection writes runs and claims), with
+    // the values it was run with.
+    for (const db of [store.conn.db, (store.conn as unknown as { side?: typeof store.conn.db }).side]) {
+      if (!db) continue;
+      const prepare = db.prepare.bind(db);
+      db.prepare = ((sql: string) => {
+        const st = prepare(sql);
+        const proxy: typeof st = new Proxy(st, {
+          get(target, prop, receiver) {
+            const value = Reflect.get(target, prop, receiver) as unknown;
+            if (typeof value !== 'function') return value;
+            // pluck(), raw() and the like return the statement: the proxy again.
+            if (prop !== 'all' && prop !== 'get' && prop !== 'run') return (...a: unknown[]) => {
+              const r = (value as (...a: unknown[]) => unknown).apply(target, a);
+              return r === target ? proxy : r;
+            };
+            return (...params: unknown[]) => {
+              prepared.push({ sql, params });
+              return (value as (...a: unknown[]) => unknown).apply(target, params);
+            };
+          },
+        });
+        return proxy;
+      }) as typeof db.prepare;
+    }
+  });
+  after(() => store.close());
+
+  const plan = (sql: string, params: unknown[]) =>
+    (store.conn.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+  /** The plans of the statements `work` runs that read `table`. */
+  async function plansOf(table: string, work: () => Promise<unknown>): Promise<Array<{ sql: string; steps: string[] }>> {
+    prepared.length = 0;
+    await work();
+    const reads = prepared.filter((p) => /^\s*(SELECT|WITH)/i.test(p.sql) && p.sql.includes(table));
+    assert.ok(reads.length > 0, `no read of ${table}`);
+    return reads.map((p) => ({ sql: p.sql, steps: plan(p.sql, p.params) }));
+  }
+
+  it('finds the latest runs and the last run of given outcomes by index probes, never a scan of the runs', async () => {
+    for (const work of [() => store.latestRuns(), () => store.lastRun('feed', ['ok', 'not-modified']), () => store.lastRun('feed', ['failed']), () => store.requestRun('feed', 1_000)]) {
+      for (const { sql, steps } of await plansOf('source_runs', work)) {
+        const runSteps = steps.filter((s) => /\b(source_runs|x|y)\b/.test(s) && !/^(SCAN|SEARCH) (ids|probes)\b/.test(s));
+        assert.ok(!steps.some((s) => /^SCAN (source_runs|x|y)\b/.test(s)), `${sql}\n  ${steps.join('\n  ')}`);
+        // (The latest runs are sorted by source: one row per source.)
+        assert.ok(runSteps.length > 0, `${sql}\n  ${steps.join('\n  ')}`);
+      }
+    }
+    // A source's last run of some outcomes: one probe of (source_id, outcome, id) per outcome, not a walk by id.
+    const [last] = await plansOf('source_runs', () => store.lastRun('feed', ['ok', 'not-modified']));
+    assert.equal(last!.steps.filter((s) => /USING COVERING INDEX source_runs_outcome \(source_id=\? AND outcome=\?\)/.test(s)).length, 2, last!.steps.join('\n'));
+  });
+
+  it('claims due deliveries by the index of what is due', async () => {
+    const [claim] = (await plansOf('webhook_deliveries', () => store.claimDeliveries({ now: 1_000, leaseMs: 60_000, limit: 4 }))).filter((p) => /min\(id\)/.test(p.sql));
+    assert.ok(claim, 'the claim query');
+    assert.match(claim.steps.join('\n'), /webhook_deliveries USING (COVERING )?INDEX webhook_deliveries_due \(next_attempt_at<\?\)/);
+  });
+
+  it("lists a run's IOCs for a notification without sorting them", async () => {
+    const listed = (await plansOf('sightings d', () => store.runIocs({ source: 'feed', since: 0, sectors: [], minScore: 0, limit: 20, countCap: 1000 }))).filter((p) => /ORDER BY/.test(p.sql));
+    // The count finds nothing in an empty store, so the list is not asked: run it as the notifier would.
+    const { sql, order } = runIocsSql({ source: 'feed', since: 0, sectors: [], minScore: 0 }, () => '?');
+    const steps = plan(`${sql} ORDER BY ${order} LIMIT 20`, ['feed', 0, 0]);
+    assert.equal(listed.length, 0);
+    assert.match(steps[0] ?? '', /^SEARCH d USING (COVERING )?INDEX sightings_source \(source_id=\? AND ioc_added_at>\?\)/, steps.join('\n'));
+    assert.ok(!steps.some((s) => /TEMP B-TREE/.test(s)), steps.join('\n'));
   });
 });

@@ -1,4 +1,4 @@
-import { runOf, type RunRow, sourceOf, type SourceRow } from '../rows.js';
+import { LATEST_RUNS_SQL, lastRunSql, PENDING_OUTCOMES, runOf, type RunRow, sourceOf, type SourceRow } from '../rows.js';
 import type { SourceRunStore } from '../store.js';
 import { HEALTH_FAILURE_CAP, type RunResult, type SourceHealthRow, type SourceRecord, type SourceRun, type SourceRunPage } from '../types.js';
 import type pg from 'pg';
@@ -55,10 +55,8 @@ export class PgSourceRuns implements SourceRunStore {
   async requestRun(sourceId: string, now: number): Promise<{ run: SourceRun; created: boolean }> {
     return this.conn.tx(async (c) => {
       await lockSourceRuns(c, sourceId);
-      const pending = await c.query<RunRow>(
-        "SELECT * FROM source_runs WHERE source_id = $1 AND outcome IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
-        [sourceId],
-      );
+      const params: string[] = [];
+      const pending = await c.query<RunRow>(lastRunSql(sourceId, PENDING_OUTCOMES, (v) => `$${params.push(v)}::text`), params);
       if (pending.rows[0]) return { run: runOf(pending.rows[0]), created: false };
       const { rows } = await c.query<RunRow>("INSERT INTO source_runs (source_id, started_at, outcome) VALUES ($1, $2, 'queued') RETURNING *", [sourceId, now]);
       return { run: runOf(rows[0]!), created: true };
@@ -120,13 +118,13 @@ export class PgSourceRuns implements SourceRunStore {
   }
 
   async latestRuns(): Promise<SourceRun[]> {
-    const rows = await this.conn.rows<RunRow>('SELECT DISTINCT ON (source_id) * FROM source_runs ORDER BY source_id, id DESC');
-    return rows.map(runOf);
+    return (await this.conn.rows<RunRow>(LATEST_RUNS_SQL)).map(runOf);
   }
 
   async lastRun(sourceId: string, outcomes: readonly string[]): Promise<SourceRun | undefined> {
     if (outcomes.length === 0) return undefined;
-    const row = await this.conn.one<RunRow>('SELECT * FROM source_runs WHERE source_id = $1 AND outcome = ANY($2::text[]) ORDER BY id DESC LIMIT 1', [sourceId, outcomes]);
+    const params: string[] = [];
+    const row = await this.conn.one<RunRow>(lastRunSql(sourceId, outcomes, (v) => `$${params.push(v)}::text`), params);
     return row && runOf(row);
   }
 }

@@ -113,10 +113,10 @@ export class PgWebhooks implements WebhookStore {
 
   async runIocs(q: { source: string; since: number; sectors: readonly string[]; minScore: number; limit: number; countCap: number }): Promise<{ count: number; items: RunIoc[] }> {
     const params: Array<string | number> = [];
-    const sql = runIocsSql(q, (v) => (params.push(v), typeof v === 'number' ? `$${params.length}::bigint` : `$${params.length}::text`));
+    const { sql, order } = runIocsSql(q, (v) => (params.push(v), typeof v === 'number' ? `$${params.length}::bigint` : `$${params.length}::text`));
     const counted = await this.conn.one<{ n: number }>(`SELECT count(*) AS n FROM (${sql} LIMIT ${Number(q.countCap)}) c`, params);
     const count = Number(counted?.n ?? 0);
-    const items = count === 0 ? [] : (await this.conn.rows<RunIocRow>(`${sql} ORDER BY i.added_at, i.id LIMIT ${Number(q.limit)}`, params)).map(runIocOf);
+    const items = count === 0 ? [] : (await this.conn.rows<RunIocRow>(`${sql} ORDER BY ${order} LIMIT ${Number(q.limit)}`, params)).map(runIocOf);
     return { count, items };
   }
 }

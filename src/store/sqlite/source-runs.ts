@@ -1,4 +1,4 @@
-import { runOf, type RunRow, sourceOf, type SourceRow } from '../rows.js';
+import { LATEST_RUNS_SQL, lastRunSql, PENDING_OUTCOMES, runOf, type RunRow, sourceOf, type SourceRow } from '../rows.js';
 import type { SourceRunStore } from '../store.js';
 import { HEALTH_FAILURE_CAP, type RunResult, type SourceHealthRow, type SourceRecord, type SourceRun, type SourceRunPage } from '../types.js';
 import type { SqliteConnection } from './connection.js';
@@ -59,9 +59,11 @@ export class SqliteSourceRuns implements SourceRunStore {
 
   async requestRun(sourceId: string, now: number): Promise<{ run: SourceRun; created: boolean }> {
     const { db } = this.conn;
-    const pendingRun = () => db
-      .prepare("SELECT * FROM source_runs WHERE source_id = ? AND outcome IN ('queued', 'running') ORDER BY id DESC LIMIT 1")
-      .get(sourceId) as RunRow | undefined;
+    const pending = (on: typeof db) => {
+      const params: string[] = [];
+      return on.prepare(lastRunSql(sourceId, PENDING_OUTCOMES, (v) => (params.push(v), '?'))).get(...params) as RunRow | undefined;
+    };
+    const pendingRun = () => pending(db);
     // Looked at before the write lock, which a run of this process holds while it streams its writes: asking for the
     // source that is running is answered at once rather than when that run ends.
     const seen = pendingRun();
@@ -69,10 +71,8 @@ export class SqliteSourceRuns implements SourceRunStore {
     // An immediate transaction: SQLite's write lock orders every process, so two requests make one queued run. On
     // the side connection: a run of this process streaming its writes does not hold the request up to its end.
     return this.conn.sideWrite((w) => w.transaction(() => {
-      const pending = w
-        .prepare("SELECT * FROM source_runs WHERE source_id = ? AND outcome IN ('queued', 'running') ORDER BY id DESC LIMIT 1")
-        .get(sourceId) as RunRow | undefined;
-      if (pending) return { run: runOf(pending), created: false };
+      const open = pending(w);
+      if (open) return { run: runOf(open), created: false };
       const id = Number(w.prepare("INSERT INTO source_runs (source_id, started_at, outcome) VALUES (?, ?, 'queued')").run(sourceId, now).lastInsertRowid);
       return { run: runOf(w.prepare('SELECT * FROM source_runs WHERE id = ?').get(id) as RunRow), created: true };
     }).immediate());
@@ -134,17 +134,13 @@ export class SqliteSourceRuns implements SourceRunStore {
   }
 
   async latestRuns(): Promise<SourceRun[]> {
-    const rows = this.conn.db
-      .prepare('SELECT r.* FROM source_runs r WHERE r.id = (SELECT max(id) FROM source_runs x WHERE x.source_id = r.source_id) ORDER BY r.source_id')
-      .all() as RunRow[];
-    return rows.map(runOf);
+    return (this.conn.db.prepare(LATEST_RUNS_SQL).all() as RunRow[]).map(runOf);
   }
 
   async lastRun(sourceId: string, outcomes: readonly string[]): Promise<SourceRun | undefined> {
     if (outcomes.length === 0) return undefined;
-    const row = this.conn.db
-      .prepare(`SELECT * FROM source_runs WHERE source_id = ? AND outcome IN (${outcomes.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT 1`)
-      .get(sourceId, ...outcomes) as RunRow | undefined;
+    const params: string[] = [];
+    const row = this.conn.db.prepare(lastRunSql(sourceId, outcomes, (v) => (params.push(v), '?'))).get(...params) as RunRow | undefined;
     return row && runOf(row);
   }
 }

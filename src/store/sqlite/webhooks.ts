@@ -67,7 +67,8 @@ export class SqliteWebhooks implements WebhookStore {
       const ids = opts.id !== undefined
         ? (db.prepare("SELECT id FROM webhook_deliveries WHERE id = ? AND state = 'pending'").pluck().all(opts.id) as number[])
         : (db.prepare(
-          `SELECT min(id) FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?
+          // By the index of what is due: the planner preferred the one by webhook and read every delivery in history.
+          `SELECT min(id) FROM webhook_deliveries INDEXED BY webhook_deliveries_due WHERE state = 'pending' AND next_attempt_at <= ?
              AND webhook_id IN (SELECT id FROM webhooks WHERE enabled = 1)
              ${exclude.length ? `AND webhook_id NOT IN (${exclude.map(() => '?').join(', ')})` : ''}
            GROUP BY webhook_id ORDER BY min(next_attempt_at), min(id) LIMIT ?`,
@@ -114,10 +115,10 @@ export class SqliteWebhooks implements WebhookStore {
 
   async runIocs(q: { source: string; since: number; sectors: readonly string[]; minScore: number; limit: number; countCap: number }): Promise<{ count: number; items: RunIoc[] }> {
     const params: Array<string | number> = [];
-    const sql = runIocsSql(q, (v) => (params.push(v), '?'));
+    const { sql, order } = runIocsSql(q, (v) => (params.push(v), '?'));
     const { db } = this.conn;
     const count = db.prepare(`SELECT count(*) FROM (${sql} LIMIT ?)`).pluck().get(...params, q.countCap) as number;
-    const items = count === 0 ? [] : (db.prepare(`${sql} ORDER BY i.added_at, i.id LIMIT ?`).all(...params, q.limit) as RunIocRow[]).map(runIocOf);
+    const items = count === 0 ? [] : (db.prepare(`${sql} ORDER BY ${order} LIMIT ?`).all(...params, q.limit) as RunIocRow[]).map(runIocOf);
     return { count, items };
   }
 }
