@@ -1,9 +1,34 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { IocQuery } from '../../src/store/types.js';
+import type { BlocklistQuery, IocQuery } from '../../src/store/types.js';
+import { observation, source } from '../support/builders.js';
+import { type BlocklistDrive, blocklistPageSql } from '../../src/store/blocklist-select.js';
+import { type PositionForm, readPastPosition } from '../../src/store/position-seek.js';
 import { runIocsSql } from '../../src/store/webhook-rows.js';
 import { sqliteStore, type TestStore } from '../support/stores.js';
+
+/** Records every statement the store's read paths prepare through `conn.statement`, with the values it runs with. */
+function recordStatements(store: TestStore<SqliteStore>, into: Map<string, unknown[]>): () => void {
+  const conn = store.conn;
+  const statement = conn.statement.bind(conn);
+  conn.statement = ((sql: string, mode?: 'objects' | 'raw' | 'pluck') => {
+    const st = statement(sql, mode);
+    return new Proxy(st, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'all' && prop !== 'get') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        return (...params: unknown[]) => {
+          into.set(sql, params);
+          return (value as (...a: unknown[]) => unknown).apply(target, params);
+        };
+      },
+    });
+  }) as typeof conn.statement;
+  return () => {
+    conn.statement = statement;
+  };
+}
 
 /**
  * The query plans of the REST-order walk on SQLite (ioc-select.ts), for every combination of filters the API passes:
@@ -17,22 +42,7 @@ describe('SQLite: the plans of the IOC walk', () => {
 
   before(async () => {
     store = await sqliteStore();
-    const conn = store.conn;
-    const statement = conn.statement.bind(conn);
-    // Every statement the read paths run, with the values it was run with.
-    conn.statement = ((sql: string, mode?: 'objects' | 'raw' | 'pluck') => {
-      const st = statement(sql, mode);
-      return new Proxy(st, {
-        get(target, prop, receiver) {
-          const value = Reflect.get(target, prop, receiver) as unknown;
-          if (prop !== 'all' && prop !== 'get') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-          return (...params: unknown[]) => {
-            statements.set(sql, params);
-            return (value as (...a: unknown[]) => unknown).apply(target, params);
-          };
-        },
-      });
-    }) as typeof conn.statement;
+    recordStatements(store, statements);
   });
   after(() => store.close());
 
@@ -162,5 +172,88 @@ describe('SQLite: the plans of run, delivery and notification reads', () => {
     assert.equal(listed.length, 0);
     assert.match(steps[0] ?? '', /^SEARCH d USING (COVERING )?INDEX sightings_source \(source_id=\? AND ioc_added_at>\?\)/, steps.join('\n'));
     assert.ok(!steps.some((s) => /TEMP B-TREE/.test(s)), steps.join('\n'));
+  });
+});
+
+/**
+ * Blocklists on SQLite (blocklist-select.ts BlocklistDrive): the page is driven by the index of the filter that selects
+ * fewest IOCs when that is few, else by score; every drive gives the same pages.
+ */
+describe('SQLite: the plans of blocklist pages', () => {
+  const T0 = Date.UTC(2026, 4, 17, 12);
+  let store: TestStore<SqliteStore>;
+  before(async () => {
+    store = await sqliteStore();
+    await store.upsertSource(source({ id: 'feed' }));
+    await store.upsertSource(source({ id: 'rare' }));
+    const many = Array.from({ length: 400 }, (_, i) => observation({ type: 'ipv4', value: `10.1.${i >> 8}.${i & 255}`.replace(/^10\./, '198.'), confidence: (i * 37) % 100, sectors: i % 5 === 0 ? ['energy'] : [] }));
+    await store.upsertObservations('feed', many, T0);
+    // Later, a few: a rare source, a rare sector, and the only IOCs added after T0.
+    await store.upsertObservations('rare', Array.from({ length: 6 }, (_, i) => observation({ type: 'ipv4', value: `203.0.113.${i}`, confidence: i * 15, sectors: i < 3 ? ['nuclear'] : ['energy'] })), T0 + 60_000);
+  });
+  after(() => store.close());
+
+  const plan = (sql: string, params: unknown[]) =>
+    (store.conn.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+  const sqlOf = (q: BlocklistQuery, drive: BlocklistDrive, form?: PositionForm) => {
+    const params: unknown[] = [];
+    const sql = blocklistPageSql(q, (v) => (params.push(v), '?'), form, drive, (c) => `+${c}`);
+    return { sql, params };
+  };
+  /** The first step of the plan of each page statement the store runs for `q`. */
+  async function drivers(q: BlocklistQuery): Promise<string[]> {
+    const ran = new Map<string, unknown[]>();
+    const stop = recordStatements(store, ran);
+    try {
+      await store.blocklistPage(q);
+    } finally {
+      stop();
+    }
+    return [...ran].filter(([sql]) => sql.startsWith('SELECT i.value')).map(([sql, params]) => plan(sql, params)[0] ?? '');
+  }
+
+  it('drives by the filter that selects few, by score otherwise', async () => {
+    const cases: Array<[Partial<BlocklistQuery>, RegExp]> = [
+      [{}, /^SEARCH i USING INDEX iocs_blocklist \(type=\?\)/],
+      [{ since: T0 }, /^SEARCH i USING INDEX iocs_type_added \(type=\? AND added_at>\?\)/],
+      [{ since: T0 - 1 }, /^SEARCH i USING INDEX iocs_blocklist \(type=\?\)/],
+      [{ source: 'rare' }, /^SEARCH d USING (COVERING )?INDEX sightings_source \(source_id=\?\)/],
+      [{ source: 'feed' }, /^SEARCH i USING INDEX iocs_blocklist \(type=\?\)/],
+      [{ sector: 'nuclear' }, /^SEARCH d USING PRIMARY KEY \(sector=\?\)/],
+      [{ sector: 'energy', source: 'rare' }, /^SEARCH d USING (COVERING )?INDEX sightings_source \(source_id=\?\)/],
+      [{ sector: 'energy', since: T0 - 1 }, /^SEARCH i USING INDEX iocs_blocklist \(type=\?\)/],
+    ];
+    for (const [filters, driver] of cases) {
+      const [first] = await drivers({ type: 'ipv4', limit: 10, ...filters });
+      assert.match(first!, driver, JSON.stringify(filters));
+    }
+  });
+
+  it('gives the same pages whichever index drives', async () => {
+    const read = (q: BlocklistQuery, drive: BlocklistDrive) =>
+      readPastPosition(q.after !== undefined, q.limit, (form) => {
+        const { sql, params } = sqlOf(q, drive, form);
+        return store.conn.db.prepare(sql).raw().all(...params) as Array<[string, number, number]>;
+      });
+    let compared = 0;
+    for (const since of [undefined, T0 - 1, T0])
+      for (const sector of [undefined, 'energy', 'nuclear'])
+        for (const src of [undefined, 'feed', 'rare'])
+          for (const band of [undefined, 'low', 'high'] as const)
+            for (const limit of [1, 7, 50]) {
+              const q: BlocklistQuery = { type: 'ipv4', limit, since, sector, source: src, band };
+              const drives = (['since', 'sector', 'source'] as const).filter((d) => q[d] !== undefined);
+              // Walk the whole list by score, and by every other drive it allows: the same entries, page by page.
+              let after: BlocklistQuery['after'];
+              for (let page = 0; page < 500; page++) {
+                const want = read({ ...q, after }, 'score');
+                for (const d of drives) assert.deepEqual(read({ ...q, after }, d), want, JSON.stringify({ ...q, after, d }));
+                compared += drives.length;
+                if (want.length < limit) break;
+                const last = want[want.length - 1]!;
+                after = { score: last[1], rowId: last[2] };
+              }
+            }
+    assert.ok(compared > 1000, `${compared} pages compared`);
   });
 });

@@ -1,4 +1,4 @@
-import { blocklistPageSql, talliesText } from '../blocklist-select.js';
+import { type BlocklistDrive, blocklistDrive, blocklistDriveCountSql, blocklistPageSql, talliesText } from '../blocklist-select.js';
 import { readPastPosition } from '../position-seek.js';
 import type { BlocklistReads, TallyRow } from '../store.js';
 import type { BlocklistEntry, BlocklistQuery, DataVersion } from '../types.js';
@@ -9,16 +9,29 @@ export class SqliteBlocklists implements BlocklistReads {
   constructor(private readonly conn: SqliteConnection) {}
 
   async blocklistPage(q: BlocklistQuery): Promise<BlocklistEntry[]> {
+    const drive = this.driveOf(q);
     // Past the position in two seeks (position-seek.ts): a score is shared by thousands of IOCs.
     const rows = readPastPosition(q.after !== undefined, q.limit, (form) => {
       const params: unknown[] = [];
       const sql = blocklistPageSql(q, (v) => {
         params.push(v);
         return '?';
-      }, form);
+      }, form, drive, (column) => `+${column}`);
       return this.conn.statement(sql, 'raw').all(...params) as Array<[string, number, number]>;
     });
     return rows.map(([value, score, rowId]) => ({ value, score, rowId }));
+  }
+
+  /** The index that drives the page (blocklist-select.ts blocklistDrive), from the tallies and capped counts. */
+  private driveOf(q: BlocklistQuery): BlocklistDrive {
+    if (q.since === undefined && q.sector === undefined && q.source === undefined) return 'score';
+    const active = this.conn.statement(
+      `SELECT coalesce(sum(n) FILTER (WHERE type = ?), 0) AS ofType, coalesce(sum(n), 0) AS "all" FROM ioc_counts WHERE status = 'active'`,
+    ).get(q.type) as { ofType: number; all: number };
+    return blocklistDrive(q, active, (drive, cap) => {
+      const { sql, params } = blocklistDriveCountSql(q, drive, cap);
+      return this.conn.statement(sql, 'pluck').get(...params) as number;
+    });
   }
 
   async dataVersion(): Promise<DataVersion> {
