@@ -55,8 +55,8 @@ export function blocklistPageSql(
 }
 
 /**
- * The IOCs a blocklist page's filter selects, counted up to `cap` (SQL, `?` placeholders, and its values): the
- * driving range of `drive` (other than `score`) without the other filters.
+ * The IOCs a blocklist page's filter selects, counted up to `cap`: the driving range of `drive` (other than `score`)
+ * without the other filters. SQLite's SQL (`?` placeholders, INDEXED BY), and its values.
  */
 export function blocklistDriveCountSql(q: BlocklistQuery, drive: Exclude<BlocklistDrive, 'score'>, cap: number): { sql: string; params: unknown[] } {
   const since = q.since !== undefined ? ' AND ioc_added_at > ?' : '';

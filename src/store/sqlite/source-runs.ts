@@ -59,14 +59,14 @@ export class SqliteSourceRuns implements SourceRunStore {
 
   async requestRun(sourceId: string, now: number): Promise<{ run: SourceRun; created: boolean }> {
     const { db } = this.conn;
+    /** The source's queued or running run, read on connection `on`. */
     const pending = (on: typeof db) => {
       const params: string[] = [];
       return on.prepare(lastRunSql(sourceId, PENDING_OUTCOMES, (v) => (params.push(v), '?'))).get(...params) as RunRow | undefined;
     };
-    const pendingRun = () => pending(db);
     // Looked at before the write lock, which a run of this process holds while it streams its writes: asking for the
     // source that is running is answered at once rather than when that run ends.
-    const seen = pendingRun();
+    const seen = pending(db);
     if (seen) return { run: runOf(seen), created: false };
     // An immediate transaction: SQLite's write lock orders every process, so two requests make one queued run. On
     // the side connection: a run of this process streaming its writes does not hold the request up to its end.
