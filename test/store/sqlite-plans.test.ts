@@ -8,27 +8,41 @@ import { type PositionForm, readPastPosition } from '../../src/store/position-se
 import { runIocsSql } from '../../src/store/webhook-rows.js';
 import { sqliteStore, type TestStore } from '../support/stores.js';
 
+type Statement = ReturnType<SqliteStore['conn']['db']['prepare']>;
+
+/**
+ * `st`, telling `ran` each time it is run (all, get, run) with the values it runs with. pluck(), raw() and the like
+ * return the statement: the wrapped one again.
+ */
+function reporting(st: Statement, ran: (params: unknown[]) => void): Statement {
+  const wrapped: Statement = new Proxy(st, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      const call = value as (...a: unknown[]) => unknown;
+      if (prop === 'all' || prop === 'get' || prop === 'run') return (...params: unknown[]) => (ran(params), call.apply(target, params));
+      return (...a: unknown[]) => {
+        const r = call.apply(target, a);
+        return r === target ? wrapped : r;
+      };
+    },
+  });
+  return wrapped;
+}
+
 /** Records every statement the store's read paths prepare through `conn.statement`, with the values it runs with. */
 function recordStatements(store: TestStore<SqliteStore>, into: Map<string, unknown[]>): () => void {
   const conn = store.conn;
   const statement = conn.statement.bind(conn);
-  conn.statement = ((sql: string, mode?: 'objects' | 'raw' | 'pluck') => {
-    const st = statement(sql, mode);
-    return new Proxy(st, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        if (prop !== 'all' && prop !== 'get') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-        return (...params: unknown[]) => {
-          into.set(sql, params);
-          return (value as (...a: unknown[]) => unknown).apply(target, params);
-        };
-      },
-    });
-  }) as typeof conn.statement;
+  conn.statement = ((sql: string, mode?: 'objects' | 'raw' | 'pluck') => reporting(statement(sql, mode), (params) => into.set(sql, params))) as typeof conn.statement;
   return () => {
     conn.statement = statement;
   };
 }
+
+/** The steps of `sql`'s plan on the store's database. */
+const planOf = (store: TestStore<SqliteStore>, sql: string, params: unknown[]): string[] =>
+  (store.conn.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
 
 /**
  * The query plans of the REST-order walk on SQLite (ioc-select.ts), for every combination of filters the API passes:
@@ -46,8 +60,7 @@ describe('SQLite: the plans of the IOC walk', () => {
   });
   after(() => store.close());
 
-  const plan = (sql: string, params: unknown[]) =>
-    (store.conn.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+  const plan = (sql: string, params: unknown[]) => planOf(store, sql, params);
 
   it('walks by the index of its order at every limit, whatever the filters', async () => {
     const queries: IocQuery[] = [];
@@ -110,31 +123,12 @@ describe('SQLite: the plans of run, delivery and notification reads', () => {
     for (const db of [store.conn.db, (store.conn as unknown as { side?: typeof store.conn.db }).side]) {
       if (!db) continue;
       const prepare = db.prepare.bind(db);
-      db.prepare = ((sql: string) => {
-        const st = prepare(sql);
-        const proxy: typeof st = new Proxy(st, {
-          get(target, prop, receiver) {
-            const value = Reflect.get(target, prop, receiver) as unknown;
-            if (typeof value !== 'function') return value;
-            // pluck(), raw() and the like return the statement: the proxy again.
-            if (prop !== 'all' && prop !== 'get' && prop !== 'run') return (...a: unknown[]) => {
-              const r = (value as (...a: unknown[]) => unknown).apply(target, a);
-              return r === target ? proxy : r;
-            };
-            return (...params: unknown[]) => {
-              prepared.push({ sql, params });
-              return (value as (...a: unknown[]) => unknown).apply(target, params);
-            };
-          },
-        });
-        return proxy;
-      }) as typeof db.prepare;
+      db.prepare = ((sql: string) => reporting(prepare(sql), (params) => prepared.push({ sql, params }))) as typeof db.prepare;
     }
   });
   after(() => store.close());
 
-  const plan = (sql: string, params: unknown[]) =>
-    (store.conn.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+  const plan = (sql: string, params: unknown[]) => planOf(store, sql, params);
   /** The plans of the statements `work` runs that read `table`. */
   async function plansOf(table: string, work: () => Promise<unknown>): Promise<Array<{ sql: string; steps: string[] }>> {
     prepared.length = 0;
@@ -193,8 +187,7 @@ describe('SQLite: the plans of blocklist pages', () => {
   });
   after(() => store.close());
 
-  const plan = (sql: string, params: unknown[]) =>
-    (store.conn.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail);
+  const plan = (sql: string, params: unknown[]) => planOf(store, sql, params);
   const sqlOf = (q: BlocklistQuery, drive: BlocklistDrive, form?: PositionForm) => {
     const params: unknown[] = [];
     const sql = blocklistPageSql(q, (v) => (params.push(v), '?'), form, drive, (c) => `+${c}`);
