@@ -1,5 +1,5 @@
 import { BAND_RANGES } from './confidence.js';
-import type { IocType } from './ioc-types.js';
+import { IOC_TYPES, type IocType, stixTypeOf } from './ioc-types.js';
 import { SECTORS, type Sector } from './sectors.js';
 
 /** What decides whether a version belongs to a built-in collection. */
@@ -19,21 +19,29 @@ export interface BuiltinCollection {
   title: string;
   description: string;
   member(f: MemberFacts): boolean;
+  /** The IOC types whose versions may belong to it (every type when its rule is not by type). */
+  iocTypes: readonly IocType[];
+  /** Its rule is by type alone: it holds every version of an IOC of `iocTypes`. */
+  byType: boolean;
 }
 
-const ofTypes = (...types: IocType[]) => (f: MemberFacts) => types.includes(f.type);
+const ofTypes = (...types: IocType[]) => ({ member: (f: MemberFacts) => types.includes(f.type), iocTypes: types, byType: true });
+const anyType = (member: (f: MemberFacts) => boolean) => ({ member, iocTypes: IOC_TYPES, byType: false });
+
+/** The built-in collection of every IOC. */
+export const ALL_IOCS = 'all-iocs';
 
 const BASE: BuiltinCollection[] = [
-  { id: 'acb682e8-5e82-448e-9e44-0c87bf14ab23', alias: 'all-iocs', title: 'All IOCs', description: 'Every indicator and vulnerability, all types, all confidence levels.', member: () => true },
-  { id: '0150642d-fd03-46b3-8d7f-23c8f17de8ce', alias: 'ips', title: 'IP addresses', description: 'Indicators of IPv4 and IPv6 addresses and ranges.', member: ofTypes('ipv4', 'ipv6') },
-  { id: '721dfcae-b386-4dcf-ab9c-2a4281ade040', alias: 'domains', title: 'Domains', description: 'Indicators of domain names.', member: ofTypes('domain') },
-  { id: '297bc0bc-deda-4360-b397-e8b880bce2cf', alias: 'urls', title: 'URLs', description: 'Indicators of URLs.', member: ofTypes('url') },
-  { id: '8272a1fb-7e84-4136-8739-77980bacd6e1', alias: 'hashes', title: 'File hashes', description: 'Indicators of files by MD5, SHA-1 and SHA-256.', member: ofTypes('md5', 'sha1', 'sha256') },
-  { id: 'eb387d90-16dd-4cfd-b364-874e1a6e36c8', alias: 'cves', title: 'Vulnerabilities', description: 'Vulnerabilities (CVE) seen exploited or reported by the sources.', member: ofTypes('cve') },
-  { id: 'd781ca56-ffd5-4c2a-a022-b3c4652600c9', alias: 'emails', title: 'Email addresses', description: 'Indicators of email addresses.', member: ofTypes('email') },
+  { id: 'acb682e8-5e82-448e-9e44-0c87bf14ab23', alias: ALL_IOCS, title: 'All IOCs', description: 'Every indicator and vulnerability, all types, all confidence levels.', ...anyType(() => true) },
+  { id: '0150642d-fd03-46b3-8d7f-23c8f17de8ce', alias: 'ips', title: 'IP addresses', description: 'Indicators of IPv4 and IPv6 addresses and ranges.', ...ofTypes('ipv4', 'ipv6') },
+  { id: '721dfcae-b386-4dcf-ab9c-2a4281ade040', alias: 'domains', title: 'Domains', description: 'Indicators of domain names.', ...ofTypes('domain') },
+  { id: '297bc0bc-deda-4360-b397-e8b880bce2cf', alias: 'urls', title: 'URLs', description: 'Indicators of URLs.', ...ofTypes('url') },
+  { id: '8272a1fb-7e84-4136-8739-77980bacd6e1', alias: 'hashes', title: 'File hashes', description: 'Indicators of files by MD5, SHA-1 and SHA-256.', ...ofTypes('md5', 'sha1', 'sha256') },
+  { id: 'eb387d90-16dd-4cfd-b364-874e1a6e36c8', alias: 'cves', title: 'Vulnerabilities', description: 'Vulnerabilities (CVE) seen exploited or reported by the sources.', ...ofTypes('cve') },
+  { id: 'd781ca56-ffd5-4c2a-a022-b3c4652600c9', alias: 'emails', title: 'Email addresses', description: 'Indicators of email addresses.', ...ofTypes('email') },
   {
     id: 'bc4b9982-aef2-4ec9-83bf-51a381b80e13', alias: 'high-confidence', title: 'High confidence',
-    description: `Indicators and vulnerabilities scored ${BAND_RANGES.high.min} or more.`, member: (f) => f.score >= BAND_RANGES.high.min,
+    description: `Indicators and vulnerabilities scored ${BAND_RANGES.high.min} or more.`, ...anyType((f) => f.score >= BAND_RANGES.high.min),
   },
 ];
 
@@ -64,9 +72,29 @@ export const BUILTIN_COLLECTIONS: readonly BuiltinCollection[] = [
     alias: `sector-${sector}`,
     title: `Sector: ${sector}`,
     description: `Indicators and vulnerabilities that concern the ${sector} critical-infrastructure sector (CISA).`,
-    member: (f: MemberFacts) => f.sectors.includes(sector),
+    ...anyType((f: MemberFacts) => f.sectors.includes(sector)),
   })),
 ];
+
+/**
+ * The STIX types of the IOC versions a built-in collection may hold (`indicator`, `vulnerability`); undefined for
+ * another collection. Its other objects are the shared ones (the producer's identity, the TLP markings), which no
+ * IOC owns.
+ */
+export function builtinIocStixTypes(alias: string): ReadonlySet<string> | undefined {
+  const c = BUILTIN_COLLECTIONS.find((b) => b.alias === alias);
+  return c && new Set(c.iocTypes.map(stixTypeOf));
+}
+
+/**
+ * The built-in collection whose rule is by type and whose IOC versions are exactly those of these STIX types, if there
+ * is one: with the shared objects, which every built-in collection holds, it is `all-iocs` filtered to those types
+ * (`cves` for `vulnerability`).
+ */
+export function builtinCollectionOfStixTypes(stixTypes: ReadonlySet<string>): string | undefined {
+  const wanted = IOC_TYPES.filter((t) => stixTypes.has(stixTypeOf(t)));
+  return BUILTIN_COLLECTIONS.find((c) => c.byType && c.iocTypes.length === wanted.length && wanted.every((t) => c.iocTypes.includes(t)))?.alias;
+}
 
 /** The aliases of the built-in collections a version belongs to: the rows of `collection_members`. */
 export function builtinMemberships(f: MemberFacts): string[] {

@@ -1,4 +1,4 @@
-import type { IocType } from '../domain/ioc-types.js';
+import { type IocType, stixTypeOf } from '../domain/ioc-types.js';
 import { isoMs as iso } from '../domain/iso-time.js';
 import type { IocVersionInput, RenderIocVersion } from '../store/types.js';
 import { SPEC_VERSION } from './constants.js';
@@ -57,7 +57,7 @@ function description(v: IocVersionInput): string {
  */
 export function iocStixObject(v: IocVersionInput, identityId: string): Record<string, unknown> {
   const o: Record<string, unknown> = {
-    type: v.type === 'cve' ? 'vulnerability' : 'indicator',
+    type: stixTypeOf(v.type),
     spec_version: SPEC_VERSION,
     id: v.stixId,
     created: stamp(v.created),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IocType } from '../domain/ioc-types.js';
+import { type IocType, stixTypeOf } from '../domain/ioc-types.js';
 import { roleSet } from '../domain/plans.js';
 import { isRole, type Role } from '../domain/roles.js';
 import type { Tlp } from '../domain/tlp.js';
@@ -185,7 +185,7 @@ export function keyRecordOf(r: Omit<KeyRow, 'email' | 'plan' | 'roles' | 'disabl
 
 /** A new STIX id for an IOC: `indicator--<uuid4>`, or `vulnerability--<uuid4>` for a CVE. Made once, never changed. */
 export function newStixId(type: IocType): string {
-  return `${type === 'cve' ? 'vulnerability' : 'indicator'}--${randomUUID()}`;
+  return `${stixTypeOf(type)}--${randomUUID()}`;
 }
 
 /**

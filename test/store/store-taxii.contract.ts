@@ -118,6 +118,50 @@ export function taxiiLogContract(withStore: WithStore): void {
       assert.deepEqual(walked, (await store.pageLog({ collection: 'all-iocs', limit: 1000, versions: LAST })).items.map((e) => e.stixId));
     }));
 
+    it('a built-in collection asked for some types serves its walk filtered to them, whichever index drives it', withStore(async (store) => {
+      // The test store's built-in collections hold the shared objects (identity, TLP markings) as a deployment's do.
+      await store.upsertSource(source({ id: 'feed' }));
+      const values = Array.from({ length: 40 }, (_, i) => observation(
+        i % 4 === 0 ? { type: 'cve', value: `CVE-2026-${1000 + i}`, sectors: i % 8 === 0 ? ['energy'] : [] }
+          : i % 4 === 1 ? { type: 'domain', value: `d${i}.example.com`, sectors: ['energy'] }
+            : { type: 'ipv4', value: `198.51.100.${i}`, confidence: i % 3 === 0 ? 95 : null },
+      ));
+      await store.upsertObservations('feed', values.slice(0, 30), Date.UTC(2026, 4, 17));
+      await store.upsertObservations('feed', values.slice(10).map((o) => ({ ...o, tags: ['again'] })), Date.UTC(2026, 4, 18));
+      const typeOf = (e: { stixId: string }) => e.stixId.split('--')[0]!;
+      const typeSets = [['identity'], ['marking-definition'], ['malware'], ['vulnerability'], ['indicator'], ['vulnerability', 'identity'],
+        ['indicator', 'marking-definition', 'vulnerability'], ['malware', 'indicator'], ['indicator', 'vulnerability']];
+      let checked = 0;
+      for (const collection of ['all-iocs', 'cves', 'ips', 'sector-energy', 'high-confidence']) {
+        for (const versions of [LAST, ALL, FIRST]) {
+          const whole = (await store.pageLog({ collection, limit: 10_000, versions })).items;
+          assert.ok(whole.length > 0, collection);
+          const middle = whole[Math.floor(whole.length / 2)]!;
+          for (const position of [{}, { after: { dateAdded: middle.dateAdded, seq: middle.seq } }, { addedAfter: middle.dateAdded - 1 }]) {
+            const from = (await store.pageLog({ collection, limit: 10_000, versions, ...position })).items;
+            for (const types of typeSets) {
+              const expected = from.filter((e) => types.includes(typeOf(e)));
+              for (const limit of [1, 3, 100]) {
+                const q = { collection, limit, versions, types, ...position };
+                const got = await store.pageLog(q);
+                assert.deepEqual(got.items.map((e) => [e.stixId, e.seq]), expected.slice(0, limit).map((e) => [e.stixId, e.seq]), JSON.stringify(q));
+                assert.equal(got.more, expected.length > limit, JSON.stringify(q));
+                const joined = await store.pageObjects(q);
+                assert.deepEqual([joined.count, joined.more, joined.last], [got.items.length, got.more, got.items.length ? { dateAdded: got.items.at(-1)!.dateAdded, seq: got.items.at(-1)!.seq } : undefined], JSON.stringify(q));
+                checked++;
+              }
+            }
+          }
+        }
+      }
+      assert.equal(checked, 5 * 3 * 3 * typeSets.length * 3);
+      // The cases above are not empty: vulnerabilities in every collection that holds them, shared objects in each.
+      const vulns = await store.pageLog({ collection: 'all-iocs', limit: 100, versions: LAST, types: ['vulnerability'] });
+      assert.equal(vulns.items.length, 10);
+      const shared = await store.pageLog({ collection: 'ips', limit: 100, versions: LAST, types: ['identity', 'marking-definition'] });
+      assert.ok(shared.items.length >= 2 && shared.items.every((e) => typeOf(e) !== 'indicator'));
+    }));
+
     it('ends a page at a byte budget as well as at the limit; the first object always comes', withStore(async (store) => {
       const big = (n: number, size: number) => obj(`note--00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, 1000, '2.1', `,"pad":"${'x'.repeat(size)}"`);
       await store.addObjects('team', [big(1, 5000), big(2, 3000), big(3, 3000), big(4, 100)], Date.UTC(2026, 4, 17));

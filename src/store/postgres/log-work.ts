@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { builtinMemberships } from '../../domain/collections.js';
+import { stixTypeOf } from '../../domain/ioc-types.js';
 import type { Tlp } from '../../domain/tlp.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import { firstVersionOf, newIocOf, nextVersionOf, revocationOf, updatedVersionOf } from '../ingest-rules.js';
@@ -179,7 +180,7 @@ export class LogWork {
     const seq = ++this.seq;
     const added = this.nextAdded(now);
     this.push({
-      seq, date_added: added, stix_id: v.stixId, ioc_id: iocRowId, type: v.type === 'cve' ? 'vulnerability' : 'indicator',
+      seq, date_added: added, stix_id: v.stixId, ioc_id: iocRowId, type: stixTypeOf(v.type),
       modified: v.modified, spec_version: '2.1', latest: true, revoked: v.revoked, json: this.render()(v),
     });
     for (const collection of builtinMemberships(v)) this.members.push([collection, added, seq]);

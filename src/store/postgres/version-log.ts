@@ -20,6 +20,7 @@ export class PgVersionLog implements VersionLog {
       falseCondition: 'false',
       limit: (n) => p.add(n, 'bigint'),
       budgetInSql: true,
+      unownedVersions: 'object_versions v',
     });
     // Rows as arrays in the select list's order: no object per row.
     type Row = [number, number, string, number, string, string, number?];

@@ -1,4 +1,5 @@
 import { builtinMemberships } from '../../domain/collections.js';
+import { stixTypeOf } from '../../domain/ioc-types.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
 import { decide, type Incoming } from '../ioc-reconcile.js';
 import {
@@ -88,7 +89,7 @@ export class LogWork {
     const s = this.conn.stmts;
     this.seq++;
     this.added = Math.max(this.now * 1000, this.added + 1);
-    s.insertVersion().run(this.seq, this.added, v.stixId, stixKey(v.stixId)!, iocRowId, v.type === 'cve' ? 'vulnerability' : 'indicator', v.modified, v.revoked ? 1 : 0, this.render(v));
+    s.insertVersion().run(this.seq, this.added, v.stixId, stixKey(v.stixId)!, iocRowId, stixTypeOf(v.type), v.modified, v.revoked ? 1 : 0, this.render(v));
     for (const collection of builtinMemberships(v)) s.insertMember().run(collection, this.added, this.seq);
     return this.seq;
   }

@@ -96,6 +96,7 @@ function pageSql(q: LogQuery): { sql: string; params: Record<string, number | st
     falseCondition: '0',
     limit: limitLiteral,
     budgetInSql: false,
+    unownedVersions: 'object_versions v INDEXED BY object_versions_ioc',
   });
   return { sql, params };
 }
