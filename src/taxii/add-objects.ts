@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { schemaErrors } from '../stix/schema-validator.js';
 import { STIX_IDENTIFIER, specVersionOf, versionOf } from '../stix/object-version.js';
 import { checkPatternGrammar } from '../stix/pattern-grammar.js';
@@ -52,17 +53,21 @@ export async function validateEnvelope(
   if (request.contentLength !== undefined && request.contentLength > maxContentLength) {
     throw new TaxiiError(413, 'Payload Too Large', `the body is larger than max_content_length (${maxContentLength} bytes)`);
   }
-  const chunks: Buffer[] = [];
+  // Decoded as it arrives (a multi-byte character split between two chunks is completed by the next): the whole
+  // body joined into one buffer and decoded at once held the thread for 40 ms for a 7 MB envelope.
+  const decoder = new StringDecoder('utf8');
+  const pieces: string[] = [];
   let size = 0;
   for await (const chunk of request.body) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += b.length;
     if (size > maxContentLength) throw new TaxiiError(413, 'Payload Too Large', `the body is larger than max_content_length (${maxContentLength} bytes)`);
-    chunks.push(b);
+    pieces.push(decoder.write(b));
   }
+  pieces.push(decoder.end());
   let doc: unknown;
   try {
-    doc = await parseJsonInTurns(Buffer.concat(chunks).toString('utf8'));
+    doc = await parseJsonInTurns(pieces.join(''));
   } catch (err) {
     throw new TaxiiError(422, 'Unprocessable Content', `the body is not JSON: ${(err as Error).message}`);
   }

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { dropPostgresSchema } from '../../src/store/postgres/postgres-store.js';
 import type { Store } from '../../src/store/store.js';
 import type { NewObject } from '../../src/store/types.js';
-import { OBJECTS_PER_TRANSACTION, storeObjects } from '../../src/taxii/add-objects.js';
+import { OBJECTS_PER_TRANSACTION, storeObjects, validateEnvelope } from '../../src/taxii/add-objects.js';
 import { postgresStore, sqliteStore } from '../support/stores.js';
 
 const COLLECTION = '5b9e7a3c-2f41-4d8e-9c6a-1e2f3a4b5c6d';
@@ -82,3 +82,32 @@ if (/^postgres(ql)?:\/\//.test(url)) {
     return postgresStore(url, schema);
   });
 }
+
+describe('TAXII add: the body decoded as it arrives', () => {
+  const MEDIA = 'application/taxii+json;version=2.1';
+  /** The envelope's bytes in chunks of `size`: most boundaries fall inside a multi-byte character of the names. */
+  async function* chunks(bytes: Buffer, size: number): AsyncIterable<Buffer> {
+    for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+  }
+  const names = ['Café crème', 'Ωμέγα', '日本語のマルウェア', 'emoji 🦠🧬', 'plain'];
+  const objects = names.map((name, i) => ({
+    type: 'malware', spec_version: '2.1', id: `malware--${uuid(i)}`, created: '2026-05-01T00:00:00.000Z', modified: '2026-05-01T00:00:00.000Z', name, is_family: true,
+  }));
+  const body = Buffer.from(JSON.stringify({ objects }), 'utf8');
+
+  it('reads the same objects whatever the chunks, a character split between two of them included', async () => {
+    for (const size of [1, 2, 3, 5, 7, 64, body.length]) {
+      const { valid, failures } = await validateEnvelope({ contentType: MEDIA, contentLength: body.length, body: chunks(body, size) }, body.length);
+      assert.deepEqual(failures, [], `chunks of ${size}`);
+      assert.deepEqual(valid.map((v) => JSON.parse(v.object.json).name), names, `chunks of ${size}`);
+    }
+  });
+
+  it('decodes bytes that are not UTF-8 as the whole buffer would, and still counts the bytes for the size bound', async () => {
+    // An invalid byte inside a string: replaced by U+FFFD, as Buffer#toString does.
+    const bad = Buffer.concat([Buffer.from('{"objects":[{"type":"malware","spec_version":"2.1","id":"malware--00000009-1b1b-4c2c-8d3d-4e4e4e4e4e4e","created":"2026-05-01T00:00:00.000Z","modified":"2026-05-01T00:00:00.000Z","is_family":true,"name":"a'), Buffer.from([0xff, 0xc3]), Buffer.from('b"}]}')]);
+    const { valid } = await validateEnvelope({ contentType: MEDIA, contentLength: undefined, body: chunks(bad, 3) }, bad.length);
+    assert.equal(JSON.parse(valid[0]!.object.json).name, JSON.parse(bad.toString('utf8')).objects[0].name);
+    await assert.rejects(validateEnvelope({ contentType: MEDIA, contentLength: undefined, body: chunks(body, 5) }, body.length - 1), (e: Error & { status?: number }) => e.status === 413);
+  });
+});
