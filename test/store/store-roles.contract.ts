@@ -72,6 +72,21 @@ export function storeRolesContract(name: string, makeStore: () => Promise<TestSt
       assert.deepEqual(await store.getStatus(later.id), later);
     }));
 
+    it('TAXII statuses of any length come back whole, characters beyond the BMP included, and are pruned whole', withStore(async (store) => {
+      // One entry per object, as a large POST's status: 2 MB of text, with 4-byte characters at every offset mod 2.
+      const entries = Array.from({ length: 16_000 }, (_, i) => ({ id: `indicator--${String(i).padStart(8, '0')}-1b1b-4c2c-8d3d-4e4e4e4e4e4e`, message: i % 7 === 0 ? `é🦠${'x'.repeat(i % 3)}` : 'ok' }));
+      const big = { id: '8a8a8a8a-9b9b-4c0c-8d1d-2e2e2e2e2e2e', collection: 'team', accountId: null, json: JSON.stringify({ status: 'complete', successes: entries }) };
+      assert.ok(big.json.length > 1_000_000);
+      await store.saveStatus(big, now, now - 86_400_000);
+      const back = await store.getStatus(big.id);
+      assert.equal(back?.json, big.json);
+      assert.deepEqual(back, big);
+      const later = { id: '9b9b9b9b-0c0c-4d1d-8e2e-3f3f3f3f3f3f', collection: 'team', accountId: null, json: '{"status":"pending"}' };
+      await store.saveStatus(later, now + 2 * 86_400_000, now + 1);
+      assert.equal(await store.getStatus(big.id), undefined, 'older than pruneBefore: gone');
+      assert.deepEqual(await store.getStatus(later.id), later);
+    }));
+
     it('TAXII load: roots, collections, statuses and the discovery document, again idempotently', withStore(async (store) => {
       const collection = '3c3c3c3c-4d4d-4e5e-8f6f-7a7a7a7a7a7a';
       const object = { stixId: 'malware--8b8b8b8b-9c9c-4d0d-8e1e-2f2f2f2f2f2f', type: 'malware', modified: 4000, specVersion: '2.1', json: '{"id":"x","revoked":true}' };

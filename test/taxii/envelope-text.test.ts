@@ -12,16 +12,24 @@ function reference(text: string): { value?: unknown; error?: string } {
   }
 }
 
-async function inTurns(text: string): Promise<{ value?: unknown; error?: string }> {
+/** The text as UTF-8 bytes in chunks of `size` (the last shorter): most cuts fall inside multi-byte characters. */
+function chunked(text: string, size: number): Buffer[] {
+  const bytes = Buffer.from(text, 'utf8');
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+  return chunks;
+}
+
+async function inTurns(chunks: Buffer[]): Promise<{ value?: unknown; error?: string }> {
   try {
-    return { value: await parseJsonInTurns(text) };
+    return { value: await parseJsonInTurns(chunks) };
   } catch (err) {
     assert.ok(err instanceof SyntaxError);
     return { error: err.message };
   }
 }
 
-const indicator = (n: number) => ({ type: 'indicator', id: `indicator--${n}`, name: `a "quoted" \\ name ]}{[ ${n}`, labels: ['x', 'y'], nested: { a: [1, { b: null }] }, n: -1.5e3, t: true });
+const indicator = (n: number) => ({ type: 'indicator', id: `indicator--${n}`, name: `a "quoted" \\ name ]}{[ é日🦠 ${n}`, labels: ['x', 'y'], nested: { a: [1, { b: null }] }, n: -1.5e3, t: true });
 
 describe('parseJsonInTurns', () => {
   it('gives what JSON.parse gives, value or error, for envelopes and for everything else', async () => {
@@ -36,7 +44,28 @@ describe('parseJsonInTurns', () => {
       '{"objects":[{"a":"unterminated]}', '{"objects":[tru]}', '{"a":1,}', '{,}', '{"a" 1}', '\uFEFF{"objects":[]}',
       big.slice(0, -10), `${big.slice(0, 5000)},,${big.slice(5000)}`,
     ];
-    for (const text of texts) assert.deepEqual(await inTurns(text), reference(text), text.slice(0, 80));
+    for (const text of texts) {
+      // Chunks of a byte or two for the short texts; for the long ones, cuts inside characters all the same (7).
+      const sizes = text.length > 20_000 ? [7, 1000, 65_536] : [1, 2, 3, 7];
+      for (const size of [...sizes, Math.max(1, Buffer.byteLength(text))]) {
+        assert.deepEqual(await inTurns(chunked(text, size)), reference(text), `${text.slice(0, 80)} in chunks of ${size}`);
+      }
+    }
+    // Empty chunks, and none at all.
+    assert.deepEqual(await inTurns([Buffer.alloc(0), ...chunked('{"objects":[1]}', 4), Buffer.alloc(0)]), { value: { objects: [1] } });
+    assert.deepEqual(await inTurns([]), reference(''));
+  });
+
+  it('gives what JSON.parse of the decoded bytes gives for any envelope and any chunks, bytes that are not UTF-8 included', async () => {
+    const envelope = fc.record({ objects: fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 20 }), more: fc.boolean() }, { requiredKeys: [] });
+    await fc.assert(fc.asyncProperty(envelope, fc.integer({ min: 1, max: 40 }), fc.option(fc.nat(), { nil: undefined }), async (value, size, corrupt) => {
+      const bytes = Buffer.from(JSON.stringify(value), 'utf8');
+      // Now and then a byte that makes the UTF-8 invalid (a lone continuation byte, or a lead byte without its tail).
+      if (corrupt !== undefined && bytes.length > 0) bytes[corrupt % bytes.length] = corrupt % 2 ? 0x80 : 0xe2;
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+      assert.deepEqual(await inTurns(chunks), reference(bytes.toString('utf8')));
+    }), { seed: 20261203, numRuns: 400 });
   });
 });
 

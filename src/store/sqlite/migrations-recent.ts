@@ -179,4 +179,21 @@ UPDATE iocs SET sources = (SELECT json_group_array(s.source_id ORDER BY s.source
 WHERE EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = iocs.id);
 `,
   },
+  {
+    version: 25,
+    name: 'long TAXII statuses in parts',
+    sql: `
+-- A status longer than 128 Ki UTF-16 code units (one entry per object of a POST: 1.9 MB for 20,000) keeps its first
+-- part in statuses.json and the rest here, written one transaction each with turns of the event loop between
+-- (store/sqlite/taxii-collections.ts saveStatus). The status row is written last: a status is found whole or not at all.
+CREATE TABLE status_parts (
+  id         TEXT NOT NULL,
+  part       INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  json       TEXT NOT NULL,
+  PRIMARY KEY (id, part)
+);
+CREATE INDEX status_parts_created ON status_parts (created_at);
+`,
+  },
 ];
