@@ -289,6 +289,13 @@ describe('SQLite: the plans of TAXII pages by type', () => {
     }
   });
 
+  it('runs no SQL for a spec version that no built-in collection holds', async () => {
+    statements.clear();
+    const page = await store.pageObjects({ collection: 'all-iocs', limit: 100, versions: { last: true, first: false, all: false, modified: [] }, specVersions: ['2.0'] });
+    assert.equal(page.count, 0);
+    assert.deepEqual([...statements.keys()].filter((s) => /object_versions/.test(s)), []);
+  });
+
   it('walks the members of cves for all-iocs asked for vulnerabilities, and the collection itself otherwise', async () => {
     for (const [collection, types, walks] of [['all-iocs', ['vulnerability'], 'cves'], ['all-iocs', ['vulnerability', 'identity'], 'cves'], ['all-iocs', ['indicator'], 'all-iocs'],
       ['all-iocs', ['indicator', 'vulnerability'], 'all-iocs'], ['high-confidence', ['vulnerability'], 'high-confidence']] as const) {

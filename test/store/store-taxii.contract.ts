@@ -155,6 +155,19 @@ export function taxiiLogContract(withStore: WithStore): void {
         }
       }
       assert.equal(checked, 5 * 3 * 3 * typeSets.length * 3);
+      // Built-in collections hold STIX 2.1 only: asked for it (with others or not) they serve their walk, else nothing.
+      for (const collection of ['all-iocs', 'cves', 'sector-energy']) {
+        for (const versions of [LAST, ALL, FIRST]) {
+          const whole = (await store.pageLog({ collection, limit: 10_000, versions })).items;
+          for (const specVersions of [['2.1'], ['2.0', '2.1']]) {
+            assert.deepEqual((await store.pageLog({ collection, limit: 10_000, versions, specVersions })).items, whole, `${collection} ${specVersions}`);
+          }
+          for (const specVersions of [['2.0'], ['2.2', '2.0']]) {
+            assert.deepEqual(await store.pageLog({ collection, limit: 10, versions, specVersions }), { items: [], more: false }, `${collection} ${specVersions}`);
+            assert.equal((await store.pageObjects({ collection, limit: 10, versions, specVersions })).count, 0);
+          }
+        }
+      }
       // The cases above are not empty: vulnerabilities in every collection that holds them, shared objects in each.
       const vulns = await store.pageLog({ collection: 'all-iocs', limit: 100, versions: LAST, types: ['vulnerability'] });
       assert.equal(vulns.items.length, 10);
