@@ -168,6 +168,13 @@ export function taxiiLogContract(withStore: WithStore): void {
           }
         }
       }
+      // Named objects and types together: driven by the ids, whatever the types.
+      const named = (await store.pageLog({ collection: 'all-iocs', limit: 10_000, versions: LAST })).items;
+      const someOfEach = ['vulnerability', 'indicator', 'identity'].map((t) => named.find((e) => typeOf(e) === t)!.stixId);
+      for (const types of typeSets) {
+        const q = { collection: 'all-iocs', limit: 100, versions: LAST, ids: someOfEach, types };
+        assert.deepEqual((await store.pageLog(q)).items.map((e) => e.stixId), named.filter((e) => someOfEach.includes(e.stixId) && types.includes(typeOf(e))).map((e) => e.stixId), JSON.stringify(q));
+      }
       // The cases above are not empty: vulnerabilities in every collection that holds them, shared objects in each.
       const vulns = await store.pageLog({ collection: 'all-iocs', limit: 100, versions: LAST, types: ['vulnerability'] });
       assert.equal(vulns.items.length, 10);
