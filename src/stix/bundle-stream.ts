@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import type { IocQuery, StixPage } from '../store/types.js';
 import type { Tlp } from '../domain/tlp.js';
@@ -49,7 +50,7 @@ export async function* stixBundleChunks(source: StixObjectSource, query: Omit<Io
   while (next) {
     // A turn of the event loop between pages: with a store that answers synchronously (SQLite) and a socket that
     // keeps taking data, the whole bundle would otherwise be written without other requests being served.
-    if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!first) await nextTurn();
     first = false;
     const page = await next;
     count += page.objects.length;
@@ -57,7 +58,7 @@ export async function* stixBundleChunks(source: StixObjectSource, query: Omit<Io
     next = page.next && remaining > 0 ? read(page.next) : undefined;
     for (let at = 0; at < page.objects.length; at += pageSize) {
       // Chunks of one page's size: a read of many pages is not written as one large string.
-      if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (at > 0) await nextTurn();
       yield `,${page.objects.slice(at, at + pageSize).join(',')}`;
     }
     opts.onProgress?.(count);

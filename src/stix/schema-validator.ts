@@ -4,6 +4,7 @@
  *
  * Nothing runs at import time: the schemas are loaded and compiled on the first call.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,7 +133,7 @@ function validatorFor(type: unknown): ValidateFunction | undefined {
  */
 export async function warmSchemaValidator(): Promise<void> {
   for (const type of load().schemaIdByType.keys()) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     validatorFor(type);
   }
 }

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { schemaErrors } from '../stix/schema-validator.js';
 import { STIX_IDENTIFIER, specVersionOf, versionOf } from '../stix/object-version.js';
 import { checkPatternGrammar } from '../stix/pattern-grammar.js';
@@ -77,7 +78,7 @@ export async function validateEnvelope(
   let turn = performance.now();
   for (let i = 0, since = 0; i < objects.length; i++, since++) {
     if (since >= CHECKS_PER_TURN || performance.now() - turn >= TURN_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       turn = performance.now();
       since = 0;
     }
@@ -99,7 +100,7 @@ export async function storeObjects(
 ): Promise<AddOutcome[]> {
   const outcomes: AddOutcome[] = [];
   for (let at = 0; at < objects.length; at += OBJECTS_PER_TRANSACTION) {
-    if (at > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (at > 0) await nextTurn();
     outcomes.push(...(await store.addObjects(collection, objects.slice(at, at + OBJECTS_PER_TRANSACTION), now)));
   }
   return outcomes;

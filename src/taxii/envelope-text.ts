@@ -10,6 +10,8 @@
  * the SyntaxError and its message, are then exactly JSON.parse's.
  */
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 /** Time parsed between two turns of the event loop. */
 const TURN_MS = 5;
 
@@ -130,7 +132,7 @@ async function inPieces(bytes: Bytes): Promise<unknown> {
   let turn = performance.now();
   const maybeTurn = async () => {
     if (performance.now() - turn < TURN_MS) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     turn = performance.now();
   };
   const expect = (i: number, code: number) => {
@@ -208,7 +210,7 @@ export async function stringifyInTurns(value: Record<string, unknown>): Promise<
     for (let i = 0; i < member.length; i++) {
       elements.push(JSON.stringify(member[i]) ?? 'null');
       if (performance.now() - turn >= TURN_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
         turn = performance.now();
       }
     }

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parse as parseSync, type Options } from 'csv-parse/sync';
 
 /**
@@ -207,8 +208,8 @@ export async function* readCsvRecords(lines: AsyncIterable<CsvRecord>, o: CsvRea
       pending = [];
       size = 0;
       yield* parse(ready);
-      await new Promise((r) => setImmediate(r));
-    } else if (++seen % 512 === 0) await new Promise((r) => setImmediate(r));
+      await nextTurn();
+    } else if (++seen % 512 === 0) await nextTurn();
   }
   splitter.end(cut);
   take();

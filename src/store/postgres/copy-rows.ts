@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CopyBinary, type CopyType } from './copy-binary.js';
@@ -81,7 +82,7 @@ export class Sequence {
 export async function copyRows<T>(table: string, cols: readonly Col<T>[], rows: readonly T[]): Promise<Send> {
   const data = new CopyBinary(Math.ceil(rows.length * (copyRowBytes.get(table) ?? 128) * 1.1));
   for (let r = 0; r < rows.length; r++) {
-    if ((r & YIELD_EVERY) === YIELD_EVERY) await new Promise(setImmediate);
+    if ((r & YIELD_EVERY) === YIELD_EVERY) await nextTurn();
     const row = rows[r]!;
     data.row(cols.length);
     for (let k = 0; k < cols.length; k++) data.field(cols[k]![1], cols[k]![2](row));

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type pg from 'pg';
 import type { IocType } from '../../domain/ioc-types.js';
 import type { Tlp } from '../../domain/tlp.js';
@@ -321,7 +322,7 @@ async function writeBatch(
         const next = input.take(Math.min(WRITE_SLICE, limit - taken));
         next.catch(() => {}); // awaited below
         prepared = await work.prepare();
-        const ready = await Promise.race([next.then(() => true, () => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+        const ready = await Promise.race([next.then(() => true, () => true), nextTurn(false)]);
         if (!ready) {
           send(prepared);
           prepared = undefined;
@@ -418,7 +419,7 @@ async function reconcileSlice(
   const run = opts.run ?? null;
   let n = 0;
   for (const o of slice) {
-    if ((++n & YIELD_EVERY) === 0) await new Promise(setImmediate);
+    if ((++n & YIELD_EVERY) === 0) await nextTurn();
     const key = `${o.type}\0${o.value}`;
     const st = states.get(key);
     const tlp = o.tlp ?? source.tlp;

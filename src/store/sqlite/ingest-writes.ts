@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { IocType } from '../../domain/ioc-types.js';
 import type { Tlp } from '../../domain/tlp.js';
 import { decayDue, oneChunk, RELIST_BATCH, relistedOf } from '../ingest-rules.js';
@@ -155,7 +156,7 @@ export class SqliteIngestWrites implements IngestWrites {
       }).immediate());
       if (done) return result;
       // Let readers in between batches.
-      await new Promise<void>((r) => setImmediate(r));
+      await nextTurn();
     }
   }
 

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { stixKey } from '../lookup-keys.js';
 import type { TaxiiStore } from '../store.js';
 import {
@@ -84,7 +85,7 @@ export class SqliteTaxiiCollections implements TaxiiStore {
     const { db } = this.conn;
     const [head, ...parts] = statusParts(status.json);
     for (let i = 0; i < parts.length; i++) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       await this.conn.write(() => db.prepare('INSERT INTO status_parts (id, part, created_at, json) VALUES (?, ?, ?, ?)').run(status.id, i + 1, now, parts[i]!));
     }
     await this.conn.write(() => db.transaction(() => {
