@@ -4,13 +4,15 @@
  * (open loop: a new pair goes out on time even while earlier ones wait), and their latencies printed as p50/p99/max.
  *
  *   npm run bench:stall -- [--count 200000] [--seed 42] [--interval 20] [--objects 20000] [--import-count N]
- *                           [--flush-ms 1000] [--loads idle,export1,export4,taxii,import] [--json]
+ *                           [--flush-ms 1000] [--loads idle,export1,export4,taxii,filtered,import] [--json]
  *
  * Loads, one after the other:
  * - idle: nothing else (the floor);
  * - 1 and 4 concurrent full STIX exports (GET /api/v1/iocs/stix, no gzip, read as fast as loopback allows, each by a
  *   worker thread, so that reading them does not hold up the probes);
  * - one TAXII POST of `--objects` indicators (default 20,000) to a writable collection;
+ * - 4 clients each asking 5 times for a TAXII page of `all-iocs` at a version no object has (`match[version]` of a
+ *   timestamp): every member read to find none;
  * - `socd import` of a generated CSV of `--import-count` new IOCs (default: --count) into the same SQLite file, in a
  *   process of its own, with its default batch (50,000 IOCs per transaction).
  * The server writes key last-use times every `--flush-ms` (`socd serve`: every 30 s), so that one such write falls
@@ -40,7 +42,7 @@ const { values: args } = parseArgs({
     objects: { type: 'string', default: '20000' },
     'import-count': { type: 'string' },
     'flush-ms': { type: 'string', default: '1000' },
-    loads: { type: 'string', default: 'idle,export1,export4,taxii,import' },
+    loads: { type: 'string', default: 'idle,export1,export4,taxii,filtered,import' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -209,12 +211,38 @@ function socdImport(): Promise<void> {
   });
 }
 
+/**
+ * Pages of TAXII filtered to a version no object has (`match[version]` of a timestamp): each reads every member of
+ * `all-iocs` to find none. Four clients, five pages each, one after the other.
+ */
+const FILTERED_CLIENTS = 4;
+const FILTERED_PAGES = 5;
+async function filteredPages(): Promise<number[]> {
+  const url = `${server.origin}/api/taxii2/api/collections/all-iocs/objects/?match[version]=2000-01-01T00:00:00.000Z&limit=100`;
+  const headers = { ...auth, accept: 'application/taxii+json;version=2.1' };
+  return Promise.all(Array.from({ length: FILTERED_CLIENTS }, async () => {
+    let objects = 0;
+    for (let i = 0; i < FILTERED_PAGES; i++) {
+      const res = await fetch(url, { headers });
+      const body = (await res.json()) as { objects?: unknown[]; more?: boolean };
+      if (res.status !== 200 || body.more) throw new Error(`filtered TAXII page: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+      objects += body.objects?.length ?? 0;
+    }
+    return objects;
+  }));
+}
+
+function checkFilteredPages(answer: unknown): void {
+  if ((answer as number[]).some((n) => n !== 0)) throw new Error(`filtered TAXII pages: objects of a version none has: ${JSON.stringify(answer)}`);
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const loads: Array<{ name: string; key: string; run: () => Promise<unknown>; prepare?: () => void; check?: (answer: unknown) => void }> = [
   { name: 'idle', key: 'idle', run: () => sleep(3000) },
   { name: '1 STIX export, no gzip', key: 'export1', run: stixExport },
   { name: '4 STIX exports at once', key: 'export4', run: () => Promise.all([1, 2, 3, 4].map(stixExport)) },
   { name: `TAXII POST of ${objectCount.toLocaleString('en-US')} objects`, key: 'taxii', run: taxiiPost, prepare: prepareTaxiiPost, check: checkTaxiiPost },
+  { name: `${FILTERED_CLIENTS} × ${FILTERED_PAGES} TAXII pages of no version`, key: 'filtered', run: filteredPages, check: checkFilteredPages },
   { name: `socd import of ${importCount.toLocaleString('en-US')} lines`, key: 'import', run: socdImport },
 ];
 

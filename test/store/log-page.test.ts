@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { cutAtBudget, joinedObjectPage, logPageOf, objectPageOf } from '../../src/store/log-page.js';
-import type { LogEntry } from '../../src/store/types.js';
+import { cutAtBudget, joinedObjectPage, logPageOf, objectPageOf, windowedScan, WindowSize } from '../../src/store/log-page.js';
+import type { LogEntry, LogQuery } from '../../src/store/types.js';
 
 /** The rule spelled out: the rows before the first whose UTF-8 bytes, added to those before it, pass the budget. */
 function cutByBytes(texts: string[], maxBytes: number): number {
@@ -81,5 +81,62 @@ describe('joinedObjectPage', () => {
     // Texts that are not those the positions measure.
     assert.equal(joinedObjectPage(Buffer.concat([objects!, Buffer.from(' ')]), positions, 10, undefined), undefined);
     assert.deepEqual(joinedObjectPage(null, null, 10, 100), { json: Buffer.alloc(0), count: 0, firstAdded: undefined, last: undefined, more: false });
+  });
+});
+
+describe('WindowSize', () => {
+  it('starts at a few pages of members, then sizes each window for WINDOW_MS from the last, at most four times it, within bounds', () => {
+    const size = new WindowSize(100);
+    assert.equal(size.members, 404);
+    size.took(WindowSize.WINDOW_MS / 2); // twice as fast as wanted
+    assert.equal(size.members, 808);
+    size.took(0); // too fast to measure: four times, no more
+    assert.equal(size.members, 3232);
+    size.took(WindowSize.WINDOW_MS * 4); // four times too slow
+    assert.equal(size.members, 808);
+    for (let i = 0; i < 20; i++) size.took(0);
+    assert.equal(size.members, WindowSize.MAX);
+    for (let i = 0; i < 20; i++) size.took(1_000);
+    assert.equal(size.members, WindowSize.MIN);
+    assert.equal(new WindowSize(1_000_000).members, WindowSize.MAX);
+    assert.equal(new WindowSize(1).members, WindowSize.MIN);
+  });
+
+  it('starts smaller where an earlier scan found members slow, and shares WINDOW_MS among the scans running at once', () => {
+    const slow = WindowSize.WINDOW_MS / 100; // 100 members a window
+    assert.equal(new WindowSize(100, slow).members, 100);
+    assert.equal(new WindowSize(100, slow / 1000).members, 404, 'a fast collection still starts at a few pages');
+    assert.equal(new WindowSize(100, slow, 4).members, WindowSize.MIN);
+    const shared = new WindowSize(100);
+    shared.took(WindowSize.WINDOW_MS, 2); // a full turn's time alone, half of it is its share
+    assert.equal(shared.members, 202);
+    assert.equal(shared.cost, WindowSize.WINDOW_MS / 404);
+  });
+
+  it('any sequence of timings keeps the size within its bounds', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 1000 }), fc.array(fc.double({ min: 0, max: 500, noNaN: true }), { maxLength: 30 }), (limit, times) => {
+      const size = new WindowSize(limit);
+      for (const ms of times) {
+        const was = size.members;
+        size.took(ms);
+        assert.ok(Number.isInteger(size.members) && size.members >= WindowSize.MIN && size.members <= WindowSize.MAX);
+        assert.ok(size.members <= Math.max(WindowSize.MIN, 4 * was));
+      }
+    }));
+  });
+});
+
+describe('windowedScan', () => {
+  const q = (extra: Partial<LogQuery>): LogQuery => ({ collection: 'all-iocs', limit: 100, versions: { last: true, first: false, all: false, modified: [] }, ...extra });
+  it('reads in windows the scans a filter may thin out, and nothing driven by a few versions', () => {
+    assert.equal(windowedScan(q({})), false, 'a built-in walk of latest versions');
+    assert.equal(windowedScan(q({ versions: { last: false, first: false, all: true, modified: [] } })), false);
+    assert.equal(windowedScan(q({ versions: { last: false, first: false, all: false, modified: [1] } })), true);
+    assert.equal(windowedScan(q({ versions: { last: true, first: false, all: false, modified: [1] } })), true);
+    assert.equal(windowedScan(q({ versions: { last: false, first: true, all: false, modified: [] } })), true);
+    assert.equal(windowedScan(q({ types: ['indicator'] })), true);
+    assert.equal(windowedScan(q({ types: ['identity'] })), false, 'driven by the versions no IOC owns');
+    assert.equal(windowedScan(q({ ids: ['indicator--0a0a0a0a-1b1b-4c2c-8d3d-4e4e4e4e4e4e'], versions: { last: false, first: true, all: false, modified: [] } })), false);
+    assert.equal(windowedScan(q({ collection: 'team' })), true, 'a written collection chooses its latest versions per object');
   });
 });

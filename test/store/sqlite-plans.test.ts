@@ -307,3 +307,34 @@ describe('SQLite: the plans of TAXII pages by type', () => {
     }
   });
 });
+
+describe('SQLite: the plans of TAXII pages read in windows', () => {
+  let store: TestStore<SqliteStore>;
+  const statements = new Map<string, unknown[]>();
+  before(async () => {
+    store = await sqliteStore();
+    await store.upsertSource(source({ id: 'feed' }));
+    await store.upsertObservations('feed', Array.from({ length: 200 }, (_, i) => observation({ type: 'domain', value: `w${i}.example.net` })), Date.UTC(2026, 4, 17));
+    recordStatements(store, statements);
+  });
+  after(() => store.close());
+
+  it('finds the end of a window and reads up to it by ranges of the members\' key, never a scan or a sort', async () => {
+    for (const [collection, versions] of [['all-iocs', { last: false, first: false, all: false, modified: [1] }], ['sector-energy', { last: false, first: true, all: false, modified: [] }],
+      ['all-iocs', { last: true, first: false, all: false, modified: [2] }]] as const) {
+      statements.clear();
+      await store.pageObjects({ collection, limit: 1, versions: { ...versions, modified: [...versions.modified] } });
+      const ends = [...statements].filter(([s]) => /OFFSET/.test(s));
+      const pages = [...statements].filter(([s]) => /object_versions/.test(s) && /<=/.test(s));
+      assert.ok(ends.length >= 1 && (collection !== 'all-iocs' || pages.length >= 1), `${collection}: ${[...statements.keys()].join('\n')}`);
+      for (const [sql, params] of [...ends, ...pages]) {
+        const steps = planOf(store, sql, [(params as [Record<string, unknown>])[0]]);
+        const text = steps.join('\n  ');
+        // (EXPLAIN shows the window's `<=` bound as `<`.)
+        const range = pages.some(([page]) => page === sql) ? / AND \(date_added,seq\)<\(\?,\?\)\)/ : /\)$/;
+        assert.ok(steps.some((step) => /^SEARCH m USING PRIMARY KEY \(collection=\? AND \(date_added,seq\)>\(\?,\?\)/.test(step) && range.test(step)), `${sql}:\n  ${text}`);
+        assert.ok(!steps.some((step) => /SCAN (?!\(subquery)|TEMP B-TREE/.test(step)), `${sql}:\n  ${text}`);
+      }
+    }
+  });
+});

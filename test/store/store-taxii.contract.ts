@@ -182,6 +182,45 @@ export function taxiiLogContract(withStore: WithStore): void {
       assert.ok(shared.items.length >= 2 && shared.items.every((e) => typeOf(e) !== 'indicator'));
     }));
 
+    it('selects exact versions and first versions of a built-in or written collection as its whole walk filtered to them, from any position and at any limit', withStore(async (store) => {
+      // SQLite reads such a page in windows of members, a few at first (store/log-page.ts windowedScan): limits of 1
+      // and 2 over 40 IOCs cross many windows, 100 one.
+      await store.upsertSource(source({ id: 'feed' }));
+      const values = Array.from({ length: 40 }, (_, i) => observation(i % 4 === 0 ? { type: 'domain', value: `d${i}.example.com`, sectors: ['energy'] } : { type: 'ipv4', value: `198.51.100.${i}` }));
+      await store.upsertObservations('feed', values.slice(0, 30), Date.UTC(2026, 4, 17));
+      await store.upsertObservations('feed', values.slice(10).map((o) => ({ ...o, tags: ['again'] })), Date.UTC(2026, 4, 18));
+      await store.addObjects('team', Array.from({ length: 24 }, (_, i) => obj(`note--00000000-0000-4000-8000-${String(i % 12).padStart(12, '0')}`, 1000 + (i % 5) * 1000 + Math.floor(i / 12))), Date.UTC(2026, 4, 19));
+      let checked = 0;
+      for (const collection of ['all-iocs', 'sector-energy', 'team']) {
+        const whole = (await store.pageLog({ collection, limit: 10_000, versions: ALL })).items;
+        const firsts = new Set((await store.pageLog({ collection, limit: 10_000, versions: FIRST })).items.map((e) => e.seq));
+        const stamps = [...new Set(whole.map((e) => e.modified))];
+        assert.ok(stamps.length >= 2 && firsts.size < whole.length, collection);
+        const middle = whole[Math.floor(whole.length / 2)]!;
+        const late = whole.at(-2)!;
+        for (const modified of [[stamps[0]!], [stamps.at(-1)!], [late.modified, 1], [1]]) {
+          for (const versions of [{ ...ALL, all: false, modified }, { ...FIRST, modified }]) {
+            for (const position of [{}, { after: { dateAdded: middle.dateAdded, seq: middle.seq } }, { addedAfter: middle.dateAdded - 1 }]) {
+              const from = whole.filter((e) => ('after' in position ? e.dateAdded > middle.dateAdded || (e.dateAdded === middle.dateAdded && e.seq > middle.seq)
+                : 'addedAfter' in position ? e.dateAdded > position.addedAfter! : true));
+              const expected = from.filter((e) => modified.includes(e.modified) || (versions.first && firsts.has(e.seq)));
+              for (const limit of [1, 2, 100]) {
+                const q = { collection, limit, versions, ...position };
+                const got = await store.pageLog(q);
+                assert.deepEqual(got.items.map((e) => e.seq), expected.slice(0, limit).map((e) => e.seq), JSON.stringify(q));
+                assert.equal(got.more, expected.length > limit, JSON.stringify(q));
+                assert.deepEqual(await store.pageObjects(q), objectPageOf(got), JSON.stringify(q));
+                checked++;
+              }
+            }
+          }
+        }
+      }
+      assert.equal(checked, 3 * 4 * 2 * 3 * 3);
+      // Not vacuous: the latest stamp selects versions in every collection, the absent one none.
+      assert.ok((await store.pageLog({ collection: 'sector-energy', limit: 100, versions: { ...ALL, all: false, modified: [(await store.pageLog({ collection: 'sector-energy', limit: 10_000, versions: ALL })).items.at(-1)!.modified] } })).items.length > 0);
+    }));
+
     it('ends a page at a byte budget as well as at the limit; the first object always comes', withStore(async (store) => {
       const big = (n: number, size: number) => obj(`note--00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, 1000, '2.1', `,"pad":"${'x'.repeat(size)}"`);
       await store.addObjects('team', [big(1, 5000), big(2, 3000), big(3, 3000), big(4, 100)], Date.UTC(2026, 4, 17));

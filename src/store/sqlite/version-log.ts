@@ -1,4 +1,9 @@
-import { cutAtBudget, isBuiltinCollection, joinedObjectPage, joinedPageSql, logPageOf, logPageSql, objectPageOf, selectsNothing } from '../log-page.js';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import {
+  cutAtBudget, isBuiltinCollection, joinedObjectPage, joinedPageSql, type LogPosition, type LogSqlDialect, logPageOf, logPageSql,
+  logWindowEndSql, objectPageOf, selectsNothing, windowedScan, WindowSize,
+} from '../log-page.js';
 import { stixKey } from '../lookup-keys.js';
 import { limitLiteral } from '../sql-literals.js';
 import type { VersionLog } from '../store.js';
@@ -8,48 +13,95 @@ import { objectPositions } from './log-work.js';
 
 /** The version log that TAXII pages walk, and the objects every collection shares (store.ts VersionLog). */
 export class SqliteVersionLog implements VersionLog {
+  /** Windowed scans running (they share a turn's time), and the last cost of a member in each collection scanned. */
+  private scans = 0;
+  private readonly memberCost = new Map<string, number>();
+
   constructor(private readonly conn: SqliteConnection) {}
 
   async pageLog(q: LogQuery): Promise<LogPage> {
     if (selectsNothing(q)) return { items: [], more: false };
-    const { sql, params } = pageSql(q);
     type Row = [number, number, string, number, string, string];
-    const statement = this.conn.statement(sql, 'raw');
-    let all: Row[];
+    // Built-in collections hold our own objects, a few hundred bytes each: the page comes whole, in one call per window
+    // (rows one by one cost a crossing each), and is cut at the budget after. Objects a writer stored may be large:
+    // rows as they come, until the next would pass the budget (the first always comes).
+    const whole = q.maxBytes === undefined || isBuiltinCollection(q.collection);
+    const all: Row[] = [];
     let before: number | undefined;
-    if (q.maxBytes === undefined || isBuiltinCollection(q.collection)) {
-      // Built-in collections hold our own objects, a few hundred bytes each: the page comes whole, in one call (rows
-      // one by one cost a crossing each), and is cut at the budget after.
-      all = statement.all(params) as Row[];
-      ({ rows: all, before } = cutAtBudget(all, q.maxBytes, (r) => r[5]));
-    } else {
-      // Objects a writer stored may be large: rows as they come, until the next would pass the budget (the first
-      // always comes).
-      all = [];
-      let bytes = 0;
+    let bytes = 0;
+    await this.readWindows(q, ({ sql, params }) => {
+      const statement = this.conn.statement(sql, 'raw');
+      if (whole) {
+        const rows = statement.all(params) as Row[];
+        for (const row of rows) all.push(row);
+        return rows.length;
+      }
+      let got = 0;
       for (const row of statement.iterate(params) as IterableIterator<Row>) {
         bytes += Buffer.byteLength(row[5], 'utf8');
-        if (all.length > 0 && bytes > q.maxBytes) {
+        if (all.length > 0 && bytes > q.maxBytes!) {
           before = all.length + 1;
-          break;
+          return false;
         }
         all.push(row);
+        got++;
       }
-    }
-    const { rows, more } = logPageOf(all, q.limit, before);
+      return got;
+    });
+    const cut = whole ? cutAtBudget(all, q.maxBytes, (r) => r[5]) : { rows: all, before };
+    const { rows, more } = logPageOf(cut.rows, q.limit, cut.before);
     return {
       items: rows.map(([dateAdded, seq, stixId, modified, specVersion, json]) => ({ dateAdded, seq, stixId, modified, specVersion, json })),
       more,
     };
   }
 
+  /**
+   * Runs `read` on the SQL of `q`'s page: once, or for a scan that may pass over many members (windowedScan), on each
+   * window of members in turn, one turn of the event loop each, asking each for the rows still missing (`read` answers
+   * how many it got), until the page has `q.limit + 1` rows, the members end or `read` says to stop (false).
+   */
+  private async readWindows(q: LogQuery, read: (page: { sql: string; params: Params }) => number | false): Promise<void> {
+    if (!windowedScan(q)) {
+      read(pageSql(q));
+      return;
+    }
+    let part = q;
+    let rows = 0;
+    const size = new WindowSize(q.limit, this.memberCost.get(q.collection), this.scans + 1);
+    this.scans++;
+    try {
+      for (;;) {
+        const started = performance.now();
+        const end = windowEnd(this.conn, part, size.members);
+        const got = read(pageSql(part, end));
+        if (got === false || (rows += got) > q.limit || end === undefined) return;
+        size.took(performance.now() - started, this.scans);
+        await nextTurn();
+        part = { ...q, after: end, limit: q.limit - rows };
+      }
+    } finally {
+      this.scans--;
+      if (size.cost !== undefined) this.memberCost.set(q.collection, size.cost);
+    }
+  }
+
   async pageObjects(q: LogQuery): Promise<ObjectPage> {
     // Built-in collections hold our own objects, a few hundred bytes each: the database joins a page's texts, handed
-    // over as one value of bytes instead of a string per row that the answer would join and encode again.
+    // over as one value of bytes instead of a string per row that the answer would join and encode again (per window,
+    // for a windowed scan, joined here).
     if (isBuiltinCollection(q.collection) && !selectsNothing(q)) {
-      const { sql, params } = pageSql(q);
-      const [objects, positions] = this.conn.statement(joinedPageSql(sql), 'raw').get(params) as [Buffer | null, string | null];
-      const page = joinedObjectPage(objects, positions, q.limit, q.maxBytes);
+      const objects: Buffer[] = [];
+      const positions: string[] = [];
+      await this.readWindows(q, ({ sql, params }) => {
+        const [texts, at] = this.conn.statement(joinedPageSql(sql), 'raw').get(params) as [Buffer | null, string | null];
+        if (texts === null || at === null) return 0;
+        objects.push(texts);
+        positions.push(at);
+        return at.split(',').length;
+      });
+      const joined = objects.length < 2 ? objects[0] : Buffer.concat(objects.flatMap((o, i) => (i > 0 ? [COMMA, o] : [o])));
+      const page = joinedObjectPage(joined ?? null, positions.length > 0 ? positions.join(',') : null, q.limit, q.maxBytes);
       if (page) return page;
     }
     return objectPageOf(await this.pageLog(q));
@@ -78,16 +130,33 @@ export class SqliteVersionLog implements VersionLog {
   }
 }
 
+type Params = Record<string, number | string>;
+
+const COMMA = Buffer.from(',');
+
+/** The last position of a window of `members` members of `q`'s scan; undefined when fewer follow (logWindowEndSql). */
+function windowEnd(conn: SqliteConnection, q: LogQuery, members: number): LogPosition | undefined {
+  const { params, dialect } = sqliteDialect();
+  const row = conn.statement(logWindowEndSql(q, dialect, members), 'raw').get(params) as [number, number] | undefined;
+  return row && { dateAdded: row[0], seq: row[1] };
+}
+
 /** logPageSql in SQLite, with named placeholders (logPageSql hands them out in an order of its own, not the text's). */
-function pageSql(q: LogQuery): { sql: string; params: Record<string, number | string> } {
-  const params: Record<string, number | string> = {};
+function pageSql(q: LogQuery, until?: LogPosition): { sql: string; params: Params } {
+  const { params, dialect } = sqliteDialect();
+  return { sql: logPageSql(q, dialect, until), params };
+}
+
+/** The SQLite dialect of logPageSql, with the named placeholders it hands out. */
+function sqliteDialect(): { params: Params; dialect: LogSqlDialect } {
+  const params: Params = {};
   let n = 0;
   const param = (value: number | string) => {
     const name = `p${n++}`;
     params[name] = value;
     return `@${name}`;
   };
-  const sql = logPageSql(q, {
+  const dialect: LogSqlDialect = {
     param,
     inList: (expr, values) => `${expr} IN (${values.map((v) => param(v)).join(', ')})`,
     sameObject: (a, b) => `${a}.stix_key = ${b}.stix_key AND ${a}.stix_id = ${b}.stix_id`,
@@ -97,6 +166,6 @@ function pageSql(q: LogQuery): { sql: string; params: Record<string, number | st
     limit: limitLiteral,
     budgetInSql: false,
     unownedVersions: 'object_versions v INDEXED BY object_versions_ioc',
-  });
-  return { sql, params };
+  };
+  return { params, dialect };
 }
