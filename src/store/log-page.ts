@@ -167,8 +167,8 @@ function scannedCollection(q: LogQuery): string {
  * Whether logPageSql reads `q`'s page by a scan of the collection's members that may pass over many of them: the scan
  * filters by more than the `latest` flag of a built-in collection. `match[version]=<timestamp>` on `all-iocs` read every
  * member of it in one statement (363–379 ms at 1M IOCs on SQLite), and a match[type] of a few members would too.
- * Such a page is read in windows of members (logWindowEndSql), a turn of the event loop each (SQLite's statements run
- * on it), until the page is full: the same page, without holding the other clients.
+ * Such a page is read in windows of members (logWindowEndSql; scan-window.ts), a turn of the event loop each (SQLite's
+ * statements run on it), until the page is full: the same page, without holding the other clients.
  */
 export function windowedScan(q: LogQuery): boolean {
   if (q.ids) return false;
@@ -176,43 +176,6 @@ export function windowedScan(q: LogQuery): boolean {
   if (!iocTypes) return true;
   if (q.types && !q.types.some((t) => iocTypes.has(t))) return false; // driven by the versions no IOC owns
   return q.types !== undefined || (!q.versions.all && (q.versions.first || q.versions.modified.length > 0));
-}
-
-/**
- * How many members the windows of a filtered scan read. The first reads a few pages' worth (a page seldom needs more),
- * fewer if a window of the same collection read before showed that to take longer than its share of WINDOW_MS; each
- * next one is sized from the time the last took per member, at most 4 times the last, within [MIN, MAX]. The cost of
- * a member varies tenfold: at 1M IOCs on SQLite, 0.4 µs in `all-iocs`, whose members lie in log order beside their
- * versions, and 4.6 µs in `sector-dams`, whose versions are scattered. Scans that run at once share WINDOW_MS: the
- * windows of all of them run in one turn of the event loop.
- */
-export class WindowSize {
-  static readonly WINDOW_MS = 4;
-  static readonly MIN = 64;
-  static readonly MAX = 65_536;
-  members: number;
-  /** Milliseconds a member of the last window took. */
-  cost: number | undefined;
-
-  /** `cost`: a member's time in an earlier scan of the collection; `sharing`: the scans running at once. */
-  constructor(limit: number, cost?: number, sharing = 1) {
-    this.cost = cost;
-    this.members = WindowSize.bound(Math.min(4 * (limit + 1), cost === undefined ? Infinity : WindowSize.fit(cost, sharing)));
-  }
-
-  /** The last window took `ms`, `sharing` scans running: sizes the next. */
-  took(ms: number, sharing = 1): void {
-    this.cost = ms / this.members;
-    this.members = WindowSize.bound(Math.min(4 * this.members, WindowSize.fit(this.cost, sharing)));
-  }
-
-  private static fit(cost: number, sharing: number): number {
-    return cost > 0 ? Math.floor(WindowSize.WINDOW_MS / Math.max(1, sharing) / cost) : Infinity;
-  }
-
-  private static bound(members: number): number {
-    return Math.max(WindowSize.MIN, Math.min(WindowSize.MAX, members));
-  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { cutAtBudget, joinedObjectPage, logPageOf, objectPageOf, windowedScan, WindowSize } from '../../src/store/log-page.js';
+import { cutAtBudget, joinedObjectPage, logPageOf, objectPageOf, windowedScan } from '../../src/store/log-page.js';
+import { WindowSize } from '../../src/store/scan-window.js';
 import type { LogEntry, LogQuery } from '../../src/store/types.js';
 
 /** The rule spelled out: the rows before the first whose UTF-8 bytes, added to those before it, pass the budget. */

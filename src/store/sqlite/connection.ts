@@ -7,6 +7,7 @@ import { WriteLock } from '../write-lock.js';
 import { isBusy, whenNotBusy } from './busy-wait.js';
 import { AppError } from '../../errors/app-error.js';
 import { Checkpointer } from './checkpointer.js';
+import { ScanWindows } from '../scan-window.js';
 
 /**
  * A WAL this large after a commit of a streamed load is checkpointed whole before the next transaction begins, so
@@ -28,6 +29,8 @@ export class SqliteConnection {
   readonly db: Database.Database;
   readonly sourceCache = new Map<string, SourceRecord>();
   readonly writes = new WriteLock();
+  /** Pages read in windows of their scan (scan-window.ts), which share the event loop's turns. */
+  readonly windows = new ScanWindows();
   renderVersion: RenderIocVersion | undefined;
   private readonly checkpointer: Checkpointer | undefined;
   /** A second connection for small administrative writes (sideWrite); none for an in-memory database. */

@@ -1,8 +1,6 @@
-import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   cutAtBudget, isBuiltinCollection, joinedObjectPage, joinedPageSql, type LogPosition, type LogSqlDialect, logPageOf, logPageSql,
-  logWindowEndSql, objectPageOf, selectsNothing, windowedScan, WindowSize,
+  logWindowEndSql, objectPageOf, selectsNothing, windowedScan,
 } from '../log-page.js';
 import { stixKey } from '../lookup-keys.js';
 import { limitLiteral } from '../sql-literals.js';
@@ -13,10 +11,6 @@ import { objectPositions } from './log-work.js';
 
 /** The version log that TAXII pages walk, and the objects every collection shares (store.ts VersionLog). */
 export class SqliteVersionLog implements VersionLog {
-  /** Windowed scans running (they share a turn's time), and the last cost of a member in each collection scanned. */
-  private scans = 0;
-  private readonly memberCost = new Map<string, number>();
-
   constructor(private readonly conn: SqliteConnection) {}
 
   async pageLog(q: LogQuery): Promise<LogPage> {
@@ -68,22 +62,13 @@ export class SqliteVersionLog implements VersionLog {
     }
     let part = q;
     let rows = 0;
-    const size = new WindowSize(q.limit, this.memberCost.get(q.collection), this.scans + 1);
-    this.scans++;
-    try {
-      for (;;) {
-        const started = performance.now();
-        const end = windowEnd(this.conn, part, size.members);
-        const got = read(pageSql(part, end));
-        if (got === false || (rows += got) > q.limit || end === undefined) return;
-        size.took(performance.now() - started, this.scans);
-        await nextTurn();
-        part = { ...q, after: end, limit: q.limit - rows };
-      }
-    } finally {
-      this.scans--;
-      if (size.cost !== undefined) this.memberCost.set(q.collection, size.cost);
-    }
+    await this.conn.windows.run(`log:${q.collection}`, q.limit, (members) => {
+      const end = windowEnd(this.conn, part, members);
+      const got = read(pageSql(part, end));
+      if (got === false || (rows += got) > q.limit || end === undefined) return true;
+      part = { ...q, after: end, limit: q.limit - rows };
+      return false;
+    });
   }
 
   async pageObjects(q: LogQuery): Promise<ObjectPage> {
