@@ -240,7 +240,7 @@ export const STALL_LOADS = [
   ['export1', '1 STIX export, no gzip'],
   ['export4', '4 STIX exports at once'],
   ['taxii', 'TAXII POST of 20,000 objects'],
-  ['filtered', '4 × 5 TAXII pages of no version'],
+  ['filtered', '4 × 5 pages passing over all'],
   ['import', 'socd import beside the server'],
 ] as const;
 

@@ -31,45 +31,63 @@ export interface IocSqlDialect {
   limit(n: number): string;
 }
 
-/**
- * The REST-order walk of IOCs under a query, as SQL: the driving table is the most selective index in
- * (added_at, id) order — the sector or source tables when those filters are given — so every page is a range scan.
- * `limit + 1` rows, so that the caller knows whether more follow (iocPageOf). `form`: how the position is written
- * (position-seek.ts).
- */
-export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join: string, d: IocSqlDialect, form: PositionForm = 'tuple'): string {
-  const where: string[] = [];
-  let from = 'iocs i';
-  let k = { at: 'i.added_at', id: 'i.id' };
+/** Where a REST walk is: the (added_at, id) of the last IOC read. */
+export type IocWalkPosition = NonNullable<IocQuery['after']>;
+
+/** The index that drives a REST walk: the table read in (added_at, id) order, its order columns, its own conditions. */
+interface WalkDrive {
+  from: string;
+  k: { at: string; id: string };
+  /** Conditions on the driving table alone, in the order their placeholders were handed out. */
+  where: string[];
+}
+
+/** The most selective index in (added_at, id) order: the sector or source tables when those filters are given, the type's index for one type. */
+function walkDrive(q: IocQuery, d: IocSqlDialect): WalkDrive {
   if (q.sector !== undefined) {
-    from = 'ioc_sectors d JOIN iocs i ON i.id = d.ioc_id';
-    k = { at: 'd.ioc_added_at', id: 'd.ioc_id' };
-    where.push(`d.sector = ${d.param(q.sector, 'text')}`);
-  } else if (q.source !== undefined) {
-    from = 'sightings d JOIN iocs i ON i.id = d.ioc_id';
-    k = { at: 'd.ioc_added_at', id: 'd.ioc_id' };
-    where.push(`d.source_id = ${d.param(q.source, 'text')}`);
+    return { from: 'ioc_sectors d JOIN iocs i ON i.id = d.ioc_id', k: { at: 'd.ioc_added_at', id: 'd.ioc_id' }, where: [`d.sector = ${d.param(q.sector, 'text')}`] };
   }
-  if (q.source !== undefined && q.sector !== undefined) {
-    where.push(`EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ${d.param(q.source, 'text')})`);
+  if (q.source !== undefined) {
+    return { from: 'sightings d JOIN iocs i ON i.id = d.ioc_id', k: { at: 'd.ioc_added_at', id: 'd.ioc_id' }, where: [`d.source_id = ${d.param(q.source, 'text')}`] };
   }
-  // A value is of one type: look it up by each type asked for (all when none is).
-  if (q.value !== undefined) where.push(d.valueIs(q.types ?? IOC_TYPES, q.value));
-  if (q.types && q.types.length === 1 && from === 'iocs i' && q.value === undefined) {
-    // (type, added_at, id) index: a pure range scan for one type. Not beside a value, which its own index finds: for a
-    // small LIMIT SQLite preferred this one (no sort) and stepped through every IOC of the type.
-    where.push(`i.type = ${d.param(q.types[0]!, 'text')}`);
-  } else if (q.types && q.types.length > 0) {
-    where.push(d.typeIn(q.types));
-  }
-  // One range condition on the walk's order, so that the planner seeks to the position: a cursor past `since` (every
-  // cursor of a walk with `since`: it was issued for the same filters) makes it redundant, and with both the planner
-  // scanned from `since` to the position, a page deep in the walk costing ever more (33 ms at 800k rows).
+  // (type, added_at, id) index: a pure range scan for one type. Not beside a value, which its own index finds: for a
+  // small LIMIT SQLite preferred this one (no sort) and stepped through every IOC of the type.
+  const oneType = q.types && q.types.length === 1 && q.value === undefined;
+  return { from: 'iocs i', k: { at: 'i.added_at', id: 'i.id' }, where: oneType ? [`i.type = ${d.param(q.types![0]!, 'text')}`] : [] };
+}
+
+/**
+ * The walk's range on its order: after `since` and the position, up to `until` for a window of it (walkWindowEndSql).
+ * One range condition on the walk's order, so that the planner seeks to the position: a cursor past `since` (every
+ * cursor of a walk with `since`: it was issued for the same filters) makes it redundant, and with both the planner
+ * scanned from `since` to the position, a page deep in the walk costing ever more (33 ms at 800k rows).
+ */
+function walkRange(q: IocQuery, k: WalkDrive['k'], d: IocSqlDialect, form: PositionForm, until?: IocWalkPosition): string[] {
+  const where: string[] = [];
   if (q.since !== undefined && !(q.after && q.after.addedAt > q.since)) where.push(`${k.at} > ${d.param(q.since, 'bigint')}`);
   if (q.after) {
     const { addedAt, rowId } = q.after;
     where.push(positionCondition(form, k.at, k.id, '>', d.param(addedAt, 'bigint'), () => d.param(rowId, 'bigint')));
   }
+  if (until) where.push(`(${k.at}, ${k.id}) <= (${d.param(until.addedAt, 'bigint')}, ${d.param(until.rowId, 'bigint')})`);
+  return where;
+}
+
+/**
+ * The REST-order walk of IOCs under a query, as SQL: the driving table is the most selective index in
+ * (added_at, id) order — the sector or source tables when those filters are given — so every page is a range scan.
+ * `limit + 1` rows, so that the caller knows whether more follow (iocPageOf). `form`: how the position is written
+ * (position-seek.ts); `until`: the last position of a window of the walk (walkWindowed).
+ */
+export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join: string, d: IocSqlDialect, form: PositionForm = 'tuple', until?: IocWalkPosition): string {
+  const { from, k, where } = walkDrive(q, d);
+  if (q.source !== undefined && q.sector !== undefined) {
+    where.push(`EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ${d.param(q.source, 'text')})`);
+  }
+  // A value is of one type: look it up by each type asked for (all when none is).
+  if (q.value !== undefined) where.push(d.valueIs(q.types ?? IOC_TYPES, q.value));
+  if (q.types && !(q.types.length === 1 && from === 'iocs i' && q.value === undefined) && q.types.length > 0) where.push(d.typeIn(q.types));
+  where.push(...walkRange(q, k, d, form, until));
   if (q.band) where.push(`i.score BETWEEN ${d.param(BAND_RANGES[q.band].min, 'integer')} AND ${d.param(BAND_RANGES[q.band].max, 'integer')}`);
   // A literal (sql-literals.ts): as a placeholder, beside the partial index iocs_blocklist (status = 'active'), SQLite
   // would prepare the statement again at every page.
@@ -77,6 +95,52 @@ export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, co
   if (q.redistributableOnly) where.push(d.isSet('i.redistributable'));
   const limit = d.limit(q.limit + 1);
   return `SELECT ${columns} FROM ${from} ${join} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT ${limit}`;
+}
+
+/**
+ * Whether a page of the walk may pass over many entries of the index that drives it: any filter beyond that index's
+ * own (a status, a confidence band, several types, a source beside a sector, shareable IOCs only). A value is looked
+ * up by its own index. Such a page is read in windows (scan-window.ts) where the statements run on the event loop:
+ * the walk of active IOCs passes over every revoked one before it, and IOCs are revoked oldest first.
+ */
+export function walkFiltered(q: IocQuery & { redistributableOnly?: boolean }): boolean {
+  if (q.value !== undefined) return false;
+  return q.status !== 'all' || q.band !== undefined || q.redistributableOnly === true || (q.types !== undefined && q.types.length > 1) ||
+    (q.source !== undefined && q.sector !== undefined);
+}
+
+/**
+ * The SELECT over the IOC tallies (`ioc_counts`, `ioc_sector_counts`) of two counts, `drive` and `matching`: the entries
+ * of the walk's driving index and those its filters keep. Their difference bounds the entries a page can pass over to
+ * find its IOCs. Undefined when the tallies cannot tell: a walk by source, a type filter beside a sector, shareable IOCs
+ * only, a source beside a sector.
+ */
+export function walkTallySql(q: IocQuery & { redistributableOnly?: boolean }, param: (value: string) => string): string | undefined {
+  if (q.source !== undefined || q.redistributableOnly || (q.sector !== undefined && q.types !== undefined)) return undefined;
+  const keep: string[] = [];
+  let from: string;
+  if (q.sector !== undefined) {
+    from = `ioc_sector_counts WHERE sector = ${param(q.sector)}`;
+  } else {
+    // The drive: the type's index for one type, else every IOC (iocs_added).
+    from = q.types?.length === 1 ? `ioc_counts WHERE type = ${param(q.types[0]!)}` : 'ioc_counts';
+    if (q.types && q.types.length > 1) keep.push(`type IN (${q.types.map(param).join(', ')})`);
+  }
+  if (q.status !== 'all') keep.push(`status = ${param(q.status)}`);
+  if (q.band) keep.push(`band = ${param(q.band)}`);
+  const matching = keep.length ? `sum(n) FILTER (WHERE ${keep.join(' AND ')})` : 'sum(n)';
+  return `SELECT coalesce(sum(n), 0) AS drive, coalesce(${matching}, 0) AS matching FROM ${from}`;
+}
+
+/**
+ * The SELECT of the last position (`added_at, id`) of a window of the walk: the `entries`-th entry of its driving index
+ * past the query's position (in `form`), no row when fewer follow. Read from that index alone.
+ */
+export function walkWindowEndSql(q: IocQuery, d: IocSqlDialect, form: PositionForm, entries: number): string {
+  const { from, k, where } = walkDrive(q, d);
+  const table = from.split(' JOIN ')[0]!;
+  where.push(...walkRange(q, k, d, form));
+  return `SELECT ${k.at}, ${k.id} FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT 1 OFFSET ${entries - 1}`;
 }
 
 /** The columns and join of a STIX export page (pageStixObjects): the JSON of each IOC's latest version. */

@@ -58,4 +58,45 @@ describe('SQLite: filtered TAXII pages read in windows of members', () => {
       await store.close();
     }
   });
+
+  it('reads a REST walk with a band few IOCs have in windows, and one the tallies bound in one statement', async () => {
+    const store = await sqliteStore();
+    try {
+      await store.upsertSource(source({ id: 'feed' }));
+      const values = Array.from({ length: 3_000 }, (_, i) => observation({ type: 'domain', value: `walk${i}.example.net`, confidence: i === 2_999 ? 95 : 10 }));
+      await store.upsertObservations('feed', values, Date.UTC(2026, 4, 17));
+      // Everything active: the tallies show the active walk passes over nothing, so it is one statement.
+      const dense = await turnsDuring(() => store.listIocs({ status: 'active', limit: 100 }));
+      assert.equal(dense.value.items.length, 100);
+      assert.equal(dense.turns, 0);
+      // A confidence band only the last IOC has: 2,999 IOCs passed over, in windows (64, 256, 1,024, 4,096).
+      const high = await turnsDuring(() => store.listIocs({ status: 'active', band: 'high', limit: 1 }));
+      assert.deepEqual(high.value.items.map((r) => r.value), ['walk2999.example.net']);
+      assert.ok(high.turns >= 3, `${high.turns} turns`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads the active walk in windows when the oldest IOCs are revoked, and the STIX export\'s pages', async () => {
+    // A store of its own: the first scan's cost per entry (scan-window.ts) would let the next fit in one turn.
+    const store = await sqliteStore();
+    try {
+      await store.upsertSource(source({ id: 'feed' }));
+      await store.upsertObservations('feed', Array.from({ length: 3_000 }, (_, i) => observation({ type: 'domain', value: `walk${i}.example.net` })), Date.UTC(2026, 4, 17));
+      // The oldest 2,900 revoked: the active walk passes over them.
+      const all = (await store.queryIocs({ status: 'all', limit: 10_000 })).items;
+      await store.revokeIocs(all.slice(0, 2_900).map((r) => r.id), Date.UTC(2026, 4, 18));
+      const active = await turnsDuring(() => store.listIocs({ status: 'active', limit: 1 }));
+      assert.deepEqual(active.value.items.map((r) => r.id), [all[2_900]!.id]);
+      assert.ok(active.turns >= 3, `${active.turns} turns`);
+      // The STIX export's pages too (shareable IOCs only: the tallies cannot bound them). Windows grow at most
+      // fourfold from 64 entries, whatever the last scan's cost.
+      const exported = await turnsDuring(() => store.pageStixObjects({ status: 'active', limit: 1 }));
+      assert.deepEqual(exported.value.objects.map((o) => (JSON.parse(o) as { id: string }).id), [all[2_900]!.id]);
+      assert.ok(exported.turns >= 3, `${exported.turns} turns`);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { bandOf as BAND_OF } from '../../src/domain/confidence.js';
 import type { IocType } from '../../src/domain/ioc-types.js';
 import type { IocPosition, IocQuery } from '../../src/store/types.js';
 import { observation, source } from '../support/builders.js';
@@ -85,6 +86,48 @@ export function storeWalkContract(name: string, makeStore: () => Promise<TestSto
         ),
         { numRuns: 40 },
       );
+    }));
+
+    it('a walk whose filters keep few of the IOCs it passes over (revoked ones, a band, several types, a source beside a sector) holds exactly those, in order', withStore(async (store) => {
+      // SQLite reads such pages in windows of the driving index, from 64 entries (scan-window.ts): 400 IOCs, most of
+      // them revoked or passed over, take many windows at these limits.
+      for (const id of sources) await store.upsertSource(source({ id, redistributable: id === 'a' }));
+      const t = Date.UTC(2026, 4, 17);
+      const made = Array.from({ length: 400 }, (_, n) => {
+        const type = types[n % types.length]!;
+        return { n, o: observation({ type, value: valueOf(type, n), sectors: n % 5 === 0 ? ['energy'] : [], confidence: n % 7 === 0 ? 95 : n % 7 === 1 ? 10 : null }) };
+      });
+      for (let i = 0; i < made.length; i += 50) await store.upsertObservations(i % 100 === 0 ? 'a' : 'b', made.slice(i, i + 50).map((m) => m.o), t + i);
+      const everything = (await store.queryIocs({ status: 'all', limit: 10_000 })).items;
+      assert.equal(everything.length, 400);
+      // The oldest 300 revoked, and a few later ones: the active walk passes over them first.
+      const revoked = everything.filter((_, i) => i < 300 || i % 31 === 0);
+      await store.revokeIocs(revoked.map((r) => r.id), t + 10_000);
+      const full = (await store.queryIocs({ status: 'all', limit: 10_000 })).items;
+      const bandOf = (score: number) => BAND_OF(score);
+      const queries: Array<Omit<IocQuery, 'limit'>> = [
+        { status: 'active' }, { status: 'revoked' }, { status: 'active', band: 'high' }, { status: 'all', band: 'low' },
+        { status: 'active', types: ['ipv4', 'url'] }, { status: 'active', sector: 'energy' }, { status: 'active', sector: 'energy', band: 'high' },
+        { status: 'active', source: 'a' }, { status: 'active', source: 'b', sector: 'energy' }, { status: 'active', types: ['domain'], band: 'low' },
+        { status: 'active', since: full[350]!.addedAt - 1 },
+      ];
+      for (const q of queries) {
+        const expected = full.filter((r) => (q.status === 'all' || r.status === q.status) && (!q.band || bandOf(r.score) === q.band) && (!q.types || q.types.includes(r.type)) &&
+          (!q.sector || r.sectors.includes(q.sector)) && (!q.source || r.sources.includes(q.source)) && (q.since === undefined || r.addedAt > q.since));
+        for (const limit of [1, 3, 100]) {
+          const listed = await walk((after) => store.listIocs({ ...q, limit, ...(after ? { after } : {}) }), limit);
+          assert.deepEqual(listed.map((r) => r.id), expected.map((r) => r.id), `${JSON.stringify(q)} limit ${limit}`);
+        }
+        const queried = await walk((after) => store.queryIocs({ ...q, limit: 7, ...(after ? { after } : {}) }), 7);
+        assert.deepEqual(queried.map((r) => r.id), expected.map((r) => r.id), JSON.stringify(q));
+        const exported = await walk(async (after) => {
+          const page = await store.pageStixObjects({ ...q, limit: 5, ...(after ? { after } : {}) });
+          return { items: page.objects, next: page.next };
+        }, 5);
+        assert.deepEqual(exported, (await store.pageStixObjects({ ...q, limit: 10_000 })).objects, JSON.stringify(q));
+      }
+      // Not vacuous: each kind of filter keeps some IOCs and passes over others.
+      assert.ok(full.some((r) => r.status === 'active' && bandOf(r.score) === 'high') && full.some((r) => r.status === 'active' && r.sectors.includes('energy')));
     }));
   });
 }

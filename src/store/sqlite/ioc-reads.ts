@@ -1,5 +1,5 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
-import { iocPageOf, iocSelectSql, type IocSqlDialect, STIX_PAGE } from '../ioc-select.js';
+import { iocPageOf, iocSelectSql, type IocSqlDialect, type IocWalkPosition, STIX_PAGE, walkFiltered, walkTallySql, walkWindowEndSql } from '../ioc-select.js';
 import { type PositionForm, readPastPosition } from '../position-seek.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
 import { limitLiteral } from '../sql-literals.js';
@@ -9,8 +9,8 @@ import type { IocDetail, IocListPage, IocPage, IocQuery, StixPage } from '../typ
 import type { SqliteConnection } from './connection.js';
 import { IOC_BY_STIX_ID, type IocRow } from './log-work.js';
 
-/** ioc-select.ts in SQLite: `?` placeholders; a value by its integer key (lookup-keys.ts). */
-function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = '', form: PositionForm = 'tuple'): { sql: string; params: unknown[] } {
+/** ioc-select.ts's dialect in SQLite: `?` placeholders, bound in the order they are handed out; a value by its integer key (lookup-keys.ts). */
+function sqliteIocDialect(): { params: unknown[]; dialect: IocSqlDialect } {
   const params: unknown[] = [];
   const param = (value: unknown) => {
     params.push(value);
@@ -26,9 +26,13 @@ function sqliteIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: 
     filterOnly: (column) => `+${column}`,
     limit: limitLiteral,
   };
-  const sql = iocSelectSql(q, columns, join, dialect, form);
-  return { sql, params };
+  return { params, dialect };
 }
+
+type WalkQuery = IocQuery & { redistributableOnly?: boolean };
+
+/** What a walk's windows are sized by (scan-window.ts): the index that drives it. */
+const walkKind = (q: IocQuery) => `walk:${q.sector !== undefined ? 'sector' : q.source !== undefined ? 'source' : q.types?.length === 1 ? 'type' : 'all'}`;
 
 /** The REST list's columns: the TLP and status quoted as JSON strings by SQLite. */
 const LIST_TEXT_COLUMNS = listTextColumns((column) => `json_quote(${column})`);
@@ -37,29 +41,75 @@ const LIST_TEXT_COLUMNS = listTextColumns((column) => `json_quote(${column})`);
 export class SqliteIocReads implements IocReads {
   constructor(private readonly conn: SqliteConnection) {}
 
-  /** The rows of one page (limit + 1 at most) in the walk's order, past the position in two seeks (position-seek.ts). */
-  private pageRows<T>(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = ''): T[] {
-    return readPastPosition(q.after !== undefined, q.limit + 1, (form) => {
-      const { sql, params } = sqliteIocSql(q, columns, join, form);
-      return this.conn.statement(sql, 'raw').all(...params) as T[];
+  /**
+   * The rows of one page (limit + 1 at most) in the walk's order, past the position in two seeks (position-seek.ts). A
+   * walk whose filters may pass over many entries of its index (walkFiltered) is read in windows of that index, with a
+   * turn of the event loop between them.
+   */
+  private async pageRows<T>(q: WalkQuery, columns: string, join = ''): Promise<T[]> {
+    const read = (part: WalkQuery, until?: IocWalkPosition) => readPastPosition(part.after !== undefined, part.limit + 1, (form) => {
+      const { params, dialect } = sqliteIocDialect();
+      return this.conn.statement(iocSelectSql(part, columns, join, dialect, form, until), 'raw').all(...params) as T[];
     });
+    if (!walkFiltered(q) || this.conn.windows.fitsOneTurn(walkKind(q), this.passesOver(q))) return read(q);
+    const rows: T[] = [];
+    let part = q;
+    await this.conn.windows.run(walkKind(q), q.limit, (entries) => {
+      const end = this.windowEnd(part, entries);
+      for (const row of read(part, end)) rows.push(row);
+      if (rows.length > q.limit || end === undefined) return true;
+      part = { ...q, after: end, limit: q.limit - rows.length };
+      return false;
+    });
+    return rows;
+  }
+
+  /**
+   * At most how many entries of its driving index a page of `q` passes over, from the IOC tallies (walkTallySql): those
+   * its filters do not keep. Undefined when the tallies cannot tell.
+   */
+  private passesOver(q: WalkQuery): number | undefined {
+    const params: Record<string, string> = {};
+    let n = 0;
+    const sql = walkTallySql(q, (value) => {
+      const name = `t${n++}`;
+      params[name] = value;
+      return `@${name}`;
+    });
+    if (sql === undefined) return undefined;
+    const { drive, matching } = this.conn.statement(sql).get(params) as { drive: number; matching: number };
+    return drive - matching;
+  }
+
+  /**
+   * The last position of a window of about `entries` entries of the walk's index past `q`'s position: the rest of the
+   * position's `added_at` and then what follows are two seeks (position-seek.ts), so a window holds up to `entries` of
+   * either (any bound gives the same page). Undefined when fewer follow: the window runs to the end.
+   */
+  private windowEnd(q: WalkQuery, entries: number): IocWalkPosition | undefined {
+    const end = (form: PositionForm) => {
+      const { params, dialect } = sqliteIocDialect();
+      const row = this.conn.statement(walkWindowEndSql(q, dialect, form, entries), 'raw').get(...params) as [number, number] | undefined;
+      return row && { addedAt: row[0], rowId: row[1] };
+    };
+    return q.after === undefined ? end('tuple') : (end('same-first') ?? end('later'));
   }
 
   async queryIocs(q: IocQuery): Promise<IocPage> {
     if (q.types?.length === 0) return { items: [], next: null };
-    const { rows, next } = iocPageOf(this.pageRows<ListedRow>(q, LIST_COLUMNS), q.limit, (r) => ({ addedAt: r[6], rowId: r[16] }));
+    const { rows, next } = iocPageOf(await this.pageRows<ListedRow>(q, LIST_COLUMNS), q.limit, (r) => ({ addedAt: r[6], rowId: r[16] }));
     return { items: rows.map(toListedIoc), next };
   }
 
   async listIocs(q: IocQuery): Promise<IocListPage> {
     if (q.types?.length === 0) return { items: [], next: null };
-    const { rows, next } = iocPageOf(this.pageRows<ListTextRow>(q, LIST_TEXT_COLUMNS), q.limit, (r) => ({ addedAt: r[6], rowId: r[9] }));
+    const { rows, next } = iocPageOf(await this.pageRows<ListTextRow>(q, LIST_TEXT_COLUMNS), q.limit, (r) => ({ addedAt: r[6], rowId: r[9] }));
     return { items: rows.map(toListRow), next };
   }
 
   async pageStixObjects(q: IocQuery): Promise<StixPage> {
     if (q.types?.length === 0) return { objects: [], next: null };
-    const all = this.pageRows<[string, number, number]>({ ...q, redistributableOnly: true }, STIX_PAGE.columns, STIX_PAGE.join);
+    const all = await this.pageRows<[string, number, number]>({ ...q, redistributableOnly: true }, STIX_PAGE.columns, STIX_PAGE.join);
     const { rows, next } = iocPageOf(all, q.limit, (r) => ({ addedAt: r[1], rowId: r[2] }));
     return { objects: rows.map((r) => r[0]), next };
   }
