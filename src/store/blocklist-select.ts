@@ -29,6 +29,7 @@ export function blocklistPageSql(
   form: PositionForm = 'tuple',
   drive: BlocklistDrive = 'score',
   filterOnly: (column: string) => string = (column) => column,
+  until?: number,
 ): string {
   const byScore = drive === 'score';
   const score = byScore ? 'i.score' : filterOnly('i.score');
@@ -48,6 +49,8 @@ export function blocklistPageSql(
     where.push(positionCondition(form, score, 'i.id', '<', param(s, 'integer'), () => param(rowId, 'bigint')));
   }
   if (q.since !== undefined) where.push(`${added} > ${param(q.since, 'bigint')}`);
+  // A window of a sorting drive (blocklistWindowEndSql): the IOCs it selects up to this added_at.
+  if (until !== undefined) where.push(`${added} <= ${param(until, 'bigint')}`);
   // Primary-key probes per row: (sector, ioc_added_at, ioc_id) and (ioc_id, source_id).
   if (q.sector !== undefined && drive !== 'sector') where.push(`EXISTS (SELECT 1 FROM ioc_sectors s WHERE s.sector = ${param(q.sector, 'text')} AND s.ioc_added_at = i.added_at AND s.ioc_id = i.id)`);
   if (q.source !== undefined && drive !== 'source') where.push(`EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ${param(q.source, 'text')})`);
@@ -67,6 +70,44 @@ export function blocklistDriveCountSql(q: BlocklistQuery, drive: Exclude<Blockli
       ? { sql: `SELECT 1 FROM ioc_sectors WHERE sector = ?${since}`, params: [q.sector, ...sinceParams] }
       : { sql: `SELECT 1 FROM sightings INDEXED BY sightings_source WHERE source_id = ?${since}`, params: [q.source, ...sinceParams] };
   return { sql: `SELECT count(*) FROM (${range.sql} LIMIT ${limitLiteral(cap)})`, params: range.params };
+}
+
+/**
+ * The added_at that ends a window of about `entries` IOCs of a sorting drive (not `score`) after `q.since`: the
+ * `entries`-th of the drive's index, no row when fewer follow. A window holds every IOC of its last added_at (a
+ * transaction's IOCs share one), so that windows are bounded on that column alone, which each index seeks. SQLite's SQL
+ * (`?` placeholders), and its values.
+ */
+export function blocklistWindowEndSql(q: BlocklistQuery, drive: Exclude<BlocklistDrive, 'score'>, entries: number): { sql: string; params: unknown[] } {
+  const after = q.since ?? -1;
+  const range = drive === 'since'
+    ? { sql: 'SELECT added_at FROM iocs INDEXED BY iocs_type_added WHERE type = ? AND added_at > ? ORDER BY added_at', params: [q.type, after] }
+    : drive === 'sector'
+      ? { sql: 'SELECT ioc_added_at FROM ioc_sectors WHERE sector = ? AND ioc_added_at > ? ORDER BY ioc_added_at', params: [q.sector, after] }
+      : { sql: 'SELECT ioc_added_at FROM sightings INDEXED BY sightings_source WHERE source_id = ? AND ioc_added_at > ? ORDER BY ioc_added_at', params: [q.source, after] };
+  return { sql: `${range.sql} LIMIT 1 OFFSET ${limitLiteral(entries - 1)}`, params: range.params };
+}
+
+/**
+ * Two pages in blocklist order (score, then id, highest first) merged: the first `limit` entries of both. The windows
+ * of a sorting drive each give their own best (blocklistWindowEndSql); the page is the best of them.
+ */
+export function mergeBlocklistPages<T extends { score: number; rowId: number }>(a: T[], b: T[], limit: number): T[] {
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && (x.score > y.score || (x.score === y.score && x.rowId > y.rowId)))) {
+      out.push(x!);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
 }
 
 /**

@@ -99,4 +99,40 @@ describe('SQLite: filtered TAXII pages read in windows of members', () => {
       await store.close();
     }
   });
+
+  it('reads a blocklist page driven by a rare sector in windows of its IOCs, the best of each merged', async () => {
+    const store = await sqliteStore();
+    try {
+      await store.upsertSource(source({ id: 'feed' }));
+      // 3,000 IPv4s in 30 transactions (30 instants), every 15th in a sector: a page of 20 or 50 is driven by the
+      // sector's 200 IOCs (fewer than √(20 × 3,000)), read in windows from 64 of them; smaller pages by score.
+      for (let b = 0; b < 30; b++) {
+        await store.upsertObservations('feed', Array.from({ length: 100 }, (_, k) => {
+          const i = b * 100 + k;
+          return observation({ type: 'ipv4', value: `198.${18 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, confidence: (i * 37) % 100, sectors: i % 15 === 0 ? ['dams'] : [] });
+        }), Date.UTC(2026, 4, 17) + b * 1_000);
+      }
+      // In blocklist order: score, then id (the walk's order here), highest first.
+      const listed = (await store.queryIocs({ status: 'active', sector: 'dams', types: ['ipv4'], limit: 10_000 })).items;
+      assert.equal(listed.length, 200);
+      const expected = listed.map((r, at) => ({ value: r.value, score: r.score, at })).sort((x, y) => y.score - x.score || y.at - x.at).map((r) => r.value);
+      for (const limit of [1, 5, 20, 50]) {
+        const got: string[] = [];
+        let after: { score: number; rowId: number } | undefined;
+        let turns = 0;
+        for (;;) {
+          const page = await turnsDuring(() => store.blocklistPage({ type: 'ipv4', sector: 'dams', limit, ...(after ? { after } : {}) }));
+          turns += page.turns;
+          got.push(...page.value.map((e) => e.value));
+          if (page.value.length < limit) break;
+          after = page.value.at(-1)!;
+        }
+        assert.deepEqual(got, expected, `limit ${limit}`);
+        // (At 20 the first window holds 84 of the 200; at 50 it holds 204, all of them.)
+        if (limit === 20) assert.ok(turns >= 1, `limit ${limit}: ${turns} turns`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -1,4 +1,6 @@
-import { type BlocklistDrive, blocklistDrive, blocklistDriveCountSql, blocklistPageSql, talliesText } from '../blocklist-select.js';
+import {
+  type BlocklistDrive, blocklistDrive, blocklistDriveCountSql, blocklistPageSql, blocklistWindowEndSql, mergeBlocklistPages, talliesText,
+} from '../blocklist-select.js';
 import { readPastPosition } from '../position-seek.js';
 import type { BlocklistReads, TallyRow } from '../store.js';
 import type { BlocklistEntry, BlocklistQuery, DataVersion } from '../types.js';
@@ -10,13 +12,31 @@ export class SqliteBlocklists implements BlocklistReads {
 
   async blocklistPage(q: BlocklistQuery): Promise<BlocklistEntry[]> {
     const drive = this.driveOf(q);
+    if (drive === 'score') return this.blocklistRows(q, drive);
+    // A sorting drive reads and sorts every IOC its filter selects: in windows of them (scan-window.ts), a turn of the
+    // event loop between, each window's best merged into the page. (A sector's 20,000 IPv4s at 1M: 110 ms a page.)
+    let page: BlocklistEntry[] = [];
+    let from = q.since;
+    await this.conn.windows.run(`blocklist:${drive}`, q.limit, (entries) => {
+      const { sql, params } = blocklistWindowEndSql({ ...q, since: from }, drive, entries);
+      const end = this.conn.statement(sql, 'pluck').get(...params) as number | undefined;
+      page = mergeBlocklistPages(page, this.blocklistRows({ ...q, since: from }, drive, end), q.limit);
+      if (end === undefined) return true;
+      from = end;
+      return false;
+    });
+    return page;
+  }
+
+  /** One statement's page (of a window up to `until`, for a sorting drive), past the position in two seeks. */
+  private blocklistRows(q: BlocklistQuery, drive: BlocklistDrive, until?: number): BlocklistEntry[] {
     // Past the position in two seeks (position-seek.ts): a score is shared by thousands of IOCs.
     const rows = readPastPosition(q.after !== undefined, q.limit, (form) => {
       const params: unknown[] = [];
       const sql = blocklistPageSql(q, (v) => {
         params.push(v);
         return '?';
-      }, form, drive, (column) => `+${column}`);
+      }, form, drive, (column) => `+${column}`, until);
       return this.conn.statement(sql, 'raw').all(...params) as Array<[string, number, number]>;
     });
     return rows.map(([value, score, rowId]) => ({ value, score, rowId }));
