@@ -1,4 +1,5 @@
 import { Readable, type Writable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import type { ProducerIdentity } from '../stix/identity.js';
@@ -16,13 +17,21 @@ export type ExportFilters = Partial<Record<Exclude<(typeof IOC_LIST_PARAMS)[numb
 
 const CSV_COLUMNS = ['id', 'type', 'value', 'confidence', 'score', 'first_seen', 'last_seen', 'added_at', 'sources', 'tags', 'malware', 'sectors', 'tlp', 'status', 'valid_until'] as const;
 
-/** IOCs in REST order, page by page, as the REST representation. */
+/** IOCs a page of an export reads: with their CSV or JSON, a few ms of the event loop (2,000: 15–20 ms). */
+const EXPORT_PAGE = 500;
+
+/**
+ * IOCs in REST order, page by page, as the REST representation, a turn of the event loop between pages: SQLite answers
+ * a page without one, and a client on loopback takes the bytes as fast as they come (198,000 IOCs of CSV held every
+ * other request 3.3 s).
+ */
 async function* iocViews(store: IocReads, query: Omit<IocQuery, 'after'>, onProgress: (n: number) => void) {
   let after: IocQuery['after'];
   let remaining = query.limit;
   let count = 0;
   while (remaining > 0) {
-    const page = await store.queryIocs({ ...query, limit: Math.min(2000, remaining), ...(after ? { after } : {}) });
+    if (after) await nextTurn();
+    const page = await store.queryIocs({ ...query, limit: Math.min(EXPORT_PAGE, remaining), ...(after ? { after } : {}) });
     for (const ioc of page.items) yield iocView(ioc);
     count += page.items.length;
     remaining -= page.items.length;

@@ -59,4 +59,33 @@ describe('IOC export (socd export without the CLI)', () => {
       await store.close();
     }
   });
+
+  it('gives the event loop a turn between pages, whatever the format, and loses no IOC between them', async () => {
+    const store = await sqliteStore();
+    try {
+      await store.upsertSource(source({ id: 'feed-a' }));
+      await store.upsertObservations('feed-a', Array.from({ length: 1_200 }, (_, i) => observation({ type: 'domain', value: `e${i}.example.net` })), Date.UTC(2026, 4, 17));
+      const order = (await store.queryIocs({ status: 'active', limit: 10_000 })).items.map((i) => i.value);
+      for (const format of ['csv', 'json'] as const) {
+        const out = sink();
+        let turns = 0;
+        let running = true;
+        const tick = () => {
+          if (!running) return;
+          turns++;
+          setImmediate(tick);
+        };
+        setImmediate(tick);
+        await new IocExport(store, TEST_IDENTITY, {}).write(format, out.out, () => {});
+        running = false;
+        const values = format === 'json' ? (JSON.parse(out.text()) as Array<{ value: string }>).map((i) => i.value)
+          : out.text().trim().split('\n').slice(1).map((line) => line.split(',')[2]!);
+        assert.deepEqual(values, order, format);
+        // Three pages of 500 (a sink that never pushes back: only the pages' turns).
+        assert.ok(turns >= 2, `${format}: ${turns} turns`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MispFeedService } from '../../src/rest/misp-feed.js';
+import { observation, source } from '../support/builders.js';
+import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
+
+/** The MISP feed's reads without HTTP (test/http/misp-feed.test.ts checks the documents a MISP instance reads). */
+describe('MISP feed service', () => {
+  it('walks a source page by page with a turn of the event loop between pages, every IOC in its event', async () => {
+    const store = await sqliteStore();
+    try {
+      const now = Date.UTC(2026, 4, 17, 12);
+      await store.upsertSource(source({ id: 'feed' }));
+      await store.upsertObservations('feed', Array.from({ length: 2_500 }, (_, i) => observation({ type: 'domain', value: `m${i}.example.net`, firstSeen: now, lastSeen: now })), now);
+      const feed = new MispFeedService(store, TEST_IDENTITY, () => now);
+      let turns = 0;
+      let running = true;
+      const tick = () => {
+        if (!running) return;
+        turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const manifest = await feed.manifest();
+      running = false;
+      // One event, (feed, today); 2,500 IOCs are three pages of the walk, two turns between them.
+      assert.deepEqual(Object.keys(manifest), [feed.eventUuid('feed', '2026-05-17')]);
+      assert.ok(turns >= 2, `${turns} turns`);
+      let lines = 0;
+      for await (const chunk of feed.hashes()) lines += chunk.split('\n').length - 1;
+      assert.equal(lines, 2_500);
+    } finally {
+      await store.close();
+    }
+  });
+});
