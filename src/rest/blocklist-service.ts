@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { IocType } from '../domain/ioc-types.js';
 import { normalizeDomain } from '../domain/normalize/domain.js';
 import { InvalidParameterError } from '../errors/app-error.js';
@@ -125,7 +126,12 @@ async function* listChunks(
   const fill = async (c: (typeof cursors)[number]) => {
     if (c.at < c.rows.length || c.done) return;
     const q: BlocklistQuery = { ...base, type: c.type, limit: pageSize };
-    if (c.after) q.after = { score: c.after.score, rowId: c.after.rowId };
+    if (c.after) {
+      q.after = { score: c.after.score, rowId: c.after.rowId };
+      // A turn of the event loop between pages: SQLite answers a page without one, and a client on loopback takes the
+      // lines as fast as they come (the 200,000 IPv4s of a 1M database held every other request 270 ms).
+      await nextTurn();
+    }
     c.rows = await store.blocklistPage(q);
     c.at = 0;
     if (c.rows.length < pageSize) c.done = true;
