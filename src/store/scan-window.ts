@@ -25,10 +25,16 @@ export class WindowSize {
   /** Milliseconds a member of the last window took. */
   cost: number | undefined;
 
-  /** `cost`: a member's time in an earlier scan of the collection; `sharing`: the scans running at once. */
+  /**
+   * An entry's time when nothing of its kind was read yet: a member of `sector-dams` at 1M IOCs on SQLite (4.6 µs),
+   * rounded up. Entries read from disk cost more (about 30 µs: a first window of 4,004 took 127 ms after a start).
+   */
+  static readonly DEFAULT_COST_MS = 0.005;
+
+  /** `cost`: an entry's time in an earlier scan of the kind (else DEFAULT_COST_MS); `sharing`: the scans running at once. */
   constructor(limit: number, cost?: number, sharing = 1) {
     this.cost = cost;
-    this.members = WindowSize.bound(Math.min(4 * (limit + 1), cost === undefined ? Infinity : WindowSize.fit(cost, sharing)));
+    this.members = WindowSize.bound(Math.min(4 * (limit + 1), WindowSize.fit(cost ?? WindowSize.DEFAULT_COST_MS, sharing)));
   }
 
   /** The last window took `ms`, `sharing` scans running: sizes the next. */
@@ -53,15 +59,12 @@ export class ScanWindows {
 
   /**
    * Whether a scan that passes over at most `entries` entries (undefined: unknown) fits in a turn of the event loop, at
-   * the cost per entry the last window of this kind showed (else DEFAULT_COST_MS, a scattered one's): then it needs no
+   * the cost per entry the last window of this kind showed (else WindowSize.DEFAULT_COST_MS): then it needs no
    * windows.
    */
   fitsOneTurn(kind: string, entries: number | undefined): boolean {
-    return entries !== undefined && entries * (this.costs.get(kind) ?? ScanWindows.DEFAULT_COST_MS) <= 2 * WindowSize.WINDOW_MS;
+    return entries !== undefined && entries * (this.costs.get(kind) ?? WindowSize.DEFAULT_COST_MS) <= 2 * WindowSize.WINDOW_MS;
   }
-
-  /** A member of `sector-dams` at 1M IOCs on SQLite (4.6 µs), rounded up. */
-  static readonly DEFAULT_COST_MS = 0.005;
 
   /**
    * Calls `window(entries)` until it answers true (the page is full, or the entries ended), with a turn of the event

@@ -12,6 +12,7 @@ import { stringifyInTurns } from './envelope-text.js';
 import { forbidden, notFound } from './errors.js';
 import type { NextTokens } from './next-token.js';
 import { canonicalFilters, type PageLimits, type PagedEndpoint, parseTaxiiQuery } from './query.js';
+import { readLogPage, readObjectPage } from './page-chunks.js';
 import { formatTaxiiTimestamp } from './timestamps.js';
 import { DAY_MS } from '../domain/durations.js';
 
@@ -260,13 +261,13 @@ export class TaxiiService {
 
   private async page(c: TaxiiCollection, raw: Record<string, unknown>, endpoint: PagedEndpoint, objectId: string | undefined) {
     const { query, canonical } = this.logQuery(c, raw, endpoint, objectId);
-    const page = await this.store.pageLog(query);
+    const page = await readLogPage((q) => this.store.pageLog(q), query);
     return { ...page, next: this.nextToken(page.more, page.items[page.items.length - 1], canonical) };
   }
 
   private async objectPage(c: TaxiiCollection, raw: Record<string, unknown>, endpoint: 'objects' | 'object', objectId: string | undefined) {
     const { query, canonical } = this.logQuery(c, raw, endpoint, objectId);
-    const page = await this.store.pageObjects(query);
+    const page = await readObjectPage((q) => this.store.pageObjects(q), query);
     return { ...page, next: this.nextToken(page.more, page.last, canonical) };
   }
 

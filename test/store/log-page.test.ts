@@ -99,7 +99,9 @@ describe('WindowSize', () => {
     assert.equal(size.members, WindowSize.MAX);
     for (let i = 0; i < 20; i++) size.took(1_000);
     assert.equal(size.members, WindowSize.MIN);
-    assert.equal(new WindowSize(1_000_000).members, WindowSize.MAX);
+    // Nothing known of the kind: as many as fit WINDOW_MS at DEFAULT_COST_MS (800), however large the page.
+    assert.equal(new WindowSize(1_000_000).members, Math.floor(WindowSize.WINDOW_MS / WindowSize.DEFAULT_COST_MS));
+    assert.equal(new WindowSize(1_000_000, 0).members, WindowSize.MAX);
     assert.equal(new WindowSize(1).members, WindowSize.MIN);
   });
 
