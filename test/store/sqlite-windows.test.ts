@@ -136,3 +136,26 @@ describe('SQLite: filtered TAXII pages read in windows of members', () => {
     }
   });
 });
+
+/** The decay pass (store.ts decayIocs) on SQLite: transactions of bounded work, a turn of the event loop between them. */
+describe('SQLite: a decay pass in short transactions', () => {
+  it('revokes every expired IOC, once, over several turns of the event loop, and skips ranges of revoked ones', async () => {
+    const store = await sqliteStore();
+    try {
+      await store.upsertSource(source({ id: 'feed' }));
+      const t = Date.UTC(2026, 4, 17);
+      await store.upsertObservations('feed', Array.from({ length: 3_000 }, (_, i) => observation({ type: 'ipv4', value: `198.18.${i >> 8}.${i & 255}`, firstSeen: t, lastSeen: t })), t);
+      // The oldest third revoked already: the pass steps over them by id range.
+      const all = (await store.queryIocs({ status: 'all', limit: 10_000 })).items;
+      await store.revokeIocs(all.slice(0, 1_000).map((r) => r.id), t + 1);
+      // Years later every IOC has expired: 2,000 final versions to render, far more than one transaction's 10 ms.
+      const pass = await turnsDuring(() => store.decayIocs(t + 2_000 * 86_400_000));
+      assert.deepEqual(pass.value, { rescored: 0, revoked: 2_000, versions: 2_000 });
+      assert.ok(pass.turns >= 2, `${pass.turns} turns`);
+      assert.equal((await store.queryIocs({ status: 'active', limit: 10 })).items.length, 0);
+      assert.deepEqual(await store.decayIocs(t + 2_000 * 86_400_000), { rescored: 0, revoked: 0, versions: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+});
