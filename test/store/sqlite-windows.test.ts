@@ -159,3 +159,22 @@ describe('SQLite: a decay pass in short transactions', () => {
     }
   });
 });
+
+describe('SQLite: the end of a snapshot in short transactions', () => {
+  it('ends every unseen sighting and revokes the IOCs left without one, over several turns of the event loop', async () => {
+    const store = await sqliteStore();
+    try {
+      await store.upsertSource(source({ id: 'feed' }));
+      const t = Date.UTC(2026, 4, 17);
+      await store.upsertObservations('feed', Array.from({ length: 3_000 }, (_, i) => observation({ type: 'ipv4', value: `198.18.${i >> 8}.${i & 255}` })), t);
+      // A run that saw none of them: 3,000 sightings end, 3,000 final versions rendered.
+      const ended = await turnsDuring(() => store.endUnseenSightings('feed', 1, t + 60_000));
+      assert.equal(ended.value, 3_000);
+      assert.ok(ended.turns >= 2, `${ended.turns} turns`);
+      assert.equal((await store.queryIocs({ status: 'active', limit: 10 })).items.length, 0);
+      assert.equal((await store.queryIocs({ status: 'revoked', limit: 10_000 })).items.length, 3_000);
+    } finally {
+      await store.close();
+    }
+  });
+});

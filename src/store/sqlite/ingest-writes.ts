@@ -19,7 +19,7 @@ const LONG_LOCK_MS = 100;
 /** IOCs per transaction of a delisting and of a decay pass. */
 const DELIST_PAGE = 5000;
 const DECAY_PAGE = 5000;
-/** The work of one decay transaction: it stops past this many ms, read in pieces of so many ids (decayIocs). */
+/** The work of one decay or delisting transaction: it stops past this many ms; decay reads pieces of so many ids. */
 const DECAY_TURN_MS = 10;
 const DECAY_PIECE = 100;
 
@@ -106,15 +106,23 @@ export class SqliteIngestWrites implements IngestWrites {
         .all(sourceId, run) as number[];
       const end = db.prepare('UPDATE sightings SET ended_at = ? WHERE ioc_id = ? AND source_id = ?');
       const get = db.prepare('SELECT * FROM iocs WHERE id = ?');
-      for (let at = 0; at < ids.length; at += DELIST_PAGE) {
-        await this.conn.whenFree(() => db.transaction(() => {
+      // Up to DELIST_PAGE sightings a transaction, which stops after DECAY_TURN_MS of work (an IOC left without a live
+      // sighting is revoked: its final version rendered), a turn of the event loop between transactions.
+      for (let at = 0; at < ids.length; ) {
+        if (at > 0) await nextTurn();
+        at = await this.conn.whenFree(() => db.transaction(() => {
+          const started = performance.now();
           const work = new LogWork(this.conn, now);
-          for (const id of ids.slice(at, at + DELIST_PAGE)) {
+          const upTo = Math.min(at + DELIST_PAGE, ids.length);
+          let next = at;
+          while (next < upTo && (next === at || performance.now() - started <= DECAY_TURN_MS)) {
+            const id = ids[next++]!;
             end.run(now, id, sourceId);
             const row = get.get(id) as IocRow | undefined;
             if (row && row.status === 'active') work.reconcile(row, undefined, false);
           }
           work.finish();
+          return next;
         }).immediate());
       }
       return ids.length;
