@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { BlocklistService } from '../../src/rest/blocklist-service.js';
 import { observation, source } from '../support/builders.js';
 import { sqliteStore } from '../support/stores.js';
+import { turnsDuring } from '../support/turns.js';
 
 /** The blocklist service without HTTP (test/http checks the formats and validators a firewall reads). */
 describe('blocklist service', () => {
@@ -13,17 +14,11 @@ describe('blocklist service', () => {
       await store.upsertObservations('feed', Array.from({ length: 1_000 }, (_, i) => observation({ type: 'ipv4', value: `198.18.${i >> 8}.${i & 255}`, confidence: i % 100 })), Date.UTC(2026, 4, 17));
       // Pages of 300: four of them, three turns between.
       const list = await new BlocklistService(store, 300).prepare('ipv4', {});
-      let turns = 0;
-      let running = true;
-      const tick = () => {
-        if (!running) return;
-        turns++;
-        setImmediate(tick);
-      };
-      setImmediate(tick);
-      let text = '';
-      for await (const chunk of list.chunks()) text += chunk;
-      running = false;
+      const { value: text, turns } = await turnsDuring(async () => {
+        let all = '';
+        for await (const chunk of list.chunks()) all += chunk;
+        return all;
+      });
       const lines = text.split('\n').filter((l) => l && !l.startsWith('#'));
       assert.equal(lines.length, 1_000);
       assert.equal(new Set(lines).size, 1_000);

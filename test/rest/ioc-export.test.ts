@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { IocExport } from '../../src/rest/ioc-export.js';
 import { observation, source } from '../support/builders.js';
 import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
+import { turnsDuring } from '../support/turns.js';
 
 /** A sink that keeps what it is given. */
 function sink(): { out: Writable; text: () => string } {
@@ -68,16 +69,7 @@ describe('IOC export (socd export without the CLI)', () => {
       const order = (await store.queryIocs({ status: 'active', limit: 10_000 })).items.map((i) => i.value);
       for (const format of ['csv', 'json'] as const) {
         const out = sink();
-        let turns = 0;
-        let running = true;
-        const tick = () => {
-          if (!running) return;
-          turns++;
-          setImmediate(tick);
-        };
-        setImmediate(tick);
-        await new IocExport(store, TEST_IDENTITY, {}).write(format, out.out, () => {});
-        running = false;
+        const { turns } = await turnsDuring(() => new IocExport(store, TEST_IDENTITY, {}).write(format, out.out, () => {}));
         const values = format === 'json' ? (JSON.parse(out.text()) as Array<{ value: string }>).map((i) => i.value)
           : out.text().trim().split('\n').slice(1).map((line) => line.split(',')[2]!);
         assert.deepEqual(values, order, format);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { MispFeedService } from '../../src/rest/misp-feed.js';
 import { observation, source } from '../support/builders.js';
 import { sqliteStore, TEST_IDENTITY } from '../support/stores.js';
+import { turnsDuring } from '../support/turns.js';
 
 /** The MISP feed's reads without HTTP (test/http/misp-feed.test.ts checks the documents a MISP instance reads). */
 describe('MISP feed service', () => {
@@ -13,16 +14,7 @@ describe('MISP feed service', () => {
       await store.upsertSource(source({ id: 'feed' }));
       await store.upsertObservations('feed', Array.from({ length: 2_500 }, (_, i) => observation({ type: 'domain', value: `m${i}.example.net`, firstSeen: now, lastSeen: now })), now);
       const feed = new MispFeedService(store, TEST_IDENTITY, () => now);
-      let turns = 0;
-      let running = true;
-      const tick = () => {
-        if (!running) return;
-        turns++;
-        setImmediate(tick);
-      };
-      setImmediate(tick);
-      const manifest = await feed.manifest();
-      running = false;
+      const { value: manifest, turns } = await turnsDuring(() => feed.manifest());
       // One event, (feed, today); 2,500 IOCs are three pages of the walk, two turns between them.
       assert.deepEqual(Object.keys(manifest), [feed.eventUuid('feed', '2026-05-17')]);
       assert.ok(turns >= 2, `${turns} turns`);

@@ -3,23 +3,7 @@ import { describe, it } from 'node:test';
 import type { LogQuery, VersionSelection } from '../../src/store/types.js';
 import { observation, source } from '../support/builders.js';
 import { sqliteStore } from '../support/stores.js';
-
-/** Counts the turns of the event loop while `work` runs: a chain of setImmediate callbacks, one a turn. */
-async function turnsDuring<T>(work: () => Promise<T>): Promise<{ value: T; turns: number }> {
-  let turns = 0;
-  let running = true;
-  const tick = () => {
-    if (!running) return;
-    turns++;
-    setImmediate(tick);
-  };
-  setImmediate(tick);
-  try {
-    return { value: await work(), turns };
-  } finally {
-    running = false;
-  }
-}
+import { turnsDuring } from '../support/turns.js';
 
 /**
  * SQLite runs its statements on the event loop: a TAXII page whose filter passes over many members (an exact version

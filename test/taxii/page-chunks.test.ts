@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { cutAtBudget, logPageOf, objectPageOf } from '../../src/store/log-page.js';
 import type { LogEntry, LogPage, LogQuery } from '../../src/store/types.js';
 import { readLogPage, readObjectPage } from '../../src/taxii/page-chunks.js';
+import { turnsDuring } from '../support/turns.js';
 
 /** A version log in memory, paged as the stores page it: after the position, `limit` rows, cut at the byte budget. */
 function memoryLog(entries: LogEntry[]): { pageLog: (q: LogQuery) => Promise<LogPage>; reads: () => number } {
@@ -52,17 +53,8 @@ describe('TAXII pages read in chunks', () => {
   it('reads a large page in several reads, with turns of the event loop between them, and a small one in one', async () => {
     const entries = entriesOf(Array.from({ length: 2_500 }, () => 3), []);
     const log = memoryLog(entries);
-    let turns = 0;
-    let running = true;
-    const tick = () => {
-      if (!running) return;
-      turns++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
     const q: LogQuery = { collection: 'x', limit: 2_400, versions: { last: true, first: false, all: false, modified: [] } };
-    const page = await readObjectPage(async (r) => objectPageOf(await log.pageLog(r)), q);
-    running = false;
+    const { value: page, turns } = await turnsDuring(() => readObjectPage(async (r) => objectPageOf(await log.pageLog(r)), q));
     assert.equal(page.count, 2_400);
     assert.equal(log.reads(), 3);
     assert.ok(turns >= 2, `${turns} turns`);
