@@ -162,3 +162,23 @@ describe('SQLite: the end of a snapshot in short transactions', () => {
     }
   });
 });
+
+describe('SQLite: observations written in slices', () => {
+  it('applies a large chunk in slices with turns of the event loop between them, every IOC stored once', async () => {
+    const store = await sqliteStore();
+    try {
+      await store.upsertSource(source({ id: 'feed' }));
+      const t = Date.UTC(2026, 4, 17);
+      async function* oneChunk() {
+        yield Array.from({ length: 2_000 }, (_, i) => observation({ type: 'ipv4', value: `198.18.${i >> 8}.${i & 255}` }));
+      }
+      // One chunk of 2,000 (the connector runner's size) in slices of 500: three turns between them.
+      const written = await turnsDuring(() => store.upsertObservationStream('feed', oneChunk(), { batchSize: 25_000, clock: () => t }));
+      assert.deepEqual(written.value, { inserted: 2_000, updated: 0, unchanged: 0, ignored: 0 });
+      assert.ok(written.turns >= 3, `${written.turns} turns`);
+      assert.equal((await store.queryIocs({ status: 'active', limit: 10_000 })).items.length, 2_000);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -18,6 +18,8 @@ const LOCK_GAP_MS = 5;
 const LONG_LOCK_MS = 100;
 /** IOCs per transaction of a delisting and of a decay pass. */
 const DELIST_PAGE = 5000;
+/** Observations applied between two turns of the event loop (upsertObservationStream): about 20 ms of new IOCs. */
+const INGEST_SLICE = 500;
 const DECAY_PAGE = 5000;
 /** The work of one decay or delisting transaction: it stops past this many ms; decay reads pieces of so many ids. */
 const DECAY_TURN_MS = 10;
@@ -50,6 +52,9 @@ export class SqliteIngestWrites implements IngestWrites {
         for await (const chunk of chunks) {
           // Exactly batchSize observations per transaction, whatever the size of the chunks.
           for (let at = 0; at < chunk.length; ) {
+            // A turn of the event loop between slices of a chunk (the transaction may stay open across it): a chunk of
+            // 2,000 new IOCs, the connector runner's, is about 80 ms of work in `socd serve`'s process.
+            if (at > 0) await nextTurn();
             if (!open) {
               // A WAL grown large is copied whole first (awaited, the thread free), so that this transaction's
               // commit starts it over. The wait also lets another process take the lock.
@@ -67,7 +72,7 @@ export class SqliteIngestWrites implements IngestWrites {
               open = true;
               lockedAt = performance.now();
             }
-            const take = Math.min(chunk.length - at, opts.batchSize - pending);
+            const take = Math.min(chunk.length - at, opts.batchSize - pending, INGEST_SLICE);
             const work = new LogWork(this.conn, clock());
             work.apply(source, at === 0 && take === chunk.length ? chunk : chunk.slice(at, at + take), total, opts);
             work.finish();
