@@ -36,24 +36,25 @@ export type IocWalkPosition = NonNullable<IocQuery['after']>;
 
 /** The index that drives a REST walk: the table read in (added_at, id) order, its order columns, its own conditions. */
 interface WalkDrive {
-  from: string;
+  /** The driving table alone (a window's end is read from it), and how the IOCs join it (empty: it is `iocs i`). */
+  table: string;
+  join: string;
   k: { at: string; id: string };
   /** Conditions on the driving table alone, in the order their placeholders were handed out. */
   where: string[];
+  /** The type filter is the drive's own (the type's index). */
+  byType: boolean;
 }
 
 /** The most selective index in (added_at, id) order: the sector or source tables when those filters are given, the type's index for one type. */
 function walkDrive(q: IocQuery, d: IocSqlDialect): WalkDrive {
-  if (q.sector !== undefined) {
-    return { from: 'ioc_sectors d JOIN iocs i ON i.id = d.ioc_id', k: { at: 'd.ioc_added_at', id: 'd.ioc_id' }, where: [`d.sector = ${d.param(q.sector, 'text')}`] };
-  }
-  if (q.source !== undefined) {
-    return { from: 'sightings d JOIN iocs i ON i.id = d.ioc_id', k: { at: 'd.ioc_added_at', id: 'd.ioc_id' }, where: [`d.source_id = ${d.param(q.source, 'text')}`] };
-  }
+  const byIoc = { join: 'JOIN iocs i ON i.id = d.ioc_id', k: { at: 'd.ioc_added_at', id: 'd.ioc_id' }, byType: false };
+  if (q.sector !== undefined) return { table: 'ioc_sectors d', ...byIoc, where: [`d.sector = ${d.param(q.sector, 'text')}`] };
+  if (q.source !== undefined) return { table: 'sightings d', ...byIoc, where: [`d.source_id = ${d.param(q.source, 'text')}`] };
   // (type, added_at, id) index: a pure range scan for one type. Not beside a value, which its own index finds: for a
   // small LIMIT SQLite preferred this one (no sort) and stepped through every IOC of the type.
-  const oneType = q.types && q.types.length === 1 && q.value === undefined;
-  return { from: 'iocs i', k: { at: 'i.added_at', id: 'i.id' }, where: oneType ? [`i.type = ${d.param(q.types![0]!, 'text')}`] : [] };
+  const byType = q.types?.length === 1 && q.value === undefined;
+  return { table: 'iocs i', join: '', k: { at: 'i.added_at', id: 'i.id' }, where: byType ? [`i.type = ${d.param(q.types![0]!, 'text')}`] : [], byType };
 }
 
 /**
@@ -77,16 +78,16 @@ function walkRange(q: IocQuery, k: WalkDrive['k'], d: IocSqlDialect, form: Posit
  * The REST-order walk of IOCs under a query, as SQL: the driving table is the most selective index in
  * (added_at, id) order — the sector or source tables when those filters are given — so every page is a range scan.
  * `limit + 1` rows, so that the caller knows whether more follow (iocPageOf). `form`: how the position is written
- * (position-seek.ts); `until`: the last position of a window of the walk (walkWindowed).
+ * (position-seek.ts); `until`: the last position of a window of the walk (walkFiltered, walkWindowEndSql).
  */
 export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join: string, d: IocSqlDialect, form: PositionForm = 'tuple', until?: IocWalkPosition): string {
-  const { from, k, where } = walkDrive(q, d);
+  const { table, join: driveJoin, k, where, byType } = walkDrive(q, d);
   if (q.source !== undefined && q.sector !== undefined) {
     where.push(`EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = i.id AND s.source_id = ${d.param(q.source, 'text')})`);
   }
   // A value is of one type: look it up by each type asked for (all when none is).
   if (q.value !== undefined) where.push(d.valueIs(q.types ?? IOC_TYPES, q.value));
-  if (q.types && !(q.types.length === 1 && from === 'iocs i' && q.value === undefined) && q.types.length > 0) where.push(d.typeIn(q.types));
+  if (q.types && q.types.length > 0 && !byType) where.push(d.typeIn(q.types));
   where.push(...walkRange(q, k, d, form, until));
   if (q.band) where.push(`i.score BETWEEN ${d.param(BAND_RANGES[q.band].min, 'integer')} AND ${d.param(BAND_RANGES[q.band].max, 'integer')}`);
   // A literal (sql-literals.ts): as a placeholder, beside the partial index iocs_blocklist (status = 'active'), SQLite
@@ -94,7 +95,7 @@ export function iocSelectSql(q: IocQuery & { redistributableOnly?: boolean }, co
   if (q.status !== 'all') where.push(`${d.filterOnly('i.status')} = ${statusLiteral(q.status)}`);
   if (q.redistributableOnly) where.push(d.isSet('i.redistributable'));
   const limit = d.limit(q.limit + 1);
-  return `SELECT ${columns} FROM ${from} ${join} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT ${limit}`;
+  return `SELECT ${columns} FROM ${table} ${driveJoin} ${join} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT ${limit}`;
 }
 
 /**
@@ -137,8 +138,7 @@ export function walkTallySql(q: IocQuery & { redistributableOnly?: boolean }, pa
  * past the query's position (in `form`), no row when fewer follow. Read from that index alone.
  */
 export function walkWindowEndSql(q: IocQuery, d: IocSqlDialect, form: PositionForm, entries: number): string {
-  const { from, k, where } = walkDrive(q, d);
-  const table = from.split(' JOIN ')[0]!;
+  const { table, k, where } = walkDrive(q, d);
   where.push(...walkRange(q, k, d, form));
   return `SELECT ${k.at}, ${k.id} FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT 1 OFFSET ${entries - 1}`;
 }

@@ -13,9 +13,10 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  * How many entries (of a collection's members, or of the index that drives a REST walk) the windows of a filtered
  * scan read. The first reads a few pages' worth (a page seldom needs more), fewer if a window of the same kind read
  * before showed that to take longer than its share of WINDOW_MS; each next one is sized from the time the last took
- * per entry, at most 4 times the last, within [MIN, MAX]. The cost of an entry varies tenfold: at 1M IOCs on SQLite, 0.4 µs in `all-iocs`, whose members lie in log order beside their
- * versions, and 4.6 µs in `sector-dams`, whose versions are scattered. Scans that run at once share WINDOW_MS: the
- * windows of all of them run in one turn of the event loop.
+ * per entry, at most 4 times the last, within [MIN, MAX]. The cost of an entry varies tenfold: at 1M IOCs on SQLite,
+ * 0.4 µs in `all-iocs`, whose members lie in log order beside their versions, and 4.6 µs in `sector-dams`, whose
+ * versions are scattered. Scans that run at once share WINDOW_MS: the windows of all of them run in one turn of the
+ * event loop.
  */
 export class WindowSize {
   static readonly WINDOW_MS = 4;

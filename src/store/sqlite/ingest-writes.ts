@@ -16,13 +16,14 @@ import { IOC_BY_STIX_ID, type IocRow, LogWork } from './log-work.js';
  */
 const LOCK_GAP_MS = 5;
 const LONG_LOCK_MS = 100;
-/** IOCs per transaction of a delisting and of a decay pass. */
-const DELIST_PAGE = 5000;
 /** Observations applied between two turns of the event loop (upsertObservationStream): about 20 ms of new IOCs. */
 const INGEST_SLICE = 500;
+/** IOCs (ids, for decay) a transaction of a delisting and of a decay pass covers at most. */
+const DELIST_PAGE = 5000;
 const DECAY_PAGE = 5000;
-/** The work of one decay or delisting transaction: it stops past this many ms; decay reads pieces of so many ids. */
-const DECAY_TURN_MS = 10;
+/** The work of one delisting or decay transaction: it stops past this many ms. */
+const WRITE_TURN_MS = 10;
+/** Ids a decay transaction reads at a time. */
 const DECAY_PIECE = 100;
 
 /** Ingestion writes: observations, the end of a snapshot, relisting, decay and revocation (store.ts IngestWrites). */
@@ -111,7 +112,7 @@ export class SqliteIngestWrites implements IngestWrites {
         .all(sourceId, run) as number[];
       const end = db.prepare('UPDATE sightings SET ended_at = ? WHERE ioc_id = ? AND source_id = ?');
       const get = db.prepare('SELECT * FROM iocs WHERE id = ?');
-      // Up to DELIST_PAGE sightings a transaction, which stops after DECAY_TURN_MS of work (an IOC left without a live
+      // Up to DELIST_PAGE sightings a transaction, which stops after WRITE_TURN_MS of work (an IOC left without a live
       // sighting is revoked: its final version rendered), a turn of the event loop between transactions.
       for (let at = 0; at < ids.length; ) {
         if (at > 0) await nextTurn();
@@ -120,7 +121,7 @@ export class SqliteIngestWrites implements IngestWrites {
           const work = new LogWork(this.conn, now);
           const upTo = Math.min(at + DELIST_PAGE, ids.length);
           let next = at;
-          while (next < upTo && (next === at || performance.now() - started <= DECAY_TURN_MS)) {
+          while (next < upTo && (next === at || performance.now() - started <= WRITE_TURN_MS)) {
             const id = ids[next++]!;
             end.run(now, id, sourceId);
             const row = get.get(id) as IocRow | undefined;
@@ -152,7 +153,7 @@ export class SqliteIngestWrites implements IngestWrites {
   /**
    * In ranges of DECAY_PAGE ids (a range of rowids is one seek, whatever share of it is revoked: paged by `status =
    * 'active'` alone, the first page stepped over every revoked IOC before it), one transaction each, which stops at
-   * DECAY_TURN_MS of work and leaves the rest of its range to the next: revoking 5,000 IOCs (their final versions
+   * WRITE_TURN_MS of work and leaves the rest of its range to the next: revoking 5,000 IOCs (their final versions
    * rendered) took 650 ms. A turn of the event loop between transactions. At 1M IOCs, 800,000 of them revoked, the
    * longest turn was 922 ms.
    */
@@ -170,9 +171,9 @@ export class SqliteIngestWrites implements IngestWrites {
         const work = new LogWork(this.conn, now);
         const seqBefore = work.nextSeq();
         // Pieces of DECAY_PIECE ids (better-sqlite3 runs no other statement while one is read row by row), until the
-        // range ends or the work has taken DECAY_TURN_MS.
+        // range ends or the work has taken WRITE_TURN_MS.
         let reached = after;
-        while (reached < upTo && (reached === after || performance.now() - started <= DECAY_TURN_MS)) {
+        while (reached < upTo && (reached === after || performance.now() - started <= WRITE_TURN_MS)) {
           const to = Math.min(reached + DECAY_PIECE, upTo);
           for (const row of range.all(reached, to) as IocRow[]) {
             if (!decayDue(row, now)) continue;
