@@ -192,6 +192,24 @@ async function withFreshDatabase<T>(backend: Backend, pgServer: string | undefin
 }
 
 /**
+ * Has the kernel write back every dirty page before the next benchmark (`sync`, which returns when they are on disk).
+ * A load leaves gigabytes of them (a 1M import: its database and WAL, 1.6 GB; the read database just made, 1.5 GB): the
+ * kernel wrote them back during the reads that followed, which ran far slower (the run of 2026-12-03 22:53Z, whose read
+ * database was made in it: the SQLite bare write of stored JSON at 0.26 of its baseline, the TAXII walk at 82,730
+ * objects/s against 126,215 in the run before, whose read database was kept from an earlier one). Returns the seconds
+ * waited.
+ */
+function settleDisk(): number {
+  const t0 = Date.now();
+  try {
+    execFileSync('sync', [], { stdio: 'ignore', timeout: 300_000 });
+  } catch {
+    // No `sync` on this system (or it failed): the benchmark runs anyway.
+  }
+  return (Date.now() - t0) / 1000;
+}
+
+/**
  * Waits until PostgreSQL is quiet before the next benchmark: a CHECKPOINT (the dirty pages of the last load and of a
  * dropped schema are written now, not during the next measurement), then until no autovacuum worker runs, at most
  * `maxSeconds`. Without it, the vacuum of the 1M-row tables the import and ingest benches left behind ran during the
@@ -289,8 +307,10 @@ async function measure(): Promise<SavedRun> {
     const r = results[backend];
     const common = ['--count', String(count), '--seed', seed];
     const dbArgs = database ? ['--database', database] : [];
-    /** PostgreSQL quiet before each benchmark (settlePostgres); SQLite has no background work. */
+    /** The machine quiet before each benchmark: the kernel's writeback (settleDisk), then PostgreSQL (settlePostgres). */
     const settled = async <T>(run: () => Promise<T>): Promise<T> => {
+      const disk = settleDisk();
+      if (disk > 2) log(`dirty pages written back in ${disk.toFixed(1)} s`);
       if (backend === 'postgres') {
         const s = await settlePostgres(database!).catch((err: unknown) => (log(`warning: ${err instanceof Error ? err.message : String(err)}`), 0));
         if (s > 2) log(`PostgreSQL quiet after ${s.toFixed(1)} s (checkpoint, autovacuum)`);
@@ -325,6 +345,7 @@ async function measure(): Promise<SavedRun> {
   }
   // SQLite only: heavy work and everyone else, at the stall bench's own size.
   // After the PostgreSQL benches: their checkpoint and vacuum must not fall inside it.
+  if (!args['no-stall']) settleDisk();
   if (!args['no-stall'] && postgres.url) await settlePostgres(postgres.url).catch(() => 0);
   const stall = args['no-stall'] ? undefined : await runBench('stall (SQLite)', 'stall.js', ['--seed', seed]);
   return {

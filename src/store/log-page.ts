@@ -253,31 +253,72 @@ export const joinedPageSql = (page: string) =>
  */
 export function joinedObjectPage(objects: Buffer | null, positions: string | null, limit: number, maxBytes: number | undefined): ObjectPage | undefined {
   if (objects === null || positions === null) return { json: Buffer.alloc(0), count: 0, firstAdded: undefined, last: undefined, more: false };
-  const rows = positions.split(',').map((row) => row.split(':').map(Number) as [dateAdded: number, seq: number, bytes: number]);
+  const at = parsePositions(positions);
+  if (at === undefined) return undefined;
+  const rows = at.length / 3;
   // Every row in log order, and the bytes those of the positions: else the texts are not known to be in this order.
-  let total = rows.length - 1;
-  for (let i = 0; i < rows.length; i++) {
-    const [added, seq, bytes] = rows[i]!;
-    const before = rows[i - 1];
-    if (before && (added < before[0] || (added === before[0] && seq <= before[1]))) return undefined;
-    total += bytes;
+  let total = rows - 1;
+  for (let i = 0; i < rows; i++) {
+    const added = at[3 * i]!;
+    const seq = at[3 * i + 1]!;
+    if (i > 0 && (added < at[3 * i - 3]! || (added === at[3 * i - 3]! && seq <= at[3 * i - 2]!))) return undefined;
+    total += at[3 * i + 2]!;
   }
   if (total !== objects.length) return undefined;
   let count = 0;
   let jsonBytes = 0;
   let end = 0;
-  for (const [, , bytes] of rows) {
+  for (let i = 0; i < rows; i++) {
+    const bytes = at[3 * i + 2]!;
     if (count === limit || (count > 0 && maxBytes !== undefined && jsonBytes + bytes > maxBytes)) break;
     jsonBytes += bytes;
     end += (count > 0 ? 1 : 0) + bytes;
     count++;
   }
-  const last = rows[count - 1]!;
+  const last = 3 * (count - 1);
   return {
-    json: count === rows.length ? objects : objects.subarray(0, end),
+    json: count === rows ? objects : objects.subarray(0, end),
     count,
-    firstAdded: rows[0]![0],
-    last: { dateAdded: last[0], seq: last[1] },
-    more: count < rows.length,
+    firstAdded: at[0],
+    last: { dateAdded: at[last]!, seq: at[last + 1]! },
+    more: count < rows,
   };
+}
+
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const MINUS = 45;
+const COLON = 58;
+const COMMA_CODE = 44;
+
+/**
+ * joinedPageSql's positions, `date_added:seq:bytes` joined by commas, as one flat list (`[added, seq, bytes, added, …]`);
+ * undefined unless every field is an integer of the safe range and every row has three. Read in one pass over the
+ * characters: splitting them into a string and an array per row cost 43–49 µs a page of 100 (a twentieth of a small
+ * walk's page).
+ */
+export function parsePositions(text: string): number[] | undefined {
+  const out: number[] = [];
+  let n = 0;
+  let digits = 0;
+  let negative = false;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : COMMA_CODE;
+    if (c >= DIGIT_0 && c <= DIGIT_9) {
+      n = n * 10 + (c - DIGIT_0);
+      digits++;
+      continue;
+    }
+    if (c === MINUS && digits === 0 && !negative) {
+      negative = true;
+      continue;
+    }
+    // A field ends: at a colon inside a row, at a comma (or the end) after its third.
+    if (c !== (out.length % 3 === 2 ? COMMA_CODE : COLON) || digits === 0 || n > Number.MAX_SAFE_INTEGER) return undefined;
+    out.push(negative ? -n : n);
+    n = 0;
+    digits = 0;
+    negative = false;
+  }
+  return out;
 }

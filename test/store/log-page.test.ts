@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { cutAtBudget, joinedObjectPage, logPageOf, objectPageOf, windowedScan } from '../../src/store/log-page.js';
+import { cutAtBudget, joinedObjectPage, logPageOf, objectPageOf, parsePositions, windowedScan } from '../../src/store/log-page.js';
 import { WindowSize } from '../../src/store/scan-window.js';
 import type { LogEntry, LogQuery } from '../../src/store/types.js';
 
@@ -82,6 +82,31 @@ describe('joinedObjectPage', () => {
     // Texts that are not those the positions measure.
     assert.equal(joinedObjectPage(Buffer.concat([objects!, Buffer.from(' ')]), positions, 10, undefined), undefined);
     assert.deepEqual(joinedObjectPage(null, null, 10, 100), { json: Buffer.alloc(0), count: 0, firstAdded: undefined, last: undefined, more: false });
+  });
+});
+
+describe('parsePositions', () => {
+  const triple = fc.tuple(fc.maxSafeInteger(), fc.maxSafeNat(), fc.nat());
+  it('reads date_added:seq:bytes triples as the database writes integers, whatever their size or sign', () => {
+    fc.assert(fc.property(fc.array(triple, { minLength: 1, maxLength: 20 }), (rows) => {
+      const text = rows.map((r) => r.join(':')).join(',');
+      assert.deepEqual(parsePositions(text), rows.flat());
+    }), { numRuns: 2000 });
+  });
+
+  it('answers nothing for text that is not such triples, so that the caller reads the rows one by one', () => {
+    for (const text of ['', '1:2', '1:2:3,', '1:2:3,4:5', '1:2:3:4', '1,2,3', '1::3', '-:2:3', '1:2:3 ', '1.5:2:3', '1:2:1e3',
+      '--1:2:3', '1-:2:3', `${Number.MAX_SAFE_INTEGER + 2}:1:1`, '99999999999999999999:1:1']) {
+      assert.equal(parsePositions(text), undefined, text);
+    }
+    // Any string at all: undefined, or exactly what splitting it would read.
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('0', '1', '9', ':', ',', '-', ' ', 'x'), maxLength: 30 }), (text) => {
+      const got = parsePositions(text);
+      if (got === undefined) return;
+      const split = text.split(',').map((row) => row.split(':'));
+      assert.ok(split.every((row) => row.length === 3 && row.every((f) => /^-?[0-9]+$/.test(f))), text);
+      assert.deepEqual(got, split.flat().map(Number), text);
+    }), { numRuns: 3000 });
   });
 });
 
