@@ -43,6 +43,7 @@ import type {
   SourceSettingPatch,
   DecayResult,
   UpsertOptions,
+  SourceDay,
   SourceRecord,
   StixPage,
   UpsertResult,
@@ -101,6 +102,11 @@ export interface IocReads {
   pageStixObjects(query: IocQuery): Promise<StixPage>;
   /** TLP levels that redistributable IOCs carry: the marking definitions an export needs. */
   tlpLevelsInUse(): Promise<Tlp[]>;
+  /**
+   * The redistributable IOCs, active or revoked, that `source` lists and that were added since `from` (a midnight UTC,
+   * epoch ms), summed per UTC day in SQL (the MISP feed's manifest), days in order; days without any are left out.
+   */
+  sourceDays(source: string, from: number): Promise<SourceDay[]>;
   getIoc(id: string): Promise<IocDetail | undefined>;
   countIocs(): Promise<number>;
 }

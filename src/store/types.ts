@@ -256,6 +256,21 @@ export interface StixPage {
   next: IocPosition | null;
 }
 
+/**
+ * What one UTC day's redistributable IOCs of a source add up to (IocReads.sourceDays): the fields of a MISP event in
+ * the feed's manifest that depend on its IOCs.
+ */
+export interface SourceDay {
+  /** Days since the `from` asked for (a midnight UTC): the IOCs added in [from + day·24 h, from + (day + 1)·24 h). */
+  day: number;
+  count: number;
+  /** The latest `updatedAt` among them, epoch ms. */
+  updatedAt: number;
+  maxScore: number;
+  /** The most restrictive TLP among them, as its index in TLP_LEVELS (0 when none is known). */
+  tlp: number;
+}
+
 /** One stored version of a STIX object. `dateAdded` is epoch µs; `modified` epoch ms. */
 export interface StixVersion {
   dateAdded: number;

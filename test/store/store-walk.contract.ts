@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { bandOf as BAND_OF } from '../../src/domain/confidence.js';
+import { DAY_MS } from '../../src/domain/durations.js';
 import type { IocType } from '../../src/domain/ioc-types.js';
-import type { IocPosition, IocQuery } from '../../src/store/types.js';
+import { TLP_LEVELS, type Tlp } from '../../src/domain/tlp.js';
+import type { IocPosition, IocQuery, SourceDay } from '../../src/store/types.js';
 import { observation, source } from '../support/builders.js';
 import type { TestStore } from '../support/stores.js';
 import { withStoreOf } from './store.contract.js';
@@ -128,6 +130,57 @@ export function storeWalkContract(name: string, makeStore: () => Promise<TestSto
       }
       // Not vacuous: each kind of filter keeps some IOCs and passes over others.
       assert.ok(full.some((r) => r.status === 'active' && bandOf(r.score) === 'high') && full.some((r) => r.status === 'active' && r.sectors.includes('energy')));
+    }));
+
+    it('sums a source\'s shareable IOCs per UTC day since a midnight as the IOCs themselves add up, across instants many IOCs share', withStore(async (store) => {
+      // SQLite sums windows of the source's sightings (64 entries first, then 4× each): 600 IOCs written 50 to an instant
+      // put window ends inside instants, where the next window starts by two seeks (position-seek.ts).
+      await store.upsertSource(source({ id: 'a' }));
+      await store.upsertSource(source({ id: 'b', tlp: 'amber' }));
+      await store.upsertSource(source({ id: 'shut', redistributable: false }));
+      const from = Date.UTC(2026, 4, 10);
+      const tlps: Array<Tlp | null> = [null, 'green', 'amber', 'red', 'amber+strict'];
+      const made = Array.from({ length: 600 }, (_, n) => observation({
+        type: 'domain', value: `d${n}.example`, confidence: (n * 37) % 101, tlp: tlps[n % tlps.length]!,
+      }));
+      // Batches of 50 at one instant: the first two before `from`, then instants over five days (three on the fourth).
+      const instants = [from - DAY_MS, from - 1, from, from + 5, from + 3 * 3_600_000, from + DAY_MS, from + DAY_MS + 1, from + 3 * DAY_MS,
+        from + 3 * DAY_MS + 7, from + 3 * DAY_MS + 9, from + 4 * DAY_MS - 1, from + 6 * DAY_MS];
+      for (let i = 0; i < made.length; i += 50) {
+        const batch = made.slice(i, i + 50);
+        const at = instants[i / 50]!;
+        await store.upsertObservations(i % 150 === 100 ? 'b' : 'a', batch, at);
+        // Some of them also listed by another source, later: they count in that source's day of their first sighting.
+        await store.upsertObservations(i % 100 === 0 ? 'shut' : 'b', batch.filter((_, j) => j % 3 === 0), at + 2 * DAY_MS);
+      }
+      // Source b is no longer shared: the IOCs only it lists, seen again, are not shareable any more (they stay in its sightings).
+      await store.upsertSource(source({ id: 'b', tlp: 'amber', redistributable: false }));
+      await store.upsertObservations('b', made.slice(250, 300), from + 8 * DAY_MS);
+      const all = (await store.queryIocs({ status: 'all', limit: 10_000 })).items;
+      assert.ok(all.some((r) => r.sources.includes('b') && !r.redistributable) && all.some((r) => r.sources.includes('b') && r.redistributable));
+      // Some revoked (they stay in the feed, marked), later than the rest of their changes.
+      await store.revokeIocs(all.filter((_, i) => i % 11 === 0).map((r) => r.id), from + 9 * DAY_MS);
+      const iocs = (await store.queryIocs({ status: 'all', limit: 10_000 })).items;
+      for (const src of ['a', 'b', 'shut', 'none']) {
+        const days = new Map<number, SourceDay>();
+        for (const r of iocs) {
+          if (!r.sources.includes(src) || !r.redistributable || r.addedAt < from) continue;
+          const day = Math.floor((r.addedAt - from) / DAY_MS);
+          const d = days.get(day) ?? { day, count: 0, updatedAt: 0, maxScore: 0, tlp: 0 };
+          d.count++;
+          d.updatedAt = Math.max(d.updatedAt, r.updatedAt);
+          d.maxScore = Math.max(d.maxScore, r.score);
+          d.tlp = Math.max(d.tlp, TLP_LEVELS.indexOf(r.tlp as Tlp));
+          days.set(day, d);
+        }
+        const expected = [...days.values()].sort((x, y) => x.day - y.day);
+        assert.deepEqual(await store.sourceDays(src, from), expected, src);
+      }
+      // What the check relies on: several days, TLPs and scores, and revoked IOCs among them.
+      const a = await store.sourceDays('a', from);
+      assert.deepEqual(a.map((d) => d.day), [0, 1, 3], JSON.stringify(a));
+      assert.ok(a.some((d) => d.tlp > 0) && new Set(a.map((d) => d.maxScore)).size > 1 && a.some((d) => d.updatedAt >= from + 9 * DAY_MS));
+      assert.deepEqual((await store.sourceDays('a', from + 10 * DAY_MS)), []);
     }));
   });
 }

@@ -1,16 +1,22 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
-import { iocPageOf, iocSelectSql, STIX_PAGE } from '../ioc-select.js';
+import { addSourceDays, iocPageOf, iocSelectSql, type IocSqlDialect, sourceDaysOf, sourceDaysSql, sourceWalk, STIX_PAGE } from '../ioc-select.js';
 import { LIST_COLUMNS, type ListedRow, listTextColumns, type ListTextRow, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
-import type { IocDetail, IocListPage, IocPage, IocQuery, StixPage } from '../types.js';
+import type { IocDetail, IocListPage, IocPage, IocQuery, SourceDay, StixPage } from '../types.js';
 import type { PgConnection } from './connection.js';
 import { Params } from './copy-rows.js';
 import type { IocRow, SightingRow } from './log-work.js';
 
 /** ioc-select.ts in PostgreSQL: typed `$n` placeholders; a value by its (type, md5(value)) index. */
 function pgIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: string, join = ''): { sql: string; params: unknown[] } {
+  const { p, dialect } = pgIocDialect();
+  return { sql: iocSelectSql(q, columns, join, dialect), params: p.values };
+}
+
+/** ioc-select.ts's dialect in PostgreSQL, with the values it binds (`p`). */
+function pgIocDialect(): { p: Params; dialect: IocSqlDialect } {
   const p = new Params();
-  const sql = iocSelectSql(q, columns, join, {
+  const dialect: IocSqlDialect = {
     param: (value, type) => p.add(value, type),
     valueIs: (types, value) => {
       const v = p.add(value, 'text');
@@ -20,8 +26,8 @@ function pgIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: stri
     isSet: (column) => column,
     filterOnly: (column) => column,
     limit: (n) => p.add(n, 'bigint'),
-  });
-  return { sql, params: p.values };
+  };
+  return { p, dialect };
 }
 
 /** The REST list's columns: the TLP and status quoted as JSON text (the driver would parse json into strings). */
@@ -55,6 +61,15 @@ export class PgIocReads implements IocReads {
     const all = await this.conn.rows<{ json: string; added_at: number; id: number }>(sql, params, true);
     const { rows, next } = iocPageOf(all, q.limit, (r) => ({ addedAt: r.added_at, rowId: r.id }));
     return { objects: rows.map((r) => r.json), next };
+  }
+
+  /** One statement (PostgreSQL's do not hold the event loop; a source of 1M IOCs holds one connection of the pool for it). */
+  async sourceDays(source: string, from: number): Promise<SourceDay[]> {
+    const { p, dialect } = pgIocDialect();
+    const sql = sourceDaysSql(sourceWalk(source, from), from, dialect);
+    const days = new Map<number, SourceDay>();
+    addSourceDays(days, await this.conn.rows(sql, p.values, true));
+    return sourceDaysOf(days);
   }
 
   async tlpLevelsInUse(): Promise<Tlp[]> {

@@ -1,11 +1,14 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
-import { iocPageOf, iocSelectSql, type IocSqlDialect, type IocWalkPosition, STIX_PAGE, walkFiltered, walkTallySql, walkWindowEndSql } from '../ioc-select.js';
+import {
+  addSourceDays, iocPageOf, iocSelectSql, type IocSqlDialect, type IocWalkPosition, sourceDaysOf, sourceDaysSql, sourceWalk, STIX_PAGE, walkFiltered,
+  walkTallySql, walkWindowEndSql,
+} from '../ioc-select.js';
 import { type PositionForm, readPastPosition } from '../position-seek.js';
 import { stixKey, valueKey } from '../lookup-keys.js';
 import { limitLiteral } from '../sql-literals.js';
 import { LIST_COLUMNS, type ListedRow, listTextColumns, type ListTextRow, type SightingColumns, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
-import type { IocDetail, IocListPage, IocPage, IocQuery, StixPage } from '../types.js';
+import type { IocDetail, IocListPage, IocPage, IocQuery, SourceDay, StixPage } from '../types.js';
 import type { SqliteConnection } from './connection.js';
 import { IOC_BY_STIX_ID, type IocRow } from './log-work.js';
 
@@ -112,6 +115,29 @@ export class SqliteIocReads implements IocReads {
     const all = await this.pageRows<[string, number, number]>({ ...q, redistributableOnly: true }, STIX_PAGE.columns, STIX_PAGE.join);
     const { rows, next } = iocPageOf(all, q.limit, (r) => ({ addedAt: r[1], rowId: r[2] }));
     return { objects: rows.map((r) => r[0]), next };
+  }
+
+  /**
+   * In windows of the source's sightings (scan-window.ts), a turn of the event loop between them: one statement over a
+   * source of 1M IOCs would hold every other request for about a second. Each window is summed in SQL (both seeks past
+   * its start, position-seek.ts), and the windows' sums are merged. The first window is the smallest (a page of no
+   * rows: 64 entries), and each grows 4× until a window takes its share of WindowSize.WINDOW_MS.
+   */
+  async sourceDays(source: string, from: number): Promise<SourceDay[]> {
+    const days = new Map<number, SourceDay>();
+    let after: IocWalkPosition | undefined;
+    await this.conn.windows.run('days:source', 0, (entries) => {
+      const q = sourceWalk(source, from, after);
+      const end = this.windowEnd(q, entries);
+      for (const form of after === undefined ? (['tuple'] as const) : (['same-first', 'later'] as const)) {
+        const { params, dialect } = sqliteIocDialect();
+        addSourceDays(days, this.conn.statement(sourceDaysSql(q, from, dialect, form, end)).all(...params) as Parameters<typeof addSourceDays>[1]);
+      }
+      if (end === undefined) return true;
+      after = end;
+      return false;
+    });
+    return sourceDaysOf(days);
   }
 
   async tlpLevelsInUse(): Promise<Tlp[]> {
