@@ -7,7 +7,7 @@ import { TLP_LEVELS, type Tlp } from '../domain/tlp.js';
 import { NotFoundError } from '../errors/app-error.js';
 import type { ProducerIdentity } from '../stix/identity.js';
 import type { IocReads, SourceRunStore } from '../store/store.js';
-import type { Ioc, SourceRecord } from '../store/types.js';
+import type { Ioc, IocPosition, SourceRecord } from '../store/types.js';
 
 /**
  * GET /api/v1/feeds/misp/…: the IOCs as a MISP feed, the directory layout MISP's "Add feed" (source format "MISP
@@ -146,7 +146,7 @@ export class MispFeedService {
   private readonly orgc: { name: string; uuid: string };
 
   constructor(
-    private readonly store: Pick<IocReads, 'queryIocs' | 'sourceDays'> & Pick<SourceRunStore, 'listSources'>,
+    private readonly store: Pick<IocReads, 'queryIocs' | 'sourceDays' | 'pageSharedValues'> & Pick<SourceRunStore, 'listSources'>,
     identity: ProducerIdentity,
     private readonly clock: () => number = Date.now,
   ) {
@@ -171,8 +171,8 @@ export class MispFeedService {
 
   /**
    * The redistributable IOCs `source` lists that were added in [from, to), in (added_at, id) order, page by page, a
-   * turn of the event loop between pages (SQLite answers a page without one: hashes.csv of 1M IOCs would hold every
-   * other request for seconds).
+   * turn of the event loop between pages (SQLite answers a page without one: an event of many IOCs would hold every
+   * other request until it was read).
    */
   private async *walk(source: string, from: number, to: number): AsyncGenerator<Ioc> {
     let after: { addedAt: number; rowId: number } | undefined;
@@ -262,19 +262,29 @@ export class MispFeedService {
     yield `\n],${JSON.stringify({ Tag: e.Tag, threat_level_id: e.threat_level_id, timestamp: e.timestamp, publish_timestamp: e.timestamp }).slice(1)}}\n`;
   }
 
-  /** hashes.csv: `md5(value),event uuid` per attribute of every event of the window, streamed. */
+  /**
+   * hashes.csv: `md5(value),event uuid` per attribute of every event of the window, streamed. Only the values and the
+   * days are read (IocReads.pageSharedValues), a turn of the event loop between pages.
+   */
   async *hashes(): AsyncGenerator<string> {
     const from = this.windowStart();
     for (const source of await this.sources()) {
-      let lines: string[] = [];
-      for await (const ioc of this.walk(source.id, from, Infinity)) {
-        lines.push(`${createHash('md5').update(ioc.value, 'utf8').digest('hex')},${this.eventUuid(source.id, day(ioc.addedAt))}\n`);
-        if (lines.length >= 500) {
-          yield lines.join('');
-          lines = [];
+      const uuids = new Map<string, string>();
+      let after: IocPosition | undefined;
+      for (;;) {
+        if (after) await nextTurn();
+        const page = await this.store.pageSharedValues({ source: source.id, since: from - 1, status: 'all', limit: PAGE, ...(after ? { after } : {}) });
+        let lines = '';
+        for (const { value, addedAt } of page.items) {
+          const d = day(addedAt);
+          let uuid = uuids.get(d);
+          if (uuid === undefined) uuids.set(d, (uuid = this.eventUuid(source.id, d)));
+          lines += `${createHash('md5').update(value, 'utf8').digest('hex')},${uuid}\n`;
         }
+        if (lines) yield lines;
+        if (!page.next) break;
+        after = page.next;
       }
-      if (lines.length) yield lines.join('');
     }
   }
 }

@@ -191,6 +191,9 @@ export function sourceDaysOf(days: Map<number, SourceDay>): SourceDay[] {
   return [...days.values()].sort((a, b) => a.day - b.day);
 }
 
+/** The columns of a page of shared values (pageSharedValues). */
+export const VALUE_PAGE_COLUMNS = 'i.value, i.added_at, i.id';
+
 /** The columns and join of a STIX export page (pageStixObjects): the JSON of each IOC's latest version. */
 export const STIX_PAGE = { columns: 'v.json, i.added_at, i.id', join: 'JOIN object_versions v ON v.seq = i.version_seq' } as const;
 

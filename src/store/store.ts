@@ -43,6 +43,7 @@ import type {
   SourceSettingPatch,
   DecayResult,
   UpsertOptions,
+  SharedValuePage,
   SourceDay,
   SourceRecord,
   StixPage,
@@ -100,6 +101,8 @@ export interface IocReads {
   listIocs(query: IocQuery): Promise<IocListPage>;
   /** The stored STIX JSON of the latest version of each IOC the query selects, redistributable sources only. */
   pageStixObjects(query: IocQuery): Promise<StixPage>;
+  /** The value and `addedAt` of each redistributable IOC the query selects, and nothing else (the MISP feed's hashes.csv). */
+  pageSharedValues(query: IocQuery): Promise<SharedValuePage>;
   /** TLP levels that redistributable IOCs carry: the marking definitions an export needs. */
   tlpLevelsInUse(): Promise<Tlp[]>;
   /**

@@ -271,6 +271,12 @@ export interface SourceDay {
   tlp: number;
 }
 
+/** A page of the values of shareable IOCs, with when each was added (IocReads.pageSharedValues), in REST order. */
+export interface SharedValuePage {
+  items: Array<{ value: string; addedAt: number }>;
+  next: IocPosition | null;
+}
+
 /** One stored version of a STIX object. `dateAdded` is epoch µs; `modified` epoch ms. */
 export interface StixVersion {
   dateAdded: number;

@@ -84,6 +84,10 @@ export function storeWalkContract(name: string, makeStore: () => Promise<TestSto
             }, limit);
             const oneExportPage = await store.pageStixObjects({ ...q, limit: 10_000 });
             assert.deepEqual(exported, oneExportPage.objects);
+            // The values of the same shareable IOCs (the MISP feed's hashes.csv), in the same order.
+            const shared = await walk((after) => store.pageSharedValues({ ...q, limit, ...(after ? { after } : {}) }), limit);
+            assert.deepEqual(shared, queried.filter((r) => r.redistributable).map((r) => ({ value: r.value, addedAt: r.addedAt })));
+            assert.equal(shared.length, exported.length);
           },
         ),
         { numRuns: 40 },

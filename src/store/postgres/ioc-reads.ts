@@ -1,8 +1,8 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
-import { addSourceDays, iocPageOf, iocSelectSql, type IocSqlDialect, sourceDaysOf, sourceDaysSql, sourceWalk, STIX_PAGE } from '../ioc-select.js';
+import { addSourceDays, iocPageOf, iocSelectSql, type IocSqlDialect, sourceDaysOf, sourceDaysSql, sourceWalk, STIX_PAGE, VALUE_PAGE_COLUMNS } from '../ioc-select.js';
 import { LIST_COLUMNS, type ListedRow, listTextColumns, type ListTextRow, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
-import type { IocDetail, IocListPage, IocPage, IocQuery, SourceDay, StixPage } from '../types.js';
+import type { IocDetail, IocListPage, IocPage, IocQuery, SharedValuePage, SourceDay, StixPage } from '../types.js';
 import type { PgConnection } from './connection.js';
 import { Params } from './copy-rows.js';
 import type { IocRow, SightingRow } from './log-work.js';
@@ -61,6 +61,13 @@ export class PgIocReads implements IocReads {
     const all = await this.conn.rows<{ json: string; added_at: number; id: number }>(sql, params, true);
     const { rows, next } = iocPageOf(all, q.limit, (r) => ({ addedAt: r.added_at, rowId: r.id }));
     return { objects: rows.map((r) => r.json), next };
+  }
+
+  async pageSharedValues(q: IocQuery): Promise<SharedValuePage> {
+    if (q.types?.length === 0) return { items: [], next: null };
+    const { sql, params } = pgIocSql({ ...q, redistributableOnly: true }, VALUE_PAGE_COLUMNS);
+    const { rows, next } = iocPageOf(await this.conn.arrays<[string, number, number]>(sql, params, true), q.limit, (r) => ({ addedAt: Number(r[1]), rowId: Number(r[2]) }));
+    return { items: rows.map((r) => ({ value: r[0], addedAt: Number(r[1]) })), next };
   }
 
   /** One statement (PostgreSQL's do not hold the event loop; a source of 1M IOCs holds one connection of the pool for it). */

@@ -1,6 +1,6 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import {
-  addSourceDays, iocPageOf, iocSelectSql, type IocSqlDialect, type IocWalkPosition, sourceDaysOf, sourceDaysSql, sourceWalk, STIX_PAGE, walkFiltered,
+  addSourceDays, iocPageOf, iocSelectSql, type IocSqlDialect, type IocWalkPosition, sourceDaysOf, sourceDaysSql, sourceWalk, STIX_PAGE, VALUE_PAGE_COLUMNS, walkFiltered,
   walkTallySql, walkWindowEndSql,
 } from '../ioc-select.js';
 import { type PositionForm, readPastPosition } from '../position-seek.js';
@@ -8,7 +8,7 @@ import { stixKey, valueKey } from '../lookup-keys.js';
 import { limitLiteral } from '../sql-literals.js';
 import { LIST_COLUMNS, type ListedRow, listTextColumns, type ListTextRow, type SightingColumns, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
-import type { IocDetail, IocListPage, IocPage, IocQuery, SourceDay, StixPage } from '../types.js';
+import type { IocDetail, IocListPage, IocPage, IocQuery, SharedValuePage, SourceDay, StixPage } from '../types.js';
 import type { SqliteConnection } from './connection.js';
 import { IOC_BY_STIX_ID, type IocRow } from './log-work.js';
 
@@ -115,6 +115,13 @@ export class SqliteIocReads implements IocReads {
     const all = await this.pageRows<[string, number, number]>({ ...q, redistributableOnly: true }, STIX_PAGE.columns, STIX_PAGE.join);
     const { rows, next } = iocPageOf(all, q.limit, (r) => ({ addedAt: r[1], rowId: r[2] }));
     return { objects: rows.map((r) => r[0]), next };
+  }
+
+  async pageSharedValues(q: IocQuery): Promise<SharedValuePage> {
+    if (q.types?.length === 0) return { items: [], next: null };
+    const all = await this.pageRows<[string, number, number]>({ ...q, redistributableOnly: true }, VALUE_PAGE_COLUMNS);
+    const { rows, next } = iocPageOf(all, q.limit, (r) => ({ addedAt: r[1], rowId: r[2] }));
+    return { items: rows.map((r) => ({ value: r[0], addedAt: r[1] })), next };
   }
 
   /**
