@@ -150,6 +150,17 @@ export function sourceWalk(source: string, from: number, after?: IocWalkPosition
   return { source, since: from - 1, status: 'all', limit: 1, ...(after ? { after } : {}) };
 }
 
+/**
+ * The SELECT of the ids of a source's live sightings not seen by `run` (the end of a snapshot), among its sightings past
+ * `q`'s position (in `form`) and up to `until` for a window of them: the source's sightings index alone with each
+ * sighting's row, no IOC read.
+ */
+export function unseenSightingsSql(q: IocQuery, run: number, d: IocSqlDialect, form: PositionForm = 'tuple', until?: IocWalkPosition): string {
+  const { table, k, where } = walkDrive(q, d);
+  where.push(...walkRange(q, k, d, form, until), 'd.ended_at IS NULL', `(d.seen_run IS NULL OR d.seen_run <> ${d.param(run, 'bigint')})`);
+  return `SELECT d.ioc_id FROM ${table} WHERE ${where.join(' AND ')}`;
+}
+
 /** The TLP of `i` as its index in TLP_LEVELS (the levels are constants of ours, written as literals). */
 const TLP_RANK = `CASE i.tlp ${TLP_LEVELS.map((t, n) => `WHEN '${t}' THEN ${n}`).join(' ')} END`;
 

@@ -161,6 +161,24 @@ describe('SQLite: the end of a snapshot in short transactions', () => {
       await store.close();
     }
   });
+
+  it('finds the few unseen sightings of a large source in windows of its sightings, with turns between them', async () => {
+    const store = await sqliteStore();
+    try {
+      await store.upsertSource(source({ id: 'feed' }));
+      const t = Date.UTC(2026, 4, 17);
+      const values = Array.from({ length: 3_000 }, (_, i) => observation({ type: 'ipv4', value: `198.18.${i >> 8}.${i & 255}` }));
+      await store.upsertObservations('feed', values, t, { run: 1 });
+      await store.upsertObservations('feed', values.slice(1), t + 60_000, { run: 2 });
+      // One sighting to end, one transaction: the turns are the windows' (64, 256, 1,024, then the rest at most).
+      const ended = await turnsDuring(() => store.endUnseenSightings('feed', 2, t + 60_000));
+      assert.equal(ended.value, 1);
+      assert.ok(ended.turns >= 3, `${ended.turns} turns`);
+      assert.deepEqual((await store.queryIocs({ status: 'revoked', limit: 10 })).items.map((r) => r.value), ['198.18.0.0']);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('SQLite: observations written in slices', () => {

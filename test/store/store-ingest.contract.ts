@@ -128,6 +128,34 @@ export function ingestionContract(withStore: WithStore): void {
       assert.equal(await store.endUnseenSightings('snap', r2, t1 + 1), 0, 'an ended sighting is not ended twice');
     }));
 
+    it('endUnseenSightings ends exactly the unseen sightings among many that share their instants, wherever they lie', withStore(async (store) => {
+      // SQLite reads a source's sightings in windows (64 entries first, then 4× each, position-seek.ts past each window's
+      // end): 600 sightings written 50 to an instant put window ends inside instants.
+      await store.upsertSource(source({ id: 'snap', reliability: 0.8 }));
+      await store.upsertSource(source({ id: 'other', reliability: 0.8 }));
+      const values = Array.from({ length: 600 }, (_, i) => `198.18.${i >> 8}.${i & 255}`);
+      const r1 = await store.startRun('snap', T0);
+      for (let i = 0; i < values.length; i += 50) await store.upsertObservations('snap', values.slice(i, i + 50).map((v) => ip(v)), T0 + i, { run: r1 });
+      // Some also listed by another source: their sighting ends, the IOC stays active.
+      await store.upsertObservations('other', values.filter((_, i) => i % 5 === 0).map((v) => ip(v)), T0 + HOUR);
+      const unseen = new Set(values.filter((_, i) => i % 37 === 0 || i % 50 === 49 || (i >= 60 && i < 70) || i === 599));
+      const t1 = T0 + 2 * HOUR;
+      const r2 = await store.startRun('snap', t1);
+      await store.upsertObservations('snap', values.filter((v) => !unseen.has(v)).map((v) => ip(v, t1)), t1, { run: r2 });
+      assert.equal(await store.endUnseenSightings('snap', r2, t1), unseen.size);
+      const revoked = (await store.queryIocs({ status: 'revoked', limit: 10_000 })).items.map((i) => i.value).sort();
+      assert.deepEqual(revoked, values.filter((v, i) => unseen.has(v) && i % 5 !== 0).sort());
+      const active = await store.queryIocs({ status: 'active', limit: 10_000 });
+      assert.equal(active.items.length, values.length - revoked.length);
+      for (const v of [values[0]!, values[60]!, values[65]!]) {
+        const ioc = await byValue(store, v);
+        assert.equal((await sightingBy(store, ioc.id, 'snap')).endedAt, t1, `${v}: its snap sighting ended`);
+        assert.equal(ioc.status, 'active', `${v}: still listed by other`);
+      }
+      assert.equal((await sightingBy(store, (await byValue(store, values[1]!)).id, 'snap')).endedAt, null);
+      assert.equal(await store.endUnseenSightings('snap', r2, t1 + 1), 0, 'nothing ended twice');
+    }));
+
     it('a value delisted by one source stays active on the evidence of the others', withStore(async (store) => {
       await store.upsertSource(source({ id: 's', reliability: 0.8 }));
       await store.upsertSource(source({ id: 't', name: 'Team list', reliability: 0.5 }));

@@ -3,11 +3,13 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { IocType } from '../../domain/ioc-types.js';
 import type { Tlp } from '../../domain/tlp.js';
 import { decayDue, oneChunk, RELIST_BATCH, relistedOf } from '../ingest-rules.js';
+import { type IocWalkPosition, unseenSightingsSql } from '../ioc-select.js';
 import { stixKey } from '../lookup-keys.js';
 import type { IngestWrites } from '../store.js';
 import type { DecayResult, Observation, RenderIocVersion, UpsertOptions, UpsertResult } from '../types.js';
 import { isBusy } from './busy-wait.js';
 import type { SqliteConnection } from './connection.js';
+import { sqliteIocDialect, walkWindowEnd } from './ioc-reads.js';
 import { IOC_BY_STIX_ID, type IocRow, LogWork } from './log-work.js';
 
 /**
@@ -106,10 +108,21 @@ export class SqliteIngestWrites implements IngestWrites {
     const { db } = this.conn;
     this.conn.source(sourceId);
     return this.conn.writes.run(async () => {
-      const ids = db
-        .prepare('SELECT ioc_id FROM sightings WHERE source_id = ? AND ended_at IS NULL AND (seen_run IS NULL OR seen_run <> ?)')
-        .pluck()
-        .all(sourceId, run) as number[];
+      // Read in windows of the source's sightings (scan-window.ts), a turn of the event loop between them: one statement
+      // read every sighting of the source at the end of each of its snapshots (1M: 408–627 ms), however few it ends.
+      const ids: number[] = [];
+      let after: IocWalkPosition | undefined;
+      await this.conn.windows.run('unseen:source', 0, (entries) => {
+        const q = { source: sourceId, status: 'all' as const, limit: 1, ...(after ? { after } : {}) };
+        const until = walkWindowEnd(this.conn, q, entries);
+        for (const form of after === undefined ? (['tuple'] as const) : (['same-first', 'later'] as const)) {
+          const { params, dialect } = sqliteIocDialect();
+          for (const id of this.conn.statement(unseenSightingsSql(q, run, dialect, form, until), 'pluck').all(...params) as number[]) ids.push(id);
+        }
+        if (until === undefined) return true;
+        after = until;
+        return false;
+      });
       const end = db.prepare('UPDATE sightings SET ended_at = ? WHERE ioc_id = ? AND source_id = ?');
       const get = db.prepare('SELECT * FROM iocs WHERE id = ?');
       // Up to DELIST_PAGE sightings a transaction, which stops after WRITE_TURN_MS of work (an IOC left without a live

@@ -13,7 +13,7 @@ import type { SqliteConnection } from './connection.js';
 import { IOC_BY_STIX_ID, type IocRow } from './log-work.js';
 
 /** ioc-select.ts's dialect in SQLite: `?` placeholders, bound in the order they are handed out; a value by its integer key (lookup-keys.ts). */
-function sqliteIocDialect(): { params: unknown[]; dialect: IocSqlDialect } {
+export function sqliteIocDialect(): { params: unknown[]; dialect: IocSqlDialect } {
   const params: unknown[] = [];
   const param = (value: unknown) => {
     params.push(value);
@@ -39,6 +39,20 @@ const walkKind = (q: IocQuery) => `walk:${q.sector !== undefined ? 'sector' : q.
 
 /** The REST list's columns: the TLP and status quoted as JSON strings by SQLite. */
 const LIST_TEXT_COLUMNS = listTextColumns((column) => `json_quote(${column})`);
+
+/**
+ * The last position of a window of about `entries` entries of `q`'s driving index past its position: the rest of the
+ * position's `added_at` and then what follows are two seeks (position-seek.ts), so a window holds up to `entries` of
+ * either (any bound gives the same rows). Undefined when fewer follow: the window runs to the end.
+ */
+export function walkWindowEnd(conn: SqliteConnection, q: IocQuery, entries: number): IocWalkPosition | undefined {
+  const end = (form: PositionForm) => {
+    const { params, dialect } = sqliteIocDialect();
+    const row = conn.statement(walkWindowEndSql(q, dialect, form, entries), 'raw').get(...params) as [number, number] | undefined;
+    return row && { addedAt: row[0], rowId: row[1] };
+  };
+  return q.after === undefined ? end('tuple') : (end('same-first') ?? end('later'));
+}
 
 /** The IOCs as the REST API and the STIX export read them (store.ts IocReads). */
 export class SqliteIocReads implements IocReads {
@@ -90,12 +104,7 @@ export class SqliteIocReads implements IocReads {
    * either (any bound gives the same page). Undefined when fewer follow: the window runs to the end.
    */
   private windowEnd(q: WalkQuery, entries: number): IocWalkPosition | undefined {
-    const end = (form: PositionForm) => {
-      const { params, dialect } = sqliteIocDialect();
-      const row = this.conn.statement(walkWindowEndSql(q, dialect, form, entries), 'raw').get(...params) as [number, number] | undefined;
-      return row && { addedAt: row[0], rowId: row[1] };
-    };
-    return q.after === undefined ? end('tuple') : (end('same-first') ?? end('later'));
+    return walkWindowEnd(this.conn, q, entries);
   }
 
   async queryIocs(q: IocQuery): Promise<IocPage> {
