@@ -107,6 +107,10 @@ export function relistedOf(type: IocType, value: string, firstSeen: number, conf
 
 /** Observations per transaction of a relisting. */
 export const RELIST_BATCH = 5000;
+/** Sightings of the source read at a time by relistSource: a chunk of observations, as a connector run hands over. */
+export const RELIST_WINDOW = 2000;
+/** A row of ioc-select.ts liveSightingsSql: type, value, first_seen, confidence, reference, tlp, then the position. */
+export type RelistRow = [IocType, string, number, number | null, string | null, Tlp, number, number];
 
 /** One chunk, as the stream of observations that upsertObservationStream takes. */
 export async function* oneChunk<T>(chunk: readonly T[]): AsyncGenerator<readonly T[]> {

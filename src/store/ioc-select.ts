@@ -151,14 +151,40 @@ export function sourceWalk(source: string, from: number, after?: IocWalkPosition
 }
 
 /**
+ * The SELECT of `columns` over a source's sightings `d` (and their IOCs `i` when `withIocs`) past `q`'s position (in
+ * `form`), up to `until` for a window of them and at most `limit` rows, in the order of the source's sightings index,
+ * with `extra` conditions (a function: their placeholders come after the others').
+ */
+function sourceSightingsSql(q: IocQuery, d: IocSqlDialect, form: PositionForm, until: IocWalkPosition | undefined, limit: number | undefined,
+  columns: string, withIocs: boolean, extra: () => string[]): string {
+  const { table, join, k, where } = walkDrive(q, d);
+  where.push(...walkRange(q, k, d, form, until), ...extra());
+  return `SELECT ${columns} FROM ${table} ${withIocs ? join : ''} WHERE ${where.join(' AND ')} ORDER BY ${k.at}, ${k.id}${limit === undefined ? '' : ` LIMIT ${d.limit(limit)}`}`;
+}
+
+/**
  * The SELECT of the ids of a source's live sightings not seen by `run` (the end of a snapshot), among its sightings past
  * `q`'s position (in `form`) and up to `until` for a window of them: the source's sightings index alone with each
  * sighting's row, no IOC read.
  */
 export function unseenSightingsSql(q: IocQuery, run: number, d: IocSqlDialect, form: PositionForm = 'tuple', until?: IocWalkPosition): string {
-  const { table, k, where } = walkDrive(q, d);
-  where.push(...walkRange(q, k, d, form, until), 'd.ended_at IS NULL', `(d.seen_run IS NULL OR d.seen_run <> ${d.param(run, 'bigint')})`);
-  return `SELECT d.ioc_id FROM ${table} WHERE ${where.join(' AND ')}`;
+  return sourceSightingsSql(q, d, form, until, undefined, 'd.ioc_id', false,
+    () => ['d.ended_at IS NULL', `(d.seen_run IS NULL OR d.seen_run <> ${d.param(run, 'bigint')})`]);
+}
+
+/**
+ * The SELECT of a source's live sightings as relisting reads them (IngestWrites.relistSource): `type, value, first_seen,
+ * confidence, reference, tlp`, then the position `ioc_added_at, ioc_id` (pages continue from the last), past `q`'s
+ * position (in `form`), up to `until` and at most `limit` rows.
+ */
+export function liveSightingsSql(q: IocQuery, d: IocSqlDialect, form: PositionForm = 'tuple', until?: IocWalkPosition, limit?: number): string {
+  return sourceSightingsSql(q, d, form, until, limit, 'i.type, i.value, d.first_seen, d.confidence, d.reference, i.tlp, d.ioc_added_at, d.ioc_id', true,
+    () => ['d.ended_at IS NULL']);
+}
+
+/** Where a walk of a source's sightings starts: `after` its position, if any (sourceSightingsSql's readers). */
+export function sightingsWalk(source: string, after?: IocWalkPosition): IocQuery {
+  return { source, status: 'all', limit: 1, ...(after ? { after } : {}) };
 }
 
 /** The TLP of `i` as its index in TLP_LEVELS (the levels are constants of ours, written as literals). */

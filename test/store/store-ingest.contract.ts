@@ -253,6 +253,31 @@ export function ingestionContract(withStore: WithStore): void {
       assert.equal(await store.endUnseenSightings('snap', r3, t2), 0, 'the relisting marked the run: nothing to delist after it');
     }));
 
+    it('relistSource sees every live sighting of a large source once, across its windows and the instants they share', withStore(async (store) => {
+      // Read 2,000 sightings at a time (RELIST_WINDOW): 4,500 written 750 to an instant put window ends inside instants.
+      await store.upsertSource(source({ id: 'snap', reliability: 0.8 }));
+      const values = Array.from({ length: 4_500 }, (_, i) => `198.19.${i >> 8}.${i & 255}`);
+      const r1 = await store.startRun('snap', T0);
+      for (let i = 0; i < values.length; i += 750) await store.upsertObservations('snap', values.slice(i, i + 750).map((v) => ip(v)), T0 + i, { run: r1 });
+      // A snapshot without some of them, around the window ends too: their sightings end.
+      const gone = new Set(values.filter((_, i) => i % 97 === 0 || (i >= 1_995 && i < 2_010)));
+      const r2 = await store.startRun('snap', T0 + HOUR);
+      await store.upsertObservations('snap', values.filter((v) => !gone.has(v)).map((v) => ip(v, T0 + HOUR)), T0 + HOUR, { run: r2 });
+      assert.equal(await store.endUnseenSightings('snap', r2, T0 + HOUR), gone.size);
+
+      const t2 = T0 + 10 * DAY;
+      const r3 = await store.startRun('snap', t2);
+      const skipped = new Set(values.filter((_, i) => i % 10 === 3));
+      const result = await store.relistSource('snap', r3, t2, { skip: (type, value) => type === 'ipv4' && skipped.has(value) });
+      const relisted = values.filter((v) => !gone.has(v) && !skipped.has(v));
+      assert.deepEqual(result, { inserted: 0, updated: relisted.length, unchanged: 0, ignored: 0 });
+      const active = (await store.queryIocs({ status: 'active', limit: 10_000 })).items;
+      assert.deepEqual(active.filter((i) => i.lastSeen === t2).map((i) => i.value).sort(), [...relisted].sort());
+      assert.deepEqual(active.filter((i) => i.lastSeen !== t2).map((i) => i.value).sort(), values.filter((v) => !gone.has(v) && skipped.has(v)).sort());
+      // The skipped ones were not seen by the run: the next delisting would end exactly them.
+      assert.equal(await store.endUnseenSightings('snap', r3, t2), values.filter((v) => !gone.has(v) && skipped.has(v)).length);
+    }));
+
     it('relistSource keeps the TLP the listing gave (a 304 brings nothing new)', withStore(async (store) => {
       await store.upsertSource(source({ id: 'snap', tlp: 'clear' }));
       const r1 = await store.startRun('snap', T0);

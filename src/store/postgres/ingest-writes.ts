@@ -3,10 +3,12 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type pg from 'pg';
 import type { IocType } from '../../domain/ioc-types.js';
 import type { Tlp } from '../../domain/tlp.js';
-import { countOutcome, decayDue, incomingOf, observationStep, oneChunk, RELIST_BATCH, relistedOf } from '../ingest-rules.js';
+import { type IocWalkPosition, liveSightingsSql, sightingsWalk } from '../ioc-select.js';
+import { countOutcome, decayDue, incomingOf, observationStep, RELIST_BATCH, RELIST_WINDOW, type RelistRow, relistedOf } from '../ingest-rules.js';
 import type { IngestWrites } from '../store.js';
 import type { DecayResult, Observation, RenderIocVersion, SourceRecord, UpsertOptions, UpsertResult } from '../types.js';
 import type { PgConnection } from './connection.js';
+import { pgIocDialect } from './ioc-reads.js';
 import { column, Params, Sequence, YIELD_EVERY } from './copy-rows.js';
 import type { IocRow, IocState, LogWork, SightingRow, SourceFacts } from './log-work.js';
 
@@ -143,15 +145,30 @@ export class PgIngestWrites implements IngestWrites {
     });
   }
 
+  /**
+   * Read in pages of RELIST_WINDOW live sightings, a chunk of observations each: the whole source read at once made an
+   * object per sighting before the first was written (1M sightings: 799 MB on SQLite).
+   */
   async relistSource(sourceId: string, run: number, now: number, opts: { skip?: (type: IocType, value: string) => boolean } = {}): Promise<UpsertResult> {
     const source = await this.conn.source(sourceId);
-    const rows = await this.conn.rows<{ type: IocType; value: string; first_seen: number; confidence: number | null; reference: string | null; tlp: Tlp }>(
-      `SELECT i.type, i.value, s.first_seen, s.confidence, s.reference, i.tlp FROM sightings s JOIN iocs i ON i.id = s.ioc_id
-       WHERE s.source_id = $1 AND s.ended_at IS NULL`,
-      [sourceId],
-    );
-    const observations = rows.filter((r) => !opts.skip?.(r.type, r.value)).map((r) => relistedOf(r.type, r.value, r.first_seen, r.confidence, r.reference, r.tlp, now));
-    return this.upsertObservationStream(source.id, oneChunk(observations), { batchSize: RELIST_BATCH, run, clock: () => now });
+    const conn = this.conn;
+    async function* chunks(): AsyncGenerator<readonly Observation[]> {
+      let after: IocWalkPosition | undefined;
+      for (;;) {
+        const { p, dialect } = pgIocDialect();
+        const sql = liveSightingsSql(sightingsWalk(sourceId, after), dialect, 'tuple', undefined, RELIST_WINDOW);
+        const rows = await conn.arrays<RelistRow>(sql, p.values, true);
+        const chunk: Observation[] = [];
+        for (const [type, value, firstSeen, confidence, reference, tlp] of rows) {
+          if (!opts.skip?.(type, value)) chunk.push(relistedOf(type, value, Number(firstSeen), confidence, reference, tlp, now));
+        }
+        if (chunk.length > 0) yield chunk;
+        const last = rows[rows.length - 1];
+        if (rows.length < RELIST_WINDOW || !last) return;
+        after = { addedAt: Number(last[6]), rowId: Number(last[7]) };
+      }
+    }
+    return this.upsertObservationStream(source.id, chunks(), { batchSize: RELIST_BATCH, run, clock: () => now });
   }
 
   async decayIocs(now: number): Promise<DecayResult> {

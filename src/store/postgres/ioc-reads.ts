@@ -14,7 +14,7 @@ function pgIocSql(q: IocQuery & { redistributableOnly?: boolean }, columns: stri
 }
 
 /** ioc-select.ts's dialect in PostgreSQL, with the values it binds (`p`). */
-function pgIocDialect(): { p: Params; dialect: IocSqlDialect } {
+export function pgIocDialect(): { p: Params; dialect: IocSqlDialect } {
   const p = new Params();
   const dialect: IocSqlDialect = {
     param: (value, type) => p.add(value, type),

@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { IocType } from '../../domain/ioc-types.js';
 import type { Tlp } from '../../domain/tlp.js';
-import { decayDue, oneChunk, RELIST_BATCH, relistedOf } from '../ingest-rules.js';
-import { type IocWalkPosition, unseenSightingsSql } from '../ioc-select.js';
+import { decayDue, RELIST_BATCH, RELIST_WINDOW, type RelistRow, relistedOf } from '../ingest-rules.js';
+import { type IocWalkPosition, liveSightingsSql, sightingsWalk, unseenSightingsSql } from '../ioc-select.js';
 import { stixKey } from '../lookup-keys.js';
 import type { IngestWrites } from '../store.js';
 import type { DecayResult, Observation, RenderIocVersion, UpsertOptions, UpsertResult } from '../types.js';
@@ -113,7 +113,7 @@ export class SqliteIngestWrites implements IngestWrites {
       const ids: number[] = [];
       let after: IocWalkPosition | undefined;
       await this.conn.windows.run('unseen:source', 0, (entries) => {
-        const q = { source: sourceId, status: 'all' as const, limit: 1, ...(after ? { after } : {}) };
+        const q = sightingsWalk(sourceId, after);
         const until = walkWindowEnd(this.conn, q, entries);
         for (const form of after === undefined ? (['tuple'] as const) : (['same-first', 'later'] as const)) {
           const { params, dialect } = sqliteIocDialect();
@@ -148,19 +148,33 @@ export class SqliteIngestWrites implements IngestWrites {
     });
   }
 
+  /**
+   * Read in windows of RELIST_WINDOW of the source's sightings, a chunk of observations each, a turn of the event loop
+   * between them: the whole source read at once held the event loop 6.9 s and took 799 MB at 1M sightings.
+   */
   async relistSource(sourceId: string, run: number, now: number, opts: { skip?: (type: IocType, value: string) => boolean } = {}): Promise<UpsertResult> {
     const source = this.conn.source(sourceId);
-    const rows = this.conn.db
-      .prepare(
-        `SELECT i.type, i.value, s.first_seen, s.confidence, s.reference, i.tlp FROM sightings s JOIN iocs i ON i.id = s.ioc_id
-         WHERE s.source_id = ? AND s.ended_at IS NULL`,
-      )
-      .raw()
-      .all(sourceId) as Array<[IocType, string, number, number | null, string | null, Tlp]>;
-    const observations = rows
-      .filter(([type, value]) => !opts.skip?.(type, value))
-      .map(([type, value, firstSeen, confidence, reference, tlp]) => relistedOf(type, value, firstSeen, confidence, reference, tlp, now));
-    return this.upsertObservationStream(source.id, oneChunk(observations), { batchSize: RELIST_BATCH, run, clock: () => now });
+    const conn = this.conn;
+    async function* chunks(): AsyncGenerator<readonly Observation[]> {
+      let after: IocWalkPosition | undefined;
+      for (;;) {
+        const q = sightingsWalk(sourceId, after);
+        const until = walkWindowEnd(conn, q, RELIST_WINDOW);
+        const chunk: Observation[] = [];
+        for (const form of after === undefined ? (['tuple'] as const) : (['same-first', 'later'] as const)) {
+          const { params, dialect } = sqliteIocDialect();
+          const rows = conn.statement(liveSightingsSql(q, dialect, form, until), 'raw').all(...params) as RelistRow[];
+          for (const [type, value, firstSeen, confidence, reference, tlp] of rows) {
+            if (!opts.skip?.(type, value)) chunk.push(relistedOf(type, value, firstSeen, confidence, reference, tlp, now));
+          }
+        }
+        if (chunk.length > 0) yield chunk;
+        if (until === undefined) return;
+        after = until;
+        await nextTurn();
+      }
+    }
+    return this.upsertObservationStream(source.id, chunks(), { batchSize: RELIST_BATCH, run, clock: () => now });
   }
 
   /**
