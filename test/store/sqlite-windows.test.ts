@@ -181,6 +181,29 @@ describe('SQLite: the end of a snapshot in short transactions', () => {
   });
 });
 
+describe('SQLite: revocations in short transactions', () => {
+  it('revokes many IOCs over several turns of the event loop, each once, and counts only those it revoked', async () => {
+    const store = await sqliteStore();
+    try {
+      await store.upsertSource(source({ id: 'feed' }));
+      const t = Date.UTC(2026, 4, 17);
+      await store.upsertObservations('feed', Array.from({ length: 3_000 }, (_, i) => observation({ type: 'ipv4', value: `198.18.${i >> 8}.${i & 255}` })), t);
+      const ids = (await store.queryIocs({ status: 'active', limit: 10_000 })).items.map((r) => r.id);
+      await store.revokeIocs(ids.slice(0, 10), t + 1);
+      // 3,000 ids, 10 already revoked, one named twice, one that is no id at all, one of no IOC.
+      const asked = [...ids, ids[500]!, 'not-an-id', 'indicator--00000000-0000-4000-8000-000000000000'];
+      const revoked = await turnsDuring(() => store.revokeIocs(asked, t + 2));
+      assert.equal(revoked.value, 2_990);
+      // 2,990 final versions rendered, about 10 ms of them a transaction: several transactions, a turn between each two.
+      assert.ok(revoked.turns >= 2, `${revoked.turns} turns`);
+      assert.equal((await store.queryIocs({ status: 'active', limit: 10 })).items.length, 0);
+      assert.equal((await store.queryIocs({ status: 'revoked', limit: 10_000 })).items.length, 3_000);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('SQLite: observations written in slices', () => {
   it('applies a large chunk in slices with turns of the event loop between them, every IOC stored once', async () => {
     const store = await sqliteStore();
