@@ -7,7 +7,7 @@ import { TLP_LEVELS, type Tlp } from '../domain/tlp.js';
 import { NotFoundError } from '../errors/app-error.js';
 import type { ProducerIdentity } from '../stix/identity.js';
 import type { IocReads, SourceRunStore } from '../store/store.js';
-import type { Ioc, IocPosition, SourceRecord } from '../store/types.js';
+import type { Ioc, IocPosition, IocQuery, SourceRecord } from '../store/types.js';
 
 /**
  * GET /api/v1/feeds/misp/…: the IOCs as a MISP feed, the directory layout MISP's "Add feed" (source format "MISP
@@ -170,21 +170,28 @@ export class MispFeedService {
   }
 
   /**
-   * The redistributable IOCs `source` lists that were added in [from, to), in (added_at, id) order, page by page, a
-   * turn of the event loop between pages (SQLite answers a page without one: an event of many IOCs would hold every
-   * other request until it was read).
+   * The pages `read` gives from the start of `source`'s window on, each after the last position of the one before, a
+   * turn of the event loop between pages (SQLite answers a page without one: an event or hashes.csv of many IOCs would
+   * hold every other request until it was read).
    */
-  private async *walk(source: string, from: number, to: number): AsyncGenerator<Ioc> {
-    let after: { addedAt: number; rowId: number } | undefined;
+  private async *pages<T>(read: (query: IocQuery) => Promise<{ items: T[]; next: IocPosition | null }>, source: string, from: number): AsyncGenerator<T[]> {
+    let after: IocPosition | undefined;
     for (;;) {
       if (after) await nextTurn();
-      const page = await this.store.queryIocs({ source, since: from - 1, status: 'all', limit: PAGE, ...(after ? { after } : {}) });
-      for (const ioc of page.items) {
+      const page = await read({ source, since: from - 1, status: 'all', limit: PAGE, ...(after ? { after } : {}) });
+      yield page.items;
+      if (!page.next) return;
+      after = page.next;
+    }
+  }
+
+  /** The redistributable IOCs `source` lists that were added in [from, to), in (added_at, id) order. */
+  private async *walk(source: string, from: number, to: number): AsyncGenerator<Ioc> {
+    for await (const items of this.pages((q) => this.store.queryIocs(q), source, from)) {
+      for (const ioc of items) {
         if (ioc.addedAt >= to) return;
         if (ioc.redistributable) yield ioc;
       }
-      if (!page.next) return;
-      after = page.next;
     }
   }
 
@@ -264,26 +271,21 @@ export class MispFeedService {
 
   /**
    * hashes.csv: `md5(value),event uuid` per attribute of every event of the window, streamed. Only the values and the
-   * days are read (IocReads.pageSharedValues), a turn of the event loop between pages.
+   * days are read (IocReads.pageSharedValues).
    */
   async *hashes(): AsyncGenerator<string> {
     const from = this.windowStart();
     for (const source of await this.sources()) {
       const uuids = new Map<string, string>();
-      let after: IocPosition | undefined;
-      for (;;) {
-        if (after) await nextTurn();
-        const page = await this.store.pageSharedValues({ source: source.id, since: from - 1, status: 'all', limit: PAGE, ...(after ? { after } : {}) });
+      for await (const items of this.pages((q) => this.store.pageSharedValues(q), source.id, from)) {
         let lines = '';
-        for (const { value, addedAt } of page.items) {
+        for (const { value, addedAt } of items) {
           const d = day(addedAt);
           let uuid = uuids.get(d);
           if (uuid === undefined) uuids.set(d, (uuid = this.eventUuid(source.id, d)));
           lines += `${createHash('md5').update(value, 'utf8').digest('hex')},${uuid}\n`;
         }
         if (lines) yield lines;
-        if (!page.next) break;
-        after = page.next;
       }
     }
   }

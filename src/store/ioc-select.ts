@@ -145,11 +145,6 @@ export function walkWindowEndSql(q: IocQuery, d: IocSqlDialect, form: PositionFo
   return `SELECT ${k.at}, ${k.id} FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${k.at}, ${k.id} LIMIT 1 OFFSET ${entries - 1}`;
 }
 
-/** The walk of a source's IOCs added since `from` (epoch ms), active or revoked, past `after`: what sourceDaysSql sums. */
-export function sourceWalk(source: string, from: number, after?: IocWalkPosition): IocQuery {
-  return { source, since: from - 1, status: 'all', limit: 1, ...(after ? { after } : {}) };
-}
-
 /**
  * The SELECT of `columns` over a source's sightings `d` (and their IOCs `i` when `withIocs`) past `q`'s position (in
  * `form`), up to `until` for a window of them and at most `limit` rows, in the order of the source's sightings index,
@@ -182,16 +177,19 @@ export function liveSightingsSql(q: IocQuery, d: IocSqlDialect, form: PositionFo
     () => ['d.ended_at IS NULL']);
 }
 
-/** Where a walk of a source's sightings starts: `after` its position, if any (sourceSightingsSql's readers). */
-export function sightingsWalk(source: string, after?: IocWalkPosition): IocQuery {
-  return { source, status: 'all', limit: 1, ...(after ? { after } : {}) };
+/**
+ * A walk of a source's sightings, active IOCs or revoked, past `after` if given, of IOCs added after `since` if given:
+ * what sourceSightingsSql's readers and sourceDaysSql read.
+ */
+export function sightingsWalk(source: string, after?: IocWalkPosition, since?: number): IocQuery {
+  return { source, status: 'all', limit: 1, ...(after ? { after } : {}), ...(since !== undefined ? { since } : {}) };
 }
 
 /** The TLP of `i` as its index in TLP_LEVELS (the levels are constants of ours, written as literals). */
 const TLP_RANK = `CASE i.tlp ${TLP_LEVELS.map((t, n) => `WHEN '${t}' THEN ${n}`).join(' ')} END`;
 
 /**
- * The SELECT of the redistributable IOCs of `q` (sourceWalk), past its position in `form` and up to `until` for a window
+ * The SELECT of the redistributable IOCs of `q` (sightingsWalk since `from` - 1), past its position in `form` and up to `until` for a window
  * of the walk, summed per UTC day since `from` (a midnight): `day, n, updated_at, score, tlp` (IocReads.sourceDays). It
  * reads the walk's driving index (the source's sightings in (added_at, id) order) and each IOC's row, and builds no
  * object per IOC: the MISP manifest of 1M IOCs cost 3.6–4.4 s of CPU as a walk of their pages.

@@ -1,5 +1,5 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
-import { addSourceDays, iocPageOf, iocSelectSql, type IocSqlDialect, sourceDaysOf, sourceDaysSql, sourceWalk, STIX_PAGE, VALUE_PAGE_COLUMNS } from '../ioc-select.js';
+import { addSourceDays, iocPageOf, iocSelectSql, type IocSqlDialect, sightingsWalk, sourceDaysOf, sourceDaysSql, STIX_PAGE, VALUE_PAGE_COLUMNS } from '../ioc-select.js';
 import { LIST_COLUMNS, type ListedRow, listTextColumns, type ListTextRow, sightingOf, toIoc, toListedIoc, toListRow } from '../rows.js';
 import type { IocReads } from '../store.js';
 import type { IocDetail, IocListPage, IocPage, IocQuery, SharedValuePage, SourceDay, StixPage } from '../types.js';
@@ -73,7 +73,7 @@ export class PgIocReads implements IocReads {
   /** One statement (PostgreSQL's do not hold the event loop; a source of 1M IOCs holds one connection of the pool for it). */
   async sourceDays(source: string, from: number): Promise<SourceDay[]> {
     const { p, dialect } = pgIocDialect();
-    const sql = sourceDaysSql(sourceWalk(source, from), from, dialect);
+    const sql = sourceDaysSql(sightingsWalk(source, undefined, from - 1), from, dialect);
     const days = new Map<number, SourceDay>();
     addSourceDays(days, await this.conn.rows(sql, p.values, true));
     return sourceDaysOf(days);

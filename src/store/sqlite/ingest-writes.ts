@@ -9,7 +9,7 @@ import type { IngestWrites } from '../store.js';
 import type { DecayResult, Observation, RenderIocVersion, UpsertOptions, UpsertResult } from '../types.js';
 import { isBusy } from './busy-wait.js';
 import type { SqliteConnection } from './connection.js';
-import { sqliteIocDialect, walkWindowEnd } from './ioc-reads.js';
+import { walkWindowEnd, windowRows } from './ioc-reads.js';
 import { IOC_BY_STIX_ID, type IocRow, LogWork } from './log-work.js';
 
 /**
@@ -115,10 +115,7 @@ export class SqliteIngestWrites implements IngestWrites {
       await this.conn.windows.run('unseen:source', 0, (entries) => {
         const q = sightingsWalk(sourceId, after);
         const until = walkWindowEnd(this.conn, q, entries);
-        for (const form of after === undefined ? (['tuple'] as const) : (['same-first', 'later'] as const)) {
-          const { params, dialect } = sqliteIocDialect();
-          for (const id of this.conn.statement(unseenSightingsSql(q, run, dialect, form, until), 'pluck').all(...params) as number[]) ids.push(id);
-        }
+        for (const id of windowRows<number>(this.conn, q, 'pluck', (dialect, form) => unseenSightingsSql(q, run, dialect, form, until))) ids.push(id);
         if (until === undefined) return true;
         after = until;
         return false;
@@ -161,12 +158,8 @@ export class SqliteIngestWrites implements IngestWrites {
         const q = sightingsWalk(sourceId, after);
         const until = walkWindowEnd(conn, q, RELIST_WINDOW);
         const chunk: Observation[] = [];
-        for (const form of after === undefined ? (['tuple'] as const) : (['same-first', 'later'] as const)) {
-          const { params, dialect } = sqliteIocDialect();
-          const rows = conn.statement(liveSightingsSql(q, dialect, form, until), 'raw').all(...params) as RelistRow[];
-          for (const [type, value, firstSeen, confidence, reference, tlp] of rows) {
-            if (!opts.skip?.(type, value)) chunk.push(relistedOf(type, value, firstSeen, confidence, reference, tlp, now));
-          }
+        for (const [type, value, firstSeen, confidence, reference, tlp] of windowRows<RelistRow>(conn, q, 'raw', (dialect, form) => liveSightingsSql(q, dialect, form, until))) {
+          if (!opts.skip?.(type, value)) chunk.push(relistedOf(type, value, firstSeen, confidence, reference, tlp, now));
         }
         if (chunk.length > 0) yield chunk;
         if (until === undefined) return;
@@ -257,5 +250,4 @@ export class SqliteIngestWrites implements IngestWrites {
     }
     return revoked;
   }
-
 }

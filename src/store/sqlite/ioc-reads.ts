@@ -1,6 +1,6 @@
 import { TLP_LEVELS, type Tlp } from '../../domain/tlp.js';
 import {
-  addSourceDays, iocPageOf, iocSelectSql, type IocSqlDialect, type IocWalkPosition, sourceDaysOf, sourceDaysSql, sourceWalk, STIX_PAGE, VALUE_PAGE_COLUMNS, walkFiltered,
+  addSourceDays, iocPageOf, iocSelectSql, type IocSqlDialect, type IocWalkPosition, sightingsWalk, sourceDaysOf, sourceDaysSql, STIX_PAGE, VALUE_PAGE_COLUMNS, walkFiltered,
   walkTallySql, walkWindowEndSql,
 } from '../ioc-select.js';
 import { type PositionForm, readPastPosition } from '../position-seek.js';
@@ -54,6 +54,19 @@ export function walkWindowEnd(conn: SqliteConnection, q: IocQuery, entries: numb
   return q.after === undefined ? end('tuple') : (end('same-first') ?? end('later'));
 }
 
+/**
+ * The rows of a window of `q`'s walk that `sql` selects in each form of its position: one seek without a position,
+ * else the rest of the position's `added_at` and then what follows (position-seek.ts), in the walk's order.
+ */
+export function windowRows<T>(conn: SqliteConnection, q: IocQuery, mode: 'objects' | 'raw' | 'pluck', sql: (dialect: IocSqlDialect, form: PositionForm) => string): T[] {
+  const rows: T[] = [];
+  for (const form of q.after === undefined ? (['tuple'] as const) : (['same-first', 'later'] as const)) {
+    const { params, dialect } = sqliteIocDialect();
+    for (const row of conn.statement(sql(dialect, form), mode).all(...params) as T[]) rows.push(row);
+  }
+  return rows;
+}
+
 /** The IOCs as the REST API and the STIX export read them (store.ts IocReads). */
 export class SqliteIocReads implements IocReads {
   constructor(private readonly conn: SqliteConnection) {}
@@ -72,7 +85,7 @@ export class SqliteIocReads implements IocReads {
     const rows: T[] = [];
     let part = q;
     await this.conn.windows.run(walkKind(q), q.limit, (entries) => {
-      const end = this.windowEnd(part, entries);
+      const end = walkWindowEnd(this.conn, part, entries);
       for (const row of read(part, end)) rows.push(row);
       if (rows.length > q.limit || end === undefined) return true;
       part = { ...q, after: end, limit: q.limit - rows.length };
@@ -96,15 +109,6 @@ export class SqliteIocReads implements IocReads {
     if (sql === undefined) return undefined;
     const { drive, matching } = this.conn.statement(sql).get(params) as { drive: number; matching: number };
     return drive - matching;
-  }
-
-  /**
-   * The last position of a window of about `entries` entries of the walk's index past `q`'s position: the rest of the
-   * position's `added_at` and then what follows are two seeks (position-seek.ts), so a window holds up to `entries` of
-   * either (any bound gives the same page). Undefined when fewer follow: the window runs to the end.
-   */
-  private windowEnd(q: WalkQuery, entries: number): IocWalkPosition | undefined {
-    return walkWindowEnd(this.conn, q, entries);
   }
 
   async queryIocs(q: IocQuery): Promise<IocPage> {
@@ -143,12 +147,9 @@ export class SqliteIocReads implements IocReads {
     const days = new Map<number, SourceDay>();
     let after: IocWalkPosition | undefined;
     await this.conn.windows.run('days:source', 0, (entries) => {
-      const q = sourceWalk(source, from, after);
-      const end = this.windowEnd(q, entries);
-      for (const form of after === undefined ? (['tuple'] as const) : (['same-first', 'later'] as const)) {
-        const { params, dialect } = sqliteIocDialect();
-        addSourceDays(days, this.conn.statement(sourceDaysSql(q, from, dialect, form, end)).all(...params) as Parameters<typeof addSourceDays>[1]);
-      }
+      const q = sightingsWalk(source, after, from - 1);
+      const end = walkWindowEnd(this.conn, q, entries);
+      addSourceDays(days, windowRows(this.conn, q, 'objects', (dialect, form) => sourceDaysSql(q, from, dialect, form, end)));
       if (end === undefined) return true;
       after = end;
       return false;
