@@ -62,6 +62,7 @@ import {
   postgresAnswers,
   postgresServer,
   readDatabaseUrl,
+  settleDisk,
   withSchema,
 } from './bench-database.js';
 import { type Figures, parseBenchJson } from './bench-output.js';
@@ -189,24 +190,6 @@ async function withFreshDatabase<T>(backend: Backend, pgServer: string | undefin
     pendingCleanups.delete(cleanup);
     await cleanup().catch((err: unknown) => log(`warning: could not remove ${displayUrl(url)}: ${err instanceof Error ? err.message : String(err)}`));
   }
-}
-
-/**
- * Has the kernel write back every dirty page before the next benchmark (`sync`, which returns when they are on disk).
- * A load leaves gigabytes of them (a 1M import: its database and WAL, 1.6 GB; the read database just made, 1.5 GB): the
- * kernel wrote them back during the reads that followed, which ran far slower (the run of 2026-12-03 22:53Z, whose read
- * database was made in it: the SQLite bare write of stored JSON at 0.26 of its baseline, the TAXII walk at 82,730
- * objects/s against 126,215 in the run before, whose read database was kept from an earlier one). Returns the seconds
- * waited.
- */
-function settleDisk(): number {
-  const t0 = Date.now();
-  try {
-    execFileSync('sync', [], { stdio: 'ignore', timeout: 300_000 });
-  } catch {
-    // No `sync` on this system (or it failed): the benchmark runs anyway.
-  }
-  return (Date.now() - t0) / 1000;
 }
 
 /**
