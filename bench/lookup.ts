@@ -125,10 +125,10 @@ async function main(): Promise<void> {
     const sql = (text: string) => (store as unknown as { conn: { rows(sql: string): Promise<unknown[]> } }).conn.rows(text);
     if (backend === 'postgres') await sql('ANALYZE iocs');
     process.stderr.write(`loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-    // The load's dirty pages written now, not during the timed batches: in the suite run of 2026-12-04 03:45Z, which
-    // loaded this database and timed it at once, the slowest SQLite batch took 960 ms against a median of 484 (532–569
-    // in runs on the database kept).
-    // Closed (SQLite copies its WAL into the database) and opened again.
+    // The load settled before the timed batches: PostgreSQL checkpointed, the store closed (SQLite copies its WAL into
+    // the database), the dirty pages written back, the store opened again. The suite run of 2026-12-04 03:45Z loaded
+    // this database and timed it at once: its slowest SQLite batch took 960 ms against a median of 484 (532–569 in runs
+    // on the database kept).
     if (backend === 'postgres') await sql('CHECKPOINT');
     await store.close();
     const waited = settleDisk();
